@@ -1,0 +1,16 @@
+// Project: compute one output column per expression (select / withColumn / drop).
+import type { ExprNode } from '../../ops/expr/node.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import type { LogicalPlan } from './node.ts';
+import { outputFields } from './schema.ts';
+
+export interface Project {
+  readonly kind: 'project';
+  readonly input: LogicalPlan;
+  readonly exprs: readonly ExprNode[];
+  readonly schema: readonly FieldJSON[];
+}
+
+export function project(input: LogicalPlan, exprs: readonly ExprNode[]): Project {
+  return Object.freeze({ kind: 'project', input, exprs, schema: outputFields(exprs, input.schema) });
+}

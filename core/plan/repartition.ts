@@ -1,0 +1,18 @@
+// Repartition: hash-partition by keys into n partitions (round-robin when no keys).
+import type { ExprNode } from '../../ops/expr/node.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import type { LogicalPlan } from './node.ts';
+import { checkExprs } from './schema.ts';
+
+export interface Repartition {
+  readonly kind: 'repartition';
+  readonly input: LogicalPlan;
+  readonly n: number;
+  readonly keys: readonly ExprNode[];
+  readonly schema: readonly FieldJSON[];
+}
+
+export function repartition(input: LogicalPlan, n: number, keys: readonly ExprNode[]): Repartition {
+  checkExprs(keys, input.schema);
+  return Object.freeze({ kind: 'repartition', input, n, keys, schema: input.schema });
+}

@@ -1,0 +1,142 @@
+// Gather rows of Arrow data by index (index -1 yields null): the kernel behind filter, join and sort.
+//
+// Arrow JS slicing convention (Data.slice): `offset` applies only to bit-packed buffers (the
+// null bitmap and bool values); fixed-width values, variable-width offsets and fixed-size-list
+// children are already sliced. Every kernel in ops/ MUST index them that way.
+import * as arrow from 'apache-arrow';
+import { InternalError } from '../errors.ts';
+
+/** True when row i of `d` is valid (not null). */
+export function isValid(d: arrow.Data, i: number): boolean {
+  if (d.nullCount === 0 || !d.nullBitmap || d.nullBitmap.length === 0) return d.typeId !== arrow.Type.Null;
+  const j = d.offset + i;
+  return (d.nullBitmap[j >> 3] & (1 << (j & 7))) !== 0;
+}
+
+function bitmapFrom(valid: Uint8Array, n: number): { bitmap: Uint8Array; nulls: number } {
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  let nulls = 0;
+  for (let i = 0; i < n; i++) {
+    if (valid[i]) bitmap[i >> 3] |= 1 << (i & 7);
+    else nulls++;
+  }
+  return { bitmap, nulls };
+}
+
+/**
+ * Gathers `indices` rows of `d` into new, offset-0 Data of the same type. An index of -1
+ * produces a null (outer joins). Works for every type in ops/types.ts.
+ */
+export function takeData(d: arrow.Data, indices: Int32Array): arrow.Data {
+  const n = indices.length;
+  const type = d.type;
+  if (type.typeId === arrow.Type.Null) return arrow.makeData({ type, length: n, nullCount: n });
+  const hasNulls = d.nullCount > 0 || indices.some((x) => x < 0);
+  let valid: Uint8Array | null = null;
+  if (hasNulls) {
+    valid = new Uint8Array(n);
+    for (let i = 0; i < n; i++) { const k = indices[i]; valid[i] = k >= 0 && isValid(d, k) ? 1 : 0; }
+  }
+  const nb = valid ? bitmapFrom(valid, n) : null;
+  const nullBitmap = nb?.bitmap;
+  const nullCount = nb?.nulls ?? 0;
+  switch (type.typeId) {
+    case arrow.Type.Bool: {
+      const src = d.values as Uint8Array;
+      const out = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) {
+        const k = indices[i];
+        if (k < 0) continue;
+        const j = d.offset + k;
+        if (src[j >> 3] & (1 << (j & 7))) out[i >> 3] |= 1 << (i & 7);
+      }
+      return arrow.makeData({ type, length: n, nullCount, nullBitmap, data: out } as any);
+    }
+    case arrow.Type.Int: case arrow.Type.Float: case arrow.Type.Date: case arrow.Type.Timestamp: {
+      const src = d.values as any;
+      const stride = d.stride;
+      const Ctor = src.constructor as any;
+      const out = new Ctor(n * stride);
+      const base = 0;
+      if (stride === 1) {
+        for (let i = 0; i < n; i++) { const k = indices[i]; if (k >= 0) out[i] = src[base + k]; }
+      } else {
+        for (let i = 0; i < n; i++) {
+          const k = indices[i];
+          if (k < 0) continue;
+          for (let s = 0; s < stride; s++) out[i * stride + s] = src[base + k * stride + s];
+        }
+      }
+      return arrow.makeData({ type, length: n, nullCount, nullBitmap, data: out } as any);
+    }
+    case arrow.Type.Utf8: case arrow.Type.Binary: {
+      const offs = d.valueOffsets as Int32Array;
+      const bytes = d.values as Uint8Array;
+      const o = 0;
+      const outOffs = new Int32Array(n + 1);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const k = indices[i];
+        if (k >= 0) total += offs[o + k + 1] - offs[o + k];
+        outOffs[i + 1] = total;
+      }
+      const out = new Uint8Array(total);
+      for (let i = 0; i < n; i++) {
+        const k = indices[i];
+        if (k < 0) continue;
+        const a = offs[o + k], b = offs[o + k + 1];
+        const len = b - a;
+        const w = outOffs[i];
+        if (len < 16) for (let t = 0; t < len; t++) out[w + t] = bytes[a + t];
+        else out.set(bytes.subarray(a, b), w);
+      }
+      return arrow.makeData({ type, length: n, nullCount, nullBitmap, valueOffsets: outOffs, data: out } as any);
+    }
+    case arrow.Type.FixedSizeList: {
+      const size = (type as arrow.FixedSizeList).listSize;
+      const child = d.children[0];
+      const childIdx = new Int32Array(n * size);
+      for (let i = 0; i < n; i++) {
+        const k = indices[i];
+        for (let s = 0; s < size; s++) childIdx[i * size + s] = k < 0 ? -1 : k * size + s;
+      }
+      const c = takeData(child, childIdx);
+      return arrow.makeData({ type, length: n, nullCount, nullBitmap, child: c } as any);
+    }
+    case arrow.Type.List: {
+      const offs = d.valueOffsets as Int32Array;
+      const o = 0;
+      const outOffs = new Int32Array(n + 1);
+      let total = 0;
+      for (let i = 0; i < n; i++) { const k = indices[i]; if (k >= 0) total += offs[o + k + 1] - offs[o + k]; outOffs[i + 1] = total; }
+      const childIdx = new Int32Array(total);
+      let w = 0;
+      for (let i = 0; i < n; i++) { const k = indices[i]; if (k < 0) continue; for (let t = offs[o + k]; t < offs[o + k + 1]; t++) childIdx[w++] = t; }
+      const c = takeData(d.children[0], childIdx);
+      return arrow.makeData({ type, length: n, nullCount, nullBitmap, valueOffsets: outOffs, child: c } as any);
+    }
+  }
+  throw new InternalError(`takeData: unsupported type ${String(type)}`);
+}
+
+/** Gathers rows of every column of a batch. */
+export function takeBatch(batch: arrow.RecordBatch, indices: Int32Array): arrow.RecordBatch {
+  const children = batch.data.children.map((c) => takeData(c, indices));
+  const data = arrow.makeData({ type: batch.data.type, length: indices.length, nullCount: 0, children } as any);
+  return new arrow.RecordBatch(batch.schema, data as any);
+}
+
+/** Indices of the rows where a bool Data is true (null counts as false). */
+export function maskToIndices(mask: arrow.Data): Int32Array {
+  const n = mask.length;
+  const bits = mask.values as Uint8Array;
+  const out = new Int32Array(n);
+  let w = 0;
+  const o = mask.offset;
+  const nb = mask.nullCount > 0 ? mask.nullBitmap : null;
+  for (let i = 0; i < n; i++) {
+    const j = o + i;
+    if ((bits[j >> 3] & (1 << (j & 7))) !== 0 && (!nb || (nb[j >> 3] & (1 << (j & 7))) !== 0)) out[w++] = i;
+  }
+  return out.subarray(0, w);
+}

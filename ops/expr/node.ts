@@ -1,0 +1,129 @@
+// Expression trees as plain JSON data: built by the fluent API (core), evaluated by operators (ops).
+import type { TypeJSON } from '../types.ts';
+
+export type BinaryOp =
+  | 'add' | 'sub' | 'mul' | 'div' | 'mod'
+  | 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte'
+  | 'and' | 'or';
+
+export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
+
+/**
+ * Scalar functions. Argument conventions (all literal options are literal ExprNodes):
+ *  split(str, sep)             -> list<utf8>
+ *  at(list, index)             -> element type; 0-based; out of range -> null
+ *  substr(str, start, length?) -> utf8; start is 1-based as in Spark/SQL, length optional
+ *  lower(str), upper(str), length(str) (characters, int32)
+ *  startsWith(str, prefix), endsWith(str, suffix), contains(str, needle) -> bool
+ *  regexpExtract(str, pattern, group) -> utf8 ('' when no match, as in Spark)
+ *  coalesce(a, b, ...)         -> first non-null
+ *  abs(x), round(x, digits?), floor(x), ceil(x), sqrt(x), exp(x), ln(x)
+ *  concat(a, b, ...)           -> utf8
+ */
+export type ScalarFn =
+  | 'split' | 'at' | 'substr' | 'lower' | 'upper' | 'length'
+  | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim'
+  | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln';
+
+export type AggFn = 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last';
+
+/** A literal's value in JSON: int64 literals beyond 2^53 are decimal strings. */
+export type LiteralValue = null | boolean | number | string;
+
+export type ExprNode =
+  | { readonly kind: 'column'; readonly name: string }
+  | { readonly kind: 'literal'; readonly value: LiteralValue; readonly type: TypeJSON }
+  | { readonly kind: 'binary'; readonly op: BinaryOp; readonly left: ExprNode; readonly right: ExprNode }
+  | { readonly kind: 'unary'; readonly op: UnaryOp; readonly arg: ExprNode }
+  | { readonly kind: 'cast'; readonly arg: ExprNode; readonly to: TypeJSON }
+  | { readonly kind: 'alias'; readonly arg: ExprNode; readonly name: string }
+  | { readonly kind: 'call'; readonly fn: ScalarFn; readonly args: readonly ExprNode[] }
+  | { readonly kind: 'case'; readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[]; readonly otherwise: ExprNode | null }
+  | { readonly kind: 'sort'; readonly arg: ExprNode; readonly ascending: boolean; readonly nullsFirst: boolean }
+  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null };
+
+export type ExprKind = ExprNode['kind'];
+
+/** Children of a node, in a fixed order (used by every generic walker). */
+export function exprChildren(e: ExprNode): readonly ExprNode[] {
+  switch (e.kind) {
+    case 'column': case 'literal': return [];
+    case 'binary': return [e.left, e.right];
+    case 'unary': case 'cast': case 'alias': case 'sort': return [e.arg];
+    case 'call': return e.args;
+    case 'case': return [...e.branches.flatMap((b) => [b.when, b.then]), ...(e.otherwise ? [e.otherwise] : [])];
+    case 'agg': return e.arg ? [e.arg] : [];
+  }
+}
+
+/** Rebuilds `e` with new children (same order as exprChildren). */
+export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode {
+  switch (e.kind) {
+    case 'column': case 'literal': return e;
+    case 'binary': return { ...e, left: c[0], right: c[1] };
+    case 'unary': case 'cast': case 'alias': case 'sort': return { ...e, arg: c[0] };
+    case 'call': return { ...e, args: c };
+    case 'case': {
+      const branches = e.branches.map((_, i) => ({ when: c[2 * i], then: c[2 * i + 1] }));
+      return { ...e, branches, otherwise: e.otherwise ? c[2 * e.branches.length] : null };
+    }
+    case 'agg': return { ...e, arg: e.arg ? c[0] : null };
+  }
+}
+
+/** Bottom-up rewrite: `f` sees each node after its children were rewritten. */
+export function transformExpr(e: ExprNode, f: (n: ExprNode) => ExprNode): ExprNode {
+  const kids = exprChildren(e);
+  const next = kids.length ? withExprChildren(e, kids.map((k) => transformExpr(k, f))) : e;
+  return f(next);
+}
+
+/** Names of all columns referenced by `e`. */
+export function columnsOf(e: ExprNode, out = new Set<string>()): Set<string> {
+  if (e.kind === 'column') out.add(e.name);
+  for (const k of exprChildren(e)) columnsOf(k, out);
+  return out;
+}
+
+export function containsAgg(e: ExprNode): boolean {
+  return e.kind === 'agg' || exprChildren(e).some(containsAgg);
+}
+
+/** The output name Spark would give: alias, column name, or a rendering of the expression. */
+export function exprName(e: ExprNode): string {
+  switch (e.kind) {
+    case 'alias': return e.name;
+    case 'column': return e.name;
+    case 'sort': return exprName(e.arg);
+    default: return exprToString(e);
+  }
+}
+
+const OP_TEXT: Record<BinaryOp, string> = {
+  add: '+', sub: '-', mul: '*', div: '/', mod: '%', eq: '=', neq: '!=', lt: '<', lte: '<=',
+  gt: '>', gte: '>=', and: 'AND', or: 'OR',
+};
+
+/** Compact SQL-like rendering used by explain() and default output names. */
+export function exprToString(e: ExprNode): string {
+  switch (e.kind) {
+    case 'column': return e.name;
+    case 'literal': return e.value === null ? 'NULL' : typeof e.value === 'string' && e.type === 'utf8' ? `'${e.value}'` : String(e.value);
+    case 'binary': return `(${exprToString(e.left)} ${OP_TEXT[e.op]} ${exprToString(e.right)})`;
+    case 'unary':
+      switch (e.op) {
+        case 'not': return `NOT ${exprToString(e.arg)}`;
+        case 'negate': return `-${exprToString(e.arg)}`;
+        case 'isNull': return `${exprToString(e.arg)} IS NULL`;
+        case 'isNotNull': return `${exprToString(e.arg)} IS NOT NULL`;
+      }
+      break;
+    case 'cast': return `CAST(${exprToString(e.arg)} AS ${typeof e.to === 'string' ? e.to : JSON.stringify(e.to)})`;
+    case 'alias': return `${exprToString(e.arg)} AS ${e.name}`;
+    case 'call': return `${e.fn}(${e.args.map(exprToString).join(', ')})`;
+    case 'case': return `CASE ${e.branches.map((b) => `WHEN ${exprToString(b.when)} THEN ${exprToString(b.then)}`).join(' ')}${e.otherwise ? ` ELSE ${exprToString(e.otherwise)}` : ''} END`;
+    case 'sort': return `${exprToString(e.arg)} ${e.ascending ? 'ASC' : 'DESC'} NULLS ${e.nullsFirst ? 'FIRST' : 'LAST'}`;
+    case 'agg': return e.fn === 'countStar' ? 'count(*)' : `${e.fn}(${e.arg ? exprToString(e.arg) : ''})`;
+  }
+  return '?';
+}

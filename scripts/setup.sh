@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what the tests and examples need: npm packages (npm ci when node_modules is
+# missing or older than package-lock.json). Debian packages are added here as issues need them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "quiver setup: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
