@@ -1,0 +1,5 @@
+// Public surface of the sort family: SortExec, SortPreservingMergeExec, the merge and the row comparator.
+export { SortExec, type SortOptions } from './sort-exec.ts';
+export { SortPreservingMergeExec, type SortPreservingMergeOptions } from './sort-preserving-merge-exec.ts';
+export { mergeSorted, type MergeOptions } from './merge.ts';
+export { compileSortKeys, compareRows, keyColumn, keysToString, sortIndices, KeyTag, type CompiledSortKeys, type KeyColumn, type SortOrder } from './sort-keys.ts';

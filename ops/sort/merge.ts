@@ -1,0 +1,146 @@
+// K-way merge of sorted batch streams: a binary heap over stream cursors, streaming out batches.
+import type * as arrow from 'apache-arrow';
+import { concatData, makeBatch } from '../compute/batch.ts';
+import { takeBatch } from '../compute/take.ts';
+import { compareRows, type CompiledSortKeys, type KeyColumn } from './sort-keys.ts';
+
+export interface MergeOptions {
+  /** Schema of every input batch and of the output. */
+  readonly schema: arrow.Schema;
+  readonly keys: CompiledSortKeys;
+  /** Rows per output batch. */
+  readonly batchSize: number;
+  /** Stop after this many rows (null: all). */
+  readonly fetch: number | null;
+  readonly signal?: AbortSignal;
+}
+
+/** The current batch of one input stream and the next row to emit from it. */
+class Cursor {
+  batch!: arrow.RecordBatch;
+  keys!: KeyColumn[];
+  row = 0;
+  constructor(readonly run: number, private readonly it: AsyncIterator<arrow.RecordBatch>, private readonly sortKeys: CompiledSortKeys) {}
+
+  /** Loads the next non-empty batch; false at the end of the stream. */
+  async load(): Promise<boolean> {
+    for (;;) {
+      const r = await this.it.next();
+      if (r.done) return false;
+      if (r.value.numRows === 0) continue;
+      this.batch = r.value;
+      this.keys = this.sortKeys.evaluate(r.value);
+      this.row = 0;
+      return true;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
+/**
+ * Merges streams that are each sorted by `keys` into one sorted stream. Ties go to the
+ * earlier stream, so merging the runs of a stable sort in input order stays stable. Every
+ * input MUST already be sorted by the same keys; otherwise the output is not sorted.
+ * Inputs are read lazily, one batch per stream at a time, and closed when the merge ends.
+ */
+export async function* mergeSorted(inputs: readonly AsyncIterable<arrow.RecordBatch>[], opts: MergeOptions): AsyncGenerator<arrow.RecordBatch> {
+  const { keys, schema } = opts;
+  const orders = keys.orders;
+  const limit = opts.fetch ?? Infinity;
+  const batchSize = Math.max(1, opts.batchSize);
+  if (limit <= 0) return;
+  const cursors = inputs.map((s, i) => new Cursor(i, s[Symbol.asyncIterator](), keys));
+  const less = (a: Cursor, b: Cursor): boolean => {
+    const c = compareRows(orders, a.keys, a.row, b.keys, b.row);
+    return c < 0 || (c === 0 && a.run < b.run);
+  };
+  const heap: Cursor[] = [];
+  const siftDown = (i: number) => {
+    const n = heap.length;
+    const x = heap[i];
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && less(heap[c + 1], heap[c])) c++;
+      if (!less(heap[c], x)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = x;
+  };
+
+  // Output rows pending emission, as (source batch, row) pairs.
+  const srcOf = new Int32Array(batchSize);
+  const rowOf = new Int32Array(batchSize);
+  let sources: arrow.RecordBatch[] = [];
+  const sourceIndex = new Map<arrow.RecordBatch, number>();
+  let pending = 0;
+  let emitted = 0;
+  const flush = (): arrow.RecordBatch => {
+    const out = gather(schema, sources, srcOf.subarray(0, pending), rowOf.subarray(0, pending));
+    emitted += pending;
+    pending = 0;
+    sources = [];
+    sourceIndex.clear();
+    return out;
+  };
+
+  try {
+    for (const c of cursors) if (await c.load()) heap.push(c);
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
+    while (heap.length > 0 && emitted + pending < limit) {
+      opts.signal?.throwIfAborted();
+      const top = heap[0];
+      // The top stays the minimum until its row passes the best of the other cursors.
+      let second: Cursor | null = heap.length > 1 ? heap[1] : null;
+      if (heap.length > 2 && less(heap[2], heap[1])) second = heap[2];
+      const room = Math.min(batchSize - pending, limit - emitted - pending);
+      let s = sourceIndex.get(top.batch);
+      if (s === undefined) { s = sources.length; sources.push(top.batch); sourceIndex.set(top.batch, s); }
+      let taken = 0;
+      const n = top.batch.numRows;
+      do {
+        srcOf[pending] = s;
+        rowOf[pending++] = top.row++;
+        taken++;
+      } while (taken < room && top.row < n && (second === null || less(top, second)));
+      if (pending === batchSize || emitted + pending >= limit) yield flush();
+      if (top.row >= n && !(await top.load())) {
+        const last = heap.pop()!;
+        if (heap.length > 0) { heap[0] = last; siftDown(0); }
+      } else {
+        siftDown(0);
+      }
+    }
+    if (pending > 0) yield flush();
+  } finally {
+    await Promise.all(cursors.map((c) => c.close()));
+  }
+}
+
+/**
+ * Builds one batch of `schema` from rows of several source batches. A cursor emits the rows
+ * of its batch in order, so each source's rows form one contiguous range: slice each range,
+ * concatenate, and let one permutation interleave them (a single range is just a slice).
+ */
+function gather(schema: arrow.Schema, sources: arrow.RecordBatch[], src: Int32Array, rows: Int32Array): arrow.RecordBatch {
+  const n = src.length;
+  const first = new Int32Array(sources.length).fill(-1);
+  const counts = new Int32Array(sources.length);
+  for (let i = 0; i < n; i++) {
+    const s = src[i];
+    if (first[s] < 0) first[s] = rows[i];
+    counts[s]++;
+  }
+  const slices = sources.map((b, s) => b.slice(first[s], first[s] + counts[s]));
+  if (slices.length === 1) return makeBatch(schema, slices[0].data.children, n);
+  const base = new Int32Array(sources.length);
+  for (let s = 1; s < sources.length; s++) base[s] = base[s - 1] + counts[s - 1];
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) { const s = src[i]; perm[i] = base[s] + rows[i] - first[s]; }
+  const columns = schema.fields.map((_, c) => concatData(slices.map((b) => b.data.children[c])));
+  return takeBatch(makeBatch(schema, columns, n), perm);
+}
