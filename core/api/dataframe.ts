@@ -1,0 +1,216 @@
+// DataFrame: the immutable, fluent dataflow builder; actions run it through the session.
+import type * as arrow from 'apache-arrow';
+import { PlanError } from '../../ops/errors.ts';
+import { exprName, type ExprNode } from '../../ops/expr/node.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import type { LogicalPlan } from '../plan/node.ts';
+import { project } from '../plan/project.ts';
+import { filter } from '../plan/filter.ts';
+import { aggregate } from '../plan/aggregate.ts';
+import { join, type JoinType } from '../plan/join.ts';
+import { sort } from '../plan/sort.ts';
+import { limit } from '../plan/limit.ts';
+import { distinct } from '../plan/distinct.ts';
+import { union } from '../plan/union.ts';
+import { repartition } from '../plan/repartition.ts';
+import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
+import { col, Expr, toColumn, type ColumnLike } from './column.ts';
+import { fn } from './functions.ts';
+import { DataFrameWriter } from './writer.ts';
+import type { Session } from './session.ts';
+import { formatTable, rowsOf } from './show.ts';
+
+export type JoinOn = string | readonly string[] | Expr | { readonly left: readonly ColumnLike[]; readonly right: readonly ColumnLike[] };
+
+const JOIN_TYPES: readonly JoinType[] = ['inner', 'left', 'right', 'full', 'semi', 'anti'];
+const JOIN_ALIASES: Record<string, JoinType> = {
+  left_outer: 'left', leftouter: 'left', right_outer: 'right', rightouter: 'right', outer: 'full', full_outer: 'full',
+  fullouter: 'full', left_semi: 'semi', leftsemi: 'semi', left_anti: 'anti', leftanti: 'anti',
+};
+
+export class DataFrame {
+  constructor(readonly session: Session, readonly plan: LogicalPlan) {
+    Object.freeze(this);
+  }
+
+  /** Column names and types. */
+  get schema(): readonly FieldJSON[] { return this.plan.schema; }
+  get columns(): string[] { return this.plan.schema.map((f) => f.name); }
+
+  private next(plan: LogicalPlan): DataFrame { return new DataFrame(this.session, plan); }
+
+  // ---- transformations -------------------------------------------------------------
+
+  select(...cols: (ColumnLike | readonly ColumnLike[])[]): DataFrame {
+    const flat = cols.flat() as ColumnLike[];
+    if (flat.length === 0) throw new PlanError('select: give at least one column');
+    const exprs = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [toColumn(c).node]));
+    return this.next(project(this.plan, exprs));
+  }
+
+  filter(condition: Expr): DataFrame {
+    if (!(condition instanceof Expr)) throw new PlanError(`filter: expected an expression such as col('x').gt(1), got ${JSON.stringify(condition)}`);
+    return this.next(filter(this.plan, condition.node));
+  }
+  where(condition: Expr): DataFrame { return this.filter(condition); }
+
+  /** Adds a column, or replaces the one of the same name in place. */
+  withColumn(name: string, value: Expr): DataFrame {
+    const exprs: ExprNode[] = this.columns.map((n) => (n === name ? value.alias(name).node : col(n).node));
+    if (!this.columns.includes(name)) exprs.push(value.alias(name).node);
+    return this.next(project(this.plan, exprs));
+  }
+
+  withColumnRenamed(from: string, to: string): DataFrame {
+    if (!this.columns.includes(from)) throw new PlanError(`withColumnRenamed: unknown column '${from}': valid columns are ${this.columns.join(', ')}`);
+    return this.next(project(this.plan, this.columns.map((n) => (n === from ? col(n).alias(to).node : col(n).node))));
+  }
+
+  drop(...names: string[]): DataFrame {
+    for (const n of names) if (!this.columns.includes(n)) throw new PlanError(`drop: unknown column '${n}': valid columns are ${this.columns.join(', ')}`);
+    const keep = this.columns.filter((n) => !names.includes(n));
+    if (keep.length === 0) throw new PlanError('drop: cannot drop every column');
+    return this.next(project(this.plan, keep.map((n) => col(n).node)));
+  }
+
+  groupBy(...keys: (ColumnLike | readonly ColumnLike[])[]): GroupedData {
+    return new GroupedData(this, (keys.flat() as ColumnLike[]).map((k) => toColumn(k).node));
+  }
+
+  /** Aggregates over the whole frame (no grouping). */
+  agg(...aggs: Expr[]): DataFrame { return this.groupBy().agg(...aggs); }
+
+  /**
+   * Joins on column names present on both sides (`'id'` or `['a', 'b']`: each key appears
+   * once in the output), on `{ left: [...], right: [...] }` key lists, or on an equality
+   * expression like `col('a').eq(col('b'))` (ANDs of equalities for several keys).
+   */
+  join(other: DataFrame, on: JoinOn, how: JoinType | string = 'inner'): DataFrame {
+    if (other.session !== this.session) throw new PlanError('join: both DataFrames must come from the same Quiver session');
+    const kind = (JOIN_TYPES as readonly string[]).includes(how) ? how as JoinType : JOIN_ALIASES[how.toLowerCase()];
+    if (!kind) throw new PlanError(`join: unknown join type '${how}': use one of ${JOIN_TYPES.join(', ')}`);
+    let leftKeys: ExprNode[], rightKeys: ExprNode[], using = false;
+    if (typeof on === 'string' || Array.isArray(on)) {
+      const names = (typeof on === 'string' ? [on] : on) as string[];
+      for (const n of names) {
+        if (!this.columns.includes(n)) throw new PlanError(`join: key '${n}' is not a column of the left side: valid columns are ${this.columns.join(', ')}`);
+        if (!other.columns.includes(n)) throw new PlanError(`join: key '${n}' is not a column of the right side: valid columns are ${other.columns.join(', ')}`);
+      }
+      leftKeys = names.map((n) => col(n).node);
+      rightKeys = leftKeys;
+      using = true;
+    } else if (on instanceof Expr) {
+      leftKeys = []; rightKeys = [];
+      const visit = (e: ExprNode): void => {
+        if (e.kind === 'binary' && e.op === 'and') { visit(e.left); visit(e.right); return; }
+        if (e.kind === 'binary' && e.op === 'eq') {
+          const l = sideOf(e.left, this.columns, other.columns), r = sideOf(e.right, this.columns, other.columns);
+          if (l === 'left' && r === 'right') { leftKeys.push(e.left); rightKeys.push(e.right); return; }
+          if (l === 'right' && r === 'left') { leftKeys.push(e.right); rightKeys.push(e.left); return; }
+        }
+        throw new PlanError(`join: condition must be equalities between a left and a right column joined with and(), e.g. col('a').eq(col('b')); cannot use ${JSON.stringify(e)}`);
+      };
+      visit(on.node);
+    } else {
+      const keys = on as { readonly left: readonly ColumnLike[]; readonly right: readonly ColumnLike[] };
+      leftKeys = keys.left.map((c) => toColumn(c).node);
+      rightKeys = keys.right.map((c) => toColumn(c).node);
+    }
+    return this.next(join(this.plan, other.plan, kind, leftKeys, rightKeys, using));
+  }
+
+  /** Sorts by columns or sort expressions (`col('x').desc()`); plain columns sort ascending, nulls first. */
+  orderBy(...keys: (ColumnLike | readonly ColumnLike[])[]): DataFrame {
+    const flat = keys.flat() as ColumnLike[];
+    if (flat.length === 0) throw new PlanError('orderBy: give at least one key');
+    const nodes = flat.map((k) => { const e = toColumn(k); return e.node.kind === 'sort' ? e.node : e.asc().node; });
+    return this.next(sort(this.plan, nodes));
+  }
+  sort(...keys: (ColumnLike | readonly ColumnLike[])[]): DataFrame { return this.orderBy(...keys); }
+
+  limit(n: number, offset = 0): DataFrame {
+    if (!Number.isInteger(n) || n < 0) throw new PlanError(`limit: n must be a non-negative integer, got ${n}`);
+    if (!Number.isInteger(offset) || offset < 0) throw new PlanError(`limit: offset must be a non-negative integer, got ${offset}`);
+    return this.next(limit(this.plan, n, offset));
+  }
+
+  distinct(): DataFrame { return this.next(distinct(this.plan)); }
+
+  /** UNION ALL by position (Spark's union); add .distinct() for SQL UNION. */
+  union(...others: DataFrame[]): DataFrame {
+    return this.next(union([this.plan, ...others.map((o) => o.plan)]));
+  }
+  unionAll(...others: DataFrame[]): DataFrame { return this.union(...others); }
+
+  /** Hash-partitions into n partitions by keys, or round-robin without keys. */
+  repartition(n: number, ...keys: ColumnLike[]): DataFrame {
+    if (!Number.isInteger(n) || n < 1) throw new PlanError(`repartition: n must be a positive integer, got ${n}`);
+    return this.next(repartition(this.plan, n, keys.map((k) => toColumn(k).node)));
+  }
+
+  /**
+   * Applies a user function to every batch on the workers. The function is referenced by
+   * module and export name so that every worker loads the same code:
+   * `df.mapBatches({ module: '/abs/path/udf.ts', export: 'addOne' }, { schema })`.
+   * `schema` is the output schema (default: the input schema).
+   */
+  mapBatches(udf: UdfRef, opts: { schema?: readonly FieldJSON[]; options?: Record<string, unknown> } = {}): DataFrame {
+    if (!udf || typeof udf.module !== 'string' || typeof udf.export !== 'string') {
+      throw new PlanError("mapBatches: the UDF must be referenced as { module: '/path/to/module', export: 'name' }, not passed as a function");
+    }
+    return this.next(mapBatches(this.plan, udf, opts.schema ?? this.plan.schema, opts.options ?? {}));
+  }
+
+  // ---- actions ---------------------------------------------------------------------
+
+  /** Runs the dataflow and returns its result as an Arrow Table. */
+  collect(): Promise<arrow.Table> { return this.session.execute(this.plan); }
+
+  /** Runs the dataflow and returns plain row objects (int64 as numbers where exact, else bigint). */
+  async toArray(): Promise<Record<string, unknown>[]> { return rowsOf(await this.collect()); }
+
+  async count(): Promise<number> {
+    const t = await this.session.execute(aggregate(this.plan, [], [fn.count().alias('count').node]));
+    return Number(t.getChildAt(0)?.get(0) ?? 0);
+  }
+
+  async take(n: number): Promise<Record<string, unknown>[]> { return this.limit(n).toArray(); }
+  async head(n = 1): Promise<Record<string, unknown>[]> { return this.take(n); }
+
+  /** Prints the first n rows as a table. */
+  async show(n = 20): Promise<void> {
+    const t = await this.limit(n).collect();
+    console.log(formatTable(t));
+  }
+
+  /** The logical, optimized and physical plans, as text. */
+  explain(): Promise<string> { return this.session.explain(this.plan); }
+
+  get write(): DataFrameWriter { return new DataFrameWriter(this); }
+}
+
+function sideOf(e: ExprNode, left: string[], right: string[]): 'left' | 'right' | null {
+  if (e.kind !== 'column') return null;
+  const inL = left.includes(e.name), inR = right.includes(e.name);
+  if (inL && !inR) return 'left';
+  if (inR && !inL) return 'right';
+  if (inL && inR) throw new PlanError(`join: column '${e.name}' exists on both sides; join on it by name (join(other, '${e.name}')) or rename one side first`);
+  throw new PlanError(`join: unknown column '${e.name}': left has ${left.join(', ')}; right has ${right.join(', ')}`);
+}
+
+export class GroupedData {
+  constructor(readonly df: DataFrame, readonly keys: readonly ExprNode[]) {}
+
+  agg(...aggs: (Expr | readonly Expr[])[]): DataFrame {
+    const flat = aggs.flat() as Expr[];
+    if (flat.length === 0 && this.keys.length === 0) throw new PlanError('agg: give at least one aggregate, e.g. fn.count()');
+    return new DataFrame(this.df.session, aggregate(this.df.plan, this.keys, flat.map((a) => a.node)));
+  }
+  count(): DataFrame { return this.agg(fn.count().alias('count')); }
+  sum(c: string): DataFrame { return this.agg(fn.sum(c).alias(`sum(${c})`)); }
+  avg(c: string): DataFrame { return this.agg(fn.avg(c).alias(`avg(${c})`)); }
+  min(c: string): DataFrame { return this.agg(fn.min(c).alias(`min(${c})`)); }
+  max(c: string): DataFrame { return this.agg(fn.max(c).alias(`max(${c})`)); }
+}
+
+export { exprName };

@@ -1,0 +1,68 @@
+// Quiver: the entry point. `await Quiver.local({ workers: 2 })` starts an embedded session.
+import type * as arrow from 'apache-arrow';
+import { PlanError } from '../../ops/errors.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import { LocalRuntime } from '../runtime/local-runtime.ts';
+import { DataFrame } from './dataframe.ts';
+import { DataFrameReader } from './reader.ts';
+import { Session } from './session.ts';
+
+export interface LocalOptions {
+  /** Worker threads (default: one per core). */
+  workers?: number;
+  /** GPU use for tensor stages: 'auto' (default), 'require' or 'off'. */
+  gpu?: 'auto' | 'require' | 'off';
+  /** Bytes a blocking operator (sort, aggregate, join build) may hold per task before spilling (default 256 MB). */
+  memoryBudget?: number;
+  /** Target rows per batch (default 65536). */
+  batchSize?: number;
+  /** Partitions after a shuffle (default: 2 per worker). */
+  shufflePartitions?: number;
+  /** Files larger than this are split across tasks (default 32 MB). */
+  targetSplitBytes?: number;
+  /** Joins whose build side is estimated under this are broadcast (default 10 MB). */
+  broadcastThresholdBytes?: number;
+  /** Directory for spill files (default: the OS temp directory). */
+  spillDir?: string;
+  /** Attempts per task before the job fails (default 4). */
+  maxTaskAttempts?: number;
+}
+
+export class Quiver {
+  private constructor(readonly session: Session, readonly options: Readonly<LocalOptions>) {}
+
+  /** An embedded session: driver and a worker-thread pool in this process. */
+  static async local(options: LocalOptions = {}): Promise<Quiver> {
+    for (const [k, v] of Object.entries(options)) {
+      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts'].includes(k)
+        && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
+        throw new PlanError(`Quiver.local: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
+      }
+    }
+    if (options.gpu && !['auto', 'require', 'off'].includes(options.gpu)) {
+      throw new PlanError(`Quiver.local: gpu must be 'auto', 'require' or 'off', got ${JSON.stringify(options.gpu)}`);
+    }
+    const runtime = new LocalRuntime(options);
+    const session = new Session(runtime, {
+      shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
+      targetSplitBytes: options.targetSplitBytes ?? 32 * 1024 * 1024,
+      broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
+    });
+    return new Quiver(session, Object.freeze({ ...options }));
+  }
+
+  get workers(): number { return this.session.runtime.workers; }
+
+  /** Readers: q.read.text|csv|json|arrow|parquet(path | glob | paths[], options). */
+  get read(): DataFrameReader { return new DataFrameReader(this.session); }
+
+  /** A DataFrame over an Arrow table or plain row objects (schema inferred unless given). */
+  createDataFrame(data: arrow.Table | readonly Record<string, unknown>[], opts: { schema?: FieldJSON[]; partitions?: number } = {}): DataFrame {
+    return new DataFrame(this.session, this.session.registerTable(data, opts.schema, opts.partitions));
+  }
+
+  /** Stops the worker pool. The process can exit once this resolves. */
+  async close(): Promise<void> {
+    await this.session.runtime.close();
+  }
+}

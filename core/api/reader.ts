@@ -1,0 +1,50 @@
+// q.read.<format>(path | glob | paths[], options): DataFrames over files; schemas are read when the plan is built.
+import { PlanError } from '../../ops/errors.ts';
+import { inferSchemaSync, resolvePathsSync } from '../../ops/sources/index.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import { scan, type SourceFormat } from '../plan/scan.ts';
+import { DataFrame } from './dataframe.ts';
+import type { Session } from './session.ts';
+import { statSync } from 'node:fs';
+
+export interface ReadOptions {
+  /** 'failfast' (default): stop at the first bad record with its file, line and column. 'permissive': skip, count and quarantine it. */
+  mode?: 'failfast' | 'permissive';
+  /** Directory where permissive mode writes each bad record with its reason. */
+  badRecordsPath?: string;
+  /** A given schema instead of inference. */
+  schema?: FieldJSON[] | string;
+  [option: string]: unknown;
+}
+
+export interface CsvOptions extends ReadOptions {
+  header?: boolean;
+  delimiter?: string;
+  quote?: string;
+}
+
+export class DataFrameReader {
+  constructor(private readonly session: Session) {}
+
+  /** Any format by name. */
+  format(format: SourceFormat, paths: string | readonly string[], options: ReadOptions = {}): DataFrame {
+    if (!['text', 'csv', 'json', 'arrow', 'parquet'].includes(format)) {
+      throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow or parquet`);
+    }
+    const files = resolvePathsSync(paths);
+    let totalBytes = 0;
+    for (const f of files) totalBytes += statSync(f).size;
+    const source = { format, paths: files, options: { ...options, totalBytes } };
+    const fileSchema = inferSchemaSync(source);
+    return new DataFrame(this.session, scan(source, fileSchema));
+  }
+
+  /** Lines of text files as one utf8 column `line`. */
+  text(paths: string | readonly string[], options: ReadOptions = {}): DataFrame { return this.format('text', paths, options); }
+  csv(paths: string | readonly string[], options: CsvOptions = {}): DataFrame { return this.format('csv', paths, options); }
+  /** JSON lines: one object per line. */
+  json(paths: string | readonly string[], options: ReadOptions = {}): DataFrame { return this.format('json', paths, options); }
+  /** Arrow IPC, file or stream format. */
+  arrow(paths: string | readonly string[], options: ReadOptions = {}): DataFrame { return this.format('arrow', paths, options); }
+  parquet(paths: string | readonly string[], options: ReadOptions = {}): DataFrame { return this.format('parquet', paths, options); }
+}

@@ -1,0 +1,97 @@
+// Session: owns the runtime and in-memory resources; runs and explains plans for DataFrames.
+import * as arrow from 'apache-arrow';
+import { PlanError } from '../../ops/errors.ts';
+import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
+import { displayExecTree } from '../../ops/exec-plan.ts';
+import { planSplits } from '../../ops/sources/index.ts';
+import type { LogicalPlan } from '../plan/node.ts';
+import { values } from '../plan/values.ts';
+import { optimize } from '../optimizer/optimizer.ts';
+import { planToString } from '../optimizer/display.ts';
+import { createPhysicalPlan } from '../physical/planner.ts';
+import { buildExec } from '../physical/build-exec.ts';
+import type { PhysicalPlan } from '../physical/phys-node.ts';
+import { encodeBlock } from '../runtime/ipc.ts';
+import type { JobMetrics, LocalRuntime } from '../runtime/local-runtime.ts';
+import { normalizeTable, tableFromRows } from './ingest.ts';
+
+export interface SessionOptions {
+  shufflePartitions: number;
+  targetSplitBytes: number;
+  broadcastThresholdBytes: number;
+}
+
+export class Session {
+  private readonly resources: Record<string, Uint8Array> = {};
+  private nextResource = 0;
+  /** Metrics of the last job run by this session. */
+  lastJob: JobMetrics | null = null;
+
+  constructor(readonly runtime: LocalRuntime, readonly options: SessionOptions) {}
+
+  /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
+  registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): LogicalPlan {
+    const table = input instanceof arrow.Table ? normalizeTable(input) : tableFromRows(input, schema);
+    const fields = schema ?? fromArrowSchema(table.schema);
+    const n = Math.max(1, Math.min(partitions ?? this.runtime.workers, Math.max(1, table.numRows)));
+    const id = `mem${this.nextResource++}`;
+    const per = Math.ceil(table.numRows / n);
+    let bytes = 0;
+    const arrowSchema = toArrowSchema(fields);
+    for (let i = 0; i < n; i++) {
+      const part = table.slice(i * per, Math.min(table.numRows, (i + 1) * per));
+      const block = encodeBlock(arrowSchema, part.batches.map((b) => new arrow.RecordBatch(arrowSchema, b.data)));
+      this.resources[`${id}/${i}`] = block;
+      bytes += block.byteLength;
+    }
+    return values(id, fields, n, table.numRows, bytes);
+  }
+
+  private optimizerOptions() {
+    return { broadcastThresholdBytes: this.options.broadcastThresholdBytes };
+  }
+
+  async physical(plan: LogicalPlan): Promise<{ optimized: LogicalPlan; physical: PhysicalPlan }> {
+    const optimized = optimize(plan, this.optimizerOptions());
+    const physical = await createPhysicalPlan(optimized, {
+      shufflePartitions: this.options.shufflePartitions,
+      targetSplitBytes: this.options.targetSplitBytes,
+      planSplits: (source, target) => planSplits(source as any, target) as any,
+    });
+    return { optimized, physical };
+  }
+
+  async execute(plan: LogicalPlan): Promise<arrow.Table> {
+    const { physical } = await this.physical(plan);
+    return this.runtime.run(physical, this.resources, (m) => { this.lastJob = m; this.reportJob(m); });
+  }
+
+  private reportJob(m: JobMetrics): void {
+    const bad = m.counters.badRecords ?? 0;
+    if (bad > 0) console.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
+  }
+
+  async explain(plan: LogicalPlan): Promise<string> {
+    const { optimized, physical } = await this.physical(plan);
+    const stages = physical.stages.map((s) => {
+      const out = s.output.kind === 'shuffle'
+        ? `shuffle ${s.output.shuffleId}: ${s.output.keys.length ? `hash(${s.output.keys.map((k) => JSON.stringify(k.kind === 'column' ? k.name : k)).join(', ')})` : 'gather'} into ${s.output.partitions} partition${s.output.partitions === 1 ? '' : 's'}`
+        : s.output.kind === 'broadcast' ? `broadcast ${s.output.id}` : 'result';
+      const parents = s.parents.length ? ` after stage ${s.parents.join(', ')}` : '';
+      return `Stage ${s.id} (${s.partitions} task${s.partitions === 1 ? '' : 's'}${parents}) -> ${out}\n${indent(displayExecTree(buildExec(s.root)), 2)}`;
+    });
+    return [
+      '== Logical Plan ==', planToString(plan),
+      '', '== Optimized Logical Plan ==', planToString(optimized),
+      '', '== Physical Plan ==', ...stages,
+    ].join('\n');
+  }
+}
+
+function indent(s: string, n: number): string {
+  return s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
+}
+
+export function assertSession(s: unknown): asserts s is Session {
+  if (!(s instanceof Session)) throw new PlanError('not a Quiver session');
+}

@@ -1,0 +1,11 @@
+// Public surface of the package: `import { Quiver, col, lit, fn } from 'quiver'`.
+export { Quiver, type LocalOptions } from './api/quiver.ts';
+export { DataFrame, GroupedData, type JoinOn } from './api/dataframe.ts';
+export { col, lit, when, Expr, CaseBuilder, type ColumnLike } from './api/column.ts';
+export { fn } from './api/functions.ts';
+export { DataFrameReader } from './api/reader.ts';
+export { DataFrameWriter } from './api/writer.ts';
+export * from './errors.ts';
+export type { FieldJSON, TypeJSON } from '../ops/types.ts';
+export type { ExprNode } from '../ops/expr/node.ts';
+export type { LogicalPlan } from './plan/node.ts';

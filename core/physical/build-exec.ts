@@ -1,0 +1,38 @@
+// Rebuilds operator objects (ops/) from a stage's PhysNode JSON; runs on workers and for explain().
+import type { ExecPlan } from '../../ops/exec-plan.ts';
+import { assertNever } from '../../ops/errors.ts';
+import { ScanExec } from '../../ops/scan-exec.ts';
+import { MemoryScanExec } from '../../ops/memory-scan-exec.ts';
+import { FilterExec } from '../../ops/filter-exec.ts';
+import { ProjectionExec } from '../../ops/projection-exec.ts';
+import { HashAggregateExec } from '../../ops/aggregate/hash-aggregate-exec.ts';
+import { HashJoinExec } from '../../ops/joins/hash-join-exec.ts';
+import { SortExec } from '../../ops/sort/sort-exec.ts';
+import { LimitExec } from '../../ops/limit-exec.ts';
+import { UnionExec } from '../../ops/union-exec.ts';
+import { MapBatchesExec } from '../../ops/map-batches-exec.ts';
+import { ShuffleReadExec } from '../../ops/shuffle-read-exec.ts';
+import { BroadcastExec } from '../../ops/broadcast-exec.ts';
+import type { PhysNode } from './phys-node.ts';
+
+export function buildExec(n: PhysNode): ExecPlan {
+  switch (n.op) {
+    case 'scan':
+      return new ScanExec({ format: n.format, splits: n.splits as any, options: n.options, fileSchema: n.fileSchema,
+        projection: n.projection, filters: n.filters, limit: n.limit });
+    case 'values': return new MemoryScanExec({ id: n.id, partitions: n.partitions, fields: n.fields });
+    case 'filter': return new FilterExec(n.predicate, buildExec(n.child));
+    case 'project': return new ProjectionExec(n.exprs, buildExec(n.child));
+    case 'aggregate': return new HashAggregateExec({ mode: n.mode, groupBy: n.groupBy, aggs: n.aggs }, buildExec(n.child));
+    case 'hashJoin':
+      return new HashJoinExec({ how: n.how, leftKeys: n.leftKeys, rightKeys: n.rightKeys, using: n.using, buildSide: n.buildSide,
+        outputFields: n.outputFields }, buildExec(n.left), buildExec(n.right));
+    case 'sort': return new SortExec({ keys: n.keys, fetch: n.fetch }, buildExec(n.child));
+    case 'limit': return new LimitExec({ n: n.n, offset: n.offset }, buildExec(n.child));
+    case 'union': return new UnionExec({ partitionCounts: n.partitionCounts }, n.children.map(buildExec));
+    case 'mapBatches': return new MapBatchesExec({ udf: n.udf, fields: n.fields, options: n.options }, buildExec(n.child));
+    case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields });
+    case 'broadcast': return new BroadcastExec({ id: n.id, fields: n.fields });
+    default: return assertNever(n, 'physical node');
+  }
+}

@@ -1,0 +1,54 @@
+// Physical plan as JSON: the operator tree of one stage, shipped to workers and rebuilt there.
+import type { ExprNode } from '../../ops/expr/node.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import type { JoinType } from '../plan/join.ts';
+import type { SourceFormat } from '../plan/scan.ts';
+import type { UdfRef } from '../plan/map-batches.ts';
+
+/** A byte range (or whole file) one scan task reads. */
+export interface SplitJSON {
+  path: string;
+  start: number;
+  end: number;
+  [k: string]: unknown;
+}
+
+export type PhysNode =
+  | { op: 'scan'; format: SourceFormat; splits: SplitJSON[]; options: Record<string, unknown>; fileSchema: FieldJSON[];
+      projection: string[] | null; filters: ExprNode[]; limit: number | null }
+  | { op: 'values'; id: string; partitions: number; fields: FieldJSON[] }
+  | { op: 'filter'; predicate: ExprNode; child: PhysNode }
+  | { op: 'project'; exprs: ExprNode[]; child: PhysNode }
+  | { op: 'aggregate'; mode: 'partial' | 'final' | 'single'; groupBy: ExprNode[]; aggs: ExprNode[]; child: PhysNode }
+  | { op: 'hashJoin'; how: JoinType; leftKeys: ExprNode[]; rightKeys: ExprNode[]; using: boolean; buildSide: 'left' | 'right';
+      broadcast: boolean; outputFields: FieldJSON[]; left: PhysNode; right: PhysNode }
+  | { op: 'sort'; keys: ExprNode[]; fetch: number | null; child: PhysNode }
+  | { op: 'limit'; n: number; offset: number; child: PhysNode }
+  | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
+  | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
+  | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[] }
+  | { op: 'broadcast'; id: number; fields: FieldJSON[] };
+
+/** Where a stage's output goes. */
+export type StageOutput =
+  | { kind: 'shuffle'; shuffleId: number; keys: ExprNode[]; partitions: number }
+  | { kind: 'broadcast'; id: number }
+  | { kind: 'result' };
+
+export interface Stage {
+  id: number;
+  root: PhysNode;
+  /** Number of tasks (partitions of the stage's output before any shuffle). */
+  partitions: number;
+  output: StageOutput;
+  /** Stages whose output this stage reads (shuffle or broadcast). */
+  parents: number[];
+  /** Output fields of `root`. */
+  fields: FieldJSON[];
+}
+
+export interface PhysicalPlan {
+  stages: Stage[];
+  /** The stage whose output is the job's result. */
+  resultStage: number;
+}

@@ -1,0 +1,199 @@
+// Physical planner: cuts an optimized logical plan into stages at shuffle/broadcast boundaries.
+import { assertNever, InternalError } from '../../ops/errors.ts';
+import { exprName, type ExprNode } from '../../ops/expr/node.ts';
+import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
+import type { LogicalPlan } from '../plan/node.ts';
+import type { Join } from '../plan/join.ts';
+import type { SourceSpec } from '../plan/scan.ts';
+import { buildExec } from './build-exec.ts';
+import type { PhysNode, PhysicalPlan, SplitJSON, Stage, StageOutput } from './phys-node.ts';
+
+export interface PhysicalPlannerOptions {
+  /** Partitions after a hash shuffle (aggregate, shuffled join). */
+  shufflePartitions: number;
+  /** Files larger than this are split into byte ranges across tasks. */
+  targetSplitBytes: number;
+  /** Splits a scan into tasks (driver side; reads file sizes). */
+  planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]>;
+}
+
+interface Planned {
+  node: PhysNode;
+  partitions: number;
+}
+
+const col = (name: string): ExprNode => ({ kind: 'column', name });
+
+/** Output fields of a physical subtree (built through the operators themselves, so they agree). */
+export function physFields(node: PhysNode): FieldJSON[] {
+  return fromArrowSchema(buildExec(node).schema);
+}
+
+class StageCutter {
+  readonly stages: Stage[] = [];
+  private nextShuffle = 0;
+  private nextBroadcast = 0;
+  private readonly producer = new Map<string, number>();
+
+  constructor(readonly opts: PhysicalPlannerOptions) {}
+
+  /** Ends the stage rooted at `p` with the given output and returns the leaf that reads it. */
+  cut(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number }): Planned {
+    const fields = physFields(p.node);
+    if (output === 'broadcast') {
+      const id = this.nextBroadcast++;
+      this.add(p, { kind: 'broadcast', id }, fields);
+      this.producer.set(`b${id}`, this.stages.length - 1);
+      return { node: { op: 'broadcast', id, fields }, partitions: -1 };
+    }
+    const shuffleId = this.nextShuffle++;
+    this.add(p, { kind: 'shuffle', shuffleId, keys: output.keys, partitions: output.partitions }, fields);
+    this.producer.set(`s${shuffleId}`, this.stages.length - 1);
+    return { node: { op: 'shuffleRead', shuffleId, fields }, partitions: output.partitions };
+  }
+
+  finish(p: Planned): PhysicalPlan {
+    this.add(p, { kind: 'result' }, physFields(p.node));
+    return { stages: this.stages, resultStage: this.stages.length - 1 };
+  }
+
+  private add(p: Planned, output: StageOutput, fields: FieldJSON[]): void {
+    const parents: number[] = [];
+    const walk = (n: PhysNode): void => {
+      if (n.op === 'shuffleRead') parents.push(this.producer.get(`s${n.shuffleId}`)!);
+      else if (n.op === 'broadcast') parents.push(this.producer.get(`b${n.id}`)!);
+      for (const c of childrenOf(n)) walk(c);
+    };
+    walk(p.node);
+    this.stages.push({ id: this.stages.length, root: p.node, partitions: p.partitions, output, parents, fields });
+  }
+}
+
+function childrenOf(n: PhysNode): PhysNode[] {
+  switch (n.op) {
+    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': return [n.child];
+    case 'hashJoin': return [n.left, n.right];
+    case 'union': return n.children;
+    default: return assertNever(n, 'physical node');
+  }
+}
+
+/** Compiles an optimized logical plan into stages. */
+export async function createPhysicalPlan(plan: LogicalPlan, opts: PhysicalPlannerOptions): Promise<PhysicalPlan> {
+  const cutter = new StageCutter(opts);
+  const root = await planNode(plan, cutter);
+  return cutter.finish(root);
+}
+
+/** Gathers all partitions into one (a shuffle with no keys into a single partition). */
+function gather(p: Planned, cutter: StageCutter): Planned {
+  if (p.partitions === 1) return p;
+  return cutter.cut(p, { keys: [], partitions: 1 });
+}
+
+async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned> {
+  const o = cutter.opts;
+  switch (plan.kind) {
+    case 'scan': {
+      const splits = await o.planSplits(plan.source, o.targetSplitBytes);
+      return {
+        node: { op: 'scan', format: plan.source.format, splits, options: { ...plan.source.options }, fileSchema: [...plan.fileSchema],
+          projection: plan.projection ? [...plan.projection] : null, filters: [...plan.filters], limit: plan.limit },
+        partitions: splits.length,
+      };
+    }
+    case 'values':
+      return { node: { op: 'values', id: plan.id, partitions: plan.partitions, fields: [...plan.schema] }, partitions: plan.partitions };
+    case 'filter': {
+      const c = await planNode(plan.input, cutter);
+      return { node: { op: 'filter', predicate: plan.predicate, child: c.node }, partitions: c.partitions };
+    }
+    case 'project': {
+      const c = await planNode(plan.input, cutter);
+      return { node: { op: 'project', exprs: [...plan.exprs], child: c.node }, partitions: c.partitions };
+    }
+    case 'mapBatches': {
+      const c = await planNode(plan.input, cutter);
+      return { node: { op: 'mapBatches', udf: plan.udf, fields: [...plan.schema], options: { ...plan.options }, child: c.node }, partitions: c.partitions };
+    }
+    case 'aggregate':
+      return planAggregate(await planNode(plan.input, cutter), [...plan.groupBy], [...plan.aggs], cutter);
+    case 'distinct': {
+      const c = await planNode(plan.input, cutter);
+      return planAggregate(c, plan.schema.map((f) => col(f.name)), [], cutter);
+    }
+    case 'join': return planJoin(plan, cutter);
+    case 'sort': {
+      const c = gather(await planNode(plan.input, cutter), cutter);
+      return { node: { op: 'sort', keys: [...plan.keys], fetch: null, child: c.node }, partitions: 1 };
+    }
+    case 'limit': {
+      const keep = plan.n + plan.offset;
+      if (plan.input.kind === 'sort') {
+        // orderBy + limit -> top-k: each partition keeps its best n+offset rows, then one merge.
+        const c = await planNode(plan.input.input, cutter);
+        const keys = [...plan.input.keys];
+        const local: Planned = c.partitions === 1 ? c : { node: { op: 'sort', keys, fetch: keep, child: c.node }, partitions: c.partitions };
+        const g = gather(local, cutter);
+        const top: PhysNode = { op: 'sort', keys, fetch: keep, child: g.node };
+        return { node: { op: 'limit', n: plan.n, offset: plan.offset, child: top }, partitions: 1 };
+      }
+      const c = await planNode(plan.input, cutter);
+      const local: Planned = c.partitions === 1 ? c : { node: { op: 'limit', n: keep, offset: 0, child: c.node }, partitions: c.partitions };
+      const g = gather(local, cutter);
+      return { node: { op: 'limit', n: plan.n, offset: plan.offset, child: g.node }, partitions: 1 };
+    }
+    case 'union': {
+      const kids: Planned[] = [];
+      for (const i of plan.inputs) kids.push(await planNode(i, cutter));
+      return {
+        node: { op: 'union', partitionCounts: kids.map((k) => k.partitions), children: kids.map((k) => k.node) },
+        partitions: kids.reduce((s, k) => s + k.partitions, 0),
+      };
+    }
+    case 'repartition': {
+      const c = await planNode(plan.input, cutter);
+      return cutter.cut(c, { keys: [...plan.keys], partitions: plan.n });
+    }
+    default: return assertNever(plan, 'logical plan node');
+  }
+}
+
+function planAggregate(c: Planned, groupBy: ExprNode[], aggs: ExprNode[], cutter: StageCutter): Planned {
+  const n = groupBy.length ? cutter.opts.shufflePartitions : 1;
+  const hasDistinct = aggs.some((a) => (a.kind === 'alias' ? a.arg : a).kind === 'agg' && ((a.kind === 'alias' ? a.arg : a) as any).fn === 'countDistinct');
+  if (c.partitions === 1 && n === 1) {
+    return { node: { op: 'aggregate', mode: 'single', groupBy, aggs, child: c.node }, partitions: 1 };
+  }
+  if (hasDistinct) {
+    // Distinct counts do not merge from partial states: shuffle raw rows by the group keys.
+    const s = cutter.cut(c, { keys: groupBy, partitions: n });
+    return { node: { op: 'aggregate', mode: 'single', groupBy, aggs, child: s.node }, partitions: n };
+  }
+  const partial: Planned = { node: { op: 'aggregate', mode: 'partial', groupBy, aggs, child: c.node }, partitions: c.partitions };
+  const s = cutter.cut(partial, { keys: groupBy.map((g) => col(exprName(g))), partitions: n });
+  return { node: { op: 'aggregate', mode: 'final', groupBy, aggs, child: s.node }, partitions: n };
+}
+
+async function planJoin(plan: Join, cutter: StageCutter): Promise<Planned> {
+  const left = await planNode(plan.left, cutter);
+  const right = await planNode(plan.right, cutter);
+  const base = { how: plan.how, leftKeys: [...plan.leftKeys], rightKeys: [...plan.rightKeys], using: plan.using, outputFields: [...plan.schema] };
+  const broadcast = plan.strategy === 'broadcast' && plan.how !== 'full';
+  if (broadcast) {
+    // Broadcast the side whose unmatched rows never need emitting.
+    const buildSide = plan.how === 'right' ? 'left' : 'right';
+    if (buildSide === 'right') {
+      const b = cutter.cut(right, 'broadcast');
+      return { node: { op: 'hashJoin', ...base, buildSide, broadcast: true, left: left.node, right: b.node }, partitions: left.partitions };
+    }
+    const b = cutter.cut(left, 'broadcast');
+    return { node: { op: 'hashJoin', ...base, buildSide, broadcast: true, left: b.node, right: right.node }, partitions: right.partitions };
+  }
+  const n = cutter.opts.shufflePartitions;
+  const l = cutter.cut(left, { keys: [...plan.leftKeys], partitions: n });
+  const r = cutter.cut(right, { keys: [...plan.rightKeys], partitions: n });
+  if (l.partitions !== r.partitions) throw new InternalError('shuffled join sides have different partition counts');
+  return { node: { op: 'hashJoin', ...base, buildSide: plan.how === 'right' ? 'left' : 'right', broadcast: false, left: l.node, right: r.node }, partitions: n };
+}

@@ -1,0 +1,96 @@
+// Runs one task attempt: rebuilds the stage's operators, executes a partition, encodes the output.
+import * as arrow from 'apache-arrow';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecPlan, TaskContext } from '../../ops/exec-plan.ts';
+import { errorToJSON, PlanError } from '../../ops/errors.ts';
+import { splitByPartition } from '../../ops/compute/partition.ts';
+import { buildExec } from '../physical/build-exec.ts';
+import type { Stage } from '../physical/phys-node.ts';
+import { decodeBlock, encodeBlock } from './ipc.ts';
+import type { TaskPayload, TaskResult } from './task.ts';
+
+const stageCache = new Map<string, { stage: Stage; exec: ExecPlan }>();
+
+function stageFor(json: string): { stage: Stage; exec: ExecPlan } {
+  let hit = stageCache.get(json);
+  if (!hit) {
+    const stage = JSON.parse(json) as Stage;
+    hit = { stage, exec: buildExec(stage.root) };
+    if (stageCache.size > 32) stageCache.delete(stageCache.keys().next().value!);
+    stageCache.set(json, hit);
+  }
+  return hit;
+}
+
+export async function executeTask(p: TaskPayload): Promise<TaskResult> {
+  const t0 = performance.now();
+  const metrics: Record<string, number> = {};
+  const spillDir = join(p.config.spillRoot, `job${p.jobId}-t${p.partition}-a${p.attempt}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  let spillUsed = false;
+  try {
+    const { stage, exec } = stageFor(p.stageJson);
+    const broadcastCache = new Map<number, arrow.Table>();
+    const ctx: TaskContext = {
+      stageId: stage.id,
+      partition: p.partition,
+      attempt: p.attempt,
+      memoryBudget: p.config.memoryBudget,
+      get spillDir() { spillUsed = true; return spillDir; },
+      batchSize: p.config.batchSize,
+      metrics: { add(name, n) { metrics[name] = (metrics[name] ?? 0) + n; } },
+      async *shuffleInput(shuffleId) {
+        for (const block of p.shuffle[shuffleId] ?? []) yield* decodeBlock(block);
+      },
+      async broadcast(id) {
+        let t = broadcastCache.get(id);
+        if (!t) {
+          const batches: arrow.RecordBatch[] = [];
+          for (const block of p.broadcast[id] ?? []) for (const b of decodeBlock(block)) batches.push(b);
+          t = new arrow.Table(batches.length ? batches : exec.schema.fields.length ? [] : []);
+          broadcastCache.set(id, t);
+        }
+        return t;
+      },
+      resource(id) {
+        const r = p.resources[id];
+        if (!r) throw new PlanError(`in-memory data '${id}' is not available to this task`);
+        return r;
+      },
+    };
+    let rows = 0;
+    const out = stage.output;
+    if (out.kind === 'shuffle') {
+      const parts: arrow.RecordBatch[][] = Array.from({ length: out.partitions }, () => []);
+      let rr = p.partition;
+      for await (const b of exec.execute(p.partition, ctx)) {
+        if (b.numRows === 0) continue;
+        rows += b.numRows;
+        if (out.partitions === 1) parts[0].push(b);
+        else {
+          const split = splitByPartition(b, out.keys, out.partitions, rr);
+          rr += b.numRows;
+          split.forEach((s, i) => { if (s.numRows > 0) parts[i].push(s); });
+        }
+      }
+      const blocks = parts.map((bs) => (bs.length ? encodeBlock(exec.schema, bs) : null));
+      return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
+    }
+    const batches: arrow.RecordBatch[] = [];
+    for await (const b of exec.execute(p.partition, ctx)) {
+      if (b.numRows === 0) continue;
+      rows += b.numRows;
+      batches.push(b);
+    }
+    return { ok: true, blocks: batches.length ? [encodeBlock(exec.schema, batches)] : [], rows, metrics, durationMs: performance.now() - t0 };
+  } catch (e) {
+    return { ok: false, error: errorToJSON(e), blocks: [], rows: 0, metrics, durationMs: performance.now() - t0 };
+  } finally {
+    if (spillUsed) await rm(spillDir, { recursive: true, force: true });
+  }
+}
+
+/** Ensures the spill root exists (called once per worker). */
+export async function ensureDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+}

@@ -1,0 +1,186 @@
+// Local runtime: a piscina pool of worker threads, a DAG scheduler and a task scheduler with retries.
+import * as arrow from 'apache-arrow';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import { errorFromJSON, InternalError, QuiverError } from '../../ops/errors.ts';
+import { toArrowSchema } from '../../ops/types.ts';
+import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import { decodeBlock } from './ipc.ts';
+import type { TaskConfig, TaskPayload, TaskResult } from './task.ts';
+
+export interface LocalRuntimeOptions {
+  workers?: number;
+  memoryBudget?: number;
+  batchSize?: number;
+  spillDir?: string;
+  maxTaskAttempts?: number;
+}
+
+export interface JobMetrics {
+  jobId: number;
+  stages: number;
+  tasks: number;
+  failedAttempts: number;
+  durationMs: number;
+  counters: Record<string, number>;
+}
+
+/** Errors a retry cannot fix: the user's plan or data. */
+const DETERMINISTIC = new Set(['PLAN_ERROR', 'DATA_ERROR']);
+
+function workerFilename(): string {
+  const here = fileURLToPath(import.meta.url);
+  const js = here.replace(/local-runtime\.(ts|js)$/, 'worker.js');
+  if (here.endsWith('.js') && existsSync(js)) return js;
+  return here.replace(/local-runtime\.(ts|js)$/, 'worker-tsx.mjs');
+}
+
+export class LocalRuntime {
+  readonly workers: number;
+  readonly config: TaskConfig;
+  readonly maxTaskAttempts: number;
+  private readonly pool: Piscina;
+  private nextJob = 0;
+  private closed = false;
+
+  constructor(opts: LocalRuntimeOptions = {}) {
+    this.workers = Math.max(1, opts.workers ?? availableParallelism());
+    this.maxTaskAttempts = opts.maxTaskAttempts ?? 4;
+    this.config = {
+      memoryBudget: opts.memoryBudget ?? 256 * 1024 * 1024,
+      batchSize: opts.batchSize ?? 65_536,
+      spillRoot: opts.spillDir ?? join(tmpdir(), `quiver-spill-${process.pid}`),
+    };
+    this.pool = new Piscina({
+      filename: workerFilename(),
+      minThreads: this.workers,
+      maxThreads: this.workers,
+      idleTimeout: 60_000,
+      concurrentTasksPerWorker: 1,
+    });
+  }
+
+  /**
+   * Runs every stage of a physical plan (a stage when its parents are done) and returns the
+   * result stage's output as a Table, partitions in order.
+   */
+  async run(plan: PhysicalPlan, resources: Record<string, Uint8Array>, onMetrics?: (m: JobMetrics) => void): Promise<arrow.Table> {
+    if (this.closed) throw new QuiverError('RESOURCE_ERROR', 'this Quiver session is closed; create a new one with Quiver.local()');
+    await mkdir(this.config.spillRoot, { recursive: true });
+    const jobId = this.nextJob++;
+    const t0 = performance.now();
+    const counters: Record<string, number> = {};
+    let tasks = 0, failedAttempts = 0;
+    // shuffle id -> reduce partition -> blocks (map order); broadcast id -> blocks
+    const shuffles = new Map<number, Uint8Array[][]>();
+    const broadcasts = new Map<number, Uint8Array[]>();
+    const results: Uint8Array[][] = [];
+    const done = new Map<number, Promise<void>>();
+    const abort = new AbortController();
+
+    const runStage = async (stage: Stage): Promise<void> => {
+      await Promise.all(stage.parents.map((p) => done.get(p)!));
+      const stageJson = JSON.stringify(stage);
+      const out = stage.output;
+      const shuffleOut: Uint8Array[][][] = [];
+      const taskResults = await Promise.all(Array.from({ length: stage.partitions }, async (_, partition) => {
+        const payload: TaskPayload = {
+          jobId, stageJson, partition, attempt: 0, config: this.config,
+          shuffle: inputsFor(stage, partition, shuffles),
+          broadcast: broadcastInputs(stage, broadcasts),
+          resources: resourcesFor(stage, partition, resources),
+        };
+        for (let attempt = 0; ; attempt++) {
+          if (abort.signal.aborted) throw new InternalError('job aborted');
+          payload.attempt = attempt;
+          tasks++;
+          let r: TaskResult;
+          try {
+            r = await this.pool.run(payload, { signal: abort.signal }) as TaskResult;
+          } catch (e) {
+            if (abort.signal.aborted) throw e;
+            r = { ok: false, error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, blocks: [], rows: 0, metrics: {}, durationMs: 0 };
+          }
+          for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
+          if (r.ok) return r;
+          failedAttempts++;
+          const err = errorFromJSON(r.error!);
+          if (DETERMINISTIC.has(r.error!.code) || attempt + 1 >= this.maxTaskAttempts) {
+            if (!DETERMINISTIC.has(r.error!.code)) err.message = `stage ${stage.id} task ${partition} failed ${attempt + 1} times; last error: ${err.message}`;
+            throw err;
+          }
+        }
+      }));
+      if (out.kind === 'shuffle') {
+        const byReduce: Uint8Array[][] = Array.from({ length: out.partitions }, () => []);
+        for (const r of taskResults) r.blocks.forEach((b, i) => { if (b) byReduce[i].push(b); });
+        shuffles.set(out.shuffleId, byReduce);
+        void shuffleOut;
+      } else if (out.kind === 'broadcast') {
+        broadcasts.set(out.id, taskResults.flatMap((r) => r.blocks.filter((b): b is Uint8Array => b !== null)));
+      } else {
+        for (const r of taskResults) results.push(r.blocks.filter((b): b is Uint8Array => b !== null));
+      }
+    };
+
+    for (const stage of plan.stages) done.set(stage.id, runStage(stage));
+    try {
+      await Promise.all(done.values());
+    } catch (e) {
+      abort.abort();
+      await Promise.allSettled(done.values());
+      throw e;
+    }
+    const resultStage = plan.stages[plan.resultStage];
+    const schema = toArrowSchema(resultStage.fields);
+    const batches: arrow.RecordBatch[] = [];
+    for (const blocks of results) for (const block of blocks) for (const b of decodeBlock(block)) batches.push(new arrow.RecordBatch(schema, b.data));
+    onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, counters });
+    return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}
+
+function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Uint8Array[][]>): Record<number, Uint8Array[]> {
+  const out: Record<number, Uint8Array[]> = {};
+  walk(stage.root, (n) => {
+    if (n.op === 'shuffleRead') out[n.shuffleId] = shuffles.get(n.shuffleId)?.[partition] ?? [];
+  });
+  return out;
+}
+
+function broadcastInputs(stage: Stage, broadcasts: Map<number, Uint8Array[]>): Record<number, Uint8Array[]> {
+  const out: Record<number, Uint8Array[]> = {};
+  walk(stage.root, (n) => {
+    if (n.op === 'broadcast') out[n.id] = broadcasts.get(n.id) ?? [];
+  });
+  return out;
+}
+
+function resourcesFor(stage: Stage, partition: number, resources: Record<string, Uint8Array>): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  // Values partitions are addressed by the task's partition; under a union, by its local index.
+  walk(stage.root, (n) => {
+    if (n.op === 'values') for (let i = 0; i < n.partitions; i++) {
+      const key = `${n.id}/${i}`;
+      if (resources[key]) out[key] = resources[key];
+    }
+  });
+  void partition;
+  return out;
+}
+
+function walk(n: any, f: (n: any) => void): void {
+  f(n);
+  for (const k of ['child', 'left', 'right']) if (n[k]) walk(n[k], f);
+  if (n.children) for (const c of n.children) walk(c, f);
+}

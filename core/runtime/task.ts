@@ -1,0 +1,38 @@
+// What the driver sends a worker for one task attempt, and what comes back.
+import type { ErrorJSON } from '../../ops/errors.ts';
+import type { Stage } from '../physical/phys-node.ts';
+
+export interface TaskConfig {
+  memoryBudget: number;
+  batchSize: number;
+  /** Parent directory for per-task spill directories. */
+  spillRoot: string;
+}
+
+export interface TaskPayload {
+  jobId: number;
+  /** JSON of the Stage (parsed once per worker and cached by this string). */
+  stageJson: string;
+  partition: number;
+  attempt: number;
+  config: TaskConfig;
+  /** Shuffle blocks for this task's partition, by shuffle id, in map-task order. */
+  shuffle: Record<number, Uint8Array[]>;
+  /** Whole broadcast relations, by id. */
+  broadcast: Record<number, Uint8Array[]>;
+  /** In-memory table partitions by resource id. */
+  resources: Record<string, Uint8Array>;
+}
+
+export interface TaskResult {
+  ok: boolean;
+  error?: ErrorJSON;
+  /**
+   * Output blocks. For a shuffle stage: one entry per reduce partition (null when empty).
+   * For broadcast and result stages: one entry.
+   */
+  blocks: (Uint8Array | null)[];
+  rows: number;
+  metrics: Record<string, number>;
+  durationMs: number;
+}
