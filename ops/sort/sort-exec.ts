@@ -111,7 +111,7 @@ export class SortExec implements ExecPlan {
     for (let i = 0; i < order.length; i += batchSize) {
       const end = Math.min(order.length, i + batchSize);
       const out = inOrder ? batch.slice(i, end) : takeBatch(batch, order.subarray(i, end));
-      // One schema object for every batch: IPC writers restart on any schema difference.
+      // Exactly this operator's schema: an IPC writer closes the stream on any schema difference.
       yield makeBatch(this.schema, out.data.children, end - i);
     }
   }

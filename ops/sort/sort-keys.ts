@@ -15,7 +15,7 @@ type CompiledExpr = ReturnType<typeof compileExpr>;
 export enum KeyTag {
   /** Every row is null (Null type). */
   AllNull,
-  /** Float64 values: ints up to 32 bits, floats, bools, date32, and int64 when all fit 2^53. */
+  /** Float64 values: ints up to 32 bits, floats, bools, date32, and 64-bit ints when all are below 2^53 in magnitude. */
   F64,
   /** Exact 64-bit integers (int64, uint64, timestamps) beyond 2^53. */
   Big,
@@ -112,7 +112,8 @@ export function keyColumn(d: arrow.Data): KeyColumn {
         let fits = true;
         for (let i = 0; i < n; i++) {
           const x = Number(src[i]);
-          if (x > SAFE || x < -SAFE) { fits = false; break; }
+          // Rounding is monotonic, so |x| < 2^53 proves the conversion was exact.
+          if (!(x < SAFE && x > -SAFE)) { fits = false; break; }
           values[i] = x;
         }
         if (fits) return { tag: KeyTag.F64, valid, values };
