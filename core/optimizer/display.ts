@@ -1,0 +1,52 @@
+// planToString: the text form of a logical plan that explain() prints, one node per line.
+import { assertNever } from '../../ops/errors.ts';
+import { exprToString, type ExprNode } from '../../ops/expr/node.ts';
+import { planChildren, type LogicalPlan } from '../plan/node.ts';
+
+const MAX_PATHS = 3;
+
+const list = (es: readonly ExprNode[]): string => es.map(exprToString).join(', ');
+
+/** One line describing `node` alone (no children), e.g. `Filter: (a > 1)`. */
+export function nodeToString(node: LogicalPlan): string {
+  switch (node.kind) {
+    case 'scan': {
+      const paths = node.source.paths;
+      const shown = paths.slice(0, MAX_PATHS).join(', ') + (paths.length > MAX_PATHS ? `, ... (${paths.length} files)` : '');
+      let s = `Scan: ${node.source.format} [${shown}]`;
+      if (node.projection !== null) s += ` projection=[${node.projection.join(', ')}]`;
+      if (node.filters.length) s += ` filters=[${list(node.filters)}]`;
+      if (node.limit !== null) s += ` limit=${node.limit}`;
+      return s;
+    }
+    case 'values':
+      return `Values: ${node.id} [${node.schema.map((f) => f.name).join(', ')}] rows=${node.rows} partitions=${node.partitions}`;
+    case 'project': return `Project: ${list(node.exprs)}`;
+    case 'filter': return `Filter: ${exprToString(node.predicate)}`;
+    case 'aggregate': return `Aggregate: groupBy=[${list(node.groupBy)}] aggs=[${list(node.aggs)}]`;
+    case 'join': {
+      const on = node.using
+        ? `using [${list(node.leftKeys)}]`
+        : `on [${node.leftKeys.map((k, i) => `${exprToString(k)} = ${exprToString(node.rightKeys[i])}`).join(', ')}]`;
+      return `Join: ${node.how} ${on} strategy=${node.strategy}`;
+    }
+    case 'sort': return `Sort: ${list(node.keys)}`;
+    case 'limit': return `Limit: ${node.n}${node.offset ? ` offset=${node.offset}` : ''}`;
+    case 'distinct': return 'Distinct';
+    case 'union': return 'Union';
+    case 'repartition': return `Repartition: ${node.n}${node.keys.length ? ` by [${list(node.keys)}]` : ' round-robin'}`;
+    case 'mapBatches': return `MapBatches: ${node.udf.module}#${node.udf.export} -> [${node.schema.map((f) => f.name).join(', ')}]`;
+    default: return assertNever(node, 'plan node');
+  }
+}
+
+/** The whole tree, children indented two spaces under their parent. */
+export function planToString(plan: LogicalPlan): string {
+  const lines: string[] = [];
+  const walk = (n: LogicalPlan, depth: number): void => {
+    lines.push('  '.repeat(depth) + nodeToString(n));
+    for (const c of planChildren(n)) walk(c, depth + 1);
+  };
+  walk(plan, 0);
+  return lines.join('\n');
+}

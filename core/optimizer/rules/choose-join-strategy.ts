@@ -1,0 +1,43 @@
+// ChooseJoinStrategy: decides broadcast or shuffle for 'auto' joins from size estimates.
+import { join, type Join } from '../../plan/join.ts';
+import { project } from '../../plan/project.ts';
+import { colRef } from '../expr-utils.ts';
+import { unchanged, type OptimizerContext, type OptimizerRule, type RewriteResult } from '../rule.ts';
+
+/**
+ * The physical planner broadcasts the side whose unmatched rows are never emitted: the right one,
+ * or the left one for right joins. Full joins always shuffle. For an inner join whose left side is
+ * the small one, the sides are swapped (a Project restores the column order) so that the small
+ * side is the one broadcast.
+ */
+export const ChooseJoinStrategy: OptimizerRule = {
+  name: 'ChooseJoinStrategy',
+  rewrite(node, ctx) {
+    if (node.kind !== 'join' || node.strategy !== 'auto') return unchanged(node);
+    return decide(node, ctx);
+  },
+};
+
+function decide(j: Join, ctx: OptimizerContext): RewriteResult {
+  // Unknown sizes count as too big to broadcast.
+  const bytes = (side: Join['left']): number => ctx.estimate(side).bytes ?? Infinity;
+  const fits = (b: number): boolean => ctx.broadcastThresholdBytes >= 0 && b <= ctx.broadcastThresholdBytes;
+  const withStrategy = (s: 'broadcast' | 'shuffle'): RewriteResult =>
+    ({ node: join(j.left, j.right, j.how, j.leftKeys, j.rightKeys, j.using, s), changed: true });
+  switch (j.how) {
+    case 'full': return withStrategy('shuffle');
+    case 'right': return withStrategy(fits(bytes(j.left)) ? 'broadcast' : 'shuffle');
+    case 'left': case 'semi': case 'anti': return withStrategy(fits(bytes(j.right)) ? 'broadcast' : 'shuffle');
+    case 'inner': {
+      const l = bytes(j.left);
+      const r = bytes(j.right);
+      if (fits(r) && r <= l) return withStrategy('broadcast');
+      // USING joins take the key columns from the left side; swapping would change their types.
+      if (fits(l) && !j.using) {
+        const swapped = join(j.right, j.left, 'inner', j.rightKeys, j.leftKeys, false, 'broadcast');
+        return { node: project(swapped, j.schema.map((f) => colRef(f.name))), changed: true };
+      }
+      return withStrategy(fits(r) ? 'broadcast' : 'shuffle');
+    }
+  }
+}

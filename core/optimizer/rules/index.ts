@@ -1,0 +1,26 @@
+// The optimizer's ordered rule list.
+import type { OptimizerRule } from '../rule.ts';
+import { ChooseJoinStrategy } from './choose-join-strategy.ts';
+import { CombineFilters } from './combine-filters.ts';
+import { FoldConstants } from './fold-constants.ts';
+import { PruneColumns } from './prune-columns.ts';
+import { PushDownFilter } from './push-down-filter.ts';
+import { PushDownLimit } from './push-down-limit.ts';
+
+export { ChooseJoinStrategy, CombineFilters, FoldConstants, PruneColumns, PushDownFilter, PushDownLimit };
+
+/** Applied in this order, the whole list repeated until a pass changes nothing. */
+export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
+  // First: drops `true` conjuncts and Filter(true), so the rules below see the simplest predicates.
+  FoldConstants,
+  // Before PushDownFilter, so a stack of filters moves down as one.
+  CombineFilters,
+  PushDownFilter,
+  PushDownLimit,
+  // After the push-downs, so in the same pass it prunes for filters where they ended up (in
+  // scans, below joins) instead of carrying their columns up to where they started.
+  PruneColumns,
+  // Last: its size estimates count the filters and projections pushed into each join input.
+  // It turns 'auto' into a decision once, so later passes leave the join alone.
+  ChooseJoinStrategy,
+]);

@@ -1,0 +1,153 @@
+// PruneColumns: reads and carries only the columns some ancestor needs, down to the scans.
+import { assertNever } from '../../../ops/errors.ts';
+import { columnsOf, exprName, type ExprNode } from '../../../ops/expr/node.ts';
+import type { FieldJSON } from '../../../ops/types.ts';
+import { aggregate, type Aggregate } from '../../plan/aggregate.ts';
+import { distinct } from '../../plan/distinct.ts';
+import { filter } from '../../plan/filter.ts';
+import { join, type Join } from '../../plan/join.ts';
+import { limit } from '../../plan/limit.ts';
+import { mapBatches } from '../../plan/map-batches.ts';
+import type { LogicalPlan } from '../../plan/node.ts';
+import { project, type Project } from '../../plan/project.ts';
+import { repartition } from '../../plan/repartition.ts';
+import { scan, type Scan } from '../../plan/scan.ts';
+import { sort } from '../../plan/sort.ts';
+import { union, type Union } from '../../plan/union.ts';
+import { colRef, stripAlias } from '../expr-utils.ts';
+import { rewritten, type OptimizerRule } from '../rule.ts';
+import { typeWidth } from '../stats.ts';
+
+/**
+ * Applied at the root: the root needs all its columns, and each node passes down what it needs of
+ * its input. `prune(node, required)` returns a node whose columns include `required`, are a
+ * subsequence of `node`'s (same fields, same order) and may include a few more (a node that cannot
+ * drop columns itself, such as Values, keeps them; a pass-through parent then carries them).
+ * Exchanges (Join, Aggregate, Union inputs) get a Project when their input would carry extra
+ * columns, so nothing unneeded is shuffled or broadcast.
+ */
+export const PruneColumns: OptimizerRule = {
+  name: 'PruneColumns',
+  applyOrder: 'root',
+  rewrite(node) {
+    return rewritten(node, prune(node, new Set(node.schema.map((f) => f.name))));
+  },
+};
+
+type Names = ReadonlySet<string>;
+
+const namesOf = (exprs: readonly ExprNode[], into = new Set<string>()): Set<string> => {
+  for (const e of exprs) columnsOf(e, into);
+  return into;
+};
+const union2 = (a: Names, b: Iterable<string>): Set<string> => new Set([...a, ...b]);
+const allNames = (n: LogicalPlan): Set<string> => new Set(n.schema.map((f) => f.name));
+const sameList = <T>(a: readonly T[], b: readonly T[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/** The column that is cheapest to carry, for nodes that must keep one (e.g. under count(*)). */
+function narrowest(fields: readonly FieldJSON[]): string {
+  let best = fields[0];
+  for (const f of fields) if (typeWidth(f.type) < typeWidth(best.type)) best = f;
+  return best.name;
+}
+
+function prune(node: LogicalPlan, required: Names): LogicalPlan {
+  switch (node.kind) {
+    case 'scan': return pruneScan(node, required);
+    // An in-memory table is shipped whole; a parent exchange projects it.
+    case 'values': return node;
+    case 'project': return pruneProject(node, required);
+    case 'filter': {
+      const input = prune(node.input, union2(required, columnsOf(node.predicate)));
+      return input === node.input ? node : filter(input, node.predicate);
+    }
+    case 'sort': {
+      const input = prune(node.input, namesOf(node.keys, new Set(required)));
+      return input === node.input ? node : sort(input, node.keys);
+    }
+    case 'repartition': {
+      const input = prune(node.input, namesOf(node.keys, new Set(required)));
+      return input === node.input ? node : repartition(input, node.n, node.keys);
+    }
+    case 'limit': {
+      const input = prune(node.input, required);
+      return input === node.input ? node : limit(input, node.n, node.offset);
+    }
+    // Distinct compares whole rows and a UDF sees its whole input: both keep every input
+    // column, though what lies below may still be pruned to exactly those columns.
+    case 'distinct': {
+      const input = prune(node.input, allNames(node.input));
+      return input === node.input ? node : distinct(input);
+    }
+    case 'mapBatches': {
+      const input = prune(node.input, allNames(node.input));
+      return input === node.input ? node : mapBatches(input, node.udf, node.schema, node.options);
+    }
+    case 'aggregate': return pruneAggregate(node, required);
+    case 'join': return pruneJoin(node, required);
+    case 'union': return pruneUnion(node, required);
+    default: return assertNever(node, 'plan node');
+  }
+}
+
+function pruneScan(s: Scan, required: Names): Scan {
+  // Filter columns stay in the output, so the scan's result never depends on whether the
+  // reader evaluates filters before or after projecting.
+  const need = namesOf(s.filters, new Set(required));
+  let keep = s.schema.filter((f) => need.has(f.name)).map((f) => f.name);
+  if (keep.length === 0) keep = [narrowest(s.schema)];
+  if (keep.length === s.schema.length) return s;
+  return scan(s.source, s.fileSchema, keep, s.filters, s.limit);
+}
+
+function pruneProject(p: Project, required: Names): LogicalPlan {
+  let exprs = p.exprs.filter((_, i) => required.has(p.schema[i].name));
+  if (exprs.length === 0) {
+    // Keep one output so the row count survives; a plain column is cheapest.
+    exprs = [p.exprs.find((e) => stripAlias(e).kind === 'column') ?? p.exprs[0]];
+  }
+  const input = prune(p.input, namesOf(exprs));
+  return input === p.input && exprs.length === p.exprs.length ? p : project(input, exprs);
+}
+
+/** `prune`, then a Project if the result still carries columns beyond `required`. */
+function pruneExact(node: LogicalPlan, required: Names): LogicalPlan {
+  const input = prune(node, required);
+  const keep = input.schema.filter((f) => required.has(f.name)).map((f) => f.name);
+  const names = keep.length ? keep : [narrowest(input.schema)];
+  return names.length === input.schema.length ? input : project(input, names.map(colRef));
+}
+
+function pruneAggregate(a: Aggregate, required: Names): LogicalPlan {
+  // Group keys define the groups and always stay; unused aggregates go (at least one stays).
+  const offset = a.groupBy.length;
+  let aggs = a.aggs.filter((_, i) => required.has(a.schema[offset + i].name));
+  if (aggs.length === 0) aggs = [a.aggs[0]];
+  const input = pruneExact(a.input, namesOf(aggs, namesOf(a.groupBy)));
+  return input === a.input && aggs.length === a.aggs.length ? a : aggregate(input, a.groupBy, aggs);
+}
+
+function pruneJoin(j: Join, required: Names): LogicalPlan {
+  const leftNames = allNames(j.left);
+  const rightNames = allNames(j.right);
+  const semi = j.how === 'semi' || j.how === 'anti';
+  const usingNames = new Set(j.using ? j.leftKeys.map(exprName) : []);
+  const leftReq = namesOf(j.leftKeys, new Set([...required].filter((n) => leftNames.has(n))));
+  // Right columns reach the output unless the join is semi/anti or the name is a USING key.
+  const rightReq = namesOf(j.rightKeys, new Set(semi ? [] : [...required].filter((n) => rightNames.has(n) && !usingNames.has(n) && !leftNames.has(n))));
+  const left = pruneExact(j.left, leftReq);
+  const right = pruneExact(j.right, rightReq);
+  return left === j.left && right === j.right ? j : join(left, right, j.how, j.leftKeys, j.rightKeys, j.using, j.strategy);
+}
+
+function pruneUnion(u: Union, required: Names): LogicalPlan {
+  // Columns match by position: keep the same positions in every input.
+  let positions = u.schema.map((f, i) => (required.has(f.name) ? i : -1)).filter((i) => i >= 0);
+  if (positions.length === 0) positions = [0];
+  const inputs = u.inputs.map((input) => {
+    const names = positions.map((i) => input.schema[i].name);
+    const pruned = prune(input, new Set(names));
+    return sameList(pruned.schema.map((f) => f.name), names) ? pruned : project(pruned, names.map(colRef));
+  });
+  return inputs.every((x, i) => x === u.inputs[i]) ? u : union(inputs);
+}

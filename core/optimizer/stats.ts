@@ -1,0 +1,131 @@
+// Size estimates of logical subtrees (rows, bytes) for cost-based rules, and row upper bounds.
+import { assertNever } from '../../ops/errors.ts';
+import type { FieldJSON, TypeJSON } from '../../ops/types.ts';
+import type { LogicalPlan } from '../plan/node.ts';
+
+/** An estimate; null = unknown (treated as "too big" by rules that compare against a threshold). */
+export interface Statistics {
+  readonly rows: number | null;
+  readonly bytes: number | null;
+}
+
+/** Fraction of rows a filter (or a scan's pushed filters) is assumed to keep. */
+export const FILTER_SELECTIVITY = 0.5;
+/** Fraction of input rows a grouped aggregate is assumed to produce. */
+export const AGGREGATE_REDUCTION = 0.5;
+
+/** Rough in-memory bytes per value of a type; only ratios between columns matter. */
+export function typeWidth(t: TypeJSON): number {
+  if (typeof t === 'object') return 'list' in t ? 4 + 4 * typeWidth(t.list) : t.size * typeWidth(t.fixedList);
+  switch (t) {
+    case 'null': case 'bool': case 'int8': case 'uint8': return 1;
+    case 'int16': case 'uint16': return 2;
+    case 'int32': case 'uint32': case 'float32': case 'date32': return 4;
+    case 'int64': case 'uint64': case 'float64': case 'timestamp_ms': return 8;
+    case 'utf8': return 20;
+    case 'binary': return 64;
+    default: return assertNever(t, 'type');
+  }
+}
+
+export const rowWidth = (fields: readonly FieldJSON[]): number => fields.reduce((s, f) => s + typeWidth(f.type), 0);
+
+/** Bytes scaled from `from` to the columns of `to` (e.g. after a projection). */
+function scaleByWidth(bytes: number | null, to: readonly FieldJSON[], from: readonly FieldJSON[]): number | null {
+  if (bytes === null) return null;
+  const w = rowWidth(from);
+  return w === 0 ? bytes : bytes * (rowWidth(to) / w);
+}
+
+const scale = (x: number | null, f: number): number | null => (x === null ? null : x * f);
+const maxOrNull = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : Math.max(a, b));
+const sumOrNull = (xs: readonly (number | null)[]): number | null =>
+  xs.reduce<number | null>((s, x) => (s === null || x === null ? null : s + x), 0);
+
+function optionNumber(options: Readonly<Record<string, unknown>>, key: string): number | null {
+  const v = options[key];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+/** An estimator that memoizes per node object (plan nodes are immutable). */
+export function createEstimator(): (node: LogicalPlan) => Statistics {
+  const cache = new WeakMap<LogicalPlan, Statistics>();
+  const est = (node: LogicalPlan): Statistics => {
+    let s = cache.get(node);
+    if (!s) {
+      s = estimateNode(node, est);
+      cache.set(node, s);
+    }
+    return s;
+  };
+  return est;
+}
+
+/** Uncached estimate of one subtree. */
+export function estimateStats(node: LogicalPlan): Statistics {
+  return createEstimator()(node);
+}
+
+function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): Statistics {
+  switch (node.kind) {
+    case 'scan': {
+      // The driver records the files' total size as options.totalBytes when it resolves them.
+      const total = optionNumber(node.source.options, 'totalBytes');
+      const rows = optionNumber(node.source.options, 'totalRows');
+      const sel = node.filters.length > 0 ? FILTER_SELECTIVITY : 1;
+      return { rows: scale(rows, sel), bytes: scale(scaleByWidth(total, node.schema, node.fileSchema), sel) };
+    }
+    case 'values': return { rows: node.rows, bytes: node.bytes };
+    case 'project': case 'mapBatches': {
+      const s = est(node.input);
+      return { rows: s.rows, bytes: scaleByWidth(s.bytes, node.schema, node.input.schema) };
+    }
+    case 'filter': {
+      const s = est(node.input);
+      return { rows: scale(s.rows, FILTER_SELECTIVITY), bytes: scale(s.bytes, FILTER_SELECTIVITY) };
+    }
+    case 'aggregate': {
+      if (node.groupBy.length === 0) return { rows: 1, bytes: rowWidth(node.schema) };
+      const s = est(node.input);
+      return { rows: scale(s.rows, AGGREGATE_REDUCTION), bytes: scale(s.bytes, AGGREGATE_REDUCTION) };
+    }
+    case 'join': {
+      const l = est(node.left);
+      if (node.how === 'semi' || node.how === 'anti') return l;
+      const r = est(node.right);
+      return { rows: maxOrNull(l.rows, r.rows), bytes: maxOrNull(l.bytes, r.bytes) };
+    }
+    case 'sort': case 'repartition': case 'distinct': return est(node.input);
+    case 'limit': {
+      const s = est(node.input);
+      const rows = s.rows === null ? node.n : Math.min(node.n, s.rows);
+      const perRow = s.rows !== null && s.rows > 0 && s.bytes !== null ? s.bytes / s.rows : rowWidth(node.schema);
+      return { rows, bytes: Math.min(s.bytes ?? Infinity, node.n * perRow) };
+    }
+    case 'union': {
+      const s = node.inputs.map(est);
+      return { rows: sumOrNull(s.map((x) => x.rows)), bytes: sumOrNull(s.map((x) => x.bytes)) };
+    }
+    default: return assertNever(node, 'plan node');
+  }
+}
+
+/** An upper bound on the rows `node` can produce, or null when there is none known. */
+export function maxRows(node: LogicalPlan): number | null {
+  switch (node.kind) {
+    case 'values': return node.rows;
+    // scan.limit is per partition and the partition count is decided later.
+    case 'scan': return null;
+    // A user function may return any number of rows.
+    case 'mapBatches': return null;
+    case 'join': return null;
+    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': return maxRows(node.input);
+    case 'aggregate': return node.groupBy.length === 0 ? 1 : maxRows(node.input);
+    case 'limit': {
+      const m = maxRows(node.input);
+      return m === null ? node.n : Math.max(0, Math.min(node.n, m - node.offset));
+    }
+    case 'union': return sumOrNull(node.inputs.map(maxRows));
+    default: return assertNever(node, 'plan node');
+  }
+}
