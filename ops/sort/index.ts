@@ -2,4 +2,5 @@
 export { SortExec, type SortOptions } from './sort-exec.ts';
 export { SortPreservingMergeExec, type SortPreservingMergeOptions } from './sort-preserving-merge-exec.ts';
 export { mergeSorted, type MergeOptions } from './merge.ts';
-export { compileSortKeys, compareRows, keyColumn, keysToString, sortIndices, KeyTag, type CompiledSortKeys, type KeyColumn, type SortOrder } from './sort-keys.ts';
+export { sortIndices } from './sort-indices.ts';
+export { compileSortKeys, compareRows, keyColumn, keysToString, KeyTag, type CompiledSortKeys, type KeyColumn, type SortOrder } from './sort-keys.ts';

@@ -7,7 +7,8 @@ import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import type { ExprNode } from '../expr/node.ts';
 import { SpillFile } from '../spill.ts';
 import { mergeSorted } from './merge.ts';
-import { compileSortKeys, keysToString, sortIndices, type CompiledSortKeys } from './sort-keys.ts';
+import { sortIndices } from './sort-indices.ts';
+import { compileSortKeys, keysToString, type CompiledSortKeys } from './sort-keys.ts';
 
 export interface SortOptions {
   /** `sort` ExprNodes, most significant first. */

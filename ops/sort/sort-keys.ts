@@ -127,7 +127,7 @@ export function keyColumn(d: arrow.Data): KeyColumn {
   throw new PlanError(`cannot sort by a column of type ${String(d.type)}`);
 }
 
-function cmpF64(x: number, y: number): number {
+export function cmpF64(x: number, y: number): number {
   if (x < y) return -1;
   if (x > y) return 1;
   if (x === y) return 0;
@@ -178,32 +178,6 @@ export function compareRows(orders: readonly SortOrder[], a: readonly KeyColumn[
     if (c !== 0) return orders[k].ascending ? c : -c;
   }
   return 0;
-}
-
-/** A comparator over row indices of one batch's keys; ties keep input order (stable). */
-function indexComparator(orders: readonly SortOrder[], keys: readonly KeyColumn[]): (x: number, y: number) => number {
-  // One ascending float key is the most common sort; give it a branch-light comparator.
-  if (orders.length === 1 && keys[0].tag === KeyTag.F64) {
-    const { values, valid } = keys[0];
-    const asc = orders[0].ascending ? 1 : -1;
-    const nulls = orders[0].nullsFirst ? 1 : -1;
-    if (valid === null) return (x, y) => (asc * cmpF64(values[x], values[y])) || x - y;
-    return (x, y) => {
-      const vx = valid[x], vy = valid[y];
-      if (vx !== vy) return (vx - vy) * nulls;
-      if (vx === 0) return x - y;
-      return (asc * cmpF64(values[x], values[y])) || x - y;
-    };
-  }
-  return (x, y) => compareRows(orders, keys, x, keys, y) || x - y;
-}
-
-/** The permutation that sorts rows [0, n) of `keys` (stable). */
-export function sortIndices(orders: readonly SortOrder[], keys: readonly KeyColumn[], n: number): Int32Array {
-  const idx = new Int32Array(n);
-  for (let i = 0; i < n; i++) idx[i] = i;
-  if (orders.length === 0) return idx;
-  return idx.sort(indexComparator(orders, keys));
 }
 
 /** Renders keys for display(): `[a ASC NULLS FIRST, b DESC NULLS LAST]`. */
