@@ -46,6 +46,10 @@ function importModule(specifier: string): Promise<Record<string, unknown>> {
 /** Loads the function `udf` names; PlanError when the module, the export or a function is missing. */
 export async function loadUdf(udf: UdfRef): Promise<BatchUdf> {
   const where = `mapBatches UDF '${udf.export}' from module '${udf.module}'`;
+  if (udf.module.startsWith('./') || udf.module.startsWith('../')) {
+    // Relative to what? Each worker resolves from its own location, so this is never meant.
+    throw new PlanError(`${where}: a relative module path cannot be loaded by workers; give an absolute path (e.g. path.resolve('${udf.module}')) or a package name`);
+  }
   let mod: Record<string, unknown>;
   try {
     mod = await importModule(udf.module);

@@ -20,6 +20,9 @@ class Cursor {
   batch!: arrow.RecordBatch;
   keys!: KeyColumn[];
   row = 0;
+  /** Index of `batch` among the sources of the pending output batch, valid while `epoch` matches. */
+  slot = -1;
+  epoch = -1;
   constructor(readonly run: number, private readonly it: AsyncIterator<arrow.RecordBatch>, private readonly sortKeys: CompiledSortKeys) {}
 
   /** Loads the next non-empty batch; false at the end of the stream. */
@@ -31,6 +34,7 @@ class Cursor {
       this.batch = r.value;
       this.keys = this.sortKeys.evaluate(r.value);
       this.row = 0;
+      this.slot = -1;
       return true;
     }
   }
@@ -76,7 +80,8 @@ export async function* mergeSorted(inputs: readonly AsyncIterable<arrow.RecordBa
   const srcOf = new Int32Array(batchSize);
   const rowOf = new Int32Array(batchSize);
   let sources: arrow.RecordBatch[] = [];
-  const sourceIndex = new Map<arrow.RecordBatch, number>();
+  // Bumped per output batch; source slots are per cursor (partitions may share batch objects).
+  let epoch = 0;
   let pending = 0;
   let emitted = 0;
   const flush = (): arrow.RecordBatch => {
@@ -84,7 +89,7 @@ export async function* mergeSorted(inputs: readonly AsyncIterable<arrow.RecordBa
     emitted += pending;
     pending = 0;
     sources = [];
-    sourceIndex.clear();
+    epoch++;
     return out;
   };
 
@@ -98,8 +103,8 @@ export async function* mergeSorted(inputs: readonly AsyncIterable<arrow.RecordBa
       let second: Cursor | null = heap.length > 1 ? heap[1] : null;
       if (heap.length > 2 && less(heap[2], heap[1])) second = heap[2];
       const room = Math.min(batchSize - pending, limit - emitted - pending);
-      let s = sourceIndex.get(top.batch);
-      if (s === undefined) { s = sources.length; sources.push(top.batch); sourceIndex.set(top.batch, s); }
+      if (top.slot < 0 || top.epoch !== epoch) { top.slot = sources.length; top.epoch = epoch; sources.push(top.batch); }
+      const s = top.slot;
       let taken = 0;
       const n = top.batch.numRows;
       do {

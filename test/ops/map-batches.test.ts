@@ -53,6 +53,12 @@ describe('MapBatchesExec', () => {
     expect(err.message).toContain("'f'");
   });
 
+  it('PlanError for a relative module path, which workers cannot resolve', async () => {
+    const err = await run(exec({ module: './add-column.ts' })).catch((e) => e);
+    expect(err).toBeInstanceOf(PlanError);
+    expect(err.message).toContain('give an absolute path');
+  });
+
   it('PlanError listing the exports when the export is missing', async () => {
     const err = await run(exec({ export: 'nope' })).catch((e) => e);
     expect(err).toBeInstanceOf(PlanError);

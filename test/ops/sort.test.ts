@@ -254,4 +254,15 @@ describe('SortPreservingMergeExec', () => {
       expect(ids).toEqual(fetch === null ? ref : ref.slice(0, fetch));
     }), { numRuns: 100 });
   });
+
+  it('merges partitions that yield the very same batch object', async () => {
+    const base = { f: null, s: null, b: null, big: null, d: null, ts: null };
+    const rows = [0, 1, 1, 2, 5].map((i, id): Row => ({ ...base, id, i }));
+    const [b] = batchesOf(rows, [5]);
+    const src = new SourceExec(SCHEMA, [[b], [b], [b]]);
+    const merge = new SortPreservingMergeExec({ keys: [sortKey('i')], fetch: null, inputPartitions: 3 }, src);
+    const out = await collect(merge.execute(0, await makeContext({ batchSize: 4 })));
+    expect(columnValues(out, 'id')).toEqual([0, 0, 0, 1, 2, 1, 2, 1, 2, 3, 3, 3, 4, 4, 4]);
+    expect(merge.display()).toBe('SortPreservingMergeExec: [i ASC NULLS LAST]');
+  });
 });
