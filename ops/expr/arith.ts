@@ -73,18 +73,9 @@ export function unaryMath(fn: MathFn, out: TypeJSON, a: arrow.Data): arrow.Data 
       break;
     default: throw new InternalError(`unaryMath: ${String(fn)}`);
   }
-  if ((fn === 'floor' || fn === 'ceil') && out === 'int64') clampInt64(R as Float64Array, n);
-  return fromNumbers(out, R, n, valid ? valid.slice(0, byteLen(n)) : null);
-}
-
-/** Java's (long) conversion of a double: saturate at the int64 range, NaN -> 0. */
-function clampInt64(R: Float64Array, n: number): void {
-  for (let i = 0; i < n; i++) {
-    const x = R[i];
-    if (x !== x) R[i] = 0;
-    else if (x >= 9223372036854775807) R[i] = 9223372036854775807;
-    else if (x <= -9223372036854775808) R[i] = -9223372036854775808;
-  }
+  // floor/ceil to int64 convert as Java's (long) does: saturating, NaN -> 0.
+  const saturate = fn === 'floor' || fn === 'ceil';
+  return fromNumbers(out, R, n, valid ? valid.slice(0, byteLen(n)) : null, saturate);
 }
 
 /**

@@ -84,7 +84,7 @@ function castNumeric(d: arrow.Data, from: TypeJSON, to: TypeJSON, valid: Uint8Ar
     const x = A[i];
     R[i] = x !== x ? 0 : x <= lo ? lo : x >= hi ? hi : Math.trunc(x);
   }
-  return fromNumbers(to, R, n, valid);
+  return fromNumbers(to, R, n, valid, true);
 }
 
 function castList(d: arrow.Data, from: TypeJSON, to: Exclude<TypeJSON, string>): arrow.Data {

@@ -97,8 +97,8 @@ function build(e: ExprNode, ctx: Ctx): Node {
       const a = compileNode(e.arg, ctx);
       return coerce(a, e.to);
     }
-    case 'call': return compileCall(e, e.args.map((x) => compileNode(x, ctx)), typeOf(e, ctx.fields).type);
-    case 'case': return compileCase(e, ctx, typeOf(e, ctx.fields).type);
+    case 'call': return compileCall(e, (x) => compileNode(x, ctx), coerce, typeOf(e, ctx.fields).type);
+    case 'case': return compileCase(e, (x) => compileNode(x, ctx), coerce, typeOf(e, ctx.fields).type);
     case 'agg': case 'sort':
       throw new InternalError(`${e.kind} expression ${exprToString(e)} reached the scalar evaluator; the ${e.kind === 'agg' ? 'aggregate' : 'sort'} operator evaluates it`);
   }

@@ -38,15 +38,20 @@ export function numbersOf(d: arrow.Data): NumArray {
   return v as NumArray;
 }
 
+const INT64_EDGE = 9223372036854775808; // 2^63
+
 /**
- * Integer-valued doubles to 64-bit integer storage, wrapping modulo 2^64 as Java does;
- * NaN and infinities become 0. Writes through an Int32 view (no BigInt per row).
+ * Integer-valued doubles to 64-bit integer storage, wrapping modulo 2^64 as Java arithmetic
+ * does, or with `saturate` clamping to the int64 range as Java's (long) cast of a double
+ * does; NaN and infinities become 0 when wrapping. Writes through an Int32 view (no BigInt).
  */
-export function toInt64Storage(src: ArrayLike<number>, n: number, unsigned = false): BigInt64Array | BigUint64Array {
+export function toInt64Storage(src: ArrayLike<number>, n: number, unsigned = false, saturate = false): BigInt64Array | BigUint64Array {
   const out = unsigned ? new BigUint64Array(n) : new BigInt64Array(n);
   const w = new Int32Array(out.buffer, 0, n * 2);
   for (let i = 0; i < n; i++) {
     const x = src[i];
+    if (saturate && x >= INT64_EDGE) { w[2 * i] = -1; w[2 * i + 1] = 0x7fffffff; continue; }
+    if (saturate && x <= -INT64_EDGE) { w[2 * i] = 0; w[2 * i + 1] = -2147483648; continue; }
     const hi = Math.floor(x / TWO32);
     const lo = x - hi * TWO32;
     w[2 * i] = lo | 0;
@@ -74,11 +79,12 @@ export const is64 = (t: TypeJSON): boolean => t === 'int64' || t === 'uint64' ||
 
 /**
  * Numbers to Data of numeric/temporal type `t`. Values MUST already be integral for integer
- * types (narrow types wrap like Java's casts: typed-array stores do ToInt32/ToUint8/...).
+ * types (narrow types wrap like Java's casts: typed-array stores do ToInt32/ToUint8/...);
+ * `saturate` clamps int64 at 2^63 - 1 instead of wrapping (see toInt64Storage).
  */
-export function fromNumbers(t: TypeJSON, src: ArrayLike<number>, n: number, valid: Bits | null): arrow.Data {
+export function fromNumbers(t: TypeJSON, src: ArrayLike<number>, n: number, valid: Bits | null, saturate = false): arrow.Data {
   const type = toArrowType(t);
-  if (is64(t)) return makeValues(type, n, toInt64Storage(src, n, t === 'uint64'), valid);
+  if (is64(t)) return makeValues(type, n, toInt64Storage(src, n, t === 'uint64', saturate), valid);
   const Ctor = ctorOf(t);
   if (!Ctor) throw new InternalError(`fromNumbers: ${String(t)} is not numeric`);
   if (src instanceof Ctor && src.length === n) return makeValues(type, n, src as NumArray, valid);

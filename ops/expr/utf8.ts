@@ -36,6 +36,12 @@ export class Utf8Builder {
   }
 
   pushBytes(src: Uint8Array, a: number, b: number): void {
+    this.addBytes(src, a, b);
+    this.offsets[++this.row] = this.pos;
+  }
+
+  /** Appends bytes to the current row without ending it (see endRow). */
+  addBytes(src: Uint8Array, a: number, b: number): void {
     const len = b - a;
     this.ensure(len);
     const out = this.bytes;
@@ -43,7 +49,10 @@ export class Utf8Builder {
     if (len < 32) for (let k = a; k < b; k++) out[w++] = src[k];
     else { out.set(src.subarray(a, b), w); w += len; }
     this.pos = w;
-    this.offsets[++this.row] = w;
+  }
+
+  endRow(): void {
+    this.offsets[++this.row] = this.pos;
   }
 
   pushNull(): void {
