@@ -1,7 +1,8 @@
 // The optimizer driver: applies the ordered rule list to a fixpoint, checking every rewrite.
 import { DataError, InternalError, QuiverError } from '../../ops/errors.ts';
 import { typeEquals, typeToString, type FieldJSON } from '../../ops/types.ts';
-import { planChildren, withPlanChildren, type LogicalPlan } from '../plan/node.ts';
+import { planChildren, type LogicalPlan } from '../plan/node.ts';
+import { withChildren } from './rebuild.ts';
 import type { OptimizerContext, OptimizerRule, RewriteResult } from './rule.ts';
 import { OPTIMIZER_RULES } from './rules/index.ts';
 import { createEstimator, type Statistics } from './stats.ts';
@@ -85,8 +86,8 @@ function applyTopDown(rule: OptimizerRule, node: LogicalPlan, ctx: OptimizerCont
     if (r.changed) kidsChanged = true;
     return r.node;
   });
-  // Safe to keep the parent's schema: each child's names and types were checked unchanged.
-  return kidsChanged ? { node: withPlanChildren(here.node, next), changed: true } : here;
+  // Rebuilt through the constructor (not withPlanChildren) so narrowed nullability propagates.
+  return kidsChanged ? { node: withChildren(here.node, next), changed: true } : here;
 }
 
 function applyAt(rule: OptimizerRule, node: LogicalPlan, ctx: OptimizerContext): RewriteResult {
@@ -108,7 +109,7 @@ const showFields = (fs: readonly FieldJSON[]): string =>
 
 /**
  * Names and types MUST be identical; nullability may narrow (a folded literal is never null) but
- * never widen, since the parents the driver keeps still carry the old schema.
+ * never widen: operators above may rely on a column declared not null.
  */
 function checkSchemaKept(rule: string, before: LogicalPlan, after: LogicalPlan): void {
   const a = before.schema;

@@ -27,7 +27,7 @@ export type ApplyOrder = 'topDown' | 'root';
 /**
  * One rewrite of the logical plan. `rewrite` MUST return a node with the same output column
  * names and types as its input (the driver checks this and throws InternalError otherwise),
- * MUST NOT widen nullability (parents kept by the driver still carry the old schema), and MUST
+ * MUST NOT widen nullability (a parent's expressions were checked against the old schema), and MUST
  * return the very same object when it changes nothing. Rebuild nodes through the constructors
  * in core/plan so derived schemas stay right.
  */

@@ -63,7 +63,14 @@ function withArg<T extends ExprNode & { arg: ExprNode }>(e: T, arg: ExprNode): E
   return arg === e.arg ? e : ({ ...e, arg } as ExprNode);
 }
 
-/** Bottom-up: literal-only nodes become literals, AND/OR with a literal operand simplify. */
+/**
+ * Bottom-up: literal-only nodes become literals, AND/OR with a literal operand simplify. `fields`
+ * are the columns `e` reads. The result has the type of `e`.
+ */
+export function foldExpr(e: ExprNode, fields: Fields): ExprNode {
+  return fold(e, fields);
+}
+
 function fold(e: ExprNode, fields: Fields): ExprNode {
   return transformExpr(e, (n) => foldLiteralExpr(n) ?? simplifyBoolean(n, fields) ?? n);
 }
