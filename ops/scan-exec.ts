@@ -1,0 +1,113 @@
+// ScanExec: reads one split of files per partition, with pushed-down projection, filters and limit.
+import * as arrow from 'apache-arrow';
+import { basename } from 'node:path';
+import { makeBatch } from './compute/batch.ts';
+import { maskToIndices, takeBatch } from './compute/take.ts';
+import { InternalError, PlanError } from './errors.ts';
+import type { ExecPlan, TaskContext } from './exec-plan.ts';
+import { compileExpr, type CompiledExpr } from './expr/eval.ts';
+import { columnsOf, exprToString, type ExprNode } from './expr/node.ts';
+import { parseReadOptions, readSplit, type FileFormat, type ReadOptions, type SplitJSON } from './sources/index.ts';
+import { toArrowSchema, type FieldJSON } from './types.ts';
+
+export interface ScanExecOptions {
+  format: FileFormat;
+  /** One per partition (see planSplits). */
+  splits: SplitJSON[];
+  options: Record<string, unknown>;
+  fileSchema: FieldJSON[];
+  /** Output columns in order; null = every column of fileSchema. */
+  projection: string[] | null;
+  /** Rows failing any of these are dropped; they may use columns outside the projection. */
+  filters: ExprNode[];
+  /** At most this many rows per partition; null = all. */
+  limit: number | null;
+}
+
+/**
+ * Partition p reads `splits[p]`. Only the columns the projection and filters need are parsed;
+ * filters run on each batch as it is read; reading stops once `limit` rows were produced.
+ */
+export class ScanExec implements ExecPlan {
+  readonly name = 'ScanExec';
+  readonly schema: arrow.Schema;
+  readonly children: readonly ExecPlan[] = [];
+  private readonly readOptions: ReadOptions;
+  /** Columns parsed from the files: the output columns, then any only the filters use. */
+  private readonly readColumns: string[];
+  private readonly readSchema: arrow.Schema;
+  private readonly compiled: CompiledExpr[];
+
+  constructor(readonly opts: ScanExecOptions) {
+    this.readOptions = parseReadOptions(opts.format, opts.options);
+    const names = opts.fileSchema.map((f) => f.name);
+    const need = (n: string, what: string) => {
+      if (!names.includes(n)) throw new PlanError(`scan: ${what} '${n}' is not a column of the files; columns: ${names.join(', ')}`);
+    };
+    const output = opts.projection ?? names;
+    for (const n of output) need(n, 'column');
+    const extra = new Set<string>();
+    for (const f of opts.filters) for (const c of columnsOf(f)) { need(c, 'filter column'); if (!output.includes(c)) extra.add(c); }
+    this.readColumns = [...output, ...names.filter((n) => extra.has(n))];
+    const field = (n: string) => opts.fileSchema.find((f) => f.name === n)!;
+    this.schema = toArrowSchema(output.map(field));
+    this.readSchema = toArrowSchema(this.readColumns.map(field));
+    this.compiled = opts.filters.map((f) => {
+      const c = compileExpr(f, this.readSchema);
+      const t = c.field.type.typeId;
+      if (t !== arrow.Type.Bool && t !== arrow.Type.Null) throw new PlanError(`scan: filter ${exprToString(f)} has type ${String(c.field.type)}, expected bool`);
+      return c;
+    });
+    if (opts.limit !== null && (!Number.isInteger(opts.limit) || opts.limit < 0)) throw new PlanError(`scan: limit must be a non-negative integer, got ${opts.limit}`);
+  }
+
+  /** Number of partitions: one per split. */
+  get partitions(): number {
+    return this.opts.splits.length;
+  }
+
+  display(): string {
+    const o = this.opts;
+    const files = [...new Set(o.splits.map((s) => basename(s.path)))];
+    const shown = files.length > 4 ? [...files.slice(0, 3), `... ${files.length - 3} more`] : files;
+    const parts = [`ScanExec: ${o.format} [${shown.join(', ')}] splits=${o.splits.length}`];
+    if (o.projection) parts.push(`projection=[${o.projection.join(', ')}]`);
+    if (o.filters.length) parts.push(`filters=[${o.filters.map(exprToString).join(', ')}]`);
+    if (o.limit !== null) parts.push(`limit=${o.limit}`);
+    return parts.join(' ');
+  }
+
+  async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+    const split = this.opts.splits[partition];
+    if (!split) throw new InternalError(`ScanExec has ${this.opts.splits.length} partitions, asked for partition ${partition}`);
+    let remaining = this.opts.limit ?? Infinity;
+    if (remaining === 0) return;
+    const project = this.readColumns.length !== this.schema.fields.length;
+    const batches = readSplit(this.opts.format, split, this.readOptions, this.opts.fileSchema, this.readColumns, ctx);
+    for await (let b of batches) {
+      ctx.signal?.throwIfAborted();
+      for (const c of this.compiled) {
+        if (b.numRows === 0) break;
+        b = applyFilter(b, c);
+      }
+      if (b.numRows === 0) continue;
+      if (project) b = makeBatch(this.schema, b.data.children.slice(0, this.schema.fields.length), b.numRows);
+      if (b.numRows > remaining) b = b.slice(0, remaining);
+      remaining -= b.numRows;
+      yield b;
+      if (remaining === 0) return; // ends the read: its files close in its finally
+    }
+  }
+}
+
+/** Rows where the predicate is true: untouched if all pass, a slice if they are contiguous. */
+function applyFilter(b: arrow.RecordBatch, c: CompiledExpr): arrow.RecordBatch {
+  const mask = c.evaluate(b);
+  if (mask.typeId === arrow.Type.Null) return b.slice(0, 0);
+  const idx = maskToIndices(mask);
+  const m = idx.length;
+  if (m === b.numRows) return b;
+  if (m === 0) return b.slice(0, 0);
+  if (idx[m - 1] - idx[0] === m - 1) return b.slice(idx[0], idx[0] + m);
+  return takeBatch(b, idx);
+}

@@ -1,0 +1,115 @@
+// CSV tokenizer over bytes (RFC 4180): fields as byte ranges, quotes escaped by doubling, quoted line breaks.
+
+const LF = 10;
+const CR = 13;
+
+/** The tokenizer needs more bytes to finish the record (returned by `next`). */
+export const NEED_MORE = -1;
+
+export enum FieldFlag {
+  None = 0,
+  Quoted = 1,
+  /** Quoted and holding doubled quotes that must be collapsed. */
+  Escaped = 2,
+}
+
+/**
+ * Splits one record into fields. `next` fills `starts`/`ends`/`flags` (byte ranges without the
+ * surrounding quotes) and returns the position after the record's line break. A malformed
+ * record still returns its end (so the caller can skip it) and sets `error`.
+ */
+export class CsvTokenizer {
+  count = 0;
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  flags = new Uint8Array(64);
+  /** Why the last record is malformed, or null. */
+  error: string | null = null;
+
+  constructor(private readonly delim: number, private readonly quote: number) {}
+
+  private push(a: number, b: number, flag: FieldFlag): void {
+    if (this.count === this.starts.length) {
+      const n = this.count * 2;
+      const s = new Int32Array(n); s.set(this.starts); this.starts = s;
+      const e = new Int32Array(n); e.set(this.ends); this.ends = e;
+      const f = new Uint8Array(n); f.set(this.flags); this.flags = f;
+    }
+    this.starts[this.count] = a;
+    this.ends[this.count] = b;
+    this.flags[this.count] = flag;
+    this.count++;
+  }
+
+  /**
+   * Tokenizes the record starting at buf[p]; `len` is where valid bytes end and `eof` says no
+   * bytes follow them. Returns the record's end, or NEED_MORE if it continues past `len`.
+   */
+  next(buf: Uint8Array, p: number, len: number, eof: boolean): number {
+    const delim = this.delim, quote = this.quote;
+    this.count = 0;
+    this.error = null;
+    let i = p;
+    for (;;) {
+      if (i < len && buf[i] === quote) {
+        let j = i + 1;
+        let flag = FieldFlag.Quoted;
+        let q: number;
+        for (;;) {
+          q = buf.indexOf(quote, j);
+          if (q < 0 || q >= len) {
+            if (!eof) return NEED_MORE;
+            this.error = 'unterminated quoted field (a quote opened and never closed)';
+            this.push(i + 1, len, flag);
+            return len;
+          }
+          if (q + 1 >= len && !eof) return NEED_MORE; // cannot tell "" from a closing quote yet
+          if (q + 1 < len && buf[q + 1] === quote) { flag = FieldFlag.Escaped; j = q + 2; continue; }
+          break;
+        }
+        this.push(i + 1, q, flag);
+        const k = q + 1;
+        if (k >= len) return len; // eof right after the closing quote
+        const c = buf[k];
+        if (c === delim) { i = k + 1; continue; }
+        if (c === LF) return k + 1;
+        if (c === CR) {
+          if (k + 1 >= len) { if (!eof) return NEED_MORE; return len; }
+          if (buf[k + 1] === LF) return k + 2;
+        }
+        // Text after a closing quote: the record is malformed; it ends at the next line break.
+        this.error = `unexpected character ${JSON.stringify(String.fromCharCode(c))} after a closing quote; a quote inside a quoted field must be doubled ("")`;
+        const e = buf.indexOf(LF, k);
+        if (e < 0 || e >= len) return eof ? len : NEED_MORE;
+        return e + 1;
+      }
+      let k = i;
+      while (k < len) {
+        const c = buf[k];
+        if (c === delim || c === LF) break;
+        k++;
+      }
+      if (k >= len) {
+        if (!eof) return NEED_MORE;
+        this.push(i, k > i && buf[k - 1] === CR ? k - 1 : k, FieldFlag.None);
+        return len;
+      }
+      if (buf[k] === delim) { this.push(i, k, FieldFlag.None); i = k + 1; continue; }
+      this.push(i, k > i && buf[k - 1] === CR ? k - 1 : k, FieldFlag.None);
+      return k + 1;
+    }
+  }
+
+  /** True when the last record was an empty line (skipped, as Spark does). */
+  isBlankLine(): boolean {
+    return this.count === 1 && this.flags[0] === FieldFlag.None && this.starts[0] === this.ends[0];
+  }
+
+  /** Field f of the last record as a string (quotes removed, doubled quotes collapsed). */
+  text(buf: Uint8Array, f: number): string {
+    const s = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('utf8', this.starts[f], this.ends[f]);
+    if (this.flags[f] !== FieldFlag.Escaped) return s;
+    const q = String.fromCharCode(this.quote);
+    return s.split(q + q).join(q);
+  }
+}

@@ -1,0 +1,240 @@
+// CSV reader: schema inference from a sample and a byte-range reader that builds typed columns.
+//
+// Splitting: a file larger than the split size is cut into byte ranges, and a range reader
+// starts at the first line break after its start (Hadoop convention, as Spark does). A cut that
+// falls inside a quoted field holding line breaks makes the next range start mid-field and
+// misread it. Files with quoted line breaks MUST be read with `splittable: false`; wrong field
+// counts in a range that starts mid-file say so in their error.
+import type * as arrow from 'apache-arrow';
+import { DataError } from '../errors.ts';
+import type { TaskContext } from '../exec-plan.ts';
+import { makeBatch } from '../compute/batch.ts';
+import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
+import { BadRecords, quoteValue } from './bad-records.ts';
+import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
+import { CsvTokenizer, FieldFlag, NEED_MORE } from './csv-parse.ts';
+import type { ReadOptions } from './options.ts';
+import { HeadReader, RangeReader } from './range-reader.ts';
+import type { SplitJSON } from './splits.ts';
+import {
+  classifyText, describeType, kindToType, mergeKinds, parseBoolText, parseDateText, parseFloatText,
+  parseIntText, parseTimestampText, type InferredKind,
+} from './values.ts';
+
+const EMPTY_FILE = 'empty file, expected a header line (read with header: false if the files have none)';
+
+/**
+ * Column names from the header (or _c0, _c1, ...) and types inferred from the first `inferRows`
+ * records (synchronous: the driver builds plans synchronously and samples a bounded prefix).
+ */
+export function inferCsvSchema(paths: readonly string[], opts: ReadOptions): FieldJSON[] {
+  if (opts.schema) return opts.schema;
+  const tok = new CsvTokenizer(opts.delimiter, opts.quote);
+  let names: string[] | null = null;
+  let kinds: InferredKind[] = [];
+  let sampled = 0;
+  for (const path of paths) {
+    const r = HeadReader.open(path, Math.min(opts.bufferBytes, 1 << 20));
+    try {
+      let first = true;
+      while (!r.done && sampled < opts.inferRows) {
+        const end = tok.next(r.buf, r.pos, r.len, r.eof);
+        if (end === NEED_MORE) {
+          if (r.len - r.pos >= opts.maxRecordBytes) break; // a runaway quote: sample what we have
+          r.fill();
+          continue;
+        }
+        const buf = r.buf;
+        r.pos = end;
+        if (tok.isBlankLine() || tok.error) continue;
+        if (first && opts.header) {
+          first = false;
+          names ??= Array.from({ length: tok.count }, (_, i) => tok.text(buf, i));
+          continue;
+        }
+        first = false;
+        names ??= Array.from({ length: tok.count }, (_, i) => `_c${i}`);
+        if (tok.count !== names.length) continue;
+        if (kinds.length === 0) kinds = names.map(() => 'null');
+        for (let f = 0; f < tok.count; f++) {
+          if (tok.starts[f] === tok.ends[f]) continue;
+          const s = tok.text(buf, f);
+          if (tok.flags[f] === FieldFlag.None && s === opts.nullValue) continue;
+          kinds[f] = mergeKinds(kinds[f], classifyText(s));
+        }
+        sampled++;
+      }
+      if (first && opts.header) throw new DataError(EMPTY_FILE, { file: path });
+    } finally {
+      r.close();
+    }
+    if (sampled >= opts.inferRows) break;
+  }
+  if (!names) return [];
+  return uniqueNames(names).map((name, i) => ({ name, type: kindToType(kinds[i] ?? 'null'), nullable: true }));
+}
+
+/** Spark's rule: empty names become _c<i>; a repeated name gets its position appended. */
+function uniqueNames(names: string[]): string[] {
+  const fixed = names.map((n, i) => (n.trim() === '' ? `_c${i}` : n));
+  const count = new Map<string, number>();
+  for (const n of fixed) count.set(n, (count.get(n) ?? 0) + 1);
+  return fixed.map((n, i) => (count.get(n)! > 1 ? `${n}${i}` : n));
+}
+
+/** Appends one field to its column; returns why it cannot, or null. */
+type FieldReader = (buf: Buffer, a: number, b: number, flag: FieldFlag, tok: CsvTokenizer, f: number) => string | null;
+
+function fieldReader(builder: ColumnBuilder, opts: ReadOptions): FieldReader {
+  const field = builder.field;
+  const t = field.type as PrimitiveTypeName;
+  const nullBytes = Buffer.from(opts.nullValue, 'utf8');
+  const quote = opts.quote;
+  const isNull = (buf: Buffer, a: number, b: number, flag: FieldFlag): boolean =>
+    flag === FieldFlag.None && (a === b || (nullBytes.length > 0 && b - a === nullBytes.length && buf.compare(nullBytes, 0, nullBytes.length, a, b) === 0));
+  const nullField = (): string | null => {
+    if (!field.nullable) return `expected ${t}, found an empty field (the column is not nullable)`;
+    builder.appendNull();
+    return null;
+  };
+  if (t === 'utf8') {
+    const u = builder as Utf8Builder;
+    return (buf, a, b, flag) => {
+      if (isNull(buf, a, b, flag)) return nullField();
+      if (flag === FieldFlag.Escaped) u.appendUnescaped(buf, a, b, quote); else u.appendBytes(buf, a, b);
+      return null;
+    };
+  }
+  const bad = (tok: CsvTokenizer, buf: Buffer, f: number) => `expected ${describeType(t)}, found ${quoteValue(tok.text(buf, f))}`;
+  // Quoted empty fields are null for non-string columns too.
+  const empty = (buf: Buffer, a: number, b: number, flag: FieldFlag) => a === b || isNull(buf, a, b, flag);
+  switch (t) {
+    case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32': {
+      const n = builder as NumberBuilder;
+      const [lo, hi] = INT_BOUNDS[t];
+      return (buf, a, b, flag, tok, f) => {
+        if (empty(buf, a, b, flag)) return nullField();
+        const v = parseSmallInt(buf, a, b);
+        if (v === null || v < lo || v > hi) return bad(tok, buf, f);
+        n.append(v);
+        return null;
+      };
+    }
+    case 'bool': {
+      const bb = builder as BoolBuilder;
+      return (buf, a, b, flag, tok, f) => {
+        if (empty(buf, a, b, flag)) return nullField();
+        const v = parseBoolText(buf.toString('latin1', a, b));
+        if (v === null) return bad(tok, buf, f);
+        bb.append(v);
+        return null;
+      };
+    }
+    default: {
+      const n = builder as NumberBuilder;
+      const parse: (s: string) => number | bigint | null =
+        t === 'float32' || t === 'float64' ? parseFloatText
+          : t === 'date32' ? parseDateText
+            : t === 'timestamp_ms' ? parseTimestampText
+              : (s) => parseIntText(s, t);
+      return (buf, a, b, flag, tok, f) => {
+        if (empty(buf, a, b, flag)) return nullField();
+        const v = parse(buf.toString('latin1', a, b));
+        if (v === null) return bad(tok, buf, f);
+        n.append(v);
+        return null;
+      };
+    }
+  }
+}
+
+const INT_BOUNDS: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+};
+
+/** Optional sign and up to 10 digits, straight from bytes; null for anything else. */
+function parseSmallInt(buf: Buffer, a: number, b: number): number | null {
+  let i = a, neg = false;
+  if (i < b && (buf[i] === 45 || buf[i] === 43)) { neg = buf[i] === 45; i++; }
+  if (i === b || b - i > 10) return null;
+  let v = 0;
+  for (; i < b; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
+}
+
+/** Reads the records one split owns, as batches of `columns` (a subset of fileSchema, any order). */
+export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: readonly FieldJSON[], columns: readonly string[], ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+  const idx = columns.map((c) => fileSchema.findIndex((f) => f.name === c));
+  const fields = idx.map((i) => fileSchema[i]);
+  const schema = toArrowSchema(fields);
+  const ncols = fileSchema.length;
+  const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
+  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx);
+  try {
+    const tok = new CsvTokenizer(opts.delimiter, opts.quote);
+    const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));
+    const readers = builders.map((b) => fieldReader(b, opts));
+    const midFile = split.start > 0
+      ? ' (this split starts mid-file: if quoted fields contain line breaks, read the file with splittable: false)' : '';
+    let needHeader = split.start === 0 && opts.header;
+    if (needHeader && r.done) throw new DataError(EMPTY_FILE, { file: split.path });
+    let rows = 0;
+    while (!r.done) {
+      const end = tok.next(r.buf, r.pos, r.len, r.eof);
+      if (end === NEED_MORE) {
+        if (r.len - r.pos >= opts.maxRecordBytes) {
+          const offset = r.offset;
+          const nl = r.buf.indexOf(10, r.pos);
+          const record = r.buf.toString('utf8', r.pos, nl > 0 && nl < r.len ? nl : Math.min(r.len, r.pos + 1024));
+          r.pos = nl >= 0 && nl < r.len ? nl + 1 : r.len; // skip one line of the runaway record
+          await bad.report({ offset, reason: `record longer than maxRecordBytes (${opts.maxRecordBytes} bytes): is a quote unbalanced?`, record }, midFile);
+          continue;
+        }
+        await r.fill();
+        continue;
+      }
+      const buf = r.buf, start = r.pos, offset = r.offset;
+      r.pos = end;
+      if (needHeader) { needHeader = false; continue; }
+      if (tok.isBlankLine()) continue;
+      if (tok.error !== null || tok.count !== ncols) {
+        const reason = tok.error !== null ? `malformed CSV: ${tok.error}` : `expected ${ncols} fields, found ${tok.count}`;
+        await bad.report({ offset, reason, record: recordText(buf, start, end) }, midFile);
+        continue;
+      }
+      let failed = -1;
+      let why: string | null = null;
+      for (let j = 0; j < readers.length; j++) {
+        const f = idx[j];
+        why = readers[j](buf, tok.starts[f], tok.ends[f], tok.flags[f] as FieldFlag, tok, f);
+        if (why !== null) { failed = j; break; }
+      }
+      if (failed >= 0) {
+        for (const b of builders) b.truncate(rows);
+        await bad.report({ offset, column: fields[failed].name, reason: why!, record: recordText(buf, start, end) });
+        continue;
+      }
+      if (++rows === ctx.batchSize) {
+        yield makeBatch(schema, builders.map((b) => b.finish()), rows);
+        rows = 0;
+        await bad.flush();
+      }
+    }
+    if (rows > 0) yield makeBatch(schema, builders.map((b) => b.finish()), rows);
+  } finally {
+    try { await bad.close(); } finally { await r.close(); }
+  }
+}
+
+/** The record's text without its line break, for quarantine files. */
+export function recordText(buf: Buffer, start: number, end: number): string {
+  let e = end;
+  if (e > start && buf[e - 1] === 10) e--;
+  if (e > start && buf[e - 1] === 13) e--;
+  return buf.toString('utf8', start, e);
+}

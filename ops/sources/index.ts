@@ -1,0 +1,81 @@
+// File sources: path resolution, schema inference and split planning (driver), split reading (workers).
+//
+// Options by format (anything else is a PlanError):
+//   every format:     totalBytes (set by the driver for statistics; readers ignore it)
+//   all text formats: mode ('failfast' | 'permissive'), badRecordsPath (required when permissive),
+//                     bufferBytes (read buffer; text batch size in bytes; default 8 MiB)
+//   text:    -                                    -> one non-null utf8 column `line`
+//   csv:     header (true), delimiter | sep (','), quote ('"'), nullValue (''), inferRows (1000),
+//            splittable (true; false for files with quoted line breaks), schema, maxRecordBytes
+//   json:    inferRows (1000), schema, maxRecordBytes      (JSON lines: one object per line)
+//   arrow:   none (IPC file or stream, told apart by the 'ARROW1' magic)
+//   parquet: none (schema from the footer; one split per group of row groups)
+// `schema` is FieldJSON[] or a DDL string 'a int32, b utf8 not null' (see schema-ddl.ts).
+import { PlanError, assertNever } from '../errors.ts';
+import type { FieldJSON } from '../types.ts';
+import { inferArrowSchema } from './arrow-ipc.ts';
+import { inferCsvSchema } from './csv.ts';
+import { inferJsonSchema } from './json.ts';
+import { parseReadOptions, type FileFormat } from './options.ts';
+import { inferParquetSchema } from './parquet.ts';
+import { planFileSplits, type SplitJSON } from './splits.ts';
+import { TEXT_SCHEMA } from './text.ts';
+
+export { resolvePaths, resolvePathsSync } from './paths.ts';
+export { readSplit } from './read.ts';
+export { parseReadOptions, ParseMode, FORMAT_OPTIONS, type FileFormat, type ReadOptions } from './options.ts';
+export { parseSchemaOption } from './schema-ddl.ts';
+export type { SplitJSON } from './splits.ts';
+
+/**
+ * What a scan reads. Structurally the same as core's SourceSpec (core/plan/scan.ts), declared
+ * here because ops/ does not import core/.
+ */
+export interface SourceSpec {
+  readonly format: FileFormat;
+  /** Resolved file paths (see resolvePaths), in a stable order. */
+  readonly paths: readonly string[];
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+function checkPaths(source: SourceSpec): void {
+  if (source.paths.length === 0) throw new PlanError(`no input files for the ${source.format} source; resolve paths with resolvePaths first`);
+}
+
+/**
+ * The schema of a source's files. csv and json infer types from the first `inferRows` records
+ * (int32 if all fit, else int64, float64, bool, utf8; a column with no values is utf8) unless
+ * `schema` is given; arrow and parquet read the first file's schema. Validates the options.
+ */
+export async function inferSchema(source: SourceSpec): Promise<FieldJSON[]> {
+  return inferSchemaSync(source);
+}
+
+/**
+ * inferSchema, synchronously: it reads a bounded prefix (csv, json), a footer (parquet, arrow
+ * file) or the first message (arrow stream), so it is cheap enough for plan building.
+ */
+export function inferSchemaSync(source: SourceSpec): FieldJSON[] {
+  const opts = parseReadOptions(source.format, source.options);
+  checkPaths(source);
+  switch (source.format) {
+    case 'text': return TEXT_SCHEMA.map((f) => ({ ...f }));
+    case 'csv': return inferCsvSchema(source.paths, opts);
+    case 'json': return inferJsonSchema(source.paths, opts);
+    case 'arrow': return inferArrowSchema(source.paths[0]);
+    case 'parquet': return inferParquetSchema(source.paths[0]);
+    default: return assertNever(source.format, 'file format');
+  }
+}
+
+/**
+ * Cuts the source's files into splits of about `targetSplitBytes`: text/json/csv files into
+ * byte ranges (csv only when `splittable`), parquet files into groups of row groups, arrow
+ * files whole. Empty text/json files add no split; an empty csv file with a header expected is
+ * a DataError. Always at least one split.
+ */
+export async function planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]> {
+  const opts = parseReadOptions(source.format, source.options);
+  checkPaths(source);
+  return planFileSplits(source.format, source.paths, opts, targetSplitBytes);
+}

@@ -1,0 +1,206 @@
+// JSON lines reader: one object per line; schema inferred from a sample (keys in first-seen order).
+//
+// Nested objects and arrays are read as utf8 holding their JSON text. Numbers go through
+// JSON.parse, so integers beyond 2^53 lose precision unless written as strings (the json sink
+// writes unsafe int64 values as strings, which an int64 column reads back exactly).
+import type * as arrow from 'apache-arrow';
+import { makeBatch } from '../compute/batch.ts';
+import type { TaskContext } from '../exec-plan.ts';
+import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
+import { BadRecords } from './bad-records.ts';
+import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
+import type { ReadOptions } from './options.ts';
+import { HeadReader, RangeReader } from './range-reader.ts';
+import type { SplitJSON } from './splits.ts';
+import {
+  describeType, kindToType, mergeKinds, parseDateText, parseFloatText, parseIntText, parseTimestampText, type InferredKind,
+} from './values.ts';
+
+const NL = 10;
+
+/** Calls `each` with every non-blank line a split owns (text without the line break) and its file offset. */
+async function forEachLine(r: RangeReader, maxRecordBytes: number, each: (line: string, offset: number) => Promise<boolean | void> | boolean | void): Promise<void> {
+  while (!r.done) {
+    const buf = r.buf;
+    let nl = buf.indexOf(NL, r.pos);
+    if (nl < 0 || nl >= r.len) {
+      if (!r.eof) {
+        if (r.len - r.pos < maxRecordBytes) { await r.fill(); continue; }
+      }
+      nl = r.len;
+    }
+    const start = r.pos;
+    r.pos = Math.min(nl + 1, r.len);
+    let e = nl;
+    if (e > start && buf[e - 1] === 13) e--;
+    if (isBlank(buf, start, e)) continue;
+    const line = buf.toString('utf8', start, e);
+    if ((await each(line, r.base + start)) === false) return;
+  }
+}
+
+function isBlank(buf: Buffer, a: number, e: number): boolean {
+  for (let i = a; i < e; i++) { const c = buf[i]; if (c !== 32 && c !== 9 && c !== 13) return false; }
+  return true;
+}
+
+function kindOf(v: unknown): InferredKind {
+  switch (typeof v) {
+    case 'number':
+      if (!Number.isInteger(v)) return 'float64';
+      if (v >= -2147483648 && v <= 2147483647) return 'int32';
+      return Math.abs(v) < 2 ** 63 ? 'int64' : 'float64';
+    case 'boolean': return 'bool';
+    case 'string': return 'utf8';
+    case 'object': return v === null ? 'null' : 'utf8';
+    default: return 'utf8';
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The union of keys of the first `inferRows` objects, in first-seen order, with merged types (synchronous). */
+export function inferJsonSchema(paths: readonly string[], opts: ReadOptions): FieldJSON[] {
+  if (opts.schema) return opts.schema;
+  const kinds = new Map<string, InferredKind>();
+  let sampled = 0;
+  for (const path of paths) {
+    const r = HeadReader.open(path, Math.min(opts.bufferBytes, 1 << 20));
+    try {
+      while (!r.done && sampled < opts.inferRows) {
+        const buf = r.buf;
+        let nl = buf.indexOf(NL, r.pos);
+        if (nl < 0 || nl >= r.len) {
+          if (!r.eof && r.len - r.pos < opts.maxRecordBytes) { r.fill(); continue; }
+          nl = r.len;
+        }
+        const start = r.pos;
+        r.pos = Math.min(nl + 1, r.len);
+        if (isBlank(buf, start, nl)) continue;
+        let obj: unknown;
+        try { obj = JSON.parse(buf.toString('utf8', start, nl)); } catch { continue; } // reported when read
+        if (!isObject(obj)) continue;
+        for (const k of Object.keys(obj)) kinds.set(k, mergeKinds(kinds.get(k) ?? 'null', kindOf(obj[k])));
+        sampled++;
+      }
+    } finally {
+      r.close();
+    }
+    if (sampled >= opts.inferRows) break;
+  }
+  return [...kinds].map(([name, k]) => ({ name, type: kindToType(k), nullable: true }));
+}
+
+/** Appends a parsed JSON value to its column; returns why it cannot, or null. */
+type ValueReader = (v: unknown) => string | null;
+
+function valueReader(builder: ColumnBuilder): ValueReader {
+  const field = builder.field;
+  const t = field.type as PrimitiveTypeName;
+  const bad = (v: unknown) => `expected ${describeType(t)}, found ${clipJson(v)}`;
+  const orNull = (put: (v: unknown) => boolean): ValueReader => (v) => {
+    if (v === null || v === undefined) {
+      if (!field.nullable) return `expected ${t}, found ${v === null ? 'null' : 'no value'} (the column is not nullable)`;
+      builder.appendNull();
+      return null;
+    }
+    return put(v) ? null : bad(v);
+  };
+  switch (t) {
+    case 'utf8': {
+      const u = builder as Utf8Builder;
+      return orNull((v) => { u.appendString(typeof v === 'string' ? v : JSON.stringify(v)); return true; });
+    }
+    case 'bool': {
+      const b = builder as BoolBuilder;
+      return orNull((v) => { if (typeof v !== 'boolean') return false; b.append(v); return true; });
+    }
+    case 'float32': case 'float64': {
+      const n = builder as NumberBuilder;
+      return orNull((v) => {
+        const x = typeof v === 'number' ? v : typeof v === 'string' ? parseFloatText(v) : null;
+        if (x === null) return false;
+        n.append(x);
+        return true;
+      });
+    }
+    case 'date32': case 'timestamp_ms': {
+      const n = builder as NumberBuilder;
+      return orNull((v) => {
+        let x: number | bigint | null = null;
+        if (typeof v === 'string') x = t === 'date32' ? parseDateText(v) : parseTimestampText(v);
+        else if (typeof v === 'number' && Number.isSafeInteger(v)) x = t === 'date32' ? v : BigInt(v);
+        if (x === null) return false;
+        n.append(x);
+        return true;
+      });
+    }
+    default: {
+      const n = builder as NumberBuilder;
+      return orNull((v) => {
+        let x: number | bigint | null = null;
+        if (typeof v === 'number' && Number.isInteger(v)) x = parseIntText(BigInt(v).toString(), t);
+        else if (typeof v === 'string') x = parseIntText(v, t);
+        if (x === null) return false;
+        n.append(x);
+        return true;
+      });
+    }
+  }
+}
+
+function clipJson(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 200 ? `${s.slice(0, 200)}...` : s;
+}
+
+/** Reads the objects one split owns, as batches of `columns` (a subset of fileSchema). */
+export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema: readonly FieldJSON[], columns: readonly string[], ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+  const fields = columns.map((c) => fileSchema.find((f) => f.name === c)!);
+  const schema = toArrowSchema(fields);
+  const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
+  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx);
+  const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));
+  const readers = builders.map(valueReader);
+  const ready: arrow.RecordBatch[] = [];
+  let rows = 0;
+  try {
+    // Lines are parsed in a callback; full batches queue in `ready` and are yielded between fills.
+    const onLine = async (line: string, offset: number): Promise<void> => {
+      let obj: unknown;
+      try {
+        obj = JSON.parse(line);
+      } catch (e) {
+        await bad.report({ offset, reason: `malformed JSON: ${(e as Error).message}`, record: line });
+        return;
+      }
+      if (!isObject(obj)) {
+        await bad.report({ offset, reason: `expected a JSON object, found ${Array.isArray(obj) ? 'an array' : clipJson(obj)}`, record: line });
+        return;
+      }
+      for (let j = 0; j < readers.length; j++) {
+        const why = readers[j](obj[fields[j].name]);
+        if (why !== null) {
+          for (const b of builders) b.truncate(rows);
+          await bad.report({ offset, column: fields[j].name, reason: why, record: line });
+          return;
+        }
+      }
+      if (++rows === ctx.batchSize) {
+        ready.push(makeBatch(schema, builders.map((b) => b.finish()), rows));
+        rows = 0;
+      }
+    };
+    while (!r.done) {
+      await forEachLine(r, opts.maxRecordBytes, async (line, offset) => {
+        await onLine(line, offset);
+        return ready.length === 0; // hand full batches out before reading on
+      });
+      while (ready.length) yield ready.shift()!;
+      await bad.flush();
+    }
+    if (rows > 0) yield makeBatch(schema, builders.map((b) => b.finish()), rows);
+  } finally {
+    try { await bad.close(); } finally { await r.close(); }
+  }
+}

@@ -1,0 +1,127 @@
+// Reader options: the options each format accepts, their defaults, and validation (PlanError on misuse).
+import { PlanError } from '../errors.ts';
+import type { FieldJSON } from '../types.ts';
+import { parseSchemaOption } from './schema-ddl.ts';
+
+export type FileFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet';
+
+/** How a reader treats a record it cannot parse. */
+export enum ParseMode {
+  /** Stop with a DataError naming file, line and column (the default). */
+  FailFast = 'failfast',
+  /** Skip the record, count it (`badRecords`) and write it with its reason under `badRecordsPath`. */
+  Permissive = 'permissive',
+}
+
+/** Options after validation, with every default filled in. */
+export interface ReadOptions {
+  mode: ParseMode;
+  /** Directory for quarantined records; required in permissive mode. */
+  badRecordsPath: string | null;
+  /** Size of the reused read buffer, and so of a text batch (bytes). */
+  bufferBytes: number;
+  /** csv: the first line holds column names. */
+  header: boolean;
+  /** csv: one ASCII character. */
+  delimiter: number;
+  /** csv: one ASCII character; a quote inside a quoted field is written twice. */
+  quote: number;
+  /** csv: an unquoted field equal to this is null (an empty unquoted field always is). */
+  nullValue: string;
+  /** csv/json: records sampled to infer column types. */
+  inferRows: number;
+  /** csv: cut files larger than the split size into byte ranges (see csv.ts for the limit). */
+  splittable: boolean;
+  /** csv/json: the schema given instead of inferred. */
+  schema: FieldJSON[] | null;
+  /** csv/json: a record longer than this is reported instead of read (guards against runaway quotes). */
+  maxRecordBytes: number;
+}
+
+/** Set by the driver on every source (total input bytes, for statistics); readers ignore it. */
+const PLANNER = ['totalBytes'] as const;
+const COMMON = [...PLANNER, 'mode', 'badRecordsPath', 'bufferBytes'] as const;
+
+/** Options each format accepts; anything else is a PlanError (a typo should not be ignored). */
+export const FORMAT_OPTIONS: Readonly<Record<FileFormat, readonly string[]>> = {
+  text: [...COMMON],
+  csv: [...COMMON, 'header', 'delimiter', 'sep', 'quote', 'nullValue', 'inferRows', 'splittable', 'schema', 'maxRecordBytes'],
+  json: [...COMMON, 'inferRows', 'schema', 'maxRecordBytes'],
+  arrow: [...PLANNER],
+  parquet: [...PLANNER],
+};
+
+const DEFAULT_BUFFER_BYTES = 8 << 20;
+
+/** Validates `options` for `format` and fills in defaults. Throws PlanError naming the bad option. */
+export function parseReadOptions(format: FileFormat, options: Readonly<Record<string, unknown>>): ReadOptions {
+  const valid = FORMAT_OPTIONS[format];
+  if (!valid) throw new PlanError(`unknown file format '${String(format)}'; expected one of ${Object.keys(FORMAT_OPTIONS).join(', ')}`);
+  for (const k of Object.keys(options)) {
+    if (options[k] === undefined) continue;
+    if (!valid.includes(k)) {
+      const userOptions = valid.filter((o) => !(PLANNER as readonly string[]).includes(o));
+      throw new PlanError(userOptions.length
+        ? `unknown option '${k}' for ${format} files; valid options: ${userOptions.join(', ')}`
+        : `${format} files take no options, got '${k}'`);
+    }
+  }
+  const mode = parseMode(options.mode);
+  const badRecordsPath = optString(options, 'badRecordsPath');
+  if (mode === ParseMode.Permissive && !badRecordsPath) {
+    throw new PlanError(`mode 'permissive' requires option badRecordsPath: a directory where bad records are written with their reasons`);
+  }
+  if (options.delimiter !== undefined && options.sep !== undefined) throw new PlanError(`give either 'delimiter' or 'sep', not both`);
+  const schemaOpt = options.schema;
+  const delimiter = optChar(options, options.delimiter !== undefined ? 'delimiter' : 'sep', ',');
+  const quote = optChar(options, 'quote', '"');
+  if (delimiter === quote) throw new PlanError(`the delimiter and the quote must differ, both are ${JSON.stringify(String.fromCharCode(quote))}`);
+  return {
+    mode,
+    badRecordsPath: badRecordsPath ?? null,
+    bufferBytes: optInt(options, 'bufferBytes', DEFAULT_BUFFER_BYTES, 16),
+    header: optBool(options, 'header', true),
+    delimiter,
+    quote,
+    nullValue: optString(options, 'nullValue') ?? '',
+    inferRows: optInt(options, 'inferRows', 1000, 1),
+    splittable: optBool(options, 'splittable', true),
+    schema: schemaOpt === undefined || schemaOpt === null ? null : parseSchemaOption(schemaOpt),
+    maxRecordBytes: optInt(options, 'maxRecordBytes', 64 << 20, 16),
+  };
+}
+
+function parseMode(v: unknown): ParseMode {
+  if (v === undefined || v === null) return ParseMode.FailFast;
+  if (v === ParseMode.FailFast || v === ParseMode.Permissive) return v;
+  throw new PlanError(`unknown mode ${JSON.stringify(v)}; expected 'failfast' (stop at the first bad record) or 'permissive' (skip and quarantine bad records)`);
+}
+
+function optString(o: Readonly<Record<string, unknown>>, k: string): string | undefined {
+  const v = o[k];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new PlanError(`option '${k}' must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optBool(o: Readonly<Record<string, unknown>>, k: string, dflt: boolean): boolean {
+  const v = o[k];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'boolean') throw new PlanError(`option '${k}' must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optInt(o: Readonly<Record<string, unknown>>, k: string, dflt: number, min: number): number {
+  const v = o[k];
+  if (v === undefined || v === null) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new PlanError(`option '${k}' must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optChar(o: Readonly<Record<string, unknown>>, k: string, dflt: string): number {
+  const v = o[k] ?? dflt;
+  if (typeof v !== 'string' || v.length !== 1 || v.charCodeAt(0) > 127 || v === '\n' || v === '\r') {
+    throw new PlanError(`option '${k}' must be one ASCII character other than a line break, got ${JSON.stringify(v)}`);
+  }
+  return v.charCodeAt(0);
+}

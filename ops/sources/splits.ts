@@ -1,0 +1,71 @@
+// Splits: the unit of scan parallelism (one task each), planned on the driver from file sizes.
+import { stat } from 'node:fs/promises';
+import { DataError, PlanError, assertNever } from '../errors.ts';
+import type { FileFormat, ReadOptions } from './options.ts';
+import { parquetRowGroupSplits } from './parquet.ts';
+
+/**
+ * A piece of one file that one task reads; JSON, shipped to workers. Line-oriented formats
+ * (text, csv, json) own the records that *start* in bytes [start, end) (see RangeReader).
+ */
+export interface SplitJSON {
+  path: string;
+  start: number;
+  end: number;
+  /**
+   * 1-based line number of the split's first byte when known (1 at the file start). For a split
+   * that starts mid-file it is unknown: an error counts the lines before it only when it must
+   * name one, so the fast path never counts.
+   */
+  firstLine?: number;
+  /** parquet: the row groups this split reads (all of them when absent). */
+  rowGroups?: number[];
+}
+
+export async function planFileSplits(format: FileFormat, paths: readonly string[], opts: ReadOptions, targetSplitBytes: number): Promise<SplitJSON[]> {
+  if (!Number.isFinite(targetSplitBytes) || targetSplitBytes < 1) throw new PlanError(`targetSplitBytes must be a positive number of bytes, got ${targetSplitBytes}`);
+  const target = Math.floor(targetSplitBytes);
+  const out: SplitJSON[] = [];
+  for (const path of paths) {
+    const size = await fileSize(path);
+    switch (format) {
+      case 'text': case 'json': case 'csv': {
+        if (size === 0) {
+          if (format === 'csv' && opts.header) throw new DataError('empty file, expected a header line (read with header: false if the files have none)', { file: path });
+          continue; // no records
+        }
+        const splittable = format !== 'csv' || opts.splittable;
+        const n = splittable ? Math.ceil(size / target) : 1;
+        const piece = Math.ceil(size / n);
+        for (let s = 0; s < size; s += piece) {
+          const split: SplitJSON = { path, start: s, end: Math.min(size, s + piece) };
+          if (s === 0) split.firstLine = 1;
+          out.push(split);
+        }
+        break;
+      }
+      case 'arrow':
+        out.push({ path, start: 0, end: size });
+        break;
+      case 'parquet':
+        out.push(...await parquetRowGroupSplits(path, size, target));
+        break;
+      default: assertNever(format, 'file format');
+    }
+  }
+  // Only empty files: one empty split keeps the scan a stage with one (empty) partition.
+  if (out.length === 0 && paths.length > 0) out.push({ path: paths[0], start: 0, end: 0, firstLine: 1 });
+  return out;
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new DataError('not a regular file', { file: path });
+    return st.size;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found; check the path', { file: path }, { cause: e });
+    throw new DataError(`cannot read: ${(e as Error).message}`, { file: path }, { cause: e });
+  }
+}

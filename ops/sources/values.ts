@@ -1,0 +1,111 @@
+// Text -> typed value conversion for csv and json, and the type lattice used by schema inference.
+import type { PrimitiveTypeName } from '../types.ts';
+
+const INT_RE = /^[+-]?\d+$/;
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TS_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+const INT_RANGE: Partial<Record<PrimitiveTypeName, [number, number]>> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+};
+const I64_MIN = -(1n << 63n), I64_MAX = (1n << 63n) - 1n, U64_MAX = (1n << 64n) - 1n;
+
+/** Integer text for an int type: a number for <= 32 bits, a bigint for 64 bits; null if invalid or out of range. */
+export function parseIntText(s: string, type: PrimitiveTypeName): number | bigint | null {
+  if (!INT_RE.test(s)) return null;
+  if (type === 'int64' || type === 'uint64') {
+    const v = BigInt(s);
+    return type === 'int64' ? (v < I64_MIN || v > I64_MAX ? null : v) : (v < 0n || v > U64_MAX ? null : v);
+  }
+  const v = Number(s);
+  const r = INT_RANGE[type]!;
+  return v < r[0] || v > r[1] ? null : v;
+}
+
+/** Decimal or exponent notation, NaN, Infinity, -Infinity; null otherwise (Number() is too lenient: '', ' ', '0x1'). */
+export function parseFloatText(s: string): number | null {
+  if (FLOAT_RE.test(s)) return Number(s);
+  switch (s) {
+    case 'NaN': return NaN;
+    case 'Infinity': case '+Infinity': case 'inf': case '+inf': return Infinity;
+    case '-Infinity': case '-inf': return -Infinity;
+  }
+  return null;
+}
+
+/** 'true' / 'false' in any case. */
+export function parseBoolText(s: string): boolean | null {
+  if (s.length === 4 && s.toLowerCase() === 'true') return true;
+  if (s.length === 5 && s.toLowerCase() === 'false') return false;
+  return null;
+}
+
+/** 'YYYY-MM-DD' -> days since 1970-01-01. */
+export function parseDateText(s: string): number | null {
+  const m = DATE_RE.exec(s);
+  if (!m) return null;
+  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3]);
+  const d = new Date(ms);
+  if (d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) return null;
+  return ms / 86400000;
+}
+
+/** ISO-8601-like date-time (a missing zone means UTC) -> epoch milliseconds. */
+export function parseTimestampText(s: string): bigint | null {
+  const m = TS_RE.exec(s);
+  if (!m) return null;
+  const frac = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
+  let ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), frac);
+  if (Number.isNaN(ms)) return null;
+  const z = m[8];
+  if (z && z !== 'Z') {
+    const sign = z[0] === '-' ? -1 : 1;
+    const hhmm = z.slice(1).replace(':', '');
+    ms -= sign * (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(2))) * 60000;
+  }
+  return BigInt(ms);
+}
+
+/** Text shown for a value in 'expected int32, found ...' messages. */
+export function describeType(t: PrimitiveTypeName): string {
+  switch (t) {
+    case 'bool': return 'bool (true or false)';
+    case 'date32': return 'date32 (YYYY-MM-DD)';
+    case 'timestamp_ms': return 'timestamp_ms (YYYY-MM-DD[THH:MM:SS[.fff]][Z|+HH:MM])';
+    default: return t;
+  }
+}
+
+/**
+ * Inference lattice for text formats: 'null' (no value seen) < int32 < int64 < float64; bool
+ * stands alone; utf8 is the top. Values too large for int64 are float64.
+ */
+export type InferredKind = 'null' | 'int32' | 'int64' | 'float64' | 'bool' | 'utf8';
+
+export function classifyText(s: string): InferredKind {
+  if (INT_RE.test(s)) {
+    if (s.length <= 10) { const v = Number(s); if (v >= -2147483648 && v <= 2147483647) return 'int32'; }
+    return parseIntText(s, 'int64') !== null ? 'int64' : 'float64';
+  }
+  if (parseFloatText(s) !== null) return 'float64';
+  if (parseBoolText(s) !== null) return 'bool';
+  return 'utf8';
+}
+
+const NUMERIC_RANK: Partial<Record<InferredKind, number>> = { int32: 1, int64: 2, float64: 3 };
+
+export function mergeKinds(a: InferredKind, b: InferredKind): InferredKind {
+  if (a === b) return a;
+  if (a === 'null') return b;
+  if (b === 'null') return a;
+  const ra = NUMERIC_RANK[a], rb = NUMERIC_RANK[b];
+  if (ra !== undefined && rb !== undefined) return ra > rb ? a : b;
+  return 'utf8';
+}
+
+/** The column type an inferred kind becomes ('null': no value seen -> utf8, as Spark does). */
+export function kindToType(k: InferredKind): PrimitiveTypeName {
+  return k === 'null' ? 'utf8' : k;
+}

@@ -1,0 +1,57 @@
+// Test helpers for the io suite: a minimal TaskContext, temp dirs, and draining a scan.
+import * as arrow from 'apache-arrow';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TaskContext } from '../../ops/exec-plan.ts';
+import { ScanExec, type ScanExecOptions } from '../../ops/scan-exec.ts';
+import { inferSchema, planSplits, resolvePaths, type FileFormat } from '../../ops/sources/index.ts';
+
+export async function tempDir(prefix = 'quiver-io-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export interface TestContext extends TaskContext {
+  readonly counters: Map<string, number>;
+}
+
+/** A TaskContext with real metrics and spill dir; the shuffle/broadcast/resource methods throw. */
+export async function testContext(over: Partial<{ partition: number; batchSize: number; stageId: number; attempt: number }> = {}): Promise<TestContext> {
+  const counters = new Map<string, number>();
+  const spillDir = await tempDir('quiver-spill-');
+  return {
+    stageId: over.stageId ?? 1,
+    partition: over.partition ?? 0,
+    attempt: over.attempt ?? 0,
+    memoryBudget: 64 << 20,
+    spillDir,
+    batchSize: over.batchSize ?? 1000,
+    metrics: { add: (name, n) => counters.set(name, (counters.get(name) ?? 0) + n) },
+    counters,
+    shuffleInput: () => { throw new Error('no shuffle in this test'); },
+    broadcast: () => { throw new Error('no broadcast in this test'); },
+    resource: () => { throw new Error('no resources in this test'); },
+  };
+}
+
+/** Plans and runs a scan of `paths` end to end; returns every partition's rows in order. */
+export async function scanAll(format: FileFormat, paths: string | string[], options: Record<string, unknown> = {},
+  more: Partial<Pick<ScanExecOptions, 'projection' | 'filters' | 'limit'>> & { splitBytes?: number; batchSize?: number } = {}): Promise<{ rows: Record<string, unknown>[]; batches: arrow.RecordBatch[]; ctx: TestContext[]; exec: ScanExec }> {
+  const files = await resolvePaths(paths);
+  const source = { format, paths: files, options };
+  const fileSchema = await inferSchema(source);
+  const splits = await planSplits(source, more.splitBytes ?? 64 << 20);
+  const exec = new ScanExec({ format, splits, options, fileSchema, projection: more.projection ?? null, filters: more.filters ?? [], limit: more.limit ?? null });
+  const rows: Record<string, unknown>[] = [];
+  const batches: arrow.RecordBatch[] = [];
+  const ctxs: TestContext[] = [];
+  for (let p = 0; p < splits.length; p++) {
+    const ctx = await testContext({ partition: p, batchSize: more.batchSize ?? 1000 });
+    ctxs.push(ctx);
+    for await (const b of exec.execute(p, ctx)) {
+      batches.push(b);
+      for (const r of b) rows.push(r.toJSON() as Record<string, unknown>);
+    }
+  }
+  return { rows, batches, ctx: ctxs, exec };
+}
