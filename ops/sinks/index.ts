@@ -105,6 +105,7 @@ async function writeParquet(sink: FileSink, batches: AsyncIterable<arrow.RecordB
     return;
   }
   let pending: arrow.RecordBatch | null = first.value;
+  let failure: { error: unknown } | null = null;
   // parquet-wasm's streaming writer pulls batches (moved into wasm memory) and emits file bytes.
   const input = new ReadableStream({
     async pull(ctrl) {
@@ -114,12 +115,16 @@ async function writeParquet(sink: FileSink, batches: AsyncIterable<arrow.RecordB
         if (!b) { ctrl.close(); return; }
         ctrl.enqueue(toWasm(new arrow.Table(schema, [b])).recordBatch(0));
       } catch (e) {
+        failure = { error: e };
         ctrl.error(e);
       }
     },
   });
   const output = await pq.transformParquetStream(input, props());
   for await (const chunk of output as unknown as AsyncIterable<Uint8Array>) await sink.write(chunk);
+  // parquet-wasm ends its output normally when the input errors, as if the data had ended:
+  // without this check a failed input would commit a short, valid-looking file.
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** RFC 4180: quote a field holding the delimiter, a quote or a line break, and the empty string (empty = null). */

@@ -3,8 +3,8 @@
 // Splitting: a file larger than the split size is cut into byte ranges, and a range reader
 // starts at the first line break after its start (Hadoop convention, as Spark does). A cut that
 // falls inside a quoted field holding line breaks makes the next range start mid-field and
-// misread it. Files with quoted line breaks MUST be read with `splittable: false`; wrong field
-// counts in a range that starts mid-file say so in their error.
+// misread it. Files with quoted line breaks MUST be read with `splittable: false`; errors in a
+// range that starts mid-file say so.
 import type * as arrow from 'apache-arrow';
 import { DataError } from '../errors.ts';
 import type { TaskContext } from '../exec-plan.ts';
@@ -216,7 +216,7 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
       }
       if (failed >= 0) {
         for (const b of builders) b.truncate(rows);
-        await bad.report({ offset, column: fields[failed].name, reason: why!, record: recordText(buf, start, end) });
+        await bad.report({ offset, column: fields[failed].name, reason: why!, record: recordText(buf, start, end) }, midFile);
         continue;
       }
       if (++rows === ctx.batchSize) {

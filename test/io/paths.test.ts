@@ -1,0 +1,60 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataError, PlanError } from '../../ops/errors.ts';
+import { resolvePaths, resolvePathsSync } from '../../ops/sources/index.ts';
+import { tempDir } from './helpers.ts';
+
+async function tree(): Promise<string> {
+  const root = await tempDir();
+  for (const f of ['b.csv', 'a.csv', 'c.txt', 'x1.csv', 'x22.csv', '.hidden.csv', '_SUCCESS', 'sub/d.csv', 'sub/deep/e.csv', 'sub/deep/f.txt', 'sub/.git/g.csv', 'empty/.keep']) {
+    await mkdir(join(root, f, '..'), { recursive: true });
+    await writeFile(join(root, f), 'x');
+  }
+  return root;
+}
+
+describe('resolvePaths', () => {
+  it('expands * and ? within a segment, sorted, without hidden files', async () => {
+    const root = await tree();
+    const rel = (ps: string[]) => ps.map((p) => relative(root, p));
+    expect(rel(await resolvePaths(join(root, '*.csv')))).toEqual(['a.csv', 'b.csv', 'x1.csv', 'x22.csv']);
+    expect(rel(await resolvePaths(join(root, 'x?.csv')))).toEqual(['x1.csv']);
+    expect(rel(await resolvePaths(join(root, 's*/*.csv')))).toEqual(['sub/d.csv']);
+  });
+
+  it('expands ** across directories (zero or more), skipping hidden ones', async () => {
+    const root = await tree();
+    const rel = (ps: string[]) => ps.map((p) => relative(root, p));
+    expect(rel(await resolvePaths(join(root, '**/*.csv')))).toEqual(['a.csv', 'b.csv', 'sub/d.csv', 'sub/deep/e.csv', 'x1.csv', 'x22.csv']);
+    expect(rel(await resolvePaths(join(root, 'sub/**')))).toEqual(['sub/d.csv', 'sub/deep/e.csv', 'sub/deep/f.txt']);
+  });
+
+  it('a directory means every non-hidden file below it, sorted; lists keep their order and drop repeats', async () => {
+    const root = await tree();
+    const rel = (ps: string[]) => ps.map((p) => relative(root, p));
+    expect(rel(await resolvePaths(join(root, 'sub')))).toEqual(['sub/d.csv', 'sub/deep/e.csv', 'sub/deep/f.txt']);
+    expect(rel(await resolvePaths([join(root, 'c.txt'), join(root, 'a.csv'), join(root, '*.txt')]))).toEqual(['c.txt', 'a.csv']);
+  });
+
+  it('resolves relative paths against the working directory to absolute ones', async () => {
+    const root = await tree();
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      expect(resolvePathsSync('sub/d.csv')).toEqual([join(root, 'sub/d.csv')]);
+      expect(resolvePathsSync('*.txt')).toEqual([join(root, 'c.txt')]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('names the missing file, the empty glob and the empty directory', async () => {
+    const root = await tree();
+    const missing = join(root, 'nope.csv');
+    await expect(resolvePaths(missing)).rejects.toThrow(new DataError('file not found; check the path', { file: missing }).message);
+    await expect(resolvePaths(join(root, '*.parquet'))).rejects.toThrow(`${join(root, '*.parquet')}: no files match the glob`);
+    await expect(resolvePaths(join(root, 'empty'))).rejects.toThrow(`${join(root, 'empty')}: directory contains no files to read`);
+    await expect(resolvePaths([])).rejects.toThrow(PlanError);
+  });
+});
