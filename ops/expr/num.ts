@@ -89,7 +89,8 @@ export function fromNumbers(t: TypeJSON, src: ArrayLike<number>, n: number, vali
   if (!Ctor) throw new InternalError(`fromNumbers: ${String(t)} is not numeric`);
   if (src instanceof Ctor && src.length === n) return makeValues(type, n, src as NumArray, valid);
   const out = new Ctor(n);
-  out.set(src as ArrayLike<number>);
+  // Input value buffers may be padded past the row count.
+  out.set(ArrayBuffer.isView(src) ? (src as NumArray).subarray(0, n) : src);
   return makeValues(type, n, out, valid);
 }
 

@@ -19,12 +19,13 @@ export class Utf8Builder {
 
   constructor(private readonly n: number, byteHint = n * 8) {
     this.offsets = new Int32Array(n + 1);
-    this.bytes = Buffer.allocUnsafe(Math.max(16, byteHint));
+    // Never from Node's shared pool: a column's buffer may be transferred to a worker thread.
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(16, byteHint));
   }
 
   private ensure(extra: number): void {
     if (this.pos + extra <= this.bytes.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.pos + extra));
+    const next = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.pos + extra));
     this.bytes.copy(next, 0, 0, this.pos);
     this.bytes = next;
   }
@@ -62,7 +63,9 @@ export class Utf8Builder {
   }
 
   finish(): arrow.Data {
-    const bytes = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.pos);
+    const full = new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.pos);
+    // Copy when most of the capacity went unused, so the batch does not pin it.
+    const bytes = this.pos * 2 < this.bytes.length ? full.slice() : full;
     return makeVarWidth(UTF8, this.n, this.offsets, bytes, this.valid);
   }
 }
