@@ -20,7 +20,7 @@ describe('optimizer properties', () => {
       expect(planToString(again.plan)).toBe(planToString(t.plan));
       // Every schema is what the constructors derive (no stale schema), and JSON is lossless.
       expect(roundTrip(t.plan)).toEqual(t.plan);
-    }), { numRuns: 500 });
+    }), { numRuns: 200 });
   });
 
   it('returns the same rows as the unoptimized plan', () => {
@@ -29,7 +29,7 @@ describe('optimizer properties', () => {
       // No broadcast: swapping join sides changes row order, which a limit above could see.
       const got = runPlan(optimize(c.plan, { broadcastThresholdBytes: -1 }), c.tables);
       expect(got, `${show(c)}\n--- optimized:\n${planToString(optimize(c.plan, { broadcastThresholdBytes: -1 }))}`).toEqual(want);
-    }), { numRuns: 400 });
+    }), { numRuns: 250 });
   });
 
   it('returns the same multiset of rows when joins may be swapped for broadcast', () => {
@@ -38,6 +38,6 @@ describe('optimizer properties', () => {
       const want = runPlan(c.plan, c.tables).map(key).sort();
       const got = runPlan(optimize(c.plan), c.tables).map(key).sort();
       expect(got, show(c)).toEqual(want);
-    }), { numRuns: 300 });
+    }), { numRuns: 200 });
   });
 });

@@ -118,7 +118,7 @@ describe('plan-time folding vs the runtime evaluator', () => {
       // Folding may drop an erroring operand (false AND x), never add an error.
       if (before.ok && !after.ok) expect(before.values).toBe(`folded form threw ${String(after.error)}`);
       if (before.ok && after.ok) expect(after.values).toEqual(before.values);
-    }), { numRuns: 3000 });
+    }), { numRuns: 800 });
   });
 
   it('literal-only expressions that fold become one literal of the inferred type', () => {
