@@ -1,3 +1,4 @@
+// ChooseJoinStrategy: broadcast or shuffle from size estimates.
 import { describe, expect, it } from 'vitest';
 import { filter } from '../../core/plan/filter.ts';
 import { join, type JoinStrategy, type JoinType } from '../../core/plan/join.ts';

@@ -1,3 +1,4 @@
+// CombineFilters: stacked filters become one.
 import { describe, expect, it } from 'vitest';
 import { filter } from '../../core/plan/filter.ts';
 import { planToString } from '../../core/optimizer/display.ts';

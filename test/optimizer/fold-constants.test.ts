@@ -1,3 +1,4 @@
+// FoldConstants: literal-only subexpressions and AND/OR with literals, names and types kept.
 import { describe, expect, it } from 'vitest';
 import type { ExprNode } from '../../ops/expr/node.ts';
 import { aggregate } from '../../core/plan/aggregate.ts';

@@ -1,3 +1,4 @@
+// The optimizer driver: fixpoint, trace, error context, schema check; display and estimates.
 import { describe, expect, it } from 'vitest';
 import { DataError, InternalError, PlanError, QuiverError } from '../../core/errors.ts';
 import { aggregate } from '../../core/plan/aggregate.ts';

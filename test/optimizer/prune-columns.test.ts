@@ -1,3 +1,4 @@
+// PruneColumns: scans read, and exchanges carry, only the columns used above.
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../core/plan/aggregate.ts';
 import { distinct } from '../../core/plan/distinct.ts';

@@ -1,3 +1,4 @@
+// PushDownFilter: where filter conjuncts may move, and where they must stay.
 import { describe, expect, it } from 'vitest';
 import { aggregate } from '../../core/plan/aggregate.ts';
 import { distinct } from '../../core/plan/distinct.ts';

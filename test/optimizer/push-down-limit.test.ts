@@ -1,3 +1,4 @@
+// PushDownLimit: limits below projections, into union inputs and scans, merged.
 import { describe, expect, it } from 'vitest';
 import { filter } from '../../core/plan/filter.ts';
 import { limit } from '../../core/plan/limit.ts';
