@@ -3,7 +3,7 @@ import * as arrow from 'apache-arrow';
 import { InternalError, assertNever } from '../errors.ts';
 import { makeBatch } from '../compute/batch.ts';
 import { takeData } from '../compute/take.ts';
-import { fromArrowSchema, toArrowType, type FieldJSON, type TypeJSON } from '../types.ts';
+import { fromArrowSchema, toArrowType, typeEquals, type FieldJSON, type TypeJSON } from '../types.ts';
 import { columnsOf, exprToString, type ExprNode } from './node.ts';
 import { inferField, typeOf } from './typecheck.ts';
 import { arith, unaryMath } from './arith.ts';
@@ -112,8 +112,9 @@ export function map(type: TypeJSON, a: Node, f: (d: arrow.Data) => arrow.Data): 
 
 /** `a` cast to `to` (unchanged when already of that type). */
 export function coerce(a: Node, to: TypeJSON): Node {
-  if (JSON.stringify(a.type) === JSON.stringify(to)) return a;
+  if (typeEquals(a.type, to)) return a;
   const from = a.type;
+  if (a.constant) return constNode(to, castData(a.constant, from, to));
   return map(to, a, (d) => castData(d, from, to));
 }
 

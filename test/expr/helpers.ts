@@ -38,7 +38,7 @@ function norm(x: unknown, t: arrow.DataType): unknown {
   if (x === null || x === undefined) return null;
   if (typeof x === 'bigint') return Number(x);
   if (t.typeId === arrow.Type.Date) return Math.round(Number(x) / 86_400_000);
-  if (t.typeId === arrow.Type.List) {
+  if (t.typeId === arrow.Type.List || t.typeId === arrow.Type.FixedSizeList) {
     const child = (t as arrow.List).children[0].type;
     return Array.from(x as Iterable<unknown>, (y) => norm(y, child));
   }
