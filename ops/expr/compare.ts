@@ -15,8 +15,26 @@ export function boolData(bits: Uint8Array, n: number, valid: Bits | null): arrow
 /** Compares two numeric (or bool, date, timestamp) columns row by row. */
 export function compareNumbers(op: CmpOp, a: arrow.Data, b: arrow.Data): arrow.Data {
   const n = a.length;
-  const out = cmpLoop(op, numbersOf(a), numbersOf(b), n);
+  const A = numbersOf(a), B = numbersOf(b);
+  const out = cmpLoop(op, A, B, n);
+  if (isFloatArray(A) || isFloatArray(B)) fixNaN(op, A, B, 0, out, n);
   return boolData(out, n, andValidity(validity(a), validity(b), n));
+}
+
+const isFloatArray = (x: NumArray): boolean => x instanceof Float64Array || x instanceof Float32Array;
+
+/**
+ * Spark orders NaN above every other number and makes NaN = NaN true; the IEEE loops above
+ * do not, so rows with a NaN operand are recomputed here (a cheap scan when there is none).
+ */
+function fixNaN(op: CmpOp, A: NumArray, B: NumArray | null, s: number, out: Uint8Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const a = A[i], b = B ? B[i] : s;
+    if (a === a && b === b) continue;
+    const c = a !== a ? (b !== b ? 0 : 1) : -1;
+    if (test(op, c)) out[i >> 3] |= 1 << (i & 7);
+    else out[i >> 3] &= ~(1 << (i & 7));
+  }
 }
 
 /** Compares a numeric column with one number. */
@@ -32,6 +50,7 @@ export function compareNumberScalar(op: CmpOp, a: arrow.Data, s: number): arrow.
     case 'gt': for (let i = 0; i < n; i++) { if (A[i] > s) out[i >> 3] |= 1 << (i & 7); } break;
     case 'gte': for (let i = 0; i < n; i++) { if (A[i] >= s) out[i >> 3] |= 1 << (i & 7); } break;
   }
+  if (isFloatArray(A) || s !== s) fixNaN(op, A, null, s, out, n);
   const v = validity(a);
   return boolData(out, n, v ? v.slice() : null);
 }

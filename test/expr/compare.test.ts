@@ -95,3 +95,14 @@ describe('evaluator contract', () => {
     expect(run(call('at', call('split', col('s'), lit(' ', 'utf8')), lit(0, 'int32')), e)).toEqual([]);
   });
 });
+
+describe('NaN, as Spark orders it', () => {
+  it('NaN equals NaN and is greater than every other number', () => {
+    const n = batchOf({ x: { type: 'float64', values: [NaN, NaN, 1, Infinity, null] }, y: { type: 'float64', values: [NaN, 1, NaN, NaN, NaN] } });
+    expect(run(bin('eq', col('x'), col('y')), n)).toEqual([true, false, false, false, null]);
+    expect(run(bin('gt', col('x'), col('y')), n)).toEqual([false, true, false, false, null]);
+    expect(run(bin('lt', col('x'), col('y')), n)).toEqual([false, false, true, true, null]);
+    expect(run(bin('gte', col('x'), lit(Infinity, 'float64')), n)).toEqual([true, true, false, true, null]);
+    expect(run(bin('neq', col('x'), bin('div', lit(0, 'float64'), lit(0.5, 'float64'))), n)).toEqual([true, true, true, true, null]);
+  });
+});

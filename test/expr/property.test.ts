@@ -24,7 +24,10 @@ function ref(e: ExprNode, row: Row, fields: FieldJSON[]): V {
       if (e.op === 'or') return a === true || b === true ? true : a === null || b === null ? null : false;
       if (a === null || b === null) return null;
       if (['eq', 'neq', 'lt', 'lte', 'gt', 'gte'].includes(e.op)) {
-        const c = typeof a === 'string' ? Buffer.compare(Buffer.from(a), Buffer.from(b as string)) : Number(a) - Number(b);
+        // Spark: NaN equals NaN and sorts above every other number.
+        const x = Number(a), y = Number(b);
+        const c = typeof a === 'string' ? Buffer.compare(Buffer.from(a), Buffer.from(b as string))
+          : x !== x || y !== y ? (x !== x ? (y !== y ? 0 : 1) : -1) : x - y;
         return { eq: c === 0, neq: c !== 0, lt: c < 0, lte: c <= 0, gt: c > 0, gte: c >= 0 }[e.op as 'eq'];
       }
       const x = a as number, y = b as number;
