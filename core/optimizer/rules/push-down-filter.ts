@@ -1,6 +1,6 @@
 // PushDownFilter: moves filter conjuncts below the nodes they commute with, down into scans.
 import { assertNever } from '../../../ops/errors.ts';
-import { columnsOf, containsAgg, exprChildren, exprName, type ExprNode, type ScalarFn } from '../../../ops/expr/node.ts';
+import { columnsOf, exprChildren, exprName, type ExprNode, type ScalarFn } from '../../../ops/expr/node.ts';
 import { typeEquals } from '../../../ops/types.ts';
 import { aggregate, type Aggregate } from '../../plan/aggregate.ts';
 import { distinct } from '../../plan/distinct.ts';
@@ -73,8 +73,9 @@ function throughProject(f: Filter, p: Project): RewriteResult {
   const defs = new Map(p.exprs.map((e, i) => [p.schema[i].name, stripAlias(e)] as const));
   const split = partition(f, (c) => {
     const cols = [...columnsOf(c)];
-    // An aggregate output would be recomputed over the wrong rows; only deterministic defs move.
-    if (!cols.every((n) => defs.has(n) && !containsAgg(defs.get(n)!) && deterministic(defs.get(n)!))) return null;
+    // An aggregate would be recomputed over the wrong rows, a nondeterministic call to another
+    // value: only conjuncts over deterministic definitions move.
+    if (!cols.every((n) => defs.has(n) && deterministic(defs.get(n)!))) return null;
     return substituteColumns(c, (n) => defs.get(n));
   });
   if (!split) return unchanged(f);
@@ -167,7 +168,12 @@ function throughAggregate(f: Filter, a: Aggregate): RewriteResult {
 function intoScan(f: Filter, s: Scan): RewriteResult {
   // A pushed limit counts rows before a filter added now would drop them.
   if (s.limit !== null) return unchanged(f);
-  const have = new Set(s.filters.map(exprKey));
-  const add = splitConjuncts(f.predicate).filter((c) => !have.has(exprKey(c)) && (have.add(exprKey(c)), true));
-  return { node: scan(s.source, s.fileSchema, s.projection, [...s.filters, ...add], s.limit), changed: true };
+  const filters = [...s.filters];
+  const have = new Set(filters.map(exprKey));
+  for (const c of splitConjuncts(f.predicate)) {
+    if (have.has(exprKey(c))) continue;
+    have.add(exprKey(c));
+    filters.push(c);
+  }
+  return { node: scan(s.source, s.fileSchema, s.projection, filters, s.limit), changed: true };
 }
