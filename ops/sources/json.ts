@@ -18,24 +18,47 @@ import {
 
 const NL = 10;
 
-/** Calls `each` with every non-blank line a split owns (text without the line break) and its file offset. */
-async function forEachLine(r: RangeReader, maxRecordBytes: number, each: (line: string, offset: number) => Promise<boolean | void> | boolean | void): Promise<void> {
+/** What forEachLine hands its callback: a non-blank line (text without the line break), or one too long to read. */
+interface Line {
+  text: string;
+  /** File offset of the line's first byte. */
+  offset: number;
+  /** The line exceeded maxRecordBytes: `text` holds its start only, the rest was skipped. */
+  tooLong: boolean;
+}
+
+/** Calls `each` with every non-blank line a split owns; stops early when `each` returns false. */
+async function forEachLine(r: RangeReader, maxRecordBytes: number, each: (line: Line) => Promise<boolean | void>): Promise<void> {
   while (!r.done) {
     const buf = r.buf;
-    let nl = buf.indexOf(NL, r.pos);
+    const nl = buf.indexOf(NL, r.pos);
     if (nl < 0 || nl >= r.len) {
-      if (!r.eof) {
-        if (r.len - r.pos < maxRecordBytes) { await r.fill(); continue; }
+      if (!r.eof && r.len - r.pos >= maxRecordBytes) {
+        const offset = r.offset;
+        const text = buf.toString('utf8', r.pos, r.pos + 1024);
+        await skipLine(r);
+        if ((await each({ text, offset, tooLong: true })) === false) return;
+        continue;
       }
-      nl = r.len;
+      if (!r.eof) { await r.fill(); continue; }
     }
+    const end = nl < 0 || nl >= r.len ? r.len : nl;
     const start = r.pos;
-    r.pos = Math.min(nl + 1, r.len);
-    let e = nl;
+    r.pos = Math.min(end + 1, r.len);
+    let e = end;
     if (e > start && buf[e - 1] === 13) e--;
     if (isBlank(buf, start, e)) continue;
-    const line = buf.toString('utf8', start, e);
-    if ((await each(line, r.base + start)) === false) return;
+    if ((await each({ text: buf.toString('utf8', start, e), offset: r.base + start, tooLong: false })) === false) return;
+  }
+}
+
+/** Discards bytes through the next line break. */
+async function skipLine(r: RangeReader): Promise<void> {
+  for (;;) {
+    const nl = r.buf.indexOf(NL, r.pos);
+    if (nl >= 0 && nl < r.len) { r.pos = nl + 1; return; }
+    r.pos = r.len;
+    if (!(await r.fill())) return;
   }
 }
 
@@ -166,7 +189,11 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
   let rows = 0;
   try {
     // Lines are parsed in a callback; full batches queue in `ready` and are yielded between fills.
-    const onLine = async (line: string, offset: number): Promise<void> => {
+    const onLine = async ({ text: line, offset, tooLong }: Line): Promise<void> => {
+      if (tooLong) {
+        await bad.report({ offset, reason: `record longer than maxRecordBytes (${opts.maxRecordBytes} bytes)`, record: line });
+        return;
+      }
       let obj: unknown;
       try {
         obj = JSON.parse(line);
@@ -179,7 +206,9 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
         return;
       }
       for (let j = 0; j < readers.length; j++) {
-        const why = readers[j](obj[fields[j].name]);
+        const name = fields[j].name;
+        // Own keys only: a column named 'constructor' must not read Object.prototype.
+        const why = readers[j](Object.hasOwn(obj, name) ? obj[name] : undefined);
         if (why !== null) {
           for (const b of builders) b.truncate(rows);
           await bad.report({ offset, column: fields[j].name, reason: why, record: line });
@@ -192,8 +221,8 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
       }
     };
     while (!r.done) {
-      await forEachLine(r, opts.maxRecordBytes, async (line, offset) => {
-        await onLine(line, offset);
+      await forEachLine(r, opts.maxRecordBytes, async (line) => {
+        await onLine(line);
         return ready.length === 0; // hand full batches out before reading on
       });
       while (ready.length) yield ready.shift()!;

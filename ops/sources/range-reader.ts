@@ -110,9 +110,10 @@ export class RangeReader {
       return a.n > 0;
     }
     this.compact(this.len - this.pos + 1);
-    // Past the split's end only the crossing record is needed: read modestly there.
+    // Past the split's end only the crossing record is needed: read modestly there, but at
+    // least as much as is held already, so that a long record costs O(length) to assemble.
     const filePos = this.base + this.len;
-    const want = Math.min(this.buf.length - this.len, Math.max(this.limit - filePos, 0) + SLACK);
+    const want = Math.min(this.buf.length - this.len, Math.max(this.limit - filePos, 0) + Math.max(SLACK, this.len));
     const { bytesRead } = await this.fh.read(this.buf, this.len, want, filePos);
     this.len += bytesRead;
     this.eof = bytesRead === 0 || this.base + this.len >= this.fileSize;

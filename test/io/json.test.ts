@@ -118,4 +118,20 @@ describe('json lines reader', () => {
       });
     }), { numRuns: 100 });
   });
+
+  it('reads only own keys (a column named constructor is null when absent)', async () => {
+    const path = await jsonFile('{"constructor": "x", "a": 1}\n{"a": 2}\n');
+    const { rows } = await scanAll('json', path);
+    expect(rows).toEqual([{ constructor: 'x', a: 1 }, { constructor: null, a: 2 }]);
+  });
+
+  it('a line longer than maxRecordBytes is reported, and permissive mode reads on after it', async () => {
+    const long = JSON.stringify({ a: 1, s: 'x'.repeat(5000) });
+    const path = await jsonFile(`{"a": 1, "s": "y"}\n${long}\n{"a": 3, "s": "z"}\n`);
+    const opts = { schema: 'a int32, s utf8', maxRecordBytes: 512, bufferBytes: 1024 };
+    await expect(scanAll('json', path, opts)).rejects.toThrow(`${path}, line 2: record longer than maxRecordBytes (512 bytes)`);
+    const { rows, ctx } = await scanAll('json', path, { ...opts, mode: 'permissive', badRecordsPath: join(await tempDir(), 'q') });
+    expect(rows).toEqual([{ a: 1, s: 'y' }, { a: 3, s: 'z' }]);
+    expect(ctx[0].counters.get('badRecords')).toBe(1);
+  });
 });
