@@ -5,6 +5,7 @@ import { DataError, ResourceError } from '../errors.ts';
 import type { BadRecord, TaskContext } from '../exec-plan.ts';
 import { ParseMode } from './options.ts';
 import { LineCounter } from './range-reader.ts';
+import type { SplitJSON } from './splits.ts';
 
 /** A bad record as a parser sees it: where it starts in the file, not yet which line that is. */
 export interface PendingBadRecord {
@@ -33,8 +34,10 @@ export class BadRecords {
     private readonly mode: ParseMode,
     private readonly badRecordsPath: string | null,
     private readonly ctx: TaskContext,
+    /** A file offset whose line number is known (SplitJSON.start and firstLine), if any. */
+    known?: { offset: number; line: number },
   ) {
-    this.lines = new LineCounter(file);
+    this.lines = new LineCounter(file, known);
   }
 
   /** The 1-based line (counting a header) of a file offset. */
@@ -81,6 +84,11 @@ export class BadRecords {
       this.fh = null;
     }
   }
+}
+
+/** Where a split's line numbers can be counted from: its start, when its first line is known. */
+export function knownLine(split: SplitJSON): { offset: number; line: number } | undefined {
+  return split.firstLine === undefined ? undefined : { offset: split.start, line: split.firstLine };
 }
 
 /** Shows a value in an error message: quoted, clipped. */

@@ -10,7 +10,7 @@ import { DataError } from '../errors.ts';
 import type { TaskContext } from '../exec-plan.ts';
 import { makeBatch } from '../compute/batch.ts';
 import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
-import { BadRecords, quoteValue } from './bad-records.ts';
+import { BadRecords, knownLine, quoteValue } from './bad-records.ts';
 import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
 import { CsvTokenizer, FieldFlag, NEED_MORE } from './csv-parse.ts';
 import type { ReadOptions } from './options.ts';
@@ -174,7 +174,7 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
   const schema = toArrowSchema(fields);
   const ncols = fileSchema.length;
   const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
-  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx);
+  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx, knownLine(split));
   try {
     const tok = new CsvTokenizer(opts.delimiter, opts.quote);
     const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));

@@ -7,7 +7,7 @@ import type * as arrow from 'apache-arrow';
 import { makeBatch } from '../compute/batch.ts';
 import type { TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
-import { BadRecords } from './bad-records.ts';
+import { BadRecords, knownLine } from './bad-records.ts';
 import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
 import type { ReadOptions } from './options.ts';
 import { HeadReader, RangeReader } from './range-reader.ts';
@@ -182,7 +182,7 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
   const fields = columns.map((c) => fileSchema.find((f) => f.name === c)!);
   const schema = toArrowSchema(fields);
   const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
-  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx);
+  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx, knownLine(split));
   const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));
   const readers = builders.map(valueReader);
   const ready: arrow.RecordBatch[] = [];

@@ -180,13 +180,21 @@ export class RangeReader {
  * non-decreasing order (bad records arrive in file order), so that counting stays O(file).
  */
 export class LineCounter {
-  private offset = 0;
-  private line = 1;
+  private offset: number;
+  private line: number;
 
-  constructor(private readonly path: string) {}
+  /** `known`: a file offset whose line is known (a split's start and its firstLine), to count from. */
+  constructor(private readonly path: string, private readonly known = { offset: 0, line: 1 }) {
+    this.offset = known.offset;
+    this.line = known.line;
+  }
 
   async lineAt(fileOffset: number): Promise<number> {
-    if (fileOffset < this.offset) { this.offset = 0; this.line = 1; }
+    if (fileOffset < this.offset) {
+      const k = fileOffset >= this.known.offset ? this.known : { offset: 0, line: 1 };
+      this.offset = k.offset;
+      this.line = k.line;
+    }
     if (fileOffset === this.offset) return this.line;
     const fh = await open(this.path, 'r');
     try {
