@@ -206,3 +206,29 @@ describe('csv round trip through the csv sink (property)', () => {
     }), { numRuns: 100 });
   });
 });
+
+describe('csv over many files and splits', () => {
+  it("reads a glob of files, skipping each file's header", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'part-a.csv'), 'k,v\n1,a\n2,b\n');
+    await writeFile(join(dir, 'part-b.csv'), 'k,v\n3,c\n');
+    const { rows } = await scanAll('csv', join(dir, 'part-*.csv'));
+    expect(rows).toEqual([{ k: 1, v: 'a' }, { k: 2, v: 'b' }, { k: 3, v: 'c' }]);
+  });
+
+  it('permissive writes one quarantine file per task attempt, with file-wide line numbers', async () => {
+    const lines = ['n'];
+    for (let i = 1; i <= 300; i++) lines.push(i % 100 === 0 ? `bad${i}` : String(i));
+    const path = await csvFile(lines.join('\n') + '\n');
+    const q = join(await tempDir(), 'q');
+    const { rows, ctx } = await scanAll('csv', path, { schema: 'n int32', mode: 'permissive', badRecordsPath: q }, { splitBytes: 400 });
+    expect(rows.length).toBe(297);
+    expect(ctx.reduce((s, c) => s + (c.counters.get('badRecords') ?? 0), 0)).toBe(3);
+    const files = (await readdir(q)).sort();
+    expect(files.length).toBe(3);
+    expect(files.every((f) => /^part-1-\d+-0\.jsonl$/.test(f))).toBe(true);
+    const found: [number, string][] = [];
+    for (const f of files) for (const l of (await readFile(join(q, f), 'utf8')).trim().split('\n')) { const r = JSON.parse(l); found.push([r.line, r.record]); }
+    expect(found.sort((a, b) => a[0] - b[0])).toEqual([[101, 'bad100'], [201, 'bad200'], [301, 'bad300']]);
+  });
+});
