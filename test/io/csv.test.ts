@@ -232,3 +232,21 @@ describe('csv over many files and splits', () => {
     expect(found.sort((a, b) => a[0] - b[0])).toEqual([[101, 'bad100'], [201, 'bad200'], [301, 'bad300']]);
   });
 });
+
+describe('csv numbers', () => {
+  it('floats read back exactly: short decimals (fast path) and any double (property)', async () => {
+    const dir = await tempDir();
+    let n = 0;
+    const short = fc.tuple(fc.integer({ min: -99999999, max: 99999999 }), fc.integer({ min: 0, max: 7 })).map(([m, k]) => m / 10 ** k);
+    await fc.assert(fc.asyncProperty(fc.array(fc.oneof(fc.double(), short), { maxLength: 30 }), async (xs) => {
+      const path = join(dir, `f${n++}.csv`);
+      const t = new arrow.Table({ x: arrow.vectorFromArray(xs, new arrow.Float64()), k: arrow.vectorFromArray(xs.map((_, i) => i), new arrow.Int32()) });
+      await writeTable('csv', path, t.batches, t.schema);
+      const { rows } = await scanAll('csv', path, { schema: 'x double, k int' });
+      expect(rows.map((r) => r.x)).toEqual(xs);
+    }), { numRuns: 100 });
+    const text = await csvFile('x\n0.1\n-0.0\n.5\n7.\n123456789012345\n1234567890123456789\n1e-5\n-Infinity\nNaN\n');
+    const { rows } = await scanAll('csv', text, { schema: 'x double' });
+    expect(rows.map((r) => r.x)).toEqual([0.1, -0, 0.5, 7, 123456789012345, 1234567890123456789, 1e-5, -Infinity, NaN]);
+  });
+});
