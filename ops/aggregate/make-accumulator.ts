@@ -1,0 +1,34 @@
+// The accumulator for each aggregate function and argument type.
+import { assertNever } from '../errors.ts';
+import { KeyKind, keyKindOf } from '../compute/hash.ts';
+import { toArrowType } from '../types.ts';
+import type { Accumulator } from './accumulator.ts';
+import type { AggSpec } from './agg-spec.ts';
+import { CountDistinctAccumulator } from './count-distinct.ts';
+import { FirstLastAccumulator } from './first-last.ts';
+import { MinMaxBytesAccumulator, MinMaxInt64Accumulator } from './min-max.ts';
+import { AvgAccumulator, CountAccumulator, MinMaxNumberAccumulator, NullAccumulator, SumAccumulator } from './numeric.ts';
+
+export function makeAccumulator(spec: AggSpec): Accumulator {
+  switch (spec.fn) {
+    case 'count': return new CountAccumulator(false);
+    case 'countStar': return new CountAccumulator(true);
+    case 'sum': return new SumAccumulator(spec.out.type);
+    case 'avg': return new AvgAccumulator();
+    case 'min': case 'max': {
+      const t = spec.argType!;
+      const isMax = spec.fn === 'max';
+      if (t === 'null') return new NullAccumulator();
+      switch (keyKindOf(toArrowType(t))) {
+        case KeyKind.Number: case KeyKind.Bool: return new MinMaxNumberAccumulator(isMax, t);
+        case KeyKind.Int64: case KeyKind.Uint64: return new MinMaxInt64Accumulator(isMax, t);
+        case KeyKind.Bytes: return new MinMaxBytesAccumulator(isMax, t);
+        case KeyKind.Null: return new NullAccumulator();
+      }
+      return assertNever(keyKindOf(toArrowType(t)) as never, 'min/max key kind');
+    }
+    case 'first': case 'last': return new FirstLastAccumulator(spec.fn === 'first', spec.argType!);
+    case 'countDistinct': return new CountDistinctAccumulator(spec.argType!);
+    default: return assertNever(spec.fn, 'aggregate function');
+  }
+}
