@@ -31,7 +31,7 @@ describe('splitByPartition', () => {
     const parts = splitByPartition(batch, [col('k'), col('g')], 5);
     expect(parts).toHaveLength(5);
     const ids = parts.flatMap((p) => [...p.getChild('i')!] as number[]);
-    expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 800 }, (_, i) => i + 100));
+    expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 700 }, (_, i) => i + 100));
     const home = new Map<string, number>();
     parts.forEach((p, n) => {
       const rows = rowsOf([p]);
