@@ -6,9 +6,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { errorFromJSON, InternalError, QuiverError } from '../../ops/errors.ts';
+import { assertNever, errorFromJSON, InternalError, QuiverError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
-import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { decodeBlock } from './ipc.ts';
 import type { TaskConfig, TaskPayload, TaskResult } from './task.ts';
 
@@ -46,6 +46,9 @@ export class LocalRuntime {
   private readonly pool: Piscina;
   private nextJob = 0;
   private closed = false;
+  /** Tasks handed to the pool and not yet finished: bounded so that a failed job stops promptly. */
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(opts: LocalRuntimeOptions = {}) {
     this.workers = Math.max(1, opts.workers ?? availableParallelism());
@@ -99,11 +102,15 @@ export class LocalRuntime {
           payload.attempt = attempt;
           tasks++;
           let r: TaskResult;
+          await this.acquire();
+          if (abort.signal.aborted) { this.release(); throw new InternalError('job aborted'); }
           try {
-            r = await this.pool.run(payload, { signal: abort.signal }) as TaskResult;
+            // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
+            r = await this.pool.run(payload) as TaskResult;
           } catch (e) {
-            if (abort.signal.aborted) throw e;
             r = { ok: false, error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, blocks: [], rows: 0, metrics: {}, durationMs: 0 };
+          } finally {
+            this.release();
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
           if (r.ok) return r;
@@ -143,6 +150,16 @@ export class LocalRuntime {
     return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
   }
 
+  private acquire(): Promise<void> | void {
+    if (this.inFlight < this.workers * 4) { this.inFlight++; return; }
+    return new Promise((res) => this.waiting.push(() => { this.inFlight++; res(); }));
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -166,16 +183,31 @@ function broadcastInputs(stage: Stage, broadcasts: Map<number, Uint8Array[]>): R
   return out;
 }
 
+/** The in-memory partitions task `partition` reads: each values node at the partition it maps to (through unions). */
 function resourcesFor(stage: Stage, partition: number, resources: Record<string, Uint8Array>): Record<string, Uint8Array> {
   const out: Record<string, Uint8Array> = {};
-  // Values partitions are addressed by the task's partition; under a union, by its local index.
-  walk(stage.root, (n) => {
-    if (n.op === 'values') for (let i = 0; i < n.partitions; i++) {
-      const key = `${n.id}/${i}`;
-      if (resources[key]) out[key] = resources[key];
+  const visit = (n: PhysNode, p: number): void => {
+    switch (n.op) {
+      case 'values': {
+        const key = `${n.id}/${p}`;
+        if (resources[key]) out[key] = resources[key];
+        return;
+      }
+      case 'union': {
+        let local = p;
+        for (let i = 0; i < n.children.length; i++) {
+          if (local < n.partitionCounts[i]) return visit(n.children[i], local);
+          local -= n.partitionCounts[i];
+        }
+        return;
+      }
+      case 'hashJoin': visit(n.left, p); visit(n.right, p); return;
+      case 'scan': case 'shuffleRead': case 'broadcast': return;
+      case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': visit(n.child, p); return;
+      default: assertNever(n, 'physical node');
     }
-  });
-  void partition;
+  };
+  visit(stage.root, partition);
   return out;
 }
 
