@@ -1,0 +1,2 @@
+// Public surface of ops/joins: the hash join operator.
+export { HashJoinExec, type HashJoinOptions, type JoinType } from './hash-join-exec.ts';

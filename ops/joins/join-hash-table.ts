@@ -1,0 +1,60 @@
+// JoinHashTable: the build side of a hash join, its key table and its rows grouped by key (CSR).
+import * as arrow from 'apache-arrow';
+import { keyKindOf } from '../compute/hash.ts';
+import { KeyTable, toFloat64Data } from '../compute/key-table.ts';
+
+/**
+ * How one key pair is made to hash and compare alike on both sides: equal key kinds pass
+ * through ('native'; int32 and float64 already compare by value), otherwise both go to float64
+ * (int64 against int32 or float: exact up to 2^53).
+ */
+export function alignKeyPair(build: arrow.DataType, probe: arrow.DataType): 'native' | 'float64' {
+  return keyKindOf(build) === keyKindOf(probe) ? 'native' : 'float64';
+}
+
+/** One key column, aligned as alignKeyPair decided. */
+export function alignKey(d: arrow.Data, how: 'native' | 'float64'): arrow.Data {
+  if (how === 'native') return d;
+  const isF64 = d.typeId === arrow.Type.Float && (d.type as arrow.Float).precision === arrow.Precision.DOUBLE;
+  return isF64 ? d : toFloat64Data(d);
+}
+
+/** Build rows indexed by key; keys with a null never match (SQL equality). */
+export class JoinHashTable {
+  private readonly table: KeyTable;
+  /** Build rows ordered by group (each group's rows in build order): rows[start[g] .. start[g+1]). */
+  private readonly rows: Int32Array;
+  private readonly start: Int32Array;
+
+  /** `keys` are the (aligned) build key columns, `n` build rows. */
+  constructor(keys: readonly arrow.Data[], n: number) {
+    this.table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match', capacity: n });
+    const gid = this.table.insert(keys, n);
+    const groups = this.table.size;
+    const start = new Int32Array(groups + 1);
+    for (let i = 0; i < n; i++) if (gid[i] >= 0) start[gid[i] + 1]++;
+    for (let g = 0; g < groups; g++) start[g + 1] += start[g];
+    const fill = start.slice(0, groups);
+    const rows = new Int32Array(start[groups]);
+    for (let i = 0; i < n; i++) { const g = gid[i]; if (g >= 0) rows[fill[g]++] = i; }
+    this.rows = rows;
+    this.start = start;
+  }
+
+  /** Bytes held by the table (keys, slots and row lists). */
+  estimatedBytes(): number {
+    return this.table.estimatedBytes() + this.rows.byteLength + this.start.byteLength;
+  }
+
+  /** The group of each probe row (-1: no build row has that key, or the key has a null). */
+  probe(keys: readonly arrow.Data[], n: number): Int32Array {
+    return this.table.lookup(keys, n);
+  }
+
+  /** First index into rowList() of group g's build rows. */
+  groupStart(g: number): number { return this.start[g]; }
+  /** One past the last index into rowList() of group g's build rows. */
+  groupEnd(g: number): number { return this.start[g + 1]; }
+  /** Build row numbers grouped by key. */
+  rowList(): Int32Array { return this.rows; }
+}
