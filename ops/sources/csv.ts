@@ -17,7 +17,7 @@ import type { ReadOptions } from './options.ts';
 import { HeadReader, RangeReader } from './range-reader.ts';
 import type { SplitJSON } from './splits.ts';
 import {
-  classifyText, describeType, kindToType, mergeKinds, parseBoolText, parseDateText, parseFloatText,
+  classifyText, describeType, kindToType, mergeKinds, parseDateText, parseFloatText,
   parseIntText, parseTimestampText, type InferredKind,
 } from './values.ts';
 
@@ -166,7 +166,7 @@ function parseBoolBytes(buf: Buffer, a: number, b: number): boolean | null {
   if (n !== 4 && n !== 5) return null;
   const c = buf[a] | 0x20;
   if (n === 4 && c === 116 && (buf[a + 1] | 0x20) === 114 && (buf[a + 2] | 0x20) === 117 && (buf[a + 3] | 0x20) === 101) return true;
-  if (n === 5 && c === 102) return parseBoolText(buf.toString('latin1', a, b));
+  if (n === 5 && c === 102 && (buf[a + 1] | 0x20) === 97 && (buf[a + 2] | 0x20) === 108 && (buf[a + 3] | 0x20) === 115 && (buf[a + 4] | 0x20) === 101) return false;
   return null;
 }
 

@@ -160,10 +160,14 @@ function valueReader(builder: ColumnBuilder): ValueReader {
     }
     default: {
       const n = builder as NumberBuilder;
+      const wide = t === 'int64' || t === 'uint64';
+      const [lo, hi] = wide ? [0, 0] : INT_BOUNDS[t];
       return orNull((v) => {
         let x: number | bigint | null = null;
-        if (typeof v === 'number' && Number.isInteger(v)) x = parseIntText(BigInt(v).toString(), t);
-        else if (typeof v === 'string') x = parseIntText(v, t);
+        if (typeof v === 'number' && Number.isInteger(v)) {
+          if (!wide) x = v >= lo && v <= hi ? v : null;
+          else x = parseIntText(BigInt(v).toString(), t); // range check for 64 bits
+        } else if (typeof v === 'string') x = parseIntText(v, t);
         if (x === null) return false;
         n.append(x);
         return true;
@@ -171,6 +175,11 @@ function valueReader(builder: ColumnBuilder): ValueReader {
     }
   }
 }
+
+const INT_BOUNDS: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+};
 
 function clipJson(v: unknown): string {
   const s = JSON.stringify(v) ?? String(v);
