@@ -148,3 +148,21 @@ export function referenceAggregate(rows: Row[], keys: string[], aggs: { fn: AggF
   }
   return out;
 }
+
+/** A SQL literal for a plain JS value. */
+export function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'string') return `'${v.replace(/'/g, "''")}'`;
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  return String(v);
+}
+
+/** CREATE TABLE + INSERT statements holding `t`'s rows (columns typed by `sqlTypes`). */
+export function sqlTable(name: string, t: arrow.Table, sqlTypes: Record<string, string>): string[] {
+  const cols = Object.keys(sqlTypes);
+  const rows = rowsOf(t.batches);
+  const values = rows.map((r) => `(${cols.map((c) => sqlLiteral(r[c])).join(', ')})`);
+  const out = [`CREATE TABLE ${name} (${cols.map((c) => `${c} ${sqlTypes[c]}`).join(', ')})`];
+  for (let i = 0; i < values.length; i += 1000) out.push(`INSERT INTO ${name} VALUES ${values.slice(i, i + 1000).join(', ')}`);
+  return out;
+}
