@@ -18,7 +18,7 @@ export type NullKeys = 'group' | 'never-match';
 
 const EMPTY = -1;
 const GOLDEN = 0x9e3779b1;
-// murmur3 constants, as in hash.ts (hashBytes), for the inlined copy in probeBytes1.
+// murmur3 constants (as in hash.ts) for the table's own bytes hash in probeBytes1.
 const C1 = 0xcc9e2d51;
 const C2 = 0x1b873593;
 
@@ -94,6 +94,11 @@ function isNullAt(c: KeyInput, i: number): boolean {
   if (!b) return false;
   const j = c.off + i;
   return (b[j >> 3] & (1 << (j & 7))) === 0;
+}
+
+function sameBytes(x: Uint8Array, xo: number, y: Uint8Array, yo: number, len: number): boolean {
+  for (let t = 0; t < len; t++) if (x[xo + t] !== y[yo + t]) return false;
+  return true;
 }
 
 /**
@@ -205,14 +210,15 @@ export class KeyTable {
 
   /**
    * The hot path: a single utf8/binary key (e.g. GROUP BY path). Tables with one bytes key
-   * MUST always come here, so that all their rows hash the same way (hashBytes, inlined).
+   * MUST always come here, so that all their rows hash the same way: with a murmur3 variant
+   * private to this table (it reads the 1-3 tail bytes as one overlapping word), not hashBytes.
    *
    * Vectorized in passes, because at tens of thousands of keys the time goes to cache misses
    * on the slots, the key offsets and the arena, not to arithmetic: each pass issues one kind
    * of independent load per row, so the CPU overlaps the misses of many rows. Pass 2 guesses a
-   * row's group from its first slot; a guess is only trusted after its bytes compare equal (a
-   * group id never changes meaning, even across a rehash), and every other row takes the
-   * scalar path (probeBytesRow), which also inserts.
+   * row's group from its first two slots; a guess is only trusted after its bytes compare
+   * equal (a group id never changes meaning, even across a rehash), and every other row takes
+   * the scalar path (probeBytesRow), which also inserts.
    */
   private probeBytes1(c: KeyInput, n: number, ids: Int32Array, add: boolean): void {
     const s = this.stores[0];
@@ -226,34 +232,39 @@ export class KeyTable {
       const j = off + i;
       if (bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0) { hs[i] = NULL_HASH; cand[i] = -1; continue; }
       const a = inOffs[i], len = inOffs[i + 1] - a;
-      let hash = 0, p = a;
+      let hash = len, p = a;
       const stop4 = a + (len & ~3);
       for (; p < stop4; p += 4) {
         let k = inView.getInt32(p, true);
         k = Math.imul(k, C1); k = (k << 15) | (k >>> 17); k = Math.imul(k, C2);
         hash ^= k; hash = (hash << 13) | (hash >>> 19); hash = (Math.imul(hash, 5) + 0xe6546b64) | 0;
       }
-      const rem = a + len - p;
-      if (rem > 0) {
-        let k = inBytes[p];
-        if (rem > 1) k ^= inBytes[p + 1] << 8;
-        if (rem > 2) k ^= inBytes[p + 2] << 16;
+      if (p < a + len) {
+        // The last 1-3 bytes: as the tail word of an overlapping read when the key has 4+ bytes.
+        let k = 0;
+        if (len >= 4) k = inView.getInt32(a + len - 4, true);
+        else for (let t = a + len - 1; t >= p; t--) k = (k << 8) | inBytes[t];
         k = Math.imul(k, C1); k = (k << 15) | (k >>> 17); k = Math.imul(k, C2);
         hash ^= k;
       }
-      hash ^= len;
       hash ^= hash >>> 16; hash = Math.imul(hash, 0x85ebca6b); hash ^= hash >>> 13; hash = Math.imul(hash, 0xc2b2ae35); hash ^= hash >>> 16;
       hs[i] = hash;
       cand[i] = 0;
     }
     // Pass 2: the group in each row's first slot when its hash matches, else -2 (scalar path).
-    const slots = this.slots, shift = this.shift;
+    // Two slots: with linear probing at load <= 1/2, a quarter of the keys sit one slot on.
+    const slots = this.slots, shift = this.shift, mask = this.mask;
     for (let i = 0; i < n; i++) {
       const hash = hs[i];
       const idx = Math.imul(hash, GOLDEN) >>> shift;
       const g = slots[2 * idx];
-      const hit = g !== EMPTY && slots[2 * idx + 1] === hash;
-      cand[i] = cand[i] === -1 && !trackNull ? -1 : hit ? g : -2;
+      let guess = g !== EMPTY && slots[2 * idx + 1] === hash ? g : -2;
+      if (guess === -2 && g !== EMPTY) {
+        const idx2 = (idx + 1) & mask;
+        const g2 = slots[2 * idx2];
+        if (g2 !== EMPTY && slots[2 * idx2 + 1] === hash) guess = g2;
+      }
+      cand[i] = cand[i] === -1 && !trackNull ? -1 : guess;
     }
     // Pass 3: confirm guesses by length, then by bytes; the rest goes the scalar way.
     const koffs = s.offs, valid = s.valid, arena = s.arena, arenaView = bytesView(arena);
@@ -270,8 +281,11 @@ export class KeyTable {
           const stop4 = len & ~3;
           while (t < stop4 && arenaView.getInt32(ko + t, true) === inView.getInt32(a + t, true)) t += 4;
           if (t >= stop4) {
-            while (t < len && arena[ko + t] === inBytes[a + t]) t++;
-            if (t === len) { ids[i] = g; continue; }
+            // The last 1-3 bytes: one overlapping word when the key has 4+ bytes.
+            if (t === len || (len >= 4 ? arenaView.getInt32(ko + len - 4, true) === inView.getInt32(a + len - 4, true) : sameBytes(arena, ko + t, inBytes, a + t, len - t))) {
+              ids[i] = g;
+              continue;
+            }
           }
         }
       } else if (g === -1) { ids[i] = -1; continue; }
