@@ -1,7 +1,7 @@
 // HashAggregateExec: hash group-by with partial/final/single modes and spilling under a memory budget.
 import * as arrow from 'apache-arrow';
 import { makeBatch } from '../compute/batch.ts';
-import { fmix32, hashColumns } from '../compute/hash.ts';
+import { fmix32, hashColumns, keyKindOf } from '../compute/hash.ts';
 import { takeBatch } from '../compute/take.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { compileExpr, type CompiledExpr } from '../expr/eval.ts';
@@ -30,7 +30,9 @@ const LEVEL_SALT = [0x2545f491, 0x6c8e9cf5, 0x1b873593, 0x7fb5d329, 0x4f6cdd1d];
  * schema). Output: the group columns (named exprName(groupBy[i])), then one column per
  * aggregate (named exprName(agg)); 'partial' emits state columns instead of final values.
  * With no group keys, 'single' and 'final' always emit exactly one row (count of nothing = 0,
- * sum of nothing = null). Output row order is unspecified.
+ * sum of nothing = null). Output row order is unspecified. first/last take the value of the
+ * group's first/last row in input order even when it is null (DuckDB's first/last; Spark's
+ * default without ignoreNulls); see first-last.ts.
  *
  * Memory: when the table's estimated bytes exceed ctx.memoryBudget, 'partial' emits what it
  * holds and starts over (a group may then appear in several partial rows, which 'final'
@@ -72,6 +74,7 @@ export class HashAggregateExec implements ExecPlan {
     }
     this.schema = opts.mode === 'partial' ? this.stateSchema : toArrowSchema([...this.groupFields, ...this.specs.map((s) => s.out)]);
     this.keyTypes = this.stateSchema.fields.slice(0, opts.groupBy.length).map((f) => f.type);
+    this.keyTypes.forEach(keyKindOf); // a list key is a PlanError now, not at the first batch
   }
 
   /** The schema a 'partial' aggregate emits for raw input `input` (the shuffle's schema). */

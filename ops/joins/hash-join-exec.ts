@@ -1,6 +1,7 @@
 // HashJoinExec: equi-join that builds a hash table on one input and streams the other through it.
 import type * as arrow from 'apache-arrow';
 import { batchBytes, concatBatches, emptyBatch, makeBatch } from '../compute/batch.ts';
+import { keyKindOf } from '../compute/hash.ts';
 import { PlanError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { compileExpr, type CompiledExpr } from '../expr/eval.ts';
@@ -55,6 +56,7 @@ export class HashJoinExec implements ExecPlan {
     this.cols = outputColumns(opts.how, opts.using, opts.leftKeys, opts.rightKeys, left.schema, right.schema, opts.outputFields);
     this.leftKeys = opts.leftKeys.map((k) => compileExpr(k, left.schema));
     this.rightKeys = opts.rightKeys.map((k) => compileExpr(k, right.schema));
+    for (const k of [...this.leftKeys, ...this.rightKeys]) keyKindOf(k.field.type); // list keys: PlanError now
   }
 
   display(): string {

@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { HashAggregateExec } from '../../ops/aggregate/hash-aggregate-exec.ts';
 import { splitByPartition } from '../../ops/compute/partition.ts';
+import { PlanError } from '../../ops/errors.ts';
 import type { ExecPlan } from '../../ops/exec-plan.ts';
 import type { AggFn, ExprNode } from '../../ops/expr/node.ts';
 import { agg, batchesOf, randomTable, referenceAggregate, rowsOf, run, sortRows, source } from './aggregate-support.ts';
@@ -182,6 +183,12 @@ describe('HashAggregateExec', () => {
     const rows = tableRows(t).map((r) => ({ pos: r.v === null ? null : (r.v as number) > 0, v2: r.v === null ? null : (r.v as number) * 2 }));
     const want = referenceAggregate(rows, ['pos'], [{ fn: 'sum', arg: 'v2', name: 's2' }]);
     expect(sortRows((await run(a)).rows)).toEqual(sortRows(want));
+  });
+
+  it('rejects a list-typed group key when the plan is built', () => {
+    const t = randomTable({ rows: 1, groups: 1 });
+    const split: ExprNode = { kind: 'call', fn: 'split', args: [col('s'), { kind: 'literal', value: ',', type: 'utf8' }] };
+    expect(() => new HashAggregateExec({ mode: 'single', groupBy: [split], aggs: [] }, source(t, 1, 1))).toThrow(PlanError);
   });
 
   it('does no work before the first pull and skips empty batches', async () => {
