@@ -7,7 +7,7 @@
 // can live in plain typed arrays indexed by id and `keysAsData()` is a cheap copy-out.
 import * as arrow from 'apache-arrow';
 import { InternalError } from '../errors.ts';
-import { bytesView, hashColumns, int64Words, KeyKind, keyKindOf, NULL_HASH, nullBits, wordsToNumber } from './hash.ts';
+import { bytesView, hashColumns, int64Words, KeyKind, keyKindOf, NULL_HASH, nullBits } from './hash.ts';
 
 /**
  * 'group': null is a key value like any other and all-null tuples form one group (SQL GROUP BY).
@@ -450,32 +450,4 @@ export class KeyTable {
     this.mask = mask;
     this.shift = shift;
   }
-}
-
-/**
- * A float64 copy of a numeric column (ints of any width, floats, 64-bit ints exact up to
- * 2^53), for comparing keys of different numeric types by value.
- */
-export function toFloat64Data(d: arrow.Data): arrow.Data {
-  const kind = keyKindOf(d.type);
-  const n = d.length;
-  const out = new Float64Array(n);
-  if (kind === KeyKind.Int64 || kind === KeyKind.Uint64) {
-    const w = int64Words(d);
-    for (let i = 0; i < n; i++) out[i] = wordsToNumber(w[2 * i], w[2 * i + 1], kind === KeyKind.Int64);
-  } else if (kind === KeyKind.Number) {
-    const v = d.values as ArrayLike<number>;
-    for (let i = 0; i < n; i++) out[i] = v[i];
-  } else if (kind !== KeyKind.Null) {
-    throw new InternalError(`toFloat64Data: ${String(d.type)} is not numeric`);
-  }
-  const bits = nullBits(d);
-  let nullBitmap: Uint8Array | undefined;
-  if (bits) {
-    nullBitmap = new Uint8Array((n + 7) >> 3);
-    for (let i = 0; i < n; i++) { const j = d.offset + i; if (bits[j >> 3] & (1 << (j & 7))) nullBitmap[i >> 3] |= 1 << (i & 7); }
-  }
-  const nullCount = kind === KeyKind.Null ? n : bits ? d.nullCount : 0;
-  if (kind === KeyKind.Null) nullBitmap = new Uint8Array((n + 7) >> 3);
-  return arrow.makeData({ type: new arrow.Float64(), length: n, nullCount, nullBitmap, data: out } as any);
 }

@@ -1,7 +1,8 @@
 // JoinHashTable: the build side of a hash join, its key table and its rows grouped by key (CSR).
 import * as arrow from 'apache-arrow';
-import { keyKindOf } from '../compute/hash.ts';
-import { KeyTable, toFloat64Data } from '../compute/key-table.ts';
+import { int64Words, KeyKind, keyKindOf, nullBits, wordsToNumber } from '../compute/hash.ts';
+import { KeyTable } from '../compute/key-table.ts';
+import { InternalError } from '../errors.ts';
 
 /**
  * How one key pair is made to hash and compare alike on both sides: equal key kinds pass
@@ -57,4 +58,32 @@ export class JoinHashTable {
   groupEnd(g: number): number { return this.start[g + 1]; }
   /** Build row numbers grouped by key. */
   rowList(): Int32Array { return this.rows; }
+}
+
+/**
+ * A float64 copy of a numeric column (ints of any width, floats, 64-bit ints exact up to
+ * 2^53), for comparing keys of different numeric types by value.
+ */
+export function toFloat64Data(d: arrow.Data): arrow.Data {
+  const kind = keyKindOf(d.type);
+  const n = d.length;
+  const out = new Float64Array(n);
+  if (kind === KeyKind.Int64 || kind === KeyKind.Uint64) {
+    const w = int64Words(d);
+    for (let i = 0; i < n; i++) out[i] = wordsToNumber(w[2 * i], w[2 * i + 1], kind === KeyKind.Int64);
+  } else if (kind === KeyKind.Number) {
+    const v = d.values as ArrayLike<number>;
+    for (let i = 0; i < n; i++) out[i] = v[i];
+  } else if (kind !== KeyKind.Null) {
+    throw new InternalError(`toFloat64Data: ${String(d.type)} is not numeric`);
+  }
+  const bits = nullBits(d);
+  let nullBitmap: Uint8Array | undefined;
+  if (bits) {
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    for (let i = 0; i < n; i++) { const j = d.offset + i; if (bits[j >> 3] & (1 << (j & 7))) nullBitmap[i >> 3] |= 1 << (i & 7); }
+  }
+  const nullCount = kind === KeyKind.Null ? n : bits ? d.nullCount : 0;
+  if (kind === KeyKind.Null) nullBitmap = new Uint8Array((n + 7) >> 3);
+  return arrow.makeData({ type: new arrow.Float64(), length: n, nullCount, nullBitmap, data: out } as any);
 }

@@ -2,7 +2,8 @@ import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hashBytes, hashColumns } from '../../ops/compute/hash.ts';
-import { KeyTable, toFloat64Data } from '../../ops/compute/key-table.ts';
+import { KeyTable } from '../../ops/compute/key-table.ts';
+import { toFloat64Data } from '../../ops/joins/join-hash-table.ts';
 
 const vec = (values: unknown[], type: arrow.DataType) => arrow.vectorFromArray(values, type).data[0];
 const enc = new TextEncoder();
