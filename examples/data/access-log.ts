@@ -86,7 +86,7 @@ export async function writeAccessLog(path: string, o: AccessLogOptions): Promise
   let bytes = 0;
   for (const c of accessLogChunks(o)) {
     bytes += Buffer.byteLength(c);
-    if (!out.write(c)) await new Promise((res) => out.once('drain', res));
+    if (!out.write(c)) await new Promise<void>((res) => out.once('drain', () => res()));
   }
   await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
   await rename(tmp, path);
