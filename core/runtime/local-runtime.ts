@@ -26,6 +26,10 @@ export interface JobMetrics {
   tasks: number;
   failedAttempts: number;
   durationMs: number;
+  /** Wall time of each stage, from its first task's start to its last task's end. */
+  stageMs: number[];
+  /** Sum of task run times per stage (as measured inside the workers). */
+  taskMs: number[];
   counters: Record<string, number>;
 }
 
@@ -84,13 +88,26 @@ export class LocalRuntime {
     const results: Uint8Array[][] = [];
     const done = new Map<number, Promise<void>>();
     const abort = new AbortController();
+    const stageMs: number[] = plan.stages.map(() => 0);
+    const taskMs: number[] = plan.stages.map(() => 0);
+    const stageMs: number[] = plan.stages.map(() => 0);
+    const taskMs: number[] = plan.stages.map(() => 0);
+    // The first error stops the job; the job only settles once every task it dispatched has
+    // finished, so no task still runs (or writes spill files) when the caller sees the error.
+    let failure: { error: unknown } | null = null;
+    const stop = (error: unknown): void => {
+      if (!failure) failure = { error };
+      abort.abort();
+    };
 
     const runStage = async (stage: Stage): Promise<void> => {
       await Promise.all(stage.parents.map((p) => done.get(p)!));
       const stageJson = JSON.stringify(stage);
+      const s0 = performance.now();
+      const s0 = performance.now();
       const out = stage.output;
       const shuffleOut: Uint8Array[][][] = [];
-      const taskResults = await Promise.all(Array.from({ length: stage.partitions }, async (_, partition) => {
+      const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, async (_, partition) => {
         const payload: TaskPayload = {
           jobId, stageJson, partition, attempt: 0, config: this.config,
           shuffle: inputsFor(stage, partition, shuffles),
@@ -113,15 +130,23 @@ export class LocalRuntime {
             this.release();
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
+          taskMs[stage.id] += r.durationMs;
+          taskMs[stage.id] += r.durationMs;
           if (r.ok) return r;
           failedAttempts++;
           const err = errorFromJSON(r.error!);
           if (DETERMINISTIC.has(r.error!.code) || attempt + 1 >= this.maxTaskAttempts) {
             if (!DETERMINISTIC.has(r.error!.code)) err.message = `stage ${stage.id} task ${partition} failed ${attempt + 1} times; last error: ${err.message}`;
+            stop(err);
             throw err;
           }
         }
       }));
+      for (const s of settled) if (s.status === 'rejected') stop(s.reason);
+      if (failure) throw failure.error;
+      const taskResults = settled.map((s) => (s as PromiseFulfilledResult<TaskResult>).value);
+      stageMs[stage.id] = performance.now() - s0;
+      stageMs[stage.id] = performance.now() - s0;
       if (out.kind === 'shuffle') {
         const byReduce: Uint8Array[][] = Array.from({ length: out.partitions }, () => []);
         for (const r of taskResults) r.blocks.forEach((b, i) => { if (b) byReduce[i].push(b); });
@@ -138,15 +163,15 @@ export class LocalRuntime {
     try {
       await Promise.all(done.values());
     } catch (e) {
-      abort.abort();
+      stop(e);
       await Promise.allSettled(done.values());
-      throw e;
+      throw failure!.error;
     }
     const resultStage = plan.stages[plan.resultStage];
     const schema = toArrowSchema(resultStage.fields);
     const batches: arrow.RecordBatch[] = [];
     for (const blocks of results) for (const block of blocks) for (const b of decodeBlock(block)) batches.push(new arrow.RecordBatch(schema, b.data));
-    onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, counters });
+    onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, stageMs, taskMs, counters });
     return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
   }
 
