@@ -104,7 +104,6 @@ export class LocalRuntime {
       await Promise.all(stage.parents.map((p) => done.get(p)!));
       const stageJson = JSON.stringify(stage);
       const s0 = performance.now();
-      const s0 = performance.now();
       const out = stage.output;
       const shuffleOut: Uint8Array[][][] = [];
       const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, async (_, partition) => {
@@ -131,7 +130,6 @@ export class LocalRuntime {
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
           taskMs[stage.id] += r.durationMs;
-          taskMs[stage.id] += r.durationMs;
           if (r.ok) return r;
           failedAttempts++;
           const err = errorFromJSON(r.error!);
@@ -145,7 +143,6 @@ export class LocalRuntime {
       for (const s of settled) if (s.status === 'rejected') stop(s.reason);
       if (failure) throw failure.error;
       const taskResults = settled.map((s) => (s as PromiseFulfilledResult<TaskResult>).value);
-      stageMs[stage.id] = performance.now() - s0;
       stageMs[stage.id] = performance.now() - s0;
       if (out.kind === 'shuffle') {
         const byReduce: Uint8Array[][] = Array.from({ length: out.partitions }, () => []);
