@@ -90,8 +90,6 @@ export class LocalRuntime {
     const abort = new AbortController();
     const stageMs: number[] = plan.stages.map(() => 0);
     const taskMs: number[] = plan.stages.map(() => 0);
-    const stageMs: number[] = plan.stages.map(() => 0);
-    const taskMs: number[] = plan.stages.map(() => 0);
     // The first error stops the job; the job only settles once every task it dispatched has
     // finished, so no task still runs (or writes spill files) when the caller sees the error.
     let failure: { error: unknown } | null = null;
