@@ -93,6 +93,9 @@ export class Expr {
   floor(): Expr { return call('floor', this); }
   ceil(): Expr { return call('ceil', this); }
   sqrt(): Expr { return call('sqrt', this); }
+  exp(): Expr { return call('exp', this); }
+  /** Natural logarithm. */
+  ln(): Expr { return call('ln', this); }
 
   toJSON(): ExprNode { return this.node; }
 

@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { assertNever, errorFromJSON, InternalError, QuiverError } from '../../ops/errors.ts';
+import { assertNever, errorFromJSON, InternalError, ResourceError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { decodeBlock } from './ipc.ts';
@@ -76,7 +76,7 @@ export class LocalRuntime {
    * result stage's output as a Table, partitions in order.
    */
   async run(plan: PhysicalPlan, resources: Record<string, Uint8Array>, onMetrics?: (m: JobMetrics) => void): Promise<arrow.Table> {
-    if (this.closed) throw new QuiverError('RESOURCE_ERROR', 'this Quiver session is closed; create a new one with Quiver.local()');
+    if (this.closed) throw new ResourceError('this Quiver session is closed; create a new one with Quiver.local()');
     await mkdir(this.config.spillRoot, { recursive: true });
     const jobId = this.nextJob++;
     const t0 = performance.now();
@@ -122,6 +122,12 @@ export class LocalRuntime {
             // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
             r = await this.pool.run(payload) as TaskResult;
           } catch (e) {
+            if (this.closed) {
+              // close() destroyed the pool under this job: say so once, without retrying.
+              const err = new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
+              stop(err);
+              throw err;
+            }
             r = { ok: false, error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, blocks: [], rows: 0, metrics: {}, durationMs: 0 };
           } finally {
             this.release();
