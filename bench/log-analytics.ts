@@ -38,8 +38,10 @@ const twoKey = () => q.read.text(log)
 const quiverTop = await top5();
 console.log('Quiver top 5:', quiverTop.toArray().map((r) => `${r.path} ${r.hits}`).join(', '));
 const tQuiverTop = await timeRuns(runs, top5);
+const peakTop = rss.peakMB();
+rss.reset();
 const tQuiverTwo = await timeRuns(runs, twoKey);
-const peak = rss.peakMB();
+const peakTwo = rss.peakMB();
 await q.close();
 
 const duck = await (await DuckDBInstance.create(':memory:', { threads: String(workers) })).connect();
@@ -64,5 +66,6 @@ printTable([
   { query: 'top-5 paths', quiver_s: median(tQuiverTop), duckdb_s: median(tDuckTop), shell_s: tShell, 'quiver/duckdb': median(tQuiverTop) / median(tDuckTop), 'shell/quiver': tShell / median(tQuiverTop) },
   { query: 'group by (minute, prefix)', quiver_s: median(tQuiverTwo), duckdb_s: median(tDuckTwo), shell_s: NaN, 'quiver/duckdb': median(tQuiverTwo) / median(tDuckTwo), 'shell/quiver': NaN },
 ]);
-console.log(`\nQuiver peak RSS: ${peak.toFixed(0)} MB (${workers} workers); runs: top5 ${tQuiverTop.map((t) => t.toFixed(2)).join(' ')}, two-key ${tQuiverTwo.map((t) => t.toFixed(2)).join(' ')}`);
+console.log(`\nQuiver peak RSS (whole process, ${workers} workers): top-5 ${peakTop.toFixed(0)} MB, two-key ${peakTwo.toFixed(0)} MB`);
+console.log(`runs (s): top-5 ${tQuiverTop.map((t) => t.toFixed(2)).join(' ')}; two-key ${tQuiverTwo.map((t) => t.toFixed(2)).join(' ')}; DuckDB top-5 ${tDuckTop.map((t) => t.toFixed(2)).join(' ')}`);
 rss.stop();
