@@ -53,6 +53,10 @@ export class LocalRuntime {
   /** Tasks handed to the pool and not yet finished: bounded so that a failed job stops promptly. */
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly pending: { payload: TaskPayload; resolve: (r: TaskResult) => void; reject: (e: unknown) => void }[] = [];
+  private poolCalls = 0;
+  /** Moving average of task time as the driver sees it; decides grouping. */
+  private avgTaskMs = 10;
 
   constructor(opts: LocalRuntimeOptions = {}) {
     this.workers = Math.max(1, opts.workers ?? availableParallelism());
@@ -120,7 +124,7 @@ export class LocalRuntime {
           if (abort.signal.aborted) { this.release(); throw new InternalError('job aborted'); }
           try {
             // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
-            r = await this.pool.run(payload) as TaskResult;
+            r = await this.submit(payload);
           } catch (e) {
             if (this.closed) {
               // close() destroyed the pool under this job: say so once, without retrying.
@@ -176,8 +180,37 @@ export class LocalRuntime {
     return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
   }
 
+  /**
+   * Hands a task to the pool. Tiny tasks are sent in groups (one message for several
+   * partitions) so that messaging does not dominate them; a task still succeeds or fails alone.
+   */
+  private submit(payload: TaskPayload): Promise<TaskResult> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ payload, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.poolCalls < this.workers * 2 && this.pending.length > 0) {
+      const tiny = this.avgTaskMs < 2;
+      const k = tiny ? Math.min(64, Math.ceil(this.pending.length / this.workers)) : 1;
+      const group = this.pending.splice(0, k);
+      this.poolCalls++;
+      const t0 = performance.now();
+      (this.pool.run(group.length === 1 ? group[0].payload : group.map((g) => g.payload)) as Promise<TaskResult | TaskResult[]>)
+        .then((r) => {
+          const rs = Array.isArray(r) ? r : [r];
+          this.avgTaskMs = 0.8 * this.avgTaskMs + 0.2 * ((performance.now() - t0) / rs.length);
+          group.forEach((g, i) => g.resolve(rs[i]));
+        }, (e) => { for (const g of group) g.reject(e); })
+        .finally(() => { this.poolCalls--; this.pump(); });
+    }
+  }
+
   private acquire(): Promise<void> | void {
-    if (this.inFlight < this.workers * 4) { this.inFlight++; return; }
+    // Deep queues only for tiny tasks, so that a failing job stops soon after its first error.
+    if (this.inFlight < this.workers * (this.avgTaskMs < 2 ? 128 : 4)) { this.inFlight++; return; }
     return new Promise((res) => this.waiting.push(() => { this.inFlight++; res(); }));
   }
 
