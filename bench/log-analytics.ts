@@ -1,14 +1,17 @@
 // Benchmark: top-5 paths and a two-key group-by over a generated access log, Quiver vs DuckDB vs the shell.
 //
 //   npm run bench:logs                       # 10M lines (~665 MB), 3 runs each
-//   npm run bench:logs -- --lines 1000000 --runs 3
+//   npm run bench:logs -- --lines 1000000 --runs 5 --no-shell
+//
+// Quiver and DuckDB runs alternate, so that load on a shared machine hits both alike; the
+// ratio is taken per pair and its median reported.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Quiver, col, fn } from '../core/index.ts';
 import { writeAccessLog } from '../examples/data/access-log.ts';
-import { arg, median, printTable, rssSampler, timeRuns } from './util.ts';
+import { arg, median, printTable, rssSampler } from './util.ts';
 
 const lines = Number(arg('lines', '10000000'));
 const runs = Number(arg('runs', '3'));
@@ -21,7 +24,7 @@ if (!existsSync(log)) {
   await writeAccessLog(log, { lines });
 }
 const mb = statSync(log).size / 2 ** 20;
-console.log(`log: ${log}, ${lines.toLocaleString()} lines, ${mb.toFixed(0)} MB; ${runs} runs each, median reported\n`);
+console.log(`log: ${log}, ${lines.toLocaleString()} lines, ${mb.toFixed(0)} MB; ${runs} alternating runs each, medians reported\n`);
 
 const rss = rssSampler();
 const q = await Quiver.local({ workers });
@@ -35,37 +38,52 @@ const twoKey = () => q.read.text(log)
   .groupBy('minute', 'prefix').agg(fn.count().alias('hits'))
   .count();
 
-const quiverTop = await top5();
-console.log('Quiver top 5:', quiverTop.toArray().map((r) => `${r.path} ${r.hits}`).join(', '));
-const tQuiverTop = await timeRuns(runs, top5);
-const peakTop = rss.peakMB();
-rss.reset();
-const tQuiverTwo = await timeRuns(runs, twoKey);
-const peakTwo = rss.peakMB();
-await q.close();
-
 const duck = await (await DuckDBInstance.create(':memory:', { threads: String(workers) })).connect();
 const src = `read_csv('${log}', delim=' ', header=false, quote='', escape='', auto_detect=false, columns={'ts':'VARCHAR','user':'VARCHAR','method':'VARCHAR','path':'VARCHAR'})`;
 const duckTopSql = `SELECT path, count(*) AS hits FROM ${src} GROUP BY path ORDER BY hits DESC LIMIT 5`;
 const duckTwoSql = `SELECT count(*) FROM (SELECT substr(ts, 1, 16) AS minute, split_part(path, '/', 4) AS prefix, count(*) FROM ${src} GROUP BY 1, 2)`;
+
+// Warm-up (worker start, JIT) and the correctness check.
+const quiverTop = await top5();
 const duckTop = (await duck.runAndReadAll(duckTopSql)).getRowObjects();
+console.log('Quiver top 5:', quiverTop.toArray().map((r) => `${r.path} ${r.hits}`).join(', '));
 console.log('DuckDB top 5:', duckTop.map((r) => `${r.path} ${r.hits}`).join(', '));
-const tDuckTop = await timeRuns(runs, () => duck.runAndReadAll(duckTopSql));
-const tDuckTwo = await timeRuns(runs, () => duck.runAndReadAll(duckTwoSql));
+const same = JSON.stringify(quiverTop.toArray().map((r) => [r.path, Number(r.hits)])) === JSON.stringify(duckTop.map((r) => [r.path, Number(r.hits)]));
+const twoQ = await twoKey();
+const twoD = Number((await duck.runAndReadAll(duckTwoSql)).getRows()[0][0]);
+console.log(`results identical to DuckDB: top-5 ${same}, two-key group count ${twoQ === twoD} (${twoQ} groups)\n`);
+
+async function time(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return (performance.now() - t0) / 1000;
+}
+
+async function pairs(qf: () => Promise<unknown>, df: () => Promise<unknown>) {
+  const qs: number[] = [], ds: number[] = [], ratios: number[] = [];
+  rss.reset();
+  for (let i = 0; i < runs; i++) {
+    const tq = await time(qf);
+    const td = await time(df);
+    qs.push(tq); ds.push(td); ratios.push(tq / td);
+  }
+  return { qs, ds, ratio: median(ratios), peak: rss.peakMB() };
+}
+
+const top = await pairs(top5, () => duck.runAndReadAll(duckTopSql));
+const two = await pairs(twoKey, () => duck.runAndReadAll(duckTwoSql));
+await q.close();
 
 let tShell = NaN;
 if (!skipShell) {
-  const t0 = performance.now();
-  execSync(`LC_ALL=C awk '{print $4}' '${log}' | LC_ALL=C sort | LC_ALL=C uniq -c | LC_ALL=C sort -rn | head -5`, { stdio: 'pipe', shell: '/bin/bash' });
-  tShell = (performance.now() - t0) / 1000;
+  tShell = await time(async () => execSync(`LC_ALL=C awk '{print $4}' '${log}' | LC_ALL=C sort | LC_ALL=C uniq -c | LC_ALL=C sort -rn | head -5`, { stdio: 'pipe', shell: '/bin/bash' }));
 }
 
-const same = JSON.stringify(quiverTop.toArray().map((r) => [r.path, Number(r.hits)])) === JSON.stringify(duckTop.map((r) => [r.path, Number(r.hits)]));
-console.log(`\nresults identical to DuckDB: ${same}\n`);
 printTable([
-  { query: 'top-5 paths', quiver_s: median(tQuiverTop), duckdb_s: median(tDuckTop), shell_s: tShell, 'quiver/duckdb': median(tQuiverTop) / median(tDuckTop), 'shell/quiver': tShell / median(tQuiverTop) },
-  { query: 'group by (minute, prefix)', quiver_s: median(tQuiverTwo), duckdb_s: median(tDuckTwo), shell_s: NaN, 'quiver/duckdb': median(tQuiverTwo) / median(tDuckTwo), 'shell/quiver': NaN },
+  { query: 'top-5 paths', quiver_s: median(top.qs), duckdb_s: median(top.ds), shell_s: tShell, 'quiver/duckdb': top.ratio, 'shell/quiver': tShell / median(top.qs), peak_rss_mb: top.peak },
+  { query: 'group by (minute, prefix)', quiver_s: median(two.qs), duckdb_s: median(two.ds), shell_s: NaN, 'quiver/duckdb': two.ratio, 'shell/quiver': NaN, peak_rss_mb: two.peak },
 ]);
-console.log(`\nQuiver peak RSS (whole process, ${workers} workers): top-5 ${peakTop.toFixed(0)} MB, two-key ${peakTwo.toFixed(0)} MB`);
-console.log(`runs (s): top-5 ${tQuiverTop.map((t) => t.toFixed(2)).join(' ')}; two-key ${tQuiverTwo.map((t) => t.toFixed(2)).join(' ')}; DuckDB top-5 ${tDuckTop.map((t) => t.toFixed(2)).join(' ')}`);
+console.log(`\nruns (s): top-5 quiver ${top.qs.map((t) => t.toFixed(2)).join(' ')} | duckdb ${top.ds.map((t) => t.toFixed(2)).join(' ')}`);
+console.log(`          two-key quiver ${two.qs.map((t) => t.toFixed(2)).join(' ')} | duckdb ${two.ds.map((t) => t.toFixed(2)).join(' ')}`);
+console.log(`peak RSS is the whole process (driver + ${workers} worker threads; DuckDB runs in it too, in-process)`);
 rss.stop();
