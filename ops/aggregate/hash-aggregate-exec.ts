@@ -22,6 +22,13 @@ const FANOUT_BITS = 4;
 const MAX_SPILL_LEVEL = 4;
 /** Fewer groups than this are never spilled: the files would cost more than the memory. */
 const MIN_SPILL_GROUPS = 256;
+/**
+ * Partial aggregation that does not reduce is skipped (as DataFusion and Spark do): once this
+ * many rows went in, if the groups exceed PARTIAL_SKIP_RATIO of them, every later batch is
+ * aggregated on its own and emitted at once, so no task-wide table of mostly unique keys is built.
+ */
+const PARTIAL_SKIP_PROBE_ROWS = 100_000;
+const PARTIAL_SKIP_RATIO = 0.5;
 /** Per-level salts so that each level's bucket bits are independent of the shuffle's and of each other. */
 const LEVEL_SALT = [0x2545f491, 0x6c8e9cf5, 0x1b873593, 0x7fb5d329, 0x4f6cdd1d];
 
@@ -106,10 +113,26 @@ export class HashAggregateExec implements ExecPlan {
     const canSpill = mode !== 'partial' && this.keyTypes.length > 0;
     let table = new AggTable(this.keyTypes, this.specs);
     let buckets: SpillBuckets | null = null;
+    let rowsIn = 0;
+    let skipping = false;
     for await (const b of input) {
       ctx.signal?.throwIfAborted();
       if (b.numRows === 0) continue;
+      if (skipping) {
+        const own = new AggTable(this.keyTypes, this.specs);
+        this.feed(own, b, raw);
+        yield* this.emit(this.stateSchema, own.stateColumns(), own.size, ctx);
+        continue;
+      }
       this.feed(table, b, raw);
+      rowsIn += b.numRows;
+      if (mode === 'partial' && this.keyTypes.length > 0 && rowsIn >= PARTIAL_SKIP_PROBE_ROWS && table.size > PARTIAL_SKIP_RATIO * rowsIn) {
+        ctx.metrics.add('partialSkips', 1);
+        yield* this.emit(this.stateSchema, table.stateColumns(), table.size, ctx);
+        table = new AggTable(this.keyTypes, this.specs);
+        skipping = true;
+        continue;
+      }
       if (table.bytes() <= ctx.memoryBudget) continue;
       if (mode === 'partial') {
         ctx.metrics.add('partialFlushes', 1);
