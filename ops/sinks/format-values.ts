@@ -1,11 +1,13 @@
 // Column values as text for the csv and json sinks, in the forms the csv and json readers read back.
 import * as arrow from 'apache-arrow';
+import { MS_PER_DAY, isoDateText, isoTimestampText } from '../calendar.ts';
 import { isValid } from '../compute/take.ts';
 
 /**
  * Returns `(i) => text of row i, or null`. `json` selects JSON text (strings quoted, int64
  * beyond 2^53 as strings, NaN/Infinity as strings, lists as arrays); otherwise plain text for
- * csv (lists as JSON arrays). Dates are YYYY-MM-DD, timestamps ISO-8601 in UTC, binary base64.
+ * csv (lists as JSON arrays). Dates are YYYY-MM-DD, timestamps ISO-8601 in UTC (years outside
+ * 0000-9999 in the expanded form '+275760-09-13', which the readers accept), binary base64.
  */
 export function valueFormatter(d: arrow.Data, json: boolean): (i: number) => string | null {
   const fmt = formatValid(d, json);
@@ -45,16 +47,26 @@ function formatValid(d: arrow.Data, json: boolean): (i: number) => string {
     case arrow.Type.Date: {
       const days = (d.type as arrow.Date_).unit === arrow.DateUnit.DAY;
       return (i) => {
-        const ms = days ? values[i] * 86400000 : Number(values[i]);
-        const s = isoDate(ms);
+        const s = isoDateText(days ? values[i] : Math.floor(Number(values[i]) / MS_PER_DAY));
         return json ? `"${s}"` : s;
       };
     }
     case arrow.Type.Timestamp: {
       const unit = (d.type as arrow.Timestamp).unit;
-      const scale = unit === arrow.TimeUnit.SECOND ? 1000 : unit === arrow.TimeUnit.MILLISECOND ? 1 : unit === arrow.TimeUnit.MICROSECOND ? 1e-3 : 1e-6;
+      // In bigint: int64 milliseconds beyond 2^53 are not exact as doubles.
+      const toMs = (v: bigint): bigint => {
+        switch (unit) {
+          case arrow.TimeUnit.SECOND: return v * 1000n;
+          case arrow.TimeUnit.MILLISECOND: return v;
+          default: {
+            const per = unit === arrow.TimeUnit.MICROSECOND ? 1000n : 1_000_000n;
+            const q = v / per;
+            return v % per < 0n ? q - 1n : q;
+          }
+        }
+      };
       return (i) => {
-        const s = isoTimestamp(Math.floor(Number(values[i]) * scale));
+        const s = isoTimestampText(toMs(BigInt(values[i])));
         return json ? `"${s}"` : s;
       };
     }
@@ -78,14 +90,4 @@ function formatValid(d: arrow.Data, json: boolean): (i: number) => string {
 /** Shortest round-tripping text; keeps the sign of -0. */
 function floatText(v: number): string {
   return Object.is(v, -0) ? '-0' : String(v);
-}
-
-function isoDate(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms / 86400000) : d.toISOString().slice(0, 10);
-}
-
-function isoTimestamp(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString();
 }

@@ -1,10 +1,13 @@
 // Text -> typed value conversion for csv and json, and the type lattice used by schema inference.
+import { validDays } from '../calendar.ts';
 import type { PrimitiveTypeName } from '../types.ts';
 
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const TS_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+// Years are four digits, or ISO-8601's expanded form that the writers (and toISOString) use
+// outside 0000-9999: a sign and six to nine digits ('+275760', '-000001'); nine reach any int64 millisecond.
+const DATE_RE = /^(\d{4}|[+-]\d{6,9})-(\d{2})-(\d{2})$/;
+const TS_RE = /^(\d{4}|[+-]\d{6,9})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 const INT_RANGE: Partial<Record<PrimitiveTypeName, [number, number]>> = {
   int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
@@ -42,30 +45,32 @@ export function parseBoolText(s: string): boolean | null {
   return null;
 }
 
-/** 'YYYY-MM-DD' -> days since 1970-01-01. */
+/** 'YYYY-MM-DD' (or '+YYYYYY-MM-DD') -> days since 1970-01-01; null for a day that does not exist or overflows int32. */
 export function parseDateText(s: string): number | null {
   const m = DATE_RE.exec(s);
   if (!m) return null;
-  const ms = Date.UTC(+m[1], +m[2] - 1, +m[3]);
-  const d = new Date(ms);
-  if (d.getUTCMonth() !== +m[2] - 1 || d.getUTCDate() !== +m[3]) return null;
-  return ms / 86400000;
+  const days = validDays(Number(m[1]), Number(m[2]), Number(m[3]));
+  return days === null || days < -2147483648 || days > 2147483647 ? null : days;
 }
 
-/** ISO-8601-like date-time (a missing zone means UTC) -> epoch milliseconds. */
+/** ISO-8601-like date-time (a missing zone means UTC) -> epoch milliseconds; null when a field is out of range. */
 export function parseTimestampText(s: string): bigint | null {
   const m = TS_RE.exec(s);
   if (!m) return null;
+  const days = validDays(Number(m[1]), Number(m[2]), Number(m[3]));
+  const h = Number(m[4] ?? 0), mi = Number(m[5] ?? 0), sec = Number(m[6] ?? 0);
+  if (days === null || h > 23 || mi > 59 || sec > 59) return null;
   const frac = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
-  let ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), frac);
-  if (Number.isNaN(ms)) return null;
+  let tod = ((h * 60 + mi) * 60 + sec) * 1000 + frac;
   const z = m[8];
   if (z && z !== 'Z') {
     const sign = z[0] === '-' ? -1 : 1;
     const hhmm = z.slice(1).replace(':', '');
-    ms -= sign * (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(2))) * 60000;
+    tod -= sign * (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(2))) * 60000;
   }
-  return BigInt(ms);
+  // BigInt: past +-285,000 years the milliseconds are no longer exact as a double.
+  const ms = BigInt(days) * 86_400_000n + BigInt(tod);
+  return ms < I64_MIN || ms > I64_MAX ? null : ms;
 }
 
 /** Text shown for a value in 'expected int32, found ...' messages. */
