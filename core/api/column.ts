@@ -1,7 +1,7 @@
 // The fluent expression builder: `col('a').gt(1).and(col('b').isNotNull())`, plus col, lit, when.
 import { PlanError } from '../../ops/errors.ts';
-import type { BinaryOp, ExprNode, LiteralValue, ScalarFn, UnaryOp } from '../../ops/expr/node.ts';
-import type { TypeJSON } from '../../ops/types.ts';
+import { floatLiteralValue, type BinaryOp, type ExprNode, type LiteralValue, type ScalarFn, type UnaryOp } from '../../ops/expr/node.ts';
+import { isFloat, type TypeJSON } from '../../ops/types.ts';
 
 /** Anything accepted where an expression is expected: an Expr, a column name, or a plain value (for operands). */
 export type ColumnLike = Expr | string;
@@ -117,18 +117,21 @@ export function col(name: string): Expr {
   return new Expr({ kind: 'column', name });
 }
 
-/** A literal value; the type is inferred (integers -> int32 or int64, other numbers -> float64) unless given. */
+/**
+ * A literal value; the type is inferred (integers -> int32 or int64, other numbers -> float64) unless
+ * given. Infinity, -Infinity and NaN are float64 and stored by name, so they survive JSON.
+ */
 export function lit(value: LiteralValue | bigint | Date, type?: TypeJSON): Expr {
   if (value instanceof Date) return new Expr({ kind: 'literal', value: value.getTime(), type: type ?? 'timestamp_ms' });
   if (typeof value === 'bigint') return new Expr({ kind: 'literal', value: value.toString(), type: type ?? 'int64' });
-  if (type !== undefined) return new Expr({ kind: 'literal', value, type });
+  if (type !== undefined) return new Expr({ kind: 'literal', value: typeof value === 'number' && isFloat(type) ? floatLiteralValue(value) : value, type });
   if (value === null) return new Expr({ kind: 'literal', value, type: 'null' });
   switch (typeof value) {
     case 'boolean': return new Expr({ kind: 'literal', value, type: 'bool' });
     case 'string': return new Expr({ kind: 'literal', value, type: 'utf8' });
     case 'number':
       if (Number.isInteger(value)) return new Expr({ kind: 'literal', value, type: value >= -(2 ** 31) && value < 2 ** 31 ? 'int32' : 'int64' });
-      return new Expr({ kind: 'literal', value, type: 'float64' });
+      return new Expr({ kind: 'literal', value: floatLiteralValue(value), type: 'float64' });
   }
   throw new PlanError(`lit(): unsupported value ${String(value)}`);
 }

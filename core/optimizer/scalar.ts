@@ -1,5 +1,5 @@
 // Plan-time evaluation of one expression node over literal operands (used by FoldConstants).
-import { exprChildren, type ExprNode, type LiteralValue } from '../../ops/expr/node.ts';
+import { exprChildren, floatLiteralNumber, type ExprNode, type LiteralValue } from '../../ops/expr/node.ts';
 import { typeOf } from '../../ops/expr/typecheck.ts';
 import { isFloat, isInteger, isNumeric, isTemporal, typeEquals, type TypeJSON } from '../../ops/types.ts';
 
@@ -22,7 +22,8 @@ export const isLiteral = (e: ExprNode): e is Literal => e.kind === 'literal';
  * be folded. The result has exactly `inferField(e).type`. Folding is conservative: anything whose
  * runtime result could differ (division by zero, overflow, NaN, float formatting, locale-aware
  * string functions, regular expressions, rounding modes) is left for the runtime. Results MUST
- * survive JSON (no NaN, Infinity or -0), since plans cross the network.
+ * survive JSON (no NaN, Infinity or -0 numbers), since plans cross the network; a non-finite float
+ * literal passes through (coalesce, CASE) only in its named form ('Infinity').
  */
 export function foldLiteralExpr(e: ExprNode): Literal | null {
   if (e.kind === 'literal' || e.kind === 'column' || e.kind === 'alias' || e.kind === 'sort' || e.kind === 'agg') return null;
@@ -55,6 +56,7 @@ function normalize(v: LiteralValue, type: TypeJSON): Out {
     return v < lo || v > hi ? NO : v === 0 ? 0 : v;
   }
   if (isFloat(type)) {
+    if (typeof v === 'string') return floatLiteralNumber(v) === null ? NO : v;
     if (typeof v !== 'number' || !Number.isFinite(v) || Object.is(v, -0)) return NO;
     return type === 'float32' && Math.fround(v) !== v ? NO : v;
   }
@@ -62,10 +64,12 @@ function normalize(v: LiteralValue, type: TypeJSON): Out {
   return NO;
 }
 
-/** A literal's numeric value, or NO (64-bit integers as strings, non-integers typed as ints). */
+/** A literal's numeric value (decoding 'Infinity' floats), or NO (NaN, 64-bit integers as strings, non-integers typed as ints). */
 function num(l: Literal): number | typeof NO {
-  if (typeof l.value !== 'number' || !isNumeric(l.type) || Number.isNaN(l.value)) return NO;
-  return isInteger(l.type) && !Number.isInteger(l.value) ? NO : l.value;
+  if (!isNumeric(l.type)) return NO;
+  const x = isFloat(l.type) ? floatLiteralNumber(l.value) : typeof l.value === 'number' ? l.value : null;
+  if (x === null || Number.isNaN(x)) return NO;
+  return isInteger(l.type) && !Number.isInteger(x) ? NO : x;
 }
 
 /** UTF-16 order equals code point (and UTF-8 byte) order only without surrogates. */
@@ -101,7 +105,7 @@ function evalBinary(op: Extract<ExprNode, { kind: 'binary' }>['op'], l: Literal,
     case 'eq': case 'neq': case 'lt': case 'lte': case 'gt': case 'gte': {
       if (a === null || b === null) return null;
       let c: number;
-      if (typeof a === 'number' && typeof b === 'number') {
+      if (isNumeric(l.type) && isNumeric(r.type)) {
         const x = num(l);
         const y = num(r);
         if (x === NO || y === NO) return NO;

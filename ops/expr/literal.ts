@@ -5,11 +5,11 @@ import { isNumeric, toArrowType, typeToString, type TypeJSON } from '../types.ts
 import { makeValues, nullData } from './bits.ts';
 import { boolData } from './compare.ts';
 import { parseDate, parseTimestamp } from './format.ts';
-import type { LiteralValue } from './node.ts';
+import { floatLiteralNumber, type LiteralValue } from './node.ts';
 import { fromNumbers } from './num.ts';
 import { encoder } from './utf8.ts';
 
-/** The literal as 1-row Data; dates and timestamps also accept ISO strings. */
+/** The literal as 1-row Data; dates and timestamps also accept ISO strings, floats their non-finite names. */
 export function literalData(value: LiteralValue, t: TypeJSON): arrow.Data {
   if (value === null) return nullData(t, 1);
   const bad = () => new PlanError(`literal ${JSON.stringify(value)} is not a valid ${typeToString(t)}`);
@@ -27,8 +27,11 @@ export function literalData(value: LiteralValue, t: TypeJSON): arrow.Data {
     if (x === null) throw bad();
     return fromNumbers(t, [x], 1, null);
   }
-  if (isNumeric(t) && typeof value === 'number') {
-    return fromNumbers(t, [t === 'float32' || t === 'float64' ? value : Math.trunc(value)], 1, null);
+  if (t === 'float32' || t === 'float64') {
+    const x = floatLiteralNumber(value);
+    if (x === null) throw bad();
+    return fromNumbers(t, [x], 1, null);
   }
+  if (isNumeric(t) && typeof value === 'number') return fromNumbers(t, [Math.trunc(value)], 1, null);
   throw bad();
 }

@@ -27,8 +27,27 @@ export type ScalarFn =
 
 export type AggFn = 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last';
 
-/** A literal's value in JSON: int64 literals beyond 2^53 are decimal strings. */
+/**
+ * A literal's value in JSON: int64 literals beyond 2^53 are decimal strings, and float32/float64
+ * literals that are not finite are the strings 'Infinity', '-Infinity' and 'NaN' (JSON has no such
+ * numbers: JSON.stringify writes null, and a stage shipped to a worker would compare with null).
+ * Builders MUST store a float value through floatLiteralValue, and readers MUST read it through
+ * floatLiteralNumber.
+ */
 export type LiteralValue = null | boolean | number | string;
+
+const NON_FINITE: Readonly<Record<string, number>> = { Infinity, '-Infinity': -Infinity, NaN };
+
+/** A float literal's JSON value: the number, or String(x) ('Infinity', '-Infinity', 'NaN'), which exprToString prints as is. */
+export function floatLiteralValue(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+/** The number a float literal's value stands for (decoding the non-finite names); null when it is not one. */
+export function floatLiteralNumber(v: LiteralValue): number | null {
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && Object.hasOwn(NON_FINITE, v) ? NON_FINITE[v] : null;
+}
 
 export type ExprNode =
   | { readonly kind: 'column'; readonly name: string }

@@ -4,7 +4,7 @@ import {
   commonNumericType, isFloat, isInteger, isNumeric, isTemporal, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, type ExprNode } from './node.ts';
+import { exprName, exprToString, floatLiteralNumber, type ExprNode } from './node.ts';
 
 interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
 
@@ -92,7 +92,8 @@ function literalType(e: ExprNode & { kind: 'literal' }): Typed {
   if (v !== null) {
     if (t === 'null') throw bad('a null-typed literal must have value null');
     if (t === 'bool' && typeof v !== 'boolean') throw bad('expected true or false');
-    if (isNumeric(t) && typeof v !== 'number' && !(typeof v === 'string' && (t === 'int64' || t === 'uint64') && /^[+-]?\d+$/.test(v))) {
+    if (isFloat(t) && floatLiteralNumber(v) === null) throw bad("expected a number, or 'Infinity', '-Infinity' or 'NaN'");
+    if (isInteger(t) && typeof v !== 'number' && !(typeof v === 'string' && (t === 'int64' || t === 'uint64') && /^[+-]?\d+$/.test(v))) {
       throw bad('expected a number (64-bit integers beyond 2^53 as a decimal string)');
     }
     if ((t === 'utf8' || t === 'binary') && typeof v !== 'string') throw bad('expected a string');

@@ -28,6 +28,9 @@ const SCALAR: [string, Expr, [unknown, unknown]][] = [
   ['literal int64', lit(2 ** 40), [2 ** 40, 2 ** 40]],
   ['literal bigint', lit(2n ** 60n), [2n ** 60n, 2n ** 60n]],
   ['literal float64', lit(1.5), [1.5, 1.5]],
+  ['literal Infinity', lit(Infinity), [Infinity, Infinity]],
+  ['literal -Infinity', lit(-Infinity), [-Infinity, -Infinity]],
+  ['literal NaN float32', lit(NaN, 'float32'), [NaN, NaN]],
   ['literal utf8', lit('it\'s "quoted"\n'), ['it\'s "quoted"\n', 'it\'s "quoted"\n']],
   ['literal bool', lit(false), [false, false]],
   ['literal null', lit(null), [null, null]],
@@ -188,11 +191,20 @@ describe('built and round-tripped expressions evaluate the same through the engi
   });
 });
 
-describe('known bugs (reported; remove .fails once fixed)', () => {
-  // A float literal that is not finite becomes null in JSON (JSON.stringify(Infinity) === 'null'),
-  // and stages reach the workers as JSON: col('x').lt(lit(Infinity)) filters out every row.
-  it.fails('non-finite float literals survive JSON and evaluate on the workers', async () => {
+describe('non-finite float literals', () => {
+  // JSON.stringify(Infinity) is 'null', and stages reach the workers as JSON: before literals named
+  // them ('Infinity'), col('x').lt(lit(Infinity)) filtered out every row.
+  it('survive JSON and evaluate on the workers', async () => {
     for (const v of [Infinity, -Infinity, NaN]) expect(roundTrip(lit(v))).toEqual(lit(v).node);
     expect(await df.filter(col('x').lt(lit(Infinity))).count()).toBe(2);
+    expect(await df.filter(col('x').gt(lit(-Infinity, 'float32'))).count()).toBe(2);
+    // NaN is greater than every number, as Spark orders it.
+    expect(await df.filter(col('x').lt(lit(NaN))).count()).toBe(2);
+    expect(await df.select(col('a').add(lit(-Infinity)).alias('y')).toArray()).toEqual([{ y: -Infinity }, { y: -Infinity }]);
+  });
+
+  it('are named by their value in plans and output names', () => {
+    expect(lit(Infinity).node).toEqual({ kind: 'literal', value: 'Infinity', type: 'float64' });
+    expect(df.select(col('x').lt(lit(-Infinity))).columns).toEqual(['(x < -Infinity)']);
   });
 });
