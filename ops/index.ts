@@ -1,0 +1,25 @@
+// Public surface of ops/: the operator contract, the operators, sources, sinks and shared types.
+export type { ExecPlan, TaskContext, TaskMetrics, BadRecord } from './exec-plan.ts';
+export { displayExecTree } from './exec-plan.ts';
+export * from './errors.ts';
+export * from './types.ts';
+export * from './expr/index.ts';
+export { ScanExec, type ScanExecOptions } from './scan-exec.ts';
+export { MemoryScanExec, type MemoryScanOptions } from './memory-scan-exec.ts';
+export { ShuffleReadExec, type ShuffleReadOptions } from './shuffle-read-exec.ts';
+export { BroadcastExec, type BroadcastOptions } from './broadcast-exec.ts';
+export { FilterExec } from './filter-exec.ts';
+export { ProjectionExec } from './projection-exec.ts';
+export { LimitExec } from './limit-exec.ts';
+export { UnionExec } from './union-exec.ts';
+export { CoalesceBatchesExec } from './coalesce-batches-exec.ts';
+export { MapBatchesExec } from './map-batches-exec.ts';
+export { HashAggregateExec } from './aggregate/hash-aggregate-exec.ts';
+export { HashJoinExec } from './joins/hash-join-exec.ts';
+export * from './sort/index.ts';
+export { splitByPartition, partitionIds } from './compute/partition.ts';
+export { hashColumns } from './compute/hash.ts';
+export { KeyTable } from './compute/key-table.ts';
+export { SpillFile } from './spill.ts';
+export * as sources from './sources/index.ts';
+export * as sinks from './sinks/index.ts';
