@@ -36,8 +36,8 @@ export interface TaskContext {
   shuffleInput(shuffleId: number, partition: number): AsyncIterable<arrow.RecordBatch>;
   /** The whole of a broadcast relation (all partitions of its stage), as one table. */
   broadcast(id: number): Promise<arrow.Table>;
-  /** Bytes of an in-memory resource shared by the driver (Arrow IPC stream of a table partition). */
-  resource(id: string): Uint8Array;
+  /** Batches of an in-memory table partition shared by the driver (views into shared memory). */
+  resource(id: string): Iterable<arrow.RecordBatch>;
 }
 
 /**

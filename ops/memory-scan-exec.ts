@@ -1,4 +1,4 @@
-// MemoryScanExec: reads one partition of an in-memory table shared by the driver as Arrow IPC bytes.
+// MemoryScanExec: reads one partition of an in-memory table shared by the driver.
 import * as arrow from 'apache-arrow';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from './types.ts';
@@ -21,8 +21,7 @@ export class MemoryScanExec implements ExecPlan {
     return `MemoryScanExec: ${this.opts.id} partitions=${this.opts.partitions}`;
   }
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
-    const bytes = ctx.resource(`${this.opts.id}/${partition}`);
-    for (const b of arrow.RecordBatchReader.from(bytes) as Iterable<arrow.RecordBatch>) {
+    for (const b of ctx.resource(`${this.opts.id}/${partition}`)) {
       if (b.numRows > 0) yield new arrow.RecordBatch(this.schema, b.data);
     }
   }

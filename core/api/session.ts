@@ -11,7 +11,7 @@ import { planToString } from '../optimizer/display.ts';
 import { createPhysicalPlan } from '../physical/planner.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { PhysicalPlan } from '../physical/phys-node.ts';
-import { encodeBlock } from '../runtime/ipc.ts';
+import { encodeBlock, type Block } from '../runtime/ipc.ts';
 import type { JobMetrics, LocalRuntime } from '../runtime/local-runtime.ts';
 import { normalizeTable, tableFromRows } from './ingest.ts';
 
@@ -22,7 +22,7 @@ export interface SessionOptions {
 }
 
 export class Session {
-  private readonly resources: Record<string, Uint8Array> = {};
+  private readonly resources: Record<string, Block> = {};
   private nextResource = 0;
   /** Metrics of the last job run by this session. */
   lastJob: JobMetrics | null = null;
@@ -42,7 +42,7 @@ export class Session {
       const part = table.slice(i * per, Math.min(table.numRows, (i + 1) * per));
       const block = encodeBlock(arrowSchema, part.batches.map((b) => new arrow.RecordBatch(arrowSchema, b.data)));
       this.resources[`${id}/${i}`] = block;
-      bytes += block.byteLength;
+      bytes += block.bytes;
     }
     return values(id, fields, n, table.numRows, bytes);
   }

@@ -55,7 +55,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       resource(id) {
         const r = p.resources[id];
         if (!r) throw new PlanError(`in-memory data '${id}' is not available to this task`);
-        return r;
+        return decodeBlock(r);
       },
     };
     let rows = 0;

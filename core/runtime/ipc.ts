@@ -1,27 +1,152 @@
-// Arrow IPC blocks in SharedArrayBuffers: how batches move between threads without copying.
+// Blocks: batches laid out in one SharedArrayBuffer, how data moves between threads without copying.
+//
+// Between threads no serialization format is needed: a block is the batches' own Arrow
+// buffers (validity, offsets, values), packed once into a SharedArrayBuffer, plus a small
+// descriptor. Structured clone shares the memory; the reader rebuilds Arrow Data as views
+// into it. (Between processes, Arrow IPC is the format.)
 import * as arrow from 'apache-arrow';
+import { InternalError } from '../../ops/errors.ts';
+import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 
-/** Serializes batches of one schema as one IPC stream in a SharedArrayBuffer (one copy, then shared). */
-export function encodeBlock(schema: arrow.Schema, batches: readonly arrow.RecordBatch[]): Uint8Array {
-  const writer = new arrow.RecordBatchStreamWriter();
-  writer.reset(undefined, schema);
-  for (const b of batches) if (b.numRows > 0) writer.write(b);
-  writer.finish();
-  const bytes = writer.toUint8Array(true);
-  const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
-  shared.set(bytes);
-  return shared;
+/** Where one Data's buffers lie in the block's memory ([byteOffset, byteLength], or null). */
+interface DataDesc {
+  length: number;
+  nullCount: number;
+  validity: [number, number] | null;
+  offsets: [number, number] | null;
+  values: [number, number] | null;
+  children: DataDesc[];
 }
 
-/** Batches of an IPC block; the vectors are views into the block's memory (no copy). */
-export function* decodeBlock(block: Uint8Array): Generator<arrow.RecordBatch> {
-  for (const b of arrow.RecordBatchReader.from(block) as Iterable<arrow.RecordBatch>) {
-    if (b.numRows > 0) yield b;
+/** Batches of one schema in shared memory. Immutable once made; safe to share with any thread. */
+export interface Block {
+  readonly fields: FieldJSON[];
+  readonly memory: SharedArrayBuffer;
+  /** Per batch: its row count and one descriptor per column. */
+  readonly batches: { rows: number; columns: DataDesc[] }[];
+  readonly rows: number;
+  readonly bytes: number;
+}
+
+const ALIGN = 8;
+const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
+
+/** Bytes `n` bits from bit `offset` of `src`, realigned to bit 0. */
+function bitsFrom(src: Uint8Array, offset: number, n: number): Uint8Array {
+  const bytes = (n + 7) >> 3;
+  if ((offset & 7) === 0) return src.subarray(offset >> 3, (offset >> 3) + bytes);
+  const out = new Uint8Array(bytes);
+  for (let i = 0; i < n; i++) {
+    const j = offset + i;
+    if (src[j >> 3] & (1 << (j & 7))) out[i >> 3] |= 1 << (i & 7);
   }
+  return out;
 }
 
-export function rowsOfBlocks(blocks: readonly Uint8Array[]): number {
-  let n = 0;
-  for (const b of blocks) for (const rb of decodeBlock(b)) n += rb.numRows;
-  return n;
+function asBytes(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** The buffers of `d`, normalized to offset 0, in the order they are packed. */
+interface Parts { length: number; nullCount: number; validity: Uint8Array | null; offsets: Uint8Array | null; values: Uint8Array | null; children: Parts[] }
+
+function partsOf(d: arrow.Data): Parts {
+  const n = d.length;
+  const validity = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length ? bitsFrom(d.nullBitmap, d.offset, n) : null;
+  const base = { length: n, nullCount: validity ? d.nullCount : 0, validity };
+  switch (d.type.typeId) {
+    case arrow.Type.Null: return { ...base, nullCount: n, validity: null, offsets: null, values: null, children: [] };
+    case arrow.Type.Bool: return { ...base, offsets: null, values: bitsFrom(d.values as Uint8Array, d.offset, n), children: [] };
+    case arrow.Type.Int: case arrow.Type.Float: case arrow.Type.Date: case arrow.Type.Timestamp: {
+      const v = d.values as ArrayBufferView & { subarray(a: number, b: number): ArrayBufferView };
+      return { ...base, offsets: null, values: asBytes(v.subarray(0, n * d.stride)), children: [] };
+    }
+    case arrow.Type.Utf8: case arrow.Type.Binary: {
+      const o = d.valueOffsets as Int32Array;
+      const start = o[0], end = o[n];
+      const offs = new Int32Array(n + 1);
+      for (let i = 0; i <= n; i++) offs[i] = o[i] - start;
+      return { ...base, offsets: asBytes(offs), values: (d.values as Uint8Array).subarray(start, end), children: [] };
+    }
+    case arrow.Type.List: {
+      const o = d.valueOffsets as Int32Array;
+      const start = o[0], end = o[n];
+      const offs = new Int32Array(n + 1);
+      for (let i = 0; i <= n; i++) offs[i] = o[i] - start;
+      return { ...base, offsets: asBytes(offs), values: null, children: [partsOf(d.children[0].slice(start, end - start))] };
+    }
+    case arrow.Type.FixedSizeList: {
+      const size = (d.type as arrow.FixedSizeList).listSize;
+      const child = d.children[0];
+      const c = child.length === n * size ? child : child.slice(0, n * size);
+      return { ...base, offsets: null, values: null, children: [partsOf(c)] };
+    }
+  }
+  throw new InternalError(`blocks: unsupported column type ${String(d.type)}`);
+}
+
+function sizeOf(p: Parts): number {
+  let s = 0;
+  for (const b of [p.validity, p.offsets, p.values]) if (b) s += align(b.byteLength);
+  for (const c of p.children) s += sizeOf(c);
+  return s;
+}
+
+function write(p: Parts, mem: Uint8Array, at: { pos: number }): DataDesc {
+  const put = (b: Uint8Array | null): [number, number] | null => {
+    if (!b) return null;
+    const where: [number, number] = [at.pos, b.byteLength];
+    mem.set(b, at.pos);
+    at.pos += align(b.byteLength);
+    return where;
+  };
+  return {
+    length: p.length, nullCount: p.nullCount,
+    validity: put(p.validity), offsets: put(p.offsets), values: put(p.values),
+    children: p.children.map((c) => write(c, mem, at)),
+  };
+}
+
+/** Packs batches of one schema into a block (one copy of their buffers). */
+export function encodeBlock(schema: arrow.Schema, batches: readonly arrow.RecordBatch[]): Block {
+  const parts = batches.filter((b) => b.numRows > 0).map((b) => ({ rows: b.numRows, cols: b.data.children.map(partsOf) }));
+  const bytes = parts.reduce((s, b) => s + b.cols.reduce((t, c) => t + sizeOf(c), 0), 0);
+  const memory = new SharedArrayBuffer(Math.max(ALIGN, bytes));
+  const mem = new Uint8Array(memory);
+  const at = { pos: 0 };
+  const out = parts.map((b) => ({ rows: b.rows, columns: b.cols.map((c) => write(c, mem, at)) }));
+  return { fields: fromArrowSchema(schema), memory, batches: out, rows: parts.reduce((s, b) => s + b.rows, 0), bytes };
+}
+
+function view(memory: SharedArrayBuffer, where: [number, number] | null): Uint8Array | undefined {
+  return where ? new Uint8Array(memory, where[0], where[1]) : undefined;
+}
+
+function typed(type: arrow.DataType, bytes: Uint8Array | undefined): ArrayBufferView | undefined {
+  if (!bytes) return undefined;
+  const Ctor = (type as any).ArrayType as { new(b: ArrayBufferLike, o: number, n: number): ArrayBufferView; BYTES_PER_ELEMENT: number } | undefined;
+  if (!Ctor || Ctor.BYTES_PER_ELEMENT === 1) return bytes;
+  return new Ctor(bytes.buffer, bytes.byteOffset, bytes.byteLength / Ctor.BYTES_PER_ELEMENT);
+}
+
+function readData(type: arrow.DataType, d: DataDesc, memory: SharedArrayBuffer): arrow.Data {
+  const nullBitmap = view(memory, d.validity);
+  const valueOffsets = d.offsets ? new Int32Array(memory, d.offsets[0], d.length + 1) : undefined;
+  const raw = view(memory, d.values);
+  const children = d.children.map((c, i) => readData(type.children[i].type, c, memory));
+  const data = type.typeId === arrow.Type.Bool || type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.Binary ? raw : typed(type, raw);
+  const props: Record<string, unknown> = { type, length: d.length, nullCount: d.nullCount, nullBitmap, valueOffsets, data };
+  if (children.length === 1) props.child = children[0];
+  return arrow.makeData(props as any);
+}
+
+/** The block's batches, as views into its shared memory (no copy). */
+export function* decodeBlock(block: Block): Generator<arrow.RecordBatch> {
+  const schema = toArrowSchema(block.fields);
+  for (const b of block.batches) {
+    if (b.rows === 0) continue;
+    const cols = b.columns.map((c, i) => readData(schema.fields[i].type, c, block.memory));
+    const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: b.rows, nullCount: 0, children: cols } as any);
+    yield new arrow.RecordBatch(schema, data as any);
+  }
 }

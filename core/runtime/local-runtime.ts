@@ -9,7 +9,7 @@ import { Piscina } from 'piscina';
 import { assertNever, errorFromJSON, InternalError, ResourceError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
-import { decodeBlock } from './ipc.ts';
+import { decodeBlock, type Block } from './ipc.ts';
 import type { TaskConfig, TaskPayload, TaskResult } from './task.ts';
 
 export interface LocalRuntimeOptions {
@@ -79,7 +79,7 @@ export class LocalRuntime {
    * Runs every stage of a physical plan (a stage when its parents are done) and returns the
    * result stage's output as a Table, partitions in order.
    */
-  async run(plan: PhysicalPlan, resources: Record<string, Uint8Array>, onMetrics?: (m: JobMetrics) => void): Promise<arrow.Table> {
+  async run(plan: PhysicalPlan, resources: Record<string, Block>, onMetrics?: (m: JobMetrics) => void): Promise<arrow.Table> {
     if (this.closed) throw new ResourceError('this Quiver session is closed; create a new one with Quiver.local()');
     await mkdir(this.config.spillRoot, { recursive: true });
     const jobId = this.nextJob++;
@@ -87,9 +87,9 @@ export class LocalRuntime {
     const counters: Record<string, number> = {};
     let tasks = 0, failedAttempts = 0;
     // shuffle id -> reduce partition -> blocks (map order); broadcast id -> blocks
-    const shuffles = new Map<number, Uint8Array[][]>();
-    const broadcasts = new Map<number, Uint8Array[]>();
-    const results: Uint8Array[][] = [];
+    const shuffles = new Map<number, Block[][]>();
+    const broadcasts = new Map<number, Block[]>();
+    const results: Block[][] = [];
     const done = new Map<number, Promise<void>>();
     const abort = new AbortController();
     const stageMs: number[] = plan.stages.map(() => 0);
@@ -107,7 +107,7 @@ export class LocalRuntime {
       const stageJson = JSON.stringify(stage);
       const s0 = performance.now();
       const out = stage.output;
-      const shuffleOut: Uint8Array[][][] = [];
+      const shuffleOut: Block[][][] = [];
       const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, async (_, partition) => {
         const payload: TaskPayload = {
           jobId, stageJson, partition, attempt: 0, config: this.config,
@@ -153,14 +153,14 @@ export class LocalRuntime {
       const taskResults = settled.map((s) => (s as PromiseFulfilledResult<TaskResult>).value);
       stageMs[stage.id] = performance.now() - s0;
       if (out.kind === 'shuffle') {
-        const byReduce: Uint8Array[][] = Array.from({ length: out.partitions }, () => []);
+        const byReduce: Block[][] = Array.from({ length: out.partitions }, () => []);
         for (const r of taskResults) r.blocks.forEach((b, i) => { if (b) byReduce[i].push(b); });
         shuffles.set(out.shuffleId, byReduce);
         void shuffleOut;
       } else if (out.kind === 'broadcast') {
-        broadcasts.set(out.id, taskResults.flatMap((r) => r.blocks.filter((b): b is Uint8Array => b !== null)));
+        broadcasts.set(out.id, taskResults.flatMap((r) => r.blocks.filter((b): b is Block => b !== null)));
       } else {
-        for (const r of taskResults) results.push(r.blocks.filter((b): b is Uint8Array => b !== null));
+        for (const r of taskResults) results.push(r.blocks.filter((b): b is Block => b !== null));
       }
     };
 
@@ -226,16 +226,16 @@ export class LocalRuntime {
   }
 }
 
-function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Uint8Array[][]>): Record<number, Uint8Array[]> {
-  const out: Record<number, Uint8Array[]> = {};
+function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Block[][]>): Record<number, Block[]> {
+  const out: Record<number, Block[]> = {};
   walk(stage.root, (n) => {
     if (n.op === 'shuffleRead') out[n.shuffleId] = shuffles.get(n.shuffleId)?.[partition] ?? [];
   });
   return out;
 }
 
-function broadcastInputs(stage: Stage, broadcasts: Map<number, Uint8Array[]>): Record<number, Uint8Array[]> {
-  const out: Record<number, Uint8Array[]> = {};
+function broadcastInputs(stage: Stage, broadcasts: Map<number, Block[]>): Record<number, Block[]> {
+  const out: Record<number, Block[]> = {};
   walk(stage.root, (n) => {
     if (n.op === 'broadcast') out[n.id] = broadcasts.get(n.id) ?? [];
   });
@@ -243,8 +243,8 @@ function broadcastInputs(stage: Stage, broadcasts: Map<number, Uint8Array[]>): R
 }
 
 /** The in-memory partitions task `partition` reads: each values node at the partition it maps to (through unions). */
-function resourcesFor(stage: Stage, partition: number, resources: Record<string, Uint8Array>): Record<string, Uint8Array> {
-  const out: Record<string, Uint8Array> = {};
+function resourcesFor(stage: Stage, partition: number, resources: Record<string, Block>): Record<string, Block> {
+  const out: Record<string, Block> = {};
   const visit = (n: PhysNode, p: number): void => {
     switch (n.op) {
       case 'values': {

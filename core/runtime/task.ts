@@ -1,6 +1,6 @@
 // What the driver sends a worker for one task attempt, and what comes back.
 import type { ErrorJSON } from '../../ops/errors.ts';
-import type { Stage } from '../physical/phys-node.ts';
+import type { Block } from './ipc.ts';
 
 export interface TaskConfig {
   memoryBudget: number;
@@ -17,11 +17,11 @@ export interface TaskPayload {
   attempt: number;
   config: TaskConfig;
   /** Shuffle blocks for this task's partition, by shuffle id, in map-task order. */
-  shuffle: Record<number, Uint8Array[]>;
+  shuffle: Record<number, Block[]>;
   /** Whole broadcast relations, by id. */
-  broadcast: Record<number, Uint8Array[]>;
+  broadcast: Record<number, Block[]>;
   /** In-memory table partitions by resource id. */
-  resources: Record<string, Uint8Array>;
+  resources: Record<string, Block>;
 }
 
 export interface TaskResult {
@@ -31,7 +31,7 @@ export interface TaskResult {
    * Output blocks. For a shuffle stage: one entry per reduce partition (null when empty).
    * For broadcast and result stages: one entry.
    */
-  blocks: (Uint8Array | null)[];
+  blocks: (Block | null)[];
   rows: number;
   metrics: Record<string, number>;
   durationMs: number;
