@@ -29,6 +29,24 @@ export interface Block {
 }
 
 const ALIGN = 8;
+/**
+ * Small blocks are carved from shared arenas: a message that carries many blocks then clones
+ * a few SharedArrayBuffers instead of one per block (cloning each costs far more than its bytes).
+ * An arena lives as long as any block in it.
+ */
+const ARENA_BYTES = 4 << 20;
+const ARENA_MAX_BLOCK = 256 << 10;
+let arena: SharedArrayBuffer | null = null;
+let arenaPos = 0;
+
+function reserve(bytes: number): { memory: SharedArrayBuffer; start: number } {
+  const need = Math.max(ALIGN, align(bytes));
+  if (need > ARENA_MAX_BLOCK) return { memory: new SharedArrayBuffer(need), start: 0 };
+  if (!arena || arenaPos + need > ARENA_BYTES) { arena = new SharedArrayBuffer(ARENA_BYTES); arenaPos = 0; }
+  const start = arenaPos;
+  arenaPos += need;
+  return { memory: arena, start };
+}
 const align = (n: number) => (n + ALIGN - 1) & ~(ALIGN - 1);
 
 /** Bytes `n` bits from bit `offset` of `src`, realigned to bit 0. */
@@ -111,9 +129,9 @@ function write(p: Parts, mem: Uint8Array, at: { pos: number }): DataDesc {
 export function encodeBlock(schema: arrow.Schema, batches: readonly arrow.RecordBatch[]): Block {
   const parts = batches.filter((b) => b.numRows > 0).map((b) => ({ rows: b.numRows, cols: b.data.children.map(partsOf) }));
   const bytes = parts.reduce((s, b) => s + b.cols.reduce((t, c) => t + sizeOf(c), 0), 0);
-  const memory = new SharedArrayBuffer(Math.max(ALIGN, bytes));
+  const { memory, start } = reserve(bytes);
   const mem = new Uint8Array(memory);
-  const at = { pos: 0 };
+  const at = { pos: start };
   const out = parts.map((b) => ({ rows: b.rows, columns: b.cols.map((c) => write(c, mem, at)) }));
   return { fields: fromArrowSchema(schema), memory, batches: out, rows: parts.reduce((s, b) => s + b.rows, 0), bytes };
 }

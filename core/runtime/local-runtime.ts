@@ -10,7 +10,7 @@ import { assertNever, errorFromJSON, InternalError, ResourceError } from '../../
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { decodeBlock, type Block } from './ipc.ts';
-import type { TaskConfig, TaskPayload, TaskResult } from './task.ts';
+import type { TaskConfig, TaskGroup, TaskPayload, TaskResult } from './task.ts';
 
 export interface LocalRuntimeOptions {
   workers?: number;
@@ -195,10 +195,21 @@ export class LocalRuntime {
     while (this.poolCalls < this.workers * 2 && this.pending.length > 0) {
       const tiny = this.avgTaskMs < 2;
       const k = tiny ? Math.min(64, Math.ceil(this.pending.length / this.workers)) : 1;
-      const group = this.pending.splice(0, k);
+      // A group holds tasks of one stage, so the stage and config travel once per message.
+      const stageJson = this.pending[0].payload.stageJson;
+      const group: typeof this.pending = [];
+      for (let i = 0; i < this.pending.length && group.length < k;) {
+        if (this.pending[i].payload.stageJson === stageJson) group.push(...this.pending.splice(i, 1));
+        else i++;
+      }
       this.poolCalls++;
       const t0 = performance.now();
-      (this.pool.run(group.length === 1 ? group[0].payload : group.map((g) => g.payload)) as Promise<TaskResult | TaskResult[]>)
+      const first = group[0].payload;
+      const message: TaskPayload | TaskGroup = group.length === 1 ? first : {
+        jobId: first.jobId, stageJson, config: first.config,
+        tasks: group.map(({ payload: p }) => ({ partition: p.partition, attempt: p.attempt, shuffle: p.shuffle, broadcast: p.broadcast, resources: p.resources })),
+      };
+      (this.pool.run(message) as Promise<TaskResult | TaskResult[]>)
         .then((r) => {
           const rs = Array.isArray(r) ? r : [r];
           this.avgTaskMs = 0.8 * this.avgTaskMs + 0.2 * ((performance.now() - t0) / rs.length);

@@ -36,3 +36,11 @@ export interface TaskResult {
   metrics: Record<string, number>;
   durationMs: number;
 }
+
+/** Several tiny tasks of one stage in one message: the stage and config are sent once. */
+export interface TaskGroup {
+  jobId: number;
+  stageJson: string;
+  config: TaskConfig;
+  tasks: Pick<TaskPayload, 'partition' | 'attempt' | 'shuffle' | 'broadcast' | 'resources'>[];
+}
