@@ -1,6 +1,7 @@
 // Plan-time evaluation of one expression node over literal operands (used by FoldConstants).
 import { exprChildren, floatLiteralNumber, type ExprNode, type LiteralValue } from '../../ops/expr/node.ts';
 import { typeOf } from '../../ops/expr/typecheck.ts';
+import { test as cmpTest } from '../../ops/expr/compare.ts';
 import { isFloat, isInteger, isNumeric, isTemporal, typeEquals, type TypeJSON } from '../../ops/types.ts';
 
 export type Literal = Extract<ExprNode, { kind: 'literal' }>;
@@ -117,14 +118,7 @@ function evalBinary(op: Extract<ExprNode, { kind: 'binary' }>['op'], l: Literal,
       } else {
         return NO;
       }
-      switch (op) {
-        case 'eq': return c === 0;
-        case 'neq': return c !== 0;
-        case 'lt': return c < 0;
-        case 'lte': return c <= 0;
-        case 'gt': return c > 0;
-        case 'gte': return c >= 0;
-      }
+      return cmpTest(op, c);
     }
   }
   return NO;

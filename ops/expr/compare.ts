@@ -79,7 +79,8 @@ function cmpBytes(x: Uint8Array, a0: number, a1: number, y: Uint8Array, b0: numb
   return la - lb;
 }
 
-const test = (op: CmpOp, c: number): boolean => {
+/** Whether a three-way comparison result `c` (<0, 0, >0) satisfies `op`. */
+export const test = (op: CmpOp, c: number): boolean => {
   switch (op) {
     case 'eq': return c === 0;
     case 'neq': return c !== 0;
