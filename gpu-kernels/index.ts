@@ -1,2 +1,2 @@
-// Public surface of gpu-kernels/: WebGPU (WGSL) kernels with CPU twins. Empty until the kernels land.
-export {};
+// Public surface of gpu-kernels/: WebGPU (WGSL) kernels with CPU twins, and the WebAssembly loader they share.
+export { loadWasmModule, WasmHeap } from './wasm/load.ts';

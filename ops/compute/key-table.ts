@@ -7,6 +7,7 @@
 // can live in plain typed arrays indexed by id and `keysAsData()` is a cheap copy-out.
 import * as arrow from 'apache-arrow';
 import { InternalError } from '../errors.ts';
+import { hashRowsWasm } from '../wasm/bytes.ts';
 import { bytesView, hashColumns, int64Words, KeyKind, keyKindOf, NULL_HASH, nullBits } from './hash.ts';
 
 /**
@@ -227,29 +228,11 @@ export class KeyTable {
     const trackNull = this.nullKeys === 'group';
     if (this.scratch.length < 2 * n) this.scratch = new Int32Array(Math.max(2 * n, 2048));
     const hs = this.scratch.subarray(0, n), cand = this.scratch.subarray(n, 2 * n);
-    // Pass 1: hashes; -1 in cand marks a null key.
+    // Pass 1: hashes (SIMD-free WebAssembly, the same function as hashRowsJs); -1 in cand marks a null key.
+    hashRowsWasm(inOffs, inBytes, n, hs);
     for (let i = 0; i < n; i++) {
       const j = off + i;
-      if (bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0) { hs[i] = NULL_HASH; cand[i] = -1; continue; }
-      const a = inOffs[i], len = inOffs[i + 1] - a;
-      let hash = len, p = a;
-      const stop4 = a + (len & ~3);
-      for (; p < stop4; p += 4) {
-        let k = inView.getInt32(p, true);
-        k = Math.imul(k, C1); k = (k << 15) | (k >>> 17); k = Math.imul(k, C2);
-        hash ^= k; hash = (hash << 13) | (hash >>> 19); hash = (Math.imul(hash, 5) + 0xe6546b64) | 0;
-      }
-      if (p < a + len) {
-        // The last 1-3 bytes: as the tail word of an overlapping read when the key has 4+ bytes.
-        let k = 0;
-        if (len >= 4) k = inView.getInt32(a + len - 4, true);
-        else for (let t = a + len - 1; t >= p; t--) k = (k << 8) | inBytes[t];
-        k = Math.imul(k, C1); k = (k << 15) | (k >>> 17); k = Math.imul(k, C2);
-        hash ^= k;
-      }
-      hash ^= hash >>> 16; hash = Math.imul(hash, 0x85ebca6b); hash ^= hash >>> 13; hash = Math.imul(hash, 0xc2b2ae35); hash ^= hash >>> 16;
-      hs[i] = hash;
-      cand[i] = 0;
+      if (bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0) { hs[i] = NULL_HASH; cand[i] = -1; } else cand[i] = 0;
     }
     // Pass 2: the group in each row's first slot when its hash matches, else -2 (scalar path).
     // Two slots: with linear probing at load <= 1/2, a quarter of the keys sit one slot on.

@@ -7,6 +7,7 @@ import { takeData } from '../compute/take.ts';
 import { allValid, andValidity, clearBit, getBit, makeVarWidth, validity, type Bits } from './bits.ts';
 import { numbersOf } from './num.ts';
 import { utf8FromStrings } from './utf8.ts';
+import { splitAtByteWasm } from '../wasm/bytes.ts';
 
 const UTF8 = new arrow.Utf8();
 const LIST_UTF8 = new arrow.List(new arrow.Field('item', UTF8, true));
@@ -42,6 +43,19 @@ function charEnd(bytes: Uint8Array, p: number, e: number): number {
  * than k + 1 tokens, and k < 0, give null.
  */
 export function splitAt(d: arrow.Data, sep: Uint8Array, k: number): arrow.Data {
+  const n = d.length;
+  if (sep.length === 1 && k >= 0 && n > 0) {
+    // The hot path (a one-byte separator such as ' '): SIMD byte scans in WebAssembly.
+    const v = validity(d);
+    const valid: Bits = v ? v.slice() : allValid(n);
+    const r = splitAtByteWasm(d.valueOffsets as Int32Array, d.values as Uint8Array, n, sep[0], k, valid);
+    return makeVarWidth(UTF8, n, r.offsets, r.bytes, valid);
+  }
+  return splitAtJs(d, sep, k);
+}
+
+/** splitAt in plain JS: the reference for the WebAssembly path, and every other separator. */
+export function splitAtJs(d: arrow.Data, sep: Uint8Array, k: number): arrow.Data {
   const n = d.length;
   const offs = d.valueOffsets as Int32Array;
   const bytes = d.values as Uint8Array;

@@ -5,6 +5,7 @@ import { toArrowSchema, type FieldJSON } from '../types.ts';
 import type { ReadOptions } from './options.ts';
 import { RangeReader } from './range-reader.ts';
 import type { SplitJSON } from './splits.ts';
+import { countByteWasm, splitLinesWasm } from '../wasm/bytes.ts';
 
 const NL = 10;
 const CR = 13;
@@ -20,7 +21,6 @@ export async function* readText(split: SplitJSON, opts: ReadOptions, columns: re
   const wantLines = columns.length > 0;
   const schema = toArrowSchema(wantLines ? TEXT_SCHEMA : []);
   const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
-  const lines = new LineSplitter();
   try {
     while (!r.done) {
       const buf = r.buf;
@@ -39,7 +39,7 @@ export async function* readText(split: SplitJSON, opts: ReadOptions, columns: re
         if (nl >= 0 && nl < end) end = nl + 1;
       }
       const batch = wantLines
-        ? makeBatch(schema, [lines.split(buf, r.pos, end)])
+        ? makeBatch(schema, [splitLines(buf, r.pos, end)])
         : makeBatch(schema, [], countLines(buf, r.pos, end));
       r.pos = end;
       if (batch.numRows > 0) yield batch;
@@ -49,46 +49,32 @@ export async function* readText(split: SplitJSON, opts: ReadOptions, columns: re
   }
 }
 
-/** Builds Utf8 columns from runs of complete lines, reusing one offsets scratch array. */
-class LineSplitter {
-  private offsets = new Int32Array(1 << 16);
-
-  /** The lines in src[a, e) (e is a line end or end of file) as a Utf8 column. */
-  split(src: Buffer, a: number, e: number): arrow.Data {
-    // One bulk copy, then each line is shifted left over the line breaks removed before it.
-    const out = new Uint8Array(Buffer.allocUnsafeSlow(e - a).buffer, 0, e - a);
-    out.set(src.subarray(a, e));
-    let offs = this.offsets;
-    let n = 0, w = 0, p = a;
-    while (p < e) {
-      let nl = src.indexOf(NL, p);
-      if (nl < 0 || nl >= e) nl = e;
-      let q = nl;
-      if (q > p && src[q - 1] === CR) q--;
-      if (w !== p - a) out.copyWithin(w, p - a, q - a);
-      w += q - p;
-      if (++n >= offs.length) {
-        const bigger = new Int32Array(offs.length * 2);
-        bigger.set(offs);
-        offs = this.offsets = bigger;
-      }
-      offs[n] = w;
-      p = nl + 1;
-    }
-    offs[0] = 0;
-    return arrow.makeData({
-      type: new arrow.Utf8(), length: n, nullCount: 0, valueOffsets: offs.slice(0, n + 1), data: out.subarray(0, w),
-    } as any);
-  }
+/** The lines in src[a, e) (e is a line end or end of file) as a Utf8 column (SIMD scan in WebAssembly). */
+function splitLines(src: Buffer, a: number, e: number): arrow.Data {
+  const { offsets, bytes, n } = splitLinesWasm(src, a, e);
+  return arrow.makeData({ type: new arrow.Utf8(), length: n, nullCount: 0, valueOffsets: offsets, data: bytes } as any);
 }
 
-function countLines(src: Buffer, a: number, e: number): number {
-  let n = 0;
-  for (let p = a; p < e;) {
-    const nl = src.indexOf(NL, p);
-    n++;
-    if (nl < 0 || nl >= e) break;
+/** The lines in src[a, e) in plain JS: the reference twin of splitLines. */
+export function splitLinesJs(src: Uint8Array, a: number, e: number): arrow.Data {
+  const out = src.slice(a, e);
+  const offs: number[] = [0];
+  let w = 0, p = a;
+  while (p < e) {
+    let nl = src.indexOf(NL, p);
+    if (nl < 0 || nl >= e) nl = e;
+    let q = nl;
+    if (q > p && src[q - 1] === CR) q--;
+    out.copyWithin(w, p - a, q - a);
+    w += q - p;
+    offs.push(w);
     p = nl + 1;
   }
-  return n;
+  return arrow.makeData({ type: new arrow.Utf8(), length: offs.length - 1, nullCount: 0, valueOffsets: Int32Array.from(offs), data: out.subarray(0, w) } as any);
+}
+
+/** Number of lines in src[a, e): line breaks, plus one for a last line without one. */
+function countLines(src: Buffer, a: number, e: number): number {
+  if (e <= a) return 0;
+  return countByteWasm(src, a, e, NL) + (src[e - 1] === NL ? 0 : 1);
 }
