@@ -55,6 +55,7 @@ export class LocalRuntime {
   private readonly waiting: (() => void)[] = [];
   private readonly pending: { payload: TaskPayload; resolve: (r: TaskResult) => void; reject: (e: unknown) => void }[] = [];
   private poolCalls = 0;
+  private pumpScheduled = false;
   /** Moving average of task time as the driver sees it; decides grouping. */
   private avgTaskMs = 10;
 
@@ -187,14 +188,26 @@ export class LocalRuntime {
   private submit(payload: TaskPayload): Promise<TaskResult> {
     return new Promise((resolve, reject) => {
       this.pending.push({ payload, resolve, reject });
-      this.pump();
+      this.schedulePump();
     });
+  }
+
+  /**
+   * Pumps once the current wave of submissions is in: when a group finishes, its tasks free
+   * their in-flight slots and the next tasks submit one microtask at a time; pumping at once
+   * would send each of them alone instead of as one group.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => { this.pumpScheduled = false; this.pump(); });
   }
 
   private pump(): void {
     while (this.poolCalls < this.workers * 2 && this.pending.length > 0) {
       const tiny = this.avgTaskMs < 2;
-      const k = tiny ? Math.min(64, Math.ceil(this.pending.length / this.workers)) : 1;
+      // Groups of up to 64: workers x 2 groups run or wait in the pool, the rest queue here.
+      const k = tiny ? Math.min(64, this.pending.length) : 1;
       // A group holds tasks of one stage, so the stage and config travel once per message.
       const stageJson = this.pending[0].payload.stageJson;
       const group: typeof this.pending = [];
@@ -215,19 +228,26 @@ export class LocalRuntime {
           this.avgTaskMs = 0.8 * this.avgTaskMs + 0.2 * ((performance.now() - t0) / rs.length);
           group.forEach((g, i) => g.resolve(rs[i]));
         }, (e) => { for (const g of group) g.reject(e); })
-        .finally(() => { this.poolCalls--; this.pump(); });
+        .finally(() => { this.poolCalls--; this.schedulePump(); });
     }
   }
 
+  /** Tasks allowed in flight: deep queues only for tiny tasks, so that a failing job stops soon after its first error. */
+  private get maxInFlight(): number {
+    return this.workers * (this.avgTaskMs < 2 ? 256 : 4);
+  }
+
   private acquire(): Promise<void> | void {
-    // Deep queues only for tiny tasks, so that a failing job stops soon after its first error.
-    if (this.inFlight < this.workers * (this.avgTaskMs < 2 ? 128 : 4)) { this.inFlight++; return; }
+    if (this.inFlight < this.maxInFlight) { this.inFlight++; return; }
     return new Promise((res) => this.waiting.push(() => { this.inFlight++; res(); }));
   }
 
   private release(): void {
     this.inFlight--;
-    this.waiting.shift()?.();
+    // The limit grows when tasks turn out tiny: admit every waiter it now allows, not just one.
+    while (this.waiting.length > 0 && this.inFlight < this.maxInFlight) {
+      this.waiting.shift()!(); // increments inFlight
+    }
   }
 
   async close(): Promise<void> {
