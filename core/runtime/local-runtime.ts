@@ -30,6 +30,8 @@ export interface JobMetrics {
   stageMs: number[];
   /** Sum of task run times per stage (as measured inside the workers). */
   taskMs: number[];
+  /** Messages sent to workers: fewer than tasks when tiny tasks travel in groups. */
+  messages: number;
   counters: Record<string, number>;
 }
 
@@ -55,6 +57,8 @@ export class LocalRuntime {
   private readonly waiting: (() => void)[] = [];
   private readonly pending: { payload: TaskPayload; resolve: (r: TaskResult) => void; reject: (e: unknown) => void }[] = [];
   private poolCalls = 0;
+  /** Messages sent to the pool so far (all jobs). */
+  private messages = 0;
   private pumpScheduled = false;
   /** Moving average of task time as the driver sees it; decides grouping. */
   private avgTaskMs = 10;
@@ -85,6 +89,7 @@ export class LocalRuntime {
     await mkdir(this.config.spillRoot, { recursive: true });
     const jobId = this.nextJob++;
     const t0 = performance.now();
+    const messages0 = this.messages;
     const counters: Record<string, number> = {};
     let tasks = 0, failedAttempts = 0;
     // shuffle id -> reduce partition -> blocks (map order); broadcast id -> blocks
@@ -177,7 +182,7 @@ export class LocalRuntime {
     const schema = toArrowSchema(resultStage.fields);
     const batches: arrow.RecordBatch[] = [];
     for (const blocks of results) for (const block of blocks) for (const b of decodeBlock(block)) batches.push(new arrow.RecordBatch(schema, b.data));
-    onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, stageMs, taskMs, counters });
+    onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, stageMs, taskMs, messages: this.messages - messages0, counters });
     return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
   }
 
@@ -216,6 +221,7 @@ export class LocalRuntime {
         else i++;
       }
       this.poolCalls++;
+      this.messages++;
       const t0 = performance.now();
       const first = group[0].payload;
       const message: TaskPayload | TaskGroup = group.length === 1 ? first : {

@@ -20,6 +20,15 @@ describe('task scheduling with grouped tiny tasks', () => {
     expect(q.session.lastJob!.tasks).toBe(3001);
   });
 
+  it('sends tiny tasks in large groups, not one message each', async () => {
+    const df = frame();
+    await df.count();
+    await df.count();
+    const job = q.session.lastJob!;
+    // Once tasks are known to be tiny, groups of up to 64 go out: far fewer messages than tasks.
+    expect(job.messages).toBeLessThan(job.tasks / 16);
+  });
+
   it('one failing task among thousands fails the job after its own retries, with its error', async () => {
     const df = frame().mapBatches({ module: udf, export: 'failOn' }, { options: { bad: 1234 } });
     await expect(df.collect()).rejects.toThrow(/task 1234 failed 3 times; last error: .*row 1234 is poisoned/);
