@@ -23,13 +23,18 @@ export interface CsvOptions extends ReadOptions {
   quote?: string;
 }
 
+export interface IdxOptions {
+  /** Label files paired with the image files, record by record: true (named like them), a path, or paths in the same order. */
+  labels?: boolean | string | readonly string[];
+}
+
 export class DataFrameReader {
   constructor(private readonly session: Session) {}
 
   /** Any format by name. */
   format(format: SourceFormat, paths: string | readonly string[], options: ReadOptions = {}): DataFrame {
-    if (!['text', 'csv', 'json', 'arrow', 'parquet'].includes(format)) {
-      throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow or parquet`);
+    if (!['text', 'csv', 'json', 'arrow', 'parquet', 'idx'].includes(format)) {
+      throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow, parquet or idx`);
     }
     const files = resolvePathsSync(paths);
     let totalBytes = 0;
@@ -47,4 +52,13 @@ export class DataFrameReader {
   /** Arrow IPC, file or stream format. */
   arrow(paths: string | readonly string[], options: ReadOptions = {}): DataFrame { return this.format('arrow', paths, options); }
   parquet(paths: string | readonly string[], options: ReadOptions = {}): DataFrame { return this.format('parquet', paths, options); }
+  /**
+   * IDX files (MNIST / Fashion-MNIST, raw or .gz): column `image` (fixed_size_list<uint8>) and,
+   * with `labels` (true: the matching '*-labels-idx1-*' file; or paths), column `label` (int32).
+   */
+  idx(paths: string | readonly string[], options: IdxOptions = {}): DataFrame {
+    const { labels, ...rest } = options;
+    const resolved = typeof labels === 'string' || Array.isArray(labels) ? resolvePathsSync(labels) : labels;
+    return this.format('idx', paths, { ...rest, labels: resolved });
+  }
 }

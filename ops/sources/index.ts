@@ -10,6 +10,7 @@
 //   json:    inferRows (1000), schema, maxRecordBytes      (JSON lines: one object per line)
 //   arrow:   none (IPC file or stream, told apart by the 'ARROW1' magic)
 //   parquet: none (schema from the footer; one split per group of row groups)
+//   idx:     labels (true | path | paths): pair label files with image files (see idx.ts); raw or gzip
 // `schema` is FieldJSON[] or a DDL string 'a int32, b utf8 not null' (see schema-ddl.ts).
 import { PlanError, assertNever } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
@@ -17,6 +18,7 @@ import { inferArrowSchema } from './arrow-ipc.ts';
 import { inferCsvSchema } from './csv.ts';
 import { inferJsonSchema } from './json.ts';
 import { parseReadOptions, type FileFormat } from './options.ts';
+import { inferIdxSchema } from './idx.ts';
 import { inferParquetSchema } from './parquet.ts';
 import { planFileSplits, type SplitJSON } from './splits.ts';
 import { TEXT_SCHEMA } from './text.ts';
@@ -64,6 +66,7 @@ export function inferSchemaSync(source: SourceSpec): FieldJSON[] {
     case 'json': return inferJsonSchema(source.paths, opts);
     case 'arrow': return inferArrowSchema(source.paths[0]);
     case 'parquet': return inferParquetSchema(source.paths[0]);
+    case 'idx': return inferIdxSchema(source.paths, opts.labels);
     default: return assertNever(source.format, 'file format');
   }
 }

@@ -3,7 +3,7 @@ import { PlanError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
 import { parseSchemaOption } from './schema-ddl.ts';
 
-export type FileFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet';
+export type FileFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet' | 'idx';
 
 /** How a reader treats a record it cannot parse. */
 export enum ParseMode {
@@ -36,6 +36,8 @@ export interface ReadOptions {
   schema: FieldJSON[] | null;
   /** csv/json: a record longer than this is reported instead of read (guards against runaway quotes). */
   maxRecordBytes: number;
+  /** idx: labels files paired with the image files (true: named like them with 'labels-idx1'). */
+  labels: unknown;
 }
 
 /** Set by the driver on every source (total input bytes, for statistics); readers ignore it. */
@@ -49,6 +51,7 @@ export const FORMAT_OPTIONS: Readonly<Record<FileFormat, readonly string[]>> = {
   json: [...COMMON, 'inferRows', 'schema', 'maxRecordBytes'],
   arrow: [...PLANNER],
   parquet: [...PLANNER],
+  idx: [...PLANNER, 'labels'],
 };
 
 const DEFAULT_BUFFER_BYTES = 8 << 20;
@@ -88,6 +91,7 @@ export function parseReadOptions(format: FileFormat, options: Readonly<Record<st
     splittable: optBool(options, 'splittable', true),
     schema: schemaOpt === undefined || schemaOpt === null ? null : parseSchemaOption(schemaOpt),
     maxRecordBytes: optInt(options, 'maxRecordBytes', 64 << 20, 16),
+    labels: options.labels ?? null,
   };
 }
 

@@ -6,6 +6,7 @@ import type { TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { openArrowFile } from './arrow-ipc.ts';
 import { readCsv } from './csv.ts';
+import { readIdx } from './idx.ts';
 import { readJson } from './json.ts';
 import { normalizeData } from './normalize.ts';
 import type { FileFormat, ReadOptions } from './options.ts';
@@ -25,6 +26,7 @@ export function readSplit(format: FileFormat, split: SplitJSON, opts: ReadOption
     case 'json': return readJson(split, opts, fileSchema, columns, ctx);
     case 'arrow': return readArrow(split, fileSchema, columns, ctx.batchSize);
     case 'parquet': return readParquet(split, fileSchema, columns, ctx.batchSize);
+    case 'idx': return readIdx(split, fileSchema, columns, ctx.batchSize);
     default: return assertNever(format, 'file format');
   }
 }

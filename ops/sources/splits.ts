@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { DataError, PlanError, assertNever } from '../errors.ts';
 import type { FileFormat, ReadOptions } from './options.ts';
+import { idxSplits } from './idx.ts';
 import { parquetRowGroupSplits } from './parquet.ts';
 
 /**
@@ -20,11 +21,14 @@ export interface SplitJSON {
   firstLine?: number;
   /** parquet: the row groups this split reads (all of them when absent). */
   rowGroups?: number[];
+  /** idx: the labels file read alongside (start/end count records for idx files). */
+  pair?: string;
 }
 
 export async function planFileSplits(format: FileFormat, paths: readonly string[], opts: ReadOptions, targetSplitBytes: number): Promise<SplitJSON[]> {
   if (!Number.isFinite(targetSplitBytes) || targetSplitBytes < 1) throw new PlanError(`targetSplitBytes must be a positive number of bytes, got ${targetSplitBytes}`);
   const target = Math.floor(targetSplitBytes);
+  if (format === 'idx') return idxSplits(paths, opts.labels, target);
   const out: SplitJSON[] = [];
   for (const path of paths) {
     const size = await fileSize(path);
