@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and examples need: npm packages (npm ci when node_modules is
-# missing or older than package-lock.json), the WebAssembly kernels (from .wat). Debian packages
-# are added here as issues need them.
+# missing or older than package-lock.json), the WebAssembly kernels (from .wat), and a Vulkan
+# device for the WebGPU kernels (Mesa's lavapipe from bookworm-backports; see DEVELOPERS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -10,3 +10,47 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 # WebAssembly kernels: assembled from their .wat sources (only those that changed).
 node scripts/build-wasm.mjs
+
+# Vulkan for Dawn (the `webgpu` package). bookworm's own Mesa 22 lavapipe is too old for Dawn
+# (it lacks Vulkan 1.3 features Dawn requires), so take Mesa from bookworm-backports. Skipped
+# when both packages are installed already (dpkg-query is fast; apt-get update is not).
+vulkan_installed() {
+  for p in mesa-vulkan-drivers libvulkan1; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || return 1
+  done
+  # The packages may be bookworm's own (too old): require Mesa >= 23 for lavapipe.
+  local v
+  v="$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null)"
+  dpkg --compare-versions "$v" ge 23 || return 1
+}
+if command -v dpkg-query >/dev/null 2>&1 && [ -f /etc/debian_version ] && ! vulkan_installed; then
+  # The mirror this machine already uses (the first URIs: line of debian.sources, or the first
+  # deb line of sources.list), so a local or snapshot mirror keeps working.
+  mirror=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)"
+  fi
+  if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+    mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)"
+  fi
+  mirror="${mirror:-http://deb.debian.org/debian}"
+  if [ "$(id -u)" = "0" ]; then
+    echo "quiver setup: installing Mesa lavapipe (Vulkan on the CPU) from bookworm-backports ($mirror)"
+    if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      cat > /etc/apt/sources.list.d/backports.sources <<SRC
+Types: deb
+URIs: $mirror
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1
+  else
+    echo "quiver setup: no Vulkan driver (WebGPU kernels will fail their tests). As root, run:" >&2
+    echo "  echo 'deb $mirror bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
+    echo "  apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1" >&2
+    echo "  (or run: sudo bash scripts/setup.sh)" >&2
+  fi
+fi
