@@ -1,0 +1,56 @@
+// kernelSweep's rates, failures and budget skips on a fake backend; the chart renders as SVG and PNG with its bars.
+import { describe, expect, it } from 'vitest';
+import type { KernelBackend } from '../../gpu-kernels/backend.ts';
+import { svgToPng, toSvg } from '../../bench/lib/chart.ts';
+import { kernelMlpCharts } from '../../bench/lib/kernel-charts.ts';
+import { kernelSweep, Unit, type SweepCase } from '../../bench/lib/sweep.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Matmul takes `msPerMflop` per 2 m n k / 1e6; every other kernel throws. */
+function fakeBackend(msPerMflop: number): KernelBackend {
+  const fail = () => Promise.reject(new Error('not implemented'));
+  return {
+    name: 'reference', precision: 'f32', description: 'fake',
+    async matmul(a) { await sleep((2 * a.m * a.n * a.k / 1e6) * msPerMflop); return new Float32Array(a.m * a.n); },
+    normalize: fail, softmax: fail, argmax: fail, topk: fail, map: fail, mlp: fail,
+  };
+}
+
+function matmulCase(n: number): SweepCase {
+  return { kernel: 'matmul', shape: `${n}^3`, size: n, unit: Unit.GflopS, work: 2 * n ** 3, prepare: () => (b) => b.matmul({ x: new Float32Array(0), w: new Float32Array(0), bias: null, m: n, k: n, n, activation: 'none' }) };
+}
+
+describe('kernelSweep', () => {
+  it('reports rates, skips the larger sizes of a backend that ran out of budget, and names failures', async () => {
+    const fast = { name: 'fast', backend: fakeBackend(0.5) }, slow = { name: 'slow', backend: fakeBackend(15) };
+    const cases = [matmulCase(100), matmulCase(200), matmulCase(400), { ...matmulCase(64), kernel: 'softmax' as const, prepare: () => (b: KernelBackend) => b.softmax({ x: new Float32Array(0), m: 0, n: 1 }) }];
+    const rows = await kernelSweep([fast, slow], cases, 2, 0.5, () => {});
+    const get = (backend: string, shape: string, kernel = 'matmul') => rows.find((r) => r.backend === backend && r.shape === shape && r.kernel === kernel)!;
+    // 100^3: 2 MFLOP; fast sleeps ~1 ms, slow ~30 ms (at most 0.067 GFLOP/s: a sleep is never shorter).
+    expect(get('fast', '100^3').rate).toBeGreaterThan(get('slow', '100^3').rate * 3);
+    expect(get('slow', '100^3').rate).toBeLessThan(0.11);
+    // 200^3 on slow: 240 ms a call, so one run after the warm-up fits 0.5 s; 400^3 is then skipped.
+    expect(get('slow', '200^3').note).toMatch(/slow/);
+    expect(get('slow', '400^3').note).toMatch(/skipped/);
+    expect(Number.isFinite(get('fast', '400^3').rate)).toBe(true);
+    expect(get('fast', '64^3', 'softmax').note).toBe('failed: not implemented');
+  });
+});
+
+describe('kernel charts', () => {
+  it('renders the MLP bars and the matmul lines to SVG, and the SVG to PNG', async () => {
+    const spec = kernelMlpCharts(
+      [{ kernel: 'matmul', shape: '256^3', size: 256, backend: 'quiver-cpu', unit: Unit.GflopS, seconds: 0.01, rate: 3.3, note: '' },
+        { kernel: 'matmul', shape: '512^3', size: 512, backend: 'quiver-cpu', unit: Unit.GflopS, seconds: 0.05, rate: 5.3, note: '' }],
+      [{ contender: 'quiver-cpu', batch: 256, imagesPerSecond: 20000 }, { contender: 'onnxruntime', batch: 256, imagesPerSecond: 40000 }],
+    );
+    const svg = await toSvg(spec);
+    const bars = [...svg.matchAll(/aria-roledescription="bar" d="M[\d.]+,([\d.]+)h[\d.]+v([\d.]+)/g)].map((m) => Number(m[2]));
+    expect(bars).toHaveLength(2);
+    expect(bars.every((h) => h > 0)).toBe(true); // a zero-height bar is what a stacked log scale draws
+    expect(svg).toContain('matmul (n x n x n)');
+    const png = svgToPng(svg, 1);
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  });
+});
