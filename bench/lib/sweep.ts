@@ -67,9 +67,11 @@ export function sweepCases(big: boolean): SweepCase[] {
   const elems = big ? [1 << 20, 1 << 22, 1 << 24] : [1 << 18, 1 << 20, 1 << 22];
   const squares = big ? [256, 512, 1024, 2048, 4096] : [256, 512, 1024];
   const cases: SweepCase[] = [];
-  for (const n of elems) {
+  // normalize: batches of 28 x 28 images, as the MLP gets them.
+  for (const count of big ? [4096, 16384, 65536] : [1024, 4096, 16384]) {
+    const n = count * 784;
     cases.push({
-      kernel: 'normalize', shape: `${n / 784 | 0} images (${(n / 2 ** 20).toFixed(2)} M bytes)`, size: n, unit: Unit.GbS, work: 5 * n,
+      kernel: 'normalize', shape: `${count} x 784 u8`, size: n, unit: Unit.GbS, work: 5 * n,
       prepare: () => { const x = u8(n, 4); return (b) => b.normalize({ x, scale: 1 / 255, shift: 0 }); },
     });
   }
@@ -87,10 +89,15 @@ export function sweepCases(big: boolean): SweepCase[] {
     if (n >= 5) cases.push({ kernel: 'topk', shape: `${m}x${n}, k=5`, size: m * n, unit: Unit.GbS, work: 4 * m * n + 40 * m, prepare: () => { const x = mk(); return (b) => b.topk({ x, m, n, k: 5 }); } });
   }
   for (const n of elems) {
-    cases.push({ kernel: 'map', shape: `relu, ${(n / 2 ** 20).toFixed(2)} M`, size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'relu' } }); } });
-    cases.push({ kernel: 'map', shape: `exp, ${(n / 2 ** 20).toFixed(2)} M`, size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'exp' } }); } });
+    cases.push({ kernel: 'map', shape: `relu, ${count(n)} f32`, size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'relu' } }); } });
+    cases.push({ kernel: 'map', shape: `exp, ${count(n)} f32`, size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'exp' } }); } });
   }
   return cases;
+}
+
+/** 262144 -> "256 Ki", 4194304 -> "4 Mi". */
+function count(n: number): string {
+  return n >= 2 ** 20 ? `${n / 2 ** 20} Mi` : `${n / 2 ** 10} Ki`;
 }
 
 async function seconds(f: () => Promise<unknown>): Promise<number> {
