@@ -47,7 +47,7 @@ export function kernelMlpCharts(sweep: SweepRow[], mlp: MlpPoint[]): TopLevelSpe
       data: { values: matmul },
       mark: { type: 'line' as const, point: true },
       encoding: {
-        x: { field: 'size', type: 'quantitative' as const, title: 'n', scale: { type: 'log' as const, base: 2 } },
+        x: { field: 'size', type: 'quantitative' as const, title: 'n', scale: { type: 'log' as const, base: 2 }, axis: { values: [...new Set(matmul.map((r) => r.size))] } },
         y: { field: 'rate', type: 'quantitative' as const, title: 'GFLOP/s (log)', scale: { type: 'log' as const } },
         color: { field: 'backend', type: 'nominal' as const, title: 'backend', ...color },
       },
