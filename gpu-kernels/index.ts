@@ -1,2 +1,4 @@
 // Public surface of gpu-kernels/: WebGPU (WGSL) kernels with CPU twins, and the WebAssembly loader they share.
 export { loadWasmModule, WasmHeap } from './wasm/load.ts';
+export { cpuBackend, referenceBackend } from './cpu-backend.ts';
+export { createCpuMlp } from './mlp/cpu.ts';
