@@ -1,4 +1,7 @@
 // DataFrame: the immutable, fluent dataflow builder; actions run it through the session.
+import { checkModelInput } from '../../ops/model/model.ts';
+import { predict, type PredictDevice } from '../plan/predict.ts';
+import { ModelRef } from './model.ts';
 import type * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
 import { exprName, type ExprNode } from '../../ops/expr/node.ts';
@@ -27,6 +30,17 @@ const JOIN_ALIASES: Record<string, JoinType> = {
   left_outer: 'left', leftouter: 'left', right_outer: 'right', rightouter: 'right', outer: 'full', full_outer: 'full',
   fullouter: 'full', left_semi: 'semi', leftsemi: 'semi', left_anti: 'anti', leftanti: 'anti',
 };
+
+export interface PredictOptions {
+  /** 'auto' (default): the faster device for this model, by calibration; 'cpu'; 'gpu' (an error when there is none). */
+  device?: PredictDevice;
+  /** Images per kernel call (default 4096). */
+  batchSize?: number;
+  /** Column of fixed_size_list<uint8> images (default 'image'). */
+  inputCol?: string;
+  /** Also return the k best classes per row (topIds, topScores). */
+  topK?: number;
+}
 
 export class DataFrame {
   constructor(readonly session: Session, readonly plan: LogicalPlan) {
@@ -59,6 +73,22 @@ export class DataFrame {
     const exprs: ExprNode[] = this.columns.map((n) => (n === name ? value.alias(name).node : col(n).node));
     if (!this.columns.includes(name)) exprs.push(value.alias(name).node);
     return this.next(project(this.plan, exprs));
+  }
+
+  /**
+   * Model inference: adds `labelId` (int32), `label` (utf8), `score` (float32) and, with topK,
+   * `topIds` and `topScores` (fixed-size lists of k), best first. `device: 'auto'` (default)
+   * picks the faster of CPU and GPU by a short calibration of this model (explain() says why).
+   */
+  predict(model: ModelRef, opts: PredictOptions = {}): DataFrame {
+    if (!(model instanceof ModelRef)) throw new PlanError("predict: pass a model loaded with q.model('path/to/model')");
+    const inputCol = opts.inputCol ?? 'image';
+    const field = this.plan.schema.find((f) => f.name === inputCol);
+    checkModelInput(model.model, field, inputCol, this.columns);
+    return this.next(predict(this.plan, {
+      modelPath: model.path, modelName: model.name, modelSha256: model.sha256, inputCol,
+      device: opts.device ?? 'auto', batchSize: opts.batchSize ?? 4096, topK: opts.topK ?? 0, numClasses: model.labels.length,
+    }));
   }
 
   withColumnRenamed(from: string, to: string): DataFrame {

@@ -4,6 +4,7 @@ import { PlanError } from '../../ops/errors.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { DataFrame } from './dataframe.ts';
+import { ModelRef } from './model.ts';
 import { DataFrameReader } from './reader.ts';
 import { Session } from './session.ts';
 
@@ -61,8 +62,13 @@ export class Quiver {
     return new DataFrame(this.session, this.session.registerTable(data, opts.schema, opts.partitions));
   }
 
-  /** Stops the worker pool. The process can exit once this resolves. */
+  /** A model directory (model.json + safetensors weights + card), loaded and verified now; see df.predict. */
+  model(path: string): ModelRef {
+    return ModelRef.load(path);
+  }
+
+  /** Stops the worker pool and frees the driver's GPU device. The process can exit once this resolves. */
   async close(): Promise<void> {
-    await this.session.runtime.close();
+    await this.session.close();
   }
 }

@@ -1,4 +1,5 @@
 // Session: owns the runtime and in-memory resources; runs and explains plans for DataFrames.
+import { placePredict, releasePlacementDevices } from '../../ops/predict/placement.ts';
 import * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
@@ -57,6 +58,7 @@ export class Session {
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
       planSplits: (source, target) => planSplits(source as any, target) as any,
+      placePredict: (spec) => placePredict(spec.modelPath, spec.modelSha256, spec.device, this.runtime.workers),
     });
     return { optimized, physical };
   }
@@ -69,6 +71,12 @@ export class Session {
   private reportJob(m: JobMetrics): void {
     const bad = m.counters.badRecords ?? 0;
     if (bad > 0) console.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
+  }
+
+  /** Stops the workers and frees the driver thread's GPU device (opened by predict's calibration). */
+  async close(): Promise<void> {
+    await this.runtime.close();
+    await releasePlacementDevices();
   }
 
   async explain(plan: LogicalPlan): Promise<string> {

@@ -6,6 +6,7 @@ import { filter } from '../plan/filter.ts';
 import { join } from '../plan/join.ts';
 import { limit } from '../plan/limit.ts';
 import { mapBatches } from '../plan/map-batches.ts';
+import { predict } from '../plan/predict.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
 import { repartition } from '../plan/repartition.ts';
@@ -34,6 +35,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'union': return union(children);
     case 'repartition': return repartition(c, node.n, node.keys);
     case 'mapBatches': return mapBatches(c, node.udf, node.schema, node.options);
+    case 'predict': return predict(c, node.spec);
     default: return assertNever(node, 'plan node');
   }
 }

@@ -11,6 +11,7 @@ import { SortExec } from '../../ops/sort/sort-exec.ts';
 import { LimitExec } from '../../ops/limit-exec.ts';
 import { UnionExec } from '../../ops/union-exec.ts';
 import { MapBatchesExec } from '../../ops/map-batches-exec.ts';
+import { PredictExec } from '../../ops/predict/predict-exec.ts';
 import { ShuffleReadExec } from '../../ops/shuffle-read-exec.ts';
 import { BroadcastExec } from '../../ops/broadcast-exec.ts';
 import type { PhysNode } from './phys-node.ts';
@@ -31,6 +32,9 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'limit': return new LimitExec({ n: n.n, offset: n.offset }, buildExec(n.child));
     case 'union': return new UnionExec({ partitionCounts: n.partitionCounts }, n.children.map(buildExec));
     case 'mapBatches': return new MapBatchesExec({ udf: n.udf, fields: n.fields, options: n.options }, buildExec(n.child));
+    case 'predict':
+      return new PredictExec({ modelPath: n.spec.modelPath, modelName: n.spec.modelName, modelSha256: n.spec.modelSha256, inputCol: n.spec.inputCol,
+        device: n.device, reason: n.reason, batchSize: n.spec.batchSize, topK: n.spec.topK, fields: n.fields }, buildExec(n.child));
     case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields });
     case 'broadcast': return new BroadcastExec({ id: n.id, fields: n.fields });
     default: return assertNever(n, 'physical node');

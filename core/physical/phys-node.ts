@@ -4,6 +4,7 @@ import type { FieldJSON } from '../../ops/types.ts';
 import type { JoinType } from '../plan/join.ts';
 import type { SourceFormat } from '../plan/scan.ts';
 import type { UdfRef } from '../plan/map-batches.ts';
+import type { PredictSpec } from '../plan/predict.ts';
 
 /** A byte range (or whole file) one scan task reads. */
 export interface SplitJSON {
@@ -26,6 +27,7 @@ export type PhysNode =
   | { op: 'limit'; n: number; offset: number; child: PhysNode }
   | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
+  | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
   | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[] }
   | { op: 'broadcast'; id: number; fields: FieldJSON[] };
 

@@ -4,6 +4,7 @@ import { exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
+import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
 import type { PhysNode, PhysicalPlan, SplitJSON, Stage, StageOutput } from './phys-node.ts';
@@ -15,6 +16,8 @@ export interface PhysicalPlannerOptions {
   targetSplitBytes: number;
   /** Splits a scan into tasks (driver side; reads file sizes). */
   planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]>;
+  /** Chooses the device of a predict stage ('auto' calibrates; see ops/predict/placement.ts). */
+  placePredict(spec: PredictSpec): Promise<{ device: 'cpu' | 'gpu'; reason: string }>;
 }
 
 interface Planned {
@@ -72,7 +75,7 @@ class StageCutter {
 function childrenOf(n: PhysNode): PhysNode[] {
   switch (n.op) {
     case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': return [n.child];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return [n.child];
     case 'hashJoin': return [n.left, n.right];
     case 'union': return n.children;
     default: return assertNever(n, 'physical node');
@@ -116,6 +119,11 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     case 'mapBatches': {
       const c = await planNode(plan.input, cutter);
       return { node: { op: 'mapBatches', udf: plan.udf, fields: [...plan.schema], options: { ...plan.options }, child: c.node }, partitions: c.partitions };
+    }
+    case 'predict': {
+      const c = await planNode(plan.input, cutter);
+      const where = await cutter.opts.placePredict(plan.spec);
+      return { node: { op: 'predict', spec: plan.spec, device: where.device, reason: where.reason, fields: [...plan.schema], child: c.node }, partitions: c.partitions };
     }
     case 'aggregate':
       return planAggregate(await planNode(plan.input, cutter), [...plan.groupBy], [...plan.aggs], cutter);

@@ -18,6 +18,11 @@ export const source = (path: string, totalBytes: number): SourceSpec => ({ forma
 export const X_FIELDS: readonly FieldJSON[] = [f('a', 'int32'), f('b', 'utf8'), f('c', 'float64'), f('d', 'bool')];
 export const xScan = (bytes = 1e9): LogicalPlan => scan(source('/x.csv', bytes), X_FIELDS);
 
+/** A predict spec over column `a` (the plan node does not check types; the DataFrame does). */
+export const PREDICT_SPEC = {
+  modelPath: '/models/m', modelName: 'm', modelSha256: 'ab'.repeat(32), inputCol: 'a', device: 'auto', batchSize: 256, topK: 2, numClasses: 10,
+} as const;
+
 /** A small in-memory table: k: int32, v: utf8, w: int64. */
 export const Y_FIELDS: readonly FieldJSON[] = [f('k', 'int32'), f('v', 'utf8'), f('w', 'int64')];
 export const yValues = (bytes = 1_000, rows = 10): LogicalPlan => values('y', Y_FIELDS, 1, rows, bytes);

@@ -7,6 +7,7 @@ import { filter } from '../../core/plan/filter.ts';
 import { join } from '../../core/plan/join.ts';
 import { limit } from '../../core/plan/limit.ts';
 import { mapBatches } from '../../core/plan/map-batches.ts';
+import { predict } from '../../core/plan/predict.ts';
 import type { LogicalPlan } from '../../core/plan/node.ts';
 import { project } from '../../core/plan/project.ts';
 import { repartition } from '../../core/plan/repartition.ts';
@@ -18,7 +19,7 @@ import { optimize, optimizeWithTrace } from '../../core/optimizer/optimizer.ts';
 import type { OptimizerRule } from '../../core/optimizer/rule.ts';
 import { OPTIMIZER_RULES } from '../../core/optimizer/rules/index.ts';
 import { estimateStats, maxRows } from '../../core/optimizer/stats.ts';
-import { add, agg, alias, and, asc, col, eq, expectSchemaKept, gt, kindsOf, lit, roundTrip, source, X_FIELDS, xScan, yValues } from './helpers.ts';
+import { add, agg, alias, and, asc, col, eq, expectSchemaKept, gt, kindsOf, lit, PREDICT_SPEC, roundTrip, source, X_FIELDS, xScan, yValues } from './helpers.ts';
 
 const lines = (...ls: string[]) => ls.join('\n');
 
@@ -30,7 +31,7 @@ function everyKind(): LogicalPlan {
   const a = aggregate(j, [col('b')], [agg('countStar', null, 'n'), agg('sum', col('c'), 's')]);
   const u = union([a, project(a, [alias(col('b'), 'b2'), alias(col('n'), 'n2'), alias(col('s'), 's2')])]);
   const m = mapBatches(repartition(distinct(u), 4, [col('b')]), { module: '/udf.js', export: 'tag' }, [...u.schema, { name: 'tag', type: 'utf8', nullable: true }], { threshold: 0.5 });
-  return limit(sort(m, [asc(col('n'))]), 10, 2);
+  return limit(sort(predict(m, { ...PREDICT_SPEC, inputCol: 'b' }), [asc(col('n'))]), 10, 2);
 }
 
 describe('optimize', () => {
@@ -55,29 +56,30 @@ describe('optimize', () => {
 
   it('optimizes a plan with every node kind, keeping its schema', () => {
     const p = everyKind();
-    expect(kindsOf(p).size).toBe(12);
+    expect(kindsOf(p).size).toBe(13);
     const out = optimize(p);
     expectSchemaKept(p, out);
     expect(planToString(out)).toBe(lines(
       'Limit: 10 offset=2',
       '  Sort: n ASC NULLS FIRST',
-      '    MapBatches: /udf.js#tag -> [b, n, s, tag]',
-      '      Repartition: 4 by [b]',
-      '        Distinct',
-      '          Union',
-      '            Aggregate: groupBy=[b] aggs=[count(*) AS n, sum(c) AS s]',
-      '              Project: b, c',
-      '                Join: left using [a] strategy=broadcast',
-      "                  Scan: csv [/x.csv] projection=[a, b, c] filters=[(c > 0.5), (b = 'x')]",
-      '                  Project: k AS a',
-      '                    Values: y [k, v, w] rows=10 partitions=1',
-      '            Project: b AS b2, n AS n2, s AS s2',
+      '    Predict: model=m (sha256 abababababab) input=b device=auto batchSize=256 topK=2',
+      '      MapBatches: /udf.js#tag -> [b, n, s, tag]',
+      '        Repartition: 4 by [b]',
+      '          Distinct',
+      '            Union',
       '              Aggregate: groupBy=[b] aggs=[count(*) AS n, sum(c) AS s]',
       '                Project: b, c',
       '                  Join: left using [a] strategy=broadcast',
       "                    Scan: csv [/x.csv] projection=[a, b, c] filters=[(c > 0.5), (b = 'x')]",
       '                    Project: k AS a',
       '                      Values: y [k, v, w] rows=10 partitions=1',
+      '              Project: b AS b2, n AS n2, s AS s2',
+      '                Aggregate: groupBy=[b] aggs=[count(*) AS n, sum(c) AS s]',
+      '                  Project: b, c',
+      '                    Join: left using [a] strategy=broadcast',
+      "                      Scan: csv [/x.csv] projection=[a, b, c] filters=[(c > 0.5), (b = 'x')]",
+      '                      Project: k AS a',
+      '                        Values: y [k, v, w] rows=10 partitions=1',
     ));
   });
 

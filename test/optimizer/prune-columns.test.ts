@@ -6,6 +6,7 @@ import { filter } from '../../core/plan/filter.ts';
 import { join } from '../../core/plan/join.ts';
 import { limit } from '../../core/plan/limit.ts';
 import { mapBatches } from '../../core/plan/map-batches.ts';
+import { predict } from '../../core/plan/predict.ts';
 import type { LogicalPlan } from '../../core/plan/node.ts';
 import { project } from '../../core/plan/project.ts';
 import { scan } from '../../core/plan/scan.ts';
@@ -14,7 +15,7 @@ import { union } from '../../core/plan/union.ts';
 import { planToString } from '../../core/optimizer/display.ts';
 import { optimizeWithTrace } from '../../core/optimizer/optimizer.ts';
 import { PruneColumns } from '../../core/optimizer/rules/prune-columns.ts';
-import { add, agg, alias, asc, col, eq, expectSchemaKept, gt, lit, source, X_FIELDS, xScan, yValues } from './helpers.ts';
+import { add, agg, alias, asc, col, eq, expectSchemaKept, gt, lit, PREDICT_SPEC, source, X_FIELDS, xScan, yValues } from './helpers.ts';
 
 function pruned(p: LogicalPlan): string {
   const t = optimizeWithTrace(p, { rules: [PruneColumns] });
@@ -110,6 +111,15 @@ describe('PruneColumns', () => {
       '      Scan: csv [/x.csv] projection=[b]',
       '    Project: v AS b2',
       '      Values: y [k, v, w] rows=10 partitions=1',
+    ));
+  });
+
+  it('keeps Predict\'s input column and asks nothing of its input for the columns it adds', () => {
+    const p = project(predict(xScan(), PREDICT_SPEC), [col('label'), col('score'), col('b')]);
+    expect(pruned(p)).toBe(lines(
+      'Project: label, score, b',
+      `  Predict: model=m (sha256 ${'ab'.repeat(6)}) input=a device=auto batchSize=256 topK=2`,
+      '    Scan: csv [/x.csv] projection=[a, b]',
     ));
   });
 

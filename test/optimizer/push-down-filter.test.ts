@@ -6,6 +6,7 @@ import { filter } from '../../core/plan/filter.ts';
 import { join, type JoinType } from '../../core/plan/join.ts';
 import { limit } from '../../core/plan/limit.ts';
 import { mapBatches } from '../../core/plan/map-batches.ts';
+import { predict } from '../../core/plan/predict.ts';
 import type { LogicalPlan } from '../../core/plan/node.ts';
 import { project } from '../../core/plan/project.ts';
 import { repartition } from '../../core/plan/repartition.ts';
@@ -16,7 +17,7 @@ import { planToString } from '../../core/optimizer/display.ts';
 import { optimize } from '../../core/optimizer/optimizer.ts';
 import { CombineFilters } from '../../core/optimizer/rules/combine-filters.ts';
 import { PushDownFilter } from '../../core/optimizer/rules/push-down-filter.ts';
-import { add, agg, alias, and, asc, col, eq, expectSchemaKept, gt, lit, source, X_FIELDS, xScan, yValues } from './helpers.ts';
+import { add, agg, alias, and, asc, col, eq, expectSchemaKept, gt, lit, PREDICT_SPEC, source, X_FIELDS, xScan, yValues } from './helpers.ts';
 
 function pushed(p: LogicalPlan): string {
   const out = optimize(p, { rules: [CombineFilters, PushDownFilter] });
@@ -60,6 +61,15 @@ describe('PushDownFilter', () => {
     expect(pushed(p1)).toBe(planToString(p1));
     const p2 = filter(mapBatches(xScan(), { module: '/udf.js', export: 'f' }, X_FIELDS), gt(col('a'), lit(1)));
     expect(pushed(p2)).toBe(planToString(p2));
+  });
+
+  it('moves conjuncts over input columns below Predict, keeps those over its outputs above', () => {
+    const p = filter(predict(xScan(), PREDICT_SPEC), and(gt(col('c'), lit(1)), gt(col('score'), lit(0.5))));
+    expect(pushed(p)).toBe(lines(
+      'Filter: (score > 0.5)',
+      `  Predict: model=m (sha256 ${'ab'.repeat(6)}) input=a device=auto batchSize=256 topK=2`,
+      '    Scan: csv [/x.csv] filters=[(c > 1)]',
+    ));
   });
 
   it('goes into every Union input, renaming columns by position', () => {

@@ -85,6 +85,8 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
     case 'mapBatches':
       if (p.udf.module !== IDENTITY_UDF.module) throw new Error(`reference: unknown udf ${p.udf.module}`);
       return runPlan(p.input, tables);
+    // Random plans (gen.ts) hold no models: predict only appears in hand-written plans.
+    case 'predict': throw new Error('reference: predict is not modelled');
     default: return assertNever(p, 'plan node');
   }
 }

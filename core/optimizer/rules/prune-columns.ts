@@ -8,6 +8,7 @@ import { filter } from '../../plan/filter.ts';
 import { join, type Join } from '../../plan/join.ts';
 import { limit } from '../../plan/limit.ts';
 import { mapBatches } from '../../plan/map-batches.ts';
+import { predict } from '../../plan/predict.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { repartition } from '../../plan/repartition.ts';
@@ -82,6 +83,14 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
     case 'mapBatches': {
       const input = prune(node.input, allNames(node.input));
       return input === node.input ? node : mapBatches(input, node.udf, node.schema, node.options);
+    }
+    // Predict needs its input column; the columns it adds are not asked of its input.
+    case 'predict': {
+      const added = new Set(node.schema.slice(node.input.schema.length).map((f) => f.name));
+      const need = new Set([...required].filter((n) => !added.has(n)));
+      need.add(node.spec.inputCol);
+      const input = prune(node.input, need);
+      return input === node.input ? node : predict(input, node.spec);
     }
     case 'aggregate': return pruneAggregate(node, required);
     case 'join': return pruneJoin(node, required);

@@ -7,6 +7,7 @@ import { distinct } from '../../plan/distinct.ts';
 import { filter, type Filter } from '../../plan/filter.ts';
 import { join, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
+import { predict, type Predict } from '../../plan/predict.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { repartition } from '../../plan/repartition.ts';
 import { scan, type Scan } from '../../plan/scan.ts';
@@ -40,6 +41,7 @@ export const PushDownFilter: OptimizerRule = {
       case 'join': return throughJoin(node, child);
       case 'aggregate': return throughAggregate(node, child);
       case 'scan': return intoScan(node, child);
+      case 'predict': return throughPredict(node, child);
       // A limit picks rows before the filter sees them, and a UDF may depend on every row;
       // stacked filters are merged by CombineFilters instead.
       case 'limit': case 'mapBatches': case 'filter': case 'values': return unchanged(node);
@@ -80,6 +82,14 @@ function throughProject(f: Filter, p: Project): RewriteResult {
   });
   if (!split) return unchanged(f);
   return keepAbove(project(filter(p.input, conjoin(split.pushed)!), p.exprs), split.kept);
+}
+
+/** Conjuncts over input columns only run before inference: fewer images to tag. */
+function throughPredict(f: Filter, p: Predict): RewriteResult {
+  const inputNames = new Set(p.input.schema.map((x) => x.name));
+  const split = partition(f, (c) => ([...columnsOf(c)].every((n) => inputNames.has(n)) && deterministic(c) ? c : null));
+  if (!split) return unchanged(f);
+  return keepAbove(predict(filter(p.input, conjoin(split.pushed)!), p.spec), split.kept);
 }
 
 /** Union columns match by position; each input gets the predicate in its own column names. */

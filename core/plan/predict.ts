@@ -1,0 +1,55 @@
+// Predict: model inference over an image column, adding labelId, label, score (and top-k) to every row.
+import { PlanError } from '../../ops/errors.ts';
+import type { FieldJSON } from '../../ops/types.ts';
+import type { LogicalPlan } from './node.ts';
+
+export type PredictDevice = 'auto' | 'cpu' | 'gpu';
+
+export interface PredictSpec {
+  /** Absolute path of the model directory every executor loads (once) and verifies. */
+  readonly modelPath: string;
+  readonly modelName: string;
+  /** SHA-256 of the weights: the model's identity for lineage and executor caches. */
+  readonly modelSha256: string;
+  readonly inputCol: string;
+  readonly device: PredictDevice;
+  /** Images per kernel call. */
+  readonly batchSize: number;
+  /** 0: no top-k columns; k >= 1: topIds and topScores (fixed_size_list of k). */
+  readonly topK: number;
+  readonly numClasses: number;
+}
+
+export interface Predict {
+  readonly kind: 'predict';
+  readonly input: LogicalPlan;
+  readonly spec: PredictSpec;
+  readonly schema: readonly FieldJSON[];
+}
+
+/** The columns predict adds, in order. */
+export function predictOutputFields(topK: number): FieldJSON[] {
+  const out: FieldJSON[] = [
+    { name: 'labelId', type: 'int32', nullable: false },
+    { name: 'label', type: 'utf8', nullable: false },
+    { name: 'score', type: 'float32', nullable: false },
+  ];
+  if (topK > 0) {
+    out.push({ name: 'topIds', type: { fixedList: 'int32', size: topK }, nullable: false });
+    out.push({ name: 'topScores', type: { fixedList: 'float32', size: topK }, nullable: false });
+  }
+  return out;
+}
+
+export function predict(input: LogicalPlan, spec: PredictSpec): Predict {
+  const added = predictOutputFields(spec.topK);
+  for (const f of added) {
+    if (input.schema.some((g) => g.name === f.name)) {
+      throw new PlanError(`predict: the input already has a column '${f.name}', which predict adds; rename it first, e.g. df.withColumnRenamed('${f.name}', 'true_${f.name}')`);
+    }
+  }
+  if (!Number.isSafeInteger(spec.batchSize) || spec.batchSize < 1) throw new PlanError(`predict: batchSize must be a positive integer, got ${spec.batchSize}`);
+  if (!Number.isSafeInteger(spec.topK) || spec.topK < 0 || spec.topK > spec.numClasses) throw new PlanError(`predict: topK must be an integer from 0 to ${spec.numClasses} (the model's classes), got ${spec.topK}`);
+  if (!['auto', 'cpu', 'gpu'].includes(spec.device)) throw new PlanError(`predict: device must be 'auto', 'cpu' or 'gpu', got ${JSON.stringify(spec.device)}`);
+  return Object.freeze({ kind: 'predict', input, spec: Object.freeze({ ...spec }), schema: Object.freeze([...input.schema, ...added]) });
+}

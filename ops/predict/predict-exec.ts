@@ -1,0 +1,113 @@
+// PredictExec: runs a resident model over an image column, batch by batch, appending labelId, label, score (and top-k).
+import * as arrow from 'apache-arrow';
+import { makeBatch } from '../compute/batch.ts';
+import { DataError } from '../errors.ts';
+import type { ExecPlan, TaskContext } from '../exec-plan.ts';
+import { toArrowSchema, type FieldJSON } from '../types.ts';
+import { residentModel, type ResolvedDevice } from './resident.ts';
+
+export interface PredictExecOptions {
+  modelPath: string;
+  modelName: string;
+  modelSha256: string;
+  inputCol: string;
+  device: ResolvedDevice;
+  /** Why this device (shown by explain). */
+  reason: string;
+  batchSize: number;
+  topK: number;
+  /** Output fields: the input's, then labelId, label, score (topIds, topScores). */
+  fields: FieldJSON[];
+}
+
+const enc = new TextEncoder();
+
+export class PredictExec implements ExecPlan {
+  readonly name = 'PredictExec';
+  readonly schema: arrow.Schema;
+  readonly children: readonly ExecPlan[];
+
+  constructor(readonly opts: PredictExecOptions, readonly child: ExecPlan) {
+    this.schema = toArrowSchema(opts.fields);
+    this.children = [child];
+  }
+
+  display(): string {
+    const o = this.opts;
+    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}`;
+  }
+
+  async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+    const o = this.opts;
+    const it = this.child.execute(partition, ctx)[Symbol.asyncIterator]();
+    // The first input batch is read while the model loads (once per worker thread).
+    let next = it.next();
+    const { model, runner } = await residentModel(o.modelPath, o.modelSha256, o.device);
+    const labels = model.meta.labels.map((s) => enc.encode(s));
+    const size = model.weights.layers[0].in;
+    const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
+    try {
+      for (;;) {
+        const r = await next;
+        if (r.done) break;
+        const batch = r.value;
+        // Prefetch: the next input batch is produced while this one is inferred.
+        next = it.next();
+        if (batch.numRows === 0) continue;
+        for (let s = 0; s < batch.numRows; s += o.batchSize) {
+          const part = s === 0 && batch.numRows <= o.batchSize ? batch : batch.slice(s, Math.min(batch.numRows, s + o.batchSize));
+          const images = imageBytes(part.data.children[colIndex], size, o.inputCol);
+          const t0 = performance.now();
+          const res = await runner.run(images, part.numRows, o.topK);
+          ctx.metrics.add('predictMs', performance.now() - t0);
+          ctx.metrics.add('predictRows', part.numRows);
+          yield makeBatch(this.schema, [...part.data.children, ...outputColumns(this.schema, part.numRows, res, labels, o.topK)], part.numRows);
+        }
+      }
+    } finally {
+      await it.return?.(undefined);
+    }
+  }
+}
+
+/** The rows' images as one contiguous [n x size] u8 buffer (a view when already contiguous). */
+export function imageBytes(d: arrow.Data, size: number, col: string): Uint8Array {
+  const n = d.length;
+  if (d.nullCount > 0) {
+    for (let i = 0; i < n; i++) if (!d.getValid(i)) throw new DataError(`predict: '${col}' is null in a row; filter nulls first, e.g. df.filter(col('${col}').isNotNull())`, { column: col });
+  }
+  const child = d.children[0];
+  const values = child.values as Uint8Array;
+  // Arrow JS slices a fixed-size list's child (and so its values) with it: values[0] is row 0's.
+  if (d.typeId === arrow.Type.FixedSizeList) return values.subarray(0, n * size);
+  // list<uint8>: every row must hold exactly `size` values.
+  const offs = d.valueOffsets as Int32Array;
+  const out = new Uint8Array(n * size);
+  for (let i = 0; i < n; i++) {
+    const a = offs[i], b = offs[i + 1];
+    if (b - a !== size) throw new DataError(`predict: an image in '${col}' has ${b - a} values, the model takes ${size}`, { column: col });
+    out.set(values.subarray(a, b), i * size);
+  }
+  return out;
+}
+
+function outputColumns(schema: arrow.Schema, n: number, res: { labels: Int32Array; scores: Float32Array; top?: { index: Int32Array; value: Float32Array } }, labels: Uint8Array[], topK: number): arrow.Data[] {
+  const base = schema.fields.length - (topK ? 5 : 3);
+  const f = (i: number) => schema.fields[base + i].type;
+  const offs = new Int32Array(n + 1);
+  let total = 0;
+  for (let i = 0; i < n; i++) { total += labels[res.labels[i]].length; offs[i + 1] = total; }
+  const bytes = new Uint8Array(total);
+  for (let i = 0; i < n; i++) bytes.set(labels[res.labels[i]], offs[i]);
+  const cols = [
+    arrow.makeData({ type: f(0), length: n, nullCount: 0, data: res.labels.slice(0, n) } as any),
+    arrow.makeData({ type: f(1), length: n, nullCount: 0, valueOffsets: offs, data: bytes } as any),
+    arrow.makeData({ type: f(2), length: n, nullCount: 0, data: res.scores.slice(0, n) } as any),
+  ];
+  if (topK) {
+    const ids = f(3) as arrow.FixedSizeList, sc = f(4) as arrow.FixedSizeList;
+    cols.push(arrow.makeData({ type: ids, length: n, nullCount: 0, child: arrow.makeData({ type: ids.children[0].type, length: n * topK, nullCount: 0, data: res.top!.index.slice(0, n * topK) } as any) } as any));
+    cols.push(arrow.makeData({ type: sc, length: n, nullCount: 0, child: arrow.makeData({ type: sc.children[0].type, length: n * topK, nullCount: 0, data: res.top!.value.slice(0, n * topK) } as any) } as any));
+  }
+  return cols;
+}
