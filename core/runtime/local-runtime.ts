@@ -10,7 +10,7 @@ import { assertNever, errorFromJSON, InternalError, ResourceError } from '../../
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { decodeBlock, type Block } from './ipc.ts';
-import type { TaskConfig, TaskGroup, TaskPayload, TaskResult } from './task.ts';
+import type { CallPayload, TaskConfig, TaskGroup, TaskPayload, TaskResult } from './task.ts';
 
 export interface LocalRuntimeOptions {
   workers?: number;
@@ -254,6 +254,17 @@ export class LocalRuntime {
     while (this.waiting.length > 0 && this.inFlight < this.maxInFlight) {
       this.waiting.shift()!(); // increments inFlight
     }
+  }
+
+  /**
+   * Calls `ref.export` from `ref.module` on a worker with `args` (SharedArrayBuffers are shared),
+   * beside any running job's tasks. Used for work that is not a plan, such as the gradient steps
+   * of data-parallel training; the caller retries if it wants to.
+   */
+  async call<T>(ref: { module: string; export: string }, args: unknown): Promise<T> {
+    if (this.closed) throw new ResourceError('this Quiver session is closed; create a new one with Quiver.local()');
+    const payload: CallPayload = { call: ref, args };
+    return (await this.pool.run(payload)) as T;
   }
 
   async close(): Promise<void> {

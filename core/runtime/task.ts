@@ -37,6 +37,16 @@ export interface TaskResult {
   durationMs: number;
 }
 
+/**
+ * A function call on a worker (e.g. one gradient step of data-parallel training): the worker
+ * imports `module` (an absolute path of installed code, never code sent over the wire) and
+ * calls `export` with `args` (structured-cloned; SharedArrayBuffers are shared, not copied).
+ */
+export interface CallPayload {
+  call: { module: string; export: string };
+  args: unknown;
+}
+
 /** Several tiny tasks of one stage in one message: the stage and config are sent once. */
 export interface TaskGroup {
   jobId: number;
