@@ -13,7 +13,7 @@ import { createPhysicalPlan } from '../physical/planner.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { PhysicalPlan } from '../physical/phys-node.ts';
 import { encodeBlock, type Block } from '../runtime/ipc.ts';
-import type { JobMetrics, LocalRuntime } from '../runtime/local-runtime.ts';
+import type { JobMetrics, LocalRuntime, TaskProgress } from '../runtime/local-runtime.ts';
 import { normalizeTable, tableFromRows } from './ingest.ts';
 
 export interface SessionOptions {
@@ -25,6 +25,8 @@ export interface SessionOptions {
 export class Session {
   private readonly resources: Record<string, Block> = {};
   private nextResource = 0;
+  /** Called as tasks finish (progress bars); null for none. */
+  progress: ((p: TaskProgress) => void) | null = null;
   /** Metrics of the last job run by this session. */
   lastJob: JobMetrics | null = null;
 
@@ -65,7 +67,7 @@ export class Session {
 
   async execute(plan: LogicalPlan): Promise<arrow.Table> {
     const { physical } = await this.physical(plan);
-    return this.runtime.run(physical, this.resources, (m) => { this.lastJob = m; this.reportJob(m); });
+    return this.runtime.run(physical, this.resources, (m) => { this.lastJob = m; this.reportJob(m); }, this.progress ?? undefined);
   }
 
   private reportJob(m: JobMetrics): void {

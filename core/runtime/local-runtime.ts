@@ -20,6 +20,17 @@ export interface LocalRuntimeOptions {
   maxTaskAttempts?: number;
 }
 
+/** A task finished: how far its stage is. */
+export interface TaskProgress {
+  jobId: number;
+  stageId: number;
+  stages: number;
+  done: number;
+  total: number;
+  /** Rows the finished tasks of this stage produced so far. */
+  rows: number;
+}
+
 export interface JobMetrics {
   jobId: number;
   stages: number;
@@ -84,7 +95,7 @@ export class LocalRuntime {
    * Runs every stage of a physical plan (a stage when its parents are done) and returns the
    * result stage's output as a Table, partitions in order.
    */
-  async run(plan: PhysicalPlan, resources: Record<string, Block>, onMetrics?: (m: JobMetrics) => void): Promise<arrow.Table> {
+  async run(plan: PhysicalPlan, resources: Record<string, Block>, onMetrics?: (m: JobMetrics) => void, onProgress?: (p: TaskProgress) => void): Promise<arrow.Table> {
     if (this.closed) throw new ResourceError('this Quiver session is closed; create a new one with Quiver.local()');
     await mkdir(this.config.spillRoot, { recursive: true });
     const jobId = this.nextJob++;
@@ -114,6 +125,7 @@ export class LocalRuntime {
       const s0 = performance.now();
       const out = stage.output;
       const shuffleOut: Block[][][] = [];
+      let finished = 0, stageRows = 0;
       const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, async (_, partition) => {
         const payload: TaskPayload = {
           jobId, stageJson, partition, attempt: 0, config: this.config,
@@ -144,7 +156,12 @@ export class LocalRuntime {
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
           taskMs[stage.id] += r.durationMs;
-          if (r.ok) return r;
+          if (r.ok) {
+            finished++;
+            stageRows += r.rows;
+            onProgress?.({ jobId, stageId: stage.id, stages: plan.stages.length, done: finished, total: stage.partitions, rows: stageRows });
+            return r;
+          }
           failedAttempts++;
           const err = errorFromJSON(r.error!);
           if (DETERMINISTIC.has(r.error!.code) || attempt + 1 >= this.maxTaskAttempts) {

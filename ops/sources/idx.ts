@@ -6,12 +6,17 @@
 // `image` = fixed_size_list<type>[d1 * d2 ...] for 2+ dimensions, `label` for one (u8 labels
 // widen to int32). Option `labels` pairs image files with label files, record by record.
 // Splits are record ranges: SplitJSON.start/end count records, not bytes, for this format.
+// A gzip file is inflated once, at planning, into a cache file that tasks read by range (gzip
+// streams cannot be entered in the middle, and these files are tens of megabytes).
 import * as arrow from 'apache-arrow';
-import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createGunzip, gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { makeBatch } from '../compute/batch.ts';
-import { DataError, PlanError } from '../errors.ts';
+import { DataError, InternalError, PlanError } from '../errors.ts';
 import { toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
 import type { SplitJSON } from './splits.ts';
 
@@ -131,21 +136,63 @@ export function inferIdxSchema(paths: readonly string[], labels: unknown): Field
   return [first, idxField(l, 'label')];
 }
 
-/** Record-range splits of about `targetBytes` (uncompressed) per file, each with its labels file. */
+/** Records per split at most: small splits keep every worker busy on a few files. */
+const MAX_SPLIT_BYTES = 4 << 20;
+
+/**
+ * Record-range splits of about `targetBytes` (at most 4 MB, uncompressed) per file, each with
+ * its labels file. Gzip files are replaced by their inflated cache copies (see inflatedCopy).
+ */
 export function idxSplits(paths: readonly string[], labels: unknown, targetBytes: number): SplitJSON[] {
   const pairs = pairLabels(paths, labels);
   const out: SplitJSON[] = [];
   paths.forEach((path, i) => {
     const h = readIdxHeader(path);
     const n = h.dims[0];
+    let pair: string | undefined;
     if (pairs) {
       const l = readIdxHeader(pairs[i]);
       if (l.dims[0] !== n) throw new DataError(`the labels file has ${l.dims[0]} records but ${path} has ${n} images; they must pair one to one`, { file: pairs[i] });
+      pair = l.gzip ? inflatedCopy(l) : l.path;
     }
-    const per = Math.max(1, Math.floor(targetBytes / Math.max(1, h.recordValues * h.type.bytes)));
-    for (let s = 0; s < n; s += per) out.push({ path, start: s, end: Math.min(n, s + per), ...(pairs ? { pair: pairs[i] } : {}) });
+    const file = h.gzip ? inflatedCopy(h) : path;
+    const per = Math.max(1, Math.floor(Math.min(targetBytes, MAX_SPLIT_BYTES) / Math.max(1, h.recordValues * h.type.bytes)));
+    for (let s = 0; s < n; s += per) out.push({ path: file, start: s, end: Math.min(n, s + per), ...(pair ? { pair } : {}) });
   });
   if (out.length === 0) out.push({ path: paths[0], start: 0, end: 0 });
+  return out;
+}
+
+/**
+ * The raw IDX bytes of a gzip file, inflated once into a cache file keyed by the file's path,
+ * size and modification time (so a changed file is inflated again). A corrupt or truncated
+ * stream, or data shorter than the header says, is a DataError naming the gzip file.
+ */
+export function inflatedCopy(h: IdxHeader): string {
+  const st = statSync(h.path);
+  const key = createHash('sha256').update(`${h.path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 24);
+  const dir = join(tmpdir(), 'quiver-idx-cache');
+  const out = join(dir, `${key}.idx`);
+  if (existsSync(out)) return out;
+  const gz = readFileSync(h.path);
+  let raw: Buffer;
+  try {
+    raw = gunzipSync(gz);
+  } catch (e) {
+    // Inflate what there is, to say how far the data goes.
+    let got = 0;
+    try { got = gunzipSync(gz, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).length; } catch { /* corrupt, not just cut */ }
+    throw new DataError(`corrupt gzip stream (${(e as Error).message}); ${got} bytes inflate before it fails`, { file: h.path, offset: got }, { cause: e });
+  }
+  const rec = h.recordValues * h.type.bytes;
+  const want = h.dataOffset + h.dims[0] * rec;
+  if (raw.length < want) {
+    throw new DataError(`truncated IDX file: the header says ${h.dims[0]} records, the data ends inside record ${Math.floor((raw.length - h.dataOffset) / rec)}`, { file: h.path, offset: raw.length });
+  }
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, raw);
+  renameSync(tmp, out);
   return out;
 }
 
@@ -160,61 +207,27 @@ function decode(h: IdxHeader, bytes: Buffer, count: number): ArrayLike<number> {
 }
 
 /**
- * Streams records [from, to) of an IDX file as Buffers of whole records, at most `per` records
- * each. A file that ends early, or a corrupt gzip stream, is a DataError naming the offset
- * (in uncompressed bytes for gzip files).
+ * Reads records [from, to) of a raw IDX file (gzip files were inflated at planning) as Buffers
+ * of whole records, at most `per` records each; a file that ends early is a DataError.
  */
 async function* records(h: IdxHeader, from: number, to: number, per: number): AsyncGenerator<Buffer> {
   const rec = h.recordValues * h.type.bytes;
   const start = h.dataOffset + from * rec, end = h.dataOffset + to * rec;
   if (to <= from) return;
-  if (!h.gzip) {
-    const fh = await open(h.path, 'r');
-    try {
-      for (let at = start; at < end;) {
-        const want = Math.min(end - at, per * rec);
-        const buf = Buffer.allocUnsafe(want);
-        const { bytesRead } = await fh.read(buf, 0, want, at);
-        if (bytesRead < want) throw new DataError(`truncated IDX file: expected ${want} more bytes of records, got ${bytesRead}`, { file: h.path, offset: at + bytesRead });
-        yield buf;
-        at += want;
-      }
-    } finally {
-      await fh.close();
-    }
-    return;
-  }
-  // gzip: inflate from the start, skipping the bytes before `start`.
-  const stream = createReadStream(h.path).pipe(createGunzip());
-  let pos = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const chunk = per * rec;
+  if (h.gzip) throw new InternalError(`gzip IDX file ${h.path} reached a task: tasks read its inflated copy (see idxSplits)`);
+  const fh = await open(h.path, 'r');
   try {
-    for await (const c of stream as AsyncIterable<Buffer>) {
-      let b = c;
-      if (pos + b.length <= start) { pos += b.length; continue; }
-      if (pos < start) { b = b.subarray(start - pos); pos = start; }
-      if (pos + b.length > end) b = b.subarray(0, end - pos);
-      pending.push(b);
-      pendingBytes += b.length;
-      pos += b.length;
-      while (pendingBytes >= chunk) {
-        const all = Buffer.concat(pending, pendingBytes);
-        yield all.subarray(0, chunk);
-        pending = [all.subarray(chunk)];
-        pendingBytes -= chunk;
-      }
-      if (pos >= end) break;
+    for (let at = start; at < end;) {
+      const want = Math.min(end - at, per * rec);
+      const buf = Buffer.allocUnsafe(want);
+      const { bytesRead } = await fh.read(buf, 0, want, at);
+      if (bytesRead < want) throw new DataError(`truncated IDX file: expected ${want} more bytes of records, got ${bytesRead}`, { file: h.path, offset: at + bytesRead });
+      yield buf;
+      at += want;
     }
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`corrupt gzip stream: ${(e as Error).message}`, { file: h.path, offset: pos }, { cause: e });
   } finally {
-    stream.destroy();
+    await fh.close();
   }
-  if (pos < end) throw new DataError(`truncated IDX file: the header says ${h.dims[0]} records, the data ends inside record ${Math.floor((pos - h.dataOffset) / rec)}`, { file: h.path, offset: pos });
-  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
 }
 
 function columnData(h: IdxHeader, field: FieldJSON, buf: Buffer, n: number): arrow.Data {

@@ -1,0 +1,71 @@
+// Photo tagging: every Fashion-MNIST image (70,000) through the committed model, in local mode; writes out/tags.parquet.
+//
+//   npm run demo                                   # the README's first command
+//   npx tsx examples/photo-tagging.ts [--device auto|cpu|gpu] [--model models/fmnist-mlp] [--out out/tags.parquet]
+import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Quiver, col, fn } from '../core/index.ts';
+import { FMNIST_DIR, FMNIST_LABELS, requireFmnist } from './lib/fmnist.ts';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
+}
+const device = arg('device', 'auto') as 'auto' | 'cpu' | 'gpu';
+const modelDir = arg('model', resolve(import.meta.dirname, '../models/fmnist-mlp'));
+const outPath = arg('out', 'out/tags.parquet');
+
+// The dataset is a Debian package: install it when we can, else say exactly how.
+if (!existsSync(`${FMNIST_DIR}/t10k-images-idx3-ubyte.gz`) && process.getuid?.() === 0 && !process.env.FMNIST_DIR) {
+  console.log('installing the Fashion-MNIST dataset (apt-get install dataset-fashion-mnist) ...');
+  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist', { stdio: 'inherit' });
+}
+requireFmnist();
+
+const tty = process.stdout.isTTY;
+const q = await Quiver.local();
+try {
+  const model = q.model(modelDir);
+  console.log(`model ${model.name} (sha256 ${model.sha256.slice(0, 12)}), test accuracy on its card ${model.card ? (model.card.metrics.testAccuracy * 100).toFixed(2) + '%' : 'n/a'}`);
+  const tags = q.read.idx(`${FMNIST_DIR}/*-images-idx3-ubyte.gz`, { labels: true })
+    .withColumnRenamed('label', 'truth')
+    .predict(model, { device })
+    .select('truth', 'labelId', 'label', 'score');
+  const plan = await tags.explain();
+  console.log(plan.split('\n').filter((l) => l.includes('PredictExec')).map((l) => `placement: ${l.trim()}`).join('\n'));
+
+  // A progress bar on a terminal; one line per stage otherwise.
+  let shown = -1;
+  q.session.progress = (p) => {
+    const pct = Math.floor((100 * p.done) / p.total);
+    if (tty) {
+      const w = 30, fill = Math.round((w * p.done) / p.total);
+      process.stdout.write(`\r[stage ${p.stageId + 1}/${p.stages} ${'='.repeat(fill)}${fill < w ? '>' : ''}${' '.repeat(Math.max(0, w - fill - 1))}] ${p.done}/${p.total} tasks, ${p.rows.toLocaleString()} images`);
+      if (p.done === p.total) process.stdout.write('\n');
+    } else if (p.done === p.total && shown !== p.stageId) {
+      shown = p.stageId;
+      console.log(`stage ${p.stageId + 1}/${p.stages}: ${p.total} tasks, ${p.rows.toLocaleString()} rows`);
+    }
+    void pct;
+  };
+  const t0 = performance.now();
+  const n = await tags.write.parquet(outPath);
+  const s = (performance.now() - t0) / 1000;
+  q.session.progress = null;
+  console.log(`tagged ${n.toLocaleString()} images in ${s.toFixed(2)} s: ${Math.round(n / s).toLocaleString()} images/s on ${q.workers} workers -> ${outPath}`);
+
+  // Accuracy and the confusion matrix, computed by the engine from what was written.
+  const cells = await q.read.parquet(outPath).groupBy('truth', 'labelId').agg(fn.count().alias('n')).toArray();
+  const m = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+  for (const c of cells) m[c.truth as number][c.labelId as number] = Number(c.n);
+  const correct = m.reduce((acc, row, i) => acc + row[i], 0);
+  console.log(`accuracy against the labels: ${((100 * correct) / n).toFixed(2)}% (${correct.toLocaleString()} of ${n.toLocaleString()})`);
+  const short = FMNIST_LABELS.map((l) => l.slice(0, 7));
+  console.log(`\nconfusion matrix (rows: true class, columns: predicted)\n${''.padEnd(12)}${short.map((l) => l.padStart(8)).join('')}`);
+  m.forEach((row, i) => console.log(`${FMNIST_LABELS[i].slice(0, 11).padEnd(12)}${row.map((v) => String(v).padStart(8)).join('')}`));
+  const low = await q.read.parquet(outPath).filter(col('score').lt(0.5)).count();
+  console.log(`\n${low.toLocaleString()} images tagged with a score under 0.5`);
+} finally {
+  await q.close();
+}
