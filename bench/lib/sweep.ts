@@ -19,8 +19,6 @@ export interface SweepCase {
   /** The x axis of the charts: elements for GB/s kernels, the cube root of m*n*k for matmul. */
   size: number;
   unit: Unit;
-  /** Cases of one series grow in size: a backend out of budget on one skips the rest (default: the kernel). */
-  series?: string;
   /** FLOPs (matmul: 2 m n k) or bytes moved (input read + output written) per call. */
   work: number;
   /** Builds the inputs (once) and returns the call to time on a backend. */
@@ -54,10 +52,9 @@ function u8(n: number, seed: number): Uint8Array {
   return a;
 }
 
-function matmulCase(m: number, k: number, n: number, shape: string, relu: boolean, series: string): SweepCase {
+function matmulCase(m: number, k: number, n: number, shape: string, relu: boolean): SweepCase {
   return {
-    // Each MLP layer is its own series: their sizes shrink, so one slow layer says nothing of the next.
-    kernel: 'matmul', shape, series: series === 'layer' ? shape : series, size: Math.round(Math.cbrt(m * n * k)), unit: Unit.GflopS, work: 2 * m * n * k,
+    kernel: 'matmul', shape, size: Math.round(Math.cbrt(m * n * k)), unit: Unit.GflopS, work: 2 * m * n * k,
     prepare: () => {
       const x = f32(m * k, 1, 0, 1), w = f32(n * k, 2, -0.1, 0.1), bias = f32(n, 3);
       return (b) => b.matmul({ x, w, bias, m, k, n, activation: relu ? 'relu' : 'none' });
@@ -78,11 +75,11 @@ export function sweepCases(big: boolean): SweepCase[] {
       prepare: () => { const x = u8(n, 4); return (b) => b.normalize({ x, scale: 1 / 255, shift: 0 }); },
     });
   }
-  for (const s of squares) cases.push(matmulCase(s, s, s, `${s}^3`, false, 'square'));
+  for (const s of squares) cases.push(matmulCase(s, s, s, `${s}^3`, false));
   // The MLP's three layers at a batch of 4096, bias and ReLU fused as the MLP runs them.
-  cases.push(matmulCase(4096, 784, 300, '4096x784 -> 300 +relu', true, 'layer'));
-  cases.push(matmulCase(4096, 300, 100, '4096x300 -> 100 +relu', true, 'layer'));
-  cases.push(matmulCase(4096, 100, 10, '4096x100 -> 10', false, 'layer'));
+  cases.push(matmulCase(4096, 784, 300, '4096x784 -> 300 +relu', true));
+  cases.push(matmulCase(4096, 300, 100, '4096x300 -> 100 +relu', true));
+  cases.push(matmulCase(4096, 100, 10, '4096x100 -> 10', false));
   // Row kernels: the MLP's output (m x 10) and an ImageNet-sized one (m x 1000).
   const rows: [number, number][] = big ? [[1 << 16, 10], [1 << 20, 10], [4096, 1000], [16384, 1000]] : [[1 << 16, 10], [4096, 1000]];
   for (const [m, n] of rows) {
@@ -92,8 +89,8 @@ export function sweepCases(big: boolean): SweepCase[] {
     if (n >= 5) cases.push({ kernel: 'topk', shape: `${m}x${n}, k=5`, size: m * n, unit: Unit.GbS, work: 4 * m * n + 40 * m, prepare: () => { const x = mk(); return (b) => b.topk({ x, m, n, k: 5 }); } });
   }
   for (const n of elems) {
-    cases.push({ kernel: 'map', shape: `relu, ${count(n)} f32`, series: 'relu', size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'relu' } }); } });
-    cases.push({ kernel: 'map', shape: `exp, ${count(n)} f32`, series: 'exp', size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'exp' } }); } });
+    cases.push({ kernel: 'map', shape: `relu, ${count(n)} f32`, size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'relu' } }); } });
+    cases.push({ kernel: 'map', shape: `exp, ${count(n)} f32`, size: n, unit: Unit.GbS, work: 8 * n, prepare: () => { const x = f32(n, 6); return (b) => b.map({ x, fn: { op: 'exp' } }); } });
   }
   return cases;
 }
@@ -117,17 +114,19 @@ export interface NamedBackend {
 
 /**
  * Runs every case on every backend: one untimed warm-up call (shaders compiled, buffers
- * pooled; on lavapipe compiling can take longer than the call), then up to `runs` alternating
- * timed calls. A backend stops taking runs once its timed calls add up to `budget` seconds,
- * and then skips the larger sizes of that kernel.
+ * pooled; lavapipe can take longer to compile a shader than to run it), then up to `runs`
+ * alternating timed calls, until a backend's timed calls add up to `budget` seconds. A case
+ * that the backend's last speed on that kernel says would take over budget / 2 a call (the
+ * warm-up and one run) is skipped: this keeps lavapipe off the 1024^3 matmuls.
  */
 export async function kernelSweep(backends: NamedBackend[], cases: SweepCase[], runs: number, budget: number, log: (line: string) => void): Promise<SweepRow[]> {
   const rows: SweepRow[] = [];
-  const tooSlow = new Set<string>(); // `${name}/${series}` that ran out of budget
+  const secondsPerWork = new Map<string, number>(); // `${backend}/${kernel}` -> its last case's median seconds / work
   for (const c of cases) {
     const call = c.prepare();
-    const key = (b: NamedBackend) => `${b.name}/${c.kernel}/${c.series ?? ''}`;
-    const live = backends.filter((b) => !tooSlow.has(key(b)));
+    const key = (b: NamedBackend) => `${b.name}/${c.kernel}`;
+    const predicted = new Map(backends.map((b) => [b, c.work * (secondsPerWork.get(key(b)) ?? 0)]));
+    const live = backends.filter((b) => predicted.get(b)! * 2 <= budget);
     const times = new Map<NamedBackend, number[]>(live.map((b) => [b, []]));
     const errors = new Map<NamedBackend, string>();
     for (const b of live) {
@@ -141,13 +140,13 @@ export async function kernelSweep(backends: NamedBackend[], cases: SweepCase[], 
     for (let r = 0; r < runs; r++) {
       for (const b of live) if (!errors.has(b) && spent(b) < budget) times.get(b)!.push(await seconds(() => call(b.backend)));
     }
-    for (const b of live) if (spent(b) >= budget) tooSlow.add(key(b));
     for (const b of backends) {
       const ts = times.get(b);
       const base = { kernel: c.kernel, shape: c.shape, size: c.size, backend: b.name, unit: c.unit };
-      if (!ts) { rows.push({ ...base, seconds: NaN, rate: NaN, note: 'skipped: a smaller size ran out of time' }); continue; }
+      if (!ts) { rows.push({ ...base, seconds: NaN, rate: NaN, note: `skipped: would take ~${predicted.get(b)!.toFixed(1)} s a call` }); continue; }
       if (errors.has(b)) { rows.push({ ...base, seconds: NaN, rate: NaN, note: `failed: ${errors.get(b)}` }); continue; }
       const s = median(ts);
+      secondsPerWork.set(key(b), s / c.work);
       rows.push({ ...base, seconds: s, rate: c.work / s / 1e9, note: ts.length < runs ? `${ts.length} run${ts.length > 1 ? 's' : ''} (slow)` : '' });
     }
     const done = rows.slice(-backends.length);
