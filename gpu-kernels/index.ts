@@ -2,3 +2,5 @@
 export { loadWasmModule, WasmHeap } from './wasm/load.ts';
 export { cpuBackend, referenceBackend } from './cpu-backend.ts';
 export { createCpuMlp } from './mlp/cpu.ts';
+export { createWebgpuBackend } from './webgpu-backend.ts';
+export { GpuDevice, GpuError, getGpuDevice, closeGpuDevice, type GpuMode, type GpuDeviceOptions, type GpuDeviceInfo, type GpuErrorReason } from './device/index.ts';
