@@ -167,6 +167,7 @@ if (!flag('no-mlp')) {
     return row;
   }));
   console.log('(throughput ratios: the median over runs of the other contender\'s time / Quiver\'s time, runs made back to back; "best vs best" pairs each one\'s best batch size)');
+  if (gpu?.isCpu) console.log(`(the GPU is ${gpu.name.split(':')[0]}, a CPU: its f16 is no faster than f32, and the WebGPU figures say little about a real GPU)`);
 }
 
 // ---- Results: JSON (every run), SVG and PNG charts.
@@ -176,7 +177,8 @@ writeFileSync(`${base}.json`, JSON.stringify({
   gpu, contenders: contenders.present.map((c) => ({ id: c.id, description: c.description, agreement: agreement.get(c.id) })), missing: contenders.missing,
   mlp: { model: FMNIST_MLP_SIZES, images, runs, series }, sweep,
 }, null, 1));
-const charts = await renderChart(kernelMlpCharts(sweep, series.map((s) => ({ contender: s.id, batch: s.batch, imagesPerSecond: images / median(s.times) }))), base);
+const caption = `${new Date().toISOString().slice(0, 10)}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; GPU ${gpu?.name.split(':')[0] ?? 'none'}; MLP over ${images.toLocaleString()} images, medians of ${runs} runs; sweep medians of ${sweepRuns}`;
+const charts = await renderChart(kernelMlpCharts(sweep, series.map((s) => ({ contender: s.id, batch: s.batch, imagesPerSecond: images / median(s.times) })), caption), base);
 console.log(`\nwrote ${base}.json, ${charts.join(', ')}`);
 await contenders.close();
 // A live Dawn instance (tfjs's) can keep the process from exiting.

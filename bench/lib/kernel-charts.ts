@@ -18,7 +18,7 @@ const COLORS: Record<string, string> = {
 };
 
 /** Both panels, or the one that has data (an empty log-scale panel renders as a broken axis). */
-export function kernelMlpCharts(sweep: SweepRow[], mlp: MlpPoint[]): TopLevelSpec {
+export function kernelMlpCharts(sweep: SweepRow[], mlp: MlpPoint[], caption = ''): TopLevelSpec {
   const names = [...new Set([...mlp.map((p) => p.contender), ...sweep.map((r) => r.backend)])];
   const color = { scale: { domain: names, range: names.map((n) => COLORS[n] ?? '#888888') } };
   // Square matmuls only (the MLP's layer shapes are in the table): one line per backend.
@@ -57,6 +57,7 @@ export function kernelMlpCharts(sweep: SweepRow[], mlp: MlpPoint[]): TopLevelSpe
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: { font: 'DejaVu Sans', view: { stroke: null } },
+    ...(caption ? { title: { text: caption, anchor: 'start' as const, fontSize: 11, fontWeight: 'normal' as const, orient: 'bottom' as const } } : {}),
     vconcat: panels,
   } as TopLevelSpec;
 }
