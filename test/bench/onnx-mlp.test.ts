@@ -1,6 +1,7 @@
 // The hand-encoded ONNX MLP: onnxruntime-node loads it and agrees with a plain-JS forward pass (labels, scores, top-k).
 import { describe, expect, it } from 'vitest';
 import { mlpContract } from '../../gpu-kernels/mlp/contract.ts';
+import { mlpReference } from '../../gpu-kernels/mlp/cpu.ts';
 import { rng } from '../../examples/data/access-log.ts';
 import { mlpForward, randomMlp } from '../../bench/lib/mlp.ts';
 import { onnxMlp } from '../../bench/lib/onnx-mlp.ts';
@@ -36,6 +37,19 @@ describe('onnxMlp in onnxruntime-node', () => {
       }
     });
   }
+
+  it('gives the labels and scores of Quiver\'s reference (gpu-kernels/mlp/cpu.ts) on the benchmark\'s model', async () => {
+    const weights = randomMlp([784, 300, 100, 10], 2024);
+    const images = randomImages(200, 784, 11);
+    const runner = await ortMlpRunner(weights, { threads: 2 });
+    try {
+      const got = await runner.run(images, 200);
+      const want = mlpReference({ weights, images, m: 200, topK: 2 });
+      expect(mlpContract.check({ weights, images, m: 200 }, got, want)).toBeNull();
+    } finally {
+      runner.dispose();
+    }
+  });
 
   it('returns the top k classes, best first, and takes an empty batch', async () => {
     const weights = randomMlp([20, 8, 6], 3);
