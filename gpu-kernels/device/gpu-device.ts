@@ -42,6 +42,7 @@ export class GpuDevice {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
   private failure: GpuError | null = null;
+  private uncaptured: GpuError | null = null;
   private closed = false;
 
   private constructor(private gpu: GPU | null, readonly device: GPUDevice, readonly info: GpuDeviceInfo) {
@@ -50,10 +51,10 @@ export class GpuDevice {
       if (lost.reason === 'destroyed' && this.closed) return;
       this.failure = new GpuError('device-lost', `GPU device lost (${lost.reason}): ${lost.message}; the operation can be retried on the CPU backend`);
     });
-    // Errors outside an error scope (none expected: every job opens scopes) are kept and fail the next job.
+    // Errors outside an error scope (none expected: jobs and pipelines open scopes) fail the next job, once.
     device.addEventListener('uncapturederror', (ev) => {
       const e = (ev as GPUUncapturedErrorEvent).error;
-      this.failure ??= new GpuError('internal', `uncaptured GPU error: ${e.message}`);
+      this.uncaptured ??= new GpuError('internal', `uncaptured GPU error: ${e.message}`);
     });
   }
 
@@ -110,6 +111,9 @@ export class GpuDevice {
   check(): void {
     if (this.closed) throw new GpuError('destroyed', 'GpuDevice used after destroy(): open a new one with getGpuDevice()');
     if (this.failure) throw this.failure;
+    const u = this.uncaptured;
+    this.uncaptured = null;
+    if (u) throw u;
   }
 
   /**
@@ -119,12 +123,20 @@ export class GpuDevice {
   pipeline(key: string, code: () => string, entryPoint = 'main'): Promise<GPUComputePipeline> {
     let p = this.pipelines.get(key);
     if (!p) {
+      this.check();
+      // A scope of its own: a WGSL error in createShaderModule is otherwise uncaptured.
+      this.device.pushErrorScope('validation');
       const module = this.device.createShaderModule({ code: code(), label: key });
-      p = this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint }, label: key }).catch(async (e: unknown) => {
+      const scope = this.device.popErrorScope();
+      const fail = async (e: unknown): Promise<never> => {
         this.pipelines.delete(key);
         const info = await module.getCompilationInfo();
         const msgs = info.messages.filter((m) => m.type === 'error').map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ');
         throw new GpuError('validation', `WGSL pipeline '${key}' failed: ${msgs || (e as Error).message} (a bug in the shader template)`, { cause: e });
+      };
+      p = scope.then(async (err) => {
+        if (err) return fail(err);
+        return this.device.createComputePipelineAsync({ layout: 'auto', compute: { module, entryPoint }, label: key }).catch(fail);
       });
       this.pipelines.set(key, p);
     }
