@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the tests and examples need: npm packages (npm ci when node_modules is
 # missing or older than package-lock.json), the WebAssembly kernels (from .wat), and a Vulkan
-# device for the WebGPU kernels (Mesa's lavapipe from bookworm-backports; see DEVELOPERS.md).
+# device for the WebGPU kernels (Mesa's lavapipe from bookworm-backports; see DEVELOPERS.md),
+# and the Fashion-MNIST dataset (Debian's dataset-fashion-mnist) for the demo and its tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "quiver setup: installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  # onnxruntime-node (a benchmark contender) would download CUDA binaries at install; its CPU
+  # binaries ship in the package.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 fi
 # WebAssembly kernels: assembled from their .wat sources (only those that changed).
 node scripts/build-wasm.mjs
@@ -52,5 +55,17 @@ SRC
     echo "  echo 'deb $mirror bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
     echo "  apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1" >&2
     echo "  (or run: sudo bash scripts/setup.sh)" >&2
+  fi
+fi
+
+# Fashion-MNIST (the demo, training and the committed model's accuracy test).
+if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] && [ -z "${FMNIST_DIR:-}" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "quiver setup: installing the Fashion-MNIST dataset (dataset-fashion-mnist)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+  else
+    echo "quiver setup: Fashion-MNIST is missing. As root, run: apt-get update && apt-get install -y dataset-fashion-mnist" >&2
+    echo "  (or set FMNIST_DIR to a directory with the four *-ubyte.gz files)" >&2
   fi
 fi
