@@ -1,6 +1,6 @@
 // Benchmark: every Quiver kernel on every backend over a range of sizes, and the Fashion-MNIST MLP against onnxruntime and tfjs-webgpu.
 //
-//   npm run bench:kernels                          # the default: about 3 minutes on 2 cores with lavapipe
+//   npm run bench:kernels                          # the default: under 2 minutes on 2 cores with lavapipe
 //   npm run bench:kernels -- --runs 7 --images 10000 --batches 256,1024,4096 --big
 //
 // Flags: --runs N (MLP runs per contender and batch size, medians reported), --images N (of the
