@@ -1,8 +1,13 @@
 // argmax and top-k on the CPU: the plain-JS reference, and the fast path (WebAssembly SIMD argmax, JS top-k).
 import { expectLength } from '../kernel.ts';
-import { align64 } from '../cpu/module.ts';
-import { simdHeap } from '../cpu/heap.ts';
+import { loadWasmModule, WasmHeap } from '../wasm/load.ts';
 import type { ArgmaxArgs, Ranked, TopkArgs } from './contract.ts';
+
+interface ArgmaxExports extends WebAssembly.Exports {
+  argmax_rows(x: number, m: number, n: number, out: number): void;
+}
+
+let heap: WasmHeap<ArgmaxExports> | null = null;
 
 /** Whether a (at column ai) ranks before b (at column bi): NaN above all, then larger, then lower column. */
 export function ranksBefore(a: number, ai: number, b: number, bi: number): boolean {
@@ -40,16 +45,17 @@ export function argmaxReference(a: ArgmaxArgs): Ranked {
   return topkReference({ ...a, k: 1 });
 }
 
-/** argmax in WebAssembly SIMD (simd.wat argmax_rows); values picked from x by index. */
+/** argmax in WebAssembly SIMD (argmax.wat); values picked from x by index. */
 export function argmaxCpu(a: ArgmaxArgs): Ranked {
   checkShape('argmax', a, 1);
   const { x, m, n } = a;
   const index = new Int32Array(m), value = new Float32Array(m);
   if (m === 0) return { index, value };
-  const h = simdHeap();
-  const outAt = align64(4 * m * n);
+  heap ??= new WasmHeap<ArgmaxExports>(loadWasmModule(new URL('./argmax.wasm', import.meta.url)));
+  const h = heap;
+  const outAt = (4 * m * n + 63) & ~63;
   h.reserve(outAt + 4 * m);
-  h.f32.set(x, 0);
+  new Float32Array(h.memory.buffer, 0, m * n).set(x);
   h.fns.argmax_rows(0, m, n, outAt);
   index.set(h.i32.subarray(outAt >> 2, (outAt >> 2) + m));
   for (let i = 0; i < m; i++) value[i] = x[i * n + index[i]];

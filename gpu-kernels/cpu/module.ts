@@ -7,8 +7,8 @@ export interface SimdExports extends WebAssembly.Exports {
   normalize(src: number, n: number, dst: number, scale: number, shift: number): void;
   normalize4(src: number, inLen: number, groups: number, dst: number, scale: number, shift: number): void;
   dense(x: number, gx: number, groups: number, k: number, w: number, b: number, n8: number, y: number, ldy: number, relu: number, ilv: number): void;
-  argmax_rows(x: number, m: number, n: number, out: number): void;
-  forward(model: number, images: number, row0: number, rows: number, s0: number, s1: number, out: number, ldo: number): void;
+  forward(model: number, images: number, row0: number, rows: number, s0: number, s1: number, s2: number, out: number, ldo: number, labels: number, scores: number): void;
+  nonzeros(src: number, inLen: number, rows: number, list: number, scale: number): number;
 }
 
 const PAGE = 65536;

@@ -1,5 +1,5 @@
 ;; CPU kernels in WebAssembly SIMD128: u8 -> f32 normalize, the dense layer (matmul with fused
-;; bias and ReLU), row argmax, and the fused MLP forward pass over a block of rows.
+;; bias and ReLU), and the fused MLP forward pass over a block of rows (dense or sparse first layer).
 ;;
 ;; The memory is imported. The MLP runner gives every thread one shared memory; wabt (as the
 ;; build runs it) cannot declare a shared memory, so the module declares a plain one with a
@@ -34,88 +34,6 @@
         (local.set $src (i32.add (local.get $src) (i32.const 16)))
         (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
         (br $chunk))))
-
-  ;; argmax of each of m rows of n floats (x row-major): out[i] = the column of row i's
-  ;; largest value, under the contract's order: NaN above +inf, -0 equal to 0, ties to the
-  ;; lower column. Values are compared as order-preserving integer keys (see $key), four
-  ;; columns per step, each lane keeping its own best; the lanes are merged at the end. A
-  ;; row's last partial step re-reads the row's last four columns: a column seen twice ties
-  ;; with itself, which the merge resolves to the same column.
-  (func (export "argmax_rows") (param $x i32) (param $m i32) (param $n i32) (param $out i32)
-    (local $p i32) (local $end i32) (local $best v128) (local $bidx v128) (local $idx v128) (local $k v128) (local $gt v128)
-    (local $bk i32) (local $bi i32) (local $lk i32) (local $li i32) (local $lane i32)
-    (block $rdone
-      (loop $rows
-        (br_if $rdone (i32.eqz (local.get $m)))
-        (if (i32.lt_u (local.get $n) (i32.const 4))
-          (then
-            ;; Short rows: one column at a time.
-            (local.set $bk (call $key1 (f32.load (local.get $x))))
-            (local.set $bi (i32.const 0))
-            (local.set $p (i32.const 1))
-            (block $sdone
-              (loop $scalar
-                (br_if $sdone (i32.ge_u (local.get $p) (local.get $n)))
-                (local.set $lk (call $key1 (f32.load (i32.add (local.get $x) (i32.shl (local.get $p) (i32.const 2))))))
-                (if (i32.gt_s (local.get $lk) (local.get $bk))
-                  (then (local.set $bk (local.get $lk)) (local.set $bi (local.get $p))))
-                (local.set $p (i32.add (local.get $p) (i32.const 1)))
-                (br $scalar))))
-          (else
-            (local.set $best (call $key4 (v128.load (local.get $x))))
-            (local.set $idx (v128.const i32x4 0 1 2 3))
-            (local.set $bidx (local.get $idx))
-            (local.set $p (i32.const 4))
-            (block $vdone
-              (loop $vec
-                (br_if $vdone (i32.ge_u (local.get $p) (local.get $n)))
-                ;; The last step starts at n - 4 so that it stays inside the row.
-                (if (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $n))
-                  (then (local.set $p (i32.sub (local.get $n) (i32.const 4)))))
-                (local.set $idx (i32x4.add (i32x4.splat (local.get $p)) (v128.const i32x4 0 1 2 3)))
-                (local.set $k (call $key4 (v128.load (i32.add (local.get $x) (i32.shl (local.get $p) (i32.const 2))))))
-                (local.set $gt (i32x4.gt_s (local.get $k) (local.get $best)))
-                (local.set $best (v128.bitselect (local.get $k) (local.get $best) (local.get $gt)))
-                (local.set $bidx (v128.bitselect (local.get $idx) (local.get $bidx) (local.get $gt)))
-                (local.set $p (i32.add (local.get $p) (i32.const 4)))
-                (br $vec)))
-            ;; Merge the lanes: the largest key, the lowest column among equal keys.
-            (local.set $bk (i32x4.extract_lane 0 (local.get $best)))
-            (local.set $bi (i32x4.extract_lane 0 (local.get $bidx)))
-            (local.set $lane (i32.const 1))
-            (loop $merge
-              (local.set $lk (i32x4.extract_lane 1 (local.get $best)))
-              (local.set $li (i32x4.extract_lane 1 (local.get $bidx)))
-              (if (i32.or (i32.gt_s (local.get $lk) (local.get $bk))
-                    (i32.and (i32.eq (local.get $lk) (local.get $bk)) (i32.lt_s (local.get $li) (local.get $bi))))
-                (then (local.set $bk (local.get $lk)) (local.set $bi (local.get $li))))
-              ;; Rotate the next lane into lane 1.
-              (local.set $best (i8x16.shuffle 4 5 6 7 8 9 10 11 12 13 14 15 0 1 2 3 (local.get $best) (local.get $best)))
-              (local.set $bidx (i8x16.shuffle 4 5 6 7 8 9 10 11 12 13 14 15 0 1 2 3 (local.get $bidx) (local.get $bidx)))
-              (local.set $lane (i32.add (local.get $lane) (i32.const 1)))
-              (br_if $merge (i32.lt_u (local.get $lane) (i32.const 4))))))
-        (i32.store (local.get $out) (local.get $bi))
-        (local.set $out (i32.add (local.get $out) (i32.const 4)))
-        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 2))))
-        (local.set $m (i32.sub (local.get $m) (i32.const 1)))
-        (br $rows))))
-
-  ;; Order-preserving integer keys of floats: adding +0 turns -0 into +0; a negative float's
-  ;; magnitude bits are flipped so that larger floats get larger signed keys; every NaN gets
-  ;; the largest key (above +inf's 0x7f800000) whatever its sign and payload.
-  (func $key4 (param $v v128) (result v128)
-    (local $b v128)
-    (local.set $b (f32x4.add (local.get $v) (v128.const f32x4 0 0 0 0)))
-    (v128.bitselect
-      (v128.const i32x4 0x7fffffff 0x7fffffff 0x7fffffff 0x7fffffff)
-      (v128.xor (local.get $b) (i32x4.shr_u (i32x4.shr_s (local.get $b) (i32.const 31)) (i32.const 1)))
-      (f32x4.ne (local.get $v) (local.get $v))))
-
-  (func $key1 (param $v f32) (result i32)
-    (local $b i32)
-    (if (f32.ne (local.get $v) (local.get $v)) (then (return (i32.const 0x7fffffff))))
-    (local.set $b (i32.reinterpret_f32 (f32.add (local.get $v) (f32.const 0))))
-    (i32.xor (local.get $b) (i32.shr_u (i32.shr_s (local.get $b) (i32.const 31)) (i32.const 1))))
 
   ;; ReLU keeps NaN (the contract): f32x4.pmax(a, 0) is "a < 0 ? 0 : a", one maxps on x86
   ;; with the operands in the order that returns a when a is NaN (a < 0 is false), and -0
@@ -271,27 +189,247 @@
         (local.set $g (i32.sub (local.get $g) (i32.const 1)))
         (br $groups))))
 
+  ;; Number of nonzero bytes in src[0, n), 16 at a time (reads up to 15 bytes past the end):
+  ;; whether a chunk of images is sparse enough for the sparse first layer.
+  (func $nonzero_bytes (param $src i32) (param $n i32) (result i32)
+    (local $end i32) (local $m i32) (local $rem i32) (local $c i32)
+    (local.set $end (i32.add (local.get $src) (local.get $n)))
+    (block $done
+      (loop $chunk
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $m (i8x16.bitmask (i8x16.ne (v128.load (local.get $src)) (v128.const i32x4 0 0 0 0))))
+        (local.set $rem (i32.sub (local.get $end) (local.get $src)))
+        (if (i32.lt_u (local.get $rem) (i32.const 16))
+          (then (local.set $m (i32.and (local.get $m) (i32.sub (i32.shl (i32.const 1) (local.get $rem)) (i32.const 1))))))
+        (local.set $c (i32.add (local.get $c) (i32.popcnt (local.get $m))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $chunk)))
+    (local.get $c))
+
+  ;; The sparse first layer, for images with many 0 bytes (most image datasets): with shift 0 a
+  ;; 0 byte is an exact 0 input, so each row only visits its nonzero pixels. Row r's nonzeros
+  ;; are listed at list + r * (8 * in + 8): an i32 count, a pad word, then (f32 value, i32
+  ;; p * 128) pairs, the second the byte offset of input p's weights in a 32-column panel.
+  ;; Branch-free (each byte is written, the cursor advances only past nonzeros), since half the
+  ;; bytes being 0 in no pattern would mispredict every other branch. Returns the total count.
+  (func $nonzeros (export "nonzeros") (param $src i32) (param $in i32) (param $rows i32) (param $list i32) (param $scale f32) (result i32)
+    (local $p i32) (local $d i32) (local $b i32) (local $total i32) (local $row i32)
+    (block $rdone
+      (loop $rowl
+        (br_if $rdone (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $d (i32.add (local.get $list) (i32.const 8)))
+        (local.set $p (i32.const 0))
+        (block $pdone
+          (loop $px
+            (br_if $pdone (i32.ge_u (local.get $p) (local.get $in)))
+            (local.set $b (i32.load8_u (i32.add (local.get $src) (local.get $p))))
+            (f32.store offset=0 (local.get $d) (f32.mul (f32.convert_i32_u (local.get $b)) (local.get $scale)))
+            (i32.store offset=4 (local.get $d) (i32.shl (local.get $p) (i32.const 7)))
+            (local.set $d (i32.add (local.get $d) (i32.shl (i32.ne (local.get $b) (i32.const 0)) (i32.const 3))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $px)))
+        (local.set $b (i32.shr_u (i32.sub (local.get $d) (i32.add (local.get $list) (i32.const 8))) (i32.const 3)))
+        (i32.store (local.get $list) (local.get $b))
+        (local.set $total (i32.add (local.get $total) (local.get $b)))
+        (local.set $src (i32.add (local.get $src) (local.get $in)))
+        (local.set $list (i32.add (local.get $list) (i32.add (i32.shl (local.get $in) (i32.const 3)) (i32.const 8))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowl)))
+    (local.get $total))
+
+  ;; One row by one 32-column panel over the row's nonzeros [l, end): eight
+  ;; accumulators, eight weight loads and one broadcast per nonzero (the weights come from L2:
+  ;; blocking the inputs so that they stay in L1 measured slower, the per-block overhead
+  ;; costing more than it saved). Stores the 32 outputs into the interleaved layout the next
+  ;; layer reads (column c at y + 16 c).
+  (func $row32 (param $l i32) (param $end i32) (param $w i32) (param $b i32) (param $y i32) (param $relu i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $v v128) (local $wa i32)
+    (local.set $a0 (v128.load offset=0 (local.get $b)))
+    (local.set $a1 (v128.load offset=16 (local.get $b)))
+    (local.set $a2 (v128.load offset=32 (local.get $b)))
+    (local.set $a3 (v128.load offset=48 (local.get $b)))
+    (local.set $a4 (v128.load offset=64 (local.get $b)))
+    (local.set $a5 (v128.load offset=80 (local.get $b)))
+    (local.set $a6 (v128.load offset=96 (local.get $b)))
+    (local.set $a7 (v128.load offset=112 (local.get $b)))
+    (if (i32.lt_u (local.get $l) (local.get $end))
+      (then
+      (loop $step
+        (local.set $v (v128.load32_splat (local.get $l)))
+        (local.set $wa (i32.add (local.get $w) (i32.load offset=4 (local.get $l))))
+        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=0 (local.get $wa)) (local.get $v))))
+        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (local.get $wa)) (local.get $v))))
+        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load offset=32 (local.get $wa)) (local.get $v))))
+        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (v128.load offset=48 (local.get $wa)) (local.get $v))))
+        (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load offset=64 (local.get $wa)) (local.get $v))))
+        (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (v128.load offset=80 (local.get $wa)) (local.get $v))))
+        (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load offset=96 (local.get $wa)) (local.get $v))))
+        (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (v128.load offset=112 (local.get $wa)) (local.get $v))))
+        (local.set $l (i32.add (local.get $l) (i32.const 8)))
+        (br_if $step (i32.lt_u (local.get $l) (local.get $end))))))
+    (call $scatter4 (local.get $y) (call $relu4 (local.get $a0) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 64)) (call $relu4 (local.get $a1) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 128)) (call $relu4 (local.get $a2) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 192)) (call $relu4 (local.get $a3) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 256)) (call $relu4 (local.get $a4) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 320)) (call $relu4 (local.get $a5) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 384)) (call $relu4 (local.get $a6) (local.get $relu)))
+    (call $scatter4 (i32.add (local.get $y) (i32.const 448)) (call $relu4 (local.get $a7) (local.get $relu))))
+
+  ;; ReLU (pmax, see $tile4) when relu is set.
+  (func $relu4 (param $a v128) (param $relu i32) (result v128)
+    (select (f32x4.pmax (local.get $a) (v128.const f32x4 0 0 0 0)) (local.get $a) (local.get $relu)))
+
+  ;; Four consecutive columns of one row into the interleaved layout: column c at y + 16 c.
+  (func $scatter4 (param $y i32) (param $v v128)
+    (v128.store32_lane offset=0 0 (local.get $y) (local.get $v))
+    (v128.store32_lane offset=16 1 (local.get $y) (local.get $v))
+    (v128.store32_lane offset=32 2 (local.get $y) (local.get $v))
+    (v128.store32_lane offset=48 3 (local.get $y) (local.get $v)))
+
+  ;; The first layer from the nonzero lists (see $nonzeros) of `rows` rows: w in panels of 32
+  ;; columns ([in][32] floats each, n32 columns in all), b [n32]; row r's outputs go to the
+  ;; interleaved layout at y + (r / 4) * n32 * 16 + (r % 4) * 4. Panels outside, rows
+  ;; inside, so a panel (in * 128 bytes) is read from L2 once per chunk of rows.
+  (func $sparse_layer (param $list i32) (param $in i32) (param $rows i32) (param $w i32) (param $b i32) (param $n32 i32) (param $y i32) (param $relu i32)
+    (local $j i32) (local $r i32) (local $l i32) (local $lstride i32) (local $gy i32)
+    (local.set $lstride (i32.add (i32.shl (local.get $in) (i32.const 3)) (i32.const 8)))
+    (local.set $gy (i32.shl (local.get $n32) (i32.const 4)))
+    (block $pdone
+      (loop $panels
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $n32)))
+        (local.set $r (i32.const 0))
+        (local.set $l (local.get $list))
+        (block $rdone
+          (loop $rowl
+            (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+            (call $row32 (i32.add (local.get $l) (i32.const 8))
+              (i32.add (i32.add (local.get $l) (i32.const 8)) (i32.shl (i32.load (local.get $l)) (i32.const 3)))
+              (local.get $w) (local.get $b)
+              (i32.add (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 4)))
+                (i32.add (i32.mul (i32.shr_u (local.get $r) (i32.const 2)) (local.get $gy)) (i32.shl (i32.and (local.get $r) (i32.const 3)) (i32.const 2))))
+              (local.get $relu))
+            (local.set $l (i32.add (local.get $l) (local.get $lstride)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rowl)))
+        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $in) (i32.const 7))))
+        (local.set $b (i32.add (local.get $b) (i32.const 128)))
+        (local.set $j (i32.add (local.get $j) (i32.const 32)))
+        (br $panels))))
+
+  ;; Labels and scores of `rows` rows of the last layer's outputs (row i at y + i * ldy, n
+  ;; floats): the label is the argmax under the argmax contract's order (NaN first, ties to the
+  ;; lower column), which softmax keeps (it is monotonic; a row with a NaN is all NaN after
+  ;; it, so its label is column 0); the score is the output there, or
+  ;; with softmax its probability 1 / sum_j exp(y_j - max): NaN for a row with a NaN or of
+  ;; only -inf, 1 / (number of +inf) where there are +inf, as the softmax contract says.
+  (func $finish_rows (param $y i32) (param $ldy i32) (param $rows i32) (param $n i32) (param $softmax i32) (param $labels i32) (param $scores i32)
+    (local $j i32) (local $bk i32) (local $bi i32) (local $k i32) (local $max f32) (local $sum f32) (local $v f32) (local $score f32)
+    (block $rdone
+      (loop $rowl
+        (br_if $rdone (i32.eqz (local.get $rows)))
+        (local.set $bk (call $key (f32.load (local.get $y))))
+        (local.set $bi (i32.const 0))
+        (local.set $j (i32.const 1))
+        (block $adone
+          (loop $argmax
+            (br_if $adone (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $k (call $key (f32.load (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 2))))))
+            (if (i32.gt_s (local.get $k) (local.get $bk)) (then (local.set $bk (local.get $k)) (local.set $bi (local.get $j))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $argmax)))
+        (local.set $max (f32.load (i32.add (local.get $y) (i32.shl (local.get $bi) (i32.const 2)))))
+        ;; With softmax a NaN makes every probability NaN, and the first of equal NaNs is column 0.
+        (if (i32.and (local.get $softmax) (f32.ne (local.get $max) (local.get $max))) (then (local.set $bi (i32.const 0))))
+        (local.set $score (local.get $max))
+        (if (local.get $softmax)
+          (then
+            (local.set $sum (f32.const 0))
+            (local.set $j (i32.const 0))
+            (block $sdone
+              (loop $terms
+                (br_if $sdone (i32.ge_u (local.get $j) (local.get $n)))
+                (local.set $v (f32.load (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 2)))))
+                ;; +inf rows count their +inf entries (each then holds 1 / count).
+                (local.set $sum (f32.add (local.get $sum)
+                  (if (result f32) (f32.eq (local.get $max) (f32.const inf))
+                    (then (f32.convert_i32_u (f32.eq (local.get $v) (f32.const inf))))
+                    (else (call $exp (f32.sub (local.get $v) (local.get $max)))))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $terms)))
+            ;; A NaN max gives NaN through the sum; an all -inf row gives exp(-inf - -inf) = NaN.
+            (local.set $score (f32.div (f32.const 1) (local.get $sum)))))
+        (i32.store (local.get $labels) (local.get $bi))
+        (f32.store (local.get $scores) (local.get $score))
+        (local.set $labels (i32.add (local.get $labels) (i32.const 4)))
+        (local.set $scores (i32.add (local.get $scores) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+        (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+        (br $rowl))))
+
+  ;; Order-preserving integer key of a float (as argmax.wat's $key1): -0 as 0, NaN above +inf.
+  (func $key (param $v f32) (result i32)
+    (local $b i32)
+    (if (f32.ne (local.get $v) (local.get $v)) (then (return (i32.const 0x7fffffff))))
+    (local.set $b (i32.reinterpret_f32 (f32.add (local.get $v) (f32.const 0))))
+    (i32.xor (local.get $b) (i32.shr_u (i32.shr_s (local.get $b) (i32.const 31)) (i32.const 1))))
+
+  ;; exp(x) for x <= 0 (NaN for NaN), to about 1 ulp: x = n ln2 + r with |r| <= ln2 / 2, e^r by
+  ;; Cephes' expf polynomial, times 2^n built in the exponent bits. Below -87.3 it is 0 (an
+  ;; f32 denormal at most, irrelevant to a softmax denominator that holds a 1).
+  (func $exp (param $x f32) (result f32)
+    (local $n f32) (local $r f32) (local $z f32)
+    (if (f32.lt (local.get $x) (f32.const -87.3)) (then (return (f32.const 0))))
+    (local.set $n (f32.nearest (f32.mul (local.get $x) (f32.const 1.44269504088896341))))
+    (local.set $r (f32.sub (f32.sub (local.get $x) (f32.mul (local.get $n) (f32.const 0.693359375))) (f32.mul (local.get $n) (f32.const -2.12194440e-4))))
+    (local.set $z (f32.mul (local.get $r) (local.get $r)))
+    (f32.mul
+      (f32.add (f32.add (f32.mul
+        (f32.add (f32.mul (f32.add (f32.mul (f32.add (f32.mul (f32.add (f32.mul (f32.add (f32.mul
+          (f32.const 1.9875691500e-4) (local.get $r)) (f32.const 1.3981999507e-3)) (local.get $r)) (f32.const 8.3334519073e-3)) (local.get $r))
+          (f32.const 4.1665795894e-2)) (local.get $r)) (f32.const 1.6666665459e-1)) (local.get $r)) (f32.const 5.0000001201e-1))
+        (local.get $z)) (local.get $r)) (f32.const 1))
+      (f32.reinterpret_i32 (i32.shl (i32.add (i32.trunc_sat_f32_s (local.get $n)) (i32.const 127)) (i32.const 23)))))
+
   ;; The MLP forward pass over rows [row0, row0 + rows) (row0 a multiple of 4) of the images at
-  ;; `images`, for the model described at `model`: i32 layers, i32 in, f32 scale, f32 shift,
-  ;; then per layer i32 w, b, k, n8, relu (see mlp/cpu.ts). Rows are taken in groups of four,
-  ;; so up to 3 rows past the end are read (images) and written (out): callers pad both.
-  ;; Activations alternate between the scratch buffers s0 and s1; the last layer writes its
-  ;; outputs (n8 floats per row) to out + row * ldo.
-  (func (export "forward") (param $model i32) (param $images i32) (param $row0 i32) (param $rows i32) (param $s0 i32) (param $s1 i32) (param $out i32) (param $ldo i32)
+  ;; `images`, for the model described at `model` (see mlp/cpu.ts): i32 layers, i32 in, f32
+  ;; scale, f32 shift, then for the sparse first layer i32 w32, b32, n32 (0: none) and the
+  ;; density limit (nonzeros per 1024 bytes) above which the dense path is faster, then i32
+  ;; classes and softmax (0 or 1); at +48 per layer i32 w, b, k, n8, relu. Rows are taken in
+  ;; groups of four, so up to 3 rows past the end are read (images) and written (out): callers
+  ;; pad both. Activations alternate between the scratch buffers s0 and s1 (s2 holds the
+  ;; nonzero lists: rows * (8 * in + 8) bytes); the last layer writes its outputs (n8 floats
+  ;; per row) to out + row * ldo, and each row's label and score go to labels and scores.
+  (func (export "forward") (param $model i32) (param $images i32) (param $row0 i32) (param $rows i32) (param $s0 i32) (param $s1 i32) (param $s2 i32) (param $out i32) (param $ldo i32) (param $labels i32) (param $scores i32)
     (local $layers i32) (local $in i32) (local $g i32) (local $l i32) (local $d i32)
-    (local $x i32) (local $gx i32) (local $y i32) (local $n8 i32) (local $t i32)
+    (local $x i32) (local $gx i32) (local $y i32) (local $n8 i32) (local $t i32) (local $src i32) (local $n32 i32)
     (local.set $layers (i32.load offset=0 (local.get $model)))
     (local.set $in (i32.load offset=4 (local.get $model)))
     (local.set $g (i32.shr_u (i32.add (local.get $rows) (i32.const 3)) (i32.const 2)))
-    (call $normalize4
-      (i32.add (local.get $images) (i32.mul (local.get $row0) (local.get $in)))
-      (local.get $in) (local.get $g) (local.get $s0)
-      (f32.load offset=8 (local.get $model))
-      (f32.load offset=12 (local.get $model)))
+    (local.set $src (i32.add (local.get $images) (i32.mul (local.get $row0) (local.get $in))))
+    (local.set $n32 (i32.load offset=24 (local.get $model)))
+    (local.set $d (i32.add (local.get $model) (i32.const 48)))
     (local.set $x (local.get $s0))
-    (local.set $gx (i32.shl (i32.and (i32.add (local.get $in) (i32.const 3)) (i32.const -4)) (i32.const 4)))
     (local.set $y (local.get $s1))
-    (local.set $d (i32.add (local.get $model) (i32.const 16)))
+    (if (local.get $n32)
+      (then
+        (if (i32.le_u
+              (i32.shl (call $nonzero_bytes (local.get $src) (i32.mul (local.get $rows) (local.get $in))) (i32.const 10))
+              (i32.mul (i32.load offset=28 (local.get $model)) (i32.mul (local.get $rows) (local.get $in))))
+          (then
+            (drop (call $nonzeros (local.get $src) (local.get $in) (local.get $rows) (local.get $s2) (f32.load offset=8 (local.get $model))))
+            (call $sparse_layer (local.get $s2) (local.get $in) (local.get $rows)
+              (i32.load offset=16 (local.get $model)) (i32.load offset=20 (local.get $model)) (local.get $n32)
+              (local.get $s0) (i32.load offset=16 (local.get $d)))
+            (local.set $gx (i32.shl (local.get $n32) (i32.const 4)))
+            (local.set $d (i32.add (local.get $d) (i32.const 20)))
+            (local.set $l (i32.const 1))))))
+    (if (i32.eqz (local.get $l))
+      (then
+        (call $normalize4 (local.get $src) (local.get $in) (local.get $g) (local.get $s0)
+          (f32.load offset=8 (local.get $model)) (f32.load offset=12 (local.get $model)))
+        (local.set $gx (i32.shl (i32.and (i32.add (local.get $in) (i32.const 3)) (i32.const -4)) (i32.const 4)))))
     (block $done
       (loop $layer
         (br_if $done (i32.ge_u (local.get $l) (local.get $layers)))
@@ -313,5 +451,9 @@
         (local.set $y (local.get $t))
         (local.set $d (i32.add (local.get $d) (i32.const 20)))
         (local.set $l (i32.add (local.get $l) (i32.const 1)))
-        (br $layer))))
+        (br $layer)))
+    (call $finish_rows (i32.add (local.get $out) (i32.mul (local.get $row0) (local.get $ldo))) (local.get $ldo) (local.get $rows)
+      (i32.load offset=32 (local.get $model)) (i32.load offset=36 (local.get $model))
+      (i32.add (local.get $labels) (i32.shl (local.get $row0) (i32.const 2)))
+      (i32.add (local.get $scores) (i32.shl (local.get $row0) (i32.const 2)))))
 )

@@ -1,6 +1,12 @@
 // Worker threads for the CPU MLP: each runs simd.wat forward on chunks of rows taken from a shared counter.
 import { Worker } from 'node:worker_threads';
 
+/** A thread's scratch buffers (byte offsets): two for activations, one for the nonzero lists. */
+export type Scratch = [number, number, number];
+
+/** simd.wat forward (see there). */
+export type Forward = (model: number, images: number, row0: number, rows: number, s0: number, s1: number, s2: number, out: number, ldo: number, labels: number, scores: number) => void;
+
 /** Words of the control block (an Int32Array over a SharedArrayBuffer) that the threads share. */
 export enum Ctl {
   /** Generation of the current batch; bumped (and notified) to hand a batch to the workers. */
@@ -13,14 +19,15 @@ export enum Ctl {
   Stop,
   /** Set when forward threw in a worker (an invariant broke: bad layout). */
   Failed,
-  Model, Images, Rows, Chunk, Out, Ldo,
+  Model, Images, Rows, Chunk, Out, Ldo, Labels, Scores,
   Size,
 }
 
 /** Claims and runs chunks of the current batch until none is left (or the batch is no longer `gen`). */
-export function runChunks(ctl: Int32Array, gen: number, forward: (model: number, images: number, row0: number, rows: number, s0: number, s1: number, out: number, ldo: number) => void, s0: number, s1: number): void {
+export function runChunks(ctl: Int32Array, gen: number, forward: Forward, s: Scratch): void {
   const model = Atomics.load(ctl, Ctl.Model), images = Atomics.load(ctl, Ctl.Images), m = Atomics.load(ctl, Ctl.Rows);
   const chunk = Atomics.load(ctl, Ctl.Chunk), out = Atomics.load(ctl, Ctl.Out), ldo = Atomics.load(ctl, Ctl.Ldo);
+  const labels = Atomics.load(ctl, Ctl.Labels), scores = Atomics.load(ctl, Ctl.Scores);
   const tag = gen & 0xffff;
   for (;;) {
     const cur = Atomics.load(ctl, Ctl.Next);
@@ -30,7 +37,7 @@ export function runChunks(ctl: Int32Array, gen: number, forward: (model: number,
     if (Atomics.compareExchange(ctl, Ctl.Next, cur, cur + 1) !== cur) continue;
     const rows = Math.min(chunk, m - row0);
     try {
-      forward(model, images, row0, rows, s0, s1, out, ldo);
+      forward(model, images, row0, rows, s[0], s[1], s[2], out, ldo, labels, scores);
     } catch {
       Atomics.store(ctl, Ctl.Failed, 1);
     }
@@ -46,10 +53,10 @@ export function runChunks(ctl: Int32Array, gen: number, forward: (model: number,
  */
 const WORKER_SOURCE = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
-const { module, memory, control, s0, s1 } = workerData;
+const { module, memory, control, s0, s1, s2 } = workerData;
 const forward = new WebAssembly.Instance(module, { env: { memory } }).exports.forward;
 const ctl = new Int32Array(control);
-const C = ${JSON.stringify({ Gen: Ctl.Gen, Next: Ctl.Next, Done: Ctl.Done, Stop: Ctl.Stop, Failed: Ctl.Failed, Model: Ctl.Model, Images: Ctl.Images, Rows: Ctl.Rows, Chunk: Ctl.Chunk, Out: Ctl.Out, Ldo: Ctl.Ldo })};
+const C = ${JSON.stringify({ Gen: Ctl.Gen, Next: Ctl.Next, Done: Ctl.Done, Stop: Ctl.Stop, Failed: Ctl.Failed, Model: Ctl.Model, Images: Ctl.Images, Rows: Ctl.Rows, Chunk: Ctl.Chunk, Out: Ctl.Out, Ldo: Ctl.Ldo, Labels: Ctl.Labels, Scores: Ctl.Scores })};
 let seen = Atomics.load(ctl, C.Gen);
 for (;;) {
   Atomics.wait(ctl, C.Gen, seen);
@@ -58,6 +65,7 @@ for (;;) {
   seen = gen;
   const model = Atomics.load(ctl, C.Model), images = Atomics.load(ctl, C.Images), m = Atomics.load(ctl, C.Rows);
   const chunk = Atomics.load(ctl, C.Chunk), out = Atomics.load(ctl, C.Out), ldo = Atomics.load(ctl, C.Ldo);
+  const labels = Atomics.load(ctl, C.Labels), scores = Atomics.load(ctl, C.Scores);
   const tag = gen & 0xffff;
   for (;;) {
     const cur = Atomics.load(ctl, C.Next);
@@ -66,7 +74,7 @@ for (;;) {
     if (row0 >= m) break;
     if (Atomics.compareExchange(ctl, C.Next, cur, cur + 1) !== cur) continue;
     const rows = Math.min(chunk, m - row0);
-    try { forward(model, images, row0, rows, s0, s1, out, ldo); } catch { Atomics.store(ctl, C.Failed, 1); }
+    try { forward(model, images, row0, rows, s0, s1, s2, out, ldo, labels, scores); } catch { Atomics.store(ctl, C.Failed, 1); }
     if (Atomics.add(ctl, C.Done, rows) + rows >= m) Atomics.notify(ctl, C.Done);
   }
 }
@@ -78,10 +86,10 @@ export class ForwardPool {
   private readonly workers: Worker[] = [];
   private gen = 0;
 
-  /** `scratch[i]` is worker i's pair of scratch buffers in `memory`. */
-  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: [number, number][]) {
-    for (const [s0, s1] of scratch) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: this.ctl.buffer, s0, s1 } });
+  /** `scratch[i]` is worker i's scratch buffers in `memory`. */
+  constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: Scratch[]) {
+    for (const [s0, s1, s2] of scratch) {
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control: this.ctl.buffer, s0, s1, s2 } });
       // unref: a runner that is never disposed must not hold the process open; errors are
       // reported through Ctl.Failed, so an 'error' event is only logged by nobody.
       w.unref();
@@ -99,7 +107,7 @@ export class ForwardPool {
    * chunks too and then waits (blocking) for the chunks the workers hold. A worker that has
    * not started yet simply finds no chunk left.
    */
-  run(p: { model: number; images: number; m: number; chunk: number; out: number; ldo: number }, forward: (...a: number[]) => void, s0: number, s1: number): void {
+  run(p: { model: number; images: number; m: number; chunk: number; out: number; ldo: number; labels: number; scores: number }, forward: Forward, s: Scratch): void {
     const { ctl } = this;
     const gen = (this.gen = (this.gen + 1) | 0);
     Atomics.store(ctl, Ctl.Model, p.model);
@@ -108,11 +116,13 @@ export class ForwardPool {
     Atomics.store(ctl, Ctl.Chunk, p.chunk);
     Atomics.store(ctl, Ctl.Out, p.out);
     Atomics.store(ctl, Ctl.Ldo, p.ldo);
+    Atomics.store(ctl, Ctl.Labels, p.labels);
+    Atomics.store(ctl, Ctl.Scores, p.scores);
     Atomics.store(ctl, Ctl.Done, 0);
     Atomics.store(ctl, Ctl.Next, (gen & 0xffff) << 16);
     Atomics.store(ctl, Ctl.Gen, gen);
     Atomics.notify(ctl, Ctl.Gen);
-    runChunks(ctl, gen, forward, s0, s1);
+    runChunks(ctl, gen, forward, s);
     for (let d = Atomics.load(ctl, Ctl.Done); d < p.m; d = Atomics.load(ctl, Ctl.Done)) Atomics.wait(ctl, Ctl.Done, d);
   }
 
