@@ -3,7 +3,7 @@
 ;;
 ;; The memory is imported. The MLP runner gives every thread one shared memory; wabt (as the
 ;; build runs it) cannot declare a shared memory, so the module declares a plain one with a
-;; maximum and ../cpu/module.ts flips the import's limits flag to "shared" when it loads it.
+;; maximum and module.ts flips the import's limits flag to "shared" when it loads it.
 ;;
 ;; Packed weights ("panels"): a dense layer with n outputs and k inputs is stored as
 ;; ceil(n / 8) panels; panel p holds w[8p .. 8p+8, 0 .. k) transposed, [k][8] floats, so the

@@ -11,7 +11,10 @@ export type Forward = (model: number, images: number, row0: number, rows: number
 export enum Ctl {
   /** Generation of the current batch; bumped (and notified) to hand a batch to the workers. */
   Gen,
-  /** (gen & 0xffff) << 16 | next chunk index: a claim is a compare-exchange that checks the generation too. */
+  /**
+   * (gen & 0xffff) << 16 | next chunk index (a batch has under 2^16 chunks: mlp/cpu.ts runs at
+   * most PASS rows at a time). A claim is a compare-exchange that checks the generation too.
+   */
   Next,
   /** Rows finished in the current batch; the last finisher notifies. */
   Done,
@@ -23,7 +26,12 @@ export enum Ctl {
   Size,
 }
 
-/** Claims and runs chunks of the current batch until none is left (or the batch is no longer `gen`). */
+/**
+ * Claims and runs chunks of the current batch until none is left (or the batch is no longer
+ * `gen`). The batch's words are read before the first claim: a late thread may read the next
+ * batch's words, but then its claim fails on the generation tag, and a batch's words change
+ * only after all its chunks are claimed and done.
+ */
 export function runChunks(ctl: Int32Array, gen: number, forward: Forward, s: Scratch): void {
   const model = Atomics.load(ctl, Ctl.Model), images = Atomics.load(ctl, Ctl.Images), m = Atomics.load(ctl, Ctl.Rows);
   const chunk = Atomics.load(ctl, Ctl.Chunk), out = Atomics.load(ctl, Ctl.Out), ldo = Atomics.load(ctl, Ctl.Ldo);

@@ -186,7 +186,15 @@ export function createCpuMlp(weights: MlpWeights, opts: CpuMlpOptions = {}): Mlp
       for (let r = 0; r < m; r += CHUNK) forward(descAt, imagesAt, r, Math.min(CHUNK, m - r), s0, s1, s2, outAt, ldo, labelsAt, scoresAt);
     }
     const labels = heap.i32.slice(labelsAt >> 2, (labelsAt >> 2) + m), scores = heap.f32.slice(scoresAt >> 2, (scoresAt >> 2) + m);
-    return topK >= 1 ? { labels, scores, top: topOf(heap.f32, outAt >> 2, ldo >> 2, m, nOut, softmax, topK) } : { labels, scores };
+    if (topK < 1) return { labels, scores };
+    // With the top k, labels and scores are its first column, so that the two always agree
+    // (simd.wat ranks logits, the top k ranks probabilities rounded to f32: near ties may differ).
+    const top = topOf(heap.f32, outAt >> 2, ldo >> 2, m, nOut, softmax, topK);
+    for (let i = 0; i < m; i++) {
+      labels[i] = top.index[i * topK];
+      scores[i] = top.value[i * topK];
+    }
+    return { labels, scores, top };
   };
 
   // Tier up: V8 first runs WebAssembly from its baseline compiler and recompiles hot functions
