@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 
 /** Exports of simd.wat. Pointers are byte offsets into the memory. */
 export interface SimdExports extends WebAssembly.Exports {
-  normalize(src: number, n: number, dst: number, scale: number, shift: number): void;
   normalize4(src: number, inLen: number, groups: number, dst: number, scale: number, shift: number): void;
   dense(x: number, gx: number, groups: number, k: number, w: number, b: number, n8: number, y: number, ldy: number, relu: number, ilv: number): void;
   forward(model: number, images: number, row0: number, rows: number, s0: number, s1: number, s2: number, out: number, ldo: number, labels: number, scores: number): void;

@@ -1,7 +1,12 @@
 // normalize on the CPU: the plain-JS reference and the fast path (WebAssembly SIMD, 16 bytes per step).
-import { align64 } from '../cpu/module.ts';
-import { simdHeap } from '../cpu/heap.ts';
+import { loadWasmModule, WasmHeap } from '../wasm/load.ts';
 import type { NormalizeArgs } from './contract.ts';
+
+interface NormalizeExports extends WebAssembly.Exports {
+  normalize(src: number, n: number, dst: number, scale: number, shift: number): void;
+}
+
+let heap: WasmHeap<NormalizeExports> | null = null;
 
 /** The reference: y[i] = fround(fround(x[i] * scale) + shift). */
 export function normalizeReference(a: NormalizeArgs): Float32Array {
@@ -11,16 +16,17 @@ export function normalizeReference(a: NormalizeArgs): Float32Array {
 }
 
 /**
- * WebAssembly SIMD (simd.wat normalize): widen 16 bytes to four f32x4, multiply and add in f32
+ * WebAssembly SIMD (normalize.wat): widen 16 bytes to four f32x4, multiply and add in f32
  * (scale and shift rounded to f32 first, within the contract's tolerance).
  */
 export function normalizeCpu(a: NormalizeArgs): Float32Array {
   const n = a.x.length;
   if (n === 0) return new Float32Array(0);
-  const h = simdHeap();
-  const outAt = align64(n + 16);
-  h.reserve(outAt + 4 * n + 64);
+  heap ??= new WasmHeap<NormalizeExports>(loadWasmModule(new URL('./normalize.wasm', import.meta.url)));
+  const h = heap;
+  const outAt = (n + 16 + 63) & ~63; // after the bytes and the 15 the last step over-reads
+  h.reserve(outAt + 4 * n + 64); // the last step writes up to 60 bytes past the end
   h.u8.set(a.x, 0);
   h.fns.normalize(0, n, outAt, a.scale, a.shift);
-  return h.f32.slice(outAt >> 2, (outAt >> 2) + n);
+  return new Float32Array(h.memory.buffer, outAt, n).slice();
 }
