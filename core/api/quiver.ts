@@ -19,7 +19,7 @@ export interface LocalOptions {
   batchSize?: number;
   /** Partitions after a shuffle (default: 2 per worker). */
   shufflePartitions?: number;
-  /** Files larger than this are split across tasks (default 32 MB). */
+  /** Files larger than this are split across tasks (default 128 MB, as Spark's maxPartitionBytes). */
   targetSplitBytes?: number;
   /** Joins whose build side is estimated under this are broadcast (default 10 MB). */
   broadcastThresholdBytes?: number;
@@ -46,7 +46,7 @@ export class Quiver {
     const runtime = new LocalRuntime(options);
     const session = new Session(runtime, {
       shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
-      targetSplitBytes: options.targetSplitBytes ?? 32 * 1024 * 1024,
+      targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
       broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
     });
     return new Quiver(session, Object.freeze({ ...options }));

@@ -59,7 +59,7 @@ export class Session {
     const physical = await createPhysicalPlan(optimized, {
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
-      planSplits: (source, target) => planSplits(source as any, target) as any,
+      planSplits: (source, target) => planSplits(source as any, target, this.runtime.workers) as any,
       placePredict: (spec) => placePredict(spec.modelPath, spec.modelSha256, spec.device, this.runtime.workers),
     });
     return { optimized, physical };

@@ -77,8 +77,8 @@ export function inferSchemaSync(source: SourceSpec): FieldJSON[] {
  * files whole. Empty text/json files add no split; an empty csv file with a header expected is
  * a DataError. Always at least one split.
  */
-export async function planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]> {
+export async function planSplits(source: SourceSpec, targetSplitBytes: number, parallelism = 1): Promise<SplitJSON[]> {
   const opts = parseReadOptions(source.format, source.options);
   checkPaths(source);
-  return planFileSplits(source.format, source.paths, opts, targetSplitBytes);
+  return planFileSplits(source.format, source.paths, opts, targetSplitBytes, parallelism);
 }

@@ -25,7 +25,12 @@ export interface SplitJSON {
   pair?: string;
 }
 
-export async function planFileSplits(format: FileFormat, paths: readonly string[], opts: ReadOptions, targetSplitBytes: number): Promise<SplitJSON[]> {
+/**
+ * `parallelism` (the workers that will run the splits): a file cut into pieces is cut into a
+ * multiple of it, so that the last wave of tasks keeps every worker busy (5 pieces on 2
+ * workers would leave one idle for a whole piece; 6 smaller ones do not).
+ */
+export async function planFileSplits(format: FileFormat, paths: readonly string[], opts: ReadOptions, targetSplitBytes: number, parallelism = 1): Promise<SplitJSON[]> {
   if (!Number.isFinite(targetSplitBytes) || targetSplitBytes < 1) throw new PlanError(`targetSplitBytes must be a positive number of bytes, got ${targetSplitBytes}`);
   const target = Math.floor(targetSplitBytes);
   if (format === 'idx') return idxSplits(paths, opts.labels, target);
@@ -39,7 +44,8 @@ export async function planFileSplits(format: FileFormat, paths: readonly string[
           continue; // no records
         }
         const splittable = format !== 'csv' || opts.splittable;
-        const n = splittable ? Math.ceil(size / target) : 1;
+        let n = splittable ? Math.ceil(size / target) : 1;
+        if (n > 1 && parallelism > 1) n = Math.ceil(n / parallelism) * parallelism;
         const piece = Math.ceil(size / n);
         for (let s = 0; s < size; s += piece) {
           const split: SplitJSON = { path, start: s, end: Math.min(size, s + piece) };

@@ -111,7 +111,8 @@ describe('text', () => {
 
   it('a large file read in 64 KB splits gives every line exactly once', async () => {
     const size = statSync(at('text', 'big.txt')).size;
-    const splits = Math.ceil(size / SPLIT);
+    // Pieces of a file come in a multiple of the workers (2), so none idles in the last wave.
+    const splits = Math.ceil(Math.ceil(size / SPLIT) / 2) * 2;
     expect(splits).toBeGreaterThan(20);
     const df = q.read.text(at('text', 'big.txt'));
     expect(await df.explain()).toContain(`ScanExec: text [big.txt] splits=${splits}`);

@@ -71,6 +71,11 @@ describe('text reader', () => {
     ]);
     expect(splits[0].firstLine).toBe(1);
     expect(splits[1].firstLine).toBeUndefined();
+    // With 3 workers, a file cut in pieces is cut in a multiple of 3 (4 -> 6); an uncut one stays whole.
+    const balanced = await planSplits({ format: 'text', paths: [a, b], options: {} }, 300, 3);
+    expect(balanced.map((s) => [s.path, s.start, s.end])).toEqual([
+      [a, 0, 167], [a, 167, 334], [a, 334, 501], [a, 501, 668], [a, 668, 835], [a, 835, 1000], [b, 0, 10],
+    ]);
   });
 
   it('stops at the limit', async () => {
