@@ -1,7 +1,7 @@
 // PredictExec: runs a resident model over an image column, batch by batch, appending labelId, label, score (and top-k).
 import * as arrow from 'apache-arrow';
 import { makeBatch } from '../compute/batch.ts';
-import { DataError } from '../errors.ts';
+import { DataError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { residentModel, type ResolvedDevice } from './resident.ts';
@@ -42,7 +42,10 @@ export class PredictExec implements ExecPlan {
     const it = this.child.execute(partition, ctx)[Symbol.asyncIterator]();
     // The first input batch is read while the model loads (once per worker thread).
     let next = it.next();
-    const { model, runner } = await residentModel(o.modelPath, o.modelSha256, o.device);
+    // A GPU task that failed (device lost, shader error) is retried on the CPU.
+    const device = o.device === 'gpu' && ctx.attempt > 0 ? 'cpu' : o.device;
+    if (device !== o.device) ctx.metrics.add('predictGpuFallbacks', 1);
+    const { model, runner } = await residentModel(o.modelPath, o.modelSha256, device);
     const labels = model.meta.labels.map((s) => enc.encode(s));
     const size = model.weights.layers[0].in;
     const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
@@ -58,7 +61,11 @@ export class PredictExec implements ExecPlan {
           const part = s === 0 && batch.numRows <= o.batchSize ? batch : batch.slice(s, Math.min(batch.numRows, s + o.batchSize));
           const images = imageBytes(part.data.children[colIndex], size, o.inputCol);
           const t0 = performance.now();
-          const res = await runner.run(images, part.numRows, o.topK);
+          const res = await runner.run(images, part.numRows, o.topK).catch((e: unknown) => {
+            if (device !== 'gpu') throw e;
+            const reason = (e as { reason?: string }).reason ?? 'error';
+            throw new ResourceError(`predict on the GPU failed (${reason}): ${(e as Error).message}; the task is retried on the CPU`, { cause: e });
+          });
           ctx.metrics.add('predictMs', performance.now() - t0);
           ctx.metrics.add('predictRows', part.numRows);
           yield makeBatch(this.schema, [...part.data.children, ...outputColumns(this.schema, part.numRows, res, labels, o.topK)], part.numRows);
