@@ -67,6 +67,20 @@ describe('predict', () => {
     expect(q.session.lastJob!.counters.predictRows).toBe(N);
   });
 
+  it('takes images from Arrow IPC and Parquet columns of the same type', async () => {
+    const model = q.model(modelDir);
+    const src = q.read.idx(imagesPath);
+    const want = (await src.predict(model, { device: 'cpu' }).select('labelId', 'score').toArray());
+    for (const fmt of ['arrow', 'parquet'] as const) {
+      const path = join(dir, `images.${fmt}`);
+      await src.write[fmt](path);
+      const back = fmt === 'arrow' ? q.read.arrow(path) : q.read.parquet(path);
+      expect(back.schema.find((f) => f.name === 'image')!.type).toEqual({ fixedList: 'uint8', size: D });
+      const got = await back.predict(model, { device: 'cpu' }).select('labelId', 'score').toArray();
+      expect(got).toEqual(want);
+    }
+  });
+
   it("explains where predict runs and why ('auto' without a GPU)", async () => {
     const text = await q.read.idx(imagesPath).predict(q.model(modelDir)).explain();
     expect(text).toMatch(/Predict: model=tiny \(sha256 [0-9a-f]{12}\) input=image device=auto batchSize=4096/);
