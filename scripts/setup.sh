@@ -2,7 +2,8 @@
 # Installs what the tests and examples need: npm packages (npm ci when node_modules is
 # missing or older than package-lock.json), the WebAssembly kernels (from .wat), and a Vulkan
 # device for the WebGPU kernels (Mesa's lavapipe from bookworm-backports; see DEVELOPERS.md),
-# and the Fashion-MNIST dataset (Debian's dataset-fashion-mnist) for the demo and its tests.
+# the Fashion-MNIST dataset (Debian's dataset-fashion-mnist) for the demo and its tests, and
+# nats-server for the cluster tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -67,5 +68,16 @@ if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] && [ -z 
   else
     echo "quiver setup: Fashion-MNIST is missing. As root, run: apt-get update && apt-get install -y dataset-fashion-mnist" >&2
     echo "  (or set FMNIST_DIR to a directory with the four *-ubyte.gz files)" >&2
+  fi
+fi
+
+# nats-server (the cluster tests start one on a free loopback port).
+if ! command -v nats-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "quiver setup: installing nats-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server
+  else
+    echo "quiver setup: nats-server is missing (the cluster tests need it). As root, run: apt-get update && apt-get install -y nats-server" >&2
   fi
 fi

@@ -1,0 +1,101 @@
+// Executor: a process that joins a cluster through NATS, announces itself, and sends heartbeats until it leaves.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import { TransportError } from '../../ops/errors.ts';
+import { encodeControl, PROTOCOL_VERSION, subjects, type ControlMsg } from './protocol.ts';
+
+export interface ClusterAuth {
+  /** NATS server URLs, e.g. 'nats://127.0.0.1:4222'. */
+  servers: string | string[];
+  token?: string;
+  /** Cluster name: the subject prefix `quiver.<cluster>.` (default 'default'). */
+  cluster?: string;
+}
+
+export interface ExecutorOptions extends ClusterAuth {
+  name?: string;
+  workers?: number;
+  /** Milliseconds between heartbeats (default 1000). */
+  heartbeatMs?: number;
+  /** Path prefixes this executor can read (for locality). */
+  paths?: string[];
+  /** Where log lines go (default: console.error). */
+  log?: (line: string) => void;
+}
+
+/** Connects to NATS, turning failures into a TransportError that says what to check. */
+export async function connectCluster(o: ClusterAuth, name: string): Promise<NatsConnection> {
+  const servers = Array.isArray(o.servers) ? o.servers : [o.servers];
+  try {
+    return await connect({ servers, token: o.token, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const hint = /authorization/i.test(msg) ? 'the server wants a token: pass --token (or { token })' : `is a NATS server listening at ${servers.join(', ')}?`;
+    throw new TransportError(`cannot connect to NATS (${msg}): ${hint}`, { cause: e });
+  }
+}
+
+export class Executor {
+  readonly id: string;
+  private timer: NodeJS.Timeout | null = null;
+  private draining = false;
+  private stopped = false;
+
+  private constructor(private readonly nc: NatsConnection, private readonly o: ExecutorOptions, private readonly cluster: string) {
+    this.id = `${(o.name ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  }
+
+  /** Joins the cluster: registers, then heartbeats every heartbeatMs until stop(). */
+  static async start(o: ExecutorOptions): Promise<Executor> {
+    const cluster = o.cluster ?? 'default';
+    const nc = await connectCluster(o, `quiver-executor ${o.name ?? hostname()}`);
+    const ex = new Executor(nc, o, cluster);
+    const register: ControlMsg = {
+      v: PROTOCOL_VERSION, kind: 'register', executorId: ex.id, name: o.name ?? hostname(), host: hostname(), pid: process.pid,
+      workers: o.workers ?? availableParallelism(), gpu: null, paths: o.paths ?? [],
+    };
+    ex.announce(register);
+    ex.heartbeat();
+    ex.timer = setInterval(() => ex.heartbeat(), o.heartbeatMs ?? 1000);
+    // A server restart is ridden out by reconnecting; registering again lets a driver that
+    // started meanwhile see this executor.
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === 'reconnect' && !ex.stopped) {
+          (o.log ?? console.error)(`quiver executor ${ex.id}: reconnected to NATS`);
+          ex.announce(register);
+          ex.heartbeat();
+        }
+      }
+    })();
+    return ex;
+  }
+
+  private announce(msg: ControlMsg): void {
+    const s = subjects(this.cluster);
+    const subject = msg.kind === 'register' ? s.register : msg.kind === 'heartbeat' ? s.heartbeat : s.leave;
+    this.nc.publish(subject, encodeControl(msg));
+  }
+
+  private heartbeat(): void {
+    if (this.stopped) return;
+    this.announce({ v: PROTOCOL_VERSION, kind: 'heartbeat', executorId: this.id, running: 0, rssBytes: process.memoryUsage.rss(), draining: this.draining });
+  }
+
+  /** Leaves the cluster: announces it (graceful) and closes the connection. */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.announce({ v: PROTOCOL_VERSION, kind: 'leave', executorId: this.id, reason });
+    await this.nc.drain();
+  }
+
+  /** Simulates a crash in tests: stops heartbeats without leaving. */
+  async kill(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.nc.close();
+  }
+}

@@ -1,0 +1,89 @@
+// Membership: the driver's view of the cluster's executors, derived from their announcements; lost after a heartbeat timeout.
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { decodeControl, subjects, type RegisterMsg } from './protocol.ts';
+
+export interface ExecutorInfo {
+  id: string;
+  name: string;
+  host: string;
+  workers: number;
+  paths: string[];
+  state: 'alive' | 'draining';
+  lastSeen: number;
+}
+
+export type MembershipEvent =
+  | { kind: 'joined'; executor: ExecutorInfo }
+  | { kind: 'left'; id: string; reason: string }
+  | { kind: 'lost'; id: string; silentMs: number }
+  | { kind: 'rejected'; subject: string; reason: string };
+
+export interface MembershipOptions {
+  cluster?: string;
+  /** An executor silent for this long is lost (default 5000 ms). */
+  timeoutMs?: number;
+  onEvent?: (e: MembershipEvent) => void;
+}
+
+export class Membership {
+  private readonly members = new Map<string, ExecutorInfo>();
+  private readonly sub: Subscription;
+  private readonly timer: NodeJS.Timeout;
+  /** Messages rejected so far (malformed, oversized, wrong version, invalid). */
+  rejected = 0;
+
+  constructor(nc: NatsConnection, private readonly o: MembershipOptions = {}) {
+    const timeout = o.timeoutMs ?? 5000;
+    this.sub = nc.subscribe(subjects(o.cluster ?? 'default').announcements, {
+      callback: (err, m) => {
+        if (err) return;
+        const d = decodeControl(m.data);
+        if (!d.ok) {
+          this.rejected++;
+          this.emit({ kind: 'rejected', subject: m.subject, reason: d.reason });
+          return;
+        }
+        const msg = d.msg;
+        const now = Date.now();
+        if (msg.kind === 'register') this.join(msg, now);
+        else if (msg.kind === 'heartbeat') {
+          const e = this.members.get(msg.executorId);
+          // A heartbeat from an executor not known (the driver started later, or it was lost
+          // and came back) does not carry enough to add it: it re-registers after a reconnect.
+          if (e) { e.lastSeen = now; e.state = msg.draining ? 'draining' : 'alive'; }
+        } else if (this.members.delete(msg.executorId)) this.emit({ kind: 'left', id: msg.executorId, reason: msg.reason });
+      },
+    });
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const [id, e] of this.members) {
+        if (now - e.lastSeen > timeout) {
+          this.members.delete(id);
+          this.emit({ kind: 'lost', id, silentMs: now - e.lastSeen });
+        }
+      }
+    }, Math.max(50, Math.floor(timeout / 4)));
+    this.timer.unref();
+  }
+
+  private join(msg: RegisterMsg, now: number): void {
+    const info: ExecutorInfo = { id: msg.executorId, name: msg.name, host: msg.host, workers: msg.workers, paths: msg.paths, state: 'alive', lastSeen: now };
+    const known = this.members.has(msg.executorId);
+    this.members.set(msg.executorId, info);
+    if (!known) this.emit({ kind: 'joined', executor: info });
+  }
+
+  private emit(e: MembershipEvent): void {
+    this.o.onEvent?.(e);
+  }
+
+  /** Executors alive now (draining ones included: they finish their tasks). */
+  executors(): ExecutorInfo[] {
+    return [...this.members.values()];
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.sub.unsubscribe();
+  }
+}

@@ -1,0 +1,114 @@
+// Cluster membership over a real nats-server: executors join, heartbeat, leave or get lost; bad messages and peers are refused.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Executor } from '../../core/cluster/executor.ts';
+import { Membership, type MembershipEvent } from '../../core/cluster/membership.ts';
+import { decodeControl, MAX_CONTROL_BYTES, subjects } from '../../core/cluster/protocol.ts';
+import { startNats, type NatsServer } from './nats-server.ts';
+
+const TOKEN = 's3cret-token';
+const until = async (f: () => boolean, ms = 5000) => {
+  const t0 = Date.now();
+  while (!f()) {
+    if (Date.now() - t0 > ms) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('cluster membership', () => {
+  let nats: NatsServer;
+  let driver: NatsConnection;
+  let members: Membership;
+  const events: MembershipEvent[] = [];
+  beforeAll(async () => {
+    nats = await startNats({ token: TOKEN });
+    driver = await connect({ servers: nats.url, token: TOKEN });
+    members = new Membership(driver, { cluster: 't', timeoutMs: 600, onEvent: (e) => events.push(e) });
+  });
+  afterAll(async () => { members?.close(); await driver?.close(); await nats?.stop(); });
+
+  it('sees executors join, keeps them alive by heartbeats, and removes one that leaves gracefully', async () => {
+    const a = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-a', workers: 3, heartbeatMs: 100 });
+    const b = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-b', workers: 1, heartbeatMs: 100 });
+    await until(() => members.executors().length === 2);
+    expect(members.executors().map((e) => [e.name, e.workers]).sort()).toEqual([['exec-a', 3], ['exec-b', 1]]);
+    await new Promise((r) => setTimeout(r, 1000)); // longer than the timeout: heartbeats keep them
+    expect(members.executors()).toHaveLength(2);
+    await a.stop('decommissioned');
+    await until(() => members.executors().length === 1);
+    expect(events).toContainEqual({ kind: 'left', id: a.id, reason: 'decommissioned' });
+    await b.stop();
+    await until(() => members.executors().length === 0);
+  });
+
+  it('declares an executor that stops sending heartbeats lost', async () => {
+    const c = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-c', heartbeatMs: 100 });
+    await until(() => members.executors().some((e) => e.id === c.id));
+    await c.kill();
+    await until(() => events.some((e) => e.kind === 'lost' && e.id === c.id), 3000);
+    expect(members.executors().some((e) => e.id === c.id)).toBe(false);
+  });
+
+  it('rejects malformed, oversized, unknown-version and invalid messages without crashing', async () => {
+    const s = subjects('t');
+    const before = members.rejected;
+    driver.publish(s.register, 'not json {');
+    driver.publish(s.register, new Uint8Array(MAX_CONTROL_BYTES + 1));
+    driver.publish(s.heartbeat, JSON.stringify({ v: 99, kind: 'heartbeat', executorId: 'x' }));
+    driver.publish(s.register, JSON.stringify({ v: 1, kind: 'register', executorId: 'bad id with spaces', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
+    await until(() => members.rejected === before + 4);
+    const reasons = events.filter((e) => e.kind === 'rejected').map((e) => (e as { reason: string }).reason).slice(-4);
+    expect(reasons[0]).toMatch(/not UTF-8 JSON/);
+    expect(reasons[1]).toMatch(/oversized: 65537 bytes/);
+    expect(reasons[2]).toMatch(/protocol version 99, this process speaks 1/);
+    expect(reasons[3]).toMatch(/executorId: ids are 1-64 characters/);
+    expect(members.executors()).toHaveLength(0);
+  });
+
+  it('refuses an executor without the token, saying what to pass', async () => {
+    await expect(Executor.start({ servers: nats.url, cluster: 't', name: 'intruder' })).rejects.toThrow(/cannot connect to NATS .*pass --token/);
+  });
+
+  it('an executor rides out a NATS server restart and is seen again', async () => {
+    const d = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-d', heartbeatMs: 100 });
+    await until(() => members.executors().some((e) => e.id === d.id));
+    await nats.restart();
+    const restarted = Date.now();
+    // Both sides reconnect; the executor registers again and its heartbeats reach the driver.
+    await until(() => (members.executors().find((e) => e.id === d.id)?.lastSeen ?? 0) > restarted, 8000);
+    await d.stop();
+  });
+});
+
+describe('decodeControl', () => {
+  it('accepts a valid register message', () => {
+    const msg = { v: 1, kind: 'register', executorId: 'e-1', name: 'n', host: 'h', pid: 1, workers: 2, gpu: null, paths: ['/data'] };
+    expect(decodeControl(new TextEncoder().encode(JSON.stringify(msg)))).toEqual({ ok: true, msg });
+  });
+});
+
+describe('quiver executor (command line)', () => {
+  it('joins with --servers and --token, and leaves gracefully on SIGTERM', async () => {
+    const { spawn } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const nats = await startNats({ token: TOKEN });
+    const driver = await connect({ servers: nats.url, token: TOKEN });
+    const events: MembershipEvent[] = [];
+    const members = new Membership(driver, { cluster: 'cli', timeoutMs: 5000, onEvent: (e) => events.push(e) });
+    const bin = resolve(import.meta.dirname, '../../bin/quiver.mjs');
+    const p = spawn('node', [bin, 'executor', '--servers', nats.url, '--token', TOKEN, '--cluster', 'cli', '--name', 'cli-exec', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await until(() => members.executors().length === 1, 20_000);
+      expect(members.executors()[0]).toMatchObject({ name: 'cli-exec', workers: 2 });
+      const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+      p.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      await until(() => events.some((e) => e.kind === 'left' && e.reason === 'received SIGTERM'));
+    } finally {
+      p.kill('SIGKILL');
+      members.close();
+      await driver.close();
+      await nats.stop();
+    }
+  }, 40_000);
+});
