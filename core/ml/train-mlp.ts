@@ -6,6 +6,7 @@
 // labels and parameters are shared memory: nothing big is copied per step.
 import { fileURLToPath } from 'node:url';
 import type { MlpWeights } from '../../gpu-kernels/mlp/contract.ts';
+import { mulberry32 } from '../../ops/compute/random.ts';
 import { PlanError } from '../../ops/errors.ts';
 import { paramCount, paramLayout, type GradStepArgs, type GradStepResult, type LayerShape } from '../../ops/train/mlp-grad.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
@@ -40,17 +41,8 @@ const GRAD_STEP = {
   export: 'mlpGradStep',
 };
 
-/** A seeded generator (mulberry32): the same seed gives the same initial weights and batches. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator: the same seed gives the same initial weights and batches. */
+export const seeded = mulberry32;
 
 function shared(bytes: number): SharedArrayBuffer {
   return new SharedArrayBuffer(bytes);

@@ -2,22 +2,14 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { mulberry32 } from '../../ops/compute/random.ts';
 
 const WORDS = ['toy', 'story', 'star', 'wars', 'the', 'lord', 'of', 'rings', 'matrix', 'alien', 'return', 'king', 'night',
   'day', 'love', 'city', 'dark', 'knight', 'river', 'ghost', 'blue', 'red', 'last', 'first', 'world', 'space', 'time',
   'dream', 'house', 'road', 'war', 'man', 'woman', 'girl', 'boy', 'fire', 'ice', 'sea', 'sun', 'moon'];
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same log on every machine. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded PRNG: the same seed gives the same log on every machine. */
+export const rng = mulberry32;
 
 /** Cumulative Zipf(s) weights over n ranks, for inverse-CDF sampling. */
 function zipfCdf(n: number, s: number): Float64Array {
