@@ -60,7 +60,7 @@ try {
   const m = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
   for (const c of cells) m[c.truth as number][c.labelId as number] = Number(c.n);
   const correct = m.reduce((acc, row, i) => acc + row[i], 0);
-  console.log(`accuracy against the labels: ${((100 * correct) / n).toFixed(2)}% (${correct.toLocaleString()} of ${n.toLocaleString()})`);
+  console.log(`accuracy against the labels: ${((100 * correct) / n).toFixed(2)}% (${correct.toLocaleString()} of ${n.toLocaleString()}; the 60,000 training images included — the model card's figure is the 10,000 test images alone)`);
   const short = FMNIST_LABELS.map((l) => l.slice(0, 7));
   console.log(`\nconfusion matrix (rows: true class, columns: predicted)\n${''.padEnd(12)}${short.map((l) => l.padStart(8)).join('')}`);
   m.forEach((row, i) => console.log(`${FMNIST_LABELS[i].slice(0, 11).padEnd(12)}${row.map((v) => String(v).padStart(8)).join('')}`));
