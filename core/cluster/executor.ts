@@ -56,6 +56,8 @@ export class Executor {
       workers: o.workers ?? availableParallelism(), gpu: null, paths: o.paths ?? [],
     };
     ex.announce(register);
+    // A driver that started later, or lost track of us (e.g. during a NATS restart), asks.
+    nc.subscribe(subjects(cluster).hello, { callback: () => { if (!ex.stopped) ex.announce(register); } });
     ex.heartbeat();
     ex.timer = setInterval(() => ex.heartbeat(), o.heartbeatMs ?? 1000);
     // A server restart is ridden out by reconnecting; registering again lets a driver that

@@ -32,7 +32,9 @@ export class Membership {
   /** Messages rejected so far (malformed, oversized, wrong version, invalid). */
   rejected = 0;
 
-  constructor(nc: NatsConnection, private readonly o: MembershipOptions = {}) {
+  private lastHello = 0;
+
+  constructor(private readonly nc: NatsConnection, private readonly o: MembershipOptions = {}) {
     const timeout = o.timeoutMs ?? 5000;
     this.sub = nc.subscribe(subjects(o.cluster ?? 'default').announcements, {
       callback: (err, m) => {
@@ -48,9 +50,10 @@ export class Membership {
         if (msg.kind === 'register') this.join(msg, now);
         else if (msg.kind === 'heartbeat') {
           const e = this.members.get(msg.executorId);
-          // A heartbeat from an executor not known (the driver started later, or it was lost
-          // and came back) does not carry enough to add it: it re-registers after a reconnect.
           if (e) { e.lastSeen = now; e.state = msg.draining ? 'draining' : 'alive'; }
+          // An executor we do not know (lost during a partition or a NATS restart, and back):
+          // a heartbeat does not carry its details, so ask executors to register again.
+          else this.hello(now);
         } else if (this.members.delete(msg.executorId)) this.emit({ kind: 'left', id: msg.executorId, reason: msg.reason });
       },
     });
@@ -64,6 +67,15 @@ export class Membership {
       }
     }, Math.max(50, Math.floor(timeout / 4)));
     this.timer.unref();
+    // Executors that started before this driver register when asked.
+    this.hello(Date.now());
+  }
+
+  /** Asks every executor to register again (at most once a second). */
+  private hello(now: number): void {
+    if (now - this.lastHello < 1000) return;
+    this.lastHello = now;
+    this.nc.publish(subjects(this.o.cluster ?? 'default').hello, '');
   }
 
   private join(msg: RegisterMsg, now: number): void {

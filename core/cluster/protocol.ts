@@ -13,6 +13,8 @@ export const subjects = (cluster: string) => ({
   leave: `quiver.${cluster}.exec.leave`,
   /** Everything executors announce (for a driver's subscription). */
   announcements: `quiver.${cluster}.exec.*`,
+  /** A driver asking every executor to register (again): on start, and on a heartbeat from one it does not know. */
+  hello: `quiver.${cluster}.driver.hello`,
   /** Requests to one executor. */
   control: (executorId: string) => `quiver.${cluster}.exec.${executorId}.control`,
 });

@@ -23,7 +23,7 @@ describe('cluster membership', () => {
   beforeAll(async () => {
     nats = await startNats({ token: TOKEN });
     driver = await connect({ servers: nats.url, token: TOKEN });
-    members = new Membership(driver, { cluster: 't', timeoutMs: 600, onEvent: (e) => events.push(e) });
+    members = new Membership(driver, { cluster: 't', timeoutMs: 1500, onEvent: (e) => events.push(e) });
   });
   afterAll(async () => { members?.close(); await driver?.close(); await nats?.stop(); });
 
@@ -32,7 +32,7 @@ describe('cluster membership', () => {
     const b = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-b', workers: 1, heartbeatMs: 100 });
     await until(() => members.executors().length === 2);
     expect(members.executors().map((e) => [e.name, e.workers]).sort()).toEqual([['exec-a', 3], ['exec-b', 1]]);
-    await new Promise((r) => setTimeout(r, 1000)); // longer than the timeout: heartbeats keep them
+    await new Promise((r) => setTimeout(r, 2000)); // longer than the timeout: heartbeats keep them
     expect(members.executors()).toHaveLength(2);
     await a.stop('decommissioned');
     await until(() => members.executors().length === 1);
@@ -45,7 +45,7 @@ describe('cluster membership', () => {
     const c = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-c', heartbeatMs: 100 });
     await until(() => members.executors().some((e) => e.id === c.id));
     await c.kill();
-    await until(() => events.some((e) => e.kind === 'lost' && e.id === c.id), 3000);
+    await until(() => events.some((e) => e.kind === 'lost' && e.id === c.id), 6000);
     expect(members.executors().some((e) => e.id === c.id)).toBe(false);
   });
 
@@ -63,6 +63,19 @@ describe('cluster membership', () => {
     expect(reasons[2]).toMatch(/protocol version 99, this process speaks 1/);
     expect(reasons[3]).toMatch(/executorId: ids are 1-64 characters/);
     expect(members.executors()).toHaveLength(0);
+  });
+
+  it('a driver that starts after its executors asks them to register, and sees them', async () => {
+    const e = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 'late', name: 'early-exec', heartbeatMs: 100 });
+    const nc = await connect({ servers: nats.url, token: TOKEN });
+    const late = new Membership(nc, { cluster: 'late', timeoutMs: 1500 });
+    try {
+      await until(() => late.executors().some((x) => x.id === e.id));
+    } finally {
+      late.close();
+      await e.stop();
+      await nc.close();
+    }
   });
 
   it('refuses an executor without the token, saying what to pass', async () => {
