@@ -19,15 +19,22 @@ export function program(): Command {
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .option('--heartbeat-ms <ms>', 'milliseconds between heartbeats', positiveInt, 1000)
     .action(async (o: { servers: string; token?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number }) => {
-      const ex = await Executor.start({
+      // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
+      // joining, so a signal that arrives while it joins is not the default (abrupt) exit.
+      let ex: Executor | null = null;
+      let signal: string | null = null;
+      const bye = (sig: string) => {
+        signal = sig;
+        if (ex) void ex.stop(`received ${sig}`).then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => bye('SIGTERM'));
+      process.once('SIGINT', () => bye('SIGINT'));
+      ex = await Executor.start({
         servers: o.servers.split(','), token: o.token ?? process.env.QUIVER_TOKEN, cluster: o.cluster, name: o.name,
         workers: o.workers, heartbeatMs: o.heartbeatMs,
       });
       console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
-      // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit.
-      const bye = (sig: string) => { void ex.stop(`received ${sig}`).then(() => process.exit(0)); };
-      process.once('SIGTERM', () => bye('SIGTERM'));
-      process.once('SIGINT', () => bye('SIGINT'));
+      if (signal) bye(signal);
     });
   return p;
 }

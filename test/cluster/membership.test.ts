@@ -111,7 +111,9 @@ describe('quiver executor (command line)', () => {
     const bin = resolve(import.meta.dirname, '../../bin/quiver.mjs');
     const p = spawn('node', [bin, 'executor', '--servers', nats.url, '--token', TOKEN, '--cluster', 'cli', '--name', 'cli-exec', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      await until(() => members.executors().length === 1, 20_000);
+      let out = '';
+      p.stdout!.on('data', (d) => { out += d; });
+      await until(() => members.executors().length === 1 && out.includes('joined cluster'), 20_000);
       expect(members.executors()[0]).toMatchObject({ name: 'cli-exec', workers: 2 });
       const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
       p.kill('SIGTERM');
