@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { TransportError } from '../../ops/errors.ts';
-import { encodeControl, PROTOCOL_VERSION, subjects, type ControlMsg } from './protocol.ts';
+import { decodeRequest, encodeControl, PROTOCOL_VERSION, subjects, type ControlMsg, type ControlReply } from './protocol.ts';
 
 export interface ClusterAuth {
   /** NATS server URLs, e.g. 'nats://127.0.0.1:4222'. */
@@ -39,7 +39,8 @@ export async function connectCluster(o: ClusterAuth, name: string): Promise<Nats
 export class Executor {
   readonly id: string;
   private timer: NodeJS.Timeout | null = null;
-  private draining = false;
+  /** Draining: finishing running tasks, taking no new ones (set by a driver's drain request). */
+  draining = false;
   private stopped = false;
 
   private constructor(private readonly nc: NatsConnection, private readonly o: ExecutorOptions, private readonly cluster: string) {
@@ -56,6 +57,24 @@ export class Executor {
       workers: o.workers ?? availableParallelism(), gpu: null, paths: o.paths ?? [],
     };
     ex.announce(register);
+    // Requests from a driver (drain: finish running tasks, take no new ones). A bad request is
+    // answered with its reason and logged; it never reaches the executor's state.
+    nc.subscribe(subjects(cluster).control(ex.id), {
+      callback: (err, m) => {
+        if (err) return;
+        const d = decodeRequest(m.data);
+        let reply: ControlReply;
+        if (!d.ok) {
+          (o.log ?? console.error)(`quiver executor ${ex.id}: rejected a control request: ${d.reason}`);
+          reply = { ok: false, error: d.reason };
+        } else {
+          ex.draining = true;
+          ex.heartbeat();
+          reply = { ok: true, draining: true, running: 0 };
+        }
+        m.respond(JSON.stringify(reply));
+      },
+    });
     // A driver that started later, or lost track of us (e.g. during a NATS restart), asks.
     nc.subscribe(subjects(cluster).hello, { callback: () => { if (!ex.stopped) ex.announce(register); } });
     ex.heartbeat();

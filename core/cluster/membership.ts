@@ -1,6 +1,6 @@
 // Membership: the driver's view of the cluster's executors, derived from their announcements; lost after a heartbeat timeout.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { decodeControl, subjects, type RegisterMsg } from './protocol.ts';
+import { decodeControl, PROTOCOL_VERSION, subjects, type ControlReply, type ControlRequest, type RegisterMsg } from './protocol.ts';
 
 export interface ExecutorInfo {
   id: string;
@@ -87,6 +87,16 @@ export class Membership {
 
   private emit(e: MembershipEvent): void {
     this.o.onEvent?.(e);
+  }
+
+  /**
+   * Graceful decommission: asks executor `id` to drain (finish running tasks, take no new
+   * ones). Resolves with its reply; its heartbeats then show it as draining.
+   */
+  async decommission(id: string, reason = 'decommissioned'): Promise<ControlReply> {
+    const req: ControlRequest = { v: PROTOCOL_VERSION, kind: 'drain', reason };
+    const m = await this.nc.request(subjects(this.o.cluster ?? 'default').control(id), JSON.stringify(req), { timeout: 5000 });
+    return m.json<ControlReply>();
   }
 
   /** Executors alive now (draining ones included: they finish their tasks). */

@@ -47,6 +47,22 @@ export const HeartbeatMsg = v.object({
 export const LeaveMsg = v.object({ ...Base, kind: v.literal('leave'), reason: v.pipe(v.string(), v.maxLength(1024)) });
 
 export const ControlMsg = v.variant('kind', [RegisterMsg, HeartbeatMsg, LeaveMsg]);
+
+/** Driver -> one executor, request/reply on its control subject. */
+export const DrainRequest = v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('drain'), reason: v.pipe(v.string(), v.maxLength(1024)) });
+export const ControlRequest = v.variant('kind', [DrainRequest]);
+export type ControlRequest = v.InferOutput<typeof ControlRequest>;
+/** The reply to a control request. */
+export type ControlReply = { ok: true; draining: boolean; running: number } | { ok: false; error: string };
+
+/** decodeControl for requests: the same size, JSON and version checks, then the request schema. */
+export function decodeRequest(data: Uint8Array): { ok: true; req: ControlRequest } | { ok: false; reason: string } {
+  const pre = precheck(data);
+  if (!pre.ok) return pre;
+  const r = v.safeParse(ControlRequest, pre.json);
+  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
+  return { ok: true, req: r.output };
+}
 export type ControlMsg = v.InferOutput<typeof ControlMsg>;
 export type RegisterMsg = v.InferOutput<typeof RegisterMsg>;
 export type HeartbeatMsg = v.InferOutput<typeof HeartbeatMsg>;
@@ -58,6 +74,15 @@ export type Decoded = { ok: true; msg: ControlMsg } | { ok: false; reason: strin
  * throws: a peer's malformed message must not crash the process that receives it.
  */
 export function decodeControl(data: Uint8Array): Decoded {
+  const pre = precheck(data);
+  if (!pre.ok) return pre;
+  const r = v.safeParse(ControlMsg, pre.json);
+  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
+  return { ok: true, msg: r.output };
+}
+
+/** Size, UTF-8 JSON and protocol version: the checks every message passes before its schema. */
+function precheck(data: Uint8Array): { ok: true; json: unknown } | { ok: false; reason: string } {
   if (data.length > MAX_CONTROL_BYTES) return { ok: false, reason: `oversized: ${data.length} bytes, the limit is ${MAX_CONTROL_BYTES}` };
   let json: unknown;
   try {
@@ -68,9 +93,7 @@ export function decodeControl(data: Uint8Array): Decoded {
   if (typeof json === 'object' && json !== null && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
     return { ok: false, reason: `protocol version ${JSON.stringify((json as { v: unknown }).v)}, this process speaks ${PROTOCOL_VERSION}` };
   }
-  const r = v.safeParse(ControlMsg, json);
-  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
-  return { ok: true, msg: r.output };
+  return { ok: true, json };
 }
 
 export function encodeControl(msg: ControlMsg): Uint8Array {

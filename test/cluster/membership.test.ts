@@ -78,6 +78,19 @@ describe('cluster membership', () => {
     }
   });
 
+  it('decommissions an executor gracefully: it drains, and bad control requests are answered, not obeyed', async () => {
+    const logs: string[] = [];
+    const e = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-e', heartbeatMs: 100, log: (l) => logs.push(l) });
+    await until(() => members.executors().some((x) => x.id === e.id && x.state === 'alive'));
+    const bad = await driver.request(subjects('t').control(e.id), JSON.stringify({ v: 1, kind: 'format-disk' }), { timeout: 5000 });
+    expect(bad.json()).toMatchObject({ ok: false, error: expect.stringMatching(/invalid/) });
+    expect(logs.some((l) => /rejected a control request/.test(l))).toBe(true);
+    expect(e.draining).toBe(false);
+    expect(await members.decommission(e.id)).toEqual({ ok: true, draining: true, running: 0 });
+    await until(() => members.executors().some((x) => x.id === e.id && x.state === 'draining'));
+    await e.stop();
+  });
+
   it('refuses an executor without the token, saying what to pass', async () => {
     await expect(Executor.start({ servers: nats.url, cluster: 't', name: 'intruder' })).rejects.toThrow(/cannot connect to NATS .*pass --token/);
   });
