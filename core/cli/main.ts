@@ -18,7 +18,8 @@ export function program(): Command {
     .option('--name <name>', 'executor name shown in the UI (default: the host name)')
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .option('--heartbeat-ms <ms>', 'milliseconds between heartbeats', positiveInt, 1000)
-    .action(async (o: { servers: string; token?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number }) => {
+    .option('--paths <prefixes>', 'path prefixes this executor can read, comma separated (for locality)')
+    .action(async (o: { servers: string; token?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string }) => {
       // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
       // joining, so a signal that arrives while it joins is not the default (abrupt) exit.
       let ex: Executor | null = null;
@@ -31,7 +32,7 @@ export function program(): Command {
       process.once('SIGINT', () => bye('SIGINT'));
       ex = await Executor.start({
         servers: o.servers.split(','), token: o.token ?? process.env.QUIVER_TOKEN, cluster: o.cluster, name: o.name,
-        workers: o.workers, heartbeatMs: o.heartbeatMs,
+        workers: o.workers, heartbeatMs: o.heartbeatMs, paths: o.paths ? o.paths.split(',') : [],
       });
       console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
       if (signal) bye(signal);

@@ -122,12 +122,12 @@ describe('quiver executor (command line)', () => {
     const events: MembershipEvent[] = [];
     const members = new Membership(driver, { cluster: 'cli', timeoutMs: 5000, onEvent: (e) => events.push(e) });
     const bin = resolve(import.meta.dirname, '../../bin/quiver.mjs');
-    const p = spawn('node', [bin, 'executor', '--servers', nats.url, '--token', TOKEN, '--cluster', 'cli', '--name', 'cli-exec', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('node', [bin, 'executor', '--servers', nats.url, '--token', TOKEN, '--cluster', 'cli', '--name', 'cli-exec', '--workers', '2', '--paths', '/data/a,/data/b'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       let out = '';
       p.stdout!.on('data', (d) => { out += d; });
       await until(() => members.executors().length === 1 && out.includes('joined cluster'), 20_000);
-      expect(members.executors()[0]).toMatchObject({ name: 'cli-exec', workers: 2 });
+      expect(members.executors()[0]).toMatchObject({ name: 'cli-exec', workers: 2, paths: ['/data/a', '/data/b'] });
       const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
       p.kill('SIGTERM');
       expect(await exited).toBe(0);
