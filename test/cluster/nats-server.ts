@@ -1,6 +1,6 @@
 // Starts a real nats-server (Debian's package, installed by scripts/setup.sh) on a free loopback port for a test.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +24,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function launch(port: number, token: string | undefined, store: string): Promise<ChildProcess> {
+async function launch(port: number, token: string | undefined, store: string, maxPayload?: number): Promise<ChildProcess> {
   const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store];
+  if (maxPayload) {
+    const conf = join(store, 'nats.conf');
+    writeFileSync(conf, `max_payload: ${maxPayload}\n`);
+    args.push('-c', conf);
+  }
   if (token) args.push('--auth', token);
   const p = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((res, rej) => {
@@ -37,10 +42,10 @@ async function launch(port: number, token: string | undefined, store: string): P
   return p;
 }
 
-export async function startNats(opts: { token?: string } = {}): Promise<NatsServer> {
+export async function startNats(opts: { token?: string; maxPayload?: number } = {}): Promise<NatsServer> {
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), 'quiver-nats-'));
-  let p = await launch(port, opts.token, store);
+  let p = await launch(port, opts.token, store, opts.maxPayload);
   const stop = async () => {
     if (p.exitCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
@@ -49,6 +54,6 @@ export async function startNats(opts: { token?: string } = {}): Promise<NatsServ
   };
   return {
     url: `nats://127.0.0.1:${port}`, port, stop,
-    async restart() { await stop(); p = await launch(port, opts.token, store); },
+    async restart() { await stop(); p = await launch(port, opts.token, store, opts.maxPayload); },
   };
 }
