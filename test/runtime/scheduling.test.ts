@@ -26,7 +26,8 @@ describe('task scheduling with grouped tiny tasks', () => {
     await df.count();
     const job = q.session.lastJob!;
     // Once tasks are known to be tiny, groups of up to 64 go out: far fewer messages than tasks.
-    expect(job.messages).toBeLessThan(job.tasks / 16);
+    // (Sending each alone, or in the halving groups of 1-4 an old bug made, is >= tasks / 3.)
+    expect(job.messages).toBeLessThan(job.tasks / 6);
   });
 
   it('one failing task among thousands fails the job after its own retries, with its error', async () => {
