@@ -1,42 +1,10 @@
 // The `quiver` command line (commander): `quiver executor` joins a cluster; more commands come with the observability work.
-import { Command, InvalidArgumentError } from 'commander';
-import { Executor } from '../cluster/executor.ts';
-
-const positiveInt = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
-};
+import { Command } from 'commander';
+import { addExecutorCommand } from './executor-command.ts';
 
 export function program(): Command {
   const p = new Command('quiver').description('Quiver: a dataflow engine for bulk inference').showHelpAfterError();
-  p.command('executor')
-    .description('start an executor that joins a cluster through NATS: it registers and sends heartbeats (running tasks on executors is not built yet)')
-    .requiredOption('--servers <urls>', 'NATS server URL(s), comma separated, e.g. nats://10.0.0.5:4222')
-    .option('--token <token>', 'NATS auth token (or QUIVER_TOKEN)')
-    .option('--cluster <name>', 'cluster name: the subject prefix quiver.<name>.', 'default')
-    .option('--name <name>', 'executor name shown in the UI (default: the host name)')
-    .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
-    .option('--heartbeat-ms <ms>', 'milliseconds between heartbeats', positiveInt, 1000)
-    .option('--paths <prefixes>', 'path prefixes this executor can read, comma separated (for locality)')
-    .action(async (o: { servers: string; token?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string }) => {
-      // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
-      // joining, so a signal that arrives while it joins is not the default (abrupt) exit.
-      let ex: Executor | null = null;
-      let signal: string | null = null;
-      const bye = (sig: string) => {
-        signal = sig;
-        if (ex) void ex.stop(`received ${sig}`).then(() => process.exit(0));
-      };
-      process.once('SIGTERM', () => bye('SIGTERM'));
-      process.once('SIGINT', () => bye('SIGINT'));
-      ex = await Executor.start({
-        servers: o.servers.split(','), token: o.token ?? process.env.QUIVER_TOKEN, cluster: o.cluster, name: o.name,
-        workers: o.workers, heartbeatMs: o.heartbeatMs, paths: o.paths ? o.paths.split(',') : [],
-      });
-      console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
-      if (signal) bye(signal);
-    });
+  addExecutorCommand(p);
   return p;
 }
 

@@ -1,17 +1,9 @@
 // Executor: a process that joins a cluster through NATS, announces itself, and sends heartbeats until it leaves.
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import { TransportError } from '../../ops/errors.ts';
+import { connectCluster, type ClusterAuth } from './connect.ts';
 import { decodeRequest, encodeControl, PROTOCOL_VERSION, subjects, type ControlMsg, type ControlReply } from './protocol.ts';
-
-export interface ClusterAuth {
-  /** NATS server URLs, e.g. 'nats://127.0.0.1:4222'. */
-  servers: string | string[];
-  token?: string;
-  /** Cluster name: the subject prefix `quiver.<cluster>.` (default 'default'). */
-  cluster?: string;
-}
 
 export interface ExecutorOptions extends ClusterAuth {
   name?: string;
@@ -22,18 +14,6 @@ export interface ExecutorOptions extends ClusterAuth {
   paths?: string[];
   /** Where log lines go (default: console.error). */
   log?: (line: string) => void;
-}
-
-/** Connects to NATS, turning failures into a TransportError that says what to check. */
-export async function connectCluster(o: ClusterAuth, name: string): Promise<NatsConnection> {
-  const servers = Array.isArray(o.servers) ? o.servers : [o.servers];
-  try {
-    return await connect({ servers, token: o.token, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
-  } catch (e) {
-    const msg = (e as Error).message;
-    const hint = /authorization/i.test(msg) ? 'the server wants a token: pass --token (or { token })' : `is a NATS server listening at ${servers.join(', ')}?`;
-    throw new TransportError(`cannot connect to NATS (${msg}): ${hint}`, { cause: e });
-  }
 }
 
 export class Executor {
