@@ -10,3 +10,5 @@ export * from './errors.ts';
 export type { FieldJSON, TypeJSON } from '../ops/types.ts';
 export type { ExprNode } from '../ops/expr/node.ts';
 export type { LogicalPlan } from './plan/node.ts';
+export type { RuntimeEvent, EventListener } from './runtime/events.ts';
+export type { JobMetrics, TaskProgress } from './runtime/runtime.ts';

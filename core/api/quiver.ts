@@ -2,6 +2,7 @@
 import type * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
 import type { FieldJSON } from '../../ops/types.ts';
+import type { EventListener } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { DataFrame } from './dataframe.ts';
 import { ModelRef } from './model.ts';
@@ -65,6 +66,15 @@ export class Quiver {
   /** A model directory (model.json + safetensors weights + card), loaded and verified now; see df.predict. */
   model(path: string): ModelRef {
     return ModelRef.load(path);
+  }
+
+  /**
+   * Calls `listener` with every job, stage, task and executor event (JSON-able records, see
+   * core/runtime/events.ts) until the returned function is called.
+   */
+  onEvent(listener: EventListener): () => void {
+    this.session.listeners.add(listener);
+    return () => { this.session.listeners.delete(listener); };
   }
 
   /** Stops the worker pool and frees the driver's GPU device. The process can exit once this resolves. */

@@ -13,7 +13,8 @@ import { createPhysicalPlan } from '../physical/planner.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { PhysicalPlan } from '../physical/phys-node.ts';
 import { encodeBlock, type Block } from '../runtime/ipc.ts';
-import type { JobMetrics, LocalRuntime, TaskProgress } from '../runtime/local-runtime.ts';
+import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
+import type { JobMetrics, Runtime, TaskProgress } from '../runtime/runtime.ts';
 import { normalizeTable, tableFromRows } from './ingest.ts';
 
 export interface SessionOptions {
@@ -30,7 +31,10 @@ export class Session {
   /** Metrics of the last job run by this session. */
   lastJob: JobMetrics | null = null;
 
-  constructor(readonly runtime: LocalRuntime, readonly options: SessionOptions) {}
+  /** Called with every runtime event (job, stage, task, executor); see core/runtime/events.ts. */
+  readonly listeners = new Set<EventListener>();
+
+  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {}
 
   /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
   registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): LogicalPlan {
@@ -67,7 +71,18 @@ export class Session {
 
   async execute(plan: LogicalPlan): Promise<arrow.Table> {
     const { physical } = await this.physical(plan);
-    return this.runtime.run(physical, this.resources, (m) => { this.lastJob = m; this.reportJob(m); }, this.progress ?? undefined);
+    return this.runtime.run(physical, this.resources, {
+      onMetrics: (m) => { this.lastJob = m; this.reportJob(m); },
+      onProgress: this.progress ?? undefined,
+      onEvent: (e) => this.emit(e),
+    });
+  }
+
+  /** Hands an event to every listener; a listener that throws is reported, never allowed to fail the job. */
+  emit(e: RuntimeEvent): void {
+    for (const l of this.listeners) {
+      try { l(e); } catch (err) { console.error(`quiver: an event listener failed: ${(err as Error).message}`); }
+    }
   }
 
   private reportJob(m: JobMetrics): void {

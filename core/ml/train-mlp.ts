@@ -9,7 +9,7 @@ import type { MlpWeights } from '../../gpu-kernels/mlp/contract.ts';
 import { mulberry32 } from '../../ops/compute/random.ts';
 import { PlanError } from '../../ops/errors.ts';
 import { paramCount, paramLayout, type GradStepArgs, type GradStepResult, type LayerShape } from '../../ops/train/mlp-grad.ts';
-import type { LocalRuntime } from '../runtime/local-runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 
 export interface TrainData {
   /** [rows x features] u8, row-major. */
@@ -49,7 +49,7 @@ function shared(bytes: number): SharedArrayBuffer {
 }
 
 /** Trains and returns the weights (layers with ReLU hidden and softmax last, normalization kept). */
-export async function trainMlp(runtime: LocalRuntime, data: TrainData, o: TrainOptions): Promise<MlpWeights> {
+export async function trainMlp(runtime: Runtime, data: TrainData, o: TrainOptions): Promise<MlpWeights> {
   if (o.sizes.length < 2) throw new PlanError('trainMlp: sizes needs at least an input and an output width');
   if (data.images.length !== data.rows * o.sizes[0]) throw new PlanError(`trainMlp: images hold ${data.images.length} bytes, expected ${data.rows} x ${o.sizes[0]}`);
   const layers: LayerShape[] = o.sizes.slice(1).map((out, i) => ({ in: o.sizes[i], out }));

@@ -11,6 +11,8 @@ import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { decodeBlock, type Block } from './ipc.ts';
 import type { CallPayload, TaskConfig, TaskGroup, TaskPayload, TaskResult } from './task.ts';
+import { LOCAL_EXECUTOR } from './events.ts';
+import type { JobMetrics, RunHooks, Runtime } from './runtime.ts';
 
 export interface LocalRuntimeOptions {
   workers?: number;
@@ -20,31 +22,7 @@ export interface LocalRuntimeOptions {
   maxTaskAttempts?: number;
 }
 
-/** A task finished: how far its stage is. */
-export interface TaskProgress {
-  jobId: number;
-  stageId: number;
-  stages: number;
-  done: number;
-  total: number;
-  /** Rows the finished tasks of this stage produced so far. */
-  rows: number;
-}
-
-export interface JobMetrics {
-  jobId: number;
-  stages: number;
-  tasks: number;
-  failedAttempts: number;
-  durationMs: number;
-  /** Wall time of each stage, from its first task's start to its last task's end. */
-  stageMs: number[];
-  /** Sum of task run times per stage (as measured inside the workers). */
-  taskMs: number[];
-  /** Messages sent to workers: fewer than tasks when tiny tasks travel in groups. */
-  messages: number;
-  counters: Record<string, number>;
-}
+export type { JobMetrics, TaskProgress } from './runtime.ts';
 
 /** Errors a retry cannot fix: the user's plan or data. */
 const DETERMINISTIC = new Set(['PLAN_ERROR', 'DATA_ERROR']);
@@ -56,7 +34,7 @@ function workerFilename(): string {
   return here.replace(/local-runtime\.(ts|js)$/, 'worker-tsx.mjs');
 }
 
-export class LocalRuntime {
+export class LocalRuntime implements Runtime {
   readonly workers: number;
   readonly config: TaskConfig;
   readonly maxTaskAttempts: number;
@@ -95,7 +73,9 @@ export class LocalRuntime {
    * Runs every stage of a physical plan (a stage when its parents are done) and returns the
    * result stage's output as a Table, partitions in order.
    */
-  async run(plan: PhysicalPlan, resources: Record<string, Block>, onMetrics?: (m: JobMetrics) => void, onProgress?: (p: TaskProgress) => void): Promise<arrow.Table> {
+  async run(plan: PhysicalPlan, resources: Record<string, Block>, hooks: RunHooks = {}): Promise<arrow.Table> {
+    const { onMetrics, onProgress } = hooks;
+    const emit = hooks.onEvent ?? (() => {});
     if (this.closed) throw new ResourceError('this Quiver session is closed; create a new one with Quiver.local()');
     await mkdir(this.config.spillRoot, { recursive: true });
     const jobId = this.nextJob++;
@@ -119,10 +99,12 @@ export class LocalRuntime {
       abort.abort();
     };
 
+    emit({ kind: 'jobStart', ts: Date.now(), jobId, stages: plan.stages.map(describeStage) });
     const runStage = async (stage: Stage): Promise<void> => {
       await Promise.all(stage.parents.map((p) => done.get(p)!));
       const stageJson = JSON.stringify(stage);
       const s0 = performance.now();
+      emit({ kind: 'stageStart', ts: Date.now(), jobId, stageId: stage.id, tasks: stage.partitions });
       const out = stage.output;
       const shuffleOut: Block[][][] = [];
       let finished = 0, stageRows = 0;
@@ -140,6 +122,7 @@ export class LocalRuntime {
           let r: TaskResult;
           await this.acquire();
           if (abort.signal.aborted) { this.release(); throw new InternalError('job aborted'); }
+          emit({ kind: 'taskStart', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR });
           try {
             // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
             r = await this.submit(payload);
@@ -156,6 +139,7 @@ export class LocalRuntime {
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
           taskMs[stage.id] += r.durationMs;
+          emit({ kind: 'taskEnd', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR, ok: r.ok, error: r.ok ? undefined : r.error!.message, durationMs: r.durationMs, rows: r.rows });
           if (r.ok) {
             finished++;
             stageRows += r.rows;
@@ -175,6 +159,7 @@ export class LocalRuntime {
       if (failure) throw failure.error;
       const taskResults = settled.map((s) => (s as PromiseFulfilledResult<TaskResult>).value);
       stageMs[stage.id] = performance.now() - s0;
+      emit({ kind: 'stageEnd', ts: Date.now(), jobId, stageId: stage.id, durationMs: stageMs[stage.id], rows: stageRows });
       if (out.kind === 'shuffle') {
         const byReduce: Block[][] = Array.from({ length: out.partitions }, () => []);
         for (const r of taskResults) r.blocks.forEach((b, i) => { if (b) byReduce[i].push(b); });
@@ -193,12 +178,14 @@ export class LocalRuntime {
     } catch (e) {
       stop(e);
       await Promise.allSettled(done.values());
+      emit({ kind: 'jobEnd', ts: Date.now(), jobId, ok: false, error: (failure!.error as Error).message, durationMs: performance.now() - t0, tasks, failedAttempts });
       throw failure!.error;
     }
     const resultStage = plan.stages[plan.resultStage];
     const schema = toArrowSchema(resultStage.fields);
     const batches: arrow.RecordBatch[] = [];
     for (const blocks of results) for (const block of blocks) for (const b of decodeBlock(block)) batches.push(new arrow.RecordBatch(schema, b.data));
+    emit({ kind: 'jobEnd', ts: Date.now(), jobId, ok: true, durationMs: performance.now() - t0, tasks, failedAttempts });
     onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, stageMs, taskMs, messages: this.messages - messages0, counters });
     return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
   }
@@ -293,7 +280,14 @@ export class LocalRuntime {
   }
 }
 
-function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Block[][]>): Record<number, Block[]> {
+/** A stage as the jobStart event shows it. */
+export function describeStage(s: Stage): { id: number; partitions: number; parents: number[]; output: string } {
+  const o = s.output;
+  const output = o.kind === 'shuffle' ? `shuffle ${o.shuffleId} into ${o.partitions}` : o.kind === 'broadcast' ? `broadcast ${o.id}` : 'result';
+  return { id: s.id, partitions: s.partitions, parents: s.parents, output };
+}
+
+export function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Block[][]>): Record<number, Block[]> {
   const out: Record<number, Block[]> = {};
   walk(stage.root, (n) => {
     if (n.op === 'shuffleRead') out[n.shuffleId] = shuffles.get(n.shuffleId)?.[partition] ?? [];
@@ -301,7 +295,7 @@ function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Block[
   return out;
 }
 
-function broadcastInputs(stage: Stage, broadcasts: Map<number, Block[]>): Record<number, Block[]> {
+export function broadcastInputs(stage: Stage, broadcasts: Map<number, Block[]>): Record<number, Block[]> {
   const out: Record<number, Block[]> = {};
   walk(stage.root, (n) => {
     if (n.op === 'broadcast') out[n.id] = broadcasts.get(n.id) ?? [];
@@ -310,7 +304,7 @@ function broadcastInputs(stage: Stage, broadcasts: Map<number, Block[]>): Record
 }
 
 /** The in-memory partitions task `partition` reads: each values node at the partition it maps to (through unions). */
-function resourcesFor(stage: Stage, partition: number, resources: Record<string, Block>): Record<string, Block> {
+export function resourcesFor(stage: Stage, partition: number, resources: Record<string, Block>): Record<string, Block> {
   const out: Record<string, Block> = {};
   const visit = (n: PhysNode, p: number): void => {
     switch (n.op) {
@@ -337,7 +331,7 @@ function resourcesFor(stage: Stage, partition: number, resources: Record<string,
   return out;
 }
 
-function walk(n: any, f: (n: any) => void): void {
+export function walk(n: any, f: (n: any) => void): void {
   f(n);
   for (const k of ['child', 'left', 'right']) if (n[k]) walk(n[k], f);
   if (n.children) for (const c of n.children) walk(c, f);

@@ -1,0 +1,26 @@
+// Runtime events: what happened to jobs, stages, tasks and executors, as plain JSON-able records (the event log's lines).
+
+/** The executor name of tasks run by an embedded session's own worker threads. */
+export const LOCAL_EXECUTOR = 'local';
+
+interface At { /** Milliseconds since the epoch. */ ts: number }
+
+export type RuntimeEvent = At & (
+  | { kind: 'jobStart'; jobId: number; stages: { id: number; partitions: number; parents: number[]; output: string }[] }
+  | { kind: 'jobEnd'; jobId: number; ok: boolean; error?: string; durationMs: number; tasks: number; failedAttempts: number }
+  | { kind: 'stageStart'; jobId: number; stageId: number; tasks: number }
+  | { kind: 'stageEnd'; jobId: number; stageId: number; durationMs: number; rows: number }
+  /** A task attempt was handed to an executor. `locality` says why there (cluster mode). */
+  | { kind: 'taskStart'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; locality?: string; speculative?: boolean }
+  /**
+   * A task attempt ended. `ignored` marks a result that arrived for a task already done
+   * (a speculative copy's, or a duplicate): it is never counted twice.
+   */
+  | { kind: 'taskEnd'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; ok: boolean; error?: string; durationMs: number; rows: number; ignored?: 'duplicate' | 'late' }
+  | { kind: 'executorAdded'; executor: string; name: string; host: string; workers: number; gpu: string | null; paths: string[] }
+  | { kind: 'executorRemoved'; executor: string; reason: string }
+  /** Shuffle or broadcast output lost with an executor: recomputed from lineage by re-running these map tasks. */
+  | { kind: 'outputLost'; jobId: number; stageId: number; partitions: number[]; executor: string }
+);
+
+export type EventListener = (e: RuntimeEvent) => void;
