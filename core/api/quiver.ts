@@ -4,6 +4,8 @@ import { PlanError } from '../../ops/errors.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { EventListener } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+import { attachObservability, type Observability } from '../obs/attach.ts';
 import { DataFrame } from './dataframe.ts';
 import { ModelRef } from './model.ts';
 import { DataFrameReader } from './reader.ts';
@@ -28,10 +30,29 @@ export interface LocalOptions {
   spillDir?: string;
   /** Attempts per task before the job fails (default 4). */
   maxTaskAttempts?: number;
+  /** Directory the event log is appended to, one JSON line per job, stage, task and executor event. */
+  eventLog?: string;
 }
 
 export class Quiver {
-  private constructor(readonly session: Session, readonly options: Readonly<LocalOptions>) {}
+  private constructor(readonly session: Session, readonly options: Readonly<LocalOptions>, private readonly obs: Observability) {}
+
+  /** Wraps a runtime in a session with what the options ask to observe. */
+  private static async open(runtime: Runtime, options: LocalOptions): Promise<Quiver> {
+    const session = new Session(runtime, {
+      shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
+      targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
+      broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
+    });
+    let obs: Observability;
+    try {
+      obs = await attachObservability(session, options);
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
+    return new Quiver(session, Object.freeze({ ...options }), obs);
+  }
 
   /** An embedded session: driver and a worker-thread pool in this process. */
   static async local(options: LocalOptions = {}): Promise<Quiver> {
@@ -44,13 +65,7 @@ export class Quiver {
     if (options.gpu && !['auto', 'require', 'off'].includes(options.gpu)) {
       throw new PlanError(`Quiver.local: gpu must be 'auto', 'require' or 'off', got ${JSON.stringify(options.gpu)}`);
     }
-    const runtime = new LocalRuntime(options);
-    const session = new Session(runtime, {
-      shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
-      targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
-      broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
-    });
-    return new Quiver(session, Object.freeze({ ...options }));
+    return Quiver.open(new LocalRuntime(options), options);
   }
 
   get workers(): number { return this.session.runtime.workers; }
@@ -77,8 +92,12 @@ export class Quiver {
     return () => { this.session.listeners.delete(listener); };
   }
 
+  /** The event log file this session appends to (null without the eventLog option). */
+  get eventLogFile(): string | null { return this.obs.eventLogFile; }
+
   /** Stops the worker pool and frees the driver's GPU device. The process can exit once this resolves. */
   async close(): Promise<void> {
+    await this.obs.close();
     await this.session.close();
   }
 }

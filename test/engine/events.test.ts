@@ -48,3 +48,23 @@ describe('runtime events (embedded session)', () => {
     expect(events.filter((e) => e.kind === 'taskEnd' && !e.ok)).toHaveLength(2);
   });
 });
+
+describe('event log', () => {
+  it('appends every event as one JSON line to a file in the eventLog directory', async () => {
+    const { mkdtempSync, readFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = join(mkdtempSync(join(tmpdir(), 'quiver-events-')), 'log');
+    const q = await Quiver.local({ workers: 1, eventLog: dir });
+    const seen: RuntimeEvent[] = [];
+    q.onEvent((e) => seen.push(e));
+    try {
+      expect(await q.createDataFrame([{ x: 1 }, { x: 2 }]).count()).toBe(2);
+    } finally {
+      await q.close();
+    }
+    const lines = readFileSync(q.eventLogFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(seen);
+    expect(lines[0].kind).toBe('jobStart');
+  });
+});
