@@ -13,12 +13,18 @@ export function addExecutorCommand(p: Command): void {
     .description('start an executor that joins a cluster through NATS: it registers and sends heartbeats (running tasks on executors is not built yet)')
     .requiredOption('--servers <urls>', 'NATS server URL(s), comma separated, e.g. nats://10.0.0.5:4222')
     .option('--token <token>', 'NATS auth token (or QUIVER_TOKEN)')
+    .option('--creds <file>', 'NATS .creds file (user JWT + nkey seed) for a server in operator/JWT mode (or QUIVER_CREDS); not with --token')
+    .option('--tls-ca <file>', 'PEM file of the CA that signed the NATS server certificate')
+    .option('--tls-cert <file>', 'PEM client certificate, for a NATS server that verifies clients (with --tls-key)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--cluster <name>', 'cluster name: the subject prefix quiver.<name>.', 'default')
     .option('--name <name>', 'executor name shown in the UI (default: the host name)')
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .option('--heartbeat-ms <ms>', 'milliseconds between heartbeats', positiveInt, 1000)
     .option('--paths <prefixes>', 'path prefixes this executor can read, comma separated (for locality)')
-    .action(async (o: { servers: string; token?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string }) => {
+    .action(async (o: {
+      servers: string; token?: string; creds?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string;
+    }) => {
       // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
       // joining, so a signal that arrives while it joins is not the default (abrupt) exit.
       let ex: Executor | null = null;
@@ -29,8 +35,13 @@ export function addExecutorCommand(p: Command): void {
       };
       process.once('SIGTERM', () => bye('SIGTERM'));
       process.once('SIGINT', () => bye('SIGINT'));
+      // One source for each secret: a flag wins over its environment variable, and an environment
+      // variable for the other kind is ignored then, so --creds with QUIVER_TOKEN set is not "both".
+      const token = o.token ?? (o.creds ? undefined : process.env.QUIVER_TOKEN || undefined);
+      const creds = o.creds ?? (o.token ? undefined : process.env.QUIVER_CREDS || undefined);
+      const tls = o.tlsCa || o.tlsCert || o.tlsKey ? { caFile: o.tlsCa, certFile: o.tlsCert, keyFile: o.tlsKey } : undefined;
       ex = await Executor.start({
-        servers: o.servers.split(','), token: o.token ?? process.env.QUIVER_TOKEN, cluster: o.cluster, name: o.name,
+        servers: o.servers.split(','), token, creds, tls, cluster: o.cluster, name: o.name,
         workers: o.workers, heartbeatMs: o.heartbeatMs, paths: o.paths ? o.paths.split(',') : [],
       });
       console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
