@@ -4,6 +4,7 @@ import { PlanError } from '../../ops/errors.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { EventListener } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
+import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/cluster-runtime.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 import { attachObservability, type Observability } from '../obs/attach.ts';
 import { DataFrame } from './dataframe.ts';
@@ -34,11 +35,14 @@ export interface LocalOptions {
   eventLog?: string;
 }
 
+/** Options of a driver connected to a cluster (`Quiver.connect`): NATS, auth, scheduling, and the session options of Quiver.local. */
+export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu'> {}
+
 export class Quiver {
-  private constructor(readonly session: Session, readonly options: Readonly<LocalOptions>, private readonly obs: Observability) {}
+  private constructor(readonly session: Session, readonly options: Readonly<LocalOptions | ConnectOptions>, private readonly obs: Observability) {}
 
   /** Wraps a runtime in a session with what the options ask to observe. */
-  private static async open(runtime: Runtime, options: LocalOptions): Promise<Quiver> {
+  private static async open(runtime: Runtime, options: LocalOptions | ConnectOptions): Promise<Quiver> {
     const session = new Session(runtime, {
       shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
@@ -66,6 +70,23 @@ export class Quiver {
       throw new PlanError(`Quiver.local: gpu must be 'auto', 'require' or 'off', got ${JSON.stringify(options.gpu)}`);
     }
     return Quiver.open(new LocalRuntime(options), options);
+  }
+
+  /**
+   * A driver of a cluster: executors (`quiver executor --servers ...`) run the tasks, and NATS
+   * at `servers` carries everything. Waits until `minExecutors` (default 1) have joined.
+   */
+  static async connect(options: ConnectOptions): Promise<Quiver> {
+    if (!options || !options.servers || (Array.isArray(options.servers) && options.servers.length === 0)) {
+      throw new PlanError("Quiver.connect: give the NATS server(s), e.g. Quiver.connect({ servers: 'nats://127.0.0.1:4222' })");
+    }
+    for (const [k, v] of Object.entries(options)) {
+      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'localityWaitMs'].includes(k)
+        && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
+        throw new PlanError(`Quiver.connect: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
+      }
+    }
+    return Quiver.open(await ClusterRuntime.connect(options), options);
   }
 
   get workers(): number { return this.session.runtime.workers; }

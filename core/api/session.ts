@@ -34,7 +34,9 @@ export class Session {
   /** Called with every runtime event (job, stage, task, executor); see core/runtime/events.ts. */
   readonly listeners = new Set<EventListener>();
 
-  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {}
+  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
+    runtime.attach?.((e) => this.emit(e));
+  }
 
   /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
   registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): LogicalPlan {

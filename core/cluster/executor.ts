@@ -1,17 +1,28 @@
-// Executor: a process that joins a cluster through NATS, announces itself, and sends heartbeats until it leaves.
+// Executor: a process that joins a cluster through NATS, announces itself and sends heartbeats, and runs drivers' tasks on its own worker pool until it leaves.
 import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, hostname } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalRuntime } from '../runtime/local-runtime.ts';
+import { BlockStore } from './block-store.ts';
+import { serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { decodeRequest, encodeControl, PROTOCOL_VERSION, subjects, type ControlMsg, type ControlReply } from './protocol.ts';
+import { TaskHost } from './task-host.ts';
 
 export interface ExecutorOptions extends ClusterAuth {
   name?: string;
   workers?: number;
+  /** GPU use for predict stages: 'auto' (default) or 'off' (GPU-placed stages run on the CPU here). */
+  gpu?: 'auto' | 'off';
   /** Milliseconds between heartbeats (default 1000). */
   heartbeatMs?: number;
   /** Path prefixes this executor can read (for locality). */
   paths?: string[];
+  /** Bytes of task output kept in memory before spilling to disk (default 1 GiB). */
+  storeBudget?: number;
+  /** A driver silent this long is gone and its state dropped (default 10 s). */
+  driverTimeoutMs?: number;
   /** Where log lines go (default: console.error). */
   log?: (line: string) => void;
 }
@@ -22,49 +33,65 @@ export class Executor {
   /** Draining: finishing running tasks, taking no new ones (set by a driver's drain request). */
   draining = false;
   private stopped = false;
+  private host: TaskHost | null = null;
+  private runtime: LocalRuntime | null = null;
+  private store: BlockStore | null = null;
 
   private constructor(private readonly nc: NatsConnection, private readonly o: ExecutorOptions, private readonly cluster: string) {
     this.id = `${(o.name ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
   }
 
-  /** Joins the cluster: registers, then heartbeats every heartbeatMs until stop(). */
+  private log(line: string): void {
+    (this.o.log ?? console.error)(`quiver executor ${this.id}: ${line}`);
+  }
+
+  /** Joins the cluster: starts its worker pool, registers, then heartbeats every heartbeatMs until stop(). */
   static async start(o: ExecutorOptions): Promise<Executor> {
     const cluster = o.cluster ?? 'default';
+    // Worker threads inherit the environment: with --gpu off, GPU-placed stages run on the CPU.
+    if (o.gpu === 'off') process.env.QUIVER_GPU = 'off';
     const nc = await connectCluster(o, `quiver-executor ${o.name ?? hostname()}`);
     const ex = new Executor(nc, o, cluster);
+    const s = subjects(cluster);
+    const workers = o.workers ?? availableParallelism();
+    const dir = join(tmpdir(), `quiver-executor-${ex.id}`);
+    ex.runtime = new LocalRuntime({ workers, spillDir: join(dir, 'tasks') });
+    ex.store = new BlockStore(o.storeBudget ?? 1024 * 1024 * 1024, join(dir, 'store'));
+    ex.host = new TaskHost(nc, cluster, ex.id, ex.runtime, ex.store, dir, { driverTimeoutMs: o.driverTimeoutMs, log: (l) => ex.log(l) }, () => !ex.draining && !ex.stopped);
+    serveBlobs(nc, s.execBlocks(ex.id), (id) => ex.store!.ipc(id));
     const register: ControlMsg = {
       v: PROTOCOL_VERSION, kind: 'register', executorId: ex.id, name: o.name ?? hostname(), host: hostname(), pid: process.pid,
-      workers: o.workers ?? availableParallelism(), gpu: null, paths: o.paths ?? [],
+      workers, gpu: o.gpu === 'off' ? null : 'auto', paths: o.paths ?? [],
     };
     ex.announce(register);
     // Requests from a driver (drain: finish running tasks, take no new ones). A bad request is
     // answered with its reason and logged; it never reaches the executor's state.
-    nc.subscribe(subjects(cluster).control(ex.id), {
+    nc.subscribe(s.control(ex.id), {
       callback: (err, m) => {
         if (err) return;
         const d = decodeRequest(m.data);
         let reply: ControlReply;
         if (!d.ok) {
-          (o.log ?? console.error)(`quiver executor ${ex.id}: rejected a control request: ${d.reason}`);
+          ex.log(`rejected a control request: ${d.reason}`);
           reply = { ok: false, error: d.reason };
         } else {
           ex.draining = true;
           ex.heartbeat();
-          reply = { ok: true, draining: true, running: 0 };
+          reply = { ok: true, draining: true, running: ex.host!.running };
         }
         m.respond(JSON.stringify(reply));
       },
     });
     // A driver that started later, or lost track of us (e.g. during a NATS restart), asks.
-    nc.subscribe(subjects(cluster).hello, { callback: () => { if (!ex.stopped) ex.announce(register); } });
+    nc.subscribe(s.hello, { callback: () => { if (!ex.stopped) ex.announce(register); } });
     ex.heartbeat();
     ex.timer = setInterval(() => ex.heartbeat(), o.heartbeatMs ?? 1000);
     // A server restart is ridden out by reconnecting; registering again lets a driver that
     // started meanwhile see this executor.
     void (async () => {
-      for await (const s of nc.status()) {
-        if (s.type === 'reconnect' && !ex.stopped) {
-          (o.log ?? console.error)(`quiver executor ${ex.id}: reconnected to NATS`);
+      for await (const st of nc.status()) {
+        if (st.type === 'reconnect' && !ex.stopped) {
+          ex.log('reconnected to NATS');
           ex.announce(register);
           ex.heartbeat();
         }
@@ -81,22 +108,51 @@ export class Executor {
 
   private heartbeat(): void {
     if (this.stopped) return;
-    this.announce({ v: PROTOCOL_VERSION, kind: 'heartbeat', executorId: this.id, running: 0, rssBytes: process.memoryUsage.rss(), draining: this.draining });
+    this.announce({ v: PROTOCOL_VERSION, kind: 'heartbeat', executorId: this.id, running: this.host?.running ?? 0, rssBytes: process.memoryUsage.rss(), draining: this.draining });
   }
 
-  /** Leaves the cluster: announces it (graceful) and closes the connection. */
-  async stop(reason = 'stopped'): Promise<void> {
+  /** Task attempts running now. */
+  get running(): number {
+    return this.host?.running ?? 0;
+  }
+
+  /** Drivers whose state (blocks, plans, tables) this executor holds. */
+  get drivers(): number {
+    return this.host?.driverCount ?? 0;
+  }
+
+  /** Task outputs held in the block store. */
+  get storedOutputs(): number {
+    return this.store?.size ?? 0;
+  }
+
+  /**
+   * Leaves the cluster gracefully: takes no new tasks, finishes (and reports) the running ones
+   * for up to `graceMs`, announces leaving, then stops its pool and removes its files.
+   */
+  async stop(reason = 'stopped', graceMs = 60_000): Promise<void> {
     if (this.stopped) return;
+    this.draining = true;
+    this.heartbeat();
+    if (this.host && this.host.running > 0) {
+      await Promise.race([this.host.whenIdle(), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    }
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.announce({ v: PROTOCOL_VERSION, kind: 'leave', executorId: this.id, reason });
+    this.host?.close();
     await this.nc.drain();
+    await this.runtime?.close();
+    this.store?.clear();
   }
 
-  /** Simulates a crash in tests: stops heartbeats without leaving. */
+  /** Simulates a crash in tests: stops heartbeats and answers nothing, without leaving. */
   async kill(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.host?.close();
     await this.nc.close();
+    await this.runtime?.close();
+    this.store?.clear();
   }
 }

@@ -8,6 +8,8 @@ export interface ExecutorInfo {
   host: string;
   workers: number;
   paths: string[];
+  /** 'auto' when the executor may use a GPU, null when started with --gpu off. */
+  gpu: string | null;
   state: 'alive' | 'draining';
   lastSeen: number;
 }
@@ -79,7 +81,7 @@ export class Membership {
   }
 
   private join(msg: RegisterMsg, now: number): void {
-    const info: ExecutorInfo = { id: msg.executorId, name: msg.name, host: msg.host, workers: msg.workers, paths: msg.paths, state: 'alive', lastSeen: now };
+    const info: ExecutorInfo = { id: msg.executorId, name: msg.name, host: msg.host, workers: msg.workers, paths: msg.paths, gpu: msg.gpu, state: 'alive', lastSeen: now };
     const known = this.members.has(msg.executorId);
     this.members.set(msg.executorId, info);
     if (!known) this.emit({ kind: 'joined', executor: info });

@@ -17,6 +17,16 @@ export const subjects = (cluster: string) => ({
   hello: `quiver.${cluster}.driver.hello`,
   /** Requests to one executor. */
   control: (executorId: string) => `quiver.${cluster}.exec.${executorId}.control`,
+  /** Task requests to one executor (request/reply: the reply only acknowledges). */
+  task: (executorId: string) => `quiver.${cluster}.exec.${executorId}.task`,
+  /** Blocks an executor serves (shuffle, broadcast and result output). */
+  execBlocks: (executorId: string) => `quiver.${cluster}.exec.${executorId}.blocks`,
+  /** Task results to one driver (request/reply: the executor retries until the driver acknowledges). */
+  result: (driverId: string) => `quiver.${cluster}.driver.${driverId}.result`,
+  /** Blocks a driver serves: stage plans and in-memory tables. */
+  driverBlocks: (driverId: string) => `quiver.${cluster}.driver.${driverId}.blocks`,
+  /** Drivers' heartbeats, job ends and goodbyes (executors drop a driver's state when it is gone). */
+  driverNews: `quiver.${cluster}.drivers`,
 });
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 characters of [A-Za-z0-9_-]'));
@@ -47,6 +57,73 @@ export const HeartbeatMsg = v.object({
 export const LeaveMsg = v.object({ ...Base, kind: v.literal('leave'), reason: v.pipe(v.string(), v.maxLength(1024)) });
 
 export const ControlMsg = v.variant('kind', [RegisterMsg, HeartbeatMsg, LeaveMsg]);
+
+const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
+/** Map outputs a task reads, by the executor holding them: executor id -> [[map partition, attempt], ...]. */
+const Locations = v.record(Id, v.array(v.tuple([Count, Count])));
+
+/** Driver -> executor: run one task attempt. Plans are fetched by key from the driver (and cached). */
+export const TaskRequest = v.object({
+  v: v.literal(PROTOCOL_VERSION),
+  kind: v.literal('task'),
+  driverId: Id,
+  jobId: Count,
+  stageId: Count,
+  /** Key of the stage's JSON on the driver's block subject. */
+  stageKey: Id,
+  partition: Count,
+  attempt: Count,
+  memoryBudget: v.pipe(v.number(), v.minValue(0)),
+  batchSize: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** Shuffle inputs by shuffle id: the map stage that wrote them and where each map output lies. */
+  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
+  /** Broadcast inputs by broadcast id, likewise. */
+  broadcast: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
+  /** In-memory table partitions, fetched from the driver by key. */
+  resources: v.array(v.pipe(v.string(), v.maxLength(256))),
+});
+export type TaskRequest = v.InferOutput<typeof TaskRequest>;
+
+/** Executor -> driver: how a task attempt ended. Output blocks stay on the executor until fetched or the job ends. */
+export const TaskResultMsg = v.object({
+  v: v.literal(PROTOCOL_VERSION),
+  kind: v.literal('result'),
+  executorId: Id,
+  jobId: Count,
+  stageId: Count,
+  partition: Count,
+  attempt: Count,
+  ok: v.boolean(),
+  error: v.optional(v.object({ code: v.string(), name: v.string(), message: v.string(), file: v.optional(v.string()), line: v.optional(v.number()) })),
+  /** An input could not be fetched: the map output to recompute (the task itself did not fail). */
+  fetchFailed: v.optional(v.object({ stage: Count, map: Count, executor: Id, reason: v.string() })),
+  rows: Count,
+  durationMs: v.pipe(v.number(), v.minValue(0)),
+  metrics: v.record(v.string(), v.number()),
+  /** Rows of each output block (one per reduce partition for a shuffle; one otherwise). */
+  outputRows: v.array(Count),
+});
+export type TaskResultMsg = v.InferOutput<typeof TaskResultMsg>;
+
+/** Driver -> all executors: a heartbeat, a finished job (drop its blocks), or goodbye (drop everything of this driver). */
+export const DriverNews = v.variant('kind', [
+  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('alive'), driverId: Id }),
+  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('jobDone'), driverId: Id, jobId: Count }),
+  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('bye'), driverId: Id }),
+]);
+export type DriverNews = v.InferOutput<typeof DriverNews>;
+
+/** Largest task request or result: locations of many map outputs can exceed a control message. */
+export const MAX_TASK_BYTES = 768 * 1024;
+
+/** Decodes a message against `schema` after the common checks; never throws. */
+export function decodeWith<S extends v.GenericSchema>(schema: S, data: Uint8Array, maxBytes = MAX_CONTROL_BYTES): { ok: true; msg: v.InferOutput<S> } | { ok: false; reason: string } {
+  const pre = precheck(data, maxBytes);
+  if (!pre.ok) return pre;
+  const r = v.safeParse(schema, pre.json);
+  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
+  return { ok: true, msg: r.output };
+}
 
 /** Driver -> one executor, request/reply on its control subject. */
 export const DrainRequest = v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('drain'), reason: v.pipe(v.string(), v.maxLength(1024)) });
@@ -82,8 +159,8 @@ export function decodeControl(data: Uint8Array): Decoded {
 }
 
 /** Size, UTF-8 JSON and protocol version: the checks every message passes before its schema. */
-function precheck(data: Uint8Array): { ok: true; json: unknown } | { ok: false; reason: string } {
-  if (data.length > MAX_CONTROL_BYTES) return { ok: false, reason: `oversized: ${data.length} bytes, the limit is ${MAX_CONTROL_BYTES}` };
+function precheck(data: Uint8Array, maxBytes = MAX_CONTROL_BYTES): { ok: true; json: unknown } | { ok: false; reason: string } {
+  if (data.length > maxBytes) return { ok: false, reason: `oversized: ${data.length} bytes, the limit is ${maxBytes}` };
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));

@@ -263,6 +263,23 @@ export class LocalRuntime implements Runtime {
   }
 
   /**
+   * Runs one task attempt on the pool (an executor's tasks, sent by a cluster driver). A worker
+   * that dies fails the attempt with an INTERNAL_ERROR result; it never throws.
+   */
+  async runTask(payload: TaskPayload): Promise<TaskResult> {
+    if (this.closed) throw new ResourceError('this runtime is closed');
+    await mkdir(payload.config.spillRoot, { recursive: true });
+    await this.acquire();
+    try {
+      return await this.submit(payload);
+    } catch (e) {
+      return { ok: false, error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, blocks: [], rows: 0, metrics: {}, durationMs: 0 };
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
    * Calls `ref.export` from `ref.module` on a worker with `args` (SharedArrayBuffers are shared),
    * beside any running job's tasks. Used for work that is not a plan, such as the gradient steps
    * of data-parallel training; the caller retries if it wants to.

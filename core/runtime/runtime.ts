@@ -46,4 +46,6 @@ export interface Runtime {
   /** Calls an exported function of installed code on a worker (embedded sessions only). */
   call<T>(ref: { module: string; export: string }, args: unknown): Promise<T>;
   close(): Promise<void>;
+  /** Receives events outside jobs too (cluster executors joining and leaving). */
+  attach?(sink: EventListener): void;
 }

@@ -42,8 +42,9 @@ export class PredictExec implements ExecPlan {
     const it = this.child.execute(partition, ctx)[Symbol.asyncIterator]();
     // The first input batch is read while the model loads (once per worker thread).
     let next = it.next();
-    // A GPU task that failed (device lost, shader error) is retried on the CPU.
-    const device = o.device === 'gpu' && ctx.attempt > 0 ? 'cpu' : o.device;
+    // A GPU task that failed (device lost, shader error) is retried on the CPU; so is one sent
+    // to a cluster executor started with --gpu off (QUIVER_GPU=off in its environment).
+    const device = o.device === 'gpu' && (ctx.attempt > 0 || process.env.QUIVER_GPU === 'off') ? 'cpu' : o.device;
     if (device !== o.device) ctx.metrics.add('predictGpuFallbacks', 1);
     const { model, runner } = await residentModel(o.modelPath, o.modelSha256, device);
     const labels = model.meta.labels.map((s) => enc.encode(s));

@@ -1,0 +1,130 @@
+// An executor's block store: task output (shuffle, broadcast, result) kept in memory, spilled to disk as Arrow IPC past a budget, served to peers by id.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Block } from '../runtime/ipc.ts';
+import { blockToIpc, ipcToBlock } from './chunks.ts';
+
+interface Entry {
+  /** One block per reduce partition (null: empty); null once spilled. */
+  blocks: (Block | null)[] | null;
+  /** Spilled blocks' files, by reduce partition (null: empty). */
+  files: (string | null)[] | null;
+  bytes: number;
+}
+
+/** The id of one output block: `<output key>/<reduce partition>`. */
+export const blockId = (key: string, reduce: number) => `${key}/${reduce}`;
+
+/**
+ * Output of task attempts by key (driver, job, stage, map partition, attempt). Entries over the
+ * memory budget are written to `spillDir`, oldest first; reads bring a spilled block back.
+ */
+export class BlockStore {
+  private readonly entries = new Map<string, Entry>();
+  /** IPC encodings recently served (a block is fetched chunk by chunk). */
+  private readonly ipcCache = new Map<string, Uint8Array>();
+  private ipcCacheBytes = 0;
+  private nextFile = 0;
+  memoryBytes = 0;
+  spilledBytes = 0;
+
+  constructor(private readonly budgetBytes: number, private readonly spillDir: string) {}
+
+  put(key: string, blocks: (Block | null)[]): void {
+    this.drop(key);
+    const bytes = blocks.reduce((s, b) => s + (b?.bytes ?? 0), 0);
+    this.entries.set(key, { blocks, files: null, bytes });
+    this.memoryBytes += bytes;
+    this.spillIfNeeded(key);
+  }
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  /** Reduce partition `reduce` of `key`: a block, null when that partition is empty, undefined when not here. */
+  get(key: string, reduce: number): Block | null | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.blocks) return reduce < e.blocks.length ? e.blocks[reduce] : undefined;
+    const f = e.files![reduce];
+    return f === undefined ? undefined : f === null ? null : ipcToBlock(readFileSync(f));
+  }
+
+  /** The Arrow IPC bytes of block `id` (`<key>/<reduce>`), for serving to another process. */
+  ipc(id: string): Uint8Array | undefined {
+    const hit = this.ipcCache.get(id);
+    if (hit) return hit;
+    const at = id.lastIndexOf('/');
+    const key = id.slice(0, at), reduce = Number(id.slice(at + 1));
+    const e = this.entries.get(key);
+    if (!e || !Number.isInteger(reduce)) return undefined;
+    let bytes: Uint8Array | undefined;
+    if (e.files) {
+      const f = e.files[reduce];
+      bytes = f ? readFileSync(f) : f === null ? EMPTY : undefined;
+    } else {
+      const b = e.blocks![reduce];
+      bytes = b ? blockToIpc(b) : b === null ? EMPTY : undefined;
+    }
+    if (bytes && bytes.length > 0) {
+      this.ipcCache.set(id, bytes);
+      this.ipcCacheBytes += bytes.length;
+      // A few recent blocks: each is read once per reducer, in chunks.
+      while (this.ipcCacheBytes > 64 * 1024 * 1024 && this.ipcCache.size > 1) {
+        const [k, v] = this.ipcCache.entries().next().value!;
+        this.ipcCache.delete(k);
+        this.ipcCacheBytes -= v.length;
+      }
+    }
+    return bytes;
+  }
+
+  /** Forgets every entry whose key starts with `prefix` (a finished job, or a driver gone). */
+  dropPrefix(prefix: string): number {
+    let n = 0;
+    for (const key of [...this.entries.keys()]) if (key.startsWith(prefix)) { this.drop(key); n++; }
+    for (const id of [...this.ipcCache.keys()]) if (id.startsWith(prefix)) { this.ipcCacheBytes -= this.ipcCache.get(id)!.length; this.ipcCache.delete(id); }
+    return n;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private drop(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    if (e.files) {
+      this.spilledBytes -= e.bytes;
+      for (const f of e.files) if (f) rmSync(f, { force: true });
+    } else this.memoryBytes -= e.bytes;
+  }
+
+  /** Spills the oldest in-memory entries (not `keep`, just written) until memory is under budget. */
+  private spillIfNeeded(keep: string): void {
+    for (const [key, e] of this.entries) {
+      if (this.memoryBytes <= this.budgetBytes) return;
+      if (key === keep || !e.blocks) continue;
+      mkdirSync(this.spillDir, { recursive: true });
+      e.files = e.blocks.map((b) => {
+        if (!b) return null;
+        const f = join(this.spillDir, `block-${this.nextFile++}.arrows`);
+        writeFileSync(f, blockToIpc(b));
+        return f;
+      });
+      e.blocks = null;
+      this.memoryBytes -= e.bytes;
+      this.spilledBytes += e.bytes;
+    }
+  }
+
+  /** Removes every spill file (the executor is stopping). */
+  clear(): void {
+    for (const key of [...this.entries.keys()]) this.drop(key);
+    rmSync(this.spillDir, { recursive: true, force: true });
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,540 @@
+// The cluster driver's runtime: schedules a plan's tasks on executors over NATS, tracks where outputs lie, retries, recomputes lost output from lineage, speculates.
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import * as arrow from 'apache-arrow';
+import { randomBytes } from 'node:crypto';
+import { errorFromJSON, InternalError, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
+import { toArrowSchema } from '../../ops/types.ts';
+import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
+import { decodeBlock, type Block } from '../runtime/ipc.ts';
+import { describeStage } from '../runtime/local-runtime.ts';
+import type { JobMetrics, RunHooks, Runtime } from '../runtime/runtime.ts';
+import type { TaskConfig } from '../runtime/task.ts';
+import { blockId } from './block-store.ts';
+import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
+import { connectCluster, type ClusterAuth } from './connect.ts';
+import { Membership, type ExecutorInfo } from './membership.ts';
+import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
+import { scannedPath, taskInputs, type MapStatus } from './stage-inputs.ts';
+import { outputKey } from './task-host.ts';
+
+export interface SpeculationOptions {
+  /** A task is a straggler when it has run this many times the median of its stage's finished tasks (default 1.5). */
+  multiplier?: number;
+  /** Only once this fraction of the stage's tasks has finished (default 0.75). */
+  quantile?: number;
+  /** Nor before it has run this long (default 1000 ms). */
+  minMs?: number;
+}
+
+export interface ClusterRuntimeOptions extends ClusterAuth {
+  memoryBudget?: number;
+  batchSize?: number;
+  maxTaskAttempts?: number;
+  /** An executor silent this long is lost (default 5000 ms). */
+  heartbeatTimeoutMs?: number;
+  /** Executors to wait for before the session starts (default 1). */
+  minExecutors?: number;
+  /** How long to wait for them, and for any executor while a job has none (default 60 s). */
+  executorWaitMs?: number;
+  /** Re-run stragglers on another executor, first result wins (default off, as in Spark). */
+  speculation?: boolean | SpeculationOptions;
+  /** How long a task that reads a file waits for an executor that declared its path (default 500 ms). */
+  localityWaitMs?: number;
+}
+
+/** Errors a retry cannot fix: the user's plan or data. */
+const DETERMINISTIC = new Set(['PLAN_ERROR', 'DATA_ERROR']);
+/** Times a task may be re-sent because its executor was lost or did not answer. */
+const MAX_RESENDS = 30;
+
+interface ExecSlot { info: ExecutorInfo; running: number }
+
+type Outcome =
+  | { kind: 'result'; msg: TaskResultMsg }
+  | { kind: 'lost'; reason: string };
+
+interface Attempt {
+  job: JobRun;
+  task: TaskState;
+  attempt: number;
+  executor: string;
+  started: number;
+  speculative: boolean;
+}
+
+/** One partition of one stage, over its attempts. */
+class TaskState {
+  nextAttempt = 0;
+  failures = 0;
+  resends = 0;
+  done = false;
+  readonly running = new Map<number, Attempt>();
+  readonly failedOn = new Set<string>();
+  private readonly queue: { a: Attempt; o: Outcome }[] = [];
+  private wake: (() => void) | null = null;
+  constructor(readonly stage: Stage, readonly partition: number) {}
+  push(a: Attempt, o: Outcome): void {
+    this.queue.push({ a, o });
+    this.wake?.();
+  }
+  /** Outcomes that arrived but were not read (the task finished first). */
+  takeQueued(): { a: Attempt; o: Outcome }[] {
+    return this.queue.splice(0);
+  }
+  async next(): Promise<{ a: Attempt; o: Outcome }> {
+    while (this.queue.length === 0) await new Promise<void>((r) => { this.wake = r; });
+    this.wake = null;
+    return this.queue.shift()!;
+  }
+}
+
+/** One job's state on the driver. */
+class JobRun {
+  readonly outputs = new Map<number, (MapStatus | null)[]>();
+  readonly results: Block[][] = [];
+  readonly inflight = new Map<string, Promise<void>>();
+  readonly tasks = new Map<string, TaskState>();
+  /** Driver-measured run times of finished tasks, per stage (speculation's yardstick). */
+  readonly durations = new Map<number, number[]>();
+  readonly finished = new Map<number, number>();
+  failure: { error: unknown } | null = null;
+  tasksLaunched = 0;
+  failedAttempts = 0;
+  messages = 0;
+  readonly counters: Record<string, number> = {};
+  readonly taskMs: number[];
+  constructor(readonly jobId: number, readonly plan: PhysicalPlan, readonly resources: Record<string, Block>, readonly hooks: RunHooks, readonly emit: (e: RuntimeEvent) => void) {
+    this.taskMs = plan.stages.map(() => 0);
+    for (const s of plan.stages) this.outputs.set(s.id, new Array(s.partitions).fill(null));
+  }
+}
+
+export class ClusterRuntime implements Runtime {
+  readonly driverId = `driver-${randomBytes(6).toString('hex')}`;
+  readonly config: TaskConfig;
+  readonly maxTaskAttempts: number;
+  private readonly s: ReturnType<typeof subjects>;
+  private readonly execs = new Map<string, ExecSlot>();
+  private readonly attempts = new Map<string, Attempt>();
+  private readonly jobs = new Set<JobRun>();
+  private readonly blobs = new Map<string, Uint8Array>();
+  private readonly slotWaiters = new Set<() => void>();
+  private readonly subs: Subscription[] = [];
+  private membership!: Membership;
+  private heartbeat!: NodeJS.Timeout;
+  private sink: EventListener = () => {};
+  private nextJob = 0;
+  private closed = false;
+  private rr = 0;
+
+  private constructor(private readonly nc: NatsConnection, private readonly o: ClusterRuntimeOptions) {
+    this.s = subjects(o.cluster ?? 'default');
+    this.maxTaskAttempts = o.maxTaskAttempts ?? 4;
+    this.config = { memoryBudget: o.memoryBudget ?? 256 * 1024 * 1024, batchSize: o.batchSize ?? 65_536, spillRoot: '' };
+  }
+
+  /** Connects a driver: joins NATS, serves its blocks, tracks executors, and waits for `minExecutors` of them. */
+  static async connect(o: ClusterRuntimeOptions): Promise<ClusterRuntime> {
+    const nc = await connectCluster(o, 'quiver-driver');
+    const rt = new ClusterRuntime(nc, o);
+    rt.subs.push(serveBlobs(nc, rt.s.driverBlocks(rt.driverId), (id) => rt.blob(id)));
+    rt.subs.push(nc.subscribe(rt.s.result(rt.driverId), { callback: (err, m) => { if (!err) { m.respond('ok'); rt.onResult(m.data); } } }));
+    rt.membership = new Membership(nc, {
+      cluster: o.cluster, timeoutMs: o.heartbeatTimeoutMs ?? 5000,
+      onEvent: (e) => {
+        if (e.kind === 'joined') rt.onJoined(e.executor);
+        else if (e.kind === 'left') rt.onGone(e.id, `left: ${e.reason}`);
+        else if (e.kind === 'lost') rt.onGone(e.id, `lost: no heartbeat for ${e.silentMs} ms`);
+      },
+    });
+    rt.news({ v: PROTOCOL_VERSION, kind: 'alive', driverId: rt.driverId });
+    rt.heartbeat = setInterval(() => rt.news({ v: PROTOCOL_VERSION, kind: 'alive', driverId: rt.driverId }), 1000);
+    const want = o.minExecutors ?? 1;
+    try {
+      await rt.waitFor(() => rt.alive().length >= want, o.executorWaitMs ?? 60_000,
+        () => `waited ${o.executorWaitMs ?? 60_000} ms for ${want} executor${want === 1 ? '' : 's'} and ${rt.alive().length} joined; start them with \`quiver executor --servers ${[o.servers].flat().join(',')}\`${o.cluster ? ` --cluster ${o.cluster}` : ''}`);
+    } catch (e) {
+      await rt.close();
+      throw e;
+    }
+    return rt;
+  }
+
+  /** Events a session receives between jobs too (executors joining and leaving). */
+  attach(sink: EventListener): void {
+    this.sink = sink;
+  }
+
+  /** Executors taking tasks now. */
+  alive(): ExecutorInfo[] {
+    return [...this.execs.values()].filter((e) => e.info.state === 'alive').map((e) => e.info);
+  }
+
+  get workers(): number {
+    return Math.max(1, this.alive().reduce((s, e) => s + e.workers, 0));
+  }
+
+  /** Asks an executor to finish its running tasks and take no new ones. */
+  async decommission(executorId: string, reason?: string): Promise<void> {
+    const r = await this.membership.decommission(executorId, reason);
+    if (!r.ok) throw new ResourceError(`executor ${executorId} refused to drain: ${r.error}`);
+    const e = this.execs.get(executorId);
+    if (e) e.info.state = 'draining';
+  }
+
+  private news(n: DriverNews): void {
+    if (!this.nc.isClosed()) this.nc.publish(this.s.driverNews, JSON.stringify(n));
+  }
+
+  private blob(id: string): Uint8Array | undefined {
+    const hit = this.blobs.get(id);
+    if (hit) return hit;
+    if (id.startsWith('res/')) {
+      for (const job of this.jobs) {
+        const b = job.resources[id.slice(4)];
+        if (b) { const bytes = blockToIpc(b); this.blobs.set(id, bytes); return bytes; }
+      }
+    }
+    return undefined;
+  }
+
+  private onJoined(info: ExecutorInfo): void {
+    this.execs.set(info.id, { info, running: 0 });
+    this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
+    this.wakeSlots();
+  }
+
+  /** An executor left or was lost: its running attempts are re-run elsewhere, its outputs recomputed when needed. */
+  private onGone(id: string, reason: string): void {
+    if (!this.execs.delete(id)) return;
+    this.sink({ kind: 'executorRemoved', ts: Date.now(), executor: id, reason });
+    for (const [key, a] of this.attempts) {
+      if (a.executor !== id) continue;
+      this.attempts.delete(key);
+      this.outcome(a, { kind: 'lost', reason: `executor ${id} ${reason}` });
+    }
+    for (const job of this.jobs) {
+      for (const [stageId, outs] of job.outputs) {
+        const lost: number[] = [];
+        outs.forEach((m, i) => { if (m?.executor === id) { outs[i] = null; lost.push(i); } });
+        if (lost.length) job.emit({ kind: 'outputLost', ts: Date.now(), jobId: job.jobId, stageId, partitions: lost, executor: id });
+      }
+    }
+    this.wakeSlots();
+  }
+
+  private onResult(data: Uint8Array): void {
+    const d = decodeWith(TaskResultMsg, data, MAX_TASK_BYTES);
+    if (!d.ok) { console.error(`quiver driver: rejected a task result: ${d.reason}`); return; }
+    const m = d.msg;
+    const key = `${m.jobId}/${m.stageId}/${m.partition}/${m.attempt}`;
+    const a = this.attempts.get(key);
+    if (!a || a.executor !== m.executorId) {
+      // A result delivered twice, or from an attempt given up on: acknowledged, never counted.
+      this.sink({ kind: 'taskEnd', ts: Date.now(), jobId: m.jobId, stageId: m.stageId, partition: m.partition, attempt: m.attempt, executor: m.executorId, ok: m.ok, durationMs: m.durationMs, rows: m.rows, ignored: 'duplicate' });
+      return;
+    }
+    this.attempts.delete(key);
+    this.outcome(a, { kind: 'result', msg: m });
+  }
+
+  /** Hands an attempt's outcome to its task; once the task is done (a speculative copy won), it is only noted. */
+  private outcome(a: Attempt, o: Outcome): void {
+    if (!a.task.done) { a.task.push(a, o); return; }
+    a.task.running.delete(a.attempt);
+    this.release(a.executor);
+    if (o.kind === 'result') {
+      const m = o.msg;
+      a.job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: m.jobId, stageId: m.stageId, partition: m.partition, attempt: m.attempt, executor: m.executorId, ok: m.ok, durationMs: m.durationMs, rows: m.rows, ignored: 'late' });
+    }
+  }
+
+  private release(executor: string): void {
+    const e = this.execs.get(executor);
+    if (e) e.running = Math.max(0, e.running - 1);
+    this.wakeSlots();
+  }
+
+  private wakeSlots(): void {
+    for (const w of [...this.slotWaiters]) w();
+  }
+
+  private async waitFor(cond: () => boolean, timeoutMs: number, message: () => string, job?: JobRun): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!cond()) {
+      if (job?.failure) throw new InternalError('job aborted');
+      if (this.closed) throw new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
+      if (Date.now() > until) throw new ResourceError(message());
+      await new Promise<void>((r) => {
+        const t = setTimeout(done, 200);
+        function done() { clearTimeout(t); waiters.delete(done); r(); }
+        const waiters = this.slotWaiters;
+        waiters.add(done);
+      });
+    }
+  }
+
+  /**
+   * An executor with a free slot for `task`: one that declared the file it reads if such a one
+   * frees up within the locality wait, not one it already failed on while others exist.
+   */
+  private async slot(job: JobRun, task: TaskState, speculative: boolean): Promise<{ exec: ExecSlot; locality: string } | null> {
+    const path = scannedPath(task.stage, task.partition);
+    const t0 = Date.now();
+    const localityWait = this.o.localityWaitMs ?? 500;
+    let pick: { exec: ExecSlot; locality: string } | null = null;
+    const choose = (): boolean => {
+      const all = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !(speculative && task.running.size > 0 && [...task.running.values()].some((a) => a.executor === e.info.id)));
+      const free = all.filter((e) => e.running < e.info.workers + 1);
+      const fresh = free.filter((e) => !task.failedOn.has(e.info.id));
+      const pool = fresh.length || all.some((e) => !task.failedOn.has(e.info.id)) ? fresh : free;
+      if (path !== null) {
+        const declares = (e: ExecSlot) => e.info.paths.find((p) => path.startsWith(p));
+        const local = pool.filter(declares);
+        if (local.length) { pick = { exec: leastLoaded(local, this.rr++), locality: `local: ${path} is under ${declares(local[0])}` }; return true; }
+        if (all.some(declares) && Date.now() - t0 < localityWait) return false;
+        if (pool.length) { pick = { exec: leastLoaded(pool, this.rr++), locality: all.some(declares) ? `any: executors that declared ${path} stayed busy` : `any: no executor declared ${path}` }; return true; }
+        return false;
+      }
+      if (pool.length) { pick = { exec: leastLoaded(pool, this.rr++), locality: 'any' }; return true; }
+      return false;
+    };
+    if (speculative) return choose() ? pick : null;
+    await this.waitFor(choose, this.o.executorWaitMs ?? 60_000, () => `no executor could take stage ${task.stage.id} task ${task.partition} for ${this.o.executorWaitMs ?? 60_000} ms (${this.execs.size} known, ${this.alive().length} alive); start executors with \`quiver executor --servers ...\``, job);
+    return pick;
+  }
+
+  /** Sends one attempt of `task` to `exec`; its outcome arrives on the task's queue. */
+  private async launch(job: JobRun, task: TaskState, exec: ExecSlot, locality: string, speculative: boolean): Promise<void> {
+    const stage = task.stage;
+    const attempt = task.nextAttempt++;
+    exec.running++;
+    const a: Attempt = { job, task, attempt, executor: exec.info.id, started: performance.now(), speculative };
+    const key = `${job.jobId}/${stage.id}/${task.partition}/${attempt}`;
+    this.attempts.set(key, a);
+    task.running.set(attempt, a);
+    job.tasksLaunched++;
+    job.messages++;
+    job.emit({ kind: 'taskStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition: task.partition, attempt, executor: exec.info.id, locality, speculative: speculative || undefined });
+    const req: TaskRequest = {
+      v: PROTOCOL_VERSION, kind: 'task', driverId: this.driverId, jobId: job.jobId, stageId: stage.id, stageKey: `j${job.jobId}s${stage.id}`,
+      partition: task.partition, attempt, memoryBudget: this.config.memoryBudget, batchSize: this.config.batchSize,
+      ...taskInputs(job.plan, stage, task.partition, job.outputs, job.resources),
+    };
+    const body = JSON.stringify(req);
+    if (body.length > MAX_TASK_BYTES) {
+      throw new PlanError(`stage ${stage.id} task ${task.partition} reads too many map outputs to describe in one request (${body.length} bytes); use fewer, larger input splits (targetSplitBytes) or fewer shuffle partitions`);
+    }
+    try {
+      const reply = (await this.nc.request(this.s.task(exec.info.id), body, { timeout: 5000 })).json<{ ok: boolean; error?: string }>();
+      if (!reply.ok) throw new Error(reply.error ?? 'refused');
+    } catch (e) {
+      if (this.attempts.delete(key)) this.outcome(a, { kind: 'lost', reason: `executor ${exec.info.id} did not take the task: ${(e as Error).message}` });
+    }
+  }
+
+  /** Runs partition `partition` of `stage` until its output is recorded (once, however many ask). */
+  private partitionTask(job: JobRun, stage: Stage, partition: number): Promise<void> {
+    const key = `${stage.id}/${partition}`;
+    let p = job.inflight.get(key);
+    if (!p) {
+      p = this.runPartition(job, stage, partition).finally(() => job.inflight.delete(key));
+      job.inflight.set(key, p);
+    }
+    return p;
+  }
+
+  /** Recomputes (from lineage) any output of `stage`'s parents that was lost. */
+  private async ensureParents(job: JobRun, stage: Stage): Promise<void> {
+    const missing: Promise<void>[] = [];
+    for (const pid of stage.parents) {
+      const parent = job.plan.stages[pid];
+      job.outputs.get(pid)!.forEach((m, i) => { if (!m) missing.push(this.partitionTask(job, parent, i)); });
+    }
+    await Promise.all(missing);
+  }
+
+  private async runPartition(job: JobRun, stage: Stage, partition: number): Promise<void> {
+    const task = new TaskState(stage, partition);
+    job.tasks.set(`${stage.id}/${partition}`, task);
+    try {
+      for (;;) {
+        if (job.failure) throw new InternalError('job aborted');
+        if (task.running.size === 0) {
+          await this.ensureParents(job, stage);
+          const s = await this.slot(job, task, false);
+          await this.launch(job, task, s!.exec, s!.locality, false);
+        }
+        const { a, o } = await task.next();
+        task.running.delete(a.attempt);
+        this.release(a.executor);
+        if (o.kind === 'lost') {
+          job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: false, error: o.reason, durationMs: performance.now() - a.started, rows: 0 });
+          if (++task.resends > MAX_RESENDS) throw new ResourceError(`stage ${stage.id} task ${partition} was sent ${task.resends} times and its executors were lost or did not answer; last: ${o.reason}`);
+          task.failedOn.add(a.executor);
+          continue;
+        }
+        const m = o.msg;
+        for (const [k, v] of Object.entries(m.metrics)) job.counters[k] = (job.counters[k] ?? 0) + v;
+        job.taskMs[stage.id] += m.durationMs;
+        if (m.ok) {
+          const fetched = stage.output.kind === 'result' ? await this.fetchResult(job, stage, partition, a) : [];
+          if (fetched === null) { task.resends++; continue; }
+          task.done = true;
+          for (const q of task.takeQueued()) this.outcome(q.a, q.o);
+          job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: true, durationMs: m.durationMs, rows: m.rows });
+          if (stage.output.kind === 'result') job.results[partition] = fetched;
+          else job.outputs.get(stage.id)![partition] = { executor: a.executor, attempt: a.attempt, rows: m.outputRows };
+          (job.durations.get(stage.id) ?? job.durations.set(stage.id, []).get(stage.id)!).push(performance.now() - a.started);
+          const n = (job.finished.get(stage.id) ?? 0) + 1;
+          job.finished.set(stage.id, n);
+          job.hooks.onProgress?.({ jobId: job.jobId, stageId: stage.id, stages: job.plan.stages.length, done: Math.min(n, stage.partitions), total: stage.partitions, rows: m.rows });
+          // Other attempts (a speculative copy) report later and are ignored (see outcome()).
+          return;
+        }
+        job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: false, error: m.fetchFailed ? `fetch failed: ${m.fetchFailed.reason}` : m.error?.message, durationMs: m.durationMs, rows: 0 });
+        if (m.fetchFailed) {
+          // Not the task's fault: its input is gone. Forget that output (if still recorded there) and recompute it.
+          const f = m.fetchFailed;
+          const outs = job.outputs.get(f.stage);
+          if (outs?.[f.map]?.executor === f.executor) {
+            outs[f.map] = null;
+            job.emit({ kind: 'outputLost', ts: Date.now(), jobId: job.jobId, stageId: f.stage, partitions: [f.map], executor: f.executor });
+          }
+          if (++task.resends > MAX_RESENDS) throw new ResourceError(`stage ${stage.id} task ${partition} could not fetch its input ${task.resends} times; last: ${f.reason}`);
+          continue;
+        }
+        job.failedAttempts++;
+        task.failures++;
+        task.failedOn.add(a.executor);
+        const err = errorFromJSON((m.error ?? { code: 'INTERNAL_ERROR', name: 'Error', message: 'task failed without an error' }) as ErrorJSON);
+        if (DETERMINISTIC.has(err.code)) throw err;
+        if (task.failures >= this.maxTaskAttempts) {
+          err.message = `stage ${stage.id} task ${partition} failed ${task.failures} times; last error: ${err.message}`;
+          throw err;
+        }
+        if (task.running.size > 0) continue;
+      }
+    } finally {
+      // A failed task's attempts still out are given up on: their results will be ignored.
+      if (!task.done) {
+        for (const a of task.running.values()) if (this.attempts.delete(`${job.jobId}/${stage.id}/${partition}/${a.attempt}`)) this.release(a.executor);
+        task.running.clear();
+      }
+    }
+  }
+
+  /** Brings a result task's output to the driver; null when its executor cannot serve it (the task re-runs). */
+  private async fetchResult(job: JobRun, stage: Stage, partition: number, a: Attempt): Promise<Block[] | null> {
+    const key = outputKey(this.driverId, job.jobId, stage.id, partition, a.attempt);
+    try {
+      const bytes = await fetchBlob(this.nc, this.s.execBlocks(a.executor), blockId(key, 0), { timeoutMs: 10_000 });
+      return bytes.length ? [ipcToBlock(bytes)] : [];
+    } catch (e) {
+      job.emit({ kind: 'outputLost', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partitions: [partition], executor: a.executor });
+      return null;
+    }
+  }
+
+  /** Launches copies of stragglers on other executors (speculation). */
+  private speculate(job: JobRun): void {
+    const so = typeof this.o.speculation === 'object' ? this.o.speculation : {};
+    const multiplier = so.multiplier ?? 1.5, quantile = so.quantile ?? 0.75, minMs = so.minMs ?? 1000;
+    const now = performance.now();
+    for (const task of job.tasks.values()) {
+      if (task.done || task.running.size !== 1) continue;
+      const [a] = task.running.values();
+      if (a.speculative) continue;
+      const stage = task.stage;
+      const durations = job.durations.get(stage.id) ?? [];
+      if (durations.length < Math.max(1, quantile * stage.partitions)) continue;
+      const median = [...durations].sort((x, y) => x - y)[durations.length >> 1];
+      if (now - a.started < Math.max(minMs, multiplier * median)) continue;
+      const s = this.slotNow(task);
+      if (s) void this.launch(job, task, s.exec, `speculative: ${s.locality}`, true);
+    }
+  }
+
+  private slotNow(task: TaskState): { exec: ExecSlot; locality: string } | null {
+    const busy = new Set([...task.running.values()].map((a) => a.executor));
+    const free = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !busy.has(e.info.id) && e.running < e.info.workers + 1);
+    return free.length ? { exec: leastLoaded(free, this.rr++), locality: 'any' } : null;
+  }
+
+  async run(plan: PhysicalPlan, resources: Record<string, Block>, hooks: RunHooks = {}): Promise<arrow.Table> {
+    if (this.closed) throw new ResourceError('this Quiver session is closed; connect again with Quiver.connect()');
+    const jobId = this.nextJob++;
+    const t0 = performance.now();
+    const emit = (e: RuntimeEvent) => { hooks.onEvent?.(e); };
+    const job = new JobRun(jobId, plan, resources, hooks, emit);
+    this.jobs.add(job);
+    for (const s of plan.stages) this.blobs.set(`stage/j${jobId}s${s.id}`, new TextEncoder().encode(JSON.stringify(s)));
+    const stageMs = plan.stages.map(() => 0);
+    const done = new Map<number, Promise<void>>();
+    const spec = this.o.speculation ? setInterval(() => this.speculate(job), 100) : null;
+    emit({ kind: 'jobStart', ts: Date.now(), jobId, stages: plan.stages.map(describeStage) });
+    const runStage = async (stage: Stage): Promise<void> => {
+      await Promise.all(stage.parents.map((p) => done.get(p)!));
+      const s0 = performance.now();
+      emit({ kind: 'stageStart', ts: Date.now(), jobId, stageId: stage.id, tasks: stage.partitions });
+      const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, (_, p) => this.partitionTask(job, stage, p)));
+      for (const s of settled) if (s.status === 'rejected' && !job.failure) job.failure = { error: s.reason };
+      if (job.failure) throw job.failure.error;
+      stageMs[stage.id] = performance.now() - s0;
+      const rows = (job.outputs.get(stage.id) ?? []).reduce((n, m) => n + (m?.rows.reduce((a, b) => a + b, 0) ?? 0), 0)
+        + (stage.output.kind === 'result' ? job.results.reduce((n, bs) => n + (bs ?? []).reduce((a, b) => a + b.rows, 0), 0) : 0);
+      emit({ kind: 'stageEnd', ts: Date.now(), jobId, stageId: stage.id, durationMs: stageMs[stage.id], rows });
+    };
+    try {
+      for (const stage of plan.stages) done.set(stage.id, runStage(stage));
+      const all = await Promise.allSettled(done.values());
+      for (const s of all) if (s.status === 'rejected' && !job.failure) job.failure = { error: s.reason };
+      if (job.failure) throw job.failure.error;
+      const schema = toArrowSchema(plan.stages[plan.resultStage].fields);
+      const batches: arrow.RecordBatch[] = [];
+      for (const blocks of job.results) for (const block of blocks ?? []) for (const b of decodeBlock(block)) batches.push(new arrow.RecordBatch(schema, b.data));
+      emit({ kind: 'jobEnd', ts: Date.now(), jobId, ok: true, durationMs: performance.now() - t0, tasks: job.tasksLaunched, failedAttempts: job.failedAttempts });
+      const metrics: JobMetrics = { jobId, stages: plan.stages.length, tasks: job.tasksLaunched, failedAttempts: job.failedAttempts, durationMs: performance.now() - t0, stageMs, taskMs: job.taskMs, messages: job.messages, counters: job.counters };
+      hooks.onMetrics?.(metrics);
+      return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
+    } catch (e) {
+      job.failure ??= { error: e };
+      emit({ kind: 'jobEnd', ts: Date.now(), jobId, ok: false, error: (job.failure.error as Error).message, durationMs: performance.now() - t0, tasks: job.tasksLaunched, failedAttempts: job.failedAttempts });
+      throw job.failure.error;
+    } finally {
+      if (spec) clearInterval(spec);
+      this.jobs.delete(job);
+      for (const s of plan.stages) this.blobs.delete(`stage/j${jobId}s${s.id}`);
+      for (const [key, a] of this.attempts) if (a.job === job) { this.attempts.delete(key); this.release(a.executor); }
+      this.news({ v: PROTOCOL_VERSION, kind: 'jobDone', driverId: this.driverId, jobId });
+    }
+  }
+
+  async call<T>(): Promise<T> {
+    throw new PlanError('calls on workers (data-parallel training) run in embedded sessions only: use Quiver.local()');
+  }
+
+  /** Leaves the cluster: executors drop this driver's state at once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.wakeSlots();
+    clearInterval(this.heartbeat);
+    this.membership?.close();
+    this.news({ v: PROTOCOL_VERSION, kind: 'bye', driverId: this.driverId });
+    for (const s of this.subs) s.unsubscribe();
+    await this.nc.drain();
+  }
+}
+
+/** The executor running the fewest tasks per slot (ties taken in turn). */
+function leastLoaded(execs: ExecSlot[], turn: number): ExecSlot {
+  let best: ExecSlot[] = [];
+  let load = Infinity;
+  for (const e of execs) {
+    const l = e.running / e.info.workers;
+    if (l < load) { load = l; best = [e]; } else if (l === load) best.push(e);
+  }
+  return best[turn % best.length];
+}

@@ -1,0 +1,85 @@
+// What one task of a stage needs from the cluster: its map-output locations, in-memory tables, and the file it reads (for locality).
+import { assertNever } from '../../ops/errors.ts';
+import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import type { Block } from '../runtime/ipc.ts';
+import { resourcesFor } from '../runtime/local-runtime.ts';
+
+/** Where a finished map (or broadcast) task's output lies, and its rows per reduce partition. */
+export interface MapStatus {
+  executor: string;
+  attempt: number;
+  rows: number[];
+}
+
+type Locations = Record<string, [number, number][]>;
+
+/** Locations of reduce partition `reduce` in `outputs`, grouped by executor; empty outputs are left out. */
+function locate(outputs: (MapStatus | null)[], reduce: number): Locations {
+  const from: Locations = {};
+  outputs.forEach((m, map) => {
+    if (m && (m.rows[reduce] ?? 0) > 0) (from[m.executor] ??= []).push([map, m.attempt]);
+  });
+  return from;
+}
+
+/** The stage that writes shuffle `id` / broadcast `id`. */
+function producer(plan: PhysicalPlan, kind: 'shuffle' | 'broadcast', id: number): Stage {
+  const s = plan.stages.find((st) => (kind === 'shuffle' ? st.output.kind === 'shuffle' && st.output.shuffleId === id : st.output.kind === 'broadcast' && st.output.id === id));
+  if (!s) throw new Error(`no stage writes ${kind} ${id}`);
+  return s;
+}
+
+export interface TaskInputs {
+  shuffle: Record<string, { stage: number; from: Locations }>;
+  broadcast: Record<string, { stage: number; from: Locations }>;
+  resources: string[];
+}
+
+/** The inputs task `partition` of `stage` reads, from the map outputs known now. */
+export function taskInputs(plan: PhysicalPlan, stage: Stage, partition: number, outputs: Map<number, (MapStatus | null)[]>, resources: Record<string, Block>): TaskInputs {
+  const out: TaskInputs = { shuffle: {}, broadcast: {}, resources: Object.keys(resourcesFor(stage, partition, resources)) };
+  const visit = (n: PhysNode): void => {
+    if (n.op === 'shuffleRead') {
+      const p = producer(plan, 'shuffle', n.shuffleId);
+      out.shuffle[n.shuffleId] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], partition) };
+    } else if (n.op === 'broadcast') {
+      const p = producer(plan, 'broadcast', n.id);
+      out.broadcast[n.id] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], 0) };
+    }
+    for (const c of children(n)) visit(c);
+  };
+  visit(stage.root);
+  return out;
+}
+
+function children(n: PhysNode): PhysNode[] {
+  switch (n.op) {
+    case 'hashJoin': return [n.left, n.right];
+    case 'union': return n.children;
+    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return [n.child];
+    default: return assertNever(n, 'physical node');
+  }
+}
+
+/** The file task `partition` of `stage` scans, if it scans one (through unions, as tasks map to their inputs). */
+export function scannedPath(stage: Stage, partition: number): string | null {
+  const visit = (n: PhysNode, p: number): string | null => {
+    switch (n.op) {
+      case 'scan': return n.splits[p]?.path ?? null;
+      case 'union': {
+        let local = p;
+        for (let i = 0; i < n.children.length; i++) {
+          if (local < n.partitionCounts[i]) return visit(n.children[i], local);
+          local -= n.partitionCounts[i];
+        }
+        return null;
+      }
+      case 'hashJoin': return visit(n.left, p) ?? visit(n.right, p);
+      case 'values': case 'shuffleRead': case 'broadcast': return null;
+      case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return visit(n.child, p);
+      default: return assertNever(n, 'physical node');
+    }
+  };
+  return visit(stage.root, partition);
+}

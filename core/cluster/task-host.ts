@@ -1,0 +1,237 @@
+// The executor's side of running tasks: takes task requests, gathers inputs (local store, peers, the driver), runs them on its pool, stores output, reports results.
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { join } from 'node:path';
+import { errorToJSON, TransportError } from '../../ops/errors.ts';
+import type { Block } from '../runtime/ipc.ts';
+import type { LocalRuntime } from '../runtime/local-runtime.ts';
+import type { TaskPayload } from '../runtime/task.ts';
+import { blockId, type BlockStore } from './block-store.ts';
+import { fetchBlob, ipcToBlock } from './chunks.ts';
+import { decodeWith, DriverNews, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskRequest, type TaskResultMsg } from './protocol.ts';
+
+/** Where a task attempt's output lives in an executor's store. */
+export const outputKey = (driverId: string, jobId: number, stageId: number, partition: number, attempt: number) =>
+  `${driverId}/${jobId}/${stageId}/${partition}/${attempt}`;
+
+/** An input that could not be fetched: the driver recomputes that map output. */
+class FetchFailed extends Error {
+  constructor(readonly stage: number, readonly map: number, readonly executor: string, reason: string) {
+    super(reason);
+  }
+}
+
+/** What an executor keeps for one driver: plans, tables and broadcasts it fetched (dropped when the driver is gone). */
+interface DriverState {
+  lastSeen: number;
+  stages: Map<string, Promise<string>>;
+  resources: Map<string, Promise<Block>>;
+  broadcasts: Map<string, Promise<Block[]>>;
+}
+
+export interface TaskHostOptions {
+  /** A driver silent this long is gone: its blocks and caches are dropped (default 10 s). */
+  driverTimeoutMs?: number;
+  log: (line: string) => void;
+}
+
+export class TaskHost {
+  /** Task attempts accepted and not yet reported. */
+  running = 0;
+  private readonly drivers = new Map<string, DriverState>();
+  private readonly s: ReturnType<typeof subjects>;
+  private readonly idle: (() => void)[] = [];
+  private readonly timer: NodeJS.Timeout;
+  rejected = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    cluster: string,
+    private readonly executorId: string,
+    private readonly runtime: LocalRuntime,
+    private readonly store: BlockStore,
+    private readonly spillRoot: string,
+    private readonly o: TaskHostOptions,
+    private readonly accepting: () => boolean,
+  ) {
+    this.s = subjects(cluster);
+    nc.subscribe(this.s.task(executorId), { callback: (err, m) => { if (!err) this.onTask(m); } });
+    nc.subscribe(this.s.driverNews, { callback: (err, m) => { if (!err) this.onNews(m.data); } });
+    const timeout = o.driverTimeoutMs ?? 10_000;
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const [id, d] of this.drivers) if (now - d.lastSeen > timeout) this.forget(id, `silent for ${now - d.lastSeen} ms`);
+    }, Math.max(100, Math.floor(timeout / 4)));
+    this.timer.unref();
+  }
+
+  private driver(id: string): DriverState {
+    let d = this.drivers.get(id);
+    if (!d) {
+      d = { lastSeen: Date.now(), stages: new Map(), resources: new Map(), broadcasts: new Map() };
+      this.drivers.set(id, d);
+    }
+    return d;
+  }
+
+  private onNews(data: Uint8Array): void {
+    const d = decodeWith(DriverNews, data);
+    if (!d.ok) { this.rejected++; this.o.log(`rejected a driver message: ${d.reason}`); return; }
+    const n = d.msg;
+    if (n.kind === 'alive') { const st = this.drivers.get(n.driverId); if (st) st.lastSeen = Date.now(); return; }
+    if (n.kind === 'bye') { this.forget(n.driverId, 'it closed'); return; }
+    const st = this.drivers.get(n.driverId);
+    this.store.dropPrefix(`${n.driverId}/${n.jobId}/`);
+    if (st) {
+      for (const k of [...st.broadcasts.keys()]) if (k.startsWith(`${n.jobId}/`)) st.broadcasts.delete(k);
+      for (const k of [...st.stages.keys()]) if (k.startsWith(`j${n.jobId}s`)) st.stages.delete(k);
+    }
+  }
+
+  /** Drops everything of a driver that is gone: its blocks, plans, tables and broadcasts. */
+  private forget(driverId: string, why: string): void {
+    if (!this.drivers.delete(driverId)) return;
+    const n = this.store.dropPrefix(`${driverId}/`);
+    this.o.log(`driver ${driverId} is gone (${why}): dropped its state (${n} outputs)`);
+  }
+
+  /** Drivers this executor holds state for (tests: a dead driver's state is dropped). */
+  get driverCount(): number {
+    return this.drivers.size;
+  }
+
+  private onTask(m: Msg): void {
+    const d = decodeWith(TaskRequest, m.data, MAX_TASK_BYTES);
+    if (!d.ok) {
+      this.rejected++;
+      this.o.log(`rejected a task request: ${d.reason}`);
+      m.respond(JSON.stringify({ ok: false, error: d.reason }));
+      return;
+    }
+    if (!this.accepting()) { m.respond(JSON.stringify({ ok: false, error: 'draining: this executor takes no new tasks' })); return; }
+    this.running++;
+    this.driver(d.msg.driverId).lastSeen = Date.now();
+    m.respond(JSON.stringify({ ok: true }));
+    void this.run(d.msg).finally(() => {
+      this.running--;
+      if (this.running === 0) for (const f of this.idle.splice(0)) f();
+    });
+  }
+
+  private async run(req: TaskRequest): Promise<void> {
+    const t0 = performance.now();
+    let msg: TaskResultMsg;
+    const base = { v: PROTOCOL_VERSION, kind: 'result', executorId: this.executorId, jobId: req.jobId, stageId: req.stageId, partition: req.partition, attempt: req.attempt } as const;
+    try {
+      const payload = await this.inputs(req);
+      const r = await this.runtime.runTask(payload);
+      if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
+      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [] };
+    } catch (e) {
+      const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
+      const error = errorToJSON(e);
+      msg = { ...base, ok: false, error: { code: error.code, name: error.name, message: error.message }, fetchFailed, rows: 0, durationMs: performance.now() - t0, metrics: {}, outputRows: [] };
+    }
+    await this.deliver(req.driverId, msg);
+  }
+
+  /** Reports to the driver until it acknowledges (a NATS restart or a lost message must not lose a result), or it is gone. */
+  private async deliver(driverId: string, msg: TaskResultMsg): Promise<void> {
+    const body = JSON.stringify(msg);
+    for (let i = 0; this.drivers.has(driverId); i++) {
+      try {
+        await this.nc.request(this.s.result(driverId), body, { timeout: 5000 });
+        return;
+      } catch (e) {
+        if (i % 10 === 0) this.o.log(`reporting task ${msg.stageId}.${msg.partition} attempt ${msg.attempt} to driver ${driverId}: ${(e as Error).message}; retrying`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  /** The task's payload: its plan, and its inputs gathered from this store, peers and the driver. */
+  private async inputs(req: TaskRequest): Promise<TaskPayload> {
+    const st = this.driver(req.driverId);
+    const driverBlocks = this.s.driverBlocks(req.driverId);
+    let stage = st.stages.get(req.stageKey);
+    if (!stage) {
+      stage = fetchBlob(this.nc, driverBlocks, `stage/${req.stageKey}`).then((b) => new TextDecoder().decode(b));
+      stage.catch(() => st.stages.delete(req.stageKey));
+      st.stages.set(req.stageKey, stage);
+    }
+    const shuffle: Record<number, Block[]> = {};
+    for (const [id, input] of Object.entries(req.shuffle)) {
+      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, req.partition);
+    }
+    const broadcast: Record<number, Block[]> = {};
+    for (const [id, input] of Object.entries(req.broadcast)) {
+      // Once per executor and job: every task of this executor shares the fetched relation.
+      const key = `${req.jobId}/${id}`;
+      let p = st.broadcasts.get(key);
+      if (!p) {
+        p = this.gather(req, input.stage, input.from, 0);
+        p.catch(() => st.broadcasts.delete(key));
+        st.broadcasts.set(key, p);
+      }
+      broadcast[Number(id)] = await p;
+    }
+    const resources: Record<string, Block> = {};
+    for (const key of req.resources) {
+      let p = st.resources.get(key);
+      if (!p) {
+        p = fetchBlob(this.nc, driverBlocks, `res/${key}`).then(ipcToBlock);
+        p.catch(() => st.resources.delete(key));
+        st.resources.set(key, p);
+      }
+      resources[key] = await p;
+    }
+    return {
+      jobId: req.jobId, stageJson: await stage, partition: req.partition, attempt: req.attempt,
+      config: { memoryBudget: req.memoryBudget, batchSize: req.batchSize, spillRoot: join(this.spillRoot, 'tasks') },
+      shuffle, broadcast, resources,
+    };
+  }
+
+  /**
+   * Reduce partition `reduce` of every listed map output, in map order: from this executor's
+   * store without a copy, from peers as Arrow IPC, at most 4 fetches in flight.
+   */
+  private async gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number): Promise<Block[]> {
+    const wanted: { map: number; attempt: number; executor: string }[] = [];
+    for (const [executor, list] of Object.entries(from)) for (const [map, attempt] of list) wanted.push({ map, attempt, executor });
+    wanted.sort((a, b) => a.map - b.map);
+    const out: (Block | null)[] = new Array(wanted.length).fill(null);
+    let next = 0;
+    const fetchOne = async (): Promise<void> => {
+      while (next < wanted.length) {
+        const i = next++;
+        const w = wanted[i];
+        const key = outputKey(req.driverId, req.jobId, stage, w.map, w.attempt);
+        if (w.executor === this.executorId) {
+          const b = this.store.get(key, reduce);
+          if (b === undefined) throw new FetchFailed(stage, w.map, w.executor, `output of stage ${stage} task ${w.map} is no longer on this executor`);
+          out[i] = b;
+          continue;
+        }
+        try {
+          const bytes = await fetchBlob(this.nc, this.s.execBlocks(w.executor), blockId(key, reduce), { timeoutMs: 10_000 });
+          out[i] = bytes.length ? ipcToBlock(bytes) : null;
+        } catch (e) {
+          if (e instanceof TransportError) throw new FetchFailed(stage, w.map, w.executor, e.message);
+          throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, wanted.length) }, fetchOne));
+    return out.filter((b): b is Block => b !== null);
+  }
+
+  /** Resolves when no task is running (graceful decommission waits for this). */
+  whenIdle(): Promise<void> {
+    if (this.running === 0) return Promise.resolve();
+    return new Promise((r) => this.idle.push(r));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
