@@ -55,6 +55,8 @@ export class Quiver {
       await session.close();
       throw e;
     }
+    // Once the event log listens: it then sees the cluster's executors that joined already.
+    runtime.attach?.((e) => session.emit(e));
     return new Quiver(session, Object.freeze({ ...options }), obs);
   }
 

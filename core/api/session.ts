@@ -34,9 +34,7 @@ export class Session {
   /** Called with every runtime event (job, stage, task, executor); see core/runtime/events.ts. */
   readonly listeners = new Set<EventListener>();
 
-  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
-    runtime.attach?.((e) => this.emit(e));
-  }
+  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {}
 
   /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
   registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): LogicalPlan {

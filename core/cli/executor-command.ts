@@ -1,5 +1,5 @@
 // `quiver executor`: joins a cluster through NATS and runs the tasks drivers send it.
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Executor } from '../cluster/executor.ts';
 
 export const positiveInt = (v: string): number => {
@@ -10,7 +10,7 @@ export const positiveInt = (v: string): number => {
 
 export function addExecutorCommand(p: Command): void {
   p.command('executor')
-    .description('start an executor that joins a cluster through NATS: it registers and sends heartbeats (running tasks on executors is not built yet)')
+    .description('start an executor that joins a cluster through NATS and runs the tasks drivers send it (Quiver.connect), on its own worker threads')
     .requiredOption('--servers <urls>', 'NATS server URL(s), comma separated, e.g. nats://10.0.0.5:4222')
     .option('--token <token>', 'NATS auth token (or QUIVER_TOKEN)')
     .option('--creds <file>', 'NATS .creds file (user JWT + nkey seed) for a server in operator/JWT mode (or QUIVER_CREDS); not with --token')
@@ -22,7 +22,11 @@ export function addExecutorCommand(p: Command): void {
     .option('--workers <n>', 'worker threads (default: one per core)', positiveInt)
     .option('--heartbeat-ms <ms>', 'milliseconds between heartbeats', positiveInt, 1000)
     .option('--paths <prefixes>', 'path prefixes this executor can read, comma separated (for locality)')
+    .addOption(new Option('--gpu <mode>', 'GPU use for predict stages: auto, or off (GPU-placed stages run on the CPU here)').choices(['auto', 'off']).default('auto'))
+    .option('--store-budget <bytes>', 'bytes of task output kept in memory before spilling to disk', positiveInt, 1024 * 1024 * 1024)
+    .option('--driver-timeout-ms <ms>', 'a driver silent this long is gone: its blocks and cached plans are dropped', positiveInt, 10_000)
     .action(async (o: {
+      gpu: 'auto' | 'off'; storeBudget: number; driverTimeoutMs: number;
       servers: string; token?: string; creds?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string;
     }) => {
       // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
@@ -43,6 +47,7 @@ export function addExecutorCommand(p: Command): void {
       ex = await Executor.start({
         servers: o.servers.split(','), token, creds, tls, cluster: o.cluster, name: o.name,
         workers: o.workers, heartbeatMs: o.heartbeatMs, paths: o.paths ? o.paths.split(',') : [],
+        gpu: o.gpu, storeBudget: o.storeBudget, driverTimeoutMs: o.driverTimeoutMs,
       });
       console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
       if (signal) bye(signal);

@@ -164,6 +164,8 @@ export class ClusterRuntime implements Runtime {
   /** Events a session receives between jobs too (executors joining and leaving). */
   attach(sink: EventListener): void {
     this.sink = sink;
+    // The executors that joined before anyone listened.
+    for (const { info } of this.execs.values()) this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
   }
 
   /** Executors taking tasks now. */

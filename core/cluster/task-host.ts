@@ -38,6 +38,8 @@ export class TaskHost {
   /** Task attempts accepted and not yet reported. */
   running = 0;
   private readonly drivers = new Map<string, DriverState>();
+  /** Drivers found gone: their late tasks neither store output nor report (ids are random per driver). */
+  private readonly gone = new Set<string>();
   private readonly s: ReturnType<typeof subjects>;
   private readonly idle: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -89,6 +91,8 @@ export class TaskHost {
 
   /** Drops everything of a driver that is gone: its blocks, plans, tables and broadcasts. */
   private forget(driverId: string, why: string): void {
+    this.gone.add(driverId);
+    if (this.gone.size > 10_000) this.gone.delete(this.gone.values().next().value!);
     if (!this.drivers.delete(driverId)) return;
     const n = this.store.dropPrefix(`${driverId}/`);
     this.o.log(`driver ${driverId} is gone (${why}): dropped its state (${n} outputs)`);
@@ -108,6 +112,7 @@ export class TaskHost {
       return;
     }
     if (!this.accepting()) { m.respond(JSON.stringify({ ok: false, error: 'draining: this executor takes no new tasks' })); return; }
+    if (this.gone.has(d.msg.driverId)) { m.respond(JSON.stringify({ ok: false, error: 'this executor found that driver gone and dropped its state' })); return; }
     this.running++;
     this.driver(d.msg.driverId).lastSeen = Date.now();
     m.respond(JSON.stringify({ ok: true }));
@@ -124,6 +129,8 @@ export class TaskHost {
     try {
       const payload = await this.inputs(req);
       const r = await this.runtime.runTask(payload);
+      // The driver went away while this ran: keep nothing of it.
+      if (!this.drivers.has(req.driverId)) return;
       if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
       msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [] };
     } catch (e) {
@@ -150,7 +157,8 @@ export class TaskHost {
 
   /** The task's payload: its plan, and its inputs gathered from this store, peers and the driver. */
   private async inputs(req: TaskRequest): Promise<TaskPayload> {
-    const st = this.driver(req.driverId);
+    const st = this.drivers.get(req.driverId);
+    if (!st) throw new TransportError(`driver ${req.driverId} is gone`);
     const driverBlocks = this.s.driverBlocks(req.driverId);
     let stage = st.stages.get(req.stageKey);
     if (!stage) {

@@ -1,0 +1,118 @@
+// The driver's side of a cluster: a driver that dies leaves executors up and clean; locality; graceful decommission; photo tagging gives the tags of local mode.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { col, Quiver, type RuntimeEvent } from '../../core/index.ts';
+import type { ClusterRuntime } from '../../core/cluster/cluster-runtime.ts';
+import { FMNIST_DIR } from '../../examples/lib/fmnist.ts';
+import { startExecutor, until, type ExecutorProcess } from './cluster-helpers.ts';
+import { startNats, type NatsServer } from './nats-server.ts';
+
+const CLUSTER = 'drivers';
+let nats: NatsServer;
+let executors: ExecutorProcess[] = [];
+const data = mkdtempSync(join(tmpdir(), 'quiver-locality-'));
+
+beforeAll(async () => {
+  nats = await startNats();
+  for (const d of ['left', 'right']) {
+    mkdirSync(join(data, d));
+    for (let f = 0; f < 3; f++) writeFileSync(join(data, d, `part-${f}.txt`), Array.from({ length: 500 }, (_, i) => `${d} ${f} ${i}`).join('\n') + '\n');
+  }
+  executors = await Promise.all(['left', 'right'].map((d) => startExecutor({
+    servers: nats.url, workers: 1, name: d, cluster: CLUSTER, driverTimeoutMs: 1500, heartbeatMs: 250, paths: [join(data, d)],
+  })));
+}, 120_000);
+afterAll(async () => {
+  await Promise.all(executors.map((e) => e.kill9()));
+  await nats?.stop();
+});
+
+describe('cluster drivers', () => {
+  it('a driver killed mid-job leaves executors up, and they drop its state', async () => {
+    const driver = spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../fixtures/cluster/driver.ts'), nats.url, CLUSTER], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    driver.stdout.on('data', (d) => { out += d; });
+    driver.stderr.on('data', (d) => { out += d; });
+    await until(() => out.includes('running'), 60_000, `the driver's job to run:\n${out}`);
+    const held = await Promise.all(executors.map((e) => e.state()));
+    expect(held.reduce((s, h) => s + h.drivers, 0)).toBeGreaterThan(0);
+    driver.kill('SIGKILL');
+    await until(async () => (await Promise.all(executors.map((e) => e.state()))).every((s) => s.drivers === 0 && s.outputs === 0 && s.running === 0), 30_000, 'executors to drop the dead driver');
+    for (const e of executors) expect(e.output()).toMatch(/is gone \(silent for \d+ ms\)/);
+    // Still up: a new driver runs a job on them.
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
+    try {
+      expect(await q.createDataFrame([{ x: 1 }, { x: 2 }, { x: 3 }]).count()).toBe(3);
+    } finally {
+      await q.close();
+    }
+  }, 120_000);
+
+  it('sends a task that reads a file to an executor that declared its path, and says so in the event log', async () => {
+    const logDir = mkdtempSync(join(tmpdir(), 'quiver-events-'));
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, localityWaitMs: 5000, eventLog: logDir });
+    const ev: RuntimeEvent[] = [];
+    q.onEvent((e) => ev.push(e));
+    try {
+      const n = await q.read.text([join(data, 'left/*.txt'), join(data, 'right/*.txt')]).filter(col('line').contains(' 1 ')).count();
+      expect(n).toBe(6 * 500 / 3);
+    } finally {
+      await q.close();
+    }
+    const { readFileSync } = await import('node:fs');
+    const logged = readFileSync(q.eventLogFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const names = new Map(logged.filter((e) => e.kind === 'executorAdded').map((e) => [e.executor, e.name]));
+    const scans = logged.filter((e) => e.kind === 'taskStart' && e.stageId === 0);
+    expect(scans.length).toBe(6);
+    for (const s of scans) {
+      expect(s.locality).toMatch(/^local: .* is under /);
+      const dir = /(left|right)\//.exec(s.locality)![1];
+      // The executor named after the directory is the one that declared it.
+      expect(names.get(s.executor)).toBe(dir);
+    }
+  }, 60_000);
+
+  it('a decommissioned executor finishes its running tasks and gets no new ones', async () => {
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
+    const ev: RuntimeEvent[] = [];
+    q.onEvent((e) => ev.push(e));
+    const rt = q.session.runtime as ClusterRuntime;
+    try {
+      const slow = resolve(import.meta.dirname, '../fixtures/cluster/slow.ts');
+      const p = q.createDataFrame(Array.from({ length: 1200 }, (_, i) => ({ x: i })), { partitions: 12 })
+        .mapBatches({ module: slow, export: 'sleepy' }, { options: { ms: 200 } }).count();
+      await until(() => ev.some((e) => e.kind === 'taskStart' && e.executor === executors[0].id), 30_000);
+      await rt.decommission(executors[0].id, 'test');
+      const mark = ev.length;
+      expect(await p).toBe(1200);
+      expect(ev.slice(mark).some((e) => e.kind === 'taskStart' && e.executor === executors[0].id)).toBe(false);
+      expect(rt.alive().map((e) => e.id)).toEqual([executors[1].id]);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
+});
+
+describe('photo tagging in cluster mode', () => {
+  it('gives the same tags as local mode', async () => {
+    const images = join(FMNIST_DIR, 't10k-images-idx3-ubyte.gz');
+    const model = resolve(import.meta.dirname, '../../models/fmnist-mlp');
+    const tag = async (q: Quiver) => (await q.read.idx(images).predict(q.model(model), { device: 'cpu' }).select('label', 'score').collect());
+    const local = await Quiver.local({ workers: 2 });
+    const want = await tag(local).finally(() => local.close());
+    const fresh = await startExecutor({ servers: nats.url, workers: 1, name: 'tagger', cluster: CLUSTER });
+    executors.push(fresh);
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
+    try {
+      const got = await tag(q);
+      expect(got.numRows).toBe(10_000);
+      expect(got.getChild('label')!.toArray()).toEqual(want.getChild('label')!.toArray());
+      expect(Array.from(got.getChild('score')!.toArray() as Float32Array)).toEqual(Array.from(want.getChild('score')!.toArray() as Float32Array));
+    } finally {
+      await q.close();
+    }
+  }, 120_000);
+});
