@@ -127,12 +127,14 @@ export class TaskHost {
     let msg: TaskResultMsg;
     const base = { v: PROTOCOL_VERSION, kind: 'result', executorId: this.executorId, jobId: req.jobId, stageId: req.stageId, partition: req.partition, attempt: req.attempt } as const;
     try {
-      const payload = await this.inputs(req);
+      // Counted into the task's metrics: broadcasts are fetched once per executor and job.
+      const fetched: Record<string, number> = {};
+      const payload = await this.inputs(req, fetched);
       const r = await this.runtime.runTask(payload);
       // The driver went away while this ran: keep nothing of it.
       if (!this.drivers.has(req.driverId)) return;
       if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
-      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [] };
+      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [] };
     } catch (e) {
       const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
       const error = errorToJSON(e);
@@ -156,7 +158,7 @@ export class TaskHost {
   }
 
   /** The task's payload: its plan, and its inputs gathered from this store, peers and the driver. */
-  private async inputs(req: TaskRequest): Promise<TaskPayload> {
+  private async inputs(req: TaskRequest, fetched: Record<string, number>): Promise<TaskPayload> {
     const st = this.drivers.get(req.driverId);
     if (!st) throw new TransportError(`driver ${req.driverId} is gone`);
     const driverBlocks = this.s.driverBlocks(req.driverId);
@@ -176,6 +178,7 @@ export class TaskHost {
       const key = `${req.jobId}/${id}`;
       let p = st.broadcasts.get(key);
       if (!p) {
+        fetched.broadcastFetches = (fetched.broadcastFetches ?? 0) + 1;
         p = this.gather(req, input.stage, input.from, 0);
         p.catch(() => st.broadcasts.delete(key));
         st.broadcasts.set(key, p);

@@ -116,3 +116,21 @@ describe('photo tagging in cluster mode', () => {
     }
   }, 120_000);
 });
+
+describe('broadcast joins in cluster mode', () => {
+  it('fetch the small side once per executor, however many tasks probe it', async () => {
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
+    try {
+      const big = q.createDataFrame(Array.from({ length: 4000 }, (_, i) => ({ k: i % 50, v: i })), { partitions: 16 });
+      const small = q.createDataFrame(Array.from({ length: 50 }, (_, k) => ({ k, name: `n${k}` })), { partitions: 1 });
+      const joined = big.join(small, 'k');
+      expect(await joined.explain()).toMatch(/broadcast/i);
+      expect(await joined.count()).toBe(4000);
+      const executors = q.session.runtime.workers;
+      expect(q.session.lastJob!.counters.broadcastFetches).toBeGreaterThan(0);
+      expect(q.session.lastJob!.counters.broadcastFetches).toBeLessThanOrEqual(executors);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
+});
