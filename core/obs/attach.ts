@@ -1,8 +1,10 @@
-// Observability a session carries: the append-only event log (and, as it grows, the UI and metrics), attached when a Quiver starts.
-import { appendFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { PlanError } from '../../ops/errors.ts';
+// Observability a session carries: the event log, the live state derived from events (UI, progress bars, /metrics), attached when a Quiver starts.
+import { hostname } from 'node:os';
 import type { Session } from '../api/session.ts';
+import { LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
+import { LocalRuntime } from '../runtime/local-runtime.ts';
+import { appendEvent, createEventLogFile } from './event-log.ts';
+import { applyEvent, emptyState, type ObsState } from './state.ts';
 
 export interface ObservabilityOptions {
   /** Directory the event log is appended to, one JSON line per event (default: none). */
@@ -12,29 +14,70 @@ export interface ObservabilityOptions {
 export interface Observability {
   /** The event log file, when one is written. */
   readonly eventLogFile: string | null;
+  /** Jobs, stages, tasks and executors as the events so far describe them (what the UI shows). */
+  readonly state: ObsState;
+  /** Calls `f` after each event is folded into `state`, until the returned function is called. */
+  subscribe(f: (e: RuntimeEvent) => void): () => void;
   close(): Promise<void>;
 }
 
+/** How often an embedded session samples its own memory while a job runs. */
+const MEMORY_SAMPLE_MS = 2000;
+
 /** Starts what `o` asks for on `session`; the returned handle stops it (the session's close calls it). */
 export async function attachObservability(session: Session, o: ObservabilityOptions): Promise<Observability> {
-  let eventLogFile: string | null = null;
-  let off = (): void => {};
-  if (o.eventLog) {
-    try {
-      mkdirSync(o.eventLog, { recursive: true });
-    } catch (e) {
-      throw new PlanError(`eventLog: cannot create directory ${o.eventLog}: ${(e as Error).message}; pass a writable directory`);
+  const eventLogFile = o.eventLog ? createEventLogFile(o.eventLog) : null;
+  const state = emptyState();
+  const subscribers = new Set<(e: RuntimeEvent) => void>();
+  let closed = false;
+
+  // An embedded session's worker threads are one executor, 'local': announced with the first
+  // job (not at attach: a session that runs nothing logs nothing), then its memory sampled.
+  const local = session.runtime instanceof LocalRuntime;
+  let announced = false;
+  let running = 0;
+  let sampler: NodeJS.Timeout | null = null;
+  const sample = (): void => {
+    if (closed) return;
+    const m = process.memoryUsage();
+    session.emit({ kind: 'executorMetrics', ts: Date.now(), executor: LOCAL_EXECUTOR, rssBytes: m.rss, heapUsedBytes: m.heapUsed });
+  };
+  // Deferred: events emitted from inside a listener would reach later listeners out of order.
+  const later = (f: () => void): void => { setImmediate(() => { if (!closed) f(); }); };
+
+  const listener = (e: RuntimeEvent): void => {
+    if (eventLogFile) appendEvent(eventLogFile, e);
+    applyEvent(state, e);
+    for (const f of subscribers) f(e);
+    if (!local) return;
+    if (e.kind === 'jobStart') {
+      running++;
+      if (!announced) {
+        announced = true;
+        later(() => session.emit({ kind: 'executorAdded', ts: Date.now(), executor: LOCAL_EXECUTOR, name: 'local (worker threads of the driver)', host: hostname(), workers: session.runtime.workers, gpu: null, paths: [] }));
+      }
+      later(sample);
+      if (!sampler) { sampler = setInterval(sample, MEMORY_SAMPLE_MS); sampler.unref(); }
+    } else if (e.kind === 'jobEnd') {
+      running = Math.max(0, running - 1);
+      later(sample);
+      if (running === 0 && sampler) { clearInterval(sampler); sampler = null; }
     }
-    const file = join(o.eventLog, `events-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.jsonl`);
-    eventLogFile = file;
-    // Appended synchronously: the log is the record of what happened, so a crash must not lose
-    // what was already reported. Events are small and few (per task, not per row).
-    const listener = (e: unknown) => appendFileSync(file, JSON.stringify(e) + '\n');
-    session.listeners.add(listener);
-    off = () => { session.listeners.delete(listener); };
-  }
+  };
+  session.listeners.add(listener);
+
   return {
     eventLogFile,
-    async close() { off(); },
+    state,
+    subscribe(f) {
+      subscribers.add(f);
+      return () => { subscribers.delete(f); };
+    },
+    async close() {
+      closed = true;
+      if (sampler) clearInterval(sampler);
+      session.listeners.delete(listener);
+      subscribers.clear();
+    },
   };
 }

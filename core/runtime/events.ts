@@ -16,9 +16,22 @@ export type RuntimeEvent = At & (
    * A task attempt ended. `ignored` marks a result that arrived for a task already done
    * (a speculative copy's, or a duplicate): it is never counted twice.
    */
-  | { kind: 'taskEnd'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; ok: boolean; error?: string; durationMs: number; rows: number; ignored?: 'duplicate' | 'late' }
+  | { kind: 'taskEnd'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; ok: boolean; error?: string; durationMs: number; rows: number; ignored?: 'duplicate' | 'late';
+      /** Bytes of the task's output blocks, where the runtime knows them. */
+      bytes?: number;
+      /** Counters the task's operators added (predictMs, predictRows, spills, spillBytes, badRecords, ...). */
+      metrics?: Record<string, number> }
   | { kind: 'executorAdded'; executor: string; name: string; host: string; workers: number; gpu: string | null; paths: string[] }
   | { kind: 'executorRemoved'; executor: string; reason: string }
+  /** A sample of an executor's memory (the driver's own process for an embedded session's worker threads). */
+  | { kind: 'executorMetrics'; executor: string; rssBytes: number; heapUsedBytes?: number; storeBytes?: number }
+  /**
+   * A job's plans as explain() prints them, and each stage's operators (`name`: the operator
+   * chain, e.g. "MemoryScan > Filter > HashAggregate"); reported right after the job's jobStart.
+   */
+  | { kind: 'jobPlan'; jobId: number; logical: string; optimized: string; physical: string; stages: { id: number; name: string; operators: string }[] }
+  /** Where an operator of a stage runs (CPU or GPU) and why: predict's placement, as explain shows it. */
+  | { kind: 'placement'; jobId: number; stageId: number; operator: string; device: 'cpu' | 'gpu'; reason: string }
   /** Shuffle or broadcast output lost with an executor: recomputed from lineage by re-running these map tasks. */
   | { kind: 'outputLost'; jobId: number; stageId: number; partitions: number[]; executor: string }
 );
