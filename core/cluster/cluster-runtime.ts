@@ -50,6 +50,15 @@ const MAX_RESENDS = 30;
 
 interface ExecSlot { info: ExecutorInfo; running: number }
 
+interface SlotWaiter {
+  job: JobRun;
+  /** Takes a slot if one suits the task now. */
+  take: () => boolean;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+  describe: () => string;
+}
+
 type Outcome =
   | { kind: 'result'; msg: TaskResultMsg }
   | { kind: 'lost'; reason: string };
@@ -119,7 +128,13 @@ export class ClusterRuntime implements Runtime {
   private readonly attempts = new Map<string, Attempt>();
   private readonly jobs = new Set<JobRun>();
   private readonly blobs = new Map<string, Uint8Array>();
-  private readonly slotWaiters = new Set<() => void>();
+  /** Tasks waiting for a slot, in arrival order; each takes one when its executor is free. */
+  private slotWaiters: SlotWaiter[] = [];
+  private slotTimer: NodeJS.Timeout | null = null;
+  /** Since when no executor has been alive (jobs fail after executorWaitMs of that). */
+  private noExecutorsSince: number | null = null;
+  /** Wakes connect() when executors join. */
+  private readonly joinWaiters = new Set<() => void>();
   private readonly subs: Subscription[] = [];
   private membership!: Membership;
   private heartbeat!: NodeJS.Timeout;
@@ -258,8 +273,49 @@ export class ClusterRuntime implements Runtime {
     this.wakeSlots();
   }
 
+  /** Hands free slots to waiting tasks, first come first served (a task waiting for its preferred executor lets others pass). */
   private wakeSlots(): void {
-    for (const w of [...this.slotWaiters]) w();
+    for (const w of [...this.joinWaiters]) w();
+    if (this.slotWaiters.length === 0) return;
+    const kept: SlotWaiter[] = [];
+    let free = this.freeSlots();
+    for (const w of this.slotWaiters) {
+      if (free > 0 && w.take()) { free--; w.resolve(); } else kept.push(w);
+    }
+    this.slotWaiters = kept;
+  }
+
+  private freeSlots(): number {
+    let n = 0;
+    for (const e of this.execs.values()) if (e.info.state === 'alive') n += Math.max(0, e.info.workers + 1 - e.running);
+    return n;
+  }
+
+  /** Waits until `take` gets a slot; fails when the job fails, the session closes, or no executor has been alive for executorWaitMs. */
+  private waitSlot(job: JobRun, take: () => boolean, describe: () => string): Promise<void> {
+    if (take()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.slotWaiters.push({ job, take, resolve, reject, describe });
+      this.slotTimer ??= setInterval(() => this.pollSlots(), 100);
+    });
+  }
+
+  /** Every 100 ms while tasks wait: locality waits run out, failed jobs and a closed session let go, and an empty cluster times out. */
+  private pollSlots(): void {
+    const now = Date.now();
+    if (this.alive().length > 0) this.noExecutorsSince = null;
+    else this.noExecutorsSince ??= now;
+    const limit = this.o.executorWaitMs ?? 60_000;
+    this.slotWaiters = this.slotWaiters.filter((w) => {
+      let error: unknown = null;
+      if (this.closed) error = new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
+      else if (w.job.failure) error = new InternalError('job aborted');
+      else if (this.noExecutorsSince !== null && now - this.noExecutorsSince > limit) error = new ResourceError(w.describe());
+      if (error) w.reject(error);
+      return !error;
+    });
+    this.wakeSlots();
+    if (this.slotWaiters.length === 0 && this.slotTimer) { clearInterval(this.slotTimer); this.slotTimer = null; }
   }
 
   private async waitFor(cond: () => boolean, timeoutMs: number, message: () => string, job?: JobRun): Promise<void> {
@@ -271,7 +327,7 @@ export class ClusterRuntime implements Runtime {
       await new Promise<void>((r) => {
         const t = setTimeout(done, 200);
         function done() { clearTimeout(t); waiters.delete(done); r(); }
-        const waiters = this.slotWaiters;
+        const waiters = this.joinWaiters;
         waiters.add(done);
       });
     }
@@ -302,16 +358,21 @@ export class ClusterRuntime implements Runtime {
       if (pool.length) { pick = { exec: leastLoaded(pool, this.rr++), locality: 'any' }; return true; }
       return false;
     };
-    if (speculative) return choose() ? pick : null;
-    await this.waitFor(choose, this.o.executorWaitMs ?? 60_000, () => `no executor could take stage ${task.stage.id} task ${task.partition} for ${this.o.executorWaitMs ?? 60_000} ms (${this.execs.size} known, ${this.alive().length} alive); start executors with \`quiver executor --servers ...\``, job);
+    // The slot is taken as it is chosen: tasks waiting at the same moment must not all see it free.
+    const take = (): boolean => {
+      if (!choose()) return false;
+      pick!.exec.running++;
+      return true;
+    };
+    if (speculative) return take() ? pick : null;
+    await this.waitSlot(job, take, () => `no executor was alive for ${this.o.executorWaitMs ?? 60_000} ms to run stage ${task.stage.id} task ${task.partition} (executors left or were lost); start executors with \`quiver executor --servers ...\``);
     return pick;
   }
 
-  /** Sends one attempt of `task` to `exec`; its outcome arrives on the task's queue. */
+  /** Sends one attempt of `task` to `exec` (whose slot the caller took); its outcome arrives on the task's queue. */
   private async launch(job: JobRun, task: TaskState, exec: ExecSlot, locality: string, speculative: boolean): Promise<void> {
     const stage = task.stage;
     const attempt = task.nextAttempt++;
-    exec.running++;
     const a: Attempt = { job, task, attempt, executor: exec.info.id, started: performance.now(), speculative };
     const key = `${job.jobId}/${stage.id}/${task.partition}/${attempt}`;
     this.attempts.set(key, a);
@@ -461,7 +522,10 @@ export class ClusterRuntime implements Runtime {
   private slotNow(task: TaskState): { exec: ExecSlot; locality: string } | null {
     const busy = new Set([...task.running.values()].map((a) => a.executor));
     const free = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !busy.has(e.info.id) && e.running < e.info.workers + 1);
-    return free.length ? { exec: leastLoaded(free, this.rr++), locality: 'any' } : null;
+    if (!free.length) return null;
+    const exec = leastLoaded(free, this.rr++);
+    exec.running++;
+    return { exec, locality: 'any' };
   }
 
   async run(plan: PhysicalPlan, resources: Record<string, Block>, hooks: RunHooks = {}): Promise<arrow.Table> {
@@ -521,7 +585,7 @@ export class ClusterRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.wakeSlots();
+    this.pollSlots();
     clearInterval(this.heartbeat);
     this.membership?.close();
     this.news({ v: PROTOCOL_VERSION, kind: 'bye', driverId: this.driverId });
