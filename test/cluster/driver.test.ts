@@ -134,3 +134,19 @@ describe('broadcast joins in cluster mode', () => {
     }
   }, 60_000);
 });
+
+describe('a cluster without executors', () => {
+  it('Quiver.connect says how to start executors when none join in time', async () => {
+    await expect(Quiver.connect({ servers: nats.url, cluster: 'empty', executorWaitMs: 500 }))
+      .rejects.toThrow(/waited 500 ms for 1 executor and 0 joined; start them with `quiver executor --servers nats:\/\/127\.0\.0\.1:\d+` --cluster empty/);
+  });
+
+  it('a job fails with a clear error after executorWaitMs with no executor alive', async () => {
+    const q = await Quiver.connect({ servers: nats.url, cluster: 'empty', minExecutors: 0, executorWaitMs: 800 });
+    try {
+      await expect(q.createDataFrame([{ x: 1 }]).count()).rejects.toThrow(/no executor was alive for 800 ms to run stage 0 task 0/);
+    } finally {
+      await q.close();
+    }
+  });
+});
