@@ -160,7 +160,7 @@ export class ClusterRuntime implements Runtime {
       onEvent: (e) => {
         if (e.kind === 'joined') rt.onJoined(e.executor);
         else if (e.kind === 'left') rt.onGone(e.id, `left: ${e.reason}`);
-        else if (e.kind === 'lost') rt.onGone(e.id, `lost: no heartbeat for ${e.silentMs} ms`);
+        else if (e.kind === 'lost') rt.onGone(e.id, `lost: ${e.why ?? `no heartbeat for ${e.silentMs} ms`}`);
       },
     });
     rt.news({ v: PROTOCOL_VERSION, kind: 'alive', driverId: rt.driverId });
@@ -460,6 +460,8 @@ export class ClusterRuntime implements Runtime {
         if (m.fetchFailed) {
           // Not the task's fault: its input is gone. Forget that output (if still recorded there) and recompute it.
           const f = m.fetchFailed;
+          // A peer that cannot be reached may be dead: ask it now rather than wait for its heartbeat timeout.
+          void this.membership.probe(f.executor);
           const outs = job.outputs.get(f.stage);
           if (outs?.[f.map]?.executor === f.executor) {
             outs[f.map] = null;
@@ -494,7 +496,8 @@ export class ClusterRuntime implements Runtime {
     try {
       const bytes = await fetchBlob(this.nc, this.s.execBlocks(a.executor), blockId(key, 0), { timeoutMs: 10_000 });
       return bytes.length ? [ipcToBlock(bytes)] : [];
-    } catch (e) {
+    } catch {
+      void this.membership.probe(a.executor);
       job.emit({ kind: 'outputLost', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partitions: [partition], executor: a.executor });
       return null;
     }

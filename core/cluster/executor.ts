@@ -74,6 +74,8 @@ export class Executor {
         if (!d.ok) {
           ex.log(`rejected a control request: ${d.reason}`);
           reply = { ok: false, error: d.reason };
+        } else if (d.req.kind === 'ping') {
+          reply = { ok: true, draining: ex.draining, running: ex.host!.running };
         } else {
           ex.draining = true;
           ex.heartbeat();

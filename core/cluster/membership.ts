@@ -17,7 +17,7 @@ export interface ExecutorInfo {
 export type MembershipEvent =
   | { kind: 'joined'; executor: ExecutorInfo }
   | { kind: 'left'; id: string; reason: string }
-  | { kind: 'lost'; id: string; silentMs: number }
+  | { kind: 'lost'; id: string; silentMs: number; why?: string }
   | { kind: 'rejected'; subject: string; reason: string };
 
 export interface MembershipOptions {
@@ -99,6 +99,22 @@ export class Membership {
     const req: ControlRequest = { v: PROTOCOL_VERSION, kind: 'drain', reason };
     const m = await this.nc.request(subjects(this.o.cluster ?? 'default').control(id), JSON.stringify(req), { timeout: 5000 });
     return m.json<ControlReply>();
+  }
+
+  /**
+   * Asks executor `id` whether it is there; one that does not answer within `timeoutMs` (no
+   * responders: its connection is gone) is lost at once, without waiting for the heartbeat timeout.
+   */
+  async probe(id: string, timeoutMs = 1000): Promise<boolean> {
+    if (!this.members.has(id)) return false;
+    try {
+      await this.nc.request(subjects(this.o.cluster ?? 'default').control(id), JSON.stringify({ v: PROTOCOL_VERSION, kind: 'ping' }), { timeout: timeoutMs });
+      return true;
+    } catch {
+      const e = this.members.get(id);
+      if (e && this.members.delete(id)) this.emit({ kind: 'lost', id, silentMs: Date.now() - e.lastSeen, why: 'it did not answer a probe after a peer could not reach it' });
+      return false;
+    }
   }
 
   /** Executors alive now (draining ones included: they finish their tasks). */

@@ -127,7 +127,9 @@ export function decodeWith<S extends v.GenericSchema>(schema: S, data: Uint8Arra
 
 /** Driver -> one executor, request/reply on its control subject. */
 export const DrainRequest = v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('drain'), reason: v.pipe(v.string(), v.maxLength(1024)) });
-export const ControlRequest = v.variant('kind', [DrainRequest]);
+/** Are you there? (A driver asks when a peer could not reach this executor.) */
+export const PingRequest = v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('ping') });
+export const ControlRequest = v.variant('kind', [DrainRequest, PingRequest]);
 export type ControlRequest = v.InferOutput<typeof ControlRequest>;
 /** The reply to a control request. */
 export type ControlReply = { ok: true; draining: boolean; running: number } | { ok: false; error: string };

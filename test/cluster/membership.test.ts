@@ -49,6 +49,19 @@ describe('cluster membership', () => {
     expect(members.executors().some((e) => e.id === c.id)).toBe(false);
   });
 
+  it('a probe finds a dead executor at once, and leaves a live one alone', async () => {
+    const alive = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-p', heartbeatMs: 100 });
+    const dead = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-q', heartbeatMs: 100 });
+    await until(() => members.executors().length === 2);
+    await dead.kill();
+    expect(await members.probe(dead.id)).toBe(false);
+    expect(events.find((e) => e.kind === 'lost' && e.id === dead.id)).toMatchObject({ why: expect.stringMatching(/did not answer a probe/) });
+    expect(await members.probe(alive.id)).toBe(true);
+    expect(members.executors().map((e) => e.id)).toEqual([alive.id]);
+    await alive.stop();
+    await until(() => members.executors().length === 0);
+  });
+
   it('rejects malformed, oversized, unknown-version and invalid messages without crashing', async () => {
     const s = subjects('t');
     const before = members.rejected;
