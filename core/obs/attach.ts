@@ -4,11 +4,16 @@ import type { Session } from '../api/session.ts';
 import { LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { appendEvent, createEventLogFile } from './event-log.ts';
+import { ConsoleProgress, type ProgressOutput } from './progress.ts';
 import { applyEvent, emptyState, type ObsState } from './state.ts';
 
 export interface ObservabilityOptions {
   /** Directory the event log is appended to, one JSON line per event (default: none). */
   eventLog?: string;
+  /** Console progress bars per stage (default: when stdout is a terminal, unless quiet). */
+  progress?: boolean;
+  /** No progress bars and no "web UI at ..." line. */
+  quiet?: boolean;
 }
 
 export interface Observability {
@@ -66,6 +71,9 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
   };
   session.listeners.add(listener);
 
+  const progress = progressWanted(o, process.stdout) ? new ConsoleProgress(state, process.stdout) : null;
+  if (progress) subscribers.add(() => progress.update());
+
   return {
     eventLogFile,
     state,
@@ -76,8 +84,15 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
     async close() {
       closed = true;
       if (sampler) clearInterval(sampler);
+      progress?.close();
       session.listeners.delete(listener);
       subscribers.clear();
     },
   };
+}
+
+/** Bars when asked, or by default on a terminal; never when quiet. */
+export function progressWanted(o: ObservabilityOptions, stdout: ProgressOutput & { isTTY?: boolean }): boolean {
+  if (o.quiet) return false;
+  return o.progress ?? stdout.isTTY === true;
 }

@@ -1,0 +1,120 @@
+// Console progress bars, one per running stage ("[Stage 2:====>      (12 + 2) / 40] 31,200 rows/s"), redrawn in place on a terminal.
+import type { ObsState, StageState } from './state.ts';
+
+/** Where bars are drawn: a terminal stream (process.stdout). */
+export interface ProgressOutput {
+  write(s: string): unknown;
+  columns?: number;
+}
+
+export interface ProgressOptions {
+  /** Redraw at most this often (default 200 ms). */
+  intervalMs?: number;
+  /** A stage gets a bar once it has run this long, so quick jobs do not flicker (default 500 ms). */
+  delayMs?: number;
+  /** The clock (tests pass their own). */
+  now?: () => number;
+}
+
+/**
+ * Draws the running stages of `state` on one line, rewritten with '\r', and clears it when no
+ * stage runs. Call `update()` after each event; redraws are throttled. The owner MUST call
+ * `close()`, which clears the line and stops the timer.
+ */
+export class ConsoleProgress {
+  private readonly intervalMs: number;
+  private readonly delayMs: number;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private lastDraw = 0;
+  /** Length of the line on screen (0: nothing drawn). */
+  private shown = 0;
+
+  constructor(private readonly state: ObsState, private readonly out: ProgressOutput, o: ProgressOptions = {}) {
+    this.intervalMs = o.intervalMs ?? 200;
+    this.delayMs = o.delayMs ?? 500;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Something changed: redraw now or at the next tick. While stages run, rates refresh every tick. */
+  update(): void {
+    // No job running: clear at once, before the caller prints what the job returned.
+    const wait = this.anyRunning() ? Math.max(0, this.lastDraw + this.intervalMs - this.now()) : 0;
+    if (wait === 0) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      this.draw();
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => { this.timer = null; this.draw(); }, wait);
+    this.timer.unref();
+  }
+
+  /** The bar line for the stages running now ('' when none has run for delayMs yet). */
+  line(): string {
+    const now = this.now();
+    const stages: StageState[] = [];
+    for (const job of this.state.jobs) {
+      if (job.status !== 'running') continue;
+      for (const st of job.stages) if (st.status === 'running' && st.start !== null && now - st.start >= this.delayMs) stages.push(st);
+    }
+    if (stages.length === 0) return '';
+    const width = Math.max(40, (this.out.columns ?? 80) - 1);
+    const each = Math.floor(width / stages.length);
+    return stages.slice(0, Math.max(1, Math.floor(width / 40))).map((st) => bar(st, each, now)).join(' ');
+  }
+
+  private draw(): void {
+    this.lastDraw = this.now();
+    const line = this.line();
+    if (line === '' && this.shown === 0) return;
+    // Pad over what was on screen before: '\r' moves back but does not erase.
+    this.out.write(`\r${line}${' '.repeat(Math.max(0, this.shown - line.length))}${line === '' ? '\r' : ''}`);
+    this.shown = line.length;
+    // Keep rates fresh while stages run, and draw stages that pass delayMs without an event.
+    if (this.anyRunning()) {
+      this.timer = setTimeout(() => { this.timer = null; this.draw(); }, this.intervalMs);
+      this.timer.unref();
+    }
+  }
+
+  private anyRunning(): boolean {
+    return this.state.jobs.some((j) => j.status === 'running');
+  }
+
+  /** Clears the line and stops redrawing. */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.shown > 0) this.out.write(`\r${' '.repeat(this.shown)}\r`);
+    this.shown = 0;
+  }
+}
+
+/** "[Stage 2:====>      (12 + 2) / 40] 31,200 rows/s" in at most `width` characters. */
+export function bar(st: StageState, width: number, now: number): string {
+  const header = `[Stage ${st.stageId}:`;
+  const tailer = `(${st.done} + ${st.running}) / ${st.partitions}]`;
+  const rate = rateText(st, now);
+  const w = Math.max(0, width - header.length - tailer.length - (rate ? rate.length + 1 : 0));
+  let body = '';
+  if (w > 0) {
+    const filled = Math.floor((w * st.done) / Math.max(1, st.partitions));
+    body = '='.repeat(filled) + (filled < w ? '>' : '') + ' '.repeat(Math.max(0, w - filled - 1));
+  }
+  return `${header}${body}${tailer}${rate ? ` ${rate}` : ''}`;
+}
+
+/** Seconds a stage runs before its rate shows. */
+const RATE_AFTER_S = 1;
+
+/** Output rows (images, for a stage that runs predict) per second since the stage started, once a task has finished. */
+function rateText(st: StageState, now: number): string {
+  if (st.start === null || st.rows === 0) return '';
+  const s = (now - st.start) / 1000;
+  // A rate over the first moments says little; long stages are the ones worth a rate.
+  if (s < RATE_AFTER_S) return '';
+  const unit = st.placements.length > 0 ? 'images/s' : 'rows/s';
+  return `${Math.round(st.rows / s).toLocaleString('en-US')} ${unit}`;
+}

@@ -1,0 +1,94 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Quiver } from '../../core/index.ts';
+import { progressWanted } from '../../core/obs/attach.ts';
+import { bar, ConsoleProgress } from '../../core/obs/progress.ts';
+import { applyEvent, emptyState } from '../../core/obs/state.ts';
+import type { RuntimeEvent } from '../../core/runtime/events.ts';
+
+const udf = resolve(import.meta.dirname, '../fixtures/obs/udf.ts');
+
+/** A stage of `n` tasks at t=0, `done` finished (100 rows each) and `running` started by `at`. */
+function stageAt(n: number, done: number, running: number, predict = false) {
+  const s = emptyState();
+  const ev: RuntimeEvent[] = [
+    { kind: 'jobStart', ts: 0, jobId: 0, stages: [{ id: 0, partitions: n, parents: [], output: 'result' }, { id: 2, partitions: n, parents: [0], output: 'result' }] },
+    { kind: 'stageStart', ts: 0, jobId: 0, stageId: 0, tasks: n },
+  ];
+  if (predict) ev.push({ kind: 'placement', ts: 0, jobId: 0, stageId: 0, operator: 'predict m', device: 'gpu', reason: 'asked for gpu' });
+  for (let p = 0; p < done + running; p++) ev.push({ kind: 'taskStart', ts: 10, jobId: 0, stageId: 0, partition: p, attempt: 0, executor: 'local' });
+  for (let p = 0; p < done; p++) ev.push({ kind: 'taskEnd', ts: 900, jobId: 0, stageId: 0, partition: p, attempt: 0, executor: 'local', ok: true, durationMs: 890, rows: 100 });
+  for (const e of ev) applyEvent(s, e);
+  return s;
+}
+
+describe('console progress', () => {
+  it('draws a Spark-like bar with done + running / total and the rate', () => {
+    const s = stageAt(40, 12, 2);
+    const st = s.jobs[0].stages[0];
+    // 1,200 rows in 2 s.
+    expect(bar(st, 60, 2000)).toBe(`[Stage 0:${'='.repeat(7)}>${' '.repeat(18)}(12 + 2) / 40] 600 rows/s`);
+    expect(bar(st, 60, 2000)).toHaveLength(60);
+    // No rate in a stage's first second.
+    expect(bar(st, 60, 500)).toMatch(/\/ 40\]$/);
+    const full = bar(stageAt(4, 4, 0).jobs[0].stages[0], 40, 1000);
+    expect(full).toMatch(/^\[Stage 0:=+\(4 \+ 0\) \/ 4\] 400 rows\/s$/);
+    expect(full).toHaveLength(40);
+    // Too narrow for a bar: the counts still show.
+    expect(bar(stageAt(4, 4, 0).jobs[0].stages[0], 20, 1000)).toBe('[Stage 0:(4 + 0) / 4] 400 rows/s');
+    // A predict stage counts images.
+    expect(bar(stageAt(10, 5, 1, true).jobs[0].stages[0], 50, 1000)).toMatch(/\(5 \+ 1\) \/ 10\] 500 images\/s$/);
+    // Before any task finished: no rate.
+    expect(bar(stageAt(10, 0, 2).jobs[0].stages[0], 40, 1000)).toMatch(/^\[Stage 0:> +\(0 \+ 2\) \/ 10\]$/);
+  });
+
+  it('redraws in place, waits delayMs before showing a stage, and clears the line as soon as the job ends', () => {
+    const s = stageAt(8, 2, 1);
+    let now = 100;
+    const written: string[] = [];
+    const p = new ConsoleProgress(s, { write: (x: string) => written.push(x), columns: 50 }, { delayMs: 500, intervalMs: 10_000, now: () => now });
+    p.update();
+    expect(written).toEqual([]); // the stage has run 100 ms only (and the next draw is 10 s away)
+    now = 10_000;
+    p.update();
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^\r\[Stage 0:=+>\s+\(2 \+ 1\) \/ 8\] 20 rows\/s$/);
+    applyEvent(s, { kind: 'jobEnd', ts: 10_001, jobId: 0, ok: true, durationMs: 10_001, tasks: 8, failedAttempts: 0 });
+    now = 10_001;
+    p.update(); // within the throttle interval, yet drawn now: the caller may print next
+    expect(written[1]).toBe(`\r${' '.repeat(written[0].length - 1)}\r`);
+    p.close();
+    expect(written).toHaveLength(2);
+  });
+
+  it('is on for a terminal unless quiet, off otherwise unless asked', () => {
+    const tty = { write: () => true, isTTY: true };
+    const pipe = { write: () => true };
+    expect(progressWanted({}, tty)).toBe(true);
+    expect(progressWanted({ quiet: true }, tty)).toBe(false);
+    expect(progressWanted({ progress: false }, tty)).toBe(false);
+    expect(progressWanted({}, pipe)).toBe(false);
+    expect(progressWanted({ progress: true }, pipe)).toBe(true);
+    expect(progressWanted({ progress: true, quiet: true }, pipe)).toBe(false);
+  });
+
+  it('follows a real job from its events', async () => {
+    const q = await Quiver.local({ workers: 2 });
+    const s = emptyState();
+    const lines: string[] = [];
+    const out = { write: (x: string) => { lines.push(x); }, columns: 80 };
+    const p = new ConsoleProgress(s, out, { delayMs: 0, intervalMs: 0 });
+    q.onEvent((e) => { applyEvent(s, e); p.update(); });
+    try {
+      const rows = Array.from({ length: 8 }, (_, x) => ({ x }));
+      await q.createDataFrame(rows, { partitions: 8 }).mapBatches({ module: udf, export: 'slow' }, { options: { ms: 30 } }).collect();
+    } finally {
+      p.close();
+      await q.close();
+    }
+    const bars = lines.filter((l) => l.includes('[Stage'));
+    expect(bars.length).toBeGreaterThan(0);
+    expect(bars.some((l) => /\(\d \+ [12]\) \/ 8\]/.test(l))).toBe(true);
+    expect(lines.at(-1)).toMatch(/^\r *\r$/);
+  });
+});
