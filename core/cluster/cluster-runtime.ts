@@ -107,6 +107,8 @@ class JobRun {
   /** Driver-measured run times of finished tasks, per stage (speculation's yardstick). */
   readonly durations = new Map<number, number[]>();
   readonly finished = new Map<number, number>();
+  /** Rows of each stage's finished tasks so far (progress). */
+  readonly stageRows = new Map<number, number>();
   failure: { error: unknown } | null = null;
   tasksLaunched = 0;
   failedAttempts = 0;
@@ -452,7 +454,9 @@ export class ClusterRuntime implements Runtime {
           (job.durations.get(stage.id) ?? job.durations.set(stage.id, []).get(stage.id)!).push(performance.now() - a.started);
           const n = (job.finished.get(stage.id) ?? 0) + 1;
           job.finished.set(stage.id, n);
-          job.hooks.onProgress?.({ jobId: job.jobId, stageId: stage.id, stages: job.plan.stages.length, done: Math.min(n, stage.partitions), total: stage.partitions, rows: m.rows });
+          const rows = (job.stageRows.get(stage.id) ?? 0) + m.rows;
+          job.stageRows.set(stage.id, rows);
+          job.hooks.onProgress?.({ jobId: job.jobId, stageId: stage.id, stages: job.plan.stages.length, done: Math.min(n, stage.partitions), total: stage.partitions, rows });
           // Other attempts (a speculative copy) report later and are ignored (see outcome()).
           return;
         }
