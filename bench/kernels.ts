@@ -12,7 +12,7 @@
 // Contenders take turns run by run (and the order rotates), so load on a shared machine hits
 // them alike; each ratio is taken per run, between runs made back to back, and its median
 // reported. Weights are random (seeded He init): this measures throughput, not accuracy.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { mlpContract, type MlpRunner } from '../gpu-kernels/mlp/contract.ts';
@@ -172,6 +172,7 @@ if (!flag('no-mlp')) {
 
 // ---- Results: JSON (every run), SVG and PNG charts.
 const base = join(outDir, 'kernels');
+mkdirSync(outDir, { recursive: true });
 writeFileSync(`${base}.json`, JSON.stringify({
   date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadavgAtStart: loadavg()[0] },
   gpu, contenders: contenders.present.map((c) => ({ id: c.id, description: c.description, agreement: agreement.get(c.id) })), missing: contenders.missing,
