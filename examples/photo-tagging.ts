@@ -1,7 +1,12 @@
 // Photo tagging: every Fashion-MNIST image (70,000) through the committed model, in local mode; writes out/tags.parquet.
 //
-//   npm run demo                                   # the README's first command
+//   npm run demo                                   # the README's first command (also: npx quiver demo)
 //   npx tsx examples/photo-tagging.ts [--device auto|cpu|gpu] [--model models/fmnist-mlp] [--out out/tags.parquet]
+//                                     [--quiet] [--no-ui] [--wait] [--events out/events]
+//
+// While it runs: progress bars on a terminal and the web UI (its address is printed); --wait
+// keeps the UI up afterwards until Ctrl-C. The event log goes to out/events, so
+// `npx quiver ui --events out/events` shows the jobs again later.
 import { execSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +20,10 @@ function arg(name: string, dflt: string): string {
 const device = arg('device', 'auto') as 'auto' | 'cpu' | 'gpu';
 const modelDir = arg('model', resolve(import.meta.dirname, '../models/fmnist-mlp'));
 const outPath = arg('out', 'out/tags.parquet');
+const eventLog = arg('events', 'out/events');
+const quiet = process.argv.includes('--quiet');
+const wait = process.argv.includes('--wait');
+const ui = process.argv.includes('--no-ui') ? false : undefined;
 
 // The dataset is a Debian package: install it when we can, else say exactly how.
 if (!existsSync(`${FMNIST_DIR}/t10k-images-idx3-ubyte.gz`) && process.getuid?.() === 0 && !process.env.FMNIST_DIR) {
@@ -23,8 +32,9 @@ if (!existsSync(`${FMNIST_DIR}/t10k-images-idx3-ubyte.gz`) && process.getuid?.()
 }
 requireFmnist();
 
-const tty = process.stdout.isTTY;
-const q = await Quiver.local();
+// Observability options (the web UI, progress bars) pass through Quiver.local's options.
+const options = { eventLog, quiet, ui };
+const q = await Quiver.local(options);
 try {
   const model = q.model(modelDir);
   console.log(`model ${model.name} (sha256 ${model.sha256.slice(0, 12)}), test accuracy on its card ${model.card ? (model.card.metrics.testAccuracy * 100).toFixed(2) + '%' : 'n/a'}`);
@@ -35,24 +45,9 @@ try {
   const plan = await tags.explain();
   console.log(plan.split('\n').filter((l) => l.includes('PredictExec')).map((l) => `placement: ${l.trim()}`).join('\n'));
 
-  // A progress bar on a terminal; one line per stage otherwise.
-  let shown = -1;
-  q.session.progress = (p) => {
-    const pct = Math.floor((100 * p.done) / p.total);
-    if (tty) {
-      const w = 30, fill = Math.round((w * p.done) / p.total);
-      process.stdout.write(`\r[stage ${p.stageId + 1}/${p.stages} ${'='.repeat(fill)}${fill < w ? '>' : ''}${' '.repeat(Math.max(0, w - fill - 1))}] ${p.done}/${p.total} tasks, ${p.rows.toLocaleString()} images`);
-      if (p.done === p.total) process.stdout.write('\n');
-    } else if (p.done === p.total && shown !== p.stageId) {
-      shown = p.stageId;
-      console.log(`stage ${p.stageId + 1}/${p.stages}: ${p.total} tasks, ${p.rows.toLocaleString()} rows`);
-    }
-    void pct;
-  };
   const t0 = performance.now();
   const n = await tags.write.parquet(outPath);
   const s = (performance.now() - t0) / 1000;
-  q.session.progress = null;
   console.log(`tagged ${n.toLocaleString()} images in ${s.toFixed(2)} s: ${Math.round(n / s).toLocaleString()} images/s on ${q.workers} workers -> ${outPath}`);
 
   // Accuracy and the confusion matrix, computed by the engine from what was written.
@@ -66,6 +61,11 @@ try {
   m.forEach((row, i) => console.log(`${FMNIST_LABELS[i].slice(0, 11).padEnd(12)}${row.map((v) => String(v).padStart(8)).join('')}`));
   const low = await q.read.parquet(outPath).filter(col('score').lt(0.5)).count();
   console.log(`\n${low.toLocaleString()} images tagged with a score under 0.5`);
+  console.log(`\nthe jobs again, later: npx quiver ui --events ${eventLog}`);
+  if (wait) {
+    console.log('the web UI stays up until Ctrl-C');
+    await new Promise<void>((res) => process.once('SIGINT', () => res()));
+  }
 } finally {
   await q.close();
 }

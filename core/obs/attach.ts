@@ -1,10 +1,12 @@
 // Observability a session carries: the event log, the live state derived from events (UI, progress bars, /metrics), attached when a Quiver starts.
 import { hostname } from 'node:os';
+import { PlanError } from '../../ops/errors.ts';
 import type { Session } from '../api/session.ts';
 import { LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { appendEvent, createEventLogFile } from './event-log.ts';
 import { ConsoleProgress, type ProgressOutput } from './progress.ts';
+import { startUiServer, type UiApp, type UiServer } from './ui/server.ts';
 import { applyEvent, emptyState, type ObsState } from './state.ts';
 
 export interface ObservabilityOptions {
@@ -14,11 +16,20 @@ export interface ObservabilityOptions {
   progress?: boolean;
   /** No progress bars and no "web UI at ..." line. */
   quiet?: boolean;
+  /**
+   * The web UI: true or a port (default 4040; the next free port when taken), false for none.
+   * Default: on, except under a test runner (VITEST) or with QUIVER_UI=0.
+   */
+  ui?: boolean | number;
+  /** Interface the UI binds (default 127.0.0.1: this machine only). */
+  uiHost?: string;
 }
 
 export interface Observability {
   /** The event log file, when one is written. */
   readonly eventLogFile: string | null;
+  /** The web UI's address (null without one). */
+  readonly uiUrl: string | null;
   /** Jobs, stages, tasks and executors as the events so far describe them (what the UI shows). */
   readonly state: ObsState;
   /** Calls `f` after each event is folded into `state`, until the returned function is called. */
@@ -74,8 +85,27 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
   const progress = progressWanted(o, process.stdout) ? new ConsoleProgress(state, process.stdout) : null;
   if (progress) subscribers.add(() => progress.update());
 
+  let ui: UiServer | null = null;
+  const uiPort = uiWanted(o, process.env);
+  if (uiPort !== null) {
+    const app: UiApp = { id: 'live', name: `${hostname()} pid ${process.pid}`, live: true, state };
+    try {
+      ui = await startUiServer({
+        apps: () => [app],
+        subscribe: (f) => { subscribers.add(f); return () => { subscribers.delete(f); }; },
+        now: () => Date.now(),
+      }, { port: uiPort, host: o.uiHost });
+    } catch (e) {
+      session.listeners.delete(listener);
+      progress?.close();
+      throw e;
+    }
+    if (!o.quiet) console.error(`quiver: web UI at ${ui.url}`);
+  }
+
   return {
     eventLogFile,
+    uiUrl: ui?.url ?? null,
     state,
     subscribe(f) {
       subscribers.add(f);
@@ -87,6 +117,7 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
       progress?.close();
       session.listeners.delete(listener);
       subscribers.clear();
+      await ui?.close();
     },
   };
 }
@@ -95,4 +126,15 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
 export function progressWanted(o: ObservabilityOptions, stdout: ProgressOutput & { isTTY?: boolean }): boolean {
   if (o.quiet) return false;
   return o.progress ?? stdout.isTTY === true;
+}
+
+/** The port to serve the UI on, or null for no UI. */
+export function uiWanted(o: ObservabilityOptions, env: Record<string, string | undefined>): number | null {
+  if (o.ui === false) return null;
+  if (typeof o.ui === 'number') {
+    if (!Number.isInteger(o.ui) || o.ui < 0 || o.ui > 65535) throw new PlanError(`ui: a port must be an integer from 0 to 65535 (0: any free port), got ${o.ui}`);
+    return o.ui;
+  }
+  if (o.ui === true) return 4040;
+  return env.QUIVER_UI === '0' || env.VITEST ? null : 4040;
 }

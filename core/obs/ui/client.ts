@@ -1,0 +1,266 @@
+// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks) and executors, re-rendered on server-sent change events.
+// Plain ES2017 in a string: no build step, no framework. DOM is built with h(), which sets text
+// (never HTML) so names and errors from plans cannot inject markup; the only HTML inserted is
+// the server's own SVG, whose texts it escapes.
+
+export const CLIENT_JS = String.raw`(function () {
+'use strict';
+var main = document.getElementById('main');
+var navEl = document.getElementById('nav');
+var liveEl = document.getElementById('live');
+var appNameEl = document.getElementById('app-name');
+var openDetails = {};
+var renderQueued = false, rendering = false, again = false, hasRunning = false, streamOk = false, shownApp = null;
+
+function h(tag, attrs) {
+  var el = document.createElement(tag);
+  if (attrs) for (var k in attrs) {
+    var v = attrs[k];
+    if (v === null || v === undefined || v === false) continue;
+    if (k === 'class') el.className = v; else if (k === 'text') el.textContent = v; else el.setAttribute(k, v);
+  }
+  for (var i = 2; i < arguments.length; i++) add(el, arguments[i]);
+  return el;
+}
+function add(el, c) {
+  if (c === null || c === undefined || c === false) return;
+  if (Array.isArray(c)) { c.forEach(function (x) { add(el, x); }); return; }
+  el.appendChild(typeof c === 'object' ? c : document.createTextNode(String(c)));
+}
+function get(path) {
+  return fetch(path, { cache: 'no-store' }).then(function (r) {
+    if (!r.ok) return r.json().then(function (b) { throw new Error(b.error || r.statusText); }, function () { throw new Error(r.statusText); });
+    return r.json();
+  });
+}
+function getText(path) { return fetch(path, { cache: 'no-store' }).then(function (r) { return r.text(); }); }
+
+function fmtMs(ms) {
+  if (ms === null || ms === undefined || !isFinite(ms)) return '';
+  if (ms < 1000) return Math.round(ms) + ' ms';
+  if (ms < 60000) return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + ' s';
+  var m = Math.floor(ms / 60000);
+  return m + ' min ' + Math.round((ms - m * 60000) / 1000) + ' s';
+}
+function fmtCount(n) { return n === null || n === undefined ? '' : Math.round(n).toLocaleString('en-US'); }
+function fmtBytes(n) {
+  if (n === null || n === undefined) return '';
+  var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return (i === 0 ? n : n.toFixed(1)) + ' ' + u[i];
+}
+function fmtTime(ts) { if (!ts) return ''; var d = new Date(ts); return d.toLocaleDateString() + ' ' + d.toLocaleTimeString(); }
+function badge(s) { return h('span', { class: 'badge ' + s, text: s }); }
+function num(v) { return h('td', { class: 'num' }, v); }
+function progress(done, running, total) {
+  var t = Math.max(1, total);
+  return h('div', { class: 'progress', title: done + ' done, ' + running + ' running, ' + total + ' tasks' },
+    h('div', { class: 'done', style: 'width:' + (100 * done / t) + '%' }),
+    h('div', { class: 'run', style: 'left:' + (100 * done / t) + '%;width:' + (100 * Math.min(running, total - done) / t) + '%' }),
+    h('div', { class: 'label', text: done + (running ? ' (+' + running + ')' : '') + ' / ' + total }));
+}
+function table(id, heads, rows) {
+  return h('table', { id: id },
+    h('thead', null, h('tr', null, heads.map(function (x) { return h('th', { class: x.charAt(0) === '#' ? 'num' : null, text: x.replace(/^#/, '') }); }))),
+    h('tbody', null, rows));
+}
+function dl(pairs) {
+  return h('dl', { class: 'summary' }, pairs.filter(function (p) { return p[1] !== '' && p[1] !== null && p[1] !== undefined; })
+    .map(function (p) { return [h('dt', { text: p[0] }), h('dd', null, p[1])]; }));
+}
+function details(id, title, body) {
+  var d = h('details', { id: id }, h('summary', { text: title }), body);
+  if (openDetails[id] !== false) d.open = true;
+  d.addEventListener('toggle', function () { openDetails[id] = d.open; });
+  return d;
+}
+function svgBox(id, svg) { var d = h('div', { id: id, class: 'graph' }); d.innerHTML = svg; return d; }
+function crumbs(parts) {
+  var out = [];
+  parts.forEach(function (p, i) { if (i) out.push(' / '); out.push(p[1] ? h('a', { href: p[1], text: p[0] }) : p[0]); });
+  return h('div', { class: 'crumbs' }, out);
+}
+function elapsed(start, end, now) { return end ? end - start : now - start; }
+
+function route() {
+  var p = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  if (p[0] !== 'apps' || !p[1]) return { page: 'root' };
+  var r = { app: p[1], base: '#/apps/' + encodeURIComponent(p[1]) };
+  if (p[2] === 'executors') r.page = 'executors';
+  else if (p[2] === 'jobs' && p[3] !== undefined && p[4] === 'stages' && p[5] !== undefined) { r.page = 'stage'; r.job = p[3]; r.stage = p[5]; }
+  else if (p[2] === 'jobs' && p[3] !== undefined) { r.page = 'job'; r.job = p[3]; }
+  else r.page = 'jobs';
+  return r;
+}
+
+function setNav(r, apps) {
+  navEl.textContent = '';
+  if (r.base) {
+    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/executors', class: r.page === 'executors' ? 'active' : null, text: 'Executors' }));
+  }
+  if (apps.length > 1) navEl.appendChild(h('a', { href: '#/', class: r.page === 'root' ? 'active' : null, text: 'Applications' }));
+  navEl.appendChild(h('a', { href: '/metrics', text: 'Metrics' }));
+  shownApp = apps.filter(function (a) { return a.id === r.app; })[0] || null;
+  appNameEl.textContent = shownApp ? shownApp.name : '';
+  pill();
+}
+function pill() {
+  var history = shownApp ? !shownApp.live : !streamOk;
+  liveEl.textContent = history ? 'history' : streamOk ? 'live' : 'not live';
+  liveEl.className = 'pill' + (!history && streamOk ? ' live' : '');
+}
+
+function appsPage(apps) {
+  return [h('h1', { text: 'Applications' }), apps.length === 0 ? h('p', { class: 'empty', text: 'No event logs found.' }) :
+    table('apps-table', ['Application', '#Jobs', '#Running', '#Failed', 'Started', 'Last event'], apps.map(function (a) {
+      return h('tr', null, h('td', null, h('a', { href: '#/apps/' + encodeURIComponent(a.id) + '/jobs', text: a.name })),
+        num(a.jobs), num(a.running), num(a.failed), h('td', { text: fmtTime(a.first) }), h('td', { text: fmtTime(a.last) }));
+    }))];
+}
+
+function jobsPage(r, d) {
+  var running = d.jobs.filter(function (j) { return j.status === 'running'; }).length;
+  hasRunning = running > 0;
+  var rows = d.jobs.map(function (j) {
+    return h('tr', { 'data-job-id': j.jobId, 'data-status': j.status },
+      h('td', null, h('a', { href: r.base + '/jobs/' + j.jobId, text: 'Job ' + j.jobId })),
+      h('td', { text: j.description, title: j.error || j.description }),
+      h('td', null, badge(j.status), j.devices.map(function (x) { return [' ', badge(x)]; })),
+      h('td', { text: fmtTime(j.start) }),
+      num(fmtMs(elapsed(j.start, j.end, d.now))),
+      num(j.stages.succeeded + '/' + j.stages.total),
+      h('td', null, progress(j.tasks.done, j.tasks.running, j.tasks.total)),
+      num(fmtCount(j.rows)));
+  });
+  return [h('h1', { text: 'Jobs' }),
+    h('p', { class: 'muted', text: d.jobs.length + ' job' + (d.jobs.length === 1 ? '' : 's') + (running ? ', ' + running + ' running' : '') }),
+    d.jobs.length ? table('jobs-table', ['Job', 'Description', 'Status', 'Submitted', '#Duration', '#Stages', 'Tasks', '#Rows'], rows)
+      : h('p', { class: 'empty', text: 'No jobs yet: run an action (collect, count, show, write) and it appears here.' })];
+}
+
+function jobPage(r, d, svg) {
+  var j = d.job;
+  hasRunning = j.status === 'running';
+  var stageRows = j.stageList.map(function (s) {
+    return h('tr', { 'data-stage': s.stageId, 'data-status': s.status },
+      h('td', null, h('a', { href: r.base + '/jobs/' + j.jobId + '/stages/' + s.stageId, text: 'Stage ' + s.stageId })),
+      h('td', { text: s.name }), h('td', null, badge(s.status)),
+      h('td', null, progress(s.done, s.running, s.partitions)),
+      num(fmtCount(s.rows)), num(fmtBytes(s.bytes || null)),
+      num(s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''), num(fmtMs(s.taskMs)), num(s.failedAttempts || ''),
+      h('td', null, s.placements.map(function (p) { return badge(p.device); })));
+  });
+  var place = j.placements.length ? h('ul', { class: 'placements', id: 'placements' }, j.placements.map(function (p) {
+    return h('li', null, badge(p.device), ' Stage ' + p.stageId + ', ' + p.operator + ': ' + p.reason);
+  })) : h('p', { class: 'muted', id: 'placements', text: 'No predict stage: every operator runs on the CPU.' });
+  var plans = j.plan ? [
+    details('plan-logical', 'Logical plan', h('pre', { text: j.plan.logical })),
+    details('plan-optimized', 'Optimized logical plan', h('pre', { text: j.plan.optimized })),
+    details('plan-physical', 'Physical plan (stages)', h('pre', { text: j.plan.physical }))]
+    : h('p', { class: 'muted', text: 'No plans were recorded for this job.' });
+  return [crumbs([['Jobs', r.base + '/jobs'], ['Job ' + j.jobId]]),
+    h('h1', null, 'Job ' + j.jobId, badge(j.status)),
+    dl([['Submitted', fmtTime(j.start)], ['Duration', fmtMs(elapsed(j.start, j.end, d.now))],
+      ['Tasks', j.tasks.done + ' of ' + j.tasks.total + ' done' + (j.tasks.running ? ', ' + j.tasks.running + ' running' : '') + (j.queued ? ', ' + j.queued + ' queued' : '')],
+      ['Failed attempts', j.tasks.failedAttempts || ''], ['Rows out', fmtCount(j.rows)], ['Description', j.description]]),
+    j.error ? h('pre', { class: 'error', text: j.error }) : null,
+    h('h2', { text: 'Stage DAG' }), svgBox('dag', svg),
+    h('h2', { text: 'Stages' }),
+    table('stages-table', ['Stage', 'Operators', 'Status', 'Tasks', '#Rows', '#Bytes', '#Duration', '#Task time', '#Failed', 'Device'], stageRows),
+    h('h2', { text: 'CPU/GPU placement' }), place,
+    h('h2', { text: 'Plans' }), plans];
+}
+
+function stagePage(r, d, svg) {
+  var s = d.stage;
+  hasRunning = s.status === 'running' || s.status === 'pending';
+  var t0 = s.start || (s.attempts[0] && s.attempts[0].start) || 0;
+  var rows = s.attempts.map(function (a) {
+    return h('tr', { 'data-partition': a.partition, 'data-status': a.status },
+      num(a.partition), num(a.attempt + (a.speculative ? ' (speculative)' : '')), h('td', { text: a.executor }), h('td', { text: a.locality || '' }),
+      h('td', null, badge(a.status)), num('+' + fmtMs(a.start - t0)),
+      num(a.durationMs === null ? fmtMs(d.now - a.start) + '...' : fmtMs(a.durationMs)),
+      num(a.status === 'succeeded' ? fmtCount(a.rows) : ''), num(fmtBytes(a.bytes)), h('td', { text: a.error || '' }));
+  });
+  var q = s.quantiles;
+  return [crumbs([['Jobs', r.base + '/jobs'], ['Job ' + s.jobId, r.base + '/jobs/' + s.jobId], ['Stage ' + s.stageId]]),
+    h('h1', null, 'Stage ' + s.stageId + ' of job ' + s.jobId, badge(s.status)),
+    dl([['Operators', s.name], ['Tasks', s.done + ' of ' + s.partitions + ' done' + (s.running ? ', ' + s.running + ' running' : '')],
+      ['Attempts', s.attemptCount + (s.failedAttempts ? ' (' + s.failedAttempts + ' failed)' : '')],
+      ['Ignored results', s.ignoredResults || ''], ['Rows out', fmtCount(s.rows)], ['Bytes out', fmtBytes(s.bytes || null)],
+      ['Duration', s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''], ['Task time', fmtMs(s.taskMs)], ['Output', s.output],
+      ['Parents', s.parents.length ? s.parents.map(function (p) { return [h('a', { href: r.base + '/jobs/' + s.jobId + '/stages/' + p, text: 'Stage ' + p }), ' ']; }) : ''],
+      ['Placement', s.placements.length ? s.placements.map(function (p) { return [badge(p.device), ' ' + p.operator + ': ' + p.reason + ' ']; }) : ''],
+      ['Lost output', s.lost.length ? s.lost.map(function (l) { return 'partitions ' + l.partitions.join(', ') + ' with ' + l.executor + '; '; }) : '']]),
+    s.operators ? [h('h2', { text: 'Operators' }), h('pre', { id: 'operators', text: s.operators })] : null,
+    h('h2', { text: 'Task durations' }),
+    q ? table('quantiles', ['Min', '25th percentile', 'Median', '75th percentile', 'Max'], [h('tr', null, q.map(function (x) { return h('td', { text: fmtMs(x) }); }))])
+      : h('p', { class: 'muted', text: 'No task has finished yet.' }),
+    h('h2', { text: 'Timeline' }), svgBox('timeline', svg),
+    h('h2', { text: 'Tasks (' + s.attempts.length + ' attempts)' }),
+    table('tasks-table', ['#Partition', '#Attempt', 'Executor', 'Locality', 'Status', '#Start', '#Duration', '#Rows', '#Bytes', 'Error'], rows)];
+}
+
+function executorsPage(r, d) {
+  hasRunning = d.executors.some(function (x) { return x.running > 0; });
+  var rows = d.executors.map(function (x) {
+    return h('tr', { 'data-executor': x.id, 'data-status': x.status },
+      h('td', { text: x.id }), h('td', { text: x.name }), h('td', { text: x.host || '' }), h('td', null, badge(x.status)),
+      num(x.workers === null ? '' : x.workers), num(x.running), num(x.succeeded), num(x.failed), num(fmtMs(x.taskMs)),
+      num(fmtCount(x.rows)), num(fmtBytes(x.bytes || null)), num(fmtBytes(x.rssBytes)), h('td', { text: x.gpu || '' }),
+      h('td', { text: fmtTime(x.added) }), h('td', { text: x.removed ? fmtTime(x.removed) + ' (' + x.removedReason + ')' : '' }));
+  });
+  return [h('h1', { text: 'Executors' }),
+    d.executors.length ? table('executors-table', ['Executor', 'Name', 'Host', 'Status', '#Slots', '#Busy', '#Done', '#Failed', '#Task time', '#Rows', '#Bytes', '#Memory', 'GPU', 'Added', 'Removed'], rows)
+      : h('p', { class: 'empty', text: 'No executor has run a task yet.' })];
+}
+
+function render() {
+  if (rendering) { again = true; return; }
+  rendering = true;
+  var r = route();
+  get('/api/apps').then(function (apps) {
+    if (r.page === 'root' && apps.length === 1) { location.replace('#/apps/' + encodeURIComponent(apps[0].id) + '/jobs'); return null; }
+    setNav(r, apps);
+    var api = '/api/apps/' + encodeURIComponent(r.app || '');
+    if (r.page === 'root') return appsPage(apps);
+    if (r.page === 'jobs') return get(api + '/jobs').then(function (d) { return jobsPage(r, d); });
+    if (r.page === 'executors') return get(api + '/executors').then(function (d) { return executorsPage(r, d); });
+    var jb = api + '/jobs/' + encodeURIComponent(r.job);
+    if (r.page === 'job') return Promise.all([get(jb), getText(jb + '/dag.svg')]).then(function (x) { return jobPage(r, x[0], x[1]); });
+    var sb = jb + '/stages/' + encodeURIComponent(r.stage);
+    return Promise.all([get(sb), getText(sb + '/timeline.svg')]).then(function (x) { return stagePage(r, x[0], x[1]); });
+  }).then(function (content) {
+    if (content === null) return;
+    var y = window.scrollY;
+    main.textContent = '';
+    add(main, content);
+    main.setAttribute('data-page', r.page);
+    window.scrollTo(0, y);
+  }, function (e) {
+    main.textContent = '';
+    add(main, [h('h1', { text: 'Not available' }), h('p', { class: 'muted', text: String(e.message || e) })]);
+  }).then(function () {
+    rendering = false;
+    if (again) { again = false; schedule(); }
+  });
+}
+function schedule() {
+  if (renderQueued) return;
+  renderQueued = true;
+  setTimeout(function () { renderQueued = false; render(); }, 300);
+}
+
+window.addEventListener('hashchange', function () { openDetails = {}; render(); });
+if (window.EventSource) {
+  var es = new EventSource('/api/stream');
+  es.addEventListener('open', function () { streamOk = true; pill(); });
+  es.addEventListener('change', schedule);
+  es.addEventListener('error', function () { streamOk = false; pill(); });
+}
+// Running tasks' bars and durations grow without events: refresh while something runs.
+setInterval(function () { if (hasRunning) schedule(); }, 2000);
+render();
+})();
+`;
