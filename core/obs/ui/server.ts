@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ResourceError } from '../../../ops/errors.ts';
 import { findJob, type ObsState } from '../state.ts';
+import { renderMetrics } from '../metrics.ts';
 import { CLIENT_JS } from './client.ts';
 import { PAGE_CSS, pageHtml } from './page.ts';
 import { renderDagSvg } from './dag.ts';
@@ -130,6 +131,12 @@ function handle(source: UiSource, streams: Set<ServerResponse>, req: IncomingMes
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', pageHtml());
   if (path === '/static/app.js') return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_JS);
   if (path === '/static/style.css') return send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);
+  if (path === '/metrics') {
+    const apps = source.apps();
+    // A live driver is one app: no app label. A history server labels each log's samples.
+    const appLabel = apps.length !== 1 || !apps[0].live;
+    return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(apps.map((a) => ({ id: a.id, state: a.state })), { appLabel }));
+  }
   if (path === '/api/stream') {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
     res.write('retry: 2000\n\n');

@@ -1,0 +1,116 @@
+// /metrics: Prometheus text exposition (format 0.0.4) computed from derived state: task latency histograms, rows, bytes, errors, queue depth, busy slots, memory, GPU time.
+import type { ObsState } from './state.ts';
+
+/** Upper bounds of the task latency histogram buckets, seconds. */
+export const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
+type Labels = Record<string, string | number>;
+
+interface Family { name: string; type: 'counter' | 'gauge' | 'histogram'; help: string; samples: string[] }
+
+/**
+ * The metrics of every app's state. With `appLabel`, each sample carries app="<id>" (a history
+ * server showing several logs); a live driver leaves it out. Counters only grow as events arrive.
+ */
+export function renderMetrics(apps: readonly { id: string; state: ObsState }[], o: { appLabel?: boolean } = {}): string {
+  const fam = new Map<string, Family>();
+  const family = (name: string, type: Family['type'], help: string): Family => {
+    let f = fam.get(name);
+    if (!f) { f = { name, type, help, samples: [] }; fam.set(name, f); }
+    return f;
+  };
+  const sample = (f: Family, labels: Labels, value: number, suffix = ''): void => {
+    f.samples.push(`${f.name}${suffix}${labelText(labels)} ${formatValue(value)}`);
+  };
+
+  // Declared up front so that HELP and TYPE appear even before the first job.
+  const jobs = family('quiver_jobs_total', 'counter', 'Jobs finished, by outcome.');
+  const jobsRunning = family('quiver_jobs_running', 'gauge', 'Jobs running now.');
+  const stagesRunning = family('quiver_stages_running', 'gauge', 'Stages running now.');
+  const queued = family('quiver_tasks_queued', 'gauge', 'Tasks of running stages not started yet (queue depth), per stage.');
+  const latency = family('quiver_task_duration_seconds', 'histogram', 'Run time of finished task attempts as their executor measured it, per stage and executor.');
+  const attempts = family('quiver_task_attempts_total', 'counter', 'Task attempts finished, by outcome (failed attempts are the errors), per stage and executor.');
+  const rows = family('quiver_task_rows_total', 'counter', 'Rows output by succeeded task attempts, per stage and executor.');
+  const bytes = family('quiver_task_bytes_total', 'counter', 'Bytes output by succeeded task attempts (where the runtime reports them), per stage and executor.');
+  const predict = family('quiver_predict_seconds_total', 'counter', 'Time spent in model inference, per stage, executor and device (where tasks report it).');
+  const gpu = family('quiver_gpu_seconds_total', 'counter', 'Time spent in model inference on a GPU, per stage and executor.');
+  const busy = family('quiver_executor_busy_slots', 'gauge', 'Task attempts running on the executor now (saturation: compare with quiver_executor_slots).');
+  const slots = family('quiver_executor_slots', 'gauge', 'Worker slots of the executor.');
+  const up = family('quiver_executor_up', 'gauge', '1 while the executor is part of the cluster, 0 once removed.');
+  const rss = family('quiver_executor_memory_rss_bytes', 'gauge', 'Resident memory of the executor at its last sample.');
+  const events = family('quiver_events_total', 'counter', 'Runtime events seen.');
+
+  for (const { id, state } of apps) {
+    const app: Labels = o.appLabel ? { app: id } : {};
+    const done = { succeeded: 0, failed: 0 };
+    let running = 0, stagesNow = 0;
+    for (const job of state.jobs) {
+      if (job.status === 'running') running++; else done[job.status]++;
+      for (const st of job.stages) {
+        const sl = { ...app, job: job.jobId, stage: st.stageId };
+        if (st.status === 'running') {
+          stagesNow++;
+          sample(queued, sl, Math.max(0, st.partitions - st.done - st.running));
+        }
+        const gpuStage = st.placements.some((p) => p.device === 'gpu');
+        const byExec = new Map<string, { counts: number[]; sum: number; n: number; ok: number; failed: number; rows: number; bytes: number; predictMs: number }>();
+        for (const a of st.attempts) {
+          if (a.status === 'running' || a.durationMs === null) continue;
+          let x = byExec.get(a.executor);
+          if (!x) { x = { counts: new Array(LATENCY_BUCKETS.length).fill(0), sum: 0, n: 0, ok: 0, failed: 0, rows: 0, bytes: 0, predictMs: 0 }; byExec.set(a.executor, x); }
+          const s = a.durationMs / 1000;
+          for (let b = 0; b < LATENCY_BUCKETS.length; b++) if (s <= LATENCY_BUCKETS[b]) x.counts[b]++;
+          x.sum += s; x.n++;
+          if (a.status === 'succeeded') { x.ok++; x.rows += a.rows; x.bytes += a.bytes ?? 0; } else x.failed++;
+          x.predictMs += a.metrics?.predictMs ?? 0;
+        }
+        for (const [executor, x] of [...byExec].sort(([a], [b]) => a.localeCompare(b))) {
+          const l = { ...sl, executor };
+          LATENCY_BUCKETS.forEach((le, b) => sample(latency, { ...l, le: String(le) }, x.counts[b], '_bucket'));
+          sample(latency, { ...l, le: '+Inf' }, x.n, '_bucket');
+          sample(latency, l, x.sum, '_sum');
+          sample(latency, l, x.n, '_count');
+          sample(attempts, { ...l, outcome: 'succeeded' }, x.ok);
+          sample(attempts, { ...l, outcome: 'failed' }, x.failed);
+          sample(rows, l, x.rows);
+          sample(bytes, l, x.bytes);
+          if (x.predictMs > 0) {
+            sample(predict, { ...l, device: gpuStage ? 'gpu' : 'cpu' }, x.predictMs / 1000);
+            if (gpuStage) sample(gpu, l, x.predictMs / 1000);
+          }
+        }
+      }
+    }
+    sample(jobs, { ...app, status: 'succeeded' }, done.succeeded);
+    sample(jobs, { ...app, status: 'failed' }, done.failed);
+    sample(jobsRunning, app, running);
+    sample(stagesRunning, app, stagesNow);
+    for (const x of state.executors) {
+      const l = { ...app, executor: x.id };
+      sample(busy, l, x.running);
+      if (x.workers !== null) sample(slots, l, x.workers);
+      sample(up, l, x.status === 'active' ? 1 : 0);
+      if (x.rssBytes !== null) sample(rss, l, x.rssBytes);
+    }
+    sample(events, app, state.events);
+  }
+
+  const out: string[] = [];
+  for (const f of fam.values()) {
+    out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.samples);
+  }
+  return out.join('\n') + '\n';
+}
+
+function labelText(l: Labels): string {
+  const keys = Object.keys(l);
+  if (keys.length === 0) return '';
+  return `{${keys.map((k) => `${k}="${String(l[k]).replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',')}}`;
+}
+
+function formatValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  return String(Number.isInteger(v) ? v : Number(v.toPrecision(12)));
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { Quiver } from '../../core/index.ts';
+import { attachObservability } from '../../core/obs/attach.ts';
+import { renderMetrics } from '../../core/obs/metrics.ts';
+import { replay } from '../../core/obs/state.ts';
+import type { RuntimeEvent } from '../../core/runtime/events.ts';
+
+/** A job of two stages on two executors: stage 0 ran on the GPU, one attempt failed, stage 1 is still running. */
+const EVENTS: RuntimeEvent[] = [
+  { kind: 'executorAdded', ts: 1, executor: 'e1', name: 'e1', host: 'h1', workers: 2, gpu: 'NVIDIA H100', paths: [] },
+  { kind: 'executorAdded', ts: 1, executor: 'e2', name: 'e2', host: 'h2', workers: 1, gpu: null, paths: [] },
+  { kind: 'jobStart', ts: 2, jobId: 0, stages: [{ id: 0, partitions: 2, parents: [], output: 'shuffle 0 into 3' }, { id: 1, partitions: 3, parents: [0], output: 'result' }] },
+  { kind: 'placement', ts: 2, jobId: 0, stageId: 0, operator: 'predict m', device: 'gpu', reason: 'asked for gpu' },
+  { kind: 'stageStart', ts: 3, jobId: 0, stageId: 0, tasks: 2 },
+  { kind: 'taskStart', ts: 3, jobId: 0, stageId: 0, partition: 0, attempt: 0, executor: 'e1' },
+  { kind: 'taskStart', ts: 3, jobId: 0, stageId: 0, partition: 1, attempt: 0, executor: 'e2' },
+  { kind: 'taskEnd', ts: 10, jobId: 0, stageId: 0, partition: 0, attempt: 0, executor: 'e1', ok: true, durationMs: 7, rows: 100, bytes: 4000, metrics: { predictMs: 5 } },
+  { kind: 'taskEnd', ts: 11, jobId: 0, stageId: 0, partition: 1, attempt: 0, executor: 'e2', ok: false, error: 'boom', durationMs: 2000, rows: 0 },
+  { kind: 'taskStart', ts: 12, jobId: 0, stageId: 0, partition: 1, attempt: 1, executor: 'e1' },
+  { kind: 'taskEnd', ts: 20, jobId: 0, stageId: 0, partition: 1, attempt: 1, executor: 'e1', ok: true, durationMs: 8, rows: 50, bytes: 2000, metrics: { predictMs: 6 } },
+  { kind: 'stageEnd', ts: 20, jobId: 0, stageId: 0, durationMs: 17, rows: 150 },
+  { kind: 'stageStart', ts: 21, jobId: 0, stageId: 1, tasks: 3 },
+  { kind: 'taskStart', ts: 21, jobId: 0, stageId: 1, partition: 0, attempt: 0, executor: 'e1' },
+  { kind: 'executorMetrics', ts: 22, executor: 'e1', rssBytes: 123456789 },
+];
+
+describe('/metrics', () => {
+  it('renders latency histograms, rows, bytes, errors, queue depth, busy slots and GPU time per stage and executor', () => {
+    const text = renderMetrics([{ id: 'a', state: replay(EVENTS) }]);
+    const lines = text.trim().split('\n');
+    const has = (l: string) => expect(lines).toContain(l);
+    has('# TYPE quiver_task_duration_seconds histogram');
+    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e1",le="0.005"} 0');
+    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e1",le="0.01"} 2');
+    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e1",le="+Inf"} 2');
+    has('quiver_task_duration_seconds_sum{job="0",stage="0",executor="e1"} 0.015');
+    has('quiver_task_duration_seconds_count{job="0",stage="0",executor="e1"} 2');
+    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e2",le="1"} 0');
+    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e2",le="2.5"} 1');
+    has('quiver_task_attempts_total{job="0",stage="0",executor="e2",outcome="failed"} 1');
+    has('quiver_task_attempts_total{job="0",stage="0",executor="e1",outcome="succeeded"} 2');
+    has('quiver_task_rows_total{job="0",stage="0",executor="e1"} 150');
+    has('quiver_task_bytes_total{job="0",stage="0",executor="e1"} 6000');
+    has('quiver_gpu_seconds_total{job="0",stage="0",executor="e1"} 0.011');
+    has('quiver_predict_seconds_total{job="0",stage="0",executor="e1",device="gpu"} 0.011');
+    has('quiver_tasks_queued{job="0",stage="1"} 2');
+    has('quiver_jobs_running 1');
+    has('quiver_stages_running 1');
+    has('quiver_jobs_total{status="succeeded"} 0');
+    has('quiver_executor_busy_slots{executor="e1"} 1');
+    has('quiver_executor_busy_slots{executor="e2"} 0');
+    has('quiver_executor_slots{executor="e1"} 2');
+    has('quiver_executor_memory_rss_bytes{executor="e1"} 123456789');
+    // Every sample line is `name{labels} value`, and each family is declared once.
+    for (const l of lines.filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^[a-z_]+(\{([a-z]+="[^"]*",?)+\})? [-+0-9.eInfNa]+$/);
+    const types = lines.filter((l) => l.startsWith('# TYPE')).map((l) => l.split(' ')[2]);
+    expect(new Set(types).size).toBe(types.length);
+  });
+
+  it('labels each log with app in a history server, and escapes label values', () => {
+    const state = replay([{ kind: 'executorAdded', ts: 1, executor: 'odd "name"\\x', name: 'n', host: 'h', workers: 1, gpu: null, paths: [] }]);
+    const text = renderMetrics([{ id: 'log1', state }, { id: 'log2', state }], { appLabel: true });
+    expect(text).toContain('quiver_executor_up{app="log1",executor="odd \\"name\\"\\\\x"} 1');
+    expect(text).toContain('quiver_jobs_running{app="log2"} 0');
+  });
+
+  it('is served by the driver at /metrics', async () => {
+    const q = await Quiver.local({ workers: 1 });
+    const obs = await attachObservability(q.session, { ui: 0, quiet: true });
+    try {
+      await q.createDataFrame([{ x: 1 }, { x: 2 }]).count();
+      const r = await fetch(`${obs.uiUrl}/metrics`);
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await r.text();
+      expect(text).toContain('quiver_jobs_total{status="succeeded"} 1');
+      expect(text).toMatch(/quiver_task_duration_seconds_count\{job="0",stage="0",executor="local"\} 1\n/);
+      expect(text).toContain('quiver_executor_busy_slots{executor="local"} 0');
+    } finally {
+      await obs.close();
+      await q.close();
+    }
+  });
+});
