@@ -1,10 +1,38 @@
-// The `quiver` command line (commander): `quiver executor` joins a cluster; more commands come with the observability work.
+// The `quiver` command line (commander): demo, tag, train, bench, explain, ui and executor, each with --help; errors in one line (stacks with --verbose).
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addExecutorCommand } from './executor-command.ts';
+import { addExplainCommand } from './explain-command.ts';
+import { repoFile } from './run-script.ts';
+import { addScriptCommands } from './script-commands.ts';
+import { addTagCommand } from './tag-command.ts';
+import { addUiCommand } from './ui-command.ts';
+
+function version(): string {
+  const pkg = repoFile('package.json');
+  try {
+    return pkg ? (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 
 export function program(): Command {
-  const p = new Command('quiver').description('Quiver: a dataflow engine for bulk inference').showHelpAfterError();
+  const p = new Command('quiver')
+    .description('Quiver: a Spark-like dataflow engine for bulk inference (Apache Arrow, worker threads, WebGPU). Run `quiver <command> --help` for a command\'s options.')
+    .version(version(), '-V, --version')
+    // Documented here; main() takes it out before parsing, so it works before or after a command.
+    .option('--verbose', 'print the stack trace with an error')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)');
+  addScriptCommands(p);
+  addTagCommand(p);
+  addExplainCommand(p);
+  addUiCommand(p);
   addExecutorCommand(p);
+  // Every subcommand points at --help after a usage error, as the top level does.
+  for (const c of p.commands) c.showHelpAfterError(`(run quiver ${c.name()} --help for usage)`);
+  p.addHelpText('after', '\nExamples:\n  quiver demo\n  quiver tag --model models/fmnist-mlp --input /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --output out/tags.parquet\n  quiver ui --events out/events\n  quiver explain my-job.ts\n  quiver bench tagging --runs 5');
   return p;
 }
 
