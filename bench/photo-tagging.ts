@@ -1,21 +1,25 @@
 // Benchmark: end-to-end photo tagging (read IDX -> normalize -> MLP -> argmax -> write Parquet), images/s per device, onnxruntime-node beside it.
 //
 //   npm run bench:tagging                         # 70k images and 1M images (the 70k repeated), 3 runs each
-//   npm run bench:tagging -- --runs 5 --no-1m
+//   npm run bench:tagging -- --runs 5 --no-1m [--out bench/results]
+//
+// Writes the table as JSON and a chart (SVG and PNG) beside it: <out>/photo-tagging.{json,svg,png}.
 //
 // Quiver runs the whole job (its time includes reading, the shuffle-free stage, and writing
 // out/bench-tags.parquet); onnxruntime-node (2 threads, same weights) runs inference only over
 // images already in memory, in the same run, alternating with Quiver: the ratio favours it.
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Quiver, type ModelRef } from '../core/index.ts';
 import { FMNIST_DIR, loadFmnist, requireFmnist } from '../examples/lib/fmnist.ts';
+import { renderChart } from './lib/chart.ts';
 import { ortMlpRunner } from './lib/ort-mlp.ts';
 import { arg, median, printTable, rssSampler } from './util.ts';
 
 const runs = Number(arg('runs', '3'));
 const modelDir = resolve(arg('model', 'models/fmnist-mlp'));
 const big = !process.argv.includes('--no-1m');
+const outDir = arg('out', 'bench/results');
 const BIG = 1_000_000;
 requireFmnist();
 
@@ -104,3 +108,36 @@ await q.close();
 console.log(`\nphoto tagging, end to end (read IDX -> predict -> write Parquet), ${runs} runs each, medians; onnxruntime-node: inference only, 2 threads, same weights`);
 printTable(table);
 console.log('(peak_rss_mb: the whole process, driver + 2 workers + onnxruntime, during the timed runs)');
+
+// The chart: Quiver's images/s per predict device beside onnxruntime's (inference only, on the
+// CPU: one bar, the median over the rows it ran beside), one panel per input size.
+const ortBar = 'onnxruntime, CPU (inference only)';
+const points = sets.flatMap((set) => {
+  const rows = table.filter((r) => r.images === set.name);
+  const ort = rows.map((r) => r.onnxruntime_img_s as number).filter(Number.isFinite);
+  return [
+    ...rows.map((r) => ({ images: set.name, bar: `Quiver, ${r.device}`, who: 'Quiver (read + predict + write)', imagesPerSecond: r.quiver_img_s as number })),
+    ...(ort.length ? [{ images: set.name, bar: ortBar, who: 'onnxruntime (inference only)', imagesPerSecond: median(ort) }] : []),
+  ];
+}).filter((p) => Number.isFinite(p.imagesPerSecond));
+const base = `${outDir}/photo-tagging`;
+mkdirSync(outDir, { recursive: true });
+writeFileSync(`${base}.json`, JSON.stringify({ runs, rows: table }, null, 2) + '\n');
+const charts = await renderChart({
+  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+  config: { font: 'DejaVu Sans', view: { stroke: null } },
+  title: { text: `Photo tagging, Fashion-MNIST MLP: images/s (higher is better), median of ${runs} run${runs === 1 ? '' : 's'}`, anchor: 'start' },
+  data: { values: points },
+  facet: { row: { field: 'images', type: 'nominal', title: null, sort: sets.map((x) => x.name) } },
+  spec: {
+    width: 460, height: { step: 26 },
+    mark: { type: 'bar' },
+    encoding: {
+      y: { field: 'bar', type: 'nominal', title: null, sort: [...devices.map((d) => `Quiver, ${d}`), ortBar], axis: { labelLimit: 300 } },
+      x: { field: 'imagesPerSecond', type: 'quantitative', title: 'images/s' },
+      color: { field: 'who', type: 'nominal', title: null, scale: { domain: ['Quiver (read + predict + write)', 'onnxruntime (inference only)'], range: ['#1f4e99', '#d9622b'] }, legend: { orient: 'bottom', labelLimit: 400 } },
+      tooltip: [{ field: 'bar' }, { field: 'imagesPerSecond', format: ',.0f' }],
+    },
+  },
+}, base);
+console.log(`wrote ${base}.json, ${charts.join(', ')}`);
