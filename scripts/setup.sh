@@ -81,3 +81,14 @@ if ! command -v nats-server >/dev/null 2>&1; then
     echo "quiver setup: nats-server is missing (the cluster tests need it). As root, run: apt-get update && apt-get install -y nats-server" >&2
   fi
 fi
+
+# chromium (the web UI's browser tests drive Debian's chromium through playwright-core).
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "quiver setup: installing chromium"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+  else
+    echo "quiver setup: chromium is missing (the web UI's browser tests need it). As root, run: apt-get update && apt-get install -y chromium" >&2
+  fi
+fi

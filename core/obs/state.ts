@@ -166,7 +166,10 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
     }
     case 'placement': {
       const st = findJob(s, e.jobId)?.stages[e.stageId];
-      st?.placements.push({ operator: e.operator, device: e.device, reason: e.reason });
+      // The same placement reported twice (two reporters of one plan) shows once.
+      if (st && !st.placements.some((p) => p.operator === e.operator && p.device === e.device && p.reason === e.reason)) {
+        st.placements.push({ operator: e.operator, device: e.device, reason: e.reason });
+      }
       return s;
     }
     case 'jobEnd': {

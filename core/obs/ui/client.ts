@@ -145,7 +145,7 @@ function jobPage(r, d, svg) {
   var stageRows = j.stageList.map(function (s) {
     return h('tr', { 'data-stage': s.stageId, 'data-status': s.status },
       h('td', null, h('a', { href: r.base + '/jobs/' + j.jobId + '/stages/' + s.stageId, text: 'Stage ' + s.stageId })),
-      h('td', { text: s.name }), h('td', null, badge(s.status)),
+      h('td', { text: s.operators ? s.name : '' }), h('td', null, badge(s.status)),
       h('td', null, progress(s.done, s.running, s.partitions)),
       num(fmtCount(s.rows)), num(fmtBytes(s.bytes || null)),
       num(s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''), num(fmtMs(s.taskMs)), num(s.failedAttempts || ''),
@@ -153,7 +153,7 @@ function jobPage(r, d, svg) {
   });
   var place = j.placements.length ? h('ul', { class: 'placements', id: 'placements' }, j.placements.map(function (p) {
     return h('li', null, badge(p.device), ' Stage ' + p.stageId + ', ' + p.operator + ': ' + p.reason);
-  })) : h('p', { class: 'muted', id: 'placements', text: 'No predict stage: every operator runs on the CPU.' });
+  })) : h('p', { class: 'muted', id: 'placements', text: j.plan ? 'No predict stage: every operator runs on the CPU.' : 'No placement was recorded for this job.' });
   var plans = j.plan ? [
     details('plan-logical', 'Logical plan', h('pre', { text: j.plan.logical })),
     details('plan-optimized', 'Optimized logical plan', h('pre', { text: j.plan.optimized })),
@@ -186,7 +186,7 @@ function stagePage(r, d, svg) {
   var q = s.quantiles;
   return [crumbs([['Jobs', r.base + '/jobs'], ['Job ' + s.jobId, r.base + '/jobs/' + s.jobId], ['Stage ' + s.stageId]]),
     h('h1', null, 'Stage ' + s.stageId + ' of job ' + s.jobId, badge(s.status)),
-    dl([['Operators', s.name], ['Tasks', s.done + ' of ' + s.partitions + ' done' + (s.running ? ', ' + s.running + ' running' : '')],
+    dl([['Operators', s.operators ? s.name : ''], ['Tasks', s.done + ' of ' + s.partitions + ' done' + (s.running ? ', ' + s.running + ' running' : '')],
       ['Attempts', s.attemptCount + (s.failedAttempts ? ' (' + s.failedAttempts + ' failed)' : '')],
       ['Ignored results', s.ignoredResults || ''], ['Rows out', fmtCount(s.rows)], ['Bytes out', fmtBytes(s.bytes || null)],
       ['Duration', s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''], ['Task time', fmtMs(s.taskMs)], ['Output', s.output],
@@ -230,7 +230,9 @@ function render() {
     var jb = api + '/jobs/' + encodeURIComponent(r.job);
     if (r.page === 'job') return Promise.all([get(jb), getText(jb + '/dag.svg')]).then(function (x) { return jobPage(r, x[0], x[1]); });
     var sb = jb + '/stages/' + encodeURIComponent(r.stage);
-    return Promise.all([get(sb), getText(sb + '/timeline.svg')]).then(function (x) { return stagePage(r, x[0], x[1]); });
+    // The timeline fits the page: main's width less its padding and the frame's.
+    var width = Math.max(480, Math.min(3000, main.clientWidth - 70));
+    return Promise.all([get(sb), getText(sb + '/timeline.svg?width=' + width)]).then(function (x) { return stagePage(r, x[0], x[1]); });
   }).then(function (content) {
     if (content === null) return;
     var y = window.scrollY;

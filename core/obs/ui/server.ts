@@ -127,7 +127,8 @@ function handle(source: UiSource, streams: Set<ServerResponse>, req: IncomingMes
     res.end();
     return;
   }
-  const path = new URL(req.url ?? '/', 'http://ui').pathname;
+  const url = new URL(req.url ?? '/', 'http://ui');
+  const path = url.pathname;
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', pageHtml());
   if (path === '/static/app.js') return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_JS);
   if (path === '/static/style.css') return send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);
@@ -166,6 +167,9 @@ function handle(source: UiSource, streams: Set<ServerResponse>, req: IncomingMes
   if (j[2] === '/dag.svg') return send(res, 200, 'image/svg+xml; charset=utf-8', renderDagSvg(job, `#/apps/${encodeURIComponent(app.id)}/jobs/${job.jobId}`));
   const stage = job.stages[Number(j[3])];
   if (!stage) return notFound(res, `stage ${j[3]} of job ${j[1]}`);
-  if (j[4]) return send(res, 200, 'image/svg+xml; charset=utf-8', renderTimelineSvg(stage, now));
+  if (j[4]) {
+    const width = Math.max(400, Math.min(4000, Number(url.searchParams.get('width')) || 960));
+    return send(res, 200, 'image/svg+xml; charset=utf-8', renderTimelineSvg(stage, now, width));
+  }
   return json(res, { now, stage: stageDetail(stage) });
 }

@@ -43,8 +43,8 @@ export function appSummary(id: string, name: string, live: boolean, s: ObsState)
 }
 
 export function jobSummary(j: JobState): JobSummary {
-  const stageNames = j.stages.map((s) => s.name);
-  const description = j.plan ? outline(j.plan.logical) : stageNames.join(' | ');
+  // Without a jobPlan event (a runtime that does not report plans), the stages' outputs.
+  const description = j.plan ? outline(j.plan.logical) : `${j.stages.length} stage${j.stages.length === 1 ? '' : 's'}: ${j.stages.map((s) => s.output).join(', ')}`;
   let total = 0, done = 0, running = 0, failedAttempts = 0;
   for (const s of j.stages) {
     if (s.status !== 'skipped') total += s.partitions;

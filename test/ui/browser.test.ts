@@ -1,0 +1,111 @@
+// The web UI in a real browser (Debian's chromium through playwright-core): during a running job and after it.
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fn, Quiver } from '../../core/index.ts';
+import { attachObservability, type Observability } from '../../core/obs/attach.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/ui');
+const udf = resolve(import.meta.dirname, '../fixtures/obs/udf.ts');
+/** Waits for the browser: generous, a loaded 2-core machine renders slowly. */
+const WAIT = { timeout: 30_000 };
+
+describe('web UI in a browser', () => {
+  let browser: Browser;
+  let page: Page;
+  let q: Quiver;
+  let obs: Observability;
+  let gate: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; scripts/setup.sh does as root) or set CHROMIUM_PATH`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    gate = join(mkdtempSync(join(tmpdir(), 'quiver-ui-gate-')), 'open');
+    q = await Quiver.local({ workers: 2, shufflePartitions: 2 });
+    obs = await attachObservability(q.session, { ui: 0, quiet: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+  });
+  afterAll(async () => {
+    if (gate) writeFileSync(gate, 'open'); // never leave a job waiting
+    await browser?.close();
+    await obs?.close();
+    await q?.close();
+  });
+
+  it('shows a running job live: the jobs list, its DAG and its running tasks, then the same job done', async () => {
+    // Stage 0's tasks wait for the gate file: the job is still running while the browser looks.
+    const rows = Array.from({ length: 40 }, (_, i) => ({ k: i % 4, x: i }));
+    const job = q.createDataFrame(rows, { partitions: 4 })
+      .mapBatches({ module: udf, export: 'slow' }, { options: { gate, maxMs: 60_000 } })
+      .groupBy('k').agg(fn.count().alias('n'))
+      .toArray();
+    try {
+      await page.goto(obs.uiUrl!);
+      const running = page.locator('#jobs-table tbody tr[data-job-id="0"][data-status="running"]');
+      await running.waitFor(WAIT);
+      expect(await running.locator('td').first().innerText()).toBe('Job 0');
+      await page.locator('#live.live').waitFor(WAIT);
+      await page.screenshot({ path: join(ARTIFACTS, 'running-jobs.png'), fullPage: true });
+
+      await running.locator('a').click();
+      await page.locator('#dag svg .dag-node').nth(1).waitFor(WAIT);
+      expect(await page.locator('#dag svg .dag-node').count()).toBe(2);
+      expect(await page.locator('#dag svg .dag-node[data-stage="0"]').getAttribute('data-status')).toBe('running');
+      expect(await page.locator('#dag svg .dag-node[data-stage="1"]').getAttribute('data-status')).toBe('pending');
+      expect(await page.locator('#dag svg .dag-edge[data-from="0"][data-to="1"]').count()).toBe(1);
+      await page.screenshot({ path: join(ARTIFACTS, 'running-job.png'), fullPage: true });
+
+      // Into stage 0 through the DAG: its tasks are running.
+      await page.locator('#dag svg .dag-node[data-stage="0"]').click();
+      await page.locator('#tasks-table tbody tr[data-status="running"]').first().waitFor(WAIT);
+      expect(await page.locator('h1').innerText()).toMatch(/^Stage 0 of job 0\s+running$/);
+      await page.locator('#timeline svg .task-bar[data-status="running"]').first().waitFor(WAIT);
+      await page.screenshot({ path: join(ARTIFACTS, 'running-stage.png'), fullPage: true });
+
+      // Open the gate: the same page follows the job to its end, without a reload.
+      writeFileSync(gate, 'open');
+      await page.locator('h1 .badge.succeeded').waitFor(WAIT);
+      await page.locator('#tasks-table tbody tr[data-status="succeeded"]').nth(3).waitFor(WAIT);
+      expect(await page.locator('#tasks-table tbody tr').count()).toBe(4);
+      expect(await page.locator('#tasks-table tbody tr[data-status="succeeded"]').count()).toBe(4);
+    } finally {
+      writeFileSync(gate, 'open');
+    }
+    expect(await job).toHaveLength(4);
+  });
+
+  it('shows the finished job: jobs list, DAG, stages, task table and executors', async () => {
+    await page.goto(obs.uiUrl!);
+    const done = page.locator('#jobs-table tbody tr[data-job-id="0"][data-status="succeeded"]');
+    await done.waitFor(WAIT);
+    expect(await done.locator('.progress').innerText()).toBe('6 / 6');
+    await page.screenshot({ path: join(ARTIFACTS, 'done-jobs.png'), fullPage: true });
+
+    await done.locator('a').click();
+    await page.locator('#dag svg .dag-node[data-stage="1"][data-status="succeeded"]').waitFor(WAIT);
+    expect(await page.locator('#dag svg .dag-node[data-status="succeeded"]').count()).toBe(2);
+    expect(await page.locator('#stages-table tbody tr').count()).toBe(2);
+    expect(await page.locator('#stages-table tbody tr[data-stage="1"] td').nth(3).innerText()).toBe('2 / 2');
+    await page.screenshot({ path: join(ARTIFACTS, 'done-job.png'), fullPage: true });
+
+    await page.locator('#stages-table a', { hasText: 'Stage 1' }).click();
+    await page.locator('#tasks-table tbody tr').nth(1).waitFor(WAIT);
+    const cells = await page.locator('#tasks-table tbody tr').first().locator('td').allInnerTexts();
+    expect(cells.slice(0, 5)).toEqual(['0', '0', 'local', '', 'succeeded']);
+    expect(await page.locator('#quantiles td').count()).toBe(5);
+    await page.screenshot({ path: join(ARTIFACTS, 'done-stage.png'), fullPage: true });
+
+    await page.locator('#nav a', { hasText: 'Executors' }).click();
+    const local = page.locator('#executors-table tbody tr[data-executor="local"]');
+    await local.waitFor(WAIT);
+    expect((await local.locator('td').allInnerTexts()).slice(0, 6)).toEqual(['local', 'local (worker threads of the driver)', expect.any(String), 'active', '2', '0']);
+    await page.screenshot({ path: join(ARTIFACTS, 'executors.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+});
