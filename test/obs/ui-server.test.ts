@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -105,6 +105,26 @@ describe('web UI server', () => {
       expect(hist.jobs).toEqual(now.jobs);
       const histDag = (await get(`${history.url}/api/apps/${apps[0].id}/jobs/0/dag.svg`)).body;
       expect(histDag.replaceAll(`#/apps/${apps[0].id}/`, '#/apps/live/')).toBe((await get(`${obs.uiUrl}/api/apps/live/jobs/0/dag.svg`)).body);
+    } finally {
+      await history.close();
+    }
+  });
+
+  it('serves one application per log file in a history server, and labels their metrics with it', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'quiver-ui-hist-'));
+    const log = readFileSync(obs.eventLogFile!, 'utf8');
+    writeFileSync(join(d, 'events-a.jsonl'), log);
+    writeFileSync(join(d, 'events-b.jsonl'), log.split('\n').slice(0, 1).join('\n') + '\n');
+    const history = await startUiServer(historySource(d), { port: 0 });
+    try {
+      const apps = await getJson(`${history.url}/api/apps`);
+      expect(apps.map((a: any) => [a.id, a.live, a.jobs, a.running])).toEqual([['events-a', false, 2, 0], ['events-b', false, 1, 1]]);
+      const metrics = await (await fetch(`${history.url}/metrics`)).text();
+      expect(metrics).toContain('quiver_jobs_total{app="events-a",status="failed"} 1');
+      expect(metrics).toContain('quiver_jobs_running{app="events-b"} 1');
+      // A log that grows is read again.
+      appendFileSync(join(d, 'events-b.jsonl'), log.split('\n').slice(1).join('\n'));
+      expect((await getJson(`${history.url}/api/apps`))[1].jobs).toBe(2);
     } finally {
       await history.close();
     }

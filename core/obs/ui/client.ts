@@ -10,7 +10,7 @@ var navEl = document.getElementById('nav');
 var liveEl = document.getElementById('live');
 var appNameEl = document.getElementById('app-name');
 var openDetails = {};
-var renderQueued = false, rendering = false, again = false, hasRunning = false, streamOk = false, shownApp = null;
+var renderQueued = false, rendering = false, again = false, hasRunning = false, streamOk = false, shownApp = null, anyLive = false;
 
 function h(tag, attrs) {
   var el = document.createElement(tag);
@@ -102,11 +102,12 @@ function setNav(r, apps) {
   if (apps.length > 1) navEl.appendChild(h('a', { href: '#/', class: r.page === 'root' ? 'active' : null, text: 'Applications' }));
   navEl.appendChild(h('a', { href: '/metrics', text: 'Metrics' }));
   shownApp = apps.filter(function (a) { return a.id === r.app; })[0] || null;
+  anyLive = apps.some(function (a) { return a.live; });
   appNameEl.textContent = shownApp ? shownApp.name : '';
   pill();
 }
 function pill() {
-  var history = shownApp ? !shownApp.live : !streamOk;
+  var history = shownApp ? !shownApp.live : !anyLive;
   liveEl.textContent = history ? 'history' : streamOk ? 'live' : 'not live';
   liveEl.className = 'pill' + (!history && streamOk ? ' live' : '');
 }
