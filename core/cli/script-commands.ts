@@ -8,6 +8,7 @@ export const BENCHMARKS: Record<string, { script: string; about: string }> = {
   kernels: { script: 'bench/kernels.ts', about: 'every kernel on every backend, and the MLP against onnxruntime and tfjs-webgpu; flags: --runs N, --images N, --batches LIST, --big, --no-sweep, --no-mlp, --no-gpu, --out DIR' },
   logs: { script: 'bench/log-analytics.ts', about: 'top-5 paths and a two-key group-by over a generated access log, against DuckDB and the shell; flags: --lines N, --runs N, --workers N, --no-shell' },
   tasks: { script: 'bench/scheduling.ts', about: 'scheduling overhead: 10,000 tiny tasks in local mode; flags: --tasks N, --runs N' },
+  cluster: { script: 'bench/cluster.ts', about: 'cluster mode (a driver and 2 executor processes over NATS) against local mode, shuffle transfer, a job with an executor killed; flags: --lines N, --runs N, --parts LIST (see bench/cluster.ts)' },
 };
 
 const number = (v: string): string => {

@@ -67,7 +67,7 @@ describe('quiver command line', () => {
     const v = await inProcess(['explain', 'no-such-job.ts', '--verbose']);
     expect(v.err.split('\n')[0]).toBe('quiver: explain: no-such-job.ts does not exist');
     expect(v.err).toMatch(/\n\s+at /);
-    expect((await inProcess(['bench', 'nope'])).err).toBe('quiver: unknown benchmark \'nope\': use one of tagging, kernels, logs, tasks');
+    expect((await inProcess(['bench', 'nope'])).err).toBe('quiver: unknown benchmark \'nope\': use one of tagging, kernels, logs, tasks, cluster');
   });
 
   it('explain prints the plans of the DataFrame a file builds, and says what the file must export', async () => {
