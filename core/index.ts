@@ -1,5 +1,8 @@
 // Public surface of the package: `import { Quiver, col, lit, fn } from 'quiver'`.
 export { Quiver, type LocalOptions, type ConnectOptions } from './api/quiver.ts';
+export type { ObservabilityOptions } from './obs/attach.ts';
+export { readEventLog, eventLogFiles } from './obs/event-log.ts';
+export { replay, type ObsState } from './obs/state.ts';
 export { DataFrame, GroupedData, type JoinOn, type PredictOptions } from './api/dataframe.ts';
 export { ModelRef } from './api/model.ts';
 export { col, lit, when, Expr, CaseBuilder, type ColumnLike } from './api/column.ts';

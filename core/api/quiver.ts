@@ -6,13 +6,14 @@ import type { EventListener } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { ClusterRuntime, type ClusterRuntimeOptions } from '../cluster/cluster-runtime.ts';
 import type { Runtime } from '../runtime/runtime.ts';
-import { attachObservability, type Observability } from '../obs/attach.ts';
+import { attachObservability, type Observability, type ObservabilityOptions } from '../obs/attach.ts';
 import { DataFrame } from './dataframe.ts';
 import { ModelRef } from './model.ts';
 import { DataFrameReader } from './reader.ts';
 import { Session } from './session.ts';
 
-export interface LocalOptions {
+/** Options of an embedded session; the observability options (eventLog, progress, quiet, ui, uiHost) are in ObservabilityOptions. */
+export interface LocalOptions extends ObservabilityOptions {
   /** Worker threads (default: one per core). */
   workers?: number;
   /** GPU use for tensor stages: 'auto' (default), 'require' or 'off'. */
@@ -31,8 +32,6 @@ export interface LocalOptions {
   spillDir?: string;
   /** Attempts per task before the job fails (default 4). */
   maxTaskAttempts?: number;
-  /** Directory the event log is appended to, one JSON line per job, stage, task and executor event. */
-  eventLog?: string;
 }
 
 /** Options of a driver connected to a cluster (`Quiver.connect`): NATS, auth, scheduling, and the session options of Quiver.local. */
@@ -117,6 +116,9 @@ export class Quiver {
 
   /** The event log file this session appends to (null without the eventLog option). */
   get eventLogFile(): string | null { return this.obs.eventLogFile; }
+
+  /** The web UI's address, e.g. http://127.0.0.1:4040 (null when the ui option turned it off). */
+  get uiUrl(): string | null { return this.obs.uiUrl; }
 
   /** Stops the worker pool and frees the driver's GPU device. The process can exit once this resolves. */
   async close(): Promise<void> {

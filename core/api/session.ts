@@ -3,14 +3,12 @@ import { placePredict, releasePlacementDevices } from '../../ops/predict/placeme
 import * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
-import { displayExecTree } from '../../ops/exec-plan.ts';
 import { planSplits } from '../../ops/sources/index.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { values } from '../plan/values.ts';
 import { optimize } from '../optimizer/optimizer.ts';
-import { planToString } from '../optimizer/display.ts';
+import { explainText, planEvents } from '../obs/plan-events.ts';
 import { createPhysicalPlan } from '../physical/planner.ts';
-import { buildExec } from '../physical/build-exec.ts';
 import type { PhysicalPlan } from '../physical/phys-node.ts';
 import { encodeBlock, type Block } from '../runtime/ipc.ts';
 import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
@@ -70,11 +68,15 @@ export class Session {
   }
 
   async execute(plan: LogicalPlan): Promise<arrow.Table> {
-    const { physical } = await this.physical(plan);
+    const { optimized, physical } = await this.physical(plan);
     return this.runtime.run(physical, this.resources, {
       onMetrics: (m) => { this.lastJob = m; this.reportJob(m); },
       onProgress: this.progress ?? undefined,
-      onEvent: (e) => this.emit(e),
+      onEvent: (e) => {
+        this.emit(e);
+        // The job's plans and placements follow its start: the event log and UI show them from these alone.
+        if (e.kind === 'jobStart' && this.listeners.size > 0) for (const p of planEvents(e.jobId, plan, optimized, physical, e.ts)) this.emit(p);
+      },
     });
   }
 
@@ -98,23 +100,8 @@ export class Session {
 
   async explain(plan: LogicalPlan): Promise<string> {
     const { optimized, physical } = await this.physical(plan);
-    const stages = physical.stages.map((s) => {
-      const out = s.output.kind === 'shuffle'
-        ? `shuffle ${s.output.shuffleId}: ${s.output.keys.length ? `hash(${s.output.keys.map((k) => JSON.stringify(k.kind === 'column' ? k.name : k)).join(', ')})` : 'gather'} into ${s.output.partitions} partition${s.output.partitions === 1 ? '' : 's'}`
-        : s.output.kind === 'broadcast' ? `broadcast ${s.output.id}` : 'result';
-      const parents = s.parents.length ? ` after stage ${s.parents.join(', ')}` : '';
-      return `Stage ${s.id} (${s.partitions} task${s.partitions === 1 ? '' : 's'}${parents}) -> ${out}\n${indent(displayExecTree(buildExec(s.root)), 2)}`;
-    });
-    return [
-      '== Logical Plan ==', planToString(plan),
-      '', '== Optimized Logical Plan ==', planToString(optimized),
-      '', '== Physical Plan ==', ...stages,
-    ].join('\n');
+    return explainText(plan, optimized, physical);
   }
-}
-
-function indent(s: string, n: number): string {
-  return s.split('\n').map((l) => ' '.repeat(n) + l).join('\n');
 }
 
 export function assertSession(s: unknown): asserts s is Session {

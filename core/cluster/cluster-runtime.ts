@@ -48,7 +48,10 @@ const DETERMINISTIC = new Set(['PLAN_ERROR', 'DATA_ERROR']);
 /** Times a task may be re-sent because its executor was lost or did not answer. */
 const MAX_RESENDS = 30;
 
-interface ExecSlot { info: ExecutorInfo; running: number }
+interface ExecSlot { info: ExecutorInfo; running: number; sampledAt?: number }
+
+/** Milliseconds between memory samples of one executor in the event log. */
+const METRICS_SAMPLE_MS = 5000;
 
 interface SlotWaiter {
   job: JobRun;
@@ -163,6 +166,7 @@ export class ClusterRuntime implements Runtime {
         if (e.kind === 'joined') rt.onJoined(e.executor);
         else if (e.kind === 'left') rt.onGone(e.id, `left: ${e.reason}`);
         else if (e.kind === 'lost') rt.onGone(e.id, `lost: ${e.why ?? `no heartbeat for ${e.silentMs} ms`}`);
+        else if (e.kind === 'heartbeat') rt.onHeartbeat(e.id, e.rssBytes, e.storeBytes);
       },
     });
     rt.news({ v: PROTOCOL_VERSION, kind: 'alive', driverId: rt.driverId });
@@ -182,6 +186,7 @@ export class ClusterRuntime implements Runtime {
   attach(sink: EventListener): void {
     this.sink = sink;
     // The executors that joined before anyone listened.
+    for (const e of this.execs.values()) e.sampledAt = undefined;
     for (const { info } of this.execs.values()) this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
   }
 
@@ -222,6 +227,15 @@ export class ClusterRuntime implements Runtime {
     this.execs.set(info.id, { info, running: 0 });
     this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
     this.wakeSlots();
+  }
+
+  /** An executor's memory, from its heartbeats: one sample per METRICS_SAMPLE_MS is enough for the UI and /metrics. */
+  private onHeartbeat(id: string, rssBytes: number, storeBytes: number | undefined): void {
+    const e = this.execs.get(id);
+    const now = Date.now();
+    if (!e || now - (e.sampledAt ?? 0) < METRICS_SAMPLE_MS) return;
+    e.sampledAt = now;
+    this.sink({ kind: 'executorMetrics', ts: now, executor: id, rssBytes, storeBytes });
   }
 
   /** An executor left or was lost: its running attempts are re-run elsewhere, its outputs recomputed when needed. */
@@ -448,7 +462,7 @@ export class ClusterRuntime implements Runtime {
           if (fetched === null) { task.resends++; continue; }
           task.done = true;
           for (const q of task.takeQueued()) this.outcome(q.a, q.o);
-          job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: true, durationMs: m.durationMs, rows: m.rows });
+          job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: true, durationMs: m.durationMs, rows: m.rows, bytes: m.outputBytes, metrics: m.metrics });
           if (stage.output.kind === 'result') job.results[partition] = fetched;
           else job.outputs.get(stage.id)![partition] = { executor: a.executor, attempt: a.attempt, rows: m.outputRows };
           (job.durations.get(stage.id) ?? job.durations.set(stage.id, []).get(stage.id)!).push(performance.now() - a.started);
@@ -460,7 +474,7 @@ export class ClusterRuntime implements Runtime {
           // Other attempts (a speculative copy) report later and are ignored (see outcome()).
           return;
         }
-        job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: false, error: m.fetchFailed ? `fetch failed: ${m.fetchFailed.reason}` : m.error?.message, durationMs: m.durationMs, rows: 0 });
+        job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: false, error: m.fetchFailed ? `fetch failed: ${m.fetchFailed.reason}` : m.error?.message, durationMs: m.durationMs, rows: 0, metrics: m.metrics });
         if (m.fetchFailed) {
           // Not the task's fault: its input is gone. Forget that output (if still recorded there) and recompute it.
           const f = m.fetchFailed;

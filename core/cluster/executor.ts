@@ -110,7 +110,7 @@ export class Executor {
 
   private heartbeat(): void {
     if (this.stopped) return;
-    this.announce({ v: PROTOCOL_VERSION, kind: 'heartbeat', executorId: this.id, running: this.host?.running ?? 0, rssBytes: process.memoryUsage.rss(), draining: this.draining });
+    this.announce({ v: PROTOCOL_VERSION, kind: 'heartbeat', executorId: this.id, running: this.host?.running ?? 0, rssBytes: process.memoryUsage.rss(), storeBytes: this.store?.memoryBytes ?? 0, draining: this.draining });
   }
 
   /** Task attempts running now. */

@@ -18,7 +18,8 @@ export type MembershipEvent =
   | { kind: 'joined'; executor: ExecutorInfo }
   | { kind: 'left'; id: string; reason: string }
   | { kind: 'lost'; id: string; silentMs: number; why?: string }
-  | { kind: 'rejected'; subject: string; reason: string };
+  | { kind: 'rejected'; subject: string; reason: string }
+  | { kind: 'heartbeat'; id: string; rssBytes: number; storeBytes?: number };
 
 export interface MembershipOptions {
   cluster?: string;
@@ -52,7 +53,10 @@ export class Membership {
         if (msg.kind === 'register') this.join(msg, now);
         else if (msg.kind === 'heartbeat') {
           const e = this.members.get(msg.executorId);
-          if (e) { e.lastSeen = now; e.state = msg.draining ? 'draining' : 'alive'; }
+          if (e) {
+            e.lastSeen = now; e.state = msg.draining ? 'draining' : 'alive';
+            this.emit({ kind: 'heartbeat', id: msg.executorId, rssBytes: msg.rssBytes, storeBytes: msg.storeBytes });
+          }
           // An executor we do not know (lost during a partition or a NATS restart, and back):
           // a heartbeat does not carry its details, so ask executors to register again.
           else this.hello(now);

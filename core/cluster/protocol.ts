@@ -50,6 +50,8 @@ export const HeartbeatMsg = v.object({
   /** Tasks running now, and the executor's worker slots. */
   running: v.pipe(v.number(), v.integer(), v.minValue(0)),
   rssBytes: v.pipe(v.number(), v.minValue(0)),
+  /** Bytes of shuffle blocks its store holds in memory. */
+  storeBytes: v.optional(v.pipe(v.number(), v.minValue(0))),
   /** Draining: finishing running tasks, taking no new ones. */
   draining: v.boolean(),
 });
@@ -102,6 +104,8 @@ export const TaskResultMsg = v.object({
   metrics: v.record(v.string(), v.number()),
   /** Rows of each output block (one per reduce partition for a shuffle; one otherwise). */
   outputRows: v.array(Count),
+  /** Bytes of the output blocks. */
+  outputBytes: v.optional(v.pipe(v.number(), v.minValue(0))),
 });
 export type TaskResultMsg = v.InferOutput<typeof TaskResultMsg>;
 

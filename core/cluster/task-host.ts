@@ -134,7 +134,7 @@ export class TaskHost {
       // The driver went away while this ran: keep nothing of it.
       if (!this.drivers.has(req.driverId)) return;
       if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
-      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [] };
+      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? r.blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0) : 0 };
     } catch (e) {
       const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
       const error = errorToJSON(e);

@@ -139,7 +139,7 @@ export class LocalRuntime implements Runtime {
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
           taskMs[stage.id] += r.durationMs;
-          emit({ kind: 'taskEnd', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR, ok: r.ok, error: r.ok ? undefined : r.error!.message, durationMs: r.durationMs, rows: r.rows });
+          emit({ kind: 'taskEnd', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR, ok: r.ok, error: r.ok ? undefined : r.error!.message, durationMs: r.durationMs, rows: r.rows, bytes: r.blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0), metrics: r.metrics });
           if (r.ok) {
             finished++;
             stageRows += r.rows;

@@ -59,9 +59,17 @@ describe('cluster drivers', () => {
     try {
       const n = await q.read.text([join(data, 'left/*.txt'), join(data, 'right/*.txt')]).filter(col('line').contains(' 1 ')).count();
       expect(n).toBe(6 * 500 / 3);
+      // Executors' memory, sampled from their heartbeats.
+      await until(() => ev.filter((e) => e.kind === 'executorMetrics').length >= 2, 10_000, 'memory samples of both executors');
     } finally {
       await q.close();
     }
+    // The job's plans right after its start; every successful task's output bytes and counters.
+    const start = ev.findIndex((e) => e.kind === 'jobStart');
+    expect(ev[start + 1]).toMatchObject({ kind: 'jobPlan', stages: [{ id: 0, name: expect.stringContaining('Scan') }, expect.anything()] });
+    const oks = ev.filter((e) => e.kind === 'taskEnd' && e.ok);
+    for (const e of oks) expect(e).toMatchObject({ bytes: expect.any(Number), metrics: expect.any(Object) });
+    expect(ev.filter((e) => e.kind === 'executorMetrics').every((e) => e.kind === 'executorMetrics' && e.rssBytes > 0 && e.storeBytes !== undefined)).toBe(true);
     const { readFileSync } = await import('node:fs');
     const logged = readFileSync(q.eventLogFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const names = new Map(logged.filter((e) => e.kind === 'executorAdded').map((e) => [e.executor, e.name]));

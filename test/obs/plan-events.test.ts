@@ -1,8 +1,12 @@
 import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col, fn, Quiver } from '../../core/index.ts';
 import { explainText, planEvents } from '../../core/obs/plan-events.ts';
 import { replay } from '../../core/obs/state.ts';
+import { readEventLog } from '../../core/obs/event-log.ts';
 
 const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
@@ -36,5 +40,31 @@ describe('plan events', () => {
     const { optimized, physical } = await q.session.physical(df.plan);
     const placements = planEvents(0, df.plan, optimized, physical).filter((e) => e.kind === 'placement');
     expect(placements).toEqual([{ kind: 'placement', ts: expect.any(Number), jobId: 0, stageId: 0, operator: 'predict fmnist-mlp', device: 'cpu', reason: 'asked for cpu' }]);
+  });
+});
+
+describe('a session with observability options', () => {
+  it('logs each job\'s plans right after its start, task output bytes, and serves the job at q.uiUrl', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-obs-'));
+    const q = await Quiver.local({ workers: 2, shufflePartitions: 2, eventLog: dir, ui: 0, quiet: true });
+    try {
+      expect(q.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const df = q.createDataFrame(Array.from({ length: 50 }, (_, i) => ({ k: i % 5, x: i })), { partitions: 2 }).groupBy('k').agg(fn.sum('x').alias('s'));
+      expect(await df.count()).toBe(5);
+      const events = readEventLog(q.eventLogFile!);
+      const start = events.findIndex((e) => e.kind === 'jobStart');
+      expect(events[start + 1]).toMatchObject({ kind: 'jobPlan', jobId: (events[start] as { jobId: number }).jobId });
+      const ends = events.filter((e) => e.kind === 'taskEnd');
+      expect(ends.length).toBeGreaterThan(0);
+      for (const e of ends) expect(e).toMatchObject({ bytes: expect.any(Number), metrics: expect.any(Object) });
+      expect(ends.some((e) => e.kind === 'taskEnd' && e.bytes! > 0)).toBe(true);
+      const { jobs } = await (await fetch(`${q.uiUrl}/api/apps/live/jobs`)).json() as { jobs: { jobId: number }[] };
+      expect(jobs).toHaveLength(1);
+      const job = await (await fetch(`${q.uiUrl}/api/apps/live/jobs/${jobs[0].jobId}`)).text();
+      expect(job).toContain('ShuffleRead > HashAggregate');
+    } finally {
+      await q.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
