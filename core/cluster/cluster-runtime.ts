@@ -1,4 +1,5 @@
 // The cluster driver's runtime: schedules a plan's tasks on executors over NATS, tracks where outputs lie, retries, recomputes lost output from lineage, speculates.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import * as arrow from 'apache-arrow';
 import { randomBytes } from 'node:crypto';
@@ -15,7 +16,7 @@ import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
 import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
-import { scannedPath, taskInputs, type MapStatus } from './stage-inputs.ts';
+import { parentsReady, scannedPath, taskInputs, type MapStatus } from './stage-inputs.ts';
 import { outputKey } from './task-host.ts';
 
 export interface SpeculationOptions {
@@ -443,6 +444,8 @@ export class ClusterRuntime implements Runtime {
         if (task.running.size === 0) {
           await this.ensureParents(job, stage);
           const s = await this.slot(job, task, false);
+          // An output this task reads was lost while it waited for a slot: recompute it first.
+          if (!parentsReady(stage, job.outputs)) { this.release(s!.exec.info.id); continue; }
           await this.launch(job, task, s!.exec, s!.locality, false);
         }
         const { a, o } = await task.next();
@@ -452,9 +455,17 @@ export class ClusterRuntime implements Runtime {
           job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: false, error: o.reason, durationMs: performance.now() - a.started, rows: 0 });
           if (++task.resends > MAX_RESENDS) throw new ResourceError(`stage ${stage.id} task ${partition} was sent ${task.resends} times and its executors were lost or did not answer; last: ${o.reason}`);
           task.failedOn.add(a.executor);
+          // Again and again: back off (up to 2 s) rather than spend every resend at once.
+          if (task.resends >= 2) await sleep(Math.min(2000, 100 * 2 ** (task.resends - 2)));
           continue;
         }
         const m = o.msg;
+        if (m.dropped) {
+          // The executor had forgotten this driver (it was silent too long) and kept nothing: run it again.
+          job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: false, error: m.dropped, durationMs: m.durationMs, rows: 0 });
+          if (++task.resends > MAX_RESENDS) throw new ResourceError(`stage ${stage.id} task ${partition} was sent ${task.resends} times and its output was dropped each time; last: ${m.dropped}`);
+          continue;
+        }
         for (const [k, v] of Object.entries(m.metrics)) job.counters[k] = (job.counters[k] ?? 0) + v;
         job.taskMs[stage.id] += m.durationMs;
         if (m.ok) {
@@ -535,6 +546,7 @@ export class ClusterRuntime implements Runtime {
       if (durations.length < Math.max(1, quantile * stage.partitions)) continue;
       const median = [...durations].sort((x, y) => x - y)[durations.length >> 1];
       if (now - a.started < Math.max(minMs, multiplier * median)) continue;
+      if (!parentsReady(stage, job.outputs)) continue;
       const s = this.slotNow(task);
       if (s) void this.launch(job, task, s.exec, `speculative: ${s.locality}`, true);
     }

@@ -1,5 +1,6 @@
 // Membership: the driver's view of the cluster's executors, derived from their announcements; lost after a heartbeat timeout.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { PauseDetector } from './pause.ts';
 import { decodeControl, PROTOCOL_VERSION, subjects, type ControlReply, type ControlRequest, type RegisterMsg } from './protocol.ts';
 
 export interface ExecutorInfo {
@@ -63,15 +64,23 @@ export class Membership {
         } else if (this.members.delete(msg.executorId)) this.emit({ kind: 'left', id: msg.executorId, reason: msg.reason });
       },
     });
+    const every = Math.max(50, Math.floor(timeout / 4));
+    const pauses = new PauseDetector(every);
     this.timer = setInterval(() => {
       const now = Date.now();
+      // This process was paused: heartbeats that arrived meanwhile are still unread, so give
+      // every executor a fresh window instead of declaring them all lost.
+      if (pauses.check(now) > 0) {
+        for (const e of this.members.values()) e.lastSeen = Math.max(e.lastSeen, now);
+        return;
+      }
       for (const [id, e] of this.members) {
         if (now - e.lastSeen > timeout) {
           this.members.delete(id);
           this.emit({ kind: 'lost', id, silentMs: now - e.lastSeen });
         }
       }
-    }, Math.max(50, Math.floor(timeout / 4)));
+    }, every);
     this.timer.unref();
     // Executors that started before this driver register when asked.
     this.hello(Date.now());

@@ -97,6 +97,8 @@ export const TaskResultMsg = v.object({
   attempt: Count,
   ok: v.boolean(),
   error: v.optional(v.object({ code: v.string(), name: v.string(), message: v.string(), file: v.optional(v.string()), line: v.optional(v.number()) })),
+  /** The executor dropped this attempt's output (it had forgotten the driver after a silence): run it again, not a failure of the task. */
+  dropped: v.optional(v.pipe(v.string(), v.maxLength(4096))),
   /** An input could not be fetched: the map output to recompute (the task itself did not fail). */
   fetchFailed: v.optional(v.object({ stage: Count, map: Count, executor: Id, reason: v.string() })),
   rows: Count,

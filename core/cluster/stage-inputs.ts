@@ -1,5 +1,5 @@
 // What one task of a stage needs from the cluster: its map-output locations, in-memory tables, and the file it reads (for locality).
-import { assertNever } from '../../ops/errors.ts';
+import { assertNever, InternalError } from '../../ops/errors.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import type { Block } from '../runtime/ipc.ts';
 import { resourcesFor } from '../runtime/local-runtime.ts';
@@ -13,13 +13,22 @@ export interface MapStatus {
 
 type Locations = Record<string, [number, number][]>;
 
-/** Locations of reduce partition `reduce` in `outputs`, grouped by executor; empty outputs are left out. */
-function locate(outputs: (MapStatus | null)[], reduce: number): Locations {
+/**
+ * Locations of reduce partition `reduce` in `outputs`, grouped by executor; empty outputs are
+ * left out. Every map output must be known: a task launched without one would read too little.
+ */
+function locate(outputs: (MapStatus | null)[], stage: number, reduce: number): Locations {
   const from: Locations = {};
   outputs.forEach((m, map) => {
-    if (m && (m.rows[reduce] ?? 0) > 0) (from[m.executor] ??= []).push([map, m.attempt]);
+    if (!m) throw new InternalError(`the output of stage ${stage} task ${map} is not known (lost, not yet recomputed); a task reading it must wait for it`);
+    if ((m.rows[reduce] ?? 0) > 0) (from[m.executor] ??= []).push([map, m.attempt]);
   });
   return from;
+}
+
+/** Whether every output `stage` reads (its parents') is known now: tasks launch only then. */
+export function parentsReady(stage: Stage, outputs: Map<number, (MapStatus | null)[]>): boolean {
+  return stage.parents.every((p) => (outputs.get(p) ?? []).every((m) => m !== null));
 }
 
 /** The stage that writes shuffle `id` / broadcast `id`. */
@@ -41,10 +50,10 @@ export function taskInputs(plan: PhysicalPlan, stage: Stage, partition: number, 
   const visit = (n: PhysNode): void => {
     if (n.op === 'shuffleRead') {
       const p = producer(plan, 'shuffle', n.shuffleId);
-      out.shuffle[n.shuffleId] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], partition) };
+      out.shuffle[n.shuffleId] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], p.id, partition) };
     } else if (n.op === 'broadcast') {
       const p = producer(plan, 'broadcast', n.id);
-      out.broadcast[n.id] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], 0) };
+      out.broadcast[n.id] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], p.id, 0) };
     }
     for (const c of children(n)) visit(c);
   };

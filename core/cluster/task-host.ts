@@ -7,6 +7,7 @@ import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from './block-store.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
+import { PauseDetector } from './pause.ts';
 import { decodeWith, DriverNews, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskRequest, type TaskResultMsg } from './protocol.ts';
 
 /** Where a task attempt's output lives in an executor's store. */
@@ -38,8 +39,13 @@ export class TaskHost {
   /** Task attempts accepted and not yet reported. */
   running = 0;
   private readonly drivers = new Map<string, DriverState>();
-  /** Drivers found gone: their late tasks neither store output nor report (ids are random per driver). */
+  /** Drivers that said goodbye: their late tasks neither store output nor report (ids are random per driver). */
   private readonly gone = new Set<string>();
+  /**
+   * Drivers forgotten after a silence (when, by id): dead, or only stalled. One that speaks again
+   * is taken back; what it had here was dropped, and it recomputes that from lineage.
+   */
+  private readonly silent = new Map<string, number>();
   private readonly s: ReturnType<typeof subjects>;
   private readonly idle: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
@@ -59,10 +65,17 @@ export class TaskHost {
     nc.subscribe(this.s.task(executorId), { callback: (err, m) => { if (!err) this.onTask(m); } });
     nc.subscribe(this.s.driverNews, { callback: (err, m) => { if (!err) this.onNews(m.data); } });
     const timeout = o.driverTimeoutMs ?? 10_000;
+    const every = Math.max(100, Math.floor(timeout / 4));
+    const pauses = new PauseDetector(every);
     this.timer = setInterval(() => {
       const now = Date.now();
-      for (const [id, d] of this.drivers) if (now - d.lastSeen > timeout) this.forget(id, `silent for ${now - d.lastSeen} ms`);
-    }, Math.max(100, Math.floor(timeout / 4)));
+      // This executor was paused itself: its drivers' news is unread yet, not missing.
+      if (pauses.check(now) > 0) {
+        for (const d of this.drivers.values()) d.lastSeen = Math.max(d.lastSeen, now);
+        return;
+      }
+      for (const [id, d] of this.drivers) if (now - d.lastSeen > timeout) this.forget(id, `silent for ${now - d.lastSeen} ms`, false);
+    }, every);
     this.timer.unref();
   }
 
@@ -79,8 +92,13 @@ export class TaskHost {
     const d = decodeWith(DriverNews, data);
     if (!d.ok) { this.rejected++; this.o.log(`rejected a driver message: ${d.reason}`); return; }
     const n = d.msg;
-    if (n.kind === 'alive') { const st = this.drivers.get(n.driverId); if (st) st.lastSeen = Date.now(); return; }
-    if (n.kind === 'bye') { this.forget(n.driverId, 'it closed'); return; }
+    if (n.kind === 'alive') {
+      const st = this.drivers.get(n.driverId);
+      if (st) st.lastSeen = Date.now();
+      else this.revive(n.driverId);
+      return;
+    }
+    if (n.kind === 'bye') { this.forget(n.driverId, 'it closed', true); return; }
     const st = this.drivers.get(n.driverId);
     this.store.dropPrefix(`${n.driverId}/${n.jobId}/`);
     if (st) {
@@ -89,13 +107,31 @@ export class TaskHost {
     }
   }
 
-  /** Drops everything of a driver that is gone: its blocks, plans, tables and broadcasts. */
-  private forget(driverId: string, why: string): void {
-    this.gone.add(driverId);
-    if (this.gone.size > 10_000) this.gone.delete(this.gone.values().next().value!);
+  /**
+   * Drops everything of a driver that is gone: its blocks, plans, tables and broadcasts. A driver
+   * that said goodbye (`final`) is refused from then on; a silent one is taken back if it speaks.
+   */
+  private forget(driverId: string, why: string, final: boolean): void {
+    if (final) {
+      this.silent.delete(driverId);
+      this.gone.add(driverId);
+      if (this.gone.size > 10_000) this.gone.delete(this.gone.values().next().value!);
+    } else {
+      this.silent.set(driverId, Date.now());
+      if (this.silent.size > 10_000) this.silent.delete(this.silent.keys().next().value!);
+    }
     if (!this.drivers.delete(driverId)) return;
     const n = this.store.dropPrefix(`${driverId}/`);
     this.o.log(`driver ${driverId} is gone (${why}): dropped its state (${n} outputs)`);
+  }
+
+  /** A driver forgotten for its silence spoke again (it was stalled, not dead): serve it again. */
+  private revive(driverId: string): void {
+    const since = this.silent.get(driverId);
+    if (since === undefined) return;
+    this.silent.delete(driverId);
+    this.driver(driverId);
+    this.o.log(`driver ${driverId} is back after ${Date.now() - since} ms; the outputs dropped meanwhile are recomputed by the driver as it needs them`);
   }
 
   /** Drivers this executor holds state for (tests: a dead driver's state is dropped). */
@@ -112,7 +148,8 @@ export class TaskHost {
       return;
     }
     if (!this.accepting()) { m.respond(JSON.stringify({ ok: false, error: 'draining: this executor takes no new tasks' })); return; }
-    if (this.gone.has(d.msg.driverId)) { m.respond(JSON.stringify({ ok: false, error: 'this executor found that driver gone and dropped its state' })); return; }
+    if (this.gone.has(d.msg.driverId)) { m.respond(JSON.stringify({ ok: false, error: 'that driver said goodbye: this executor dropped its state' })); return; }
+    this.revive(d.msg.driverId);
     this.running++;
     this.driver(d.msg.driverId).lastSeen = Date.now();
     m.respond(JSON.stringify({ ok: true }));
@@ -131,8 +168,13 @@ export class TaskHost {
       const fetched: Record<string, number> = {};
       const payload = await this.inputs(req, fetched);
       const r = await this.runtime.runTask(payload);
-      // The driver went away while this ran: keep nothing of it.
-      if (!this.drivers.has(req.driverId)) return;
+      // The driver closed while this ran: keep nothing of it.
+      if (this.gone.has(req.driverId)) return;
+      if (!this.drivers.has(req.driverId)) {
+        // Forgotten for a silence: its output was not kept; if the driver is only stalled, it runs the task again.
+        await this.deliver(req.driverId, { ...base, ok: false, dropped: `executor ${this.executorId} dropped the output: driver ${req.driverId} was silent for over ${this.o.driverTimeoutMs ?? 10_000} ms`, rows: 0, durationMs: r.durationMs, metrics: {}, outputRows: [] });
+        return;
+      }
       if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
       msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? r.blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0) : 0 };
     } catch (e) {
@@ -146,7 +188,8 @@ export class TaskHost {
   /** Reports to the driver until it acknowledges (a NATS restart or a lost message must not lose a result), or it is gone. */
   private async deliver(driverId: string, msg: TaskResultMsg): Promise<void> {
     const body = JSON.stringify(msg);
-    for (let i = 0; this.drivers.has(driverId); i++) {
+    // A driver forgotten for its silence gets one try: it is likely dead.
+    for (let i = 0; this.drivers.has(driverId) || (i === 0 && this.silent.has(driverId)); i++) {
       try {
         await this.nc.request(this.s.result(driverId), body, { timeout: 5000 });
         return;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { col, Quiver, type RuntimeEvent } from '../../core/index.ts';
+import { col, fn, Quiver, type RuntimeEvent } from '../../core/index.ts';
 import type { ClusterRuntime } from '../../core/cluster/cluster-runtime.ts';
 import { FMNIST_DIR } from '../../examples/lib/fmnist.ts';
 import { startExecutor, until, type ExecutorProcess } from './cluster-helpers.ts';
@@ -50,6 +50,36 @@ describe('cluster drivers', () => {
       await q.close();
     }
   }, 120_000);
+
+  it("a driver stalled longer than the executors' driver timeout is taken back, and its job gives the right result", async () => {
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, heartbeatTimeoutMs: 2000, shufflePartitions: 3 });
+    const ev: RuntimeEvent[] = [];
+    let stalled = false;
+    q.onEvent((e) => {
+      ev.push(e);
+      if (!stalled && e.kind === 'taskEnd' && e.ok && e.stageId === 0) {
+        stalled = true;
+        // The driver's event loop blocked (a long synchronous step) for twice the executors' 1.5 s driver timeout.
+        const end = Date.now() + 3000;
+        while (Date.now() < end) { /* blocked */ }
+      }
+    });
+    const rows = Array.from({ length: 6000 }, (_, i) => ({ k: i % 7, x: i }));
+    try {
+      const got = await q.createDataFrame(rows, { partitions: 6 }).groupBy('k').agg(fn.count().alias('n'), fn.sum('x').alias('s')).orderBy('k').toArray();
+      expect(stalled).toBe(true);
+      expect(got.map((r) => [r.k, Number(r.n), Number(r.s)])).toEqual(Array.from({ length: 7 }, (_, k) => {
+        const xs = rows.filter((r) => r.k === k).map((r) => r.x);
+        return [k, xs.length, xs.reduce((a, b) => a + b, 0)];
+      }));
+      // The executors forgot it while it was silent, and took it back when it spoke again.
+      await until(() => executors.every((e) => e.output().includes(`is back after`)), 10_000, 'executors to take the driver back');
+      // Its own pause did not make it declare its executors lost.
+      expect(ev.filter((e) => e.kind === 'executorRemoved')).toEqual([]);
+    } finally {
+      await q.close();
+    }
+  }, 60_000);
 
   it('sends a task that reads a file to an executor that declared its path, and says so in the event log', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'quiver-events-'));
