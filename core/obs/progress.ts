@@ -60,7 +60,8 @@ export class ConsoleProgress {
       for (const st of job.stages) if (st.status === 'running' && st.start !== null && now - st.start >= this.delayMs) stages.push(st);
     }
     if (stages.length === 0) return '';
-    const width = Math.max(40, (this.out.columns ?? 80) - 1);
+    // A pseudo-terminal without a size reports 0 columns: take 80 then.
+    const width = Math.max(40, (this.out.columns || 80) - 1);
     const each = Math.floor(width / stages.length);
     return stages.slice(0, Math.max(1, Math.floor(width / 40))).map((st) => bar(st, each, now)).join(' ');
   }

@@ -61,6 +61,15 @@ describe('console progress', () => {
     expect(written).toHaveLength(2);
   });
 
+  it('takes 80 columns on a pseudo-terminal that reports 0', () => {
+    const s = stageAt(8, 2, 1);
+    const written: string[] = [];
+    const p = new ConsoleProgress(s, { write: (x: string) => written.push(x), columns: 0 }, { delayMs: 0, intervalMs: 10_000, now: () => 10_000 });
+    p.update();
+    expect(written[0].length - 1).toBe(79);
+    p.close();
+  });
+
   it('is on for a terminal unless quiet, off otherwise unless asked', () => {
     const tty = { write: () => true, isTTY: true };
     const pipe = { write: () => true };
