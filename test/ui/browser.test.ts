@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fn, Quiver } from '../../core/index.ts';
-import { attachObservability, type Observability } from '../../core/obs/attach.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/ui');
@@ -17,7 +16,6 @@ describe('web UI in a browser', () => {
   let browser: Browser;
   let page: Page;
   let q: Quiver;
-  let obs: Observability;
   let gate: string;
   const errors: string[] = [];
 
@@ -25,8 +23,8 @@ describe('web UI in a browser', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; scripts/setup.sh does as root) or set CHROMIUM_PATH`);
     mkdirSync(ARTIFACTS, { recursive: true });
     gate = join(mkdtempSync(join(tmpdir(), 'quiver-ui-gate-')), 'open');
-    q = await Quiver.local({ workers: 2, shufflePartitions: 2 });
-    obs = await attachObservability(q.session, { ui: 0, quiet: true });
+    // The session's own UI, on any free port (the default is off under the test runner).
+    q = await Quiver.local({ workers: 2, shufflePartitions: 2, ui: 0, quiet: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => errors.push(e.message));
@@ -34,7 +32,6 @@ describe('web UI in a browser', () => {
   afterAll(async () => {
     if (gate) writeFileSync(gate, 'open'); // never leave a job waiting
     await browser?.close();
-    await obs?.close();
     await q?.close();
   });
 
@@ -46,7 +43,7 @@ describe('web UI in a browser', () => {
       .groupBy('k').agg(fn.count().alias('n'))
       .toArray();
     try {
-      await page.goto(obs.uiUrl!);
+      await page.goto(q.uiUrl!);
       const running = page.locator('#jobs-table tbody tr[data-job-id="0"][data-status="running"]');
       await running.waitFor(WAIT);
       expect(await running.locator('td').first().innerText()).toBe('Job 0');
@@ -81,7 +78,7 @@ describe('web UI in a browser', () => {
   });
 
   it('shows the finished job: jobs list, DAG, stages, task table and executors', async () => {
-    await page.goto(obs.uiUrl!);
+    await page.goto(q.uiUrl!);
     const done = page.locator('#jobs-table tbody tr[data-job-id="0"][data-status="succeeded"]');
     await done.waitFor(WAIT);
     expect(await done.locator('.progress').innerText()).toBe('6 / 6');
@@ -92,6 +89,9 @@ describe('web UI in a browser', () => {
     expect(await page.locator('#dag svg .dag-node[data-status="succeeded"]').count()).toBe(2);
     expect(await page.locator('#stages-table tbody tr').count()).toBe(2);
     expect(await page.locator('#stages-table tbody tr[data-stage="1"] td').nth(3).innerText()).toBe('2 / 2');
+    // The session reported the job's plans: each stage's operators, and the plans themselves.
+    expect(await page.locator('#stages-table tbody tr[data-stage="1"] td').nth(1).innerText()).toBe('ShuffleRead > HashAggregate');
+    expect(await page.locator('body').innerText()).toMatch(/Optimized logical plan[\s\S]*Aggregate: groupBy=\[k\]/);
     await page.screenshot({ path: join(ARTIFACTS, 'done-job.png'), fullPage: true });
 
     await page.locator('#stages-table a', { hasText: 'Stage 1' }).click();
