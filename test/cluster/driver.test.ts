@@ -83,7 +83,7 @@ describe('cluster drivers', () => {
 
   it('sends a task that reads a file to an executor that declared its path, and says so in the event log', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'quiver-events-'));
-    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, localityWaitMs: 5000, eventLog: logDir });
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, localityWaitMs: 5000, eventLog: logDir, ui: 0, quiet: true });
     const ev: RuntimeEvent[] = [];
     q.onEvent((e) => ev.push(e));
     try {
@@ -91,6 +91,10 @@ describe('cluster drivers', () => {
       expect(n).toBe(6 * 500 / 3);
       // Executors' memory, sampled from their heartbeats.
       await until(() => ev.filter((e) => e.kind === 'executorMetrics').length >= 2, 10_000, 'memory samples of both executors');
+      // The driver's web UI shows both executors, their tasks and memory.
+      const { executors: shown } = await (await fetch(`${q.uiUrl}/api/apps/live/executors`)).json() as { executors: { name: string; status: string; succeeded: number; rssBytes: number | null }[] };
+      expect(shown.filter((e) => e.status === 'active').map((e) => e.name).sort()).toEqual(['left', 'right']);
+      for (const e of shown) expect(e.succeeded > 0 && (e.rssBytes ?? 0) > 0).toBe(true);
     } finally {
       await q.close();
     }
