@@ -3,7 +3,10 @@
 //   npm run demo                                   # the README's first command (also: npx quiver demo)
 //   npx tsx examples/photo-tagging.ts [--device auto|cpu|gpu] [--model models/fmnist-mlp] [--out out/tags.parquet]
 //                                     [--quiet] [--no-ui] [--wait] [--events out/events]
+//                                     [--servers nats://127.0.0.1:4222 [--token T]]   # cluster mode
 //
+// With --servers the job runs on the executors of that cluster (`npx quiver executor --servers ...`)
+// instead of this process's worker threads; the tags are the same.
 // While it runs: progress bars on a terminal and the web UI (its address is printed); --wait
 // keeps the UI up afterwards until Ctrl-C. The event log goes to out/events, so
 // `npx quiver ui --events out/events` shows the jobs again later.
@@ -34,7 +37,10 @@ requireFmnist();
 
 // Observability options (the web UI, progress bars) pass through Quiver.local's options.
 const options = { eventLog, quiet, ui };
-const q = await Quiver.local(options);
+const servers = arg('servers', '');
+const token = arg('token', '') || undefined;
+const q = servers ? await Quiver.connect({ servers, token, ...options }) : await Quiver.local(options);
+if (servers) console.log(`cluster mode: executors at ${servers}, ${q.workers} worker slot${q.workers === 1 ? "" : "s"} so far (executors that join later are used too)`);
 try {
   const model = q.model(modelDir);
   console.log(`model ${model.name} (sha256 ${model.sha256.slice(0, 12)}), test accuracy on its card ${model.card ? (model.card.metrics.testAccuracy * 100).toFixed(2) + '%' : 'n/a'}`);
