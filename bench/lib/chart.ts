@@ -33,3 +33,14 @@ export async function renderChart(spec: TopLevelSpec, base: string): Promise<str
   writeFileSync(`${base}.png`, svgToPng(svg));
   return [`${base}.svg`, `${base}.png`];
 }
+
+/** Panels stacked top to bottom in one chart, with `caption` (machine, date, method) under them. */
+export function stackedPanels(panels: object[], caption?: string): TopLevelSpec {
+  if (panels.length === 0) panels = [{ title: 'no results', data: { values: [] }, mark: { type: 'text' } }];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    config: { font: 'DejaVu Sans', view: { stroke: null } },
+    ...(caption ? { title: { text: caption, anchor: 'start' as const, fontSize: 11, fontWeight: 'normal' as const, orient: 'bottom' as const } } : {}),
+    vconcat: panels,
+  } as TopLevelSpec;
+}

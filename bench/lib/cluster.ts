@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
+import { stackedPanels } from './chart.ts';
 import { BlockStore } from '../../core/cluster/block-store.ts';
 import { blockToIpc, chunkSize, ipcToBlock, serveBlobs } from '../../core/cluster/chunks.ts';
 import { encodeBlock, type Block } from '../../core/runtime/ipc.ts';
@@ -247,13 +248,7 @@ export function clusterChart(f: ClusterFigures, bar: { accept: number; goal: num
     data: { values: f.kill }, mark: { type: 'bar' as const, color: '#4a90d9' },
     encoding: { y: { field: 'run', type: N, title: null, sort: null }, x: { field: 'seconds', type: Q, title: 'seconds' } },
   });
-  if (panels.length === 0) panels.push({ title: 'no results', data: { values: [] }, mark: { type: 'text' as const } });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    config: { font: 'DejaVu Sans', view: { stroke: null } },
-    ...(caption ? { title: { text: caption, anchor: 'start' as const, fontSize: 11, fontWeight: 'normal' as const, orient: 'bottom' as const } } : {}),
-    vconcat: panels,
-  };
+  return stackedPanels(panels, caption);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === SELF && process.argv[2] === 'serve') {

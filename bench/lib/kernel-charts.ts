@@ -1,5 +1,6 @@
 // kernelMlpCharts: the kernel benchmark's figure as a vega-lite spec (MLP images/s per contender and batch size; matmul GFLOP/s vs size).
 import type { TopLevelSpec } from 'vega-lite';
+import { stackedPanels } from './chart.ts';
 import type { SweepRow } from './sweep.ts';
 
 export interface MlpPoint {
@@ -53,11 +54,5 @@ export function kernelMlpCharts(sweep: SweepRow[], mlp: MlpPoint[], caption = ''
       },
     });
   }
-  if (panels.length === 0) panels.push({ title: 'no results', data: { values: [] }, mark: { type: 'text' as const } });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    config: { font: 'DejaVu Sans', view: { stroke: null } },
-    ...(caption ? { title: { text: caption, anchor: 'start' as const, fontSize: 11, fontWeight: 'normal' as const, orient: 'bottom' as const } } : {}),
-    vconcat: panels,
-  } as TopLevelSpec;
+  return stackedPanels(panels, caption);
 }
