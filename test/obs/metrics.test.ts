@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
-import { attachObservability } from '../../core/obs/attach.ts';
+import { resolve } from 'node:path';
 import { renderMetrics } from '../../core/obs/metrics.ts';
 import { replay } from '../../core/obs/state.ts';
 import type { RuntimeEvent } from '../../core/runtime/events.ts';
+
+const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 /** A job of two stages on two executors: stage 0 ran on the GPU, one attempt failed, stage 1 is still running. */
 const EVENTS: RuntimeEvent[] = [
@@ -64,19 +66,21 @@ describe('/metrics', () => {
     expect(text).toContain('quiver_jobs_running{app="log2"} 0');
   });
 
-  it('is served by the driver at /metrics', async () => {
-    const q = await Quiver.local({ workers: 1 });
-    const obs = await attachObservability(q.session, { ui: 0, quiet: true });
+  it('is served by the driver at /metrics, with GPU time from the tasks of a GPU-placed predict', async () => {
+    const q = await Quiver.local({ workers: 1, ui: 0, quiet: true });
     try {
       await q.createDataFrame([{ x: 1 }, { x: 2 }]).count();
-      const r = await fetch(`${obs.uiUrl}/metrics`);
+      const model = q.model(resolve(import.meta.dirname, '../../models/fmnist-mlp'));
+      await q.read.idx(`${FMNIST}/t10k-images-idx3-ubyte.gz`).predict(model, { device: 'gpu' }).select('label').count();
+      const r = await fetch(`${q.uiUrl}/metrics`);
       expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await r.text();
-      expect(text).toContain('quiver_jobs_total{status="succeeded"} 1');
+      expect(text).toContain('quiver_jobs_total{status="succeeded"} 2');
       expect(text).toMatch(/quiver_task_duration_seconds_count\{job="0",stage="0",executor="local"\} 1\n/);
       expect(text).toContain('quiver_executor_busy_slots{executor="local"} 0');
+      expect(text).toMatch(/quiver_gpu_seconds_total\{job="1",stage="0",executor="local"\} [0-9.e-]+\n/);
+      expect(Number(/quiver_gpu_seconds_total\{job="1"[^}]*\} (\S+)/.exec(text)![1])).toBeGreaterThan(0);
     } finally {
-      await obs.close();
       await q.close();
     }
   });
