@@ -61,7 +61,7 @@ export class Executor {
     serveBlobs(nc, s.execBlocks(ex.id), (id) => ex.store!.ipc(id));
     const register: ControlMsg = {
       v: PROTOCOL_VERSION, kind: 'register', executorId: ex.id, name: o.name ?? hostname(), host: hostname(), pid: process.pid,
-      workers, gpu: o.gpu === 'off' ? null : 'auto', paths: o.paths ?? [],
+      workers, gpu: o.gpu === 'off' ? null : await describeGpu(), paths: o.paths ?? [],
     };
     ex.announce(register);
     // Requests from a driver (drain: finish running tasks, take no new ones). A bad request is
@@ -156,5 +156,23 @@ export class Executor {
     await this.nc.close();
     await this.runtime?.close();
     this.store?.clear();
+  }
+}
+
+/**
+ * The GPU this executor's tasks would use, as drivers and the UI show it: the adapter's
+ * description ("(software)" for a CPU rasterizer such as lavapipe), or null without one.
+ * Opens and closes a device once (about 0.1 s).
+ */
+async function describeGpu(): Promise<string | null> {
+  try {
+    const { GpuDevice } = await import('../../gpu-kernels/device/gpu-device.ts');
+    const d = await GpuDevice.open({ gpu: 'auto', log: () => {} });
+    if (!d) return null;
+    const what = `${d.info.description}${d.info.isCpu ? ' (software)' : ''}`.slice(0, 255);
+    d.destroy();
+    return what;
+  } catch {
+    return null;
   }
 }

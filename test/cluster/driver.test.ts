@@ -107,6 +107,8 @@ describe('cluster drivers', () => {
     const { readFileSync } = await import('node:fs');
     const logged = readFileSync(q.eventLogFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const names = new Map(logged.filter((e) => e.kind === 'executorAdded').map((e) => [e.executor, e.name]));
+    // Each executor names the GPU its tasks would use (here lavapipe, a software Vulkan device).
+    for (const e of logged.filter((x) => x.kind === 'executorAdded')) expect(e.gpu).toMatch(/llvmpipe.*\(software\)$/);
     const scans = logged.filter((e) => e.kind === 'taskStart' && e.stageId === 0);
     expect(scans.length).toBe(6);
     for (const s of scans) {
