@@ -67,7 +67,7 @@ try {
   m.forEach((row, i) => console.log(`${FMNIST_LABELS[i].slice(0, 11).padEnd(12)}${row.map((v) => String(v).padStart(8)).join('')}`));
   const low = await q.read.parquet(outPath).filter(col('score').lt(0.5)).count();
   console.log(`\n${low.toLocaleString()} images tagged with a score under 0.5`);
-  console.log(`\nthe jobs again, later: npx quiver ui --events ${eventLog}`);
+  console.log(`\nthe jobs again, later: npx quiver ui --events ${eventLog}${wait || ui === false ? '' : ' (or run with --wait to keep this web UI up)'}`);
   if (wait) {
     console.log('the web UI stays up until Ctrl-C');
     await new Promise<void>((res) => process.once('SIGINT', () => res()));
