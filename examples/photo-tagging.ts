@@ -69,8 +69,11 @@ try {
   console.log(`\n${low.toLocaleString()} images tagged with a score under 0.5`);
   console.log(`\nthe jobs again, later: npx quiver ui --events ${eventLog}${wait || ui === false ? '' : ' (or run with --wait to keep this web UI up)'}`);
   if (wait) {
-    console.log('the web UI stays up until Ctrl-C');
+    console.log(`the web UI stays up at ${q.uiUrl ?? '(no UI)'} until Ctrl-C`);
+    // The UI's server does not keep a process alive by itself (sessions must be able to exit): this does, until Ctrl-C.
+    const alive = setInterval(() => {}, 60_000);
     await new Promise<void>((res) => process.once('SIGINT', () => res()));
+    clearInterval(alive);
   }
 } finally {
   await q.close();
