@@ -1,7 +1,7 @@
 // An executor's block store: task output (shuffle, broadcast, result) kept in memory, spilled to disk as Arrow IPC past a budget, served to peers by id.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Block } from '../runtime/ipc.ts';
+import { blocksBytes, type Block } from '../runtime/ipc.ts';
 import { blockToIpc, ipcToBlock } from './chunks.ts';
 
 interface Entry {
@@ -32,7 +32,7 @@ export class BlockStore {
 
   put(key: string, blocks: (Block | null)[]): void {
     this.drop(key);
-    const bytes = blocks.reduce((s, b) => s + (b?.bytes ?? 0), 0);
+    const bytes = blocksBytes(blocks);
     this.entries.set(key, { blocks, files: null, bytes });
     this.memoryBytes += bytes;
     this.spillIfNeeded(key);

@@ -187,8 +187,11 @@ export class ClusterRuntime implements Runtime {
   attach(sink: EventListener): void {
     this.sink = sink;
     // The executors that joined before anyone listened.
-    for (const e of this.execs.values()) e.sampledAt = undefined;
-    for (const { info } of this.execs.values()) this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
+    for (const e of this.execs.values()) {
+      e.sampledAt = undefined; // its next heartbeat gives a memory sample at once
+      const info = e.info;
+      this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
+    }
   }
 
   /** Executors taking tasks now. */

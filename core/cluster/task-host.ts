@@ -2,7 +2,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { join } from 'node:path';
 import { errorToJSON, TransportError } from '../../ops/errors.ts';
-import type { Block } from '../runtime/ipc.ts';
+import { blocksBytes, type Block } from '../runtime/ipc.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from './block-store.ts';
@@ -176,7 +176,7 @@ export class TaskHost {
         return;
       }
       if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
-      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? r.blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0) : 0 };
+      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? blocksBytes(r.blocks) : 0 };
     } catch (e) {
       const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
       const error = errorToJSON(e);

@@ -125,6 +125,11 @@ function write(p: Parts, mem: Uint8Array, at: { pos: number }): DataDesc {
   };
 }
 
+/** Bytes of a task's output blocks (null: an empty partition). */
+export function blocksBytes(blocks: readonly (Block | null)[]): number {
+  return blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0);
+}
+
 /** Packs batches of one schema into a block (one copy of their buffers). */
 export function encodeBlock(schema: arrow.Schema, batches: readonly arrow.RecordBatch[]): Block {
   const parts = batches.filter((b) => b.numRows > 0).map((b) => ({ rows: b.numRows, cols: b.data.children.map(partsOf) }));

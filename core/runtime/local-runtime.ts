@@ -9,7 +9,7 @@ import { Piscina } from 'piscina';
 import { assertNever, errorFromJSON, InternalError, ResourceError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
-import { decodeBlock, type Block } from './ipc.ts';
+import { blocksBytes, decodeBlock, type Block } from './ipc.ts';
 import type { CallPayload, TaskConfig, TaskGroup, TaskPayload, TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
 import type { JobMetrics, RunHooks, Runtime } from './runtime.ts';
@@ -139,7 +139,7 @@ export class LocalRuntime implements Runtime {
           }
           for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
           taskMs[stage.id] += r.durationMs;
-          emit({ kind: 'taskEnd', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR, ok: r.ok, error: r.ok ? undefined : r.error!.message, durationMs: r.durationMs, rows: r.rows, bytes: r.blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0), metrics: r.metrics });
+          emit({ kind: 'taskEnd', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR, ok: r.ok, error: r.ok ? undefined : r.error!.message, durationMs: r.durationMs, rows: r.rows, bytes: blocksBytes(r.blocks), metrics: r.metrics });
           if (r.ok) {
             finished++;
             stageRows += r.rows;
