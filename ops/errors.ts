@@ -53,8 +53,14 @@ export class DataError extends QuiverError {
 
 /** Out of memory budget, disk, GPU or worker resources. */
 export class ResourceError extends QuiverError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * False when another attempt would fail the same way (a join build side over memoryBudget):
+   * the task is then not retried. Unset means a retry may help (a lost worker, a full disk).
+   */
+  readonly retryable?: boolean;
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
     super('RESOURCE_ERROR', message, options);
+    if (options?.retryable !== undefined) this.retryable = options.retryable;
   }
 }
 
@@ -84,12 +90,27 @@ export interface ErrorJSON {
   message: string;
   location?: DataLocation;
   stack?: string;
+  /** Present when the error said whether a retry can help (see isRetryable). */
+  retryable?: boolean;
+}
+
+/**
+ * Whether another attempt of the task could succeed: never for the user's plan or data
+ * (PLAN_ERROR, DATA_ERROR) nor for an error marked `retryable: false`; otherwise yes.
+ * Schedulers MUST use this instead of their own lists of codes, or local and cluster runs
+ * retry differently.
+ */
+export function isRetryable(e: { code: string; retryable?: boolean }): boolean {
+  if (e.code === 'PLAN_ERROR' || e.code === 'DATA_ERROR') return false;
+  return e.retryable !== false;
 }
 
 export function errorToJSON(e: unknown): ErrorJSON {
   if (e instanceof QuiverError) {
     const out: ErrorJSON = { code: e.code, name: e.name, message: e.message, stack: e.stack };
     if (e instanceof DataError) out.location = e.location;
+    const retryable = (e as { retryable?: unknown }).retryable;
+    if (typeof retryable === 'boolean') out.retryable = retryable;
     return out;
   }
   const err = e instanceof Error ? e : new Error(String(e));
@@ -102,7 +123,7 @@ export function errorFromJSON(j: ErrorJSON): QuiverError {
   switch (j.code) {
     case 'PLAN_ERROR': e = new PlanError(j.message); break;
     case 'DATA_ERROR': e = Object.assign(new QuiverError('DATA_ERROR', j.message), { location: j.location ?? {} }); Object.setPrototypeOf(e, DataError.prototype); break;
-    case 'RESOURCE_ERROR': e = new ResourceError(j.message); break;
+    case 'RESOURCE_ERROR': e = new ResourceError(j.message, typeof j.retryable === 'boolean' ? { retryable: j.retryable } : {}); break;
     case 'TRANSPORT_ERROR': e = new TransportError(j.message); break;
     case 'INTERNAL_ERROR': e = new QuiverError('INTERNAL_ERROR', j.message); Object.setPrototypeOf(e, InternalError.prototype); break;
     default: e = new QuiverError('INTERNAL_ERROR', j.message);

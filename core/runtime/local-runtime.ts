@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { assertNever, errorFromJSON, InternalError, ResourceError } from '../../ops/errors.ts';
+import { assertNever, errorFromJSON, InternalError, isRetryable, ResourceError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { blocksBytes, decodeBlock, type Block } from './ipc.ts';
@@ -23,9 +23,6 @@ export interface LocalRuntimeOptions {
 }
 
 export type { JobMetrics, TaskProgress } from './runtime.ts';
-
-/** Errors a retry cannot fix: the user's plan or data. */
-const DETERMINISTIC = new Set(['PLAN_ERROR', 'DATA_ERROR']);
 
 function workerFilename(): string {
   const here = fileURLToPath(import.meta.url);
@@ -148,8 +145,9 @@ export class LocalRuntime implements Runtime {
           }
           failedAttempts++;
           const err = errorFromJSON(r.error!);
-          if (DETERMINISTIC.has(r.error!.code) || attempt + 1 >= this.maxTaskAttempts) {
-            if (!DETERMINISTIC.has(r.error!.code)) err.message = `stage ${stage.id} task ${partition} failed ${attempt + 1} times; last error: ${err.message}`;
+          // The user's plan or data, or an error that would recur (a build side over budget): fail now.
+          if (!isRetryable(r.error!) || attempt + 1 >= this.maxTaskAttempts) {
+            if (isRetryable(r.error!)) err.message = `stage ${stage.id} task ${partition} failed ${attempt + 1} times; last error: ${err.message}`;
             stop(err);
             throw err;
           }

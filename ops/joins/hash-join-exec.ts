@@ -146,7 +146,9 @@ export class HashJoinExec implements ExecPlan {
   }
 
   private tooBig(bytes: number, partition: number, ctx: TaskContext): ResourceError {
-    return new ResourceError(`HashJoinExec: the build side (${this.opts.buildSide} input) of partition ${partition} needs over ${bytes} bytes, more than memoryBudget (${ctx.memoryBudget} bytes); raise memoryBudget, or repartition into more partitions so that each build partition is smaller (hash joins do not spill yet)`);
+    return new ResourceError(`HashJoinExec: the build side (${this.opts.buildSide} input) of partition ${partition} needs over ${bytes} bytes, more than memoryBudget (${ctx.memoryBudget} bytes); raise memoryBudget, or repartition into more partitions so that each build partition is smaller (hash joins do not spill yet)`,
+      // The same input meets the same budget on every attempt: retrying cannot help.
+      { retryable: false });
   }
 
   /** Semi/anti join streaming the left input: its rows with (semi) or without (anti) a match. */

@@ -1,0 +1,39 @@
+// Which task failures are retried: transient ones up to maxTaskAttempts, deterministic ones never.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Quiver } from '../../core/index.ts';
+import { errorFromJSON, errorToJSON, isRetryable, ResourceError } from '../../ops/errors.ts';
+
+describe('retries', () => {
+  let q: Quiver;
+  // A small budget, no broadcast: the join runs as a shuffle hash join whose build side cannot fit.
+  beforeAll(async () => { q = await Quiver.local({ workers: 2, memoryBudget: 16 * 1024, broadcastThresholdBytes: 0, shufflePartitions: 1, maxTaskAttempts: 4 }); });
+  afterAll(async () => { await q?.close(); });
+
+  it('a join whose build side is over memoryBudget fails after one attempt, not maxTaskAttempts', async () => {
+    const left = q.createDataFrame(Array.from({ length: 5000 }, (_, i) => ({ k: i, a: `left ${i}` })));
+    const right = q.createDataFrame(Array.from({ length: 5000 }, (_, i) => ({ k: i, b: `right ${i}` })));
+    const starts: { stageId: number; partition: number; attempt: number }[] = [];
+    const off = q.onEvent((e) => { if (e.kind === 'taskStart') starts.push(e); });
+    try {
+      const err = await left.join(right, 'k').collect().catch((e) => e);
+      expect(err).toBeInstanceOf(ResourceError);
+      expect(err.message).toMatch(/build side .* more than memoryBudget \(16384 bytes\)/);
+      expect(err.message).not.toMatch(/failed \d+ times/);
+      expect(starts.filter((s) => s.attempt > 0)).toEqual([]);
+    } finally {
+      off();
+    }
+  });
+
+  it('retryable: false crosses threads and processes; isRetryable reads it', () => {
+    const e = errorFromJSON(JSON.parse(JSON.stringify(errorToJSON(new ResourceError('over budget', { retryable: false })))));
+    expect(e).toBeInstanceOf(ResourceError);
+    expect((e as ResourceError).retryable).toBe(false);
+    expect(isRetryable(e)).toBe(false);
+    expect(isRetryable(errorFromJSON(errorToJSON(new ResourceError('disk full'))))).toBe(true);
+    expect(isRetryable({ code: 'DATA_ERROR' })).toBe(false);
+    expect(isRetryable({ code: 'PLAN_ERROR' })).toBe(false);
+    expect(isRetryable({ code: 'INTERNAL_ERROR' })).toBe(true);
+    expect(isRetryable({ code: 'TRANSPORT_ERROR', retryable: false })).toBe(false);
+  });
+});
