@@ -23,6 +23,8 @@ export interface ObservabilityOptions {
   ui?: boolean | number;
   /** Interface the UI binds (default 127.0.0.1: this machine only). */
   uiHost?: string;
+  /** Host names (or `name:port`) the UI answers besides loopback and uiHost, e.g. a proxy's; other Host headers get 403. */
+  uiAllowedHosts?: string[];
 }
 
 export interface Observability {
@@ -94,7 +96,7 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
         apps: () => [app],
         subscribe: (f) => { subscribers.add(f); return () => { subscribers.delete(f); }; },
         now: () => Date.now(),
-      }, { port: uiPort, host: o.uiHost });
+      }, { port: uiPort, host: o.uiHost, allowedHosts: o.uiAllowedHosts });
     } catch (e) {
       session.listeners.delete(listener);
       progress?.close();

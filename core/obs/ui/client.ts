@@ -82,8 +82,10 @@ function crumbs(parts) {
 }
 function elapsed(start, end, now) { return end ? end - start : now - start; }
 
+// A hand-typed hash with a bad %-escape is taken as written rather than blanking the page.
+function decode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
 function route() {
-  var p = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  var p = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decode);
   if (p[0] !== 'apps' || !p[1]) return { page: 'root' };
   var r = { app: p[1], base: '#/apps/' + encodeURIComponent(p[1]) };
   if (p[2] === 'executors') r.page = 'executors';

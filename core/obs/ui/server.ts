@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ResourceError } from '../../../ops/errors.ts';
+import { hostCheck, type HostCheck } from './allowed-hosts.ts';
 import { findJob, type ObsState } from '../state.ts';
 import { renderMetrics } from '../metrics.ts';
 import { CLIENT_JS } from './client.ts';
@@ -34,6 +35,11 @@ export interface UiServerOptions {
   portRetries?: number;
   /** Interface to bind (default 127.0.0.1: loopback only). */
   host?: string;
+  /**
+   * Host names (or `name:port`) requests may be addressed to besides loopback and `host` itself,
+   * e.g. the name of a proxy in front of the UI. Any other Host or Origin gets 403.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface UiServer {
@@ -51,10 +57,11 @@ export async function startUiServer(source: UiSource, o: UiServerOptions = {}): 
   const host = o.host ?? '127.0.0.1';
   const first = o.port ?? 4040;
   const retries = first === 0 ? 0 : (o.portRetries ?? 16);
+  const check = hostCheck(host, o.allowedHosts);
   const streams = new Set<ServerResponse>();
   const server = createServer((req, res) => {
     try {
-      handle(source, streams, req, res);
+      handle(source, streams, check, req, res);
     } catch (e) {
       send(res, 500, 'text/plain; charset=utf-8', `internal error: ${(e as Error).message}\n`);
     }
@@ -121,13 +128,23 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 const json = (res: ServerResponse, v: unknown, status = 200): void => send(res, status, 'application/json; charset=utf-8', JSON.stringify(v));
 const notFound = (res: ServerResponse, what: string): void => json(res, { error: `${what} not found` }, 404);
 
-function handle(source: UiSource, streams: Set<ServerResponse>, req: IncomingMessage, res: ServerResponse): void {
+const refuse = (res: ServerResponse, status: number, why: string): void => send(res, status, 'text/plain; charset=utf-8', `${why}\n`);
+
+function handle(source: UiSource, streams: Set<ServerResponse>, check: HostCheck, req: IncomingMessage, res: ServerResponse): void {
+  // Before anything else: a page elsewhere that re-points its own name at this machine must get nothing.
+  const why = check.host(req.headers.host) ?? check.origin(req.headers.origin);
+  if (why) return refuse(res, 403, why);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { allow: 'GET, HEAD' });
     res.end();
     return;
   }
-  const url = new URL(req.url ?? '/', 'http://ui');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://ui');
+  } catch {
+    return refuse(res, 400, `malformed request target ${JSON.stringify(req.url)}`);
+  }
   const path = url.pathname;
   if (path === '/' || path === '/index.html') return send(res, 200, 'text/html; charset=utf-8', pageHtml());
   if (path === '/static/app.js') return send(res, 200, 'text/javascript; charset=utf-8', CLIENT_JS);
@@ -150,7 +167,13 @@ function handle(source: UiSource, streams: Set<ServerResponse>, req: IncomingMes
   }
   const m = /^\/api\/apps\/([^/]+)(\/.*)?$/.exec(path);
   if (!m) return notFound(res, path);
-  const app = source.apps().find((a) => a.id === decodeURIComponent(m[1]));
+  let id: string;
+  try {
+    id = decodeURIComponent(m[1]);
+  } catch {
+    return refuse(res, 400, `malformed %-escape in application id ${JSON.stringify(m[1])}`);
+  }
+  const app = source.apps().find((a) => a.id === id);
   if (!app) return notFound(res, `application ${m[1]}`);
   const rest = m[2] ?? '';
   const now = source.now(app);
