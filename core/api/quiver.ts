@@ -46,6 +46,7 @@ export class Quiver {
       shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
       broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
+      quiet: options.quiet,
     });
     let obs: Observability;
     try {

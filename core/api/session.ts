@@ -19,6 +19,8 @@ export interface SessionOptions {
   shufflePartitions: number;
   targetSplitBytes: number;
   broadcastThresholdBytes: number;
+  /** No console warning when a permissive read skips bad records (they are still counted and quarantined). */
+  quiet?: boolean;
 }
 
 export class Session {
@@ -89,7 +91,7 @@ export class Session {
 
   private reportJob(m: JobMetrics): void {
     const bad = m.counters.badRecords ?? 0;
-    if (bad > 0) console.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
+    if (bad > 0 && !this.options.quiet) console.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
   }
 
   /** Stops the workers and frees the driver thread's GPU device (opened by predict's calibration). */
