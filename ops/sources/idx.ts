@@ -6,17 +6,23 @@
 // `image` = fixed_size_list<type>[d1 * d2 ...] for 2+ dimensions, `label` for one (u8 labels
 // widen to int32). Option `labels` pairs image files with label files, record by record.
 // Splits are record ranges: SplitJSON.start/end count records, not bytes, for this format.
-// A gzip file is inflated once, at planning, into a cache file that tasks read by range (gzip
-// streams cannot be entered in the middle, and these files are tens of megabytes).
+// The data must be exactly what the header says (product of dims x value size): a header that
+// disagrees with the file would read every record shifted.
+// A gzip file is inflated into a cache file that tasks read by range (gzip streams cannot be
+// entered in the middle, and these files are tens of megabytes): each process inflates into
+// its own private directory, keyed by the SHA-256 of the gzip bytes. Splits name the user's
+// files (executors check them against the paths they may read), never a cache path.
 import * as arrow from 'apache-arrow';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { constants as bufferConstants } from 'node:buffer';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { makeBatch } from '../compute/batch.ts';
-import { DataError, InternalError, PlanError } from '../errors.ts';
+import { DataError, PlanError } from '../errors.ts';
 import { toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
 import type { SplitJSON } from './splits.ts';
 
@@ -87,14 +93,32 @@ export function readIdxHeader(path: string): IdxHeader {
   const recordValues = dims.slice(1).reduce((a, b) => a * b, 1);
   if (recordValues > 1 << 26) throw new DataError(`IDX records of ${recordValues} values are too large (dims ${dims.join('x')})`, { file: path, offset: 4 });
   const h: IdxHeader = { path, gzip, type, dims, recordValues, dataOffset };
-  if (!gzip) {
-    const want = dataOffset + dims[0] * recordValues * type.bytes;
-    if (st.size < want) {
-      const whole = Math.floor((st.size - dataOffset) / (recordValues * type.bytes));
-      throw new DataError(`truncated IDX file: the header says ${dims[0]} records of ${recordValues * type.bytes} bytes (${want} bytes in all), the file has ${st.size}; it ends inside record ${whole}`, { file: path, offset: st.size });
-    }
-  }
+  // A gzip file's data size is known once inflated (see inflatedCopy).
+  if (!gzip) checkDataSize(h, st.size);
   return h;
+}
+
+/** Bytes of a whole file whose header is `h`. */
+const idxFileBytes = (h: IdxHeader): number => h.dataOffset + h.dims[0] * h.recordValues * h.type.bytes;
+
+/**
+ * The data MUST be exactly what the header says: fewer bytes end inside a record, more mean
+ * dimensions that do not match the data (every record after the first would read shifted).
+ * `size` counts the whole file (inflated, for gzip).
+ */
+function checkDataSize(h: IdxHeader, size: number): void {
+  const rec = h.recordValues * h.type.bytes;
+  const want = idxFileBytes(h);
+  const holds = h.gzip ? `holds ${size} bytes once inflated` : `has ${size}`;
+  if (size < want) {
+    const whole = Math.floor((size - h.dataOffset) / rec);
+    throw new DataError(`truncated IDX file: the header says ${h.dims[0]} records of ${rec} bytes (${want} bytes in all), the file ${holds}; it ends inside record ${whole}`, { file: h.path, offset: size });
+  }
+  if (size > want) {
+    const shape = h.dims.length > 1 ? h.dims.slice(1).join('x') : '1';
+    throw new DataError(`the IDX header says ${h.dims[0]} records of ${shape} ${h.type.type} (${want} bytes in all), the file holds ${size} bytes${h.gzip ? ' once inflated' : ''}: `
+      + `${size - want} bytes more than its dimensions account for, so the header does not describe this data (records would read shifted); fix the header's dimensions or the file`, { file: h.path });
+  }
 }
 
 /** The column a file reads as. */
@@ -140,60 +164,147 @@ export function inferIdxSchema(paths: readonly string[], labels: unknown): Field
 const MAX_SPLIT_BYTES = 4 << 20;
 
 /**
- * Record-range splits of about `targetBytes` (at most 4 MB, uncompressed) per file, each with
- * its labels file. Gzip files are replaced by their inflated cache copies (see inflatedCopy).
+ * An IDX split. `path` and `pair` MUST be the user's files (an executor reads only under the
+ * paths it declared, and other hosts have no copy of this process's cache). `sha256` and
+ * `pairSha256` are the gzip files' hashes at planning: a task checks the file against them
+ * (so it reads what was planned) and finds its own cached copy without inflating again.
  */
-export function idxSplits(paths: readonly string[], labels: unknown, targetBytes: number): SplitJSON[] {
+export interface IdxSplitJSON extends SplitJSON {
+  sha256?: string;
+  pairSha256?: string;
+}
+
+/**
+ * Record-range splits of about `targetBytes` (at most 4 MB, uncompressed) per file, each with
+ * its labels file. Gzip files are inflated here once (to check their size, and so that tasks
+ * of this process find them cached).
+ */
+export function idxSplits(paths: readonly string[], labels: unknown, targetBytes: number): IdxSplitJSON[] {
   const pairs = pairLabels(paths, labels);
-  const out: SplitJSON[] = [];
+  const out: IdxSplitJSON[] = [];
   paths.forEach((path, i) => {
     const h = readIdxHeader(path);
     const n = h.dims[0];
-    let pair: string | undefined;
+    const extra: Omit<IdxSplitJSON, 'path' | 'start' | 'end'> = {};
     if (pairs) {
       const l = readIdxHeader(pairs[i]);
       if (l.dims[0] !== n) throw new DataError(`the labels file has ${l.dims[0]} records but ${path} has ${n} images; they must pair one to one`, { file: pairs[i] });
-      pair = l.gzip ? inflatedCopy(l) : l.path;
+      extra.pair = pairs[i];
+      if (l.gzip) extra.pairSha256 = inflatedCopy(l).sha256;
     }
-    const file = h.gzip ? inflatedCopy(h) : path;
+    if (h.gzip) extra.sha256 = inflatedCopy(h).sha256;
     const per = Math.max(1, Math.floor(Math.min(targetBytes, MAX_SPLIT_BYTES) / Math.max(1, h.recordValues * h.type.bytes)));
-    for (let s = 0; s < n; s += per) out.push({ path: file, start: s, end: Math.min(n, s + per), ...(pair ? { pair } : {}) });
+    for (let s = 0; s < n; s += per) out.push({ path, start: s, end: Math.min(n, s + per), ...extra });
   });
   if (out.length === 0) out.push({ path: paths[0], start: 0, end: 0 });
   return out;
 }
 
+const uid = (): number | undefined => process.getuid?.();
+
+/** Private cache directories this process had to make because the usual one was not safe, by base. */
+const fallbackDirs = new Map<string, string>();
+
 /**
- * The raw IDX bytes of a gzip file, inflated once into a cache file keyed by the file's path,
- * size and modification time (so a changed file is inflated again). A corrupt or truncated
- * stream, or data shorter than the header says, is a DataError naming the gzip file.
+ * This user's private inflate cache under `base` (default: the temp directory):
+ * `<base>/quiver-idx-<uid>`, mode 0700. Checked on every use without following links: a
+ * directory of ours that others can write to is emptied and made private again (anything in
+ * it may have been planted); a symlink, a non-directory or another user's directory in its
+ * place is left alone, and this process uses a fresh private directory of its own instead.
  */
-export function inflatedCopy(h: IdxHeader): string {
-  const st = statSync(h.path);
-  const key = createHash('sha256').update(`${h.path}\0${st.size}\0${st.mtimeMs}`).digest('hex').slice(0, 24);
-  const dir = join(tmpdir(), 'quiver-idx-cache');
-  const out = join(dir, `${key}.idx`);
-  if (existsSync(out)) return out;
-  const gz = readFileSync(h.path);
+export function idxCacheDir(base: string = tmpdir()): string {
+  const fallback = fallbackDirs.get(base);
+  if (fallback) return fallback;
+  const me = uid();
+  const dir = join(base, `quiver-idx-${me ?? 'user'}`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') break;
+    }
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || (me !== undefined && st.uid !== me)) break;
+    if ((st.mode & 0o022) === 0) return dir;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const own = mkdtempSync(join(base, `quiver-idx-${me ?? 'user'}-`));
+  fallbackDirs.set(base, own);
+  process.once('exit', () => rmSync(own, { recursive: true, force: true }));
+  return own;
+}
+
+/** Gzip files this thread hashed: identity of the file (device, inode, size, times) -> sha256. */
+const hashed = new Map<string, { stat: string; sha256: string }>();
+const statKey = (fd: number): string => {
+  const st = fstatSync(fd, { bigint: true });
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+};
+
+/** The cache file for `sha256` when present, ours and whole; a bad one is removed. */
+function cached(dir: string, sha256: string, bytes: number): string | null {
+  const file = join(dir, `${sha256}.idx`);
+  let st;
+  try { st = lstatSync(file); } catch { return null; }
+  const me = uid();
+  if (st.isFile() && (me === undefined || st.uid === me) && st.size === bytes) return file;
+  rmSync(file, { force: true });
+  return null;
+}
+
+/**
+ * The raw IDX bytes of a gzip file, as a cache file in this user's private directory (see
+ * idxCacheDir) named by the SHA-256 of the gzip bytes, inflated when not there yet. With
+ * `expectSha256` (from the plan) the file MUST still have that hash, else a DataError says it
+ * changed since planning; a thread that already hashed the unchanged file (same inode, size,
+ * mtime and ctime) does not read it again. A corrupt or truncated stream, or data longer or
+ * shorter than the header says, is a DataError naming the gzip file.
+ */
+export function inflatedCopy(h: IdxHeader, expectSha256?: string, base?: string): { file: string; sha256: string } {
+  const dir = idxCacheDir(base);
+  const bytes = idxFileBytes(h);
+  const fd = openSync(h.path, 'r');
+  let gz: Buffer, sha256: string;
+  try {
+    const stat = statKey(fd);
+    const seen = hashed.get(h.path);
+    if (expectSha256 !== undefined && seen?.stat === stat && seen.sha256 === expectSha256) {
+      const file = cached(dir, expectSha256, bytes);
+      if (file) return { file, sha256: expectSha256 };
+    }
+    gz = readFileSync(fd);
+    sha256 = createHash('sha256').update(gz).digest('hex');
+    hashed.set(h.path, { stat, sha256 });
+  } finally {
+    closeSync(fd);
+  }
+  if (expectSha256 !== undefined && sha256 !== expectSha256) {
+    throw new DataError(`the file changed since the job was planned (its sha256 is now ${sha256}, the plan read ${expectSha256}); run the job again`, { file: h.path });
+  }
+  const hit = cached(dir, sha256, bytes);
+  if (hit) return { file: hit, sha256 };
   let raw: Buffer;
   try {
-    raw = gunzipSync(gz);
+    // Bounded: a header that says little over a stream that inflates to gigabytes stops early.
+    raw = gunzipSync(gz, { maxOutputLength: Math.min(bufferConstants.MAX_LENGTH, bytes + (16 << 20)) });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(`the IDX header says ${h.dims[0]} records (${bytes} bytes in all), the file inflates to more than ${bytes + (16 << 20)} bytes; the header does not describe this data`, { file: h.path }, { cause: e });
+    }
     // Inflate what there is, to say how far the data goes.
     let got = 0;
     try { got = gunzipSync(gz, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).length; } catch { /* corrupt, not just cut */ }
     throw new DataError(`corrupt gzip stream (${(e as Error).message}); ${got} bytes inflate before it fails`, { file: h.path, offset: got }, { cause: e });
   }
-  const rec = h.recordValues * h.type.bytes;
-  const want = h.dataOffset + h.dims[0] * rec;
-  if (raw.length < want) {
-    throw new DataError(`truncated IDX file: the header says ${h.dims[0]} records, the data ends inside record ${Math.floor((raw.length - h.dataOffset) / rec)}`, { file: h.path, offset: raw.length });
-  }
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, raw);
-  renameSync(tmp, out);
-  return out;
+  // The header was read before the whole file: it must still be this file's.
+  const same = raw.length >= h.dataOffset && raw[2] === h.type.code && raw[3] === h.dims.length && h.dims.every((d, i) => raw.readUInt32BE(4 + 4 * i) === d);
+  if (!same) throw new DataError('the file changed while it was read (its IDX header is not the one read before); run the job again', { file: h.path });
+  checkDataSize(h, raw.length);
+  const file = join(dir, `${sha256}.idx`);
+  const tmp = join(dir, `${sha256}.${process.pid}-${threadId}-${randomBytes(6).toString('hex')}.tmp`);
+  writeFileSync(tmp, raw, { mode: 0o600, flag: 'wx' });
+  renameSync(tmp, file);
+  return { file, sha256 };
 }
 
 /** Big-endian values into a typed array (u8/i8 need no swap). */
@@ -207,15 +318,15 @@ function decode(h: IdxHeader, bytes: Buffer, count: number): ArrayLike<number> {
 }
 
 /**
- * Reads records [from, to) of a raw IDX file (gzip files were inflated at planning) as Buffers
- * of whole records, at most `per` records each; a file that ends early is a DataError.
+ * Reads records [from, to) of the raw IDX bytes in `file` (h.path itself, or a gzip file's
+ * inflated copy) as Buffers of whole records, at most `per` records each; a file that ends
+ * early is a DataError naming h.path.
  */
-async function* records(h: IdxHeader, from: number, to: number, per: number): AsyncGenerator<Buffer> {
+async function* records(h: IdxHeader, file: string, from: number, to: number, per: number): AsyncGenerator<Buffer> {
   const rec = h.recordValues * h.type.bytes;
   const start = h.dataOffset + from * rec, end = h.dataOffset + to * rec;
   if (to <= from) return;
-  if (h.gzip) throw new InternalError(`gzip IDX file ${h.path} reached a task: tasks read its inflated copy (see idxSplits)`);
-  const fh = await open(h.path, 'r');
+  const fh = await open(file, 'r');
   try {
     for (let at = start; at < end;) {
       const want = Math.min(end - at, per * rec);
@@ -243,7 +354,7 @@ function columnData(h: IdxHeader, field: FieldJSON, buf: Buffer, n: number): arr
 }
 
 /** Reads one split (records [start, end)) as batches of at most `batchSize` rows of `columns`. */
-export async function* readIdx(split: SplitJSON & { pair?: string }, fileSchema: readonly FieldJSON[], columns: readonly string[], batchSize: number): AsyncGenerator<arrow.RecordBatch> {
+export async function* readIdx(split: IdxSplitJSON, fileSchema: readonly FieldJSON[], columns: readonly string[], batchSize: number): AsyncGenerator<arrow.RecordBatch> {
   const fields = columns.map((c) => fileSchema.find((f) => f.name === c)!);
   const schema = toArrowSchema(fields);
   const main = readIdxHeader(split.path);
@@ -256,8 +367,9 @@ export async function* readIdx(split: SplitJSON & { pair?: string }, fileSchema:
     for (let s = split.start; s < split.end; s += per) yield makeBatch(schema, [], Math.min(per, split.end - s));
     return;
   }
-  const a = wantMain ? records(main, split.start, split.end, per)[Symbol.asyncIterator]() : null;
-  const b = wantLabels ? records(labels!, split.start, split.end, per)[Symbol.asyncIterator]() : null;
+  const dataOf = (h: IdxHeader, sha256: string | undefined) => (h.gzip ? inflatedCopy(h, sha256).file : h.path);
+  const a = wantMain ? records(main, dataOf(main, split.sha256), split.start, split.end, per)[Symbol.asyncIterator]() : null;
+  const b = wantLabels ? records(labels!, dataOf(labels!, split.pairSha256), split.start, split.end, per)[Symbol.asyncIterator]() : null;
   const mainRec = main.recordValues * main.type.bytes;
   try {
     for (let s = split.start; s < split.end;) {
