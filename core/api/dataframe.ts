@@ -86,7 +86,7 @@ export class DataFrame {
     const field = this.plan.schema.find((f) => f.name === inputCol);
     checkModelInput(model.model, field, inputCol, this.columns);
     return this.next(predict(this.plan, {
-      modelPath: model.path, modelName: model.name, modelSha256: model.sha256, inputCol,
+      modelPath: model.path, modelName: model.name, modelSha256: model.sha256, modelJsonSha256: model.modelJsonSha256, inputCol,
       device: opts.device ?? 'auto', batchSize: opts.batchSize ?? 4096, topK: opts.topK ?? 0, numClasses: model.labels.length,
     }));
   }

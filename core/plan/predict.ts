@@ -11,6 +11,12 @@ export interface PredictSpec {
   readonly modelName: string;
   /** SHA-256 of the weights: the model's identity for lineage and executor caches. */
   readonly modelSha256: string;
+  /**
+   * SHA-256 of model.json as q.model() read it. With modelSha256 it pins the whole model: every
+   * worker MUST load exactly this model.json and these weights, else an edit made after
+   * q.model() would be used silently.
+   */
+  readonly modelJsonSha256: string;
   readonly inputCol: string;
   readonly device: PredictDevice;
   /** Images per kernel call. */

@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import type { MlpWeights } from '../../gpu-kernels/mlp/contract.ts';
 import { DataError, PlanError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
+import { checkForward } from './forward-check.ts';
+import { MAX_WIDTH, parseModelJson } from './model-schema.ts';
 import { encodeSafetensors, parseSafetensors, tensorF32 } from './safetensors.ts';
 
 export const MODEL_FORMAT = 'quiver-model';
@@ -54,66 +56,91 @@ export interface Model {
   card: ModelCard | null;
   /** Hex SHA-256 of the weights file (the model's identity in lineage records). */
   sha256: string;
+  /** Hex SHA-256 of model.json as read: with `sha256`, it pins the whole model (see loadModel's `pin`). */
+  metaSha256: string;
+}
+
+/** The hashes a job was planned with (PredictSpec): a worker MUST load exactly this model. */
+export interface ModelPin {
+  sha256: string;
+  metaSha256: string;
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-function readJson(path: string): unknown {
-  let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (e) { throw new DataError('file not found: a model directory holds model.json and its weights file', { file: path }, { cause: e }); }
+function readBytes(path: string): Buffer {
+  try { return readFileSync(path); } catch (e) { throw new DataError('file not found: a model directory holds model.json and its weights file', { file: path }, { cause: e }); }
+}
+
+function parseJson(bytes: Uint8Array, path: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (e) {
     throw new DataError(`not valid JSON: ${(e as Error).message}`, { file: path }, { cause: e });
   }
 }
 
+const readJson = (path: string): unknown => parseJson(readBytes(path), path);
+
 function fail(file: string, msg: string): never {
   throw new DataError(msg, { file });
 }
 
-/** Checks model.json's structure and internal consistency. */
+/**
+ * Checks model.json's structure (the schema in model-schema.ts: a DataError names `file` and
+ * the JSON path at fault) and its internal consistency (layer chain, labels, activations).
+ */
 export function validateModelJson(m: unknown, file: string): ModelJSON {
-  const o = m as ModelJSON;
-  if (typeof o !== 'object' || o === null) fail(file, 'model.json must hold an object');
-  if (o.format !== MODEL_FORMAT) fail(file, `not a Quiver model: "format" is ${JSON.stringify(o.format)}, expected "${MODEL_FORMAT}"`);
-  if (o.formatVersion !== MODEL_FORMAT_VERSION) fail(file, `model format version ${JSON.stringify(o.formatVersion)} is not supported; this Quiver reads version ${MODEL_FORMAT_VERSION}`);
-  if (o.kind !== 'mlp') fail(file, `model kind ${JSON.stringify(o.kind)} is not supported; expected "mlp"`);
+  const o0 = m as Partial<ModelJSON> | null;
+  if (typeof o0 !== 'object' || o0 === null || Array.isArray(o0)) fail(file, `model.json must hold an object, got ${JSON.stringify(o0)?.slice(0, 60)}`);
+  if (o0.format !== MODEL_FORMAT) fail(file, `not a Quiver model: "format" is ${JSON.stringify(o0.format)}, expected "${MODEL_FORMAT}"`);
+  if (o0.formatVersion !== MODEL_FORMAT_VERSION) fail(file, `model format version ${JSON.stringify(o0.formatVersion)} is not supported; this Quiver reads version ${MODEL_FORMAT_VERSION}`);
+  if (o0.kind !== 'mlp') fail(file, `model kind ${JSON.stringify(o0.kind)} is not supported; expected "mlp"`);
+  const o = parseModelJson<ModelJSON>(o0, file);
   const inp = o.input;
-  if (!inp || !Array.isArray(inp.shape) || !inp.shape.every((d) => Number.isSafeInteger(d) && d > 0) || inp.dtype !== 'uint8' || !Number.isFinite(inp.scale) || !Number.isFinite(inp.shift)) {
-    fail(file, `"input" must be { shape: positive integers, dtype: "uint8", scale: number, shift: number }, got ${JSON.stringify(inp)}`);
-  }
-  if (!Array.isArray(o.layers) || o.layers.length === 0) fail(file, '"layers" must be a non-empty array');
   let width = inp.shape.reduce((a, b) => a * b, 1);
+  if (width > MAX_WIDTH) fail(file, `input.shape: ${JSON.stringify(inp.shape)} makes ${width} values per image, more than ${MAX_WIDTH}`);
+  const seen = new Map<string, number>();
   o.layers.forEach((l, i) => {
-    if (typeof l.name !== 'string' || !Number.isSafeInteger(l.in) || !Number.isSafeInteger(l.out) || l.out < 1) fail(file, `layer ${i}: needs name, in and out, got ${JSON.stringify(l)}`);
+    const twin = seen.get(l.name);
+    if (twin !== undefined) fail(file, `layers[${i}].name: '${l.name}' is also the name of layers[${twin}]; each layer names its own tensors`);
+    seen.set(l.name, i);
     if (l.in !== width) fail(file, `layer ${i} ('${l.name}') takes ${l.in} inputs but ${i === 0 ? `the input shape ${JSON.stringify(inp.shape)} gives` : 'the layer before gives'} ${width}`);
     const last = i === o.layers.length - 1;
     if (!(last ? ['none', 'softmax'] : ['relu', 'none']).includes(l.activation)) fail(file, `layer ${i} ('${l.name}'): activation ${JSON.stringify(l.activation)} not allowed here (hidden: relu or none; last: softmax or none)`);
     width = l.out;
   });
-  if (!Array.isArray(o.labels) || o.labels.length !== width || !o.labels.every((s) => typeof s === 'string')) fail(file, `"labels" must name each of the ${width} outputs of the last layer, got ${Array.isArray(o.labels) ? o.labels.length : JSON.stringify(o.labels)}`);
-  if (!o.weights || typeof o.weights.file !== 'string' || !/^[0-9a-f]{64}$/.test(o.weights.sha256) || !Number.isSafeInteger(o.weights.bytes)) fail(file, `"weights" must be { file, sha256 (64 hex digits), bytes }, got ${JSON.stringify(o.weights)}`);
-  if (o.weights.file.includes('/') || o.weights.file.includes('\\')) fail(file, `"weights.file" must be a file name inside the model directory, got ${JSON.stringify(o.weights.file)}`);
+  if (o.labels.length !== width) fail(file, `"labels" must name each of the ${width} outputs of the last layer, got ${o.labels.length}`);
   return o;
 }
 
+
 /**
  * Loads and validates a model directory. Any inconsistency is a DataError naming the file:
- * a truncated or corrupt weights file, a hash that does not match model.json, missing or
- * misshapen tensors, or non-finite weights. Never returns weights it could not verify.
+ * a malformed model.json (with the JSON path at fault), a truncated or corrupt weights file, a
+ * hash that does not match model.json, missing or misshapen tensors, non-finite weights, or
+ * finite numbers that overflow float32 in a test forward pass (see forward-check.ts). Never
+ * returns weights it could not verify. With `pin` (the hashes a job was planned with) the
+ * model MUST be the one pinned: an edit since q.model() is a DataError, never used silently.
  */
-export function loadModel(path: string): Model {
+export function loadModel(path: string, pin?: ModelPin): Model {
   const dir = resolve(path);
   const metaPath = join(dir, 'model.json');
   if (!existsSync(metaPath)) throw new DataError(`no model.json in ${dir}; a model directory is written by saveModel (or examples/train-fmnist.ts)`, { file: metaPath });
-  const meta = validateModelJson(readJson(metaPath), metaPath);
+  // One read: the bytes hashed are the bytes parsed.
+  const metaBytes = readBytes(metaPath);
+  const metaSha256 = sha256(metaBytes);
+  const changed = (what: string, now: string, planned: string, file: string) => new DataError(
+    `the model changed since q.model() loaded it (${what}'s sha256 is now ${now.slice(0, 12)}..., the job was planned with ${planned.slice(0, 12)}...); call q.model('${dir}') again and build the DataFrame with the model it returns`, { file });
+  if (pin && metaSha256 !== pin.metaSha256) throw changed('model.json', metaSha256, pin.metaSha256, metaPath);
+  const meta = validateModelJson(parseJson(metaBytes, metaPath), metaPath);
   const wPath = join(dir, meta.weights.file);
   let bytes: Uint8Array;
   try { bytes = readFileSync(wPath); } catch (e) { throw new DataError('weights file not found (model.json names it)', { file: wPath }, { cause: e }); }
   if (bytes.length !== meta.weights.bytes) throw new DataError(`weights file has ${bytes.length} bytes, model.json says ${meta.weights.bytes}: truncated or replaced`, { file: wPath });
   const hash = sha256(bytes);
   if (hash !== meta.weights.sha256) throw new DataError(`weights hash mismatch: model.json says sha256 ${meta.weights.sha256}, the file has ${hash}; the file is corrupt or belongs to another model`, { file: wPath });
+  if (pin && hash !== pin.sha256) throw changed('the weights file', hash, pin.sha256, wPath);
   const st = parseSafetensors(bytes, wPath);
   const expected = new Set<string>();
   const layers = meta.layers.map((l) => {
@@ -130,9 +157,12 @@ export function loadModel(path: string): Model {
     return { w: get('weight', [l.out, l.in]), b: get('bias', [l.out]), in: l.in, out: l.out, activation: l.activation };
   });
   for (const name of st.tensors.keys()) if (!expected.has(name)) throw new DataError(`unexpected tensor '${name}' (model.json's layers do not use it)`, { file: wPath });
+  const weights: MlpWeights = { layers, scale: meta.input.scale, shift: meta.input.shift };
+  checkForward(weights, meta.layers.map((l) => l.name), metaPath, wPath);
   const cardPath = join(dir, 'card.json');
-  const card = existsSync(cardPath) ? (readJson(cardPath) as ModelCard) : null;
-  return { dir, meta, weights: { layers, scale: meta.input.scale, shift: meta.input.shift }, card, sha256: hash };
+  const card = existsSync(cardPath) ? readJson(cardPath) : null;
+  if (card !== null && (typeof card !== 'object' || Array.isArray(card))) throw new DataError(`card.json must hold an object, got ${JSON.stringify(card).slice(0, 60)}`, { file: cardPath });
+  return { dir, meta, weights, card: card as ModelCard | null, sha256: hash, metaSha256 };
 }
 
 /** Checks that a column can feed the model: fixed_size_list<uint8> (or list<uint8>) of the input's size. */

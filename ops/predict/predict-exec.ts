@@ -1,7 +1,7 @@
 // PredictExec: runs a resident model over an image column, batch by batch, appending labelId, label, score (and top-k).
 import * as arrow from 'apache-arrow';
 import { makeBatch } from '../compute/batch.ts';
-import { DataError, ResourceError } from '../errors.ts';
+import { DataError, InternalError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { residentModel, type ResolvedDevice } from './resident.ts';
@@ -10,6 +10,8 @@ export interface PredictExecOptions {
   modelPath: string;
   modelName: string;
   modelSha256: string;
+  /** SHA-256 of model.json as q.model() read it: with modelSha256, the model this task MUST load. */
+  modelJsonSha256: string;
   inputCol: string;
   device: ResolvedDevice;
   /** Why this device (shown by explain). */
@@ -21,6 +23,7 @@ export interface PredictExecOptions {
 }
 
 const enc = new TextEncoder();
+const SHA256 = /^[0-9a-f]{64}$/;
 
 export class PredictExec implements ExecPlan {
   readonly name = 'PredictExec';
@@ -46,7 +49,8 @@ export class PredictExec implements ExecPlan {
     // to a cluster executor started with --gpu off (QUIVER_GPU=off in its environment).
     const device = o.device === 'gpu' && (ctx.attempt > 0 || process.env.QUIVER_GPU === 'off') ? 'cpu' : o.device;
     if (device !== o.device) ctx.metrics.add('predictGpuFallbacks', 1);
-    const { model, runner } = await residentModel(o.modelPath, o.modelSha256, device);
+    if (!SHA256.test(o.modelSha256) || !SHA256.test(o.modelJsonSha256)) throw new InternalError(`predict: the plan pins no model (modelSha256 ${JSON.stringify(o.modelSha256)}, modelJsonSha256 ${JSON.stringify(o.modelJsonSha256)})`);
+    const { model, runner } = await residentModel(o.modelPath, { sha256: o.modelSha256, metaSha256: o.modelJsonSha256 }, device);
     const labels = model.meta.labels.map((s) => enc.encode(s));
     const size = model.weights.layers[0].in;
     const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
@@ -67,6 +71,10 @@ export class PredictExec implements ExecPlan {
             const reason = (e as { reason?: string }).reason ?? 'error';
             throw new ResourceError(`predict on the GPU failed (${reason}): ${(e as Error).message}; the task is retried on the CPU`, { cause: e });
           });
+          const bad = res.scores.subarray(0, part.numRows).findIndex((x) => !Number.isFinite(x));
+          if (bad >= 0) {
+            throw new DataError(`predict: model '${o.modelName}' gives a non-finite score (${res.scores[bad]}) for an image: its numbers overflow float32 on this input (the test forward pass at q.model() passed); check the weights and the input normalization`, { file: o.modelPath });
+          }
           ctx.metrics.add('predictMs', performance.now() - t0);
           ctx.metrics.add('predictRows', part.numRows);
           yield makeBatch(this.schema, [...part.data.children, ...outputColumns(this.schema, part.numRows, res, labels, o.topK)], part.numRows);

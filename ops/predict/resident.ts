@@ -1,7 +1,6 @@
 // Resident models: each worker thread loads a model once per device and keeps it (weights packed or uploaded) for every later task.
-import { DataError } from '../errors.ts';
 import type { MlpRunner } from '../../gpu-kernels/mlp/contract.ts';
-import { loadModel, type Model } from '../model/model.ts';
+import { loadModel, type Model, type ModelPin } from '../model/model.ts';
 
 export type ResolvedDevice = 'cpu' | 'gpu';
 
@@ -19,14 +18,17 @@ export type RunnerFactory = (model: Model, device: ResolvedDevice) => Promise<{ 
 
 let factory: RunnerFactory = defaultFactory;
 
-/** The model at `path` on `device`, loaded and verified once per thread (keyed by path, weights hash and device). */
-export function residentModel(path: string, sha256: string, device: ResolvedDevice): Promise<Resident> {
-  const key = `${path}\0${sha256}\0${device}`;
+/**
+ * The model at `path` on `device`, loaded once per thread and verified against the hashes the
+ * job was planned with (`pin`: an edit since q.model() is a DataError); keyed by path, both
+ * hashes and device.
+ */
+export function residentModel(path: string, pin: ModelPin, device: ResolvedDevice): Promise<Resident> {
+  const key = `${path}\0${pin.sha256}\0${pin.metaSha256}\0${device}`;
   let r = residents.get(key);
   if (!r) {
     r = (async () => {
-      const model = loadModel(path);
-      if (model.sha256 !== sha256) throw new DataError(`the model changed since the plan was built: its weights hash is now ${model.sha256}, the plan was made for ${sha256}; build the plan again`, { file: path });
+      const model = loadModel(path, pin);
       const { runner, description } = await factory(model, device);
       return { model, runner, description };
     })();

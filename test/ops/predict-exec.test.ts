@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GpuError } from '../../gpu-kernels/device/errors.ts';
 import { createCpuMlp } from '../../gpu-kernels/mlp/cpu.ts';
 import type { ExecPlan } from '../../ops/exec-plan.ts';
-import { saveModel } from '../../ops/model/model.ts';
+import { loadModel, saveModel } from '../../ops/model/model.ts';
 import { PredictExec } from '../../ops/predict/predict-exec.ts';
 import { disposeResidents, setRunnerFactory } from '../../ops/predict/resident.ts';
 import { predictOutputFields } from '../../core/plan/predict.ts';
@@ -35,6 +35,7 @@ describe('PredictExec', () => {
     labels: ['a', 'b', 'c'],
   });
   const sha = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weights.sha256 as string;
+  const jsonSha = loadModel(dir).metaSha256;
   const devicesUsed: string[] = [];
   setRunnerFactory(async (model, device) => {
     devicesUsed.push(device);
@@ -46,7 +47,7 @@ describe('PredictExec', () => {
   afterAll(async () => { setRunnerFactory(null); await disposeResidents(); });
 
   const exec = () => new PredictExec({
-    modelPath: dir, modelName: 'm', modelSha256: sha, inputCol: 'image', device: 'gpu', reason: 'test', batchSize: 8, topK: 0,
+    modelPath: dir, modelName: 'm', modelSha256: sha, modelJsonSha256: jsonSha, inputCol: 'image', device: 'gpu', reason: 'test', batchSize: 8, topK: 0,
     fields: [IMAGE, ...predictOutputFields(0)],
   }, images(20));
 

@@ -20,7 +20,7 @@ export const xScan = (bytes = 1e9): LogicalPlan => scan(source('/x.csv', bytes),
 
 /** A predict spec over column `a` (the plan node does not check types; the DataFrame does). */
 export const PREDICT_SPEC = {
-  modelPath: '/models/m', modelName: 'm', modelSha256: 'ab'.repeat(32), inputCol: 'a', device: 'auto', batchSize: 256, topK: 2, numClasses: 10,
+  modelPath: '/models/m', modelName: 'm', modelSha256: 'ab'.repeat(32), modelJsonSha256: 'cd'.repeat(32), inputCol: 'a', device: 'auto', batchSize: 256, topK: 2, numClasses: 10,
 } as const;
 
 /** A small in-memory table: k: int32, v: utf8, w: int64. */
