@@ -1,8 +1,9 @@
-// The `quiver` command line (commander): demo, tag, train, bench, explain, ui and executor, each with --help; errors in one line (stacks with --verbose).
+// The `quiver` command line (commander): demo, tag, train, bench, explain, ui, executor and nats-config, each with --help; errors in one line (stacks with --verbose).
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addExecutorCommand } from './executor-command.ts';
 import { addExplainCommand } from './explain-command.ts';
+import { addNatsConfigCommand } from './nats-config-command.ts';
 import { repoFile } from './run-script.ts';
 import { addScriptCommands } from './script-commands.ts';
 import { addTagCommand } from './tag-command.ts';
@@ -30,6 +31,7 @@ export function program(): Command {
   addExplainCommand(p);
   addUiCommand(p);
   addExecutorCommand(p);
+  addNatsConfigCommand(p);
   // Every subcommand points at --help after a usage error, as the top level does.
   for (const c of p.commands) c.showHelpAfterError(`(run quiver ${c.name()} --help for usage)`);
   p.addHelpText('after', '\nExamples:\n  quiver demo\n  quiver tag --model models/fmnist-mlp --input /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --output out/tags.parquet\n  quiver ui --events out/events\n  quiver explain my-job.ts\n  quiver bench tagging --runs 5');

@@ -2,8 +2,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import * as arrow from 'apache-arrow';
-import { randomBytes } from 'node:crypto';
-import { errorFromJSON, InternalError, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { errorFromJSON, InternalError, isRetryable, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
@@ -17,7 +17,8 @@ import { connectCluster, type ClusterAuth } from './connect.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
 import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
 import { parentsReady, scannedPath, taskInputs, type MapStatus } from './stage-inputs.ts';
-import { outputKey } from './task-host.ts';
+import { driverIdOf, outputKey, sha256 } from './task-host.ts';
+import { attemptLimitMs, timeoutOptions, type TaskTimeoutOptions } from './task-timeouts.ts';
 
 export interface SpeculationOptions {
   /** A task is a straggler when it has run this many times the median of its stage's finished tasks (default 1.5). */
@@ -40,16 +41,32 @@ export interface ClusterRuntimeOptions extends ClusterAuth {
   executorWaitMs?: number;
   /** Re-run stragglers on another executor, first result wins (default off, as in Spark). */
   speculation?: boolean | SpeculationOptions;
-  /** How long a task that reads a file waits for an executor that declared its path (default 500 ms). */
-  localityWaitMs?: number;
+  /**
+   * Attempts that report nothing for too long (learned from the stage's finished tasks) are
+   * re-run on another executor, and an executor that times out repeatedly gets no more tasks;
+   * `false` turns this off.
+   */
+  taskTimeout?: false | TaskTimeoutOptions;
+  /** Most worker slots one executor's registration may claim (default 64). */
+  maxExecutorWorkers?: number;
 }
 
-/** Errors a retry cannot fix: the user's plan or data. */
-const DETERMINISTIC = new Set(['PLAN_ERROR', 'DATA_ERROR']);
 /** Times a task may be re-sent because its executor was lost or did not answer. */
 const MAX_RESENDS = 30;
 
-interface ExecSlot { info: ExecutorInfo; running: number; sampledAt?: number }
+interface ExecSlot {
+  info: ExecutorInfo;
+  running: number;
+  sampledAt?: number;
+  /**
+   * Has reported a result (with its attempt's secret). Until then it is on probation with one
+   * task at a time: an executor that takes tasks and never reports cannot draw a whole stage.
+   */
+  proven?: boolean;
+}
+
+/** Tasks an executor may run at once: its workers and one queued, or one while on probation. */
+const capacity = (e: ExecSlot): number => (e.proven ? e.info.workers + 1 : 1);
 
 /** Milliseconds between memory samples of one executor in the event log. */
 const METRICS_SAMPLE_MS = 5000;
@@ -61,6 +78,11 @@ interface SlotWaiter {
   resolve: () => void;
   reject: (e: unknown) => void;
   describe: () => string;
+  /** Whether any alive executor could ever run the task (one declared the file it reads); absent: any can. */
+  servable?: () => boolean;
+  unservable?: () => string;
+  /** Since when no alive executor could run it (the job fails after executorWaitMs of that). */
+  unservedSince?: number;
 }
 
 type Outcome =
@@ -74,6 +96,8 @@ interface Attempt {
   executor: string;
   started: number;
   speculative: boolean;
+  /** Sent to the executor in the task request only; its result must carry it back. */
+  secret: string;
 }
 
 /** One partition of one stage, over its attempts. */
@@ -119,6 +143,10 @@ class JobRun {
   messages = 0;
   readonly counters: Record<string, number> = {};
   readonly taskMs: number[];
+  /** Revealed in the jobDone message; executors drop the job's blocks only for it. */
+  readonly secret = randomBytes(32).toString('hex');
+  /** SHA-256 of each stage's JSON (executors refuse a plan that does not hash to it). */
+  readonly stageSha = new Map<number, string>();
   constructor(readonly jobId: number, readonly plan: PhysicalPlan, readonly resources: Record<string, Block>, readonly hooks: RunHooks, readonly emit: (e: RuntimeEvent) => void) {
     this.taskMs = plan.stages.map(() => 0);
     for (const s of plan.stages) this.outputs.set(s.id, new Array(s.partitions).fill(null));
@@ -126,7 +154,14 @@ class JobRun {
 }
 
 export class ClusterRuntime implements Runtime {
-  readonly driverId = `driver-${randomBytes(6).toString('hex')}`;
+  /** Revealed only in this driver's goodbye; its id is derived from it, so no one else can say goodbye for it. */
+  private readonly byeSecret = randomBytes(32).toString('hex');
+  readonly driverId = driverIdOf(this.byeSecret);
+  /** Attempts that timed out, by executor; executors past the limit are excluded for the session. */
+  private readonly timeouts = new Map<string, number>();
+  private readonly excluded = new Set<string>();
+  /** Results refused because their secret did not match a running attempt (forged or corrupt). */
+  rejectedResults = 0;
   readonly config: TaskConfig;
   readonly maxTaskAttempts: number;
   private readonly s: ReturnType<typeof subjects>;
@@ -134,6 +169,7 @@ export class ClusterRuntime implements Runtime {
   private readonly attempts = new Map<string, Attempt>();
   private readonly jobs = new Set<JobRun>();
   private readonly blobs = new Map<string, Uint8Array>();
+  private readonly blobHashes = new Map<string, string>();
   /** Tasks waiting for a slot, in arrival order; each takes one when its executor is free. */
   private slotWaiters: SlotWaiter[] = [];
   private slotTimer: NodeJS.Timeout | null = null;
@@ -157,12 +193,12 @@ export class ClusterRuntime implements Runtime {
 
   /** Connects a driver: joins NATS, serves its blocks, tracks executors, and waits for `minExecutors` of them. */
   static async connect(o: ClusterRuntimeOptions): Promise<ClusterRuntime> {
-    const nc = await connectCluster(o, 'quiver-driver');
+    const nc = await connectCluster(o, 'quiver-driver', `_INBOX.quiver.${o.cluster ?? 'default'}.driver`);
     const rt = new ClusterRuntime(nc, o);
     rt.subs.push(serveBlobs(nc, rt.s.driverBlocks(rt.driverId), (id) => rt.blob(id)));
     rt.subs.push(nc.subscribe(rt.s.result(rt.driverId), { callback: (err, m) => { if (!err) { m.respond('ok'); rt.onResult(m.data); } } }));
     rt.membership = new Membership(nc, {
-      cluster: o.cluster, timeoutMs: o.heartbeatTimeoutMs ?? 5000,
+      cluster: o.cluster, timeoutMs: o.heartbeatTimeoutMs ?? 5000, maxWorkers: o.maxExecutorWorkers ?? 64,
       onEvent: (e) => {
         if (e.kind === 'joined') rt.onJoined(e.executor);
         else if (e.kind === 'left') rt.onGone(e.id, `left: ${e.reason}`);
@@ -228,6 +264,7 @@ export class ClusterRuntime implements Runtime {
   }
 
   private onJoined(info: ExecutorInfo): void {
+    if (this.excluded.has(info.id)) return;
     this.execs.set(info.id, { info, running: 0 });
     this.sink({ kind: 'executorAdded', ts: Date.now(), executor: info.id, name: info.name, host: info.host, workers: info.workers, gpu: info.gpu, paths: info.paths });
     this.wakeSlots();
@@ -267,12 +304,20 @@ export class ClusterRuntime implements Runtime {
     const m = d.msg;
     const key = `${m.jobId}/${m.stageId}/${m.partition}/${m.attempt}`;
     const a = this.attempts.get(key);
+    if (a && a.executor === m.executorId && !sameSecret(a.secret, m.secret)) {
+      // Only the executor the attempt was sent to learned its secret: this result is forged.
+      this.rejectedResults++;
+      console.error(`quiver driver: refused a result for stage ${m.stageId} task ${m.partition} attempt ${m.attempt} in the name of executor ${m.executorId}: it does not carry the attempt's secret`);
+      return;
+    }
     if (!a || a.executor !== m.executorId) {
       // A result delivered twice, or from an attempt given up on: acknowledged, never counted.
       this.sink({ kind: 'taskEnd', ts: Date.now(), jobId: m.jobId, stageId: m.stageId, partition: m.partition, attempt: m.attempt, executor: m.executorId, ok: m.ok, durationMs: m.durationMs, rows: m.rows, ignored: 'duplicate' });
       return;
     }
     this.attempts.delete(key);
+    const slot = this.execs.get(a.executor);
+    if (slot) slot.proven = true;
     this.outcome(a, { kind: 'result', msg: m });
   }
 
@@ -307,15 +352,15 @@ export class ClusterRuntime implements Runtime {
 
   private freeSlots(): number {
     let n = 0;
-    for (const e of this.execs.values()) if (e.info.state === 'alive') n += Math.max(0, e.info.workers + 1 - e.running);
+    for (const e of this.execs.values()) if (e.info.state === 'alive') n += Math.max(0, capacity(e) - e.running);
     return n;
   }
 
   /** Waits until `take` gets a slot; fails when the job fails, the session closes, or no executor has been alive for executorWaitMs. */
-  private waitSlot(job: JobRun, take: () => boolean, describe: () => string): Promise<void> {
+  private waitSlot(job: JobRun, take: () => boolean, describe: () => string, servable?: () => boolean, unservable?: () => string): Promise<void> {
     if (take()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.slotWaiters.push({ job, take, resolve, reject, describe });
+      this.slotWaiters.push({ job, take, resolve, reject, describe, servable, unservable });
       this.slotTimer ??= setInterval(() => this.pollSlots(), 100);
     });
   }
@@ -331,6 +376,10 @@ export class ClusterRuntime implements Runtime {
       if (this.closed) error = new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
       else if (w.job.failure) error = new InternalError('job aborted');
       else if (this.noExecutorsSince !== null && now - this.noExecutorsSince > limit) error = new ResourceError(w.describe());
+      else if (w.servable && !w.servable()) {
+        w.unservedSince ??= now;
+        if (now - w.unservedSince > limit) error = new PlanError(w.unservable!());
+      } else w.unservedSince = undefined;
       if (error) w.reject(error);
       return !error;
     });
@@ -354,25 +403,23 @@ export class ClusterRuntime implements Runtime {
   }
 
   /**
-   * An executor with a free slot for `task`: one that declared the file it reads if such a one
-   * frees up within the locality wait, not one it already failed on while others exist.
+   * An executor with a free slot for `task`: one that declared the directory of the file it
+   * reads (executors read nothing else), not one it already failed on while others exist.
    */
   private async slot(job: JobRun, task: TaskState, speculative: boolean): Promise<{ exec: ExecSlot; locality: string } | null> {
     const path = scannedPath(task.stage, task.partition);
-    const t0 = Date.now();
-    const localityWait = this.o.localityWaitMs ?? 500;
     let pick: { exec: ExecSlot; locality: string } | null = null;
+    const declares = (e: ExecSlot) => path === null ? undefined : e.info.paths.find((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
     const choose = (): boolean => {
       const all = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !(speculative && task.running.size > 0 && [...task.running.values()].some((a) => a.executor === e.info.id)));
-      const free = all.filter((e) => e.running < e.info.workers + 1);
+      const free = all.filter((e) => e.running < capacity(e));
       const fresh = free.filter((e) => !task.failedOn.has(e.info.id));
       const pool = fresh.length || all.some((e) => !task.failedOn.has(e.info.id)) ? fresh : free;
       if (path !== null) {
-        const declares = (e: ExecSlot) => e.info.paths.find((p) => path.startsWith(p));
+        // Executors read only under the directories they declared (--paths): a task that reads a
+        // file goes to one of those, and waits while they are busy.
         const local = pool.filter(declares);
         if (local.length) { pick = { exec: leastLoaded(local, this.rr++), locality: `local: ${path} is under ${declares(local[0])}` }; return true; }
-        if (all.some(declares) && Date.now() - t0 < localityWait) return false;
-        if (pool.length) { pick = { exec: leastLoaded(pool, this.rr++), locality: all.some(declares) ? `any: executors that declared ${path} stayed busy` : `any: no executor declared ${path}` }; return true; }
         return false;
       }
       if (pool.length) { pick = { exec: leastLoaded(pool, this.rr++), locality: 'any' }; return true; }
@@ -385,7 +432,9 @@ export class ClusterRuntime implements Runtime {
       return true;
     };
     if (speculative) return take() ? pick : null;
-    await this.waitSlot(job, take, () => `no executor was alive for ${this.o.executorWaitMs ?? 60_000} ms to run stage ${task.stage.id} task ${task.partition} (executors left or were lost); start executors with \`quiver executor --servers ...\``);
+    const servable = path === null ? undefined : () => [...this.execs.values()].some((e) => e.info.state === 'alive' && declares(e));
+    const unservable = () => `no executor can read ${path}: executors read only under the directories they were started with (quiver executor --paths DIR), and for ${this.o.executorWaitMs ?? 60_000} ms none alive declared one holding it (${this.alive().map((e) => `${e.id}: ${e.paths.join(', ') || 'no --paths'}`).join('; ') || 'no executors'}); start an executor with --paths naming the directory`;
+    await this.waitSlot(job, take, () => `no executor was alive for ${this.o.executorWaitMs ?? 60_000} ms to run stage ${task.stage.id} task ${task.partition} (executors left or were lost); start executors with \`quiver executor --servers ...\``, servable, unservable);
     return pick;
   }
 
@@ -393,7 +442,7 @@ export class ClusterRuntime implements Runtime {
   private async launch(job: JobRun, task: TaskState, exec: ExecSlot, locality: string, speculative: boolean): Promise<void> {
     const stage = task.stage;
     const attempt = task.nextAttempt++;
-    const a: Attempt = { job, task, attempt, executor: exec.info.id, started: performance.now(), speculative };
+    const a: Attempt = { job, task, attempt, executor: exec.info.id, started: performance.now(), speculative, secret: randomBytes(32).toString('hex') };
     const key = `${job.jobId}/${stage.id}/${task.partition}/${attempt}`;
     this.attempts.set(key, a);
     task.running.set(attempt, a);
@@ -402,9 +451,11 @@ export class ClusterRuntime implements Runtime {
     job.emit({ kind: 'taskStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition: task.partition, attempt, executor: exec.info.id, locality, speculative: speculative || undefined });
     const req: TaskRequest = {
       v: PROTOCOL_VERSION, kind: 'task', driverId: this.driverId, jobId: job.jobId, stageId: stage.id, stageKey: `j${job.jobId}s${stage.id}`,
+      stageSha256: job.stageSha.get(stage.id)!, secret: a.secret, jobHash: sha256(job.secret),
       partition: task.partition, attempt, memoryBudget: this.config.memoryBudget, batchSize: this.config.batchSize,
-      ...taskInputs(job.plan, stage, task.partition, job.outputs, job.resources),
+      ...taskInputs(job.plan, stage, task.partition, job.outputs, job.resources), resourceSha256: {},
     };
+    for (const key of req.resources) req.resourceSha256[key] = this.blobSha(`res/${key}`);
     const body = JSON.stringify(req);
     if (body.length > MAX_TASK_BYTES) {
       throw new PlanError(`stage ${stage.id} task ${task.partition} reads too many map outputs to describe in one request (${body.length} bytes); use fewer, larger input splits (targetSplitBytes) or fewer shuffle partitions`);
@@ -506,7 +557,7 @@ export class ClusterRuntime implements Runtime {
         task.failures++;
         task.failedOn.add(a.executor);
         const err = errorFromJSON((m.error ?? { code: 'INTERNAL_ERROR', name: 'Error', message: 'task failed without an error' }) as ErrorJSON);
-        if (DETERMINISTIC.has(err.code)) throw err;
+        if (!isRetryable(err)) throw err;
         if (task.failures >= this.maxTaskAttempts) {
           err.message = `stage ${stage.id} task ${partition} failed ${task.failures} times; last error: ${err.message}`;
           throw err;
@@ -535,6 +586,41 @@ export class ClusterRuntime implements Runtime {
     }
   }
 
+  /** SHA-256 of a blob this driver serves (computed once; tables are serialized on first use). */
+  private blobSha(id: string): string {
+    const bytes = this.blob(id);
+    if (!bytes) throw new InternalError(`invariant violated: no blob ${id} to hash`);
+    let h = this.blobHashes.get(id);
+    if (!h) { h = sha256(bytes); this.blobHashes.set(id, h); }
+    return h;
+  }
+
+  /**
+   * Gives up on attempts that have gone unreported for longer than their stage's finished tasks
+   * say they should take (a silent executor must not stall a job while it keeps heartbeating):
+   * each is re-run elsewhere, and an executor that times out `excludeAfter` times gets no more tasks.
+   */
+  private timeOut(job: JobRun, o: NonNullable<ReturnType<typeof timeoutOptions>>): void {
+    const now = performance.now();
+    const all = [...job.durations.values()].flat();
+    for (const task of job.tasks.values()) {
+      if (task.done) continue;
+      const limit = attemptLimitMs(o, job.durations.get(task.stage.id), all);
+      if (limit === null) continue;
+      for (const a of [...task.running.values()]) {
+        const key = `${job.jobId}/${task.stage.id}/${task.partition}/${a.attempt}`;
+        if (now - a.started <= limit || !this.attempts.delete(key)) continue;
+        const n = (this.timeouts.get(a.executor) ?? 0) + 1;
+        this.timeouts.set(a.executor, n);
+        this.outcome(a, { kind: 'lost', reason: `executor ${a.executor} reported nothing for ${Math.round(now - a.started)} ms (the limit learned from finished tasks is ${Math.round(limit)} ms)` });
+        if (n >= o.excludeAfter && !this.excluded.has(a.executor)) {
+          this.excluded.add(a.executor);
+          this.onGone(a.executor, `excluded: ${n} of its task attempts reported nothing within the time finished tasks took`);
+        }
+      }
+    }
+  }
+
   /** Launches copies of stragglers on other executors (speculation). */
   private speculate(job: JobRun): void {
     const so = typeof this.o.speculation === 'object' ? this.o.speculation : {};
@@ -557,7 +643,7 @@ export class ClusterRuntime implements Runtime {
 
   private slotNow(task: TaskState): { exec: ExecSlot; locality: string } | null {
     const busy = new Set([...task.running.values()].map((a) => a.executor));
-    const free = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !busy.has(e.info.id) && e.running < e.info.workers + 1);
+    const free = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !busy.has(e.info.id) && e.running < capacity(e));
     if (!free.length) return null;
     const exec = leastLoaded(free, this.rr++);
     exec.running++;
@@ -571,10 +657,16 @@ export class ClusterRuntime implements Runtime {
     const emit = (e: RuntimeEvent) => { hooks.onEvent?.(e); };
     const job = new JobRun(jobId, plan, resources, hooks, emit);
     this.jobs.add(job);
-    for (const s of plan.stages) this.blobs.set(`stage/j${jobId}s${s.id}`, new TextEncoder().encode(JSON.stringify(s)));
+    for (const s of plan.stages) {
+      const bytes = new TextEncoder().encode(JSON.stringify(s));
+      this.blobs.set(`stage/j${jobId}s${s.id}`, bytes);
+      job.stageSha.set(s.id, sha256(bytes));
+    }
     const stageMs = plan.stages.map(() => 0);
     const done = new Map<number, Promise<void>>();
     const spec = this.o.speculation ? setInterval(() => this.speculate(job), 100) : null;
+    const timeouts = timeoutOptions(this.o.taskTimeout);
+    const watch = timeouts ? setInterval(() => this.timeOut(job, timeouts), 250) : null;
     emit({ kind: 'jobStart', ts: Date.now(), jobId, stages: plan.stages.map(describeStage) });
     const runStage = async (stage: Stage): Promise<void> => {
       await Promise.all(stage.parents.map((p) => done.get(p)!));
@@ -606,10 +698,11 @@ export class ClusterRuntime implements Runtime {
       throw job.failure.error;
     } finally {
       if (spec) clearInterval(spec);
+      if (watch) clearInterval(watch);
       this.jobs.delete(job);
       for (const s of plan.stages) this.blobs.delete(`stage/j${jobId}s${s.id}`);
       for (const [key, a] of this.attempts) if (a.job === job) { this.attempts.delete(key); this.release(a.executor); }
-      this.news({ v: PROTOCOL_VERSION, kind: 'jobDone', driverId: this.driverId, jobId });
+      this.news({ v: PROTOCOL_VERSION, kind: 'jobDone', driverId: this.driverId, jobId, secret: job.secret });
     }
   }
 
@@ -624,10 +717,16 @@ export class ClusterRuntime implements Runtime {
     this.pollSlots();
     clearInterval(this.heartbeat);
     this.membership?.close();
-    this.news({ v: PROTOCOL_VERSION, kind: 'bye', driverId: this.driverId });
+    this.news({ v: PROTOCOL_VERSION, kind: 'bye', driverId: this.driverId, secret: this.byeSecret });
     for (const s of this.subs) s.unsubscribe();
     await this.nc.drain();
   }
+}
+
+/** Compares two secrets in constant time. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a), y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** The executor running the fewest tasks per slot (ties taken in turn). */

@@ -22,6 +22,9 @@ export interface ClusterAuth {
   token?: string;
   /** Path of a NATS `.creds` file (user JWT + nkey seed), for servers in operator/JWT mode. Not with token. */
   creds?: string;
+  /** A NATS user and password (`authorization { users: [...] }`, e.g. from `quiver nats-config`). Not with token or creds. */
+  user?: string;
+  pass?: string;
   /** TLS to the server. A server that requires TLS gets it even without this; this says whom to trust. */
   tls?: ClusterTls;
   /** Cluster name: the subject prefix `quiver.<cluster>.` (default 'default'). */
@@ -93,6 +96,7 @@ function hint(e: unknown, o: ClusterAuth, servers: string[]): string {
   if (e instanceof errors.AuthorizationError || e instanceof errors.UserAuthenticationExpiredError || /authorization violation/i.test(msg)) {
     if (o.creds) return `the server refused the credentials in '${o.creds}': check that they are for a user of an account this server trusts (its operator and resolver) and have not expired`;
     if (o.token) return 'the server refused the token: pass the one it was started with to --token (or { token })';
+    if (o.user) return `the server refused user '${o.user}': check --user and --password (or { user, pass }) against its authorization block`;
     return 'the server wants credentials: pass --token (or { token }), or --creds FILE (or { creds }) for a server in operator/JWT mode';
   }
   if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|IP_MISMATCH/.test(code) || /certificate|self.signed|altnames/i.test(msg)) {
@@ -112,13 +116,20 @@ function hint(e: unknown, o: ClusterAuth, servers: string[]): string {
 }
 
 /** Connects to NATS, turning bad options and failures into errors that say what to check. */
-export async function connectCluster(o: ClusterAuth, name: string): Promise<NatsConnection> {
+export async function connectCluster(o: ClusterAuth, name: string, inboxPrefix?: string): Promise<NatsConnection> {
   const servers = Array.isArray(o.servers) ? o.servers : [o.servers];
   if (o.token !== undefined && o.creds !== undefined) {
     throw new PlanError('both a token and a credentials file were given: pick one, --token (or { token }) for a server with a shared token, or --creds (or { creds }) for a server in operator/JWT mode');
   }
+  if (o.user !== undefined && (o.token !== undefined || o.creds !== undefined)) {
+    throw new PlanError('a user and a token or credentials file were given: pick one way to authenticate (--user/--password, --token or --creds)');
+  }
+  if ((o.user === undefined) !== (o.pass === undefined)) throw new PlanError('a NATS user needs its password: pass both --user and --password (or { user, pass })');
   const opts: ConnectionOptions = { servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 500 };
+  // Replies to this client's requests arrive under its own prefix (a permission can confine it there).
+  if (inboxPrefix) opts.inboxPrefix = inboxPrefix;
   if (o.token !== undefined) opts.token = o.token;
+  if (o.user !== undefined) { opts.user = o.user; opts.pass = o.pass; }
   if (o.creds !== undefined) {
     const creds = readCreds(o.creds);
     opts.authenticator = credsAuthenticator(creds);

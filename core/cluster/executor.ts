@@ -7,7 +7,8 @@ import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { BlockStore } from './block-store.ts';
 import { serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
-import { decodeRequest, encodeControl, PROTOCOL_VERSION, subjects, type ControlMsg, type ControlReply } from './protocol.ts';
+import { normalizeRoots } from './plan-guard.ts';
+import { decodeRequest, encodeControl, executorName, PROTOCOL_VERSION, subjects, type ControlMsg, type ControlReply } from './protocol.ts';
 import { TaskHost } from './task-host.ts';
 
 export interface ExecutorOptions extends ClusterAuth {
@@ -17,8 +18,18 @@ export interface ExecutorOptions extends ClusterAuth {
   gpu?: 'auto' | 'off';
   /** Milliseconds between heartbeats (default 1000). */
   heartbeatMs?: number;
-  /** Path prefixes this executor can read (for locality). */
+  /**
+   * Directories whose files this executor's tasks may read (and where permissive readers may
+   * write bad records); drivers send file-reading tasks only to executors that declared the
+   * file's directory. None: the executor reads no files (tasks that do fail with a PlanError).
+   * Never the file system root.
+   */
   paths?: string[];
+  /**
+   * Directories whose modules mapBatches UDFs may be imported from, besides installed packages
+   * (never data:, http: or other URLs). Models load from `paths` or these.
+   */
+  udfPaths?: string[];
   /** Bytes of task output kept in memory before spilling to disk (default 1 GiB). */
   storeBudget?: number;
   /** A driver silent this long is gone and its state dropped (default 10 s). */
@@ -38,7 +49,12 @@ export class Executor {
   private store: BlockStore | null = null;
 
   private constructor(private readonly nc: NatsConnection, private readonly o: ExecutorOptions, private readonly cluster: string) {
-    this.id = `${(o.name ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+    this.id = `${Executor.idName(o.name)}-${randomBytes(4).toString('hex')}`;
+  }
+
+  /** The name part of an executor's id (and of its subjects): its name or host name, in [A-Za-z0-9_-]{1,40}. */
+  static idName(name: string | undefined): string {
+    return ((name ?? hostname()).replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40)) || 'executor';
   }
 
   private log(line: string): void {
@@ -48,20 +64,27 @@ export class Executor {
   /** Joins the cluster: starts its worker pool, registers, then heartbeats every heartbeatMs until stop(). */
   static async start(o: ExecutorOptions): Promise<Executor> {
     const cluster = o.cluster ?? 'default';
+    const readRoots = normalizeRoots(o.paths, '--paths');
+    const udfRoots = normalizeRoots(o.udfPaths, '--udf-path');
     // Worker threads inherit the environment: with --gpu off, GPU-placed stages run on the CPU.
     if (o.gpu === 'off') process.env.QUIVER_GPU = 'off';
-    const nc = await connectCluster(o, `quiver-executor ${o.name ?? hostname()}`);
+    const name = Executor.idName(o.name);
+    // Replies to this executor's own requests come under its own inbox prefix, so a NATS
+    // permission can give each executor its replies and no one else's.
+    const nc = await connectCluster(o, `quiver-executor ${o.name ?? hostname()}`, `_INBOX.quiver.${cluster}.exec.${name}`);
     const ex = new Executor(nc, o, cluster);
     const s = subjects(cluster);
     const workers = o.workers ?? availableParallelism();
     const dir = join(tmpdir(), `quiver-executor-${ex.id}`);
     ex.runtime = new LocalRuntime({ workers, spillDir: join(dir, 'tasks') });
     ex.store = new BlockStore(o.storeBudget ?? 1024 * 1024 * 1024, join(dir, 'store'));
-    ex.host = new TaskHost(nc, cluster, ex.id, ex.runtime, ex.store, dir, { driverTimeoutMs: o.driverTimeoutMs, log: (l) => ex.log(l) }, () => !ex.draining && !ex.stopped);
+    ex.host = new TaskHost(nc, cluster, ex.id, ex.runtime, ex.store, dir, { driverTimeoutMs: o.driverTimeoutMs, log: (l) => ex.log(l) }, () => !ex.draining && !ex.stopped,
+      { executorId: ex.id, readRoots, udfRoots });
+    if (executorName(ex.id) !== name) throw new Error(`invariant violated: executor id ${ex.id} does not start with its name ${name}`);
     serveBlobs(nc, s.execBlocks(ex.id), (id) => ex.store!.ipc(id));
     const register: ControlMsg = {
       v: PROTOCOL_VERSION, kind: 'register', executorId: ex.id, name: o.name ?? hostname(), host: hostname(), pid: process.pid,
-      workers, gpu: o.gpu === 'off' ? null : await describeGpu(), paths: o.paths ?? [],
+      workers, gpu: o.gpu === 'off' ? null : await describeGpu(), paths: readRoots,
     };
     ex.announce(register);
     // Requests from a driver (drain: finish running tasks, take no new ones). A bad request is
@@ -103,9 +126,7 @@ export class Executor {
   }
 
   private announce(msg: ControlMsg): void {
-    const s = subjects(this.cluster);
-    const subject = msg.kind === 'register' ? s.register : msg.kind === 'heartbeat' ? s.heartbeat : s.leave;
-    this.nc.publish(subject, encodeControl(msg));
+    this.nc.publish(subjects(this.cluster).announce(this.id), encodeControl(msg));
   }
 
   private heartbeat(): void {

@@ -26,6 +26,11 @@ export interface MembershipOptions {
   cluster?: string;
   /** An executor silent for this long is lost (default 5000 ms). */
   timeoutMs?: number;
+  /**
+   * Most worker slots one executor's registration may claim (default 256): a registration
+   * claiming more is taken at this many, so a peer cannot draw every task by claiming 1024.
+   */
+  maxWorkers?: number;
   onEvent?: (e: MembershipEvent) => void;
 }
 
@@ -50,6 +55,13 @@ export class Membership {
           return;
         }
         const msg = d.msg;
+        // Each executor announces on its own subject (which permissions can reserve to it): an
+        // announcement in another's name is refused.
+        if (m.subject !== subjects(o.cluster ?? 'default').announce(msg.executorId)) {
+          this.rejected++;
+          this.emit({ kind: 'rejected', subject: m.subject, reason: `announcement for executor ${msg.executorId} on another executor's subject` });
+          return;
+        }
         const now = Date.now();
         if (msg.kind === 'register') this.join(msg, now);
         else if (msg.kind === 'heartbeat') {
@@ -94,7 +106,8 @@ export class Membership {
   }
 
   private join(msg: RegisterMsg, now: number): void {
-    const info: ExecutorInfo = { id: msg.executorId, name: msg.name, host: msg.host, workers: msg.workers, paths: msg.paths, gpu: msg.gpu, state: 'alive', lastSeen: now };
+    const workers = Math.min(msg.workers, this.o.maxWorkers ?? 256);
+    const info: ExecutorInfo = { id: msg.executorId, name: msg.name, host: msg.host, workers, paths: msg.paths, gpu: msg.gpu, state: 'alive', lastSeen: now };
     const known = this.members.has(msg.executorId);
     this.members.set(msg.executorId, info);
     if (!known) this.emit({ kind: 'joined', executor: info });

@@ -6,31 +6,52 @@ export const PROTOCOL_VERSION = 1;
 /** Control messages larger than this are rejected unread (data never travels as control messages). */
 export const MAX_CONTROL_BYTES = 64 * 1024;
 
-/** Subjects, all under `quiver.<cluster>.`. */
-export const subjects = (cluster: string) => ({
-  register: `quiver.${cluster}.exec.register`,
-  heartbeat: `quiver.${cluster}.exec.heartbeat`,
-  leave: `quiver.${cluster}.exec.leave`,
-  /** Everything executors announce (for a driver's subscription). */
-  announcements: `quiver.${cluster}.exec.*`,
-  /** A driver asking every executor to register (again): on start, and on a heartbeat from one it does not know. */
-  hello: `quiver.${cluster}.driver.hello`,
-  /** Requests to one executor. */
-  control: (executorId: string) => `quiver.${cluster}.exec.${executorId}.control`,
-  /** Task requests to one executor (request/reply: the reply only acknowledges). */
-  task: (executorId: string) => `quiver.${cluster}.exec.${executorId}.task`,
-  /** Blocks an executor serves (shuffle, broadcast and result output). */
-  execBlocks: (executorId: string) => `quiver.${cluster}.exec.${executorId}.blocks`,
-  /** Task results to one driver (request/reply: the executor retries until the driver acknowledges). */
-  result: (driverId: string) => `quiver.${cluster}.driver.${driverId}.result`,
-  /** Blocks a driver serves: stage plans and in-memory tables. */
-  driverBlocks: (driverId: string) => `quiver.${cluster}.driver.${driverId}.blocks`,
-  /** Drivers' heartbeats, job ends and goodbyes (executors drop a driver's state when it is gone). */
-  driverNews: `quiver.${cluster}.drivers`,
-});
+/** An executor's id: its name (a subject token of its own, so NATS permissions can name it) and 8 random hex digits. */
+export const EXECUTOR_ID = /^([A-Za-z0-9_-]{1,40})-[0-9a-f]{8}$/;
+
+/** The name part of an executor id (the token its subjects are grouped under). */
+export function executorName(executorId: string): string {
+  return EXECUTOR_ID.exec(executorId)?.[1] ?? executorId;
+}
+
+/**
+ * Subjects, all under `quiver.<cluster>.`. Everything of one executor lies under
+ * `exec.<name>.<id>.`, so a NATS permission `quiver.<cluster>.exec.<name>.>` gives one executor
+ * (its own user) its own subjects and no one else's (see `quiver nats-config`).
+ */
+export const subjects = (cluster: string) => {
+  const exec = (executorId: string) => `quiver.${cluster}.exec.${executorName(executorId)}.${executorId}`;
+  return {
+    /** Registration, heartbeats and leaving, each on the executor's own subject (a driver checks the id in the message matches it). */
+    announce: (executorId: string) => `${exec(executorId)}.announce`,
+    /** Everything executors announce (for a driver's subscription). */
+    announcements: `quiver.${cluster}.exec.*.*.announce`,
+    /** A driver asking every executor to register (again): on start, and on a heartbeat from one it does not know. */
+    hello: `quiver.${cluster}.driver.hello`,
+    /** Requests to one executor. */
+    control: (executorId: string) => `${exec(executorId)}.control`,
+    /** Task requests to one executor (request/reply: the reply only acknowledges). */
+    task: (executorId: string) => `${exec(executorId)}.task`,
+    /** Blocks an executor serves (shuffle, broadcast and result output). */
+    execBlocks: (executorId: string) => `${exec(executorId)}.blocks`,
+    /** Task results to one driver (request/reply: the executor retries until the driver acknowledges). */
+    result: (driverId: string) => `quiver.${cluster}.driver.${driverId}.result`,
+    /** Blocks a driver serves: stage plans and in-memory tables. */
+    driverBlocks: (driverId: string) => `quiver.${cluster}.driver.${driverId}.blocks`,
+    /** Drivers' heartbeats, job ends and goodbyes (executors drop a driver's state when it is gone). */
+    driverNews: `quiver.${cluster}.drivers`,
+  };
+};
 
 const Id = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 characters of [A-Za-z0-9_-]'));
-const Base = { v: v.literal(PROTOCOL_VERSION), executorId: Id };
+const ExecId = v.pipe(v.string(), v.regex(EXECUTOR_ID, 'executor ids are a name of 1-40 characters of [A-Za-z0-9_-], a dash and 8 hex digits'));
+const Base = { v: v.literal(PROTOCOL_VERSION), executorId: ExecId };
+/** 32 random bytes in hex: an attempt's secret, or a driver's goodbye / job secret. */
+const Secret = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a secret is 64 hex digits'));
+/** A SHA-256 digest in hex. */
+const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest is 64 hex digits'));
+/** Most directories an executor may declare. */
+export const MAX_PATHS = 64;
 
 export const RegisterMsg = v.object({
   ...Base,
@@ -40,8 +61,8 @@ export const RegisterMsg = v.object({
   pid: v.pipe(v.number(), v.integer()),
   workers: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(1024)),
   gpu: v.nullable(v.pipe(v.string(), v.maxLength(255))),
-  /** Path prefixes this executor can read (locality). */
-  paths: v.array(v.pipe(v.string(), v.maxLength(4096))),
+  /** Directories this executor reads (--paths; absolute, never the root): the only files its tasks may read. */
+  paths: v.pipe(v.array(v.pipe(v.string(), v.maxLength(4096), v.regex(/^\/./, 'declared paths are absolute directories, never the root'))), v.maxLength(MAX_PATHS)),
 });
 
 export const HeartbeatMsg = v.object({
@@ -62,7 +83,7 @@ export const ControlMsg = v.variant('kind', [RegisterMsg, HeartbeatMsg, LeaveMsg
 
 const Count = v.pipe(v.number(), v.integer(), v.minValue(0));
 /** Map outputs a task reads, by the executor holding them: executor id -> [[map partition, attempt], ...]. */
-const Locations = v.record(Id, v.array(v.tuple([Count, Count])));
+const Locations = v.record(ExecId, v.array(v.tuple([Count, Count])));
 
 /** Driver -> executor: run one task attempt. Plans are fetched by key from the driver (and cached). */
 export const TaskRequest = v.object({
@@ -73,6 +94,16 @@ export const TaskRequest = v.object({
   stageId: Count,
   /** Key of the stage's JSON on the driver's block subject. */
   stageKey: Id,
+  /** SHA-256 of that JSON: a plan served by anyone else on the driver's subject is refused. */
+  stageSha256: Sha256,
+  /**
+   * Known only to the driver and the executor this attempt is sent to (its task subject is
+   * readable by that executor alone under least-privilege permissions): the result must carry
+   * it, so a peer cannot forge the attempt's result.
+   */
+  secret: Secret,
+  /** SHA-256 of the secret the driver reveals in this job's jobDone: a forged one is ignored. (A goodbye proves itself: see driverIdOf.) */
+  jobHash: Sha256,
   partition: Count,
   attempt: Count,
   memoryBudget: v.pipe(v.number(), v.minValue(0)),
@@ -81,8 +112,9 @@ export const TaskRequest = v.object({
   shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
   /** Broadcast inputs by broadcast id, likewise. */
   broadcast: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
-  /** In-memory table partitions, fetched from the driver by key. */
+  /** In-memory table partitions, fetched from the driver by key, with the SHA-256 of each one's bytes. */
   resources: v.array(v.pipe(v.string(), v.maxLength(256))),
+  resourceSha256: v.record(v.pipe(v.string(), v.maxLength(256)), Sha256),
 });
 export type TaskRequest = v.InferOutput<typeof TaskRequest>;
 
@@ -90,17 +122,19 @@ export type TaskRequest = v.InferOutput<typeof TaskRequest>;
 export const TaskResultMsg = v.object({
   v: v.literal(PROTOCOL_VERSION),
   kind: v.literal('result'),
-  executorId: Id,
+  executorId: ExecId,
+  /** The attempt's secret from its task request. */
+  secret: Secret,
   jobId: Count,
   stageId: Count,
   partition: Count,
   attempt: Count,
   ok: v.boolean(),
-  error: v.optional(v.object({ code: v.string(), name: v.string(), message: v.string(), file: v.optional(v.string()), line: v.optional(v.number()) })),
+  error: v.optional(v.object({ code: v.string(), name: v.string(), message: v.string(), file: v.optional(v.string()), line: v.optional(v.number()), retryable: v.optional(v.boolean()) })),
   /** The executor dropped this attempt's output (it had forgotten the driver after a silence): run it again, not a failure of the task. */
   dropped: v.optional(v.pipe(v.string(), v.maxLength(4096))),
   /** An input could not be fetched: the map output to recompute (the task itself did not fail). */
-  fetchFailed: v.optional(v.object({ stage: Count, map: Count, executor: Id, reason: v.string() })),
+  fetchFailed: v.optional(v.object({ stage: Count, map: Count, executor: ExecId, reason: v.string() })),
   rows: Count,
   durationMs: v.pipe(v.number(), v.minValue(0)),
   metrics: v.record(v.string(), v.number()),
@@ -114,8 +148,10 @@ export type TaskResultMsg = v.InferOutput<typeof TaskResultMsg>;
 /** Driver -> all executors: a heartbeat, a finished job (drop its blocks), or goodbye (drop everything of this driver). */
 export const DriverNews = v.variant('kind', [
   v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('alive'), driverId: Id }),
-  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('jobDone'), driverId: Id, jobId: Count }),
-  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('bye'), driverId: Id }),
+  /** `secret` is the job's: executors drop its blocks only when it hashes to the jobHash its tasks carried. */
+  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('jobDone'), driverId: Id, jobId: Count, secret: Secret }),
+  /** `secret` hashes to the byeHash of the driver's tasks: only the driver itself can say goodbye for it. */
+  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('bye'), driverId: Id, secret: Secret }),
 ]);
 export type DriverNews = v.InferOutput<typeof DriverNews>;
 

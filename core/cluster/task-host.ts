@@ -1,14 +1,27 @@
 // The executor's side of running tasks: takes task requests, gathers inputs (local store, peers, the driver), runs them on its pool, stores output, reports results.
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { errorToJSON, TransportError } from '../../ops/errors.ts';
+import { errorToJSON, PlanError, TransportError } from '../../ops/errors.ts';
+import type { Stage } from '../physical/phys-node.ts';
 import { blocksBytes, type Block } from '../runtime/ipc.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from './block-store.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
 import { PauseDetector } from './pause.ts';
+import { checkStage, type ExecutorPolicy } from './plan-guard.ts';
 import { decodeWith, DriverNews, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskRequest, type TaskResultMsg } from './protocol.ts';
+import { decodeStage } from './stage-schema.ts';
+
+/** SHA-256 in hex. */
+export const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A driver's id is derived from the secret it reveals when it says goodbye, so a goodbye proves
+ * itself: only the driver knows a secret that hashes to its own id.
+ */
+export const driverIdOf = (byeSecret: string): string => `driver-${sha256(byeSecret).slice(0, 24)}`;
 
 /** Where a task attempt's output lives in an executor's store. */
 export const outputKey = (driverId: string, jobId: number, stageId: number, partition: number, attempt: number) =>
@@ -24,7 +37,10 @@ class FetchFailed extends Error {
 /** What an executor keeps for one driver: plans, tables and broadcasts it fetched (dropped when the driver is gone). */
 interface DriverState {
   lastSeen: number;
-  stages: Map<string, Promise<string>>;
+  /** Verified stage plans by key and digest. */
+  stages: Map<string, Promise<{ text: string; stage: Stage }>>;
+  /** The hash of each job's secret (from its first task): a jobDone must reveal a secret that hashes to it. */
+  jobHashes: Map<number, string>;
   resources: Map<string, Promise<Block>>;
   broadcasts: Map<string, Promise<Block[]>>;
 }
@@ -60,6 +76,7 @@ export class TaskHost {
     private readonly spillRoot: string,
     private readonly o: TaskHostOptions,
     private readonly accepting: () => boolean,
+    private readonly policy: ExecutorPolicy,
   ) {
     this.s = subjects(cluster);
     nc.subscribe(this.s.task(executorId), { callback: (err, m) => { if (!err) this.onTask(m); } });
@@ -82,7 +99,7 @@ export class TaskHost {
   private driver(id: string): DriverState {
     let d = this.drivers.get(id);
     if (!d) {
-      d = { lastSeen: Date.now(), stages: new Map(), resources: new Map(), broadcasts: new Map() };
+      d = { lastSeen: Date.now(), stages: new Map(), jobHashes: new Map(), resources: new Map(), broadcasts: new Map() };
       this.drivers.set(id, d);
     }
     return d;
@@ -98,13 +115,21 @@ export class TaskHost {
       else this.revive(n.driverId);
       return;
     }
-    if (n.kind === 'bye') { this.forget(n.driverId, 'it closed', true); return; }
-    const st = this.drivers.get(n.driverId);
-    this.store.dropPrefix(`${n.driverId}/${n.jobId}/`);
-    if (st) {
-      for (const k of [...st.broadcasts.keys()]) if (k.startsWith(`${n.jobId}/`)) st.broadcasts.delete(k);
-      for (const k of [...st.stages.keys()]) if (k.startsWith(`j${n.jobId}s`)) st.stages.delete(k);
+    if (n.kind === 'bye') {
+      // Anyone on the cluster can publish here: only the driver knows the secret behind its id.
+      if (driverIdOf(n.secret) !== n.driverId) { this.rejected++; this.o.log(`ignored a goodbye for driver ${n.driverId} that it did not send (its secret does not match the id)`); return; }
+      this.forget(n.driverId, 'it closed', true);
+      return;
     }
+    const st = this.drivers.get(n.driverId);
+    if (!st) return;
+    const want = st.jobHashes.get(n.jobId);
+    if (want === undefined) return;
+    if (sha256(n.secret) !== want) { this.rejected++; this.o.log(`ignored a jobDone for driver ${n.driverId} job ${n.jobId} that it did not send (wrong job secret)`); return; }
+    st.jobHashes.delete(n.jobId);
+    this.store.dropPrefix(`${n.driverId}/${n.jobId}/`);
+    for (const k of [...st.broadcasts.keys()]) if (k.startsWith(`${n.jobId}/`)) st.broadcasts.delete(k);
+    for (const k of [...st.stages.keys()]) if (k.startsWith(`j${n.jobId}s`)) st.stages.delete(k);
   }
 
   /**
@@ -151,7 +176,9 @@ export class TaskHost {
     if (this.gone.has(d.msg.driverId)) { m.respond(JSON.stringify({ ok: false, error: 'that driver said goodbye: this executor dropped its state' })); return; }
     this.revive(d.msg.driverId);
     this.running++;
-    this.driver(d.msg.driverId).lastSeen = Date.now();
+    const st = this.driver(d.msg.driverId);
+    st.lastSeen = Date.now();
+    if (!st.jobHashes.has(d.msg.jobId)) st.jobHashes.set(d.msg.jobId, d.msg.jobHash);
     m.respond(JSON.stringify({ ok: true }));
     void this.run(d.msg).finally(() => {
       this.running--;
@@ -162,7 +189,7 @@ export class TaskHost {
   private async run(req: TaskRequest): Promise<void> {
     const t0 = performance.now();
     let msg: TaskResultMsg;
-    const base = { v: PROTOCOL_VERSION, kind: 'result', executorId: this.executorId, jobId: req.jobId, stageId: req.stageId, partition: req.partition, attempt: req.attempt } as const;
+    const base = { v: PROTOCOL_VERSION, kind: 'result', executorId: this.executorId, secret: req.secret, jobId: req.jobId, stageId: req.stageId, partition: req.partition, attempt: req.attempt } as const;
     try {
       // Counted into the task's metrics: broadcasts are fetched once per executor and job.
       const fetched: Record<string, number> = {};
@@ -180,7 +207,7 @@ export class TaskHost {
     } catch (e) {
       const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
       const error = errorToJSON(e);
-      msg = { ...base, ok: false, error: { code: error.code, name: error.name, message: error.message }, fetchFailed, rows: 0, durationMs: performance.now() - t0, metrics: {}, outputRows: [] };
+      msg = { ...base, ok: false, error: { code: error.code, name: error.name, message: error.message, retryable: error.retryable }, fetchFailed, rows: 0, durationMs: performance.now() - t0, metrics: {}, outputRows: [] };
     }
     await this.deliver(req.driverId, msg);
   }
@@ -205,12 +232,24 @@ export class TaskHost {
     const st = this.drivers.get(req.driverId);
     if (!st) throw new TransportError(`driver ${req.driverId} is gone`);
     const driverBlocks = this.s.driverBlocks(req.driverId);
-    let stage = st.stages.get(req.stageKey);
+    // A plan is run only if it is the one the driver hashed (anyone could answer on the driver's
+    // subject), fits the stage schema, and touches nothing outside this executor's policy.
+    const stageKey = `${req.stageKey}/${req.stageSha256}`;
+    let stage = st.stages.get(stageKey);
     if (!stage) {
-      stage = fetchBlob(this.nc, driverBlocks, `stage/${req.stageKey}`).then((b) => new TextDecoder().decode(b));
-      stage.catch(() => st.stages.delete(req.stageKey));
-      st.stages.set(req.stageKey, stage);
+      stage = fetchBlob(this.nc, driverBlocks, `stage/${req.stageKey}`).then((b) => {
+        if (sha256(b) !== req.stageSha256) throw new TransportError(`the stage plan served for ${req.stageKey} is not the one driver ${req.driverId} sent (SHA-256 mismatch); another client answered on the driver's subject`);
+        const text = new TextDecoder().decode(b);
+        const d = decodeStage(text);
+        if (!d.ok) throw new PlanError(`executor ${this.executorId} refused the stage plan of driver ${req.driverId}: ${d.reason}`);
+        return { text, stage: d.stage };
+      });
+      stage.catch(() => st.stages.delete(stageKey));
+      st.stages.set(stageKey, stage);
     }
+    const verified = await stage;
+    checkStage(verified.stage, req.partition, this.policy);
+    const stageJson = verified.text;
     const shuffle: Record<number, Block[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
       shuffle[Number(id)] = await this.gather(req, input.stage, input.from, req.partition);
@@ -230,16 +269,21 @@ export class TaskHost {
     }
     const resources: Record<string, Block> = {};
     for (const key of req.resources) {
-      let p = st.resources.get(key);
+      const want = req.resourceSha256[key];
+      if (want === undefined) throw new PlanError(`task request names table ${key} without its digest`);
+      let p = st.resources.get(`${key}/${want}`);
       if (!p) {
-        p = fetchBlob(this.nc, driverBlocks, `res/${key}`).then(ipcToBlock);
-        p.catch(() => st.resources.delete(key));
-        st.resources.set(key, p);
+        p = fetchBlob(this.nc, driverBlocks, `res/${key}`).then((b) => {
+          if (sha256(b) !== want) throw new TransportError(`the table ${key} served for driver ${req.driverId} is not the one it sent (SHA-256 mismatch)`);
+          return ipcToBlock(b);
+        });
+        p.catch(() => st.resources.delete(`${key}/${want}`));
+        st.resources.set(`${key}/${want}`, p);
       }
       resources[key] = await p;
     }
     return {
-      jobId: req.jobId, stageJson: await stage, partition: req.partition, attempt: req.attempt,
+      jobId: req.jobId, stageJson, partition: req.partition, attempt: req.attempt,
       config: { memoryBudget: req.memoryBudget, batchSize: req.batchSize, spillRoot: join(this.spillRoot, 'tasks') },
       shuffle, broadcast, resources,
     };

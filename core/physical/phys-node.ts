@@ -1,4 +1,5 @@
 // Physical plan as JSON: the operator tree of one stage, shipped to workers and rebuilt there.
+import { assertNever } from '../../ops/errors.ts';
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { JoinType } from '../plan/join.ts';
@@ -53,4 +54,15 @@ export interface PhysicalPlan {
   stages: Stage[];
   /** The stage whose output is the job's result. */
   resultStage: number;
+}
+
+/** The operators a node reads from, in order: the one place that knows each kind's children. */
+export function physChildren(n: PhysNode): PhysNode[] {
+  switch (n.op) {
+    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return [n.child];
+    case 'hashJoin': return [n.left, n.right];
+    case 'union': return n.children;
+    default: return assertNever(n, 'physical node');
+  }
 }

@@ -1,9 +1,12 @@
 // Cluster test helpers: executor processes on loopback (killable with SIGKILL), and waiting for conditions.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import type { ExecutorOptions } from '../../core/cluster/executor.ts';
 
 const FIXTURE = resolve(import.meta.dirname, '../fixtures/cluster/executor.ts');
+/** The tests' UDF modules: executors import mapBatches modules only from --udf-path directories (or installed packages). */
+export const FIXTURES = resolve(import.meta.dirname, '../fixtures');
 
 export interface ExecutorProcess {
   id: string;
@@ -18,7 +21,12 @@ export interface ExecutorProcess {
   state(): Promise<{ drivers: number; outputs: number; running: number }>;
 }
 
+/**
+ * An executor process. Unless `o` says otherwise it may import the fixtures' UDFs and read files
+ * under the temp directory (where the tests write their data): executors read nothing else.
+ */
 export async function startExecutor(o: ExecutorOptions, env: Record<string, string> = {}): Promise<ExecutorProcess> {
+  o = { udfPaths: [FIXTURES], paths: [tmpdir()], ...o };
   const proc = spawn(process.execPath, ['--import', 'tsx', FIXTURE, JSON.stringify(o)], {
     stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env },
   });

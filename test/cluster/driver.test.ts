@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col, fn, Quiver, type RuntimeEvent } from '../../core/index.ts';
 import type { ClusterRuntime } from '../../core/cluster/cluster-runtime.ts';
@@ -83,7 +83,7 @@ describe('cluster drivers', () => {
 
   it('sends a task that reads a file to an executor that declared its path, and says so in the event log', async () => {
     const logDir = mkdtempSync(join(tmpdir(), 'quiver-events-'));
-    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, localityWaitMs: 5000, eventLog: logDir, ui: 0, quiet: true });
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, eventLog: logDir, ui: 0, quiet: true });
     const ev: RuntimeEvent[] = [];
     q.onEvent((e) => ev.push(e));
     try {
@@ -147,7 +147,8 @@ describe('photo tagging in cluster mode', () => {
     const tag = async (q: Quiver) => (await q.read.idx(images).predict(q.model(model), { device: 'cpu' }).select('label', 'score').collect());
     const local = await Quiver.local({ workers: 2 });
     const want = await tag(local).finally(() => local.close());
-    const fresh = await startExecutor({ servers: nats.url, workers: 1, name: 'tagger', cluster: CLUSTER });
+    // The only executor that may read the images and the model (executors read nothing outside --paths).
+    const fresh = await startExecutor({ servers: nats.url, workers: 1, name: 'tagger', cluster: CLUSTER, paths: [FMNIST_DIR, dirname(model), tmpdir()] });
     executors.push(fresh);
     const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
     try {

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col, fn, Quiver, type RuntimeEvent } from '../../core/index.ts';
 import type { ClusterRuntime } from '../../core/cluster/cluster-runtime.ts';
+import { subjects } from '../../core/cluster/protocol.ts';
 import { startExecutor, until, type ExecutorProcess } from './cluster-helpers.ts';
 import { startNats, type NatsServer } from './nats-server.ts';
 
@@ -157,10 +158,10 @@ describe('cluster fault tolerance', () => {
     const rt = q.session.runtime as ClusterRuntime;
     const junk = ['not json', '{"v":99,"kind":"task"}', JSON.stringify({ v: 1, kind: 'task', driverId: 'x' }), 'x'.repeat(2 * 1024 * 1024 - 4096)];
     for (const j of junk.slice(0, 3)) {
-      for (const e of executors) nc.publish(`quiver.${CLUSTER}.exec.${e.id}.task`, j);
-      nc.publish(`quiver.${CLUSTER}.driver.${rt.driverId}.result`, j);
-      nc.publish(`quiver.${CLUSTER}.drivers`, j);
-      nc.publish(`quiver.${CLUSTER}.exec.register`, j);
+      for (const e of executors) nc.publish(subjects(CLUSTER).task(e.id), j);
+      nc.publish(subjects(CLUSTER).result(rt.driverId), j);
+      nc.publish(subjects(CLUSTER).driverNews, j);
+      for (const e of executors) nc.publish(subjects(CLUSTER).announce(e.id), j);
     }
     await nc.flush();
     await nc.close();

@@ -65,17 +65,35 @@ describe('cluster membership', () => {
   it('rejects malformed, oversized, unknown-version and invalid messages without crashing', async () => {
     const s = subjects('t');
     const before = members.rejected;
-    driver.publish(s.register, 'not json {');
-    driver.publish(s.register, new Uint8Array(MAX_CONTROL_BYTES + 1));
-    driver.publish(s.heartbeat, JSON.stringify({ v: 99, kind: 'heartbeat', executorId: 'x' }));
-    driver.publish(s.register, JSON.stringify({ v: 1, kind: 'register', executorId: 'bad id with spaces', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
-    await until(() => members.rejected === before + 4);
-    const reasons = events.filter((e) => e.kind === 'rejected').map((e) => (e as { reason: string }).reason).slice(-4);
+    const at = s.announce('x-00000000');
+    driver.publish(at, 'not json {');
+    driver.publish(at, new Uint8Array(MAX_CONTROL_BYTES + 1));
+    driver.publish(at, JSON.stringify({ v: 99, kind: 'heartbeat', executorId: 'x' }));
+    driver.publish(at, JSON.stringify({ v: 1, kind: 'register', executorId: 'bad id with spaces', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
+    // A well-formed registration in another executor's name (on x's subject) and one claiming the whole file system.
+    driver.publish(at, JSON.stringify({ v: 1, kind: 'register', executorId: 'y-00000000', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
+    driver.publish(at, JSON.stringify({ v: 1, kind: 'register', executorId: 'x-00000000', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: ['/'] }));
+    await until(() => members.rejected === before + 6);
+    const reasons = events.filter((e) => e.kind === 'rejected').map((e) => (e as { reason: string }).reason).slice(-6);
     expect(reasons[0]).toMatch(/not UTF-8 JSON/);
     expect(reasons[1]).toMatch(/oversized: 65537 bytes/);
     expect(reasons[2]).toMatch(/protocol version 99, this process speaks 1/);
-    expect(reasons[3]).toMatch(/executorId: ids are 1-64 characters/);
+    expect(reasons[3]).toMatch(/executorId: executor ids are a name of 1-40 characters/);
+    expect(reasons[4]).toMatch(/announcement for executor y-00000000 on another executor's subject/);
+    expect(reasons[5]).toMatch(/declared paths are absolute directories, never the root/);
     expect(members.executors()).toHaveLength(0);
+  });
+
+  it('takes a registration claiming more slots than maxWorkers at maxWorkers', async () => {
+    const m = new Membership(driver, { cluster: 'cap', timeoutMs: 5000, maxWorkers: 8 });
+    try {
+      const id = 'greedy-0123abcd';
+      driver.publish(subjects('cap').announce(id), JSON.stringify({ v: 1, kind: 'register', executorId: id, name: 'greedy', host: 'h', pid: 1, workers: 1024, gpu: null, paths: [] }));
+      await until(() => m.executors().length === 1);
+      expect(m.executors()[0].workers).toBe(8);
+    } finally {
+      m.close();
+    }
   });
 
   it('a driver that starts after its executors asks them to register, and sees them', async () => {
@@ -121,7 +139,7 @@ describe('cluster membership', () => {
 
 describe('decodeControl', () => {
   it('accepts a valid register message', () => {
-    const msg = { v: 1, kind: 'register', executorId: 'e-1', name: 'n', host: 'h', pid: 1, workers: 2, gpu: null, paths: ['/data'] };
+    const msg = { v: 1, kind: 'register', executorId: 'e-0000abcd', name: 'n', host: 'h', pid: 1, workers: 2, gpu: null, paths: ['/data'] };
     expect(decodeControl(new TextEncoder().encode(JSON.stringify(msg)))).toEqual({ ok: true, msg });
   });
 });
