@@ -113,3 +113,107 @@ export class CsvTokenizer {
     return s.split(q + q).join(q);
   }
 }
+
+/** Where CsvRecordScanner is between two bytes of a record. */
+export enum ScanState {
+  /** At the start of a record or of a field: a quote here opens a quoted field. */
+  FieldStart,
+  /** Inside an unquoted field: quotes are plain text. */
+  Unquoted,
+  Quoted,
+  /** Just after a quote inside a quoted field: it closes the field unless another quote follows. */
+  AfterQuote,
+  /** A CR after a closing quote: the record ends if LF follows, else it is malformed. */
+  AfterQuoteCr,
+  /** Text after a closing quote: the record is malformed and ends at the next line break. */
+  Malformed,
+}
+
+/**
+ * Finds where records end, exactly as CsvTokenizer.next ends them, without building fields and
+ * over bytes handed in pieces (the state between pieces is `state`). Used to find the first
+ * record of a split by reading the file before it, and to skip a record too long to hold.
+ * Quote-free stretches are crossed with indexOf (memchr), so a file without quotes costs a scan.
+ */
+export class CsvRecordScanner {
+  state = ScanState.FieldStart;
+
+  constructor(private readonly delim: number, private readonly quote: number) {}
+
+  /**
+   * Reads buf[p, len) and returns the position just past the first record end at or after `min`
+   * (the state is then FieldStart), or NEED_MORE once every byte up to `len` is consumed.
+   */
+  scan(buf: Uint8Array, p: number, len: number, min: number): number {
+    const delim = this.delim, quote = this.quote;
+    let s = this.state;
+    let i = p;
+    // The next quote and line break at or after i (-1: none before len), searched lazily:
+    // positions only grow, so each byte is searched at most once per kind.
+    let nq = -2, nl = -2;
+    const nextQuote = (from: number): number => {
+      if (nq === -1 || nq >= from) return nq;
+      const k = buf.indexOf(quote, from);
+      return (nq = k < 0 || k >= len ? -1 : k);
+    };
+    const nextLf = (from: number): number => {
+      if (nl === -1 || nl >= from) return nl;
+      const k = buf.indexOf(LF, from);
+      return (nl = k < 0 || k >= len ? -1 : k);
+    };
+    for (;;) {
+      switch (s) {
+        case ScanState.Quoted: {
+          const q = nextQuote(i);
+          if (q < 0) { this.state = s; return NEED_MORE; }
+          s = ScanState.AfterQuote;
+          i = q + 1;
+          break;
+        }
+        case ScanState.AfterQuote: case ScanState.AfterQuoteCr: {
+          if (i >= len) { this.state = s; return NEED_MORE; }
+          const c = buf[i++];
+          if (c === LF) {
+            s = ScanState.FieldStart;
+            if (i >= min) { this.state = s; return i; }
+          } else if (s === ScanState.AfterQuoteCr) s = ScanState.Malformed;
+          else if (c === quote) s = ScanState.Quoted; // a doubled quote
+          else if (c === delim) s = ScanState.FieldStart;
+          else if (c === CR) s = ScanState.AfterQuoteCr;
+          else s = ScanState.Malformed;
+          break;
+        }
+        case ScanState.Malformed: {
+          const l = nextLf(i);
+          if (l < 0) { this.state = s; return NEED_MORE; }
+          i = l + 1;
+          s = ScanState.FieldStart;
+          if (i >= min) { this.state = s; return i; }
+          break;
+        }
+        case ScanState.FieldStart: case ScanState.Unquoted: {
+          // Up to the next quote every line break ends a record.
+          const q = nextQuote(i);
+          const end = q < 0 ? len : q;
+          const l = nextLf(i);
+          if (l >= 0 && l < end) {
+            const b = l + 1 >= min ? l : nextLf(min - 1);
+            if (b >= 0 && b < end) { this.state = ScanState.FieldStart; return b + 1; }
+            i = buf.lastIndexOf(LF, end - 1) + 1; // found at or after l: costs at most end - i
+            s = ScanState.FieldStart;
+          }
+          if (q < 0) {
+            if (len > i) s = buf[len - 1] === delim ? ScanState.FieldStart : ScanState.Unquoted;
+            this.state = s;
+            return NEED_MORE;
+          }
+          // A quote opens a field only at the field's start; elsewhere it is text.
+          const opens = q === i ? s === ScanState.FieldStart : buf[q - 1] === delim;
+          s = opens ? ScanState.Quoted : ScanState.Unquoted;
+          i = q + 1;
+          break;
+        }
+      }
+    }
+  }
+}

@@ -1,23 +1,23 @@
 // CSV reader: schema inference from a sample and a byte-range reader that builds typed columns.
 //
-// Splitting: a file larger than the split size is cut into byte ranges, and a range reader
-// starts at the first line break after its start (Hadoop convention, as Spark does). A cut that
-// falls inside a quoted field holding line breaks makes the next range start mid-field and
-// misread it. Files with quoted line breaks MUST be read with `splittable: false`; errors in a
-// range that starts mid-file say so.
+// Splitting: a file larger than the split size is cut into byte ranges, and a split owns the
+// records that start in its range. Quoted fields may hold line breaks, so where a record starts
+// cannot be told from the bytes near a cut: the driver reads the file's quotes up to each cut
+// (csvRecordStarts, at memchr speed where there are none) and gives each split its first record.
 import type * as arrow from 'apache-arrow';
+import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.ts';
 import type { TaskContext } from '../exec-plan.ts';
 import { makeBatch } from '../compute/batch.ts';
 import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
 import { BadRecords, knownLine, quoteValue } from './bad-records.ts';
 import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
-import { CsvTokenizer, FieldFlag, NEED_MORE } from './csv-parse.ts';
+import { CsvRecordScanner, CsvTokenizer, FieldFlag, NEED_MORE } from './csv-parse.ts';
 import type { ReadOptions } from './options.ts';
 import { HeadReader, RangeReader } from './range-reader.ts';
 import type { SplitJSON } from './splits.ts';
 import {
-  classifyText, describeType, kindToType, mergeKinds, parseDateText, parseFloatText,
+  classifyText, describeType, invalidUtf8, kindToType, mergeKinds, parseDateText, parseFloatText,
   parseIntText, parseTimestampText, type InferredKind,
 } from './values.ts';
 
@@ -26,6 +26,9 @@ const EMPTY_FILE = 'empty file, expected a header line (read with header: false 
 /**
  * Column names from the header (or _c0, _c1, ...) and types inferred from the first `inferRows`
  * records (synchronous: the driver builds plans synchronously and samples a bounded prefix).
+ * The header is a file's first non-blank record, as the reader takes it. Files without records
+ * are skipped; the names come from the first file that has a header, and a later file's header
+ * MUST hold the same names, in any order (its columns are matched by name).
  */
 export function inferCsvSchema(paths: readonly string[], opts: ReadOptions): FieldJSON[] {
   if (opts.schema) return opts.schema;
@@ -36,7 +39,8 @@ export function inferCsvSchema(paths: readonly string[], opts: ReadOptions): Fie
   for (const path of paths) {
     const r = HeadReader.open(path, Math.min(opts.bufferBytes, 1 << 20));
     try {
-      let first = true;
+      let order: number[] | null = null; // for each column, its field in this file's records
+      let line = 1;
       while (!r.done && sampled < opts.inferRows) {
         const end = tok.next(r.buf, r.pos, r.len, r.eof);
         if (end === NEED_MORE) {
@@ -46,32 +50,52 @@ export function inferCsvSchema(paths: readonly string[], opts: ReadOptions): Fie
         }
         const buf = r.buf;
         r.pos = end;
-        if (tok.isBlankLine() || tok.error) continue;
-        if (first && opts.header) {
-          first = false;
-          names ??= Array.from({ length: tok.count }, (_, i) => tok.text(buf, i));
+        if (tok.isBlankLine()) { line++; continue; }
+        if (!order && opts.header) {
+          if (tok.error) throw new DataError(`malformed CSV header: ${tok.error}`, { file: path, line });
+          const header = uniqueNames(Array.from({ length: tok.count }, (_, i) => tok.text(buf, i)));
+          names ??= header;
+          order = columnOrder(header, names, null, path, line);
           continue;
         }
-        first = false;
         names ??= Array.from({ length: tok.count }, (_, i) => `_c${i}`);
-        if (tok.count !== names.length) continue;
+        order ??= names.map((_, i) => i);
+        if (tok.error || tok.count !== names.length) continue;
         if (kinds.length === 0) kinds = names.map(() => 'null');
-        for (let f = 0; f < tok.count; f++) {
+        for (let c = 0; c < names.length; c++) {
+          const f = order[c];
           if (tok.starts[f] === tok.ends[f]) continue;
           const s = tok.text(buf, f);
           if (tok.flags[f] === FieldFlag.None && s === opts.nullValue) continue;
-          kinds[f] = mergeKinds(kinds[f], classifyText(s));
+          kinds[c] = mergeKinds(kinds[c], classifyText(s));
         }
         sampled++;
       }
-      if (first && opts.header) throw new DataError(EMPTY_FILE, { file: path });
     } finally {
       r.close();
     }
     if (sampled >= opts.inferRows) break;
   }
+  if (!names && opts.header) {
+    throw new DataError(paths.length === 1 ? EMPTY_FILE : `every file is empty, expected a header line (read with header: false if the files have none)`, { file: paths[0] });
+  }
   if (!names) return [];
-  return uniqueNames(names).map((name, i) => ({ name, type: kindToType(kinds[i] ?? 'null'), nullable: true }));
+  return names.map((name, i) => ({ name, type: kindToType(kinds[i] ?? 'null'), nullable: true }));
+}
+
+/**
+ * Where each of `columns` is in a file whose header is `header` (names made unique). By name
+ * when the header holds the same names in another order; by position when they are equal, or
+ * when a given schema renames the columns (`given` is its names). A header with other names than
+ * the columns inferred from the first file is a DataError naming the file and both headers.
+ */
+function columnOrder(header: readonly string[], columns: readonly string[], given: readonly string[] | null, file: string, line: number): number[] {
+  const same = header.length === columns.length && columns.every((c) => header.includes(c));
+  if (same) return columns.map((c) => header.indexOf(c));
+  if (given) return columns.map((_, i) => i);
+  const list = (ns: readonly string[]) => ns.map((n) => JSON.stringify(n)).join(', ');
+  throw new DataError(`this file's header has columns ${list(header)} but the first file's has ${list(columns)}; ` +
+    'the files of one read must have the same columns (in any order): read them separately, or give a schema and header: false', { file, line });
 }
 
 /** Spark's rule: empty names become _c<i>; a repeated name gets its position appended. */
@@ -215,26 +239,36 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
   const fields = idx.map((i) => fileSchema[i]);
   const schema = toArrowSchema(fields);
   const ncols = fileSchema.length;
-  const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
+  const strings = fields.map((f, j) => (f.type === 'utf8' ? j : -1)).filter((j) => j >= 0);
+  const names = fileSchema.map((f) => f.name);
+  const given = opts.schema ? names : null;
+  // Where each requested column is in this file's records: moved by the file's header (by name).
+  let at = idx;
+  if (opts.header && split.start > 0) {
+    const h = readHeader(split.path, opts);
+    if (h) { const order = columnOrder(h.names, names, given, split.path, h.line); at = idx.map((i) => order[i]); }
+  }
+  const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes, split.firstRecord);
   const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx, knownLine(split));
   try {
     const tok = new CsvTokenizer(opts.delimiter, opts.quote);
     const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));
     const readers = builders.map((b) => fieldReader(b, opts));
-    const midFile = split.start > 0
-      ? ' (this split starts mid-file: if quoted fields contain line breaks, read the file with splittable: false)' : '';
     let needHeader = split.start === 0 && opts.header;
-    if (needHeader && r.done) throw new DataError(EMPTY_FILE, { file: split.path });
+    let blankLines = 0; // before the header, for its line number
+    // File offsets up to which bytes are known valid UTF-8, or known to hold invalid bytes (then
+    // each string field is checked): a buffer is validated once, fields only where it fails.
+    let utf8Ok = -1, utf8Bad = -1;
     let rows = 0;
     while (!r.done) {
       const end = tok.next(r.buf, r.pos, r.len, r.eof);
       if (end === NEED_MORE) {
         if (r.len - r.pos >= opts.maxRecordBytes) {
           const offset = r.offset;
-          const nl = r.buf.indexOf(10, r.pos);
-          const record = r.buf.toString('utf8', r.pos, nl > 0 && nl < r.len ? nl : Math.min(r.len, r.pos + 1024));
-          r.pos = nl >= 0 && nl < r.len ? nl + 1 : r.len; // skip one line of the runaway record
-          await bad.report({ offset, reason: `record longer than maxRecordBytes (${opts.maxRecordBytes} bytes): is a quote unbalanced?`, record }, midFile);
+          const record = r.buf.toString('utf8', r.pos, r.pos + 1024);
+          await bad.report({ offset, reason: `record longer than maxRecordBytes (${opts.maxRecordBytes} bytes): is a quote unbalanced?`, record });
+          await skipRecord(r, new CsvRecordScanner(opts.delimiter, opts.quote));
+          needHeader = false;
           continue;
         }
         await r.fill();
@@ -242,23 +276,44 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
       }
       const buf = r.buf, start = r.pos, offset = r.offset;
       r.pos = end;
-      if (needHeader) { needHeader = false; continue; }
-      if (tok.isBlankLine()) continue;
+      if (tok.isBlankLine()) { blankLines++; continue; }
+      if (needHeader) {
+        needHeader = false;
+        const header = uniqueNames(Array.from({ length: tok.count }, (_, i) => tok.text(buf, i)));
+        const order = columnOrder(header, names, given, split.path, blankLines + 1);
+        at = idx.map((i) => order[i]);
+        continue;
+      }
       if (tok.error !== null || tok.count !== ncols) {
         const reason = tok.error !== null ? `malformed CSV: ${tok.error}` : `expected ${ncols} fields, found ${tok.count}`;
-        await bad.report({ offset, reason, record: recordText(buf, start, end) }, midFile);
+        await bad.report({ offset, reason, record: recordText(buf, start, end) });
         continue;
+      }
+      if (strings.length > 0 && offset + (end - start) > utf8Ok) {
+        const recordEnd = offset + (end - start);
+        if (recordEnd > utf8Bad) {
+          const w = Math.max(end, r.eof ? r.len : buf.lastIndexOf(10, r.len - 1) + 1);
+          if (isUtf8(buf.subarray(start, w))) utf8Ok = r.base + w; else utf8Bad = r.base + w;
+        }
+        if (recordEnd > utf8Ok) {
+          let why: string | null = null, j = 0;
+          for (; j < strings.length && why === null; j++) { const f = at[strings[j]]; why = invalidUtf8(buf, tok.starts[f], tok.ends[f]); }
+          if (why !== null) {
+            await bad.report({ offset, column: fields[strings[j - 1]].name, reason: why, record: recordText(buf, start, end) });
+            continue;
+          }
+        }
       }
       let failed = -1;
       let why: string | null = null;
       for (let j = 0; j < readers.length; j++) {
-        const f = idx[j];
+        const f = at[j];
         why = readers[j](buf, tok.starts[f], tok.ends[f], tok.flags[f] as FieldFlag, tok, f);
         if (why !== null) { failed = j; break; }
       }
       if (failed >= 0) {
         for (const b of builders) b.truncate(rows);
-        await bad.report({ offset, column: fields[failed].name, reason: why!, record: recordText(buf, start, end) }, midFile);
+        await bad.report({ offset, column: fields[failed].name, reason: why!, record: recordText(buf, start, end) });
         continue;
       }
       if (++rows === ctx.batchSize) {
@@ -273,6 +328,30 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
   }
 }
 
+/** A file's header (its first non-blank record; names made unique) and its line, or null when it has none. */
+function readHeader(path: string, opts: ReadOptions): { names: string[]; line: number } | null {
+  const r = HeadReader.open(path, 64 * 1024);
+  try {
+    const tok = new CsvTokenizer(opts.delimiter, opts.quote);
+    let line = 1;
+    while (!r.done) {
+      const end = tok.next(r.buf, r.pos, r.len, r.eof);
+      if (end === NEED_MORE) {
+        if (r.len - r.pos >= opts.maxRecordBytes) return null; // read as a bad record by the split that owns it
+        r.fill();
+        continue;
+      }
+      const buf = r.buf;
+      r.pos = end;
+      if (tok.isBlankLine()) { line++; continue; }
+      return { names: uniqueNames(Array.from({ length: tok.count }, (_, i) => tok.text(buf, i))), line };
+    }
+    return null;
+  } finally {
+    r.close();
+  }
+}
+
 /** The record's text without its line break, for quarantine files. */
 export function recordText(buf: Buffer, start: number, end: number): string {
   let e = end;
@@ -280,3 +359,60 @@ export function recordText(buf: Buffer, start: number, end: number): string {
   if (e > start && buf[e - 1] === 13) e--;
   return buf.toString('utf8', start, e);
 }
+
+/** Moves `r` past the record starting at r.pos (to end of file when it never ends), holding none of it. */
+async function skipRecord(r: RangeReader, scanner: CsvRecordScanner): Promise<void> {
+  for (;;) {
+    const b = scanner.scan(r.buf, r.pos, r.len, 0);
+    if (b !== NEED_MORE) { r.pos = b; return; }
+    r.pos = r.len;
+    if (!(await r.fill())) return;
+  }
+}
+
+/** Moves `r` to the first record start at or after file offset `min` and returns it (the file's size when none). */
+async function nextRecordStart(r: RangeReader, scanner: CsvRecordScanner, min: number): Promise<number> {
+  for (;;) {
+    const b = scanner.scan(r.buf, r.pos, r.len, min - r.base);
+    if (b !== NEED_MORE) { r.pos = b; return r.base + b; }
+    r.pos = r.len;
+    if (!(await r.fill())) return r.fileSize;
+  }
+}
+
+/**
+ * For each split start (ascending, > 0) the file offset of the first record starting at or after
+ * it, found by reading the file from its start with the tokenizer's rules (a quoted line break
+ * starts no record; the header, the first non-blank record, is nobody's). The file size for a
+ * start past the last record. Costs one sequential read of the file, on the driver.
+ */
+export async function csvRecordStarts(path: string, starts: readonly number[], opts: ReadOptions): Promise<number[]> {
+  const last = starts.length ? starts[starts.length - 1] : 0;
+  const r = await RangeReader.open(path, 0, last + 1, opts.bufferBytes);
+  try {
+    const scanner = new CsvRecordScanner(opts.delimiter, opts.quote);
+    let at = r.offset; // after a byte-order mark
+    if (opts.header) {
+      for (;;) {
+        while (r.len - r.pos < 2 && (await r.fill()));
+        if (r.pos >= r.len) break;
+        const c = r.buf[r.pos];
+        if (c === LF) { r.pos++; continue; }
+        if (c === CR && r.pos + 1 < r.len && r.buf[r.pos + 1] === LF) { r.pos += 2; continue; }
+        break;
+      }
+      at = r.pos >= r.len && r.eof ? r.fileSize : await nextRecordStart(r, scanner, 0);
+    }
+    const out: number[] = [];
+    for (const s of starts) {
+      if (s > at) at = await nextRecordStart(r, scanner, s);
+      out.push(at);
+    }
+    return out;
+  } finally {
+    await r.close();
+  }
+}
+
+const LF = 10;
+const CR = 13;

@@ -43,8 +43,12 @@ export class RangeReader {
     this.buf = Buffer.allocUnsafeSlow(bufferBytes);
   }
 
-  /** Opens `path` positioned at the first record the split [start, end) owns. */
-  static async open(path: string, start: number, end: number, bufferBytes: number): Promise<RangeReader> {
+  /**
+   * Opens `path` positioned at the first record the split [start, end) owns: the first line
+   * start at or after `start`, or `firstRecord` when the caller knows where that record starts
+   * (CSV, whose quoted fields may hold line breaks: see csvRecordStarts).
+   */
+  static async open(path: string, start: number, end: number, bufferBytes: number, firstRecord?: number): Promise<RangeReader> {
     let fh: FileHandle;
     try {
       fh = await open(path, 'r');
@@ -57,6 +61,11 @@ export class RangeReader {
       const limit = Math.min(end, size);
       // Small splits get a small buffer; it grows if a record is longer.
       const bytes = Math.min(bufferBytes, Math.max(4096, limit - start + SLACK));
+      if (firstRecord !== undefined && start > 0) {
+        const r = new RangeReader(fh, path, size, limit, bytes, Math.min(firstRecord, size));
+        r.eof = r.base >= size;
+        return r;
+      }
       const r = new RangeReader(fh, path, size, limit, bytes, start > 0 ? start - 1 : 0);
       r.eof = r.base >= size;
       if (start > 0) await r.skipPartialLine();

@@ -2,6 +2,7 @@
 import { stat } from 'node:fs/promises';
 import { DataError, PlanError, assertNever } from '../errors.ts';
 import type { FileFormat, ReadOptions } from './options.ts';
+import { csvRecordStarts } from './csv.ts';
 import { idxSplits } from './idx.ts';
 import { parquetRowGroupSplits } from './parquet.ts';
 
@@ -19,6 +20,12 @@ export interface SplitJSON {
    * name one, so the fast path never counts.
    */
   firstLine?: number;
+  /**
+   * csv, a split that starts mid-file: the file offset of the first record it owns, found on the
+   * driver by reading the file's quotes before it (a line break inside a quoted field starts no
+   * record). At or past `end`: the split owns no record (one quoted field spans it).
+   */
+  firstRecord?: number;
   /** parquet: the row groups this split reads (all of them when absent). */
   rowGroups?: number[];
   /** idx: the labels file read alongside (start/end count records for idx files). */
@@ -39,18 +46,21 @@ export async function planFileSplits(format: FileFormat, paths: readonly string[
     const size = await fileSize(path);
     switch (format) {
       case 'text': case 'json': case 'csv': {
-        if (size === 0) {
-          if (format === 'csv' && opts.header) throw new DataError('empty file, expected a header line (read with header: false if the files have none)', { file: path });
-          continue; // no records
-        }
+        if (size === 0) continue; // no records (a csv header, when needed, comes from the other files: see inferCsvSchema)
         const splittable = format !== 'csv' || opts.splittable;
         let n = splittable ? Math.ceil(size / target) : 1;
         if (n > 1 && parallelism > 1) n = Math.ceil(n / parallelism) * parallelism;
         const piece = Math.ceil(size / n);
+        const first = out.length;
         for (let s = 0; s < size; s += piece) {
           const split: SplitJSON = { path, start: s, end: Math.min(size, s + piece) };
           if (s === 0) split.firstLine = 1;
           out.push(split);
+        }
+        if (format === 'csv' && out.length - first > 1) {
+          const pieces = out.slice(first + 1);
+          const starts = await csvRecordStarts(path, pieces.map((p) => p.start), opts);
+          pieces.forEach((p, i) => { p.firstRecord = starts[i]; });
         }
         break;
       }

@@ -114,3 +114,31 @@ export function mergeKinds(a: InferredKind, b: InferredKind): InferredKind {
 export function kindToType(k: InferredKind): PrimitiveTypeName {
   return k === 'null' ? 'utf8' : k;
 }
+
+/**
+ * Why bytes [a, b) are not valid UTF-8 (naming the first bad byte and what to do), or null when
+ * they are. Overlong forms, surrogates and code points past U+10FFFF are invalid, as in
+ * TextDecoder with fatal: true.
+ */
+export function invalidUtf8(buf: Uint8Array, a: number, b: number): string | null {
+  let i = a;
+  while (i < b) {
+    const c = buf[i];
+    if (c < 0x80) { i++; continue; }
+    let n = 0, lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf) n = 1;
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; if (c === 0xe0) lo = 0xa0; else if (c === 0xed) hi = 0x9f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; if (c === 0xf0) lo = 0x90; else if (c === 0xf4) hi = 0x8f; }
+    let ok = n > 0 && i + n < b;
+    for (let k = 1; ok && k <= n; k++) {
+      const d = buf[i + k];
+      if (d < (k === 1 ? lo : 0x80) || d > (k === 1 ? hi : 0xbf)) ok = false;
+    }
+    if (!ok) {
+      const hex = `0x${c.toString(16).toUpperCase().padStart(2, '0')}`;
+      return `invalid UTF-8: byte ${hex} at byte ${i - a + 1} of the value (a string MUST be UTF-8: convert the file, e.g. with iconv -f latin1 -t utf-8)`;
+    }
+    i += n + 1;
+  }
+  return null;
+}
