@@ -13,17 +13,15 @@
 // its own private directory, keyed by the SHA-256 of the gzip bytes. Splits name the user's
 // files (executors check them against the paths they may read), never a cache path.
 import * as arrow from 'apache-arrow';
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
 import { constants as bufferConstants } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { makeBatch } from '../compute/batch.ts';
 import { DataError, PlanError } from '../errors.ts';
 import { toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
+import { cachedFile, privateCacheDir, writeCachedFile } from './private-cache.ts';
 import type { SplitJSON } from './splits.ts';
 
 interface IdxType { code: number; type: TypeJSON; bytes: number; array: new (n: number) => ArrayLike<number> & { [i: number]: number } }
@@ -200,39 +198,8 @@ export function idxSplits(paths: readonly string[], labels: unknown, targetBytes
   return out;
 }
 
-const uid = (): number | undefined => process.getuid?.();
-
-/** Private cache directories this process had to make because the usual one was not safe, by base. */
-const fallbackDirs = new Map<string, string>();
-
-/**
- * This user's private inflate cache under `base` (default: the temp directory):
- * `<base>/quiver-idx-<uid>`, mode 0700. Checked on every use without following links: a
- * directory of ours that others can write to is emptied and made private again (anything in
- * it may have been planted); a symlink, a non-directory or another user's directory in its
- * place is left alone, and this process uses a fresh private directory of its own instead.
- */
-export function idxCacheDir(base: string = tmpdir()): string {
-  const fallback = fallbackDirs.get(base);
-  if (fallback) return fallback;
-  const me = uid();
-  const dir = join(base, `quiver-idx-${me ?? 'user'}`);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') break;
-    }
-    const st = lstatSync(dir);
-    if (!st.isDirectory() || (me !== undefined && st.uid !== me)) break;
-    if ((st.mode & 0o022) === 0) return dir;
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const own = mkdtempSync(join(base, `quiver-idx-${me ?? 'user'}-`));
-  fallbackDirs.set(base, own);
-  process.once('exit', () => rmSync(own, { recursive: true, force: true }));
-  return own;
-}
+/** This user's private inflate cache (see privateCacheDir): `<base>/quiver-idx-<uid>`. */
+export const idxCacheDir = (base?: string): string => privateCacheDir('quiver-idx', base);
 
 /** Gzip files this thread hashed: identity of the file (device, inode, size, times) -> sha256. */
 const hashed = new Map<string, { stat: string; sha256: string }>();
@@ -240,17 +207,6 @@ const statKey = (fd: number): string => {
   const st = fstatSync(fd, { bigint: true });
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 };
-
-/** The cache file for `sha256` when present, ours and whole; a bad one is removed. */
-function cached(dir: string, sha256: string, bytes: number): string | null {
-  const file = join(dir, `${sha256}.idx`);
-  let st;
-  try { st = lstatSync(file); } catch { return null; }
-  const me = uid();
-  if (st.isFile() && (me === undefined || st.uid === me) && st.size === bytes) return file;
-  rmSync(file, { force: true });
-  return null;
-}
 
 /**
  * The raw IDX bytes of a gzip file, as a cache file in this user's private directory (see
@@ -263,13 +219,14 @@ function cached(dir: string, sha256: string, bytes: number): string | null {
 export function inflatedCopy(h: IdxHeader, expectSha256?: string, base?: string): { file: string; sha256: string } {
   const dir = idxCacheDir(base);
   const bytes = idxFileBytes(h);
-  const fd = openSync(h.path, 'r');
+  let fd: number;
+  try { fd = openSync(h.path, 'r'); } catch (e) { throw new DataError(`cannot read: ${(e as Error).message}`, { file: h.path }, { cause: e }); }
   let gz: Buffer, sha256: string;
   try {
     const stat = statKey(fd);
     const seen = hashed.get(h.path);
     if (expectSha256 !== undefined && seen?.stat === stat && seen.sha256 === expectSha256) {
-      const file = cached(dir, expectSha256, bytes);
+      const file = cachedFile(dir, `${expectSha256}.idx`, bytes);
       if (file) return { file, sha256: expectSha256 };
     }
     gz = readFileSync(fd);
@@ -281,7 +238,7 @@ export function inflatedCopy(h: IdxHeader, expectSha256?: string, base?: string)
   if (expectSha256 !== undefined && sha256 !== expectSha256) {
     throw new DataError(`the file changed since the job was planned (its sha256 is now ${sha256}, the plan read ${expectSha256}); run the job again`, { file: h.path });
   }
-  const hit = cached(dir, sha256, bytes);
+  const hit = cachedFile(dir, `${sha256}.idx`, bytes);
   if (hit) return { file: hit, sha256 };
   let raw: Buffer;
   try {
@@ -300,11 +257,7 @@ export function inflatedCopy(h: IdxHeader, expectSha256?: string, base?: string)
   const same = raw.length >= h.dataOffset && raw[2] === h.type.code && raw[3] === h.dims.length && h.dims.every((d, i) => raw.readUInt32BE(4 + 4 * i) === d);
   if (!same) throw new DataError('the file changed while it was read (its IDX header is not the one read before); run the job again', { file: h.path });
   checkDataSize(h, raw.length);
-  const file = join(dir, `${sha256}.idx`);
-  const tmp = join(dir, `${sha256}.${process.pid}-${threadId}-${randomBytes(6).toString('hex')}.tmp`);
-  writeFileSync(tmp, raw, { mode: 0o600, flag: 'wx' });
-  renameSync(tmp, file);
-  return { file, sha256 };
+  return { file: writeCachedFile(dir, `${sha256}.idx`, raw), sha256 };
 }
 
 /** Big-endian values into a typed array (u8/i8 need no swap). */
