@@ -1,42 +1,64 @@
 // Parquet reader over parquet-wasm: schema from the footer, splits by row group, reads by row group and column.
 import * as arrow from 'apache-arrow';
-import { closeSync, fstatSync, openAsBlob, openSync, readSync } from 'node:fs';
-import * as pq from 'parquet-wasm';
-import { DataError, QuiverError } from '../errors.ts';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { DataError, QuiverError, ResourceError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
+import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
+import { ParquetPanic, withParquetWasm } from './parquet-wasm.ts';
 import type { SplitJSON } from './splits.ts';
 
 const PAR1 = Buffer.from('PAR1');
 
+/**
+ * The largest file a task reads: the decoder works on the file's bytes copied into wasm memory
+ * (32-bit, 4 GiB at most, shared with the decoded batches). Decoding synchronously from memory
+ * is what lets a decoder panic be caught (see parquet-wasm.ts).
+ */
+const MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 function notParquet(path: string, e: unknown): DataError {
   if (e instanceof DataError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
-  return new DataError(`not a readable Parquet file (${msg})`, { file: path }, { cause: e });
+  return new DataError(`not a readable Parquet file (${reason(e)})`, { file: path }, { cause: e });
+}
+
+/** 'PAR1' + the footer + its length + 'PAR1': what parquet-wasm needs to read the schema. */
+function readFooter(path: string): { footer: Buffer; size: number } {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    if (size < 12) throw new Error(`${size} bytes is too short`);
+    const tail = Buffer.alloc(8);
+    readSync(fd, tail, 0, 8, size - 8);
+    if (!tail.subarray(4).equals(PAR1)) throw new Error(`no 'PAR1' magic at the end`);
+    const metaLen = tail.readUInt32LE(0);
+    if (metaLen + 12 > size) throw new Error('footer length is larger than the file');
+    const footer = Buffer.alloc(4 + metaLen + 8);
+    PAR1.copy(footer, 0);
+    readSync(fd, footer, 4, metaLen + 8, size - 8 - metaLen);
+    return { footer, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Row groups from a file image or footer ('PAR1' ... length 'PAR1'). */
+function rowGroupsOf(bytes: Uint8Array): RowGroupInfo[] {
+  const len = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).readUInt32LE(bytes.length - 8);
+  if (len + 12 > bytes.length) throw new FooterError('footer length is larger than the file');
+  return parseFooter(bytes.subarray(bytes.length - 8 - len, bytes.length - 8));
 }
 
 /** The Arrow schema from the file's footer, reading only the footer's bytes (synchronous). */
 export function inferParquetSchema(path: string): FieldJSON[] {
   let schema: arrow.Schema;
   try {
-    const fd = openSync(path, 'r');
-    try {
-      const size = fstatSync(fd).size;
-      if (size < 12) throw new Error(`${size} bytes is too short`);
-      const tail = Buffer.alloc(8);
-      readSync(fd, tail, 0, 8, size - 8);
-      if (!tail.subarray(4).equals(PAR1)) throw new Error(`no 'PAR1' magic at the end`);
-      const metaLen = tail.readUInt32LE(0);
-      if (metaLen + 12 > size) throw new Error('footer length is larger than the file');
-      // parquet-wasm parses the footer of the bytes it gets: hand it 'PAR1' + footer.
-      const bytes = Buffer.alloc(4 + metaLen + 8);
-      PAR1.copy(bytes, 0);
-      readSync(fd, bytes, 4, metaLen + 8, size - 8 - metaLen);
-      const s = pq.readSchema(bytes);
-      schema = arrow.tableFromIPC(s.intoIPCStream()).schema;
-    } finally {
-      closeSync(fd);
-    }
+    const { footer } = readFooter(path);
+    rowGroupsOf(footer);
+    schema = arrow.tableFromIPC(withParquetWasm((pq) => pq.readSchema(footer).intoIPCStream())).schema;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: path }, { cause: e });
     throw notParquet(path, e);
@@ -44,61 +66,75 @@ export function inferParquetSchema(path: string): FieldJSON[] {
   return schema.fields.map((f) => fieldFromArrow(f, path));
 }
 
-async function openParquet(path: string): Promise<pq.ParquetFile> {
+/** Consecutive row groups grouped until each split holds about `target` compressed bytes. */
+export async function parquetRowGroupSplits(path: string, size: number, target: number): Promise<SplitJSON[]> {
+  let groups: number[];
   try {
-    return await pq.ParquetFile.fromFile(await openAsBlob(path));
+    groups = rowGroupsOf(readFooter(path).footer).map((g) => g.compressedSize);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: path }, { cause: e });
     throw notParquet(path, e);
   }
+  if (groups.length <= 1) return [{ path, start: 0, end: size }];
+  const out: SplitJSON[] = [];
+  let cur: number[] = [], bytes = 0;
+  for (let i = 0; i < groups.length; i++) {
+    cur.push(i);
+    bytes += groups[i];
+    if (bytes >= target) { out.push({ path, start: 0, end: size, rowGroups: cur }); cur = []; bytes = 0; }
+  }
+  if (cur.length) out.push({ path, start: 0, end: size, rowGroups: cur });
+  return out;
 }
 
-/** Consecutive row groups grouped until each split holds about `target` compressed bytes. */
-export async function parquetRowGroupSplits(path: string, size: number, target: number): Promise<SplitJSON[]> {
-  const file = await openParquet(path);
-  try {
-    const meta = file.metadata();
-    const groups = meta.rowGroups().map((g) => { const b = g.compressedSize(); g.free(); return b; });
-    meta.free();
-    if (groups.length <= 1) return [{ path, start: 0, end: size }];
-    const out: SplitJSON[] = [];
-    let cur: number[] = [], bytes = 0;
-    for (let i = 0; i < groups.length; i++) {
-      cur.push(i);
-      bytes += groups[i];
-      if (bytes >= target) { out.push({ path, start: 0, end: size, rowGroups: cur }); cur = []; bytes = 0; }
+/** Decodes `columns` of row group `g` into a JS Arrow table (no wasm object outlives the call). */
+function decode(bytes: Uint8Array, g: number, columns: readonly string[], batchSize: number): arrow.Table {
+  return arrow.tableFromIPC(withParquetWasm((pq) => pq.readParquet(bytes, { rowGroups: [g], columns: [...columns], batchSize }).intoIPCStream()));
+}
+
+/** The error for row group `g`, naming the first column that fails alone when there are several. */
+function rowGroupError(path: string, bytes: Uint8Array, g: number, columns: readonly string[], e: unknown): DataError {
+  let column: string | undefined;
+  let cause = e;
+  if (columns.length > 1) {
+    for (const c of columns) {
+      try { decode(bytes, g, [c], 1024); } catch (ce) { column = c; cause = ce; break; }
     }
-    if (cur.length) out.push({ path, start: 0, end: size, rowGroups: cur });
-    return out;
-  } finally {
-    file.free();
-  }
+  } else column = columns[0];
+  const what = cause instanceof ParquetPanic ? `${reason(cause)}: the file is corrupt, or uses an encoding the reader cannot decode` : reason(cause);
+  return new DataError(`cannot read row group ${g}: ${what}`, { file: path, column }, { cause });
 }
 
 /**
  * Reads a split one row group at a time, only `columns` (file column names). With no columns
- * (count(*)) yields row counts from the metadata as zero-column batches.
+ * (count(*)) yields row counts from the footer as zero-column batches.
  */
 export async function* readParquetSplit(split: SplitJSON, columns: readonly string[], batchSize: number): AsyncGenerator<{ table: arrow.Table | null; rows: number }> {
-  const file = await openParquet(split.path);
+  let bytes: Buffer;
+  let counts: number[];
   try {
-    const meta = file.metadata();
-    const counts = meta.rowGroups().map((g) => { const n = g.numRows(); g.free(); return n; });
-    meta.free();
-    const groups = split.rowGroups ?? counts.map((_, i) => i);
-    for (const g of groups) {
-      if (columns.length === 0) { yield { table: null, rows: counts[g] }; continue; }
-      let table: arrow.Table;
-      try {
-        const t = await file.read({ rowGroups: [g], columns: [...columns], batchSize });
-        table = arrow.tableFromIPC(t.intoIPCStream());
-      } catch (e) {
-        if (e instanceof QuiverError) throw e;
-        throw new DataError(`cannot read row group ${g}: ${e instanceof Error ? e.message : String(e)}`, { file: split.path }, { cause: e });
-      }
-      yield { table, rows: table.numRows };
+    bytes = await readFile(split.path);
+    if (bytes.length > MAX_FILE_BYTES) {
+      throw new ResourceError(`${split.path}: ${bytes.length} bytes is more than the Parquet reader handles in one file (${MAX_FILE_BYTES}); write it as several files (a directory)`, { retryable: false });
     }
-  } finally {
-    file.free();
+    if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(PAR1)) throw new FooterError(`no 'PAR1' magic at the end`);
+    counts = rowGroupsOf(bytes).map((g) => g.numRows);
+  } catch (e) {
+    if (e instanceof QuiverError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: split.path }, { cause: e });
+    throw notParquet(split.path, e);
+  }
+  const groups = split.rowGroups ?? counts.map((_, i) => i);
+  for (const g of groups) {
+    if (!(g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
+    if (columns.length === 0) { yield { table: null, rows: counts[g] }; continue; }
+    let table: arrow.Table;
+    try {
+      table = decode(bytes, g, columns, batchSize);
+    } catch (e) {
+      throw rowGroupError(split.path, bytes, g, columns, e);
+    }
+    if (table.numRows !== counts[g]) throw new DataError(`row group ${g} decoded to ${table.numRows} rows, its footer says ${counts[g]}`, { file: split.path });
+    yield { table, rows: table.numRows };
   }
 }
