@@ -4,6 +4,12 @@
 // records that start in its range. Quoted fields may hold line breaks, so where a record starts
 // cannot be told from the bytes near a cut: the driver reads the file's quotes up to each cut
 // (csvRecordStarts, at memchr speed where there are none) and gives each split its first record.
+//
+// Files of one read: the header is a file's first non-blank line; columns are matched to it by
+// name, so files may order them differently, but a file with other names is a DataError naming
+// both headers (failfast or permissive: it is no bad record but a different table). A file
+// without records adds none. String fields MUST be valid UTF-8: a record with a bad one is a bad
+// record (each buffer is validated once; fields only where that fails).
 import type * as arrow from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.ts';

@@ -2,8 +2,11 @@
 //
 // Nested objects and arrays are read as utf8 holding their JSON text. Numbers go through
 // JSON.parse, so integers beyond 2^53 lose precision unless written as strings (the json sink
-// writes unsafe int64 values as strings, which an int64 column reads back exactly).
+// writes unsafe int64 values as strings, which an int64 column reads back exactly). A value read
+// into a column MUST be valid UTF-8; one that is not makes its record bad (failfast: a DataError
+// naming file, line and key; permissive: quarantined), checked once per buffer on the fast path.
 import type * as arrow from 'apache-arrow';
+import { isUtf8 } from 'node:buffer';
 import { makeBatch } from '../compute/batch.ts';
 import type { TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
@@ -13,7 +16,7 @@ import type { ReadOptions } from './options.ts';
 import { HeadReader, RangeReader } from './range-reader.ts';
 import type { SplitJSON } from './splits.ts';
 import {
-  describeType, kindToType, mergeKinds, parseDateText, parseFloatText, parseIntText, parseTimestampText, type InferredKind,
+  describeType, invalidUtf8, kindToType, mergeKinds, parseDateText, parseFloatText, parseIntText, parseTimestampText, type InferredKind,
 } from './values.ts';
 
 const NL = 10;
@@ -25,10 +28,15 @@ interface Line {
   offset: number;
   /** The line exceeded maxRecordBytes: `text` holds its start only, the rest was skipped. */
   tooLong: boolean;
+  /** The line's bytes when they are not valid UTF-8 (`text` then holds U+FFFD for the bad bytes). */
+  invalid?: Buffer;
 }
 
 /** Calls `each` with every non-blank line a split owns; stops early when `each` returns false. */
 async function forEachLine(r: RangeReader, maxRecordBytes: number, each: (line: Line) => Promise<boolean | void>): Promise<void> {
+  // File offsets up to which bytes are known valid UTF-8, or known to hold invalid bytes (then
+  // each line is checked): a buffer is validated once, lines only where it fails.
+  let utf8Ok = -1, utf8Bad = -1;
   while (!r.done) {
     const buf = r.buf;
     const nl = buf.indexOf(NL, r.pos);
@@ -48,7 +56,15 @@ async function forEachLine(r: RangeReader, maxRecordBytes: number, each: (line: 
     let e = end;
     if (e > start && buf[e - 1] === 13) e--;
     if (isBlank(buf, start, e)) continue;
-    if ((await each({ text: buf.toString('utf8', start, e), offset: r.base + start, tooLong: false })) === false) return;
+    let invalid: Buffer | undefined;
+    if (r.base + e > utf8Ok) {
+      if (r.base + e > utf8Bad) {
+        const w = Math.max(e, r.eof ? r.len : buf.lastIndexOf(NL, r.len - 1) + 1);
+        if (isUtf8(buf.subarray(start, w))) utf8Ok = r.base + w; else utf8Bad = r.base + w;
+      }
+      if (r.base + e > utf8Ok && !isUtf8(buf.subarray(start, e))) invalid = Buffer.from(buf.subarray(start, e));
+    }
+    if ((await each({ text: buf.toString('utf8', start, e), offset: r.base + start, tooLong: false, invalid })) === false) return;
   }
 }
 
@@ -198,7 +214,7 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
   let rows = 0;
   try {
     // Lines are parsed in a callback; full batches queue in `ready` and are yielded between fills.
-    const onLine = async ({ text: line, offset, tooLong }: Line): Promise<void> => {
+    const onLine = async ({ text: line, offset, tooLong, invalid }: Line): Promise<void> => {
       if (tooLong) {
         await bad.report({ offset, reason: `record longer than maxRecordBytes (${opts.maxRecordBytes} bytes)`, record: line });
         return;
@@ -213,6 +229,13 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
       if (!isObject(obj)) {
         await bad.report({ offset, reason: `expected a JSON object, found ${Array.isArray(obj) ? 'an array' : clipJson(obj)}`, record: line });
         return;
+      }
+      if (invalid) {
+        const hit = invalidUtf8Member(invalid, fields);
+        if (hit) {
+          await bad.report({ offset, column: hit.key, reason: hit.why, record: line });
+          return;
+        }
       }
       for (let j = 0; j < readers.length; j++) {
         const name = fields[j].name;
@@ -241,4 +264,47 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
   } finally {
     try { await bad.close(); } finally { await r.close(); }
   }
+}
+
+const QUOTE = 34, BACKSLASH = 92;
+
+/**
+ * The first top-level member among `fields` whose value's bytes are not valid UTF-8, and why;
+ * null when there is none. `b` is one JSON object that JSON.parse accepted once decoded (bad
+ * bytes decode to U+FFFD and never hide ASCII, so its structure is sound).
+ */
+function invalidUtf8Member(b: Buffer, fields: readonly FieldJSON[]): { key: string; why: string } | null {
+  const wanted = new Set(fields.map((f) => f.name));
+  const ws = (i: number) => { while (i < b.length && (b[i] === 32 || b[i] === 9 || b[i] === 13 || b[i] === 10)) i++; return i; };
+  /** The index of the quote closing the string that opens at b[i]. */
+  const stringEnd = (i: number) => { let j = i + 1; while (j < b.length && b[j] !== QUOTE) j += b[j] === BACKSLASH ? 2 : 1; return j; };
+  let i = ws(0);
+  if (b[i] !== 123) return null;
+  i = ws(i + 1);
+  while (i < b.length && b[i] === QUOTE) {
+    const k = stringEnd(i);
+    let key: string;
+    try { key = JSON.parse(b.toString('utf8', i, k + 1)); } catch { return null; }
+    i = ws(ws(k + 1) + 1); // past ':'
+    let a = i, z: number;
+    if (b[i] === QUOTE) { z = stringEnd(i); a = i + 1; i = z + 1; } else {
+      let depth = 0;
+      for (; i < b.length; i++) {
+        const c = b[i];
+        if (c === QUOTE) { i = stringEnd(i); continue; }
+        if (c === 123 || c === 91) depth++;
+        else if (c === 125 || c === 93) { if (depth === 0) break; depth--; }
+        else if (c === 44 && depth === 0) break;
+      }
+      z = i;
+    }
+    if (wanted.has(key)) {
+      const why = invalidUtf8(b, a, z);
+      if (why) return { key, why };
+    }
+    i = ws(i);
+    if (b[i] !== 44) break;
+    i = ws(i + 1);
+  }
+  return null;
 }
