@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
 import { planSplits } from '../../ops/sources/index.ts';
-import { idxCacheDir, inflatedCopy, readIdxHeader } from '../../ops/sources/idx.ts';
+import { idxCacheDir, inflatedCopy, readIdx, readIdxHeader, type IdxSplitJSON } from '../../ops/sources/idx.ts';
 import { tempDir } from './helpers.ts';
 
 /** A u8 IDX file: header (dims) + values. */
@@ -124,6 +124,26 @@ describe('IDX: gzip files inflate into a private cache keyed by their content', 
     }
     const rows = await q.read.idx(imgs, { labels: true }).toArray();
     expect(rows.map((r) => r.label)).toEqual(new Array(N).fill(0));
+  });
+
+  it('a task reads what was planned: a file changed since planning is an error, and a split naming another file\'s hash gets nothing of it', async () => {
+    const a = join(dir, 'task-a-images-idx3-ubyte.gz'), b = join(dir, 'task-b-images-idx3-ubyte.gz');
+    writeFileSync(a, gzipSync(images(0)));
+    writeFileSync(b, gzipSync(images(50)));
+    const fields = [{ name: 'image', type: { fixedList: 'uint8', size: H * W }, nullable: false }] as const;
+    const read = async (split: IdxSplitJSON) => {
+      const out: number[] = [];
+      for await (const batch of readIdx(split, [...fields], ['image'], 100)) for (const row of batch.toArray()) out.push([...row.image][0] as number);
+      return out;
+    };
+    const [sa] = await planSplits({ format: 'idx', paths: [a], options: {} }, 1 << 20) as IdxSplitJSON[];
+    const [sb] = await planSplits({ format: 'idx', paths: [b], options: {} }, 1 << 20) as IdxSplitJSON[];
+    expect(sa.sha256).toBe(sha(readFileSync(a)));
+    expect(await read(sa)).toEqual(Array.from({ length: N }, (_, i) => i));
+    // b's copy is cached; a split of a that names b's hash must not read it.
+    await expect(read({ ...sa, sha256: sb.sha256 })).rejects.toThrow(/task-a-images-idx3-ubyte\.gz: the file changed since the job was planned/);
+    writeFileSync(a, gzipSync(images(9)));
+    await expect(read(sa)).rejects.toThrow(/task-a-images-idx3-ubyte\.gz: the file changed since the job was planned \(its sha256 is now [0-9a-f]{64}, the plan read [0-9a-f]{64}\); run the job again/);
   });
 
   describe('a cache directory that is not private is not used', () => {
