@@ -162,6 +162,7 @@ export class ClusterRuntime implements Runtime {
   private readonly excluded = new Set<string>();
   /** Results refused because their secret did not match a running attempt (forged or corrupt). */
   rejectedResults = 0;
+  private lastRejectLog = 0;
   readonly config: TaskConfig;
   readonly maxTaskAttempts: number;
   private readonly s: ReturnType<typeof subjects>;
@@ -306,8 +307,11 @@ export class ClusterRuntime implements Runtime {
     const a = this.attempts.get(key);
     if (a && a.executor === m.executorId && !sameSecret(a.secret, m.secret)) {
       // Only the executor the attempt was sent to learned its secret: this result is forged.
-      this.rejectedResults++;
-      console.error(`quiver driver: refused a result for stage ${m.stageId} task ${m.partition} attempt ${m.attempt} in the name of executor ${m.executorId}: it does not carry the attempt's secret`);
+      // Logged once per 10 s: a flood of forgeries must not become a flood of log lines.
+      if (this.rejectedResults++ === 0 || Date.now() - this.lastRejectLog > 10_000) {
+        this.lastRejectLog = Date.now();
+        console.error(`quiver driver: refused a result for stage ${m.stageId} task ${m.partition} attempt ${m.attempt} in the name of executor ${m.executorId}: it does not carry the attempt's secret (${this.rejectedResults} refused so far)`);
+      }
       return;
     }
     if (!a || a.executor !== m.executorId) {
