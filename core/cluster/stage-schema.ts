@@ -42,12 +42,13 @@ const Json: v.GenericSchema<unknown> = v.union([v.null(), v.boolean(), v.number(
 const Options = v.record(v.string(), Json);
 
 /** A split: the file it reads and its range; readers add their own JSON fields (firstLine, rowGroups, pair, ...). */
-const Split = v.looseObject({ path: Name, start: Count, end: Count, pair: v.optional(Name) });
+const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
+const Split = v.looseObject({ path: Name, start: Count, end: Count, pair: v.optional(Name), sha256: v.optional(Hex64), pairSha256: v.optional(Hex64) });
 
 const Udf = v.strictObject({ module: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), export: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
 /** What predict needs to find and verify its model; fields added by newer model formats pass through. */
 const PredictSpec = v.looseObject({
-  modelPath: Name, modelName: v.pipe(v.string(), v.maxLength(1024)), modelSha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/)),
+  modelPath: Name, modelName: v.pipe(v.string(), v.maxLength(1024)), modelSha256: Hex64, modelJsonSha256: Hex64,
   inputCol: Name, device: v.picklist(['auto', 'cpu', 'gpu']), batchSize: v.pipe(Count, v.minValue(1)), topK: Count, numClasses: v.pipe(Count, v.minValue(1)),
 });
 

@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectCluster } from '../../core/cluster/connect.ts';
 import { Executor } from '../../core/cluster/executor.ts';
 import { Membership, type MembershipEvent } from '../../core/cluster/membership.ts';
+import { driverPermissions, executorPermissions, jwtPermissions } from '../../core/cluster/nats-config.ts';
+import { subjects } from '../../core/cluster/protocol.ts';
+import { Quiver } from '../../core/index.ts';
 import { PlanError, TransportError } from '../../core/errors.ts';
 import { startNats, type NatsServer } from './nats-server.ts';
 
@@ -24,8 +27,12 @@ const until = async (f: () => boolean, ms = 10_000) => {
 const dir = mkdtempSync(join(tmpdir(), 'quiver-security-'));
 const bin = resolve(import.meta.dirname, '../../bin/quiver.mjs');
 
-/** An operator, one account and one user of it: the server config that trusts them, and the user's .creds file. */
-async function operatorSetup(tag: string): Promise<{ config: string; creds: string }> {
+/**
+ * An operator, one account and users of it: the server config that trusts them, and a .creds
+ * file per user (the first user is `tag` with no permissions set; `roles` adds users with
+ * their JWT permissions).
+ */
+async function operatorSetup(tag: string, roles: Record<string, ReturnType<typeof jwtPermissions>> = {}): Promise<{ config: string; creds: string; roleCreds: Record<string, string> }> {
   const operator = createOperator();
   const account = createAccount();
   const user = createUser();
@@ -36,6 +43,12 @@ async function operatorSetup(tag: string): Promise<{ config: string; creds: stri
   const userJwt = await encodeUser(`user-${tag}`, user, account);
   const creds = join(dir, `${tag}.creds`);
   writeFileSync(creds, fmtCreds(userJwt, user));
+  const roleCreds: Record<string, string> = {};
+  for (const [name, perm] of Object.entries(roles)) {
+    const u = createUser();
+    roleCreds[name] = join(dir, `${tag}-${name}.creds`);
+    writeFileSync(roleCreds[name], fmtCreds(await encodeUser(name, u, account, perm), u));
+  }
   // JetStream (the test server runs with -js) wants a system account in operator mode.
   const system = createAccount();
   const systemJwt = await encodeAccount(`sys-${tag}`, system, unlimited, { signer: operator });
@@ -43,7 +56,7 @@ async function operatorSetup(tag: string): Promise<{ config: string; creds: stri
     `operator: ${operatorJwt}`, `system_account: ${system.getPublicKey()}`, 'resolver: MEMORY',
     `resolver_preload: {\n  ${account.getPublicKey()}: ${accountJwt}\n  ${system.getPublicKey()}: ${systemJwt}\n}`,
   ].join('\n');
-  return { creds, config };
+  return { creds, config, roleCreds };
 }
 
 /** Runs `quiver executor` with args; resolves once it prints that it joined, or rejects with its stderr when it exits. */
@@ -106,6 +119,41 @@ describe('cluster security: operator/JWT credentials', () => {
       run.p.kill('SIGKILL');
     }
   }, 30_000);
+});
+
+describe('cluster security: operator/JWT users with per-role permissions', () => {
+  const CLUSTER = 'jwt';
+  let nats: NatsServer;
+  let setup: Awaited<ReturnType<typeof operatorSetup>>;
+  beforeAll(async () => {
+    setup = await operatorSetup('roles', {
+      driver: jwtPermissions(driverPermissions(CLUSTER)),
+      jx: jwtPermissions(executorPermissions(CLUSTER, 'jx')),
+      jy: jwtPermissions(executorPermissions(CLUSTER, 'jy')),
+    });
+    nats = await startNats({ config: setup.config });
+  }, 20_000);
+  afterAll(async () => { await nats?.stop(); });
+
+  it('a driver and an executor on their own role creds run a job; another executor\'s creds cannot read its tasks', async () => {
+    const ex = await Executor.start({ servers: nats.url, creds: setup.roleCreds.jx, cluster: CLUSTER, name: 'jx', workers: 1, heartbeatMs: 200, log: () => {} });
+    const q = await Quiver.connect({ servers: nats.url, creds: setup.roleCreds.driver, cluster: CLUSTER, quiet: true, ui: false });
+    const spy = await connectCluster({ servers: nats.url, creds: setup.roleCreds.jy }, 'spy');
+    try {
+      let sniffed = 0;
+      let refused = '';
+      spy.subscribe(subjects(CLUSTER).task(ex.id), { callback: (err) => { if (err) refused = err.message; else sniffed++; } });
+      await spy.flush();
+      expect(await q.createDataFrame(Array.from({ length: 1000 }, (_, i) => ({ x: i })), { partitions: 4 }).count()).toBe(1000);
+      expect(sniffed).toBe(0);
+      await until(() => refused !== '');
+      expect(refused).toMatch(/[Pp]ermissions? [Vv]iolation/);
+    } finally {
+      await spy.close();
+      await q.close();
+      await ex.stop();
+    }
+  }, 60_000);
 });
 
 describe('cluster security: TLS', () => {
