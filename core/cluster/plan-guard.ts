@@ -1,6 +1,6 @@
 // What an executor lets a driver's stage plan touch: files only under its declared directories, user code only from installed packages or its UDF directories.
 import { realpathSync } from 'node:fs';
-import { isBuiltin } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlanError } from '../../ops/errors.ts';
@@ -76,15 +76,26 @@ export function checkUdfModule(p: ExecutorPolicy, spec: string): void {
     return;
   }
   const why = (reason: string) => new PlanError(`executor ${p.executorId} refuses to import the mapBatches module '${spec.slice(0, 200)}': ${reason}; executors import UDFs only from installed packages or from directories given with --udf-path`);
-  if (!PACKAGE.test(spec)) throw why('it is neither an installed package name nor an absolute path');
+  if (!PACKAGE.test(spec) || spec.split('/').some((part) => part === '.' || part === '..')) throw why('it is neither an installed package name nor an absolute path');
   if (isBuiltin(spec)) throw why('it is a Node.js built-in module');
-  let url: string;
+  const file = resolvePackage(spec);
+  if (file === null) throw why('no such package is installed here');
+  if (!file.split(sep).includes('node_modules')) throw why('it does not resolve to an installed package');
+}
+
+/** The file an installed package specifier resolves to from this install (as the workers will import it), or null. */
+function resolvePackage(spec: string): string | null {
   try {
-    url = import.meta.resolve(spec);
+    const url = import.meta.resolve(spec);
+    return url.startsWith('file:') ? fileURLToPath(url) : null;
   } catch {
-    throw why('no such package is installed here');
+    // Some loaders (test runners) lack import.meta.resolve: ask CommonJS resolution instead.
+    try {
+      return createRequire(import.meta.url).resolve(spec);
+    } catch {
+      return null;
+    }
   }
-  if (!url.startsWith('file:') || !fileURLToPath(url).split(sep).includes('node_modules')) throw why('it does not resolve to an installed package');
 }
 
 /**
