@@ -6,7 +6,7 @@
 //                     bufferBytes (read buffer; text batch size in bytes; default 8 MiB)
 //   text:    -                                    -> one non-null utf8 column `line`
 //   csv:     header (true), delimiter | sep (','), quote ('"'), nullValue (''), inferRows (1000),
-//            splittable (true; false for files with quoted line breaks), schema, maxRecordBytes
+//            splittable (true; false reads each file in one task), schema, maxRecordBytes
 //   json:    inferRows (1000), schema, maxRecordBytes      (JSON lines: one object per line)
 //   arrow:   none (IPC file or stream, told apart by the 'ARROW1' magic)
 //   parquet: none (schema from the footer; one split per group of row groups)
