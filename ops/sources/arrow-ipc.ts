@@ -4,20 +4,55 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { open, type FileHandle } from 'node:fs/promises';
 import { DataError, QuiverError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
+import { ARROW_MAGIC, checkArrowLayout, type ReadAt } from './arrow-ipc-layout.ts';
 import { fieldFromArrow } from './normalize.ts';
 
-const MAGIC = Buffer.from('ARROW1');
+const HOW_TO_WRITE = "write it with arrow's RecordBatchFileWriter or RecordBatchStreamWriter";
 
-/** Which IPC format a file holds, from its first bytes. */
-async function isFileFormat(fh: FileHandle): Promise<boolean> {
-  const head = Buffer.alloc(6);
-  const { bytesRead } = await fh.read(head, 0, 6, 0);
-  return bytesRead === 6 && head.equals(MAGIC);
+function unreadable(path: string, e: unknown): DataError {
+  if (e instanceof DataError) return e;
+  return new DataError(`not a readable Arrow IPC file or stream (${(e as Error)?.message ?? String(e)}); ${HOW_TO_WRITE}`, { file: path }, { cause: e });
+}
+
+/** Positioned reads of an open file descriptor of `size` bytes. */
+function readerOf(fd: number, size: number): ReadAt {
+  return (pos, n) => {
+    const b = Buffer.alloc(Math.max(0, Math.min(n, size - pos)));
+    readSync(fd, b, 0, b.length, pos);
+    return b;
+  };
+}
+
+/** Checks the file's layout (see arrow-ipc-layout.ts) before any decoding; returns whether it is the file format. */
+function checkLayout(path: string, fd: number): boolean {
+  const size = fstatSync(fd).size;
+  try {
+    return checkArrowLayout(readerOf(fd, size), size).fileFormat;
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
+/** Batches of `reader`, each decoding error a DataError naming the file. */
+async function* named(path: string, reader: AsyncIterable<arrow.RecordBatch>): AsyncGenerator<arrow.RecordBatch> {
+  const it = reader[Symbol.asyncIterator]();
+  for (;;) {
+    let r: IteratorResult<arrow.RecordBatch>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      if (e instanceof QuiverError) throw e;
+      throw unreadable(path, e);
+    }
+    if (r.done) return;
+    yield r.value;
+  }
 }
 
 /**
- * Opens a reader over an IPC file or stream. The file format is read through the file handle
- * (footer, then one batch at a time); the stream format sequentially.
+ * Opens a reader over an IPC file or stream, after checking every message's lengths and bounds
+ * (a corrupt length can make apache-arrow's decoder spin forever). The file format is read
+ * through the file handle (footer, then one batch at a time); the stream format sequentially.
  * `close()` on the returned object MUST run (in `finally`).
  */
 export async function openArrowFile(path: string): Promise<{ reader: AsyncIterable<arrow.RecordBatch> & { schema: arrow.Schema }; close(): Promise<void> }> {
@@ -28,19 +63,20 @@ export async function openArrowFile(path: string): Promise<{ reader: AsyncIterab
     throw new DataError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `cannot open: ${(e as Error).message}`, { file: path }, { cause: e });
   }
   try {
-    const fileFormat = await isFileFormat(fh);
+    const fileFormat = checkLayout(path, fh.fd);
     const source = fileFormat ? fh : createReadStream(path, { highWaterMark: 1 << 20 });
     const reader = await (arrow.RecordBatchReader.from(source as any) as unknown as Promise<arrow.RecordBatchReader>);
     await (reader as any).open();
     if (!reader.schema) throw new Error('no schema message');
+    const batches = Object.assign(named(path, reader as unknown as AsyncIterable<arrow.RecordBatch>), { schema: reader.schema });
     return {
-      reader: reader as any,
+      reader: batches,
       close: async () => { await (reader as any).cancel?.(); if (!fileFormat) (source as ReturnType<typeof createReadStream>).destroy(); await fh.close(); },
     };
   } catch (e) {
     await fh.close();
     if (e instanceof QuiverError) throw e;
-    throw new DataError(`not a readable Arrow IPC file or stream (${(e as Error).message}); write it with arrow's RecordBatchFileWriter or RecordBatchStreamWriter`, { file: path }, { cause: e });
+    throw unreadable(path, e);
   }
 }
 
@@ -56,12 +92,9 @@ export function inferArrowSchema(path: string): FieldJSON[] {
     throw new DataError((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found; check the path' : `cannot open: ${(e as Error).message}`, { file: path }, { cause: e });
   }
   try {
+    const fileFormat = checkLayout(path, fd);
     const size = fstatSync(fd).size;
-    const read = (pos: number, n: number): Buffer => {
-      const b = Buffer.alloc(Math.max(0, Math.min(n, size - pos)));
-      readSync(fd, b, 0, b.length, pos);
-      return b;
-    };
+    const read = readerOf(fd, size);
     const schemaOf = (bytes: Uint8Array): arrow.Schema => {
       const r = arrow.RecordBatchReader.from(bytes);
       r.open();
@@ -70,20 +103,18 @@ export function inferArrowSchema(path: string): FieldJSON[] {
     };
     let schema: arrow.Schema | null = null;
     let lastError: unknown = null;
-    if (read(0, 6).equals(MAGIC) && size >= 16) {
-      const footerLen = read(size - 10, 4).readInt32LE(0);
-      if (footerLen > 0 && footerLen + 16 <= size) {
-        // A file of magic + footer: enough for arrow to read the schema without the batches.
-        const footer = read(size - 10 - footerLen, footerLen + 10);
-        try { schema = schemaOf(Buffer.concat([MAGIC, Buffer.alloc(2), footer])); } catch (e) { lastError = e; }
-      }
+    if (fileFormat) {
+      const footerLen = Buffer.from(read(size - 10, 4)).readInt32LE(0);
+      // A file of magic + footer: enough for arrow to read the schema without the batches.
+      const footer = read(size - 10 - footerLen, footerLen + 10);
+      try { schema = schemaOf(Buffer.concat([ARROW_MAGIC, Buffer.alloc(2), footer])); } catch (e) { lastError = e; }
       if (!schema) try { schema = schemaOf(read(0, size)); } catch (e) { lastError = e; }
     } else {
       for (let n = 64 * 1024; !schema; n *= 4) {
         try { schema = schemaOf(read(0, n)); } catch (e) { lastError = e; if (n >= size) break; }
       }
     }
-    if (!schema) throw new DataError(`not a readable Arrow IPC file or stream (${(lastError as Error)?.message ?? 'no schema'}); write it with arrow's RecordBatchFileWriter or RecordBatchStreamWriter`, { file: path }, { cause: lastError });
+    if (!schema) throw unreadable(path, lastError ?? new Error('no schema'));
     return schema.fields.map((x) => fieldFromArrow(x, path));
   } finally {
     closeSync(fd);
