@@ -26,7 +26,7 @@
 import { connect } from '@nats-io/transport-node';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fetchBlob, ipcToBlock } from '../core/cluster/chunks.ts';
 import { Quiver, col, fn, type RuntimeEvent } from '../core/index.ts';
 import { writeAccessLog } from '../examples/data/access-log.ts';
@@ -64,7 +64,9 @@ const nodeArgs = profDir ? (mkdirSync(profDir, { recursive: true }), ['--cpu-pro
 const nats = await startBenchNats({ maxPayload });
 const executors: ExecutorProcess[] = [];
 const startExec = async (name: string) => {
-  const e = await startExecutorProcess({ servers: nats.url, cluster: CLUSTER, name, workers: 1, heartbeatMs: 500, nodeArgs });
+  // Executors read only under --paths: the log's directory, the images and the model.
+  const paths = [dirname(log), FMNIST_DIR, resolve('models')];
+  const e = await startExecutorProcess({ servers: nats.url, cluster: CLUSTER, name, workers: 1, heartbeatMs: 500, nodeArgs, paths });
   executors.push(e);
   return e;
 };

@@ -105,12 +105,14 @@ export interface ExecutorProcessOptions {
   heartbeatMs?: number;
   /** Node options for the executor process, e.g. ['--cpu-prof', '--cpu-prof-dir=out/prof']. */
   nodeArgs?: string[];
+  /** Directories the executor may read (--paths): the benchmark's data and model. */
+  paths?: string[];
 }
 
 /** Starts `quiver executor` (bin/quiver.mjs, as a user would) and waits until it has joined. */
 export async function startExecutorProcess(o: ExecutorProcessOptions): Promise<ExecutorProcess> {
   const args = [...(o.nodeArgs ?? []), QUIVER_BIN, 'executor', '--servers', o.servers, '--cluster', o.cluster, '--name', o.name,
-    '--workers', String(o.workers ?? 1), ...(o.heartbeatMs ? ['--heartbeat-ms', String(o.heartbeatMs)] : [])];
+    '--workers', String(o.workers ?? 1), ...(o.heartbeatMs ? ['--heartbeat-ms', String(o.heartbeatMs)] : []), ...(o.paths?.length ? ['--paths', o.paths.join(',')] : [])];
   const proc = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   // A failed run shows what the executor said.
