@@ -87,6 +87,7 @@ export class Executor {
       workers, gpu: o.gpu === 'off' ? null : await describeGpu(), paths: readRoots,
     };
     ex.announce(register);
+    if (readRoots.length === 0) ex.log('started without --paths: it reads no files, so tasks that read one go to other executors (start it with --paths DIR,... to read data and models)');
     // Requests from a driver (drain: finish running tasks, take no new ones). A bad request is
     // answered with its reason and logged; it never reaches the executor's state.
     nc.subscribe(s.control(ex.id), {
