@@ -1,4 +1,4 @@
-// Text -> typed value conversion for csv and json, and the type lattice used by schema inference.
+// Text (and byte) -> typed value conversion for csv and json, UTF-8 checks, and the type lattice used by schema inference.
 import { validDays } from '../calendar.ts';
 import type { PrimitiveTypeName } from '../types.ts';
 
@@ -141,4 +141,53 @@ export function invalidUtf8(buf: Uint8Array, a: number, b: number): string | nul
     i += n + 1;
   }
   return null;
+}
+
+/** 'true' / 'false' in any case, from bytes. */
+export function parseBoolBytes(buf: Buffer, a: number, b: number): boolean | null {
+  const n = b - a;
+  if (n !== 4 && n !== 5) return null;
+  const c = buf[a] | 0x20;
+  if (n === 4 && c === 116 && (buf[a + 1] | 0x20) === 114 && (buf[a + 2] | 0x20) === 117 && (buf[a + 3] | 0x20) === 101) return true;
+  if (n === 5 && c === 102 && (buf[a + 1] | 0x20) === 97 && (buf[a + 2] | 0x20) === 108 && (buf[a + 3] | 0x20) === 115 && (buf[a + 4] | 0x20) === 101) return false;
+  return null;
+}
+
+/**
+ * Fast path for [sign] digits [. digits] with at most 15 digits: the digits as an integer are
+ * exact, and one division by an exact power of ten rounds correctly (Clinger's fast path).
+ * Returns null for anything else (exponents, long mantissas, NaN...): the caller parses the text.
+ */
+export function parseSimpleDecimal(buf: Buffer, a: number, b: number): number | null {
+  let i = a, neg = false;
+  if (i < b && (buf[i] === 45 || buf[i] === 43)) { neg = buf[i] === 45; i++; }
+  let m = 0, digits = 0, frac = -1;
+  for (; i < b; i++) {
+    const c = buf[i];
+    if (c === 46) { if (frac >= 0) return null; frac = 0; continue; }
+    const d = c - 48;
+    if (d < 0 || d > 9) return null;
+    m = m * 10 + d;
+    digits++;
+    if (frac >= 0) frac++;
+  }
+  if (digits === 0 || digits > 15) return null;
+  const v = frac > 0 ? m / POW10[frac] : m;
+  return neg ? -v : v;
+}
+
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/** Optional sign and up to 10 digits, straight from bytes; null for anything else. */
+export function parseSmallInt(buf: Buffer, a: number, b: number): number | null {
+  let i = a, neg = false;
+  if (i < b && (buf[i] === 45 || buf[i] === 43)) { neg = buf[i] === 45; i++; }
+  if (i === b || b - i > 10) return null;
+  let v = 0;
+  for (; i < b; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }
