@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Quiver } from '../../core/index.ts';
 import { CsvRecordScanner, CsvTokenizer, NEED_MORE } from '../../ops/sources/csv-parse.ts';
 import { planSplits } from '../../ops/sources/index.ts';
 import { scanAll, tempDir } from './helpers.ts';
@@ -76,6 +77,25 @@ describe('csv splits over quoted line breaks', () => {
     expect(splits.map((s) => [s.start, s.end, s.firstRecord])).toEqual([[0, 6, undefined], [6, 12, 18], [12, 18, 18], [18, 22, 18]]);
     const { rows } = await scanAll('csv', path, {}, { splitBytes: 6 });
     expect(rows).toEqual([{ a: 1, b: 'x\n2,y\n3,z' }, { a: 4, b: 'w' }]);
+  });
+});
+
+describe('csv quoted line breaks through a session', () => {
+  it('count() and the rows are exact at default options when the file is cut into many splits', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'notes.csv');
+    const n = 300;
+    await writeFile(path, 'id,note\n' + Array.from({ length: n }, (_, i) => `${i},"first line\n${i},second line"\n`).join(''));
+    const q = await Quiver.local({ workers: 2, targetSplitBytes: 256, quiet: true });
+    try {
+      const df = q.read.csv(path);
+      expect(await df.explain()).toMatch(/ScanExec: csv \[notes\.csv\] splits=\d\d/);
+      expect(await df.count()).toBe(n);
+      const rows = (await df.toArray()).map((r) => ({ id: Number(r.id), note: r.note }));
+      expect(rows.sort((a, b) => a.id - b.id)).toEqual(Array.from({ length: n }, (_, i) => ({ id: i, note: `first line\n${i},second line` })));
+    } finally {
+      await q.close();
+    }
   });
 });
 
