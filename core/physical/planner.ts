@@ -7,7 +7,7 @@ import type { Join } from '../plan/join.ts';
 import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
-import type { PhysNode, PhysicalPlan, SplitJSON, Stage, StageOutput } from './phys-node.ts';
+import { physChildren, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput } from './phys-node.ts';
 
 export interface PhysicalPlannerOptions {
   /** Partitions after a hash shuffle (aggregate, shuffled join). */
@@ -65,20 +65,10 @@ class StageCutter {
     const walk = (n: PhysNode): void => {
       if (n.op === 'shuffleRead') parents.push(this.producer.get(`s${n.shuffleId}`)!);
       else if (n.op === 'broadcast') parents.push(this.producer.get(`b${n.id}`)!);
-      for (const c of childrenOf(n)) walk(c);
+      for (const c of physChildren(n)) walk(c);
     };
     walk(p.node);
     this.stages.push({ id: this.stages.length, root: p.node, partitions: p.partitions, output, parents, fields });
-  }
-}
-
-function childrenOf(n: PhysNode): PhysNode[] {
-  switch (n.op) {
-    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return [n.child];
-    case 'hashJoin': return [n.left, n.right];
-    case 'union': return n.children;
-    default: return assertNever(n, 'physical node');
   }
 }
 
