@@ -197,7 +197,8 @@ export class CsvRecordScanner {
           const end = q < 0 ? len : q;
           const l = nextLf(i);
           if (l >= 0 && l < end) {
-            const b = l + 1 >= min ? l : nextLf(min - 1);
+            // (Searching from min - 1 only below `end` keeps the searches' starts growing.)
+            const b = l + 1 >= min ? l : min - 1 < end ? nextLf(min - 1) : -1;
             if (b >= 0 && b < end) { this.state = ScanState.FieldStart; return b + 1; }
             i = buf.lastIndexOf(LF, end - 1) + 1; // found at or after l: costs at most end - i
             s = ScanState.FieldStart;

@@ -100,31 +100,45 @@ describe('csv quoted line breaks through a session', () => {
 });
 
 describe('CsvRecordScanner', () => {
-  it('ends records where the tokenizer does, for bytes handed over in any pieces (property)', () => {
-    const soup = fc.string({ unit: fc.constantFrom('a', ';', "'", "''", '\n', '\r', '\r\n', 'é'), maxLength: 200 });
-    fc.assert(fc.property(soup, fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), (text, cuts) => {
-      const buf = Buffer.from(text);
-      const tok = new CsvTokenizer(59, 39);
-      const want: number[] = [];
-      for (let p = 0; p < buf.length;) { p = tok.next(buf, p, buf.length, true); if (p < buf.length) want.push(p); }
-      const sc = new CsvRecordScanner(59, 39);
-      const got: number[] = [];
-      let at = 0, k = 0;
-      while (at < buf.length) {
-        const end = Math.min(buf.length, at + cuts[k++ % cuts.length]);
-        // Only the piece is valid: bytes after it are garbage, as in a reused read buffer.
-        const piece = Buffer.concat([buf.subarray(0, end), Buffer.from("\n';\n")]);
-        let p = at;
-        for (;;) {
-          const b = sc.scan(piece, p, end, 0);
-          if (b === NEED_MORE) break;
-          if (b < buf.length) got.push(b);
-          p = b;
-        }
-        at = end;
-      }
-      expect(got).toEqual(want);
-    }), { numRuns: 2000 });
+  /** The first record end at or after `min` that the scanner finds when handed `text` in pieces of `cuts` bytes. */
+  function scanInPieces(text: string, delim: string, quote: string, cuts: number[], min: number): number {
+    const buf = Buffer.from(text);
+    const sc = new CsvRecordScanner(delim.charCodeAt(0), quote.charCodeAt(0));
+    for (let at = 0, k = 0; at < buf.length; k++) {
+      const end = Math.min(buf.length, at + cuts[k % cuts.length]);
+      // Only the piece is valid: bytes after it are garbage, as in a reused read buffer.
+      const piece = Buffer.concat([buf.subarray(0, end), Buffer.from(`\n${quote}${delim}\n`)]);
+      const b = sc.scan(piece, at, end, min);
+      if (b !== NEED_MORE) return b < buf.length ? b : -1;
+      at = end;
+    }
+    return -1;
+  }
+
+  /** Where the tokenizer ends the first record at or after `min` (-1: none before the end). */
+  function tokenizerRecordEnd(text: string, delim: string, quote: string, min: number): number {
+    const buf = Buffer.from(text);
+    const tok = new CsvTokenizer(delim.charCodeAt(0), quote.charCodeAt(0));
+    for (let p = 0; p < buf.length;) {
+      p = tok.next(buf, p, buf.length, true);
+      if (p < buf.length && p >= min) return p;
+    }
+    return -1;
+  }
+
+  it('ends records where the tokenizer does, from any offset and for bytes handed over in any pieces (property)', () => {
+    for (const [delim, quote] of [[',', '"'], [';', "'"]]) {
+      const soup = fc.string({ unit: fc.constantFrom('a', delim, quote, quote + quote, '\n', '\r', '\r\n', quote + delim, delim + quote, 'é'), maxLength: 200 });
+      fc.assert(fc.property(soup, fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 220 }), (text, cuts, min) => {
+        expect(scanInPieces(text, delim, quote, cuts, min)).toBe(tokenizerRecordEnd(text, delim, quote, min));
+      }), { numRuns: 5000 });
+    }
+  });
+
+  it('finds a line break before a quote when asked for a record end further on (a case the property found)', () => {
+    // Records end at 1 and 5; the quote at 5 is never closed, so none ends at or after 6.
+    expect(scanInPieces('\na"\r\n",\r\na', ',', '"', [5], 6)).toBe(-1);
+    expect(scanInPieces('\na"\r\n",\r\na', ',', '"', [5], 2)).toBe(5);
   });
 });
 
