@@ -1,10 +1,12 @@
 // CSV reads over several files and odd headers: blank first lines, reordered columns, empty files, invalid UTF-8.
 import fc from 'fast-check';
+import { isUtf8 } from 'node:buffer';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError } from '../../ops/errors.ts';
 import { inferSchema } from '../../ops/sources/index.ts';
+import { invalidUtf8 } from '../../ops/sources/values.ts';
 import { scanAll, tempDir } from './helpers.ts';
 
 async function files(contents: Record<string, string | Buffer>): Promise<string> {
@@ -116,6 +118,14 @@ describe('csv invalid UTF-8', () => {
     const dir = await files({ 'u.csv': bad });
     const { rows } = await scanAll('csv', join(dir, 'u.csv'), {}, { projection: ['id', 'n'] });
     expect(rows).toEqual([{ id: 1, n: 5 }, { id: 2, n: 6 }, { id: 3, n: 7 }]);
+  });
+
+  it('the field check agrees with node:buffer isUtf8 on any bytes (property)', () => {
+    const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0x8f, 0x90, 0x9f, 0xa0));
+    fc.assert(fc.property(fc.array(byte, { maxLength: 12 }), (bytes) => {
+      const b = Buffer.from(bytes);
+      expect(invalidUtf8(b, 0, b.length) === null).toBe(isUtf8(b));
+    }), { numRuns: 20000 });
   });
 
   it('agrees with TextDecoder (fatal) on every field, at any buffer and split size (property)', async () => {
