@@ -32,10 +32,12 @@ export interface LocalOptions extends ObservabilityOptions {
   spillDir?: string;
   /** Attempts per task before the job fails (default 4). */
   maxTaskAttempts?: number;
+  /** A task that reads and produces no batch for this long is stopped and fails with a ResourceError (default 10 minutes; 0: never). */
+  taskStallMs?: number;
 }
 
 /** Options of a driver connected to a cluster (`Quiver.connect`): NATS, auth, scheduling, and the session options of Quiver.local. */
-export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu'> {}
+export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu' | 'taskStallMs'> {}
 
 export class Quiver {
   private constructor(readonly session: Session, readonly options: Readonly<LocalOptions | ConnectOptions>, private readonly obs: Observability) {}
@@ -63,7 +65,7 @@ export class Quiver {
   /** An embedded session: driver and a worker-thread pool in this process. */
   static async local(options: LocalOptions = {}): Promise<Quiver> {
     for (const [k, v] of Object.entries(options)) {
-      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts'].includes(k)
+      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'taskStallMs'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.local: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }

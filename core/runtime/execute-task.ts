@@ -8,7 +8,7 @@ import { splitByPartition } from '../../ops/compute/partition.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { Stage } from '../physical/phys-node.ts';
 import { decodeBlock, encodeBlock } from './ipc.ts';
-import type { TaskPayload, TaskResult } from './task.ts';
+import { Progress, type TaskPayload, type TaskResult } from './task.ts';
 
 const stageCache = new Map<string, { stage: Stage; exec: ExecPlan }>();
 
@@ -28,6 +28,10 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
   const metrics: Record<string, number> = {};
   const spillDir = join(p.config.spillRoot, `job${p.jobId}-t${p.partition}-a${p.attempt}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   let spillUsed = false;
+  // Progress for the runtime's watchdog: a task that stops bumping this is stopped as stalled.
+  const cells = p.progress ? new Int32Array(p.progress) : null;
+  const tick = cells ? (): void => { Atomics.add(cells, Progress.Count, 1); } : (): void => {};
+  tick();
   try {
     const { stage, exec } = stageFor(p.stageJson);
     const broadcastCache = new Map<number, arrow.Table>();
@@ -38,9 +42,12 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       memoryBudget: p.config.memoryBudget,
       get spillDir() { spillUsed = true; return spillDir; },
       batchSize: p.config.batchSize,
+      // Operators read the signal once per batch they pull (to stop when aborted): each read is
+      // progress, so a long aggregate over many input batches is never mistaken for a stall.
+      get signal() { tick(); return undefined; },
       metrics: { add(name, n) { metrics[name] = (metrics[name] ?? 0) + n; } },
       async *shuffleInput(shuffleId) {
-        for (const block of p.shuffle[shuffleId] ?? []) yield* decodeBlock(block);
+        for (const block of p.shuffle[shuffleId] ?? []) for (const b of decodeBlock(block)) { tick(); yield b; }
       },
       async broadcast(id) {
         let t = broadcastCache.get(id);
@@ -55,7 +62,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       resource(id) {
         const r = p.resources[id];
         if (!r) throw new PlanError(`in-memory data '${id}' is not available to this task`);
-        return decodeBlock(r);
+        return (function* () { for (const b of decodeBlock(r)) { tick(); yield b; } })();
       },
     };
     let rows = 0;
@@ -64,6 +71,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       const parts: arrow.RecordBatch[][] = Array.from({ length: out.partitions }, () => []);
       let rr = p.partition;
       for await (const b of exec.execute(p.partition, ctx)) {
+        tick();
         if (b.numRows === 0) continue;
         rows += b.numRows;
         if (out.partitions === 1) parts[0].push(b);
@@ -78,6 +86,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
     }
     const batches: arrow.RecordBatch[] = [];
     for await (const b of exec.execute(p.partition, ctx)) {
+      tick();
       if (b.numRows === 0) continue;
       rows += b.numRows;
       batches.push(b);

@@ -10,8 +10,9 @@ import { assertNever, errorFromJSON, InternalError, isRetryable, ResourceError }
 import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { blocksBytes, decodeBlock, type Block } from './ipc.ts';
-import type { CallPayload, TaskConfig, TaskGroup, TaskPayload, TaskResult } from './task.ts';
+import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
+import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
 import type { JobMetrics, RunHooks, Runtime } from './runtime.ts';
 
 export interface LocalRuntimeOptions {
@@ -20,6 +21,12 @@ export interface LocalRuntimeOptions {
   batchSize?: number;
   spillDir?: string;
   maxTaskAttempts?: number;
+  /**
+   * A task that reads and produces no batch for this long is stopped (its worker thread is
+   * terminated) and fails with a ResourceError; default 10 minutes (see DEFAULT_TASK_STALL_MS in
+   * task-watchdog.ts), 0: never.
+   */
+  taskStallMs?: number;
 }
 
 export type { JobMetrics, TaskProgress } from './runtime.ts';
@@ -48,10 +55,12 @@ export class LocalRuntime implements Runtime {
   private pumpScheduled = false;
   /** Moving average of task time as the driver sees it; decides grouping. */
   private avgTaskMs = 10;
+  private readonly watchdog: TaskWatchdog;
 
   constructor(opts: LocalRuntimeOptions = {}) {
     this.workers = Math.max(1, opts.workers ?? availableParallelism());
     this.maxTaskAttempts = opts.maxTaskAttempts ?? 4;
+    this.watchdog = new TaskWatchdog(opts.taskStallMs ?? DEFAULT_TASK_STALL_MS);
     this.config = {
       memoryBudget: opts.memoryBudget ?? 256 * 1024 * 1024,
       batchSize: opts.batchSize ?? 65_536,
@@ -225,11 +234,13 @@ export class LocalRuntime implements Runtime {
       this.poolCalls++;
       this.messages++;
       const first = group[0].payload;
-      const message: TaskPayload | TaskGroup = group.length === 1 ? first : {
-        jobId: first.jobId, stageJson, config: first.config,
+      const progress = new SharedArrayBuffer(PROGRESS_BYTES);
+      const message: TaskPayload | TaskGroup = group.length === 1 ? { ...first, progress } : {
+        jobId: first.jobId, stageJson, config: first.config, progress,
         tasks: group.map(({ payload: p }) => ({ partition: p.partition, attempt: p.attempt, shuffle: p.shuffle, broadcast: p.broadcast, resources: p.resources })),
       };
-      (this.pool.run(message) as Promise<TaskResult | TaskResult[]>)
+      const run = this.watchdog.watch(group.map((g) => g.payload), progress);
+      (this.pool.run(message, { signal: run.abort.signal }) as Promise<TaskResult | TaskResult[]>)
         .then((r) => {
           const rs = Array.isArray(r) ? r : [r];
           // The tasks' own run time as the workers measured it: queueing in a busy pool must
@@ -237,8 +248,13 @@ export class LocalRuntime implements Runtime {
           const ran = rs.reduce((s, x) => s + (x?.durationMs ?? 0), 0) / rs.length;
           this.avgTaskMs = 0.8 * this.avgTaskMs + 0.2 * ran;
           group.forEach((g, i) => g.resolve(rs[i]));
-        }, (e) => { for (const g of group) g.reject(e); })
-        .finally(() => { this.poolCalls--; this.schedulePump(); });
+        }, (e) => {
+          // Stopped by the watchdog: the stalled task fails with its own error; the others of
+          // its group lost their worker and are retried.
+          const stalled = run.stalled;
+          group.forEach((g, i) => (stalled?.index === i ? g.resolve(stalled.result) : g.reject(e)));
+        })
+        .finally(() => { this.watchdog.unwatch(run); this.poolCalls--; this.schedulePump(); });
     }
   }
 
@@ -291,6 +307,7 @@ export class LocalRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.watchdog.close();
     await this.pool.destroy();
   }
 }

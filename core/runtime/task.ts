@@ -22,7 +22,23 @@ export interface TaskPayload {
   broadcast: Record<number, Block[]>;
   /** In-memory table partitions by resource id. */
   resources: Record<string, Block>;
+  /** Progress cells the worker bumps (see Progress); set by the local runtime's pool. */
+  progress?: SharedArrayBuffer;
 }
+
+/**
+ * Int32 cells of the SharedArrayBuffer a worker shares with the local runtime's watchdog. The
+ * worker MUST bump `Count` at least once per batch it reads or produces: a task whose count
+ * stands still for taskStallMs is stopped as stalled.
+ */
+export enum Progress {
+  /** Bumped when a task starts, per batch read (operators read ctx.signal per batch) and per batch produced. */
+  Count = 0,
+  /** 1 + the index in its group (TaskGroup.tasks) of the task running now; 0 until one starts. */
+  Running = 1,
+}
+/** Bytes of a progress buffer. */
+export const PROGRESS_BYTES = 8;
 
 export interface TaskResult {
   ok: boolean;
@@ -53,4 +69,5 @@ export interface TaskGroup {
   stageJson: string;
   config: TaskConfig;
   tasks: Pick<TaskPayload, 'partition' | 'attempt' | 'shuffle' | 'broadcast' | 'resources'>[];
+  progress?: SharedArrayBuffer;
 }
