@@ -14,7 +14,7 @@ export interface ObservabilityOptions {
   eventLog?: string;
   /** Console progress bars per stage (default: when stdout is a terminal, unless quiet). */
   progress?: boolean;
-  /** No progress bars and no "web UI at ..." line. */
+  /** No progress bars, no "web UI at ..." line, and no warning about records skipped in permissive mode (they are still counted and quarantined). */
   quiet?: boolean;
   /**
    * The web UI: true or a port (default 4040; the next free port when taken), false for none.

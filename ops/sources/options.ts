@@ -30,7 +30,7 @@ export interface ReadOptions {
   nullValue: string;
   /** csv/json: records sampled to infer column types. */
   inferRows: number;
-  /** csv: cut files larger than the split size into byte ranges (see csv.ts for the limit). */
+  /** csv: cut files larger than the split size into byte ranges; each starts at a whole record, quoted line breaks included (see csv.ts). */
   splittable: boolean;
   /** csv/json: the schema given instead of inferred. */
   schema: FieldJSON[] | null;
