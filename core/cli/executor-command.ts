@@ -28,8 +28,9 @@ export function addExecutorCommand(p: Command): void {
     .addOption(new Option('--gpu <mode>', 'GPU use for predict stages: auto, or off (GPU-placed stages run on the CPU here)').choices(['auto', 'off']).default('auto'))
     .option('--store-budget <bytes>', 'bytes of task output kept in memory before spilling to disk', positiveInt, 1024 * 1024 * 1024)
     .option('--driver-timeout-ms <ms>', 'a driver silent this long is gone: its blocks and cached plans are dropped', positiveInt, 10_000)
+    .option('--task-stall-ms <ms>', 'a task that reads or produces no batch this long is stopped and fails (default 10 minutes)', positiveInt)
     .action(async (o: {
-      gpu: 'auto' | 'off'; storeBudget: number; driverTimeoutMs: number;
+      gpu: 'auto' | 'off'; storeBudget: number; driverTimeoutMs: number; taskStallMs?: number;
       servers: string; token?: string; creds?: string; user?: string; password?: string; udfPath?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string;
     }) => {
       // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
@@ -53,7 +54,7 @@ export function addExecutorCommand(p: Command): void {
       ex = await Executor.start({
         servers: o.servers.split(','), token, creds, user, pass, tls, cluster: o.cluster, name: o.name,
         workers: o.workers, heartbeatMs: o.heartbeatMs, paths: o.paths ? o.paths.split(',') : [], udfPaths: o.udfPath ? o.udfPath.split(',') : [],
-        gpu: o.gpu, storeBudget: o.storeBudget, driverTimeoutMs: o.driverTimeoutMs,
+        gpu: o.gpu, storeBudget: o.storeBudget, driverTimeoutMs: o.driverTimeoutMs, taskStallMs: o.taskStallMs,
       });
       console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
       if (signal) bye(signal);

@@ -34,6 +34,8 @@ export interface ExecutorOptions extends ClusterAuth {
   storeBudget?: number;
   /** A driver silent this long is gone and its state dropped (default 10 s). */
   driverTimeoutMs?: number;
+  /** A task that makes no progress (no batch read or produced) this long is stopped and fails (default 10 minutes; 0: never). */
+  taskStallMs?: number;
   /** Where log lines go (default: console.error). */
   log?: (line: string) => void;
 }
@@ -76,7 +78,7 @@ export class Executor {
     const s = subjects(cluster);
     const workers = o.workers ?? availableParallelism();
     const dir = join(tmpdir(), `quiver-executor-${ex.id}`);
-    ex.runtime = new LocalRuntime({ workers, spillDir: join(dir, 'tasks') });
+    ex.runtime = new LocalRuntime({ workers, spillDir: join(dir, 'tasks'), taskStallMs: o.taskStallMs });
     ex.store = new BlockStore(o.storeBudget ?? 1024 * 1024 * 1024, join(dir, 'store'));
     ex.host = new TaskHost(nc, cluster, ex.id, ex.runtime, ex.store, dir, { driverTimeoutMs: o.driverTimeoutMs, log: (l) => ex.log(l) }, () => !ex.draining && !ex.stopped,
       { executorId: ex.id, readRoots, udfRoots });

@@ -253,3 +253,24 @@ describe('least privilege: a user per role (quiver nats-config)', () => {
     }
   }, 120_000);
 });
+
+describe('an executor stops a task that spins', () => {
+  it('fails the job with the watchdog error (not retried), and the executor keeps working', async () => {
+    const CLUSTER = 'spin';
+    const nats = await startNats();
+    const ex = await startExecutor({ servers: nats.url, workers: 1, name: 'spinner', cluster: CLUSTER, paths: [data], taskStallMs: 1500 });
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, quiet: true, ui: false });
+    const ev: RuntimeEvent[] = [];
+    q.onEvent((e) => ev.push(e));
+    try {
+      const spin = q.read.text(join(data, 'access-0.log')).mapBatches({ module: join(FIXTURES, 'udf/stall.ts'), export: 'spinForever' });
+      await expect(spin.collect()).rejects.toThrow(/made no progress for \d+\.\d s while reading .*access-0\.log, so its worker thread was stopped \(taskStallMs is 1500 ms\)/);
+      expect(ev.filter((e) => e.kind === 'taskStart')).toHaveLength(1);
+      expect(await topPaths(q)).toEqual(expected);
+    } finally {
+      await q.close();
+      await ex.kill9();
+      await nats.stop();
+    }
+  }, 60_000);
+});
