@@ -1,20 +1,21 @@
 // Parquet reader over parquet-wasm: schema from the footer, splits by row group, reads by row group and column.
 import * as arrow from 'apache-arrow';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { DataError, QuiverError, ResourceError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
+import { sliceRowGroups } from './parquet-slice.ts';
 import { ParquetPanic, withParquetWasm } from './parquet-wasm.ts';
 import type { SplitJSON } from './splits.ts';
 
 const PAR1 = Buffer.from('PAR1');
 
 /**
- * The largest file a task reads: the decoder works on the file's bytes copied into wasm memory
- * (32-bit, 4 GiB at most, shared with the decoded batches). Decoding synchronously from memory
- * is what lets a decoder panic be caught (see parquet-wasm.ts).
+ * The most bytes a task decodes at once: the decoder works on a copy in wasm memory (32-bit,
+ * 4 GiB at most, shared with the decoded batches) of its split's row groups (or of the whole
+ * file, for a split that is the whole file). Decoding synchronously from memory is what lets a
+ * decoder panic be caught (see parquet-wasm.ts).
  */
 const MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
@@ -93,16 +94,61 @@ function decode(bytes: Uint8Array, g: number, columns: readonly string[], batchS
 }
 
 /** The error for row group `g`, naming the first column that fails alone when there are several. */
-function rowGroupError(path: string, bytes: Uint8Array, g: number, columns: readonly string[], e: unknown): DataError {
+function rowGroupError(path: string, bytes: Uint8Array, local: number, g: number, columns: readonly string[], e: unknown): DataError {
   let column: string | undefined;
   let cause = e;
   if (columns.length > 1) {
     for (const c of columns) {
-      try { decode(bytes, g, [c], 1024); } catch (ce) { column = c; cause = ce; break; }
+      try { decode(bytes, local, [c], 1024); } catch (ce) { column = c; cause = ce; break; }
     }
   } else column = columns[0];
   const what = cause instanceof ParquetPanic ? `${reason(cause)}: the file is corrupt, or uses an encoding the reader cannot decode` : reason(cause);
   return new DataError(`cannot read row group ${g}: ${what}`, { file: path, column }, { cause });
+}
+
+/** The split's bytes and the rows of each of its row groups (file row group numbers in `groups`). */
+interface SplitImage {
+  bytes: Uint8Array;
+  /** Row group numbers in the file, in the order read. */
+  groups: number[];
+  /** Row group indexes within `bytes` (a slice numbers its row groups from 0). */
+  local: number[];
+  counts: number[];
+}
+
+/**
+ * A split's row groups alone when it names them (their column chunks and a rewritten footer, see
+ * parquet-slice.ts), so a task holds its split and not the whole file; otherwise the whole file.
+ */
+function splitImage(split: SplitJSON): SplitImage {
+  if (split.rowGroups) {
+    const { footer, size } = readFooter(split.path);
+    const meta = footer.subarray(4, footer.length - 8);
+    const counts = rowGroupsOf(footer).map((g) => g.numRows);
+    for (const g of split.rowGroups) {
+      if (!(Number.isInteger(g) && g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
+    }
+    const slice = sliceRowGroups(split.path, size, meta, split.rowGroups);
+    if (slice) {
+      checkSize(split.path, slice.bytes.length, 'its row groups');
+      return { bytes: slice.bytes, groups: [...split.rowGroups], local: slice.rows.map((_, i) => i), counts: slice.rows };
+    }
+  }
+  const bytes = readFileSync(split.path);
+  checkSize(split.path, bytes.length, 'the file');
+  if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(PAR1)) throw new FooterError(`no 'PAR1' magic at the end`);
+  const all = rowGroupsOf(bytes).map((g) => g.numRows);
+  const groups = split.rowGroups ?? all.map((_, i) => i);
+  for (const g of groups) {
+    if (!(g >= 0 && g < all.length)) throw new DataError(`row group ${g} is not in the file (it has ${all.length}); the file changed since the scan was planned`, { file: split.path });
+  }
+  return { bytes, groups, local: groups, counts: groups.map((g) => all[g]) };
+}
+
+function checkSize(path: string, n: number, what: string): void {
+  if (n > MAX_FILE_BYTES) {
+    throw new ResourceError(`${path}: ${what} hold ${n} bytes, more than the Parquet reader decodes at once (${MAX_FILE_BYTES}); write smaller row groups (or several files)`, { retryable: false });
+  }
 }
 
 /**
@@ -110,31 +156,34 @@ function rowGroupError(path: string, bytes: Uint8Array, g: number, columns: read
  * (count(*)) yields row counts from the footer as zero-column batches.
  */
 export async function* readParquetSplit(split: SplitJSON, columns: readonly string[], batchSize: number): AsyncGenerator<{ table: arrow.Table | null; rows: number }> {
-  let bytes: Buffer;
-  let counts: number[];
+  let image: SplitImage;
   try {
-    bytes = await readFile(split.path);
-    if (bytes.length > MAX_FILE_BYTES) {
-      throw new ResourceError(`${split.path}: ${bytes.length} bytes is more than the Parquet reader handles in one file (${MAX_FILE_BYTES}); write it as several files (a directory)`, { retryable: false });
-    }
-    if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(PAR1)) throw new FooterError(`no 'PAR1' magic at the end`);
-    counts = rowGroupsOf(bytes).map((g) => g.numRows);
+    image = columns.length === 0 ? countsOnly(split) : splitImage(split);
   } catch (e) {
     if (e instanceof QuiverError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: split.path }, { cause: e });
     throw notParquet(split.path, e);
   }
-  const groups = split.rowGroups ?? counts.map((_, i) => i);
-  for (const g of groups) {
-    if (!(g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
-    if (columns.length === 0) { yield { table: null, rows: counts[g] }; continue; }
+  for (let i = 0; i < image.groups.length; i++) {
+    const g = image.groups[i], rows = image.counts[i];
+    if (columns.length === 0) { yield { table: null, rows }; continue; }
     let table: arrow.Table;
     try {
-      table = decode(bytes, g, columns, batchSize);
+      table = decode(image.bytes, image.local[i], columns, batchSize);
     } catch (e) {
-      throw rowGroupError(split.path, bytes, g, columns, e);
+      throw rowGroupError(split.path, image.bytes, image.local[i], g, columns, e);
     }
-    if (table.numRows !== counts[g]) throw new DataError(`row group ${g} decoded to ${table.numRows} rows, its footer says ${counts[g]}`, { file: split.path });
+    if (table.numRows !== rows) throw new DataError(`row group ${g} decoded to ${table.numRows} rows, its footer says ${rows}`, { file: split.path });
     yield { table, rows: table.numRows };
   }
+}
+
+/** count(*): the row counts from the footer alone. */
+function countsOnly(split: SplitJSON): SplitImage {
+  const all = rowGroupsOf(readFooter(split.path).footer).map((g) => g.numRows);
+  const groups = split.rowGroups ?? all.map((_, i) => i);
+  for (const g of groups) {
+    if (!(Number.isInteger(g) && g >= 0 && g < all.length)) throw new DataError(`row group ${g} is not in the file (it has ${all.length}); the file changed since the scan was planned`, { file: split.path });
+  }
+  return { bytes: new Uint8Array(0), groups, local: groups, counts: groups.map((g) => all[g]) };
 }
