@@ -162,3 +162,11 @@ describe('the spill workloads at the default memory budget', () => {
     expect(sorted.map((r) => r.id)).toEqual(sortReference(data.rows).map((r) => r.id));
   });
 });
+
+describe('groupBy without aggregates', () => {
+  it('groupBy(keys).agg() gives the distinct keys (it failed in the column pruning rule)', async () => {
+    const df = q.createDataFrame([{ a: 1, b: 2 }, { a: 1, b: 3 }, { a: 2, b: 3 }], { partitions: 2 });
+    expect(await df.groupBy('a').agg().orderBy('a').toArray()).toEqual([{ a: 1 }, { a: 2 }]);
+    expect(await df.groupBy('a', 'b').agg().select('b').distinct().count()).toBe(2);
+  });
+});

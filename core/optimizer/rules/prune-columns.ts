@@ -131,7 +131,8 @@ function pruneAggregate(a: Aggregate, required: Names): LogicalPlan {
   // Group keys define the groups and always stay; unused aggregates go (at least one stays).
   const offset = a.groupBy.length;
   let aggs = a.aggs.filter((_, i) => required.has(a.schema[offset + i].name));
-  if (aggs.length === 0) aggs = [a.aggs[0]];
+  // One aggregate stays when there were some; groupBy(keys).agg() (the distinct keys) has none.
+  if (aggs.length === 0 && a.aggs.length > 0) aggs = [a.aggs[0]];
   const input = pruneExact(a.input, namesOf(aggs, namesOf(a.groupBy)));
   return input === a.input && aggs.length === a.aggs.length ? a : aggregate(input, a.groupBy, aggs);
 }
