@@ -162,6 +162,8 @@ export class ClusterRuntime implements Runtime {
   private readonly excluded = new Set<string>();
   /** Results refused because their secret did not match a running attempt (forged or corrupt). */
   rejectedResults = 0;
+  /** Run times of the session's last finished tasks: the timeout's yardstick before a job has its own. */
+  private readonly recentMs: number[] = [];
   private lastRejectLog = 0;
   readonly config: TaskConfig;
   readonly maxTaskAttempts: number;
@@ -534,7 +536,10 @@ export class ClusterRuntime implements Runtime {
           job.emit({ kind: 'taskEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, partition, attempt: a.attempt, executor: a.executor, ok: true, durationMs: m.durationMs, rows: m.rows, bytes: m.outputBytes, metrics: m.metrics });
           if (stage.output.kind === 'result') job.results[partition] = fetched;
           else job.outputs.get(stage.id)![partition] = { executor: a.executor, attempt: a.attempt, rows: m.outputRows };
-          (job.durations.get(stage.id) ?? job.durations.set(stage.id, []).get(stage.id)!).push(performance.now() - a.started);
+          const took = performance.now() - a.started;
+          (job.durations.get(stage.id) ?? job.durations.set(stage.id, []).get(stage.id)!).push(took);
+          this.recentMs.push(took);
+          if (this.recentMs.length > 256) this.recentMs.shift();
           const n = (job.finished.get(stage.id) ?? 0) + 1;
           job.finished.set(stage.id, n);
           const rows = (job.stageRows.get(stage.id) ?? 0) + m.rows;
@@ -609,8 +614,17 @@ export class ClusterRuntime implements Runtime {
     const all = [...job.durations.values()].flat();
     for (const task of job.tasks.values()) {
       if (task.done) continue;
-      const limit = attemptLimitMs(o, job.durations.get(task.stage.id), all);
-      if (limit === null) continue;
+      const limit = attemptLimitMs(o, job.durations.get(task.stage.id), all, this.recentMs);
+      if (limit === null) {
+        // Nothing finished yet to learn from: a lone attempt out for long gets a copy on another
+        // executor (the first result wins), so one silent executor cannot hold a job's first stage.
+        const [a] = task.running.values();
+        if (task.running.size === 1 && !a.speculative && now - a.started > o.copyAfterMs && parentsReady(task.stage, job.outputs)) {
+          const s = this.slotNow(task);
+          if (s) void this.launch(job, task, s.exec, `copy: attempt ${a.attempt} on ${a.executor} reported nothing for ${Math.round(now - a.started)} ms and no task has finished to learn a timeout from`, true);
+        }
+        continue;
+      }
       for (const a of [...task.running.values()]) {
         const key = `${job.jobId}/${task.stage.id}/${task.partition}/${a.attempt}`;
         if (now - a.started <= limit || !this.attempts.delete(key)) continue;

@@ -7,12 +7,18 @@ export interface TaskTimeoutOptions {
   minMs?: number;
   /** An executor whose attempts timed out this many times gets no more tasks in this session (default 2). */
   excludeAfter?: number;
+  /**
+   * Before any task of the job has finished (no run time to learn from), an attempt alone this
+   * long gets a copy on another executor, the first result winning (default 4 x minMs).
+   */
+  copyAfterMs?: number;
 }
 
 /** Resolved options; `false` in the runtime options turns timeouts off. */
 export function timeoutOptions(o: false | TaskTimeoutOptions | undefined): Required<TaskTimeoutOptions> | null {
   if (o === false) return null;
-  return { multiplier: o?.multiplier ?? 4, minMs: o?.minMs ?? 30_000, excludeAfter: o?.excludeAfter ?? 2 };
+  const minMs = o?.minMs ?? 30_000;
+  return { multiplier: o?.multiplier ?? 4, minMs, excludeAfter: o?.excludeAfter ?? 2, copyAfterMs: o?.copyAfterMs ?? 4 * minMs };
 }
 
 function median(xs: readonly number[]): number {
@@ -22,12 +28,12 @@ function median(xs: readonly number[]): number {
 
 /**
  * How long an attempt of a stage may run before it is given up on, from the run times of that
- * stage's finished tasks, or (none yet) of the job's; null while nothing has finished: without a
- * yardstick there is no timeout, so a stage whose every task went to a silent executor waits for
- * that executor's heartbeats to stop.
+ * stage's finished tasks, or (none yet) of the job's, or of the session's last jobs; null while
+ * nothing has finished: without a
+ * yardstick there is no timeout (the runtime copies a lone attempt after copyAfterMs instead).
  */
-export function attemptLimitMs(o: Required<TaskTimeoutOptions>, stageDurations: readonly number[] | undefined, jobDurations: readonly number[]): number | null {
-  const basis = stageDurations?.length ? stageDurations : jobDurations;
+export function attemptLimitMs(o: Required<TaskTimeoutOptions>, stageDurations: readonly number[] | undefined, jobDurations: readonly number[], sessionDurations: readonly number[] = []): number | null {
+  const basis = stageDurations?.length ? stageDurations : jobDurations.length ? jobDurations : sessionDurations;
   if (!basis.length) return null;
   return Math.max(o.minMs, o.multiplier * median(basis));
 }

@@ -274,3 +274,42 @@ describe('an executor stops a task that spins', () => {
     }
   }, 60_000);
 });
+
+describe('a silent executor holding the first task of a fresh session', () => {
+  it('gets a copy of that task on another executor once it has been out too long; then the session learns and excludes it', async () => {
+    const CLUSTER = 'silent';
+    const nats = await startNats();
+    const nc = await connect({ servers: nats.url });
+    const s = subjects(CLUSTER);
+    const id = `mute-${randomBytes(4).toString('hex')}`;
+    let taken = 0;
+    nc.subscribe(s.task(id), { callback: (_e, m) => { taken++; m.respond(JSON.stringify({ ok: true })); } });
+    const announce = () => nc.publish(s.announce(id), JSON.stringify({ v: PROTOCOL_VERSION, kind: 'register', executorId: id, name: 'mute', host: 'h', pid: 1, workers: 2, gpu: null, paths: [] }));
+    nc.subscribe(s.hello, { callback: announce });
+    announce();
+    const beat = setInterval(() => nc.publish(s.announce(id), JSON.stringify({ v: PROTOCOL_VERSION, kind: 'heartbeat', executorId: id, running: 0, rssBytes: 1, draining: false })), 200);
+    // Only the silent executor is there when the job starts: its one task goes there.
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, quiet: true, ui: false, taskTimeout: { minMs: 300, copyAfterMs: 1500 } });
+    let real: ExecutorProcess | null = null;
+    const ev: RuntimeEvent[] = [];
+    q.onEvent((e) => ev.push(e));
+    try {
+      const one = q.createDataFrame([{ x: 1 }, { x: 2 }], { partitions: 1 }).count();
+      await until(() => taken === 1, 10_000, 'the silent executor to take the task');
+      real = await startExecutor({ servers: nats.url, workers: 1, name: 'real', cluster: CLUSTER });
+      expect(await one).toBe(2);
+      expect(ev.some((e) => e.kind === 'taskStart' && e.speculative && /^copy: attempt 0 on mute-/.test(e.locality ?? ''))).toBe(true);
+      // The next jobs time it out from what the session has learned, and exclude it.
+      for (let i = 0; i < 4 && !ev.some((e) => e.kind === 'executorRemoved' && e.executor === id); i++) {
+        expect(await q.createDataFrame(Array.from({ length: 100 }, (_, x) => ({ x })), { partitions: 4 }).count()).toBe(100);
+      }
+      expect(ev.find((e) => e.kind === 'executorRemoved' && e.executor === id)).toMatchObject({ reason: expect.stringMatching(/^excluded: /) });
+    } finally {
+      clearInterval(beat);
+      await q.close();
+      await real?.kill9();
+      await nc.close();
+      await nats.stop();
+    }
+  }, 90_000);
+});
