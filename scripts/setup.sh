@@ -3,7 +3,7 @@
 # missing or older than package-lock.json), the WebAssembly kernels (from .wat), and a Vulkan
 # device for the WebGPU kernels (Mesa's lavapipe from bookworm-backports; see DEVELOPERS.md),
 # the Fashion-MNIST dataset (Debian's dataset-fashion-mnist) for the demo and its tests, and
-# nats-server for the cluster tests.
+# nats-server for the cluster tests, chromium for the browser tests and promtool for the metrics test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -90,5 +90,16 @@ if ! command -v chromium >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
   else
     echo "quiver setup: chromium is missing (the web UI's browser tests need it). As root, run: apt-get update && apt-get install -y chromium" >&2
+  fi
+fi
+
+# promtool (the /metrics test checks the exposition format with it; Debian's prometheus package).
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "quiver setup: installing prometheus (for promtool)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus
+  else
+    echo "quiver setup: promtool is missing (the /metrics test needs it). As root, run: apt-get update && apt-get install -y prometheus" >&2
   fi
 fi
