@@ -47,7 +47,7 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
     for (const job of state.jobs) {
       if (job.status === 'running') running++; else done[job.status]++;
       for (const st of job.stages) {
-        const sl = { ...app, job: job.jobId, stage: st.stageId };
+        const sl = { ...app, job_id: job.jobId, stage: st.stageId };
         if (st.status === 'running') {
           stagesNow++;
           sample(queued, sl, Math.max(0, st.partitions - st.done - st.running));

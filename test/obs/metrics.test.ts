@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { Quiver } from '../../core/index.ts';
 import { resolve } from 'node:path';
 import { renderMetrics } from '../../core/obs/metrics.ts';
 import { replay } from '../../core/obs/state.ts';
 import type { RuntimeEvent } from '../../core/runtime/events.ts';
+
+/**
+ * What `promtool check metrics` says about an exposition: '' when it passes. Lint findings
+ * (names, units, counters without _total) count as failures, as errors do. promtool is Debian's
+ * prometheus package (scripts/setup.sh installs it); without it this fails, it does not skip.
+ */
+function promtool(text: string): string {
+  const r = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return `${r.stdout}${r.stderr}`.trim() + (r.status === 0 ? '' : ` (exit ${r.status})`);
+}
 
 const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
@@ -32,20 +44,20 @@ describe('/metrics', () => {
     const lines = text.trim().split('\n');
     const has = (l: string) => expect(lines).toContain(l);
     has('# TYPE quiver_task_duration_seconds histogram');
-    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e1",le="0.005"} 0');
-    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e1",le="0.01"} 2');
-    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e1",le="+Inf"} 2');
-    has('quiver_task_duration_seconds_sum{job="0",stage="0",executor="e1"} 0.015');
-    has('quiver_task_duration_seconds_count{job="0",stage="0",executor="e1"} 2');
-    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e2",le="1"} 0');
-    has('quiver_task_duration_seconds_bucket{job="0",stage="0",executor="e2",le="2.5"} 1');
-    has('quiver_task_attempts_total{job="0",stage="0",executor="e2",outcome="failed"} 1');
-    has('quiver_task_attempts_total{job="0",stage="0",executor="e1",outcome="succeeded"} 2');
-    has('quiver_task_rows_total{job="0",stage="0",executor="e1"} 150');
-    has('quiver_task_bytes_total{job="0",stage="0",executor="e1"} 6000');
-    has('quiver_gpu_seconds_total{job="0",stage="0",executor="e1"} 0.011');
-    has('quiver_predict_seconds_total{job="0",stage="0",executor="e1",device="gpu"} 0.011');
-    has('quiver_tasks_queued{job="0",stage="1"} 2');
+    has('quiver_task_duration_seconds_bucket{job_id="0",stage="0",executor="e1",le="0.005"} 0');
+    has('quiver_task_duration_seconds_bucket{job_id="0",stage="0",executor="e1",le="0.01"} 2');
+    has('quiver_task_duration_seconds_bucket{job_id="0",stage="0",executor="e1",le="+Inf"} 2');
+    has('quiver_task_duration_seconds_sum{job_id="0",stage="0",executor="e1"} 0.015');
+    has('quiver_task_duration_seconds_count{job_id="0",stage="0",executor="e1"} 2');
+    has('quiver_task_duration_seconds_bucket{job_id="0",stage="0",executor="e2",le="1"} 0');
+    has('quiver_task_duration_seconds_bucket{job_id="0",stage="0",executor="e2",le="2.5"} 1');
+    has('quiver_task_attempts_total{job_id="0",stage="0",executor="e2",outcome="failed"} 1');
+    has('quiver_task_attempts_total{job_id="0",stage="0",executor="e1",outcome="succeeded"} 2');
+    has('quiver_task_rows_total{job_id="0",stage="0",executor="e1"} 150');
+    has('quiver_task_bytes_total{job_id="0",stage="0",executor="e1"} 6000');
+    has('quiver_gpu_seconds_total{job_id="0",stage="0",executor="e1"} 0.011');
+    has('quiver_predict_seconds_total{job_id="0",stage="0",executor="e1",device="gpu"} 0.011');
+    has('quiver_tasks_queued{job_id="0",stage="1"} 2');
     has('quiver_jobs_running 1');
     has('quiver_stages_running 1');
     has('quiver_jobs_total{status="succeeded"} 0');
@@ -54,7 +66,7 @@ describe('/metrics', () => {
     has('quiver_executor_slots{executor="e1"} 2');
     has('quiver_executor_memory_rss_bytes{executor="e1"} 123456789');
     // Every sample line is `name{labels} value`, and each family is declared once.
-    for (const l of lines.filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^[a-z_]+(\{([a-z]+="[^"]*",?)+\})? [-+0-9.eInfNa]+$/);
+    for (const l of lines.filter((x) => !x.startsWith('#'))) expect(l).toMatch(/^[a-z_]+(\{([a-z_]+="[^"]*",?)+\})? [-+0-9.eInfNa]+$/);
     const types = lines.filter((l) => l.startsWith('# TYPE')).map((l) => l.split(' ')[2]);
     expect(new Set(types).size).toBe(types.length);
   });
@@ -76,10 +88,26 @@ describe('/metrics', () => {
       expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await r.text();
       expect(text).toContain('quiver_jobs_total{status="succeeded"} 2');
-      expect(text).toMatch(/quiver_task_duration_seconds_count\{job="0",stage="0",executor="local"\} 1\n/);
+      expect(text).toMatch(/quiver_task_duration_seconds_count\{job_id="0",stage="0",executor="local"\} 1\n/);
       expect(text).toContain('quiver_executor_busy_slots{executor="local"} 0');
-      expect(text).toMatch(/quiver_gpu_seconds_total\{job="1",stage="0",executor="local"\} [0-9.e-]+\n/);
-      expect(Number(/quiver_gpu_seconds_total\{job="1"[^}]*\} (\S+)/.exec(text)![1])).toBeGreaterThan(0);
+      expect(text).toMatch(/quiver_gpu_seconds_total\{job_id="1",stage="0",executor="local"\} [0-9.e-]+\n/);
+      expect(Number(/quiver_gpu_seconds_total\{job_id="1"[^}]*\} (\S+)/.exec(text)![1])).toBeGreaterThan(0);
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('passes promtool check metrics (errors and lint) for a real session after jobs, and no sample uses the label job', async () => {
+    const q = await Quiver.local({ workers: 1, ui: 0, quiet: true });
+    try {
+      await q.createDataFrame([{ x: 1 }, { x: 2 }]).repartition(2).count();
+      const text = await (await fetch(`${q.uiUrl}/metrics`)).text();
+      expect(text).toContain('quiver_task_duration_seconds_count{job_id="0",stage="0",executor="local"}');
+      // Prometheus owns `job` (the scrape job): a sample's own job label would be renamed exported_job.
+      expect(text).not.toMatch(/[{,]job="/);
+      expect(promtool(text)).toBe('');
+      // Every family with samples (GPU time, failed attempts, queue depth, app labels), replayed.
+      expect(promtool(renderMetrics([{ id: 'a', state: replay(EVENTS) }], { appLabel: true }))).toBe('');
     } finally {
       await q.close();
     }
