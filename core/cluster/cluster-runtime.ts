@@ -68,6 +68,12 @@ interface ExecSlot {
 /** Tasks an executor may run at once: its workers and one queued, or one while on probation. */
 const capacity = (e: ExecSlot): number => (e.proven ? e.info.workers + 1 : 1);
 
+/**
+ * How long a task that reads a file waits while no executor alive declared its directory (one
+ * may be restarting) before the job fails saying so (or executorWaitMs, when shorter).
+ */
+const PATH_WAIT_MS = 10_000;
+
 /** Milliseconds between memory samples of one executor in the event log. */
 const METRICS_SAMPLE_MS = 5000;
 
@@ -384,7 +390,7 @@ export class ClusterRuntime implements Runtime {
       else if (this.noExecutorsSince !== null && now - this.noExecutorsSince > limit) error = new ResourceError(w.describe());
       else if (w.servable && !w.servable()) {
         w.unservedSince ??= now;
-        if (now - w.unservedSince > limit) error = new PlanError(w.unservable!());
+        if (now - w.unservedSince > Math.min(limit, PATH_WAIT_MS)) error = new PlanError(w.unservable!());
       } else w.unservedSince = undefined;
       if (error) w.reject(error);
       return !error;
@@ -439,7 +445,7 @@ export class ClusterRuntime implements Runtime {
     };
     if (speculative) return take() ? pick : null;
     const servable = path === null ? undefined : () => [...this.execs.values()].some((e) => e.info.state === 'alive' && declares(e));
-    const unservable = () => `no executor can read ${path}: executors read only under the directories they were started with (quiver executor --paths DIR), and for ${this.o.executorWaitMs ?? 60_000} ms none alive declared one holding it (${this.alive().map((e) => `${e.id}: ${e.paths.join(', ') || 'no --paths'}`).join('; ') || 'no executors'}); start an executor with --paths naming the directory`;
+    const unservable = () => `no executor can read ${path}: executors read only under the directories they were started with (quiver executor --paths DIR), and for ${Math.min(this.o.executorWaitMs ?? 60_000, PATH_WAIT_MS)} ms none alive declared one holding it (${this.alive().map((e) => `${e.id}: ${e.paths.join(', ') || 'no --paths'}`).join('; ') || 'no executors'}); start an executor with --paths naming the directory`;
     await this.waitSlot(job, take, () => `no executor was alive for ${this.o.executorWaitMs ?? 60_000} ms to run stage ${task.stage.id} task ${task.partition} (executors left or were lost); start executors with \`quiver executor --servers ...\``, servable, unservable);
     return pick;
   }

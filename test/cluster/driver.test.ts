@@ -180,6 +180,20 @@ describe('broadcast joins in cluster mode', () => {
   }, 60_000);
 });
 
+describe('a file no executor may read', () => {
+  it('fails the job saying which file and what each executor declared', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'quiver-undeclared-'));
+    writeFileSync(join(elsewhere, 'x.txt'), 'a\nb\n');
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, executorWaitMs: 1000, quiet: true, ui: false });
+    try {
+      await expect(q.read.text(join(elsewhere, 'x.txt')).count())
+        .rejects.toThrow(/no executor can read .*x\.txt: executors read only under the directories they were started with \(quiver executor --paths DIR\), and for 1000 ms none alive declared one holding it \(.*left.*\)/);
+    } finally {
+      await q.close();
+    }
+  }, 30_000);
+});
+
 describe('a cluster without executors', () => {
   it('Quiver.connect says how to start executors when none join in time', async () => {
     await expect(Quiver.connect({ servers: nats.url, cluster: 'empty', executorWaitMs: 500 }))
