@@ -1,9 +1,11 @@
-// Input paths: expands globs (* ? **) and directories into a sorted list of absolute file paths.
-import { readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+// Input paths: expands globs (* ? ** [ab] {a,b}) and directories into a sorted list of absolute file paths.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { globSync } from 'tinyglobby';
 import { DataError, PlanError } from '../errors.ts';
 
-const GLOB_CHARS = /[*?]/;
+/** A path segment holding one of these is a pattern (tinyglobby/picomatch syntax). */
+const GLOB_CHARS = /[*?[\]{}]/;
 
 /** Files and directories whose names start with these are skipped (Spark: _SUCCESS, .crc, hidden). */
 const isHidden = (name: string): boolean => name.startsWith('.') || name.startsWith('_');
@@ -12,8 +14,10 @@ const isHidden = (name: string): boolean => name.startsWith('.') || name.startsW
  * Resolves a path, a glob or a list of them into absolute file paths: a glob's matches and a
  * directory's files (recursively, hidden ones skipped) come sorted; entries keep their order
  * and duplicates are dropped. `*` and `?` match within one path segment, `**` any number of
- * segments; wildcards do not match a leading dot. A missing file, or a glob or directory with
- * no files, is a DataError naming it.
+ * segments, `[ab]`/`[0-9]` one character of a class, `{a,b}` either alternative; a directory a
+ * glob matches stands for its files. Wildcards do not match names starting with '.' or '_'
+ * (Spark's hidden files: _SUCCESS, .crc) unless the pattern has a segment starting with '_'.
+ * A missing file, or a glob or directory with no files, is a DataError naming it.
  */
 export async function resolvePaths(pathOrGlobOrArray: string | readonly string[]): Promise<string[]> {
   return resolvePathsSync(pathOrGlobOrArray);
@@ -65,56 +69,31 @@ function walk(dir: string): string[] {
 function expandGlob(pattern: string): string[] {
   const abs = isAbsolute(pattern) ? pattern : join(process.cwd(), pattern);
   const segs = abs.split(sep);
-  // The literal prefix (segments before the first wildcard) is where the walk starts.
+  // The literal prefix (segments before the first wildcard) is where the walk starts; only the
+  // rest goes to the glob library, so brackets or braces in a parent directory's name stay literal.
   let i = 0;
   while (i < segs.length && !GLOB_CHARS.test(segs[i])) i++;
   const base = segs.slice(0, i).join(sep) || sep;
-  const matchers = segs.slice(i).map(segmentMatcher);
-  const out: string[] = [];
-  matchFrom(base, matchers, 0, out);
-  if (out.length === 0) throw new DataError(`no files match the glob; check the pattern and the directory`, { file: abs });
-  out.sort();
-  return out;
-}
-
-type SegMatcher = RegExp | 'globstar';
-
-function segmentMatcher(seg: string): SegMatcher {
-  if (seg === '**') return 'globstar';
-  let re = '';
-  for (const ch of seg) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-function matchFrom(dir: string, ms: readonly SegMatcher[], k: number, out: string[]): void {
-  if (k === ms.length) {
-    try {
-      const st = statSync(dir);
-      if (st.isFile()) out.push(dir);
-    } catch { /* vanished or unreadable: not a match */ }
-    return;
-  }
-  const m = ms[k];
-  let ents;
+  const rest = segs.slice(i);
+  // Wildcards skip '.' names (dot: false) and '_' names (below) unless the pattern spells one.
+  const underscoreAsked = rest.some((s) => s.startsWith('_'));
+  let matches: string[] = [];
   try {
-    ents = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
+    matches = globSync(rest.join('/'), { cwd: base, absolute: true, dot: false, onlyFiles: false, expandDirectories: false, followSymbolicLinks: true });
+  } catch { /* an unreadable base directory: no matches */ }
+  const out = new Set<string>();
+  for (const m of matches) {
+    const full = resolve(m);
+    if (!underscoreAsked && relative(base, full).split(sep).some((s) => s.startsWith('_'))) continue;
+    let st;
+    try { st = statSync(full); } catch { continue; } // vanished or a dangling link: not a match
+    if (st.isDirectory()) for (const f of walk(full)) out.add(f);
+    else if (st.isFile()) out.add(full);
   }
-  if (m === 'globstar') {
-    if (k + 1 === ms.length) { out.push(...walk(dir)); return; } // trailing ** = every file below
-    matchFrom(dir, ms, k + 1, out); // ** matches zero segments
-    for (const e of ents) if (!isHidden(e.name) && e.isDirectory()) matchFrom(join(dir, e.name), ms, k, out);
-    return;
+  if (out.size === 0) {
+    // A file whose own name holds glob characters ('odd[1].csv') is itself.
+    if (existsSync(abs) && statSync(abs).isFile()) return [abs];
+    throw new DataError(`no files match the glob; check the pattern and the directory`, { file: abs });
   }
-  for (const e of ents) {
-    if (e.name.startsWith('.')) continue;
-    if (!m.test(e.name)) continue;
-    const full = join(dir, e.name);
-    if (k + 1 === ms.length) { if (e.isFile() || e.isSymbolicLink()) out.push(full); } else if (e.isDirectory() || e.isSymbolicLink()) matchFrom(full, ms, k + 1, out);
-  }
+  return [...out].sort();
 }

@@ -37,6 +37,30 @@ describe('resolvePaths', () => {
     expect(rel(await resolvePaths([join(root, 'c.txt'), join(root, 'a.csv'), join(root, '*.txt')]))).toEqual(['c.txt', 'a.csv']);
   });
 
+  it('expands {a,b} alternatives and [ab] classes, in sorted order', async () => {
+    const root = await tree();
+    const rel = (ps: string[]) => ps.map((p) => relative(root, p));
+    expect(rel(await resolvePaths(join(root, '{b,a}.csv')))).toEqual(['a.csv', 'b.csv']);
+    expect(rel(await resolvePaths(join(root, '{sub,empty}/*.csv')))).toEqual(['sub/d.csv']);
+    expect(rel(await resolvePaths(join(root, '[ab].csv')))).toEqual(['a.csv', 'b.csv']);
+    expect(rel(await resolvePaths(join(root, 'x[0-9].csv')))).toEqual(['x1.csv']);
+    expect(rel(await resolvePaths(join(root, '*.{csv,txt}')))).toEqual(['a.csv', 'b.csv', 'c.txt', 'x1.csv', 'x22.csv']);
+  });
+
+  it('a glob matching a directory reads its files; wildcards skip names starting with . or _', async () => {
+    const root = await tree();
+    const rel = (ps: string[]) => ps.map((p) => relative(root, p));
+    expect(rel(await resolvePaths(join(root, 's?b')))).toEqual(['sub/d.csv', 'sub/deep/e.csv', 'sub/deep/f.txt']);
+    expect(rel(await resolvePaths(join(root, '*')))).toEqual(['a.csv', 'b.csv', 'c.txt', 'sub/d.csv', 'sub/deep/e.csv', 'sub/deep/f.txt', 'x1.csv', 'x22.csv']);
+    expect(rel(await resolvePaths(join(root, '_*')))).toEqual(['_SUCCESS']);
+  });
+
+  it('a file whose name holds glob characters is read as itself', async () => {
+    const root = await tree();
+    await writeFile(join(root, 'odd[1].csv'), 'x');
+    expect(await resolvePaths(join(root, 'odd[1].csv'))).toEqual([join(root, 'odd[1].csv')]);
+  });
+
   it('resolves relative paths against the working directory to absolute ones', async () => {
     const root = await tree();
     const cwd = process.cwd();
@@ -54,6 +78,7 @@ describe('resolvePaths', () => {
     const missing = join(root, 'nope.csv');
     await expect(resolvePaths(missing)).rejects.toThrow(new DataError('file not found; check the path', { file: missing }).message);
     await expect(resolvePaths(join(root, '*.parquet'))).rejects.toThrow(`${join(root, '*.parquet')}: no files match the glob`);
+    await expect(resolvePaths(join(root, '{x,y}.parquet'))).rejects.toThrow(`${join(root, '{x,y}.parquet')}: no files match the glob`);
     await expect(resolvePaths(join(root, 'empty'))).rejects.toThrow(`${join(root, 'empty')}: directory contains no files to read`);
     await expect(resolvePaths([])).rejects.toThrow(PlanError);
   });
