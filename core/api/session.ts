@@ -2,6 +2,7 @@
 import { placePredict, releasePlacementDevices } from '../../ops/predict/placement.ts';
 import * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
+import { log } from '../../gpu-kernels/log.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { planSplits } from '../../ops/sources/index.ts';
 import type { LogicalPlan } from '../plan/node.ts';
@@ -85,13 +86,13 @@ export class Session {
   /** Hands an event to every listener; a listener that throws is reported, never allowed to fail the job. */
   emit(e: RuntimeEvent): void {
     for (const l of this.listeners) {
-      try { l(e); } catch (err) { console.error(`quiver: an event listener failed: ${(err as Error).message}`); }
+      try { l(e); } catch (err) { log.error(`quiver: an event listener failed: ${(err as Error).message}`); }
     }
   }
 
   private reportJob(m: JobMetrics): void {
     const bad = m.counters.badRecords ?? 0;
-    if (bad > 0 && !this.options.quiet) console.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
+    if (bad > 0 && !this.options.quiet) log.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
   }
 
   /** Stops the workers and frees the driver thread's GPU device (opened by predict's calibration). */

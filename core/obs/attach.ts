@@ -1,6 +1,7 @@
 // Observability a session carries: the event log, the live state derived from events (UI, progress bars, /metrics), attached when a Quiver starts.
 import { hostname } from 'node:os';
 import { PlanError } from '../../ops/errors.ts';
+import { log } from '../../gpu-kernels/log.ts';
 import type { Session } from '../api/session.ts';
 import { LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
@@ -102,7 +103,7 @@ export async function attachObservability(session: Session, o: ObservabilityOpti
       progress?.close();
       throw e;
     }
-    if (!o.quiet) console.error(`quiver: web UI at ${ui.url}`);
+    if (!o.quiet) log.info(`quiver: web UI at ${ui.url}`);
   }
 
   return {

@@ -2,6 +2,7 @@
 import { BufferPool } from './buffer-pool.ts';
 import { GpuError, NO_ADAPTER_HINT } from './errors.ts';
 import { MapMode, Usage, alignUp } from '../wgsl-util.ts';
+import { log } from '../log.ts';
 
 /** 'auto': use the GPU when there is one, else the caller falls back to the CPU (one log line). 'require': no GPU is an error. 'off': never. */
 export type GpuMode = 'auto' | 'require' | 'off';
@@ -10,7 +11,7 @@ export interface GpuDeviceOptions {
   gpu?: GpuMode;
   /** Dawn backend; Vulkan is the only one tested on Linux. */
   backend?: string;
-  /** Where the one-time fallback line goes (default: console.warn). */
+  /** Where the one-time fallback line goes (default: the logger's warn, QUIVER_LOG). */
   log?: (line: string) => void;
 }
 
@@ -78,7 +79,7 @@ export class GpuDevice {
       gpu = null;
       const msg = `no Vulkan adapter${why}: ${NO_ADAPTER_HINT}`;
       if (mode === 'require') throw new GpuError('no-adapter', msg);
-      logOnce(options.log ?? console.warn, `quiver: ${msg}; using the CPU kernels`);
+      logOnce(options.log ?? log.warn, `quiver: ${msg}; using the CPU kernels`);
       return null;
     }
     const requiredLimits: Record<string, number> = {};
@@ -104,6 +105,7 @@ export class GpuDevice {
       hasF16,
       limits,
     };
+    log.debug(`quiver: GPU device opened: ${info.name} (${info.vendor || 'unknown vendor'}, ${info.isCpu ? 'CPU implementation' : 'hardware'}, f16 ${hasF16 ? 'yes' : 'no'})`);
     return new GpuDevice(gpu, device, info);
   }
 
