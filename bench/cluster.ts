@@ -102,7 +102,7 @@ async function localVsCluster(): Promise<ModeRow[]> {
     .collect();
   const tagging = (q: Quiver) => q.read.idx(images).predict(q.model('models/fmnist-mlp'), { device: 'cpu' }).select('labelId', 'label', 'score');
   const tag = async (q: Quiver) => {
-    const n = await tagging(q).write.parquet('out/bench-cluster-tags.parquet');
+    const n = await tagging(q).write.mode('overwrite').parquet('out/bench-cluster-tags.parquet');
     if (n !== IMAGES) throw new Error(`tagging wrote ${n} rows, expected ${IMAGES}`);
   };
   // Warm-up (worker start, model resident, page cache), and the check that both modes agree.

@@ -55,7 +55,7 @@ async function quiver(device: 'cpu' | 'gpu' | 'auto', images: string, expectRows
   const df = q.read.idx(images).predict(model as ModelRef, { device }).select('labelId', 'label', 'score');
   const placement = (await df.explain()).split('\n').find((l) => l.includes('PredictExec'))!.replace(/.*device=/, '').replace(/\) batchSize.*/, ')');
   const t0 = performance.now();
-  const n = await df.write.parquet('out/bench-tags.parquet');
+  const n = await df.write.mode('overwrite').parquet('out/bench-tags.parquet');
   const s = (performance.now() - t0) / 1000;
   if (n !== expectRows) throw new Error(`wrote ${n} rows, expected ${expectRows}`);
   return { s, placement };

@@ -52,7 +52,7 @@ try {
   console.log(plan.split('\n').filter((l) => l.includes('PredictExec')).map((l) => `placement: ${l.trim()}`).join('\n'));
 
   const t0 = performance.now();
-  const n = await tags.write.parquet(outPath);
+  const n = await tags.write.mode('overwrite').parquet(outPath);
   const s = (performance.now() - t0) / 1000;
   console.log(`tagged ${n.toLocaleString()} images in ${s.toFixed(2)} s: ${Math.round(n / s).toLocaleString()} images/s on ${q.workers} workers -> ${outPath}`);
 

@@ -40,7 +40,7 @@ export function addTagCommand(p: Command): void {
     .description('tag images with a model: read --input, run predict, write --output (the input columns but the images, and labelId, label, score)')
     .requiredOption('--model <dir>', 'model directory (model.json + model.safetensors + card)')
     .requiredOption('--input <path>', 'images: IDX files (raw or .gz), Parquet or Arrow with an image column; a glob or directory reads several files')
-    .requiredOption('--output <path>', 'file to write: .parquet, .arrow, .csv or .json (lines); written atomically')
+    .requiredOption('--output <path>', 'file to write: .parquet, .arrow, .csv or .json (lines); written atomically, replacing an existing file')
     .addOption(new Option('--device <device>', "where predict runs: 'auto' calibrates both and keeps the faster").choices(['auto', 'cpu', 'gpu']).default('auto'))
     .addOption(new Option('--input-format <format>', 'input format, when the name does not say').choices(['idx', 'parquet', 'arrow']))
     .option('--input-col <name>', 'column of images (fixed_size_list<uint8>)', 'image')
@@ -66,7 +66,7 @@ export function addTagCommand(p: Command): void {
         df = df.predict(model, { device: o.device, inputCol: o.inputCol, topK: o.topK, batchSize: o.batchSize });
         const keep = df.columns.filter((c) => c !== o.inputCol);
         const t0 = performance.now();
-        const n = await df.select(...keep).write.save(out, o.output);
+        const n = await df.select(...keep).write.mode('overwrite').save(out, o.output);
         const s = (performance.now() - t0) / 1000;
         if (!o.quiet) console.log(`tagged ${n.toLocaleString('en-US')} images in ${s.toFixed(2)} s (${Math.round(n / Math.max(s, 1e-9)).toLocaleString('en-US')} images/s) with ${model.name} -> ${o.output}`);
       } finally {

@@ -3,7 +3,9 @@ import * as arrow from 'apache-arrow';
 import * as pq from 'parquet-wasm';
 import { makeBatch } from '../compute/batch.ts';
 import { PlanError, assertNever } from '../errors.ts';
-import { writeAtomically, type FileSink } from './atomic.ts';
+import { writeAtomically, type FileSink, type SaveMode } from './atomic.ts';
+
+export { exists, pathExistsError, type SaveMode } from './atomic.ts';
 import { valueFormatter } from './format-values.ts';
 
 export type SinkFormat = 'arrow' | 'parquet' | 'csv' | 'json';
@@ -38,8 +40,10 @@ type Batches = AsyncIterable<arrow.RecordBatch> | Iterable<arrow.RecordBatch>;
  * temporary file beside `path`, renamed over it on success; if anything fails, including the
  * input iterable throwing midway, the temporary file is removed and `path` is untouched.
  * Parent directories are created. Returns the number of rows written.
+ * `mode` (default 'overwrite' here; df.write defaults to 'error'): see writeAtomically. When
+ * 'ignore' finds the path taken at commit, nothing is written and the result is 0.
  */
-export async function writeTable(format: SinkFormat, path: string, batches: Batches, schema: arrow.Schema, options: WriteOptions = {}): Promise<number> {
+export async function writeTable(format: SinkFormat, path: string, batches: Batches, schema: arrow.Schema, options: WriteOptions = {}, mode: SaveMode = 'overwrite'): Promise<number> {
   const valid = SINK_OPTIONS[format];
   if (!valid) throw new PlanError(`unknown output format '${String(format)}'; expected arrow, parquet, csv or json`);
   for (const [k, v] of Object.entries(options)) {
@@ -57,7 +61,7 @@ export async function writeTable(format: SinkFormat, path: string, batches: Batc
       yield b.schema === schema ? b : makeBatch(schema, b.data.children, b.numRows);
     }
   };
-  await writeAtomically(path, async (sink) => {
+  const committed = await writeAtomically(path, async (sink) => {
     switch (format) {
       case 'arrow': return writeArrow(sink, counted(), schema, options.stream === true);
       case 'parquet': return writeParquet(sink, counted(), schema, options);
@@ -65,8 +69,8 @@ export async function writeTable(format: SinkFormat, path: string, batches: Batc
       case 'json': return writeJson(sink, counted(), schema);
       default: return assertNever(format, 'output format');
     }
-  });
-  return rows;
+  }, mode);
+  return committed ? rows : 0;
 }
 
 async function writeArrow(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch>, schema: arrow.Schema, stream: boolean): Promise<void> {

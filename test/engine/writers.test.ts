@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataError, Quiver, col, type DataFrame, type FieldJSON } from '../../core/index.ts';
+import { DataError, PlanError, Quiver, col, type DataFrame, type FieldJSON } from '../../core/index.ts';
 import { rowKey, tempDir } from './helpers.ts';
 
 let q: Quiver;
@@ -130,7 +130,7 @@ describe('a job that fails midway', () => {
     const path = at('keep', 'result.json');
     await q.createDataFrame([{ v: 1 }]).write.json(path);
     const before = readFileSync(path, 'utf8');
-    await expect(readBad().write.json(path)).rejects.toBeInstanceOf(DataError);
+    await expect(readBad().write.mode('overwrite').json(path)).rejects.toBeInstanceOf(DataError);
     expect(readFileSync(path, 'utf8')).toBe(before);
     expect(leftovers(at('keep'), ['result.json'])).toEqual([]);
   });
@@ -154,5 +154,51 @@ describe('early dates', () => {
       const back = fmt === 'csv' ? q.read.csv(path, { schema }) : q.read.json(path, { schema });
       expect(await back.toArray(), fmt).toEqual(want);
     }
+  });
+});
+
+describe('save modes', () => {
+  const one = () => q.createDataFrame([{ v: 1 }]);
+  const two = () => q.createDataFrame([{ v: 2 }, { v: 3 }]);
+
+  it("refuses an existing path by default (mode 'error'), naming it and the way out", async () => {
+    for (const fmt of ['arrow', 'parquet', 'csv', 'json'] as const) {
+      const path = at('modes', `default.${fmt}`);
+      await one().write[fmt](path);
+      const before = readFileSync(path);
+      const err = await two().write[fmt](path).then(() => null, (e: unknown) => e);
+      expect(err, fmt).toBeInstanceOf(PlanError);
+      expect((err as PlanError).message).toBe(`${path} already exists; to replace it write with df.write.mode('overwrite'), to leave it and skip the write use mode('ignore')`);
+      expect(readFileSync(path).equals(before), fmt).toBe(true);
+      await expect(two().write.mode('error').save(fmt, path)).rejects.toThrow(`${path} already exists`);
+    }
+  });
+
+  it("mode('overwrite') replaces the file; mode('ignore') leaves it, writes nothing and returns 0", async () => {
+    const path = at('modes', 'o.json');
+    expect(await one().write.mode('overwrite').json(path)).toBe(1);
+    expect(await two().write.mode('overwrite').json(path)).toBe(2);
+    expect(await q.read.json(path).toArray()).toEqual([{ v: 2 }, { v: 3 }]);
+    expect(await one().write.mode('ignore').json(path)).toBe(0);
+    expect(await q.read.json(path).toArray()).toEqual([{ v: 2 }, { v: 3 }]);
+    const fresh = at('modes', 'fresh.json');
+    expect(await one().write.mode('ignore').json(fresh)).toBe(1);
+    expect(await q.read.json(fresh).toArray()).toEqual([{ v: 1 }]);
+    expect(leftovers(at('modes'), ['default.arrow', 'default.parquet', 'default.csv', 'default.json', 'o.json', 'fresh.json'])).toEqual([]);
+  });
+
+  it("mode('ignore') does not run the job when the path exists", async () => {
+    const path = at('modes', 'ignored.json');
+    await one().write.json(path);
+    const last = q.session.lastJob;
+    expect(last).not.toBeNull();
+    // The bad input would fail the job if it ran.
+    await expect(q.read.csv(at('in', '*.csv'), { schema: 'id int32, name utf8, score float64' }).write.mode('ignore').json(path)).resolves.toBe(0);
+    expect(q.session.lastJob).toBe(last);
+  });
+
+  it("says that append is not supported yet, and rejects unknown modes", () => {
+    expect(() => one().write.mode('append')).toThrow(new PlanError("mode('append') is not supported yet; write to a new path and read both (q.read.parquet([a, b])), or union the frames and write with mode('overwrite')"));
+    expect(() => one().write.mode('replace' as 'overwrite')).toThrow(new PlanError("unknown save mode 'replace'; use 'error' (the default), 'overwrite' or 'ignore'"));
   });
 });

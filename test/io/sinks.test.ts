@@ -1,5 +1,5 @@
 import * as arrow from 'apache-arrow';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PlanError } from '../../ops/errors.ts';
@@ -105,5 +105,29 @@ describe('atomic writes', () => {
     await writeTable('arrow', path, t.batches, t.schema);
     expect((await scanAll('arrow', path)).rows.length).toBe(t.numRows);
     await expect(writeTable('csv', path, t.batches, t.schema, { stream: true })).rejects.toThrow(PlanError);
+  });
+});
+
+describe('save modes at commit', () => {
+  // A file that appears while the job runs: 'error' and 'ignore' must not replace it.
+  async function* appearing(t: arrow.Table, path: string): AsyncGenerator<arrow.RecordBatch> {
+    yield t.batches[0].slice(0, 3);
+    await writeFile(path, 'written meanwhile\n');
+    yield t.batches[0].slice(3);
+  }
+
+  it("'error' refuses a path created during the write; 'ignore' keeps it and returns 0; 'overwrite' replaces it", async () => {
+    const t = table();
+    const dir = await tempDir();
+    const path = join(dir, 'out.csv');
+    await expect(writeTable('csv', path, appearing(t, path), t.schema, {}, 'error')).rejects.toThrow(new PlanError(`${path} already exists; to replace it write with df.write.mode('overwrite'), to leave it and skip the write use mode('ignore')`));
+    expect(await readFile(path, 'utf8')).toBe('written meanwhile\n');
+    await rm(path);
+    expect(await writeTable('csv', path, appearing(t, path), t.schema, {}, 'ignore')).toBe(0);
+    expect(await readFile(path, 'utf8')).toBe('written meanwhile\n');
+    await rm(path);
+    expect(await writeTable('csv', path, appearing(t, path), t.schema, {}, 'overwrite')).toBe(t.numRows);
+    expect((await readFile(path, 'utf8')).startsWith('s,i,big,f,b,d,t\n')).toBe(true);
+    expect(await readdir(dir)).toEqual(['out.csv']);
   });
 });
