@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "quiver setup: installing npm packages (npm ci)"
-  # onnxruntime-node (a benchmark contender) would download CUDA binaries at install; its CPU
-  # binaries ship in the package.
-  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+  # package.json's allowScripts denies onnxruntime-node's install script (it would download CUDA
+  # libraries from outside the npm registry; its CPU binaries ship in the package).
+  npm ci --no-audit --no-fund
 fi
 # WebAssembly kernels: assembled from their .wat sources (only those that changed).
 node scripts/build-wasm.mjs
@@ -28,20 +28,31 @@ vulkan_installed() {
   dpkg --compare-versions "$v" ge 23 || return 1
 }
 if command -v dpkg-query >/dev/null 2>&1 && [ -f /etc/debian_version ] && ! vulkan_installed; then
-  # The mirror this machine already uses (the first URIs: line of debian.sources, or the first
-  # deb line of sources.list), so a local or snapshot mirror keeps working.
-  mirror=""
-  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-    mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources)"
+  # Backports come from the Debian mirror this machine already uses (the URIs of a deb822 source,
+  # or the URL of a deb line, whose suite is bookworm), never from a mirror named here.
+  # QUIVER_APT_DIR (default /etc/apt) lets a test point this at a fixture.
+  apt_dir="${QUIVER_APT_DIR:-/etc/apt}"
+  mirror="$(cat "$apt_dir"/sources.list.d/*.sources 2>/dev/null | awk '
+    function debian(s) { return s ~ /^bookworm(-updates|-backports)?$/ }
+    /^[ \t]*$/ { if (ok && uri != "") { print uri; exit } uri = ""; ok = 0; next }
+    /^URIs:/ { uri = $2 }
+    /^Suites:/ { for (i = 2; i <= NF; i++) if (debian($i)) ok = 1 }
+    END { if (ok && uri != "") print uri }' | head -n 1 || true)"
+  if [ -z "$mirror" ]; then
+    # One-line style: deb [options] URL suite components
+    mirror="$(cat "$apt_dir"/sources.list "$apt_dir"/sources.list.d/*.list 2>/dev/null | awk '
+      $1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i < NF && $i !~ /\]$/) i++; i++ }
+                    if ($(i + 1) ~ /^bookworm(-updates|-backports)?$/) { print $i; exit } }' | head -n 1 || true)"
   fi
-  if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-    mirror="$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list)"
-  fi
-  mirror="${mirror:-http://deb.debian.org/debian}"
-  if [ "$(id -u)" = "0" ]; then
-    echo "quiver setup: installing Mesa lavapipe (Vulkan on the CPU) from bookworm-backports ($mirror)"
-    if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
-      cat > /etc/apt/sources.list.d/backports.sources <<SRC
+  has_backports() { grep -rqs "bookworm-backports" "$apt_dir/sources.list" "$apt_dir/sources.list.d/"; }
+  if [ -z "$mirror" ] && ! has_backports; then
+    echo "quiver setup: no Vulkan driver (WebGPU kernels will fail their tests), and no apt source names a Debian mirror to take bookworm-backports from." >&2
+    echo "  Add a source for bookworm-backports from your Debian mirror (e.g. /etc/apt/sources.list.d/backports.sources with Types: deb, URIs: <your mirror>, Suites: bookworm-backports, Components: main), then run:" >&2
+    echo "  apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1" >&2
+  elif [ "$(id -u)" = "0" ]; then
+    echo "quiver setup: installing Mesa lavapipe (Vulkan on the CPU) from bookworm-backports${mirror:+ ($mirror)}"
+    if ! has_backports; then
+      cat > "$apt_dir/sources.list.d/backports.sources" <<SRC
 Types: deb
 URIs: $mirror
 Suites: bookworm-backports
@@ -53,7 +64,9 @@ SRC
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1
   else
     echo "quiver setup: no Vulkan driver (WebGPU kernels will fail their tests). As root, run:" >&2
-    echo "  echo 'deb $mirror bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
+    if ! has_backports; then
+      echo "  echo 'deb $mirror bookworm-backports main' > /etc/apt/sources.list.d/backports.list" >&2
+    fi
     echo "  apt-get update && apt-get install -y -t bookworm-backports mesa-vulkan-drivers libvulkan1" >&2
     echo "  (or run: sudo bash scripts/setup.sh)" >&2
   fi
