@@ -92,6 +92,8 @@ export class Session {
 
   private reportJob(m: JobMetrics): void {
     const bad = m.counters.badRecords ?? 0;
+    const fellBack = m.counters.predictGpuFallbacks ?? 0;
+    if (fellBack > 0 && !this.options.quiet) log.warn(`quiver: job ${m.jobId}: ${fellBack} predict task${fellBack === 1 ? '' : 's'} placed on the GPU ran on the CPU (a retry after the GPU attempt failed: its error is in the web UI and event log; or QUIVER_GPU=off); /metrics counts them in quiver_predict_gpu_fallbacks_total`);
     if (bad > 0 && !this.options.quiet) log.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
   }
 

@@ -34,6 +34,7 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
   const bytes = family('quiver_task_bytes_total', 'counter', 'Bytes output by succeeded task attempts (where the runtime reports them), per stage and executor.');
   const predict = family('quiver_predict_seconds_total', 'counter', 'Time spent in model inference, per stage, executor and device (where tasks report it).');
   const gpu = family('quiver_gpu_seconds_total', 'counter', 'Time spent in model inference on a GPU, per stage and executor.');
+  const fallbacks = family('quiver_predict_gpu_fallbacks_total', 'counter', 'Task attempts of a GPU-placed predict that ran on the CPU (a retry after the GPU attempt failed, or an executor without a GPU), per stage and executor.');
   const busy = family('quiver_executor_busy_slots', 'gauge', 'Task attempts running on the executor now (saturation: compare with quiver_executor_slots).');
   const slots = family('quiver_executor_slots', 'gauge', 'Worker slots of the executor.');
   const up = family('quiver_executor_up', 'gauge', '1 while the executor is part of the cluster, 0 once removed.');
@@ -53,16 +54,20 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
           sample(queued, sl, Math.max(0, st.partitions - st.done - st.running));
         }
         const gpuStage = st.placements.some((p) => p.device === 'gpu');
-        const byExec = new Map<string, { counts: number[]; sum: number; n: number; ok: number; failed: number; rows: number; bytes: number; predictMs: number }>();
+        const byExec = new Map<string, { counts: number[]; sum: number; n: number; ok: number; failed: number; rows: number; bytes: number; predictMs: number; cpuPredictMs: number; fallbacks: number }>();
         for (const a of st.attempts) {
           if (a.status === 'running' || a.durationMs === null) continue;
           let x = byExec.get(a.executor);
-          if (!x) { x = { counts: new Array(LATENCY_BUCKETS.length).fill(0), sum: 0, n: 0, ok: 0, failed: 0, rows: 0, bytes: 0, predictMs: 0 }; byExec.set(a.executor, x); }
+          if (!x) { x = { counts: new Array(LATENCY_BUCKETS.length).fill(0), sum: 0, n: 0, ok: 0, failed: 0, rows: 0, bytes: 0, predictMs: 0, cpuPredictMs: 0, fallbacks: 0 }; byExec.set(a.executor, x); }
           const s = a.durationMs / 1000;
           for (let b = 0; b < LATENCY_BUCKETS.length; b++) if (s <= LATENCY_BUCKETS[b]) x.counts[b]++;
           x.sum += s; x.n++;
           if (a.status === 'succeeded') { x.ok++; x.rows += a.rows; x.bytes += a.bytes ?? 0; } else x.failed++;
-          x.predictMs += a.metrics?.predictMs ?? 0;
+          // An attempt that fell back ran its inference on the CPU whatever the stage's placement.
+          const fellBack = (a.metrics?.predictGpuFallbacks ?? 0) > 0;
+          x.fallbacks += a.metrics?.predictGpuFallbacks ?? 0;
+          if (gpuStage && !fellBack) x.predictMs += a.metrics?.predictMs ?? 0;
+          else x.cpuPredictMs += a.metrics?.predictMs ?? 0;
         }
         for (const [executor, x] of [...byExec].sort(([a], [b]) => a.localeCompare(b))) {
           const l = { ...sl, executor };
@@ -75,9 +80,11 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
           sample(rows, l, x.rows);
           sample(bytes, l, x.bytes);
           if (x.predictMs > 0) {
-            sample(predict, { ...l, device: gpuStage ? 'gpu' : 'cpu' }, x.predictMs / 1000);
-            if (gpuStage) sample(gpu, l, x.predictMs / 1000);
+            sample(predict, { ...l, device: 'gpu' }, x.predictMs / 1000);
+            sample(gpu, l, x.predictMs / 1000);
           }
+          if (x.cpuPredictMs > 0) sample(predict, { ...l, device: 'cpu' }, x.cpuPredictMs / 1000);
+          if (gpuStage) sample(fallbacks, l, x.fallbacks);
         }
       }
     }

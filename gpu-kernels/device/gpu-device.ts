@@ -291,8 +291,29 @@ export class GpuJob {
   }
 }
 
-/** queue.writeBuffer needs a size that is a multiple of 4: pad the tail in a small copy. */
-export function writePadded(queue: GPUQueue, dst: GPUBuffer, data: ArrayBufferView, dstOffset = 0): void {
+/**
+ * The thread's staging copy for views queue.writeBuffer refuses: dawn.node takes only a plain
+ * ArrayBuffer ("invalid value for BufferSource"), while shuffle blocks and in-memory tables live
+ * in SharedArrayBuffers. Grown to the largest upload and reused: writeBuffer copies the bytes
+ * before it returns, so the next upload may overwrite them.
+ */
+let staging = new ArrayBuffer(0);
+
+/** `data`'s bytes in a plain ArrayBuffer: itself when it already is one, else a copy in the staging buffer. */
+function plainBytes(data: ArrayBufferView): { buffer: ArrayBuffer; offset: number } {
+  if (data.buffer instanceof ArrayBuffer) return { buffer: data.buffer, offset: data.byteOffset };
+  if (staging.byteLength < data.byteLength) staging = new ArrayBuffer(alignUp(data.byteLength, 1 << 16));
+  new Uint8Array(staging, 0, data.byteLength).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  return { buffer: staging, offset: 0 };
+}
+
+/**
+ * queue.writeBuffer of any view: one backed by a SharedArrayBuffer is copied into a reused staging
+ * ArrayBuffer first; a size that is not a multiple of 4 has its tail padded in a small copy.
+ */
+export function writePadded(queue: GPUQueue, dst: GPUBuffer, view: ArrayBufferView, dstOffset = 0): void {
+  const plain = plainBytes(view);
+  const data = new Uint8Array(plain.buffer, plain.offset, view.byteLength);
   const whole = data.byteLength & ~3;
   if (whole > 0) queue.writeBuffer(dst, dstOffset, data.buffer, data.byteOffset, whole);
   const rest = data.byteLength - whole;

@@ -71,6 +71,22 @@ describe('/metrics', () => {
     expect(new Set(types).size).toBe(types.length);
   });
 
+  it('counts a GPU-placed predict attempt that fell back to the CPU as a fallback and as CPU time, not GPU time', () => {
+    const text = renderMetrics([{ id: 'a', state: replay([
+      { kind: 'jobStart', ts: 1, jobId: 0, stages: [{ id: 0, partitions: 1, parents: [], output: 'result' }] },
+      { kind: 'placement', ts: 1, jobId: 0, stageId: 0, operator: 'predict m', device: 'gpu', reason: 'asked for gpu' },
+      { kind: 'stageStart', ts: 1, jobId: 0, stageId: 0, tasks: 1 },
+      { kind: 'taskStart', ts: 2, jobId: 0, stageId: 0, partition: 0, attempt: 0, executor: 'local' },
+      { kind: 'taskEnd', ts: 3, jobId: 0, stageId: 0, partition: 0, attempt: 0, executor: 'local', ok: false, error: 'predict on the GPU failed', durationMs: 1, rows: 0, metrics: {} },
+      { kind: 'taskStart', ts: 4, jobId: 0, stageId: 0, partition: 0, attempt: 1, executor: 'local' },
+      { kind: 'taskEnd', ts: 9, jobId: 0, stageId: 0, partition: 0, attempt: 1, executor: 'local', ok: true, durationMs: 5, rows: 10, metrics: { predictMs: 4, predictGpuFallbacks: 1 } },
+    ]) }]);
+    expect(text).toContain('quiver_predict_gpu_fallbacks_total{job_id="0",stage="0",executor="local"} 1\n');
+    expect(text).toContain('quiver_predict_seconds_total{job_id="0",stage="0",executor="local",device="cpu"} 0.004\n');
+    expect(text).not.toMatch(/^quiver_gpu_seconds_total\{/m);
+    expect(text).not.toContain('device="gpu"');
+  });
+
   it('labels each log with app in a history server, and escapes label values', () => {
     const state = replay([{ kind: 'executorAdded', ts: 1, executor: 'odd "name"\\x', name: 'n', host: 'h', workers: 1, gpu: null, paths: [] }]);
     const text = renderMetrics([{ id: 'log1', state }, { id: 'log2', state }], { appLabel: true });
@@ -92,6 +108,7 @@ describe('/metrics', () => {
       expect(text).toContain('quiver_executor_busy_slots{executor="local"} 0');
       expect(text).toMatch(/quiver_gpu_seconds_total\{job_id="1",stage="0",executor="local"\} [0-9.e-]+\n/);
       expect(Number(/quiver_gpu_seconds_total\{job_id="1"[^}]*\} (\S+)/.exec(text)![1])).toBeGreaterThan(0);
+      expect(text).toContain('quiver_predict_gpu_fallbacks_total{job_id="1",stage="0",executor="local"} 0\n');
     } finally {
       await q.close();
     }
