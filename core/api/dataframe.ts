@@ -21,7 +21,7 @@ import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
 import { DataFrameWriter } from './writer.ts';
 import type { Session } from './session.ts';
-import { formatTable, rowsOf } from './show.ts';
+import { formatTable, rowsOf, type ToArrayOptions } from './show.ts';
 
 export type JoinOn = string | readonly string[] | Expr | { readonly left: readonly ColumnLike[]; readonly right: readonly ColumnLike[] };
 
@@ -196,8 +196,13 @@ export class DataFrame {
   /** Runs the dataflow and returns its result as an Arrow Table. */
   collect(): Promise<arrow.Table> { return this.session.execute(this.plan); }
 
-  /** Runs the dataflow and returns plain row objects (int64 as numbers where exact, else bigint). */
-  async toArray(): Promise<Record<string, unknown>[]> { return rowsOf(await this.collect()); }
+  /**
+   * Runs the dataflow and returns plain row objects, one JS type per column type: numbers for
+   * ints and floats (int64/uint64 too: a value beyond ±(2^53-1) is a DataError unless
+   * `{ int64: 'bigint' }` asks for bigints), Date for date32 and timestamp_ms, Uint8Array for
+   * binary, arrays for lists, null for null (see ToArrayOptions in show.ts).
+   */
+  async toArray(options?: ToArrayOptions): Promise<Record<string, unknown>[]> { return rowsOf(await this.collect(), options); }
 
   async count(): Promise<number> {
     const t = await this.session.execute(aggregate(this.plan, [], [fn.count().alias('count').node]));

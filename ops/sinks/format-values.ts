@@ -1,35 +1,66 @@
-// Column values as text for the csv and json sinks, in the forms the csv and json readers read back.
+// Column values as text: for the csv and json sinks (in the forms their readers, Quiver's and DuckDB's, read back) and for show().
 import * as arrow from 'apache-arrow';
 import { MS_PER_DAY, isoDateText, isoTimestampText } from '../calendar.ts';
 import { isValid } from '../compute/take.ts';
 
 /**
- * Returns `(i) => text of row i, or null`. `json` selects JSON text (strings quoted, int64
- * beyond 2^53 as strings, NaN/Infinity as strings, lists as arrays); otherwise plain text for
- * csv (lists as JSON arrays). Dates are YYYY-MM-DD, timestamps ISO-8601 in UTC (years outside
- * 0000-9999 in the expanded form '+275760-09-13', which the readers accept), binary base64.
+ * 'csv': plain text; 'json': JSON text; 'show': text for a person (show()). All three write
+ * int64/uint64 exactly as digits, dates as YYYY-MM-DD and timestamps zone-less in UTC
+ * (timestamp_ms carries no zone, as in Parquet and Arrow), years outside 0000-9999 in the
+ * expanded form '+275760-09-13' which Quiver's readers accept.
+ *   csv:  floats always with a '.', an exponent or a name (23.0, 1e+300, NaN, Infinity, -Infinity)
+ *         so that no reader takes a float column for integers; timestamps 'YYYY-MM-DD HH:MM:SS.fff';
+ *         binary base64; lists as JSON arrays.
+ *   json: int64 as numbers (exact digits, even beyond 2^53); floats with a '.' as in csv, but
+ *         NaN and ±Infinity, which JSON cannot hold, as null; strings, dates, timestamps
+ *         and base64 binary as strings.
+ *   show: timestamps 'YYYY-MM-DD HH:MM:SS' with '.fff' only when the milliseconds are not zero;
+ *         binary as 0x hex; lists as [a, b].
  */
-export function valueFormatter(d: arrow.Data, json: boolean): (i: number) => string | null {
-  const fmt = formatValid(d, json);
+export type TextStyle = 'csv' | 'json' | 'show';
+
+/** Returns `(i) => text of row i, or null` for a null. */
+export function valueFormatter(d: arrow.Data, style: TextStyle): (i: number) => string | null {
+  const fmt = formatValid(d, style);
   if (d.nullCount === 0) return fmt;
   return (i) => (isValid(d, i) ? fmt(i) : null);
 }
 
-function formatValid(d: arrow.Data, json: boolean): (i: number) => string {
+/** Milliseconds since the epoch as 'YYYY-MM-DD HH:MM:SS.fff' (UTC, no zone); `trim` drops a '.000'. */
+export function timestampText(ms: bigint, trim = false): string {
+  const iso = isoTimestampText(ms);
+  const t = iso.indexOf('T');
+  const text = `${iso.slice(0, t)} ${iso.slice(t + 1, -1)}`;
+  return trim && text.endsWith('.000') ? text.slice(0, -4) : text;
+}
+
+/** Shortest text that reads back as this float32 (String() would print the float64 widening: 0.1 -> 0.10000000149011612). */
+export function float32Text(v: number): string {
+  if (!Number.isFinite(v) || Object.is(v, -0)) return floatText(v);
+  for (let p = 1; p < 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return String(s);
+  }
+  return String(v);
+}
+
+function formatValid(d: arrow.Data, style: TextStyle): (i: number) => string {
   const values = d.values as any;
+  const json = style === 'json';
   switch (d.typeId) {
     case arrow.Type.Null: return () => (json ? 'null' : '');
     case arrow.Type.Bool: return (i) => { const j = d.offset + i; return (values[j >> 3] & (1 << (j & 7))) !== 0 ? 'true' : 'false'; };
     case arrow.Type.Int: {
       if ((d.type as arrow.Int).bitWidth < 64) return (i) => String(values[i]);
-      return (i) => {
-        const v = values[i] as bigint;
-        return json && (v > BigInt(Number.MAX_SAFE_INTEGER) || v < BigInt(Number.MIN_SAFE_INTEGER)) ? `"${v}"` : v.toString();
-      };
+      return (i) => (values[i] as bigint).toString();
     }
     case arrow.Type.Float: {
-      const f = floatText;
-      return json ? (i) => { const s = f(values[i]); return Number.isFinite(values[i]) ? s : `"${s}"`; } : (i) => f(values[i]);
+      const f = (d.type as arrow.Float).precision === arrow.Precision.SINGLE ? float32Text : floatText;
+      // A whole float keeps a '.0' in files: '23' would make other readers type the column as integers.
+      const pointed = (v: number) => { const s = f(v); return /[.eEIN]/.test(s) ? s : `${s}.0`; };
+      if (json) return (i) => (Number.isFinite(values[i]) ? pointed(values[i]) : 'null');
+      if (style === 'csv') return (i) => pointed(values[i]);
+      return (i) => f(values[i]);
     }
     case arrow.Type.Utf8: case arrow.Type.LargeUtf8: {
       const offs = d.valueOffsets as any;
@@ -42,6 +73,7 @@ function formatValid(d: arrow.Data, json: boolean): (i: number) => string {
     case arrow.Type.Binary: {
       const offs = d.valueOffsets as Int32Array;
       const buf = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      if (style === 'show') return (i) => `0x${buf.toString('hex', offs[i], offs[i + 1])}`;
       return (i) => { const s = buf.toString('base64', offs[i], offs[i + 1]); return json ? `"${s}"` : s; };
     }
     case arrow.Type.Date: {
@@ -65,21 +97,24 @@ function formatValid(d: arrow.Data, json: boolean): (i: number) => string {
           }
         }
       };
+      const trim = style === 'show';
       return (i) => {
-        const s = isoTimestampText(toMs(BigInt(values[i])));
+        const s = timestampText(toMs(BigInt(values[i])), trim);
         return json ? `"${s}"` : s;
       };
     }
     case arrow.Type.List: case arrow.Type.FixedSizeList: {
       const child = d.children[0];
-      const inner = valueFormatter(child, true);
+      const inner = valueFormatter(child, style === 'show' ? 'show' : 'json');
+      const sepr = style === 'show' ? ', ' : ',';
+      const none = style === 'show' ? 'NULL' : 'null';
       const offs = d.valueOffsets as Int32Array | undefined;
       const size = d.typeId === arrow.Type.FixedSizeList ? (d.type as arrow.FixedSizeList).listSize : 0;
       return (i) => {
         const a = offs ? offs[i] : i * size, b = offs ? offs[i + 1] : (i + 1) * size;
         const parts: string[] = [];
-        for (let k = a; k < b; k++) parts.push(inner(k) ?? 'null');
-        return `[${parts.join(',')}]`;
+        for (let k = a; k < b; k++) parts.push(inner(k) ?? none);
+        return `[${parts.join(sepr)}]`;
       };
     }
   }

@@ -8,6 +8,8 @@ import { writeAtomically, type FileSink, type SaveMode } from './atomic.ts';
 export { exists, pathExistsError, type SaveMode } from './atomic.ts';
 import { valueFormatter } from './format-values.ts';
 
+export { timestampText, valueFormatter, type TextStyle } from './format-values.ts';
+
 export type SinkFormat = 'arrow' | 'parquet' | 'csv' | 'json';
 
 /**
@@ -15,7 +17,7 @@ export type SinkFormat = 'arrow' | 'parquet' | 'csv' | 'json';
  *   arrow:   stream (false: IPC file format; true: IPC stream format)
  *   parquet: compression ('zstd' default, 'snappy', 'gzip', 'brotli', 'lz4', 'none'), rowGroupRows
  *   csv:     header (true), delimiter (','), quote ('"'); nulls are empty fields, empty strings are ""
- *   json:    none (one object per line; int64 beyond 2^53 and NaN/Infinity are strings)
+ *   json:    none (one object per line; int64 as exact numbers; NaN and ±Infinity as null)
  */
 export interface WriteOptions {
   stream?: boolean;
@@ -152,7 +154,7 @@ async function writeCsv(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch
   const q = csvQuoter(delimiter, quote);
   if (o.header !== false) await sink.write(schema.fields.map((f) => q(f.name)).join(delimiter) + '\n');
   for await (const b of batches) {
-    const cols = b.data.children.map((d) => valueFormatter(d, false));
+    const cols = b.data.children.map((d) => valueFormatter(d, 'csv'));
     const lines: string[] = new Array(b.numRows);
     for (let i = 0; i < b.numRows; i++) {
       let line = '';
@@ -170,7 +172,7 @@ async function writeCsv(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch
 async function writeJson(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch>, schema: arrow.Schema): Promise<void> {
   const keys = schema.fields.map((f) => `${JSON.stringify(f.name)}:`);
   for await (const b of batches) {
-    const cols = b.data.children.map((d) => valueFormatter(d, true));
+    const cols = b.data.children.map((d) => valueFormatter(d, 'json'));
     const lines: string[] = new Array(b.numRows);
     for (let i = 0; i < b.numRows; i++) {
       let line = '{';

@@ -1,16 +1,20 @@
 // JSON lines reader: one object per line; schema inferred from a sample (keys in first-seen order).
 //
 // Nested objects and arrays are read as utf8 holding their JSON text. Numbers go through
-// JSON.parse, so integers beyond 2^53 lose precision unless written as strings (the json sink
-// writes unsafe int64 values as strings, which an int64 column reads back exactly). A value read
+// JSON.parse, which rounds integers beyond 2^53: when the schema has an int64/uint64 column,
+// integer tokens of 16 or more digits are quoted before parsing, so they read back exactly (the
+// json sink writes int64 as plain numbers, as DuckDB and Spark do); strings of digits are read
+// as integers too. A value read
 // into a column MUST be valid UTF-8; one that is not makes its record bad (failfast: a DataError
 // naming file, line and key; permissive: quarantined), checked once per buffer on the fast path.
+// Bad records do not depend on the projection: every key of the schema is read (requested
+// columns) or checked (the others), so count(), collect() and every select see the same rows.
 import type * as arrow from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { makeBatch } from '../compute/batch.ts';
 import type { TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
-import { BadRecords, knownLine } from './bad-records.ts';
+import { BadRecords, ReadEnd } from './bad-records.ts';
 import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
 import type { ReadOptions } from './options.ts';
 import { HeadReader, RangeReader } from './range-reader.ts';
@@ -206,10 +210,16 @@ function clipJson(v: unknown): string {
 export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema: readonly FieldJSON[], columns: readonly string[], ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
   const fields = columns.map((c) => fileSchema.find((f) => f.name === c)!);
   const schema = toArrowSchema(fields);
+  // Keys not requested: read into builders emptied with each batch, so that a record is bad or
+  // good whatever the projection (a count() included).
+  const allFields = [...fields, ...fileSchema.filter((f) => !columns.includes(f.name))];
   const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
-  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx, knownLine(split));
-  const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));
+  const bad = new BadRecords(split, opts.mode, opts.badRecordsPath, ctx);
+  let end = ReadEnd.Stopped;
+  const builders = allFields.map((f) => makeBuilder(f, ctx.batchSize));
   const readers = builders.map(valueReader);
+  const output = builders.slice(0, fields.length);
+  const wide = fields.some((f) => f.type === 'int64' || f.type === 'uint64');
   const ready: arrow.RecordBatch[] = [];
   let rows = 0;
   try {
@@ -221,7 +231,7 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
       }
       let obj: unknown;
       try {
-        obj = JSON.parse(line);
+        obj = JSON.parse(wide && LONG_DIGITS.test(line) ? quoteLongIntegers(line) : line);
       } catch (e) {
         await bad.report({ offset, reason: `malformed JSON: ${(e as Error).message}`, record: line });
         return;
@@ -231,24 +241,25 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
         return;
       }
       if (invalid) {
-        const hit = invalidUtf8Member(invalid, fields);
+        const hit = invalidUtf8Member(invalid, allFields);
         if (hit) {
           await bad.report({ offset, column: hit.key, reason: hit.why, record: line });
           return;
         }
       }
       for (let j = 0; j < readers.length; j++) {
-        const name = fields[j].name;
+        const name = allFields[j].name;
         // Own keys only: a column named 'constructor' must not read Object.prototype.
         const why = readers[j](Object.hasOwn(obj, name) ? obj[name] : undefined);
         if (why !== null) {
           for (const b of builders) b.truncate(rows);
-          await bad.report({ offset, column: fields[j].name, reason: why, record: line });
+          await bad.report({ offset, column: name, reason: why, record: line });
           return;
         }
       }
       if (++rows === ctx.batchSize) {
-        ready.push(makeBatch(schema, builders.map((b) => b.finish()), rows));
+        for (let j = fields.length; j < builders.length; j++) builders[j].truncate(0);
+        ready.push(makeBatch(schema, output.map((b) => b.finish()), rows));
         rows = 0;
       }
     };
@@ -260,13 +271,27 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
       while (ready.length) yield ready.shift()!;
       await bad.flush();
     }
-    if (rows > 0) yield makeBatch(schema, builders.map((b) => b.finish()), rows);
+    // Every record was read: the split's quarantine is whole even if the last batch is not pulled.
+    end = ReadEnd.Complete;
+    if (rows > 0) yield makeBatch(schema, output.map((b) => b.finish()), rows);
+  } catch (e) {
+    end = ReadEnd.Failed;
+    throw e;
   } finally {
-    try { await bad.close(); } finally { await r.close(); }
+    try { await bad.close(end); } finally { await r.close(); }
   }
 }
 
 const QUOTE = 34, BACKSLASH = 92;
+
+const LONG_DIGITS = /\d{16}/;
+// A string (skipped as a whole), or an integer value token of 16+ digits (not a fraction or an exponent).
+const STRING_OR_LONG_INT = /"(?:[^"\\]|\\.)*"|(?<=[:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+
+/** The line with long integer values quoted, which JSON.parse would round to a double. */
+function quoteLongIntegers(line: string): string {
+  return line.replace(STRING_OR_LONG_INT, (m, digits: string | undefined) => (digits === undefined ? m : `"${digits}"`));
+}
 
 /**
  * The first top-level member among `fields` whose value's bytes are not valid UTF-8, and why;

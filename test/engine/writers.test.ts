@@ -42,7 +42,7 @@ let expected: string[];
 beforeAll(async () => {
   q = await Quiver.local({ workers: 2 });
   src = q.createDataFrame(ROWS, { schema: SCHEMA, partitions: 2 });
-  expected = exact(await src.toArray());
+  expected = exact(await src.toArray({ int64: 'bigint' }));
   mkdirSync(at('in'));
   writeFileSync(at('in', 'a.csv'), 'id,name,score\n1,ada,1.5\n2,bob,2\n');
   writeFileSync(at('in', 'b.csv'), 'id,name,score\n3,cy,3\n4,dee,four\n');
@@ -71,8 +71,8 @@ describe('round trips: write, read back, same rows', () => {
   ];
   it('the source holds the tricky values as given', () => {
     expect(expected.slice(0, 3)).toEqual([
-      rowKey({ i: 1, big: 2n ** 60n + 1n, f: 'number:NaN', b: true, s: '', d: 0, t: Date.UTC(1969, 11, 31, 23, 59, 59, 999) }),
-      rowKey({ i: 2, big: -(2n ** 62n), f: 'number:Infinity', b: false, s: 'a,"b"\nc;d', d: 19_000 * DAY, t: 0 }),
+      rowKey({ i: 1, big: 2n ** 60n + 1n, f: 'number:NaN', b: true, s: '', d: new Date(0), t: new Date(Date.UTC(1969, 11, 31, 23, 59, 59, 999)) }),
+      rowKey({ i: 2, big: -(2n ** 62n), f: 'number:Infinity', b: false, s: 'a,"b"\nc;d', d: new Date(19_000 * DAY), t: new Date(0) }),
       rowKey({ i: 3, big: null, f: 'number:-Infinity', b: null, s: null, d: null, t: null }),
     ]);
   });
@@ -84,7 +84,9 @@ describe('round trips: write, read back, same rows', () => {
       expect(readdirSync(at('out', `${k}`))).toEqual(['data']);
       const back = read(path);
       if (!name.startsWith('csv') && !name.startsWith('json')) expect(back.schema).toEqual(SCHEMA);
-      expect(exact(await back.toArray())).toEqual(expected);
+      // JSON has no NaN or ±Infinity: the json sink writes them as null.
+      const want = name.startsWith('json') ? expected.map((r) => r.replace(/"f":"number:(NaN|-?Infinity)"/, '"f":null')) : expected;
+      expect(exact(await back.toArray({ int64: 'bigint' }))).toEqual(want);
     });
   });
 

@@ -53,11 +53,12 @@ const raw = (batches: arrow.RecordBatch[], name: string): unknown[] =>
   batches.flatMap((b) => b.getChild(name)!.data.flatMap((d) => Array.from(d.values.subarray(d.offset, d.offset + d.length) as ArrayLike<unknown>)));
 
 describe('date and timestamp text', () => {
-  it('writes years outside 0000-9999 in the expanded form, as toISOString does', async () => {
+  it('writes years outside 0000-9999 in the expanded form, as toISOString does, and timestamps without a zone', async () => {
     const t = table();
     const path = join(await tempDir(), 'out.csv');
     await writeTable('csv', path, t.batches, t.schema);
-    expect(await readFile(path, 'utf8')).toBe(`d,t\n${CASES.map((c) => `${c[1]},${c[3]}`).join('\n')}\n`);
+    // timestamp_ms has no zone (as in Parquet and Arrow): 'YYYY-MM-DD HH:MM:SS.fff', the UTC wall clock.
+    expect(await readFile(path, 'utf8')).toBe(`d,t\n${CASES.map((c) => `${c[1]},${c[3].replace('T', ' ').slice(0, -1)}`).join('\n')}\n`);
     for (const [days, , ms, ts] of CASES) {
       if (Math.abs(days) <= 1e8) expect(new Date(days * DAY_MS).toISOString().split('T')[0]).toBe(isoDateText(days));
       if (ms >= -8_640_000_000_000_000n && ms <= 8_640_000_000_000_000n) expect(new Date(Number(ms)).toISOString()).toBe(ts);
