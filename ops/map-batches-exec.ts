@@ -1,11 +1,12 @@
 // MapBatchesExec: runs a user function, loaded by module path and export name, over each batch.
 import * as arrow from 'apache-arrow';
+import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { makeBatch } from './compute/batch.ts';
 import { DataError, PlanError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { fromArrowType, toArrowSchema, typeToString, type FieldJSON, type TypeJSON } from './types.ts';
+import { importUserModule } from './user-module.ts';
 
 /** Where a worker loads the user function from: an absolute path or a package specifier. */
 export interface UdfRef {
@@ -31,11 +32,10 @@ export type BatchUdf = (batch: arrow.RecordBatch, options: Readonly<Record<strin
 // One import per module and process: every task of every plan shares it.
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
-function importModule(specifier: string): Promise<Record<string, unknown>> {
+function importModule(specifier: string, where: string): Promise<Record<string, unknown>> {
   let m = modules.get(specifier);
   if (!m) {
-    const url = isAbsolute(specifier) ? pathToFileURL(specifier).href : specifier;
-    m = import(url) as Promise<Record<string, unknown>>;
+    m = importUserModule(specifier, where);
     // A failed import is not cached: the file may appear (or be fixed) before the next try.
     m.catch(() => { if (modules.get(specifier) === m) modules.delete(specifier); });
     modules.set(specifier, m);
@@ -52,9 +52,13 @@ export async function loadUdf(udf: UdfRef): Promise<BatchUdf> {
   }
   let mod: Record<string, unknown>;
   try {
-    mod = await importModule(udf.module);
+    mod = await importModule(udf.module, where);
   } catch (e) {
-    throw new PlanError(`${where}: cannot import the module: ${(e as Error).message}; give an absolute path or a package name every worker can import`, { cause: e });
+    if (e instanceof PlanError) throw e;
+    // Advice only where it applies: an absolute path that exists was given as it should be.
+    const hint = !isAbsolute(udf.module) ? '; give an absolute path or a package name every worker can import'
+      : existsSync(udf.module) ? '' : '; no such file on this machine (every worker and executor must see it at that path)';
+    throw new PlanError(`${where}: cannot import the module: ${(e as Error).message}${hint}`, { cause: e });
   }
   if (!(udf.export in mod)) {
     const names = Object.keys(mod).sort();

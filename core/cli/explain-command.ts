@@ -2,8 +2,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PlanError } from '../../ops/errors.ts';
+import { importUserModule } from '../../ops/user-module.ts';
 import type { DataFrame } from '../api/dataframe.ts';
 import { Quiver } from '../api/quiver.ts';
 
@@ -15,19 +15,6 @@ const positiveInt = (v: string): number => {
   return n;
 };
 
-/** Imports `file`, registering tsx first when Node cannot load TypeScript by itself (an installed package). */
-async function importUserModule(file: string): Promise<Record<string, unknown>> {
-  const url = pathToFileURL(file).href;
-  try {
-    return await import(url);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw e;
-    const { register } = await import('tsx/esm/api');
-    register();
-    return await import(url);
-  }
-}
-
 export function addExplainCommand(p: Command): void {
   p.command('explain')
     .summary("print the plans of the DataFrame a file builds, without running it")
@@ -38,7 +25,7 @@ export function addExplainCommand(p: Command): void {
     .action(async (file: string, o: { export: string; workers?: number }) => {
       const path = resolve(file);
       if (!existsSync(path)) throw new PlanError(`explain: ${file} does not exist`);
-      const mod = await importUserModule(path);
+      const mod = await importUserModule(path, 'explain');
       const build = mod[o.export];
       if (typeof build !== 'function') {
         throw new PlanError(`explain: ${file} has no ${o.export === 'default' ? 'default export' : `export '${o.export}'`} that is a function; ${CONTRACT}`);

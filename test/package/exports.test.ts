@@ -1,4 +1,4 @@
-// The built package is importable by another project as `import { Quiver, col, lit, fn } from 'quiver'`.
+// The built package is importable by another project as `import { Quiver, col, lit, fn } from 'quiver-df'`.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,10 +12,10 @@ describe('package exports', () => {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'pipe' });
     const app = mkdtempSync(join(tmpdir(), 'quiver-app-'));
     mkdirSync(join(app, 'node_modules'));
-    symlinkSync(root, join(app, 'node_modules', 'quiver'), 'dir');
+    symlinkSync(root, join(app, 'node_modules', 'quiver-df'), 'dir');
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module' }));
     writeFileSync(join(app, 'main.js'), `
-      import { Quiver, col, lit, fn } from 'quiver';
+      import { Quiver, col, lit, fn } from 'quiver-df';
       const q = await Quiver.local({ workers: 1 });
       const rows = await q.createDataFrame([{ k: 'a', v: 1 }, { k: 'b', v: 2 }, { k: 'a', v: 3 }])
         .filter(col('v').gt(lit(0))).groupBy('k').agg(fn.sum('v').alias('s')).orderBy('k').toArray();
