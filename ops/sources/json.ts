@@ -92,7 +92,7 @@ function kindOf(v: unknown): InferredKind {
     case 'number':
       if (!Number.isInteger(v)) return 'float64';
       if (v >= -2147483648 && v <= 2147483647) return 'int32';
-      return Math.abs(v) < 2 ** 63 ? 'int64' : 'float64';
+      return v >= -(2 ** 63) && v < 2 ** 63 ? 'int64' : 'float64'; // -2^63 is an int64
     case 'boolean': return 'bool';
     case 'string': return 'utf8';
     case 'object': return v === null ? 'null' : 'utf8';
