@@ -31,6 +31,7 @@ export class Session {
   progress: ((p: TaskProgress) => void) | null = null;
   /** Metrics of the last job run by this session. */
   lastJob: JobMetrics | null = null;
+  private warnedBadRecords = false;
 
   /** Called with every runtime event (job, stage, task, executor); see core/runtime/events.ts. */
   readonly listeners = new Set<EventListener>();
@@ -94,7 +95,11 @@ export class Session {
     const bad = m.counters.badRecords ?? 0;
     const fellBack = m.counters.predictGpuFallbacks ?? 0;
     if (fellBack > 0 && !this.options.quiet) log.warn(`quiver: job ${m.jobId}: ${fellBack} predict task${fellBack === 1 ? '' : 's'} placed on the GPU ran on the CPU (a retry after the GPU attempt failed: its error is in the web UI and event log; or QUIVER_GPU=off); /metrics counts them in quiver_predict_gpu_fallbacks_total`);
-    if (bad > 0 && !this.options.quiet) log.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath`);
+    // Once per session: every action over a bad file skips its records again, and saying so each time is noise.
+    if (bad > 0 && !this.options.quiet && !this.warnedBadRecords) {
+      this.warnedBadRecords = true;
+      log.warn(`quiver: job ${m.jobId} skipped ${bad} bad record${bad === 1 ? '' : 's'} (permissive mode); each is written with its reason to the badRecordsPath, one file per split, replaced by each job that reads it (said once per session; each job's count is its badRecords metric)`);
+    }
   }
 
   /** Stops the workers and frees the driver thread's GPU device (opened by predict's calibration). */

@@ -1,6 +1,7 @@
 // Bad-record handling shared by the text-format readers: failfast throws, permissive quarantines.
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { DataError, ResourceError } from '../errors.ts';
 import type { BadRecord, TaskContext } from '../exec-plan.ts';
 import { ParseMode } from './options.ts';
@@ -18,26 +19,49 @@ export interface PendingBadRecord {
 /** Longest record text kept in a quarantine entry or an error message. */
 const MAX_RECORD_CHARS = 64 * 1024;
 
+/** How a split's read ended, for BadRecords.close. */
+export enum ReadEnd {
+  /** Read to its end: its quarantine file now holds exactly its bad records. */
+  Complete = 'complete',
+  /** Stopped early by its consumer (a limit): what it found is kept only where nothing was. */
+  Stopped = 'stopped',
+  /** Failed: what it wrote is dropped (a retry reads the split again). */
+  Failed = 'failed',
+}
+
 /**
- * Receives the bad records of one task attempt. failfast: `report` throws a DataError with
- * file, line and column. permissive: the record is counted (`badRecords`) and appended to
- * `<badRecordsPath>/part-<stageId>-<partition>-<attempt>.jsonl`, created on the first bad record.
- * `close()` MUST be called (in `finally`) to flush and close the quarantine file.
+ * The quarantine file of a split: `<badRecordsPath>/part-<file>-<hash of path and range>.jsonl`.
+ * One name per split, not per job, stage or attempt: the same input gives the same bad records
+ * whatever reads it (every column is checked), so a job replaces what an earlier one wrote.
+ */
+export function quarantineFileName(split: Pick<SplitJSON, 'path' | 'start' | 'end'>): string {
+  const h = createHash('sha256').update(`${split.path}\0${split.start}\0${split.end}`).digest('hex').slice(0, 16);
+  return `part-${basename(split.path).replace(/[^A-Za-z0-9._-]/g, '_')}-${h}.jsonl`;
+}
+
+/**
+ * Receives the bad records of one task attempt over one split. failfast: `report` throws a
+ * DataError with file, line and column. permissive: the record is counted (`badRecords`) and
+ * written to a hidden temporary file next to the split's quarantine file
+ * (quarantineFileName), which `close(ReadEnd.Complete)` renames over it: retries, speculative
+ * copies and later jobs over the same split replace it whole, never append a second copy.
+ * `close()` MUST be called (in `finally`) with how the read ended.
  */
 export class BadRecords {
   private readonly lines: LineCounter;
+  private readonly file: string;
   private pending: string[] = [];
   private fh: FileHandle | null = null;
+  private tmp: string | null = null;
 
   constructor(
-    private readonly file: string,
+    private readonly split: SplitJSON,
     private readonly mode: ParseMode,
     private readonly badRecordsPath: string | null,
     private readonly ctx: TaskContext,
-    /** A file offset whose line number is known (SplitJSON.start and firstLine), if any. */
-    known?: { offset: number; line: number },
   ) {
-    this.lines = new LineCounter(file, known);
+    this.file = split.path;
+    this.lines = new LineCounter(split.path, knownLine(split));
   }
 
   /** The 1-based line (counting a header) of a file offset. */
@@ -64,11 +88,12 @@ export class BadRecords {
     this.pending = [];
     if (!this.fh) {
       const dir = this.badRecordsPath!;
-      const path = join(dir, `part-${this.ctx.stageId}-${this.ctx.partition}-${this.ctx.attempt}.jsonl`);
+      // Hidden ('.'): readers of the directory skip it until it is renamed into place.
+      const path = join(dir, `.${quarantineFileName(this.split)}.${this.ctx.stageId}-${this.ctx.partition}-${this.ctx.attempt}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.tmp`);
       try {
         await mkdir(dir, { recursive: true });
-        // One task attempt reads one split, so one BadRecords owns this file: truncate stale output.
         this.fh = await open(path, 'w');
+        this.tmp = path;
       } catch (e) {
         throw new ResourceError(`cannot write bad records to ${path}: ${(e as Error).message}; set badRecordsPath to a writable directory`, { cause: e });
       }
@@ -76,12 +101,36 @@ export class BadRecords {
     await this.fh.write(text);
   }
 
-  async close(): Promise<void> {
+  /** Flushes and closes the attempt's file, then puts it in place or drops it as `end` says. */
+  async close(end: ReadEnd): Promise<void> {
+    let failed = end === ReadEnd.Failed;
     try {
-      await this.flush();
+      if (!failed) await this.flush();
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
       await this.fh?.close();
       this.fh = null;
+      if (this.mode === ParseMode.Permissive && this.badRecordsPath) await this.settle(failed ? ReadEnd.Failed : end);
+    }
+  }
+
+  private async settle(end: ReadEnd): Promise<void> {
+    const final = join(this.badRecordsPath!, quarantineFileName(this.split));
+    const tmp = this.tmp;
+    this.tmp = null;
+    try {
+      if (end === ReadEnd.Complete) {
+        // The split has no bad records (now): an earlier job's file for it is stale.
+        if (tmp) await rename(tmp, final); else await rm(final, { force: true });
+      } else if (tmp) {
+        const exists = end === ReadEnd.Stopped && (await stat(final).then(() => true, () => false));
+        if (end === ReadEnd.Stopped && !exists) await rename(tmp, final); else await rm(tmp, { force: true });
+      }
+    } catch (e) {
+      if (tmp) await rm(tmp, { force: true }).catch(() => {});
+      throw new ResourceError(`cannot write bad records to ${final}: ${(e as Error).message}; set badRecordsPath to a writable directory`, { cause: e });
     }
   }
 }

@@ -10,13 +10,16 @@
 // both headers (failfast or permissive: it is no bad record but a different table). A file
 // without records adds none. String fields MUST be valid UTF-8: a record with a bad one is a bad
 // record (each buffer is validated once; fields only where that fails).
+//
+// Bad records do not depend on the projection: every field of a record is parsed (requested
+// columns) or checked (the others), so count(), collect() and every select see the same rows.
 import type * as arrow from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '../errors.ts';
 import type { TaskContext } from '../exec-plan.ts';
 import { makeBatch } from '../compute/batch.ts';
 import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
-import { BadRecords, knownLine, quoteValue } from './bad-records.ts';
+import { BadRecords, ReadEnd, quoteValue } from './bad-records.ts';
 import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
 import { CsvRecordScanner, CsvTokenizer, FieldFlag, NEED_MORE } from './csv-parse.ts';
 import type { ReadOptions } from './options.ts';
@@ -196,21 +199,32 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
   const fields = idx.map((i) => fileSchema[i]);
   const schema = toArrowSchema(fields);
   const ncols = fileSchema.length;
-  const strings = fields.map((f, j) => (f.type === 'utf8' ? j : -1)).filter((j) => j >= 0);
+  // Columns not requested whose fields can be bad: parsed into builders emptied with each batch,
+  // so that a record is bad or good whatever the projection (a count() included).
+  const checked = fileSchema.map((_, i) => i).filter((i) => !idx.includes(i) && (fileSchema[i].type !== 'utf8' || !fileSchema[i].nullable));
+  const all = [...idx, ...checked];
+  const allFields = all.map((i) => fileSchema[i]);
+  // Every string column of the file MUST be valid UTF-8, requested or not (positions in `all`).
+  const strings = fileSchema.map((f, i) => (f.type === 'utf8' ? i : -1)).filter((i) => i >= 0);
+  const stringNames = strings.map((i) => fileSchema[i].name);
   const names = fileSchema.map((f) => f.name);
   const given = opts.schema ? names : null;
-  // Where each requested column is in this file's records: moved by the file's header (by name).
-  let at = idx;
+  // Where each file column is in this file's records: moved by the file's header (by name).
+  let order = names.map((_, i) => i);
   if (opts.header && split.start > 0) {
     const h = readHeader(split.path, opts);
-    if (h) { const order = columnOrder(h.names, names, given, split.path, h.line); at = idx.map((i) => order[i]); }
+    if (h) order = columnOrder(h.names, names, given, split.path, h.line);
   }
+  let at = all.map((i) => order[i]);
+  let stringAt = strings.map((i) => order[i]);
   const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes, split.firstRecord);
-  const bad = new BadRecords(split.path, opts.mode, opts.badRecordsPath, ctx, knownLine(split));
+  const bad = new BadRecords(split, opts.mode, opts.badRecordsPath, ctx);
+  let end = ReadEnd.Stopped;
   try {
     const tok = new CsvTokenizer(opts.delimiter, opts.quote);
-    const builders = fields.map((f) => makeBuilder(f, ctx.batchSize));
+    const builders = allFields.map((f) => makeBuilder(f, ctx.batchSize));
     const readers = builders.map((b) => fieldReader(b, opts));
+    const output = builders.slice(0, fields.length);
     let needHeader = split.start === 0 && opts.header;
     let blankLines = 0; // before the header, for its line number
     // File offsets up to which bytes are known valid UTF-8, or known to hold invalid bytes (then
@@ -237,8 +251,9 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
       if (needHeader) {
         needHeader = false;
         const header = uniqueNames(Array.from({ length: tok.count }, (_, i) => tok.text(buf, i)));
-        const order = columnOrder(header, names, given, split.path, blankLines + 1);
-        at = idx.map((i) => order[i]);
+        order = columnOrder(header, names, given, split.path, blankLines + 1);
+        at = all.map((i) => order[i]);
+        stringAt = strings.map((i) => order[i]);
         continue;
       }
       if (tok.error !== null || tok.count !== ncols) {
@@ -254,9 +269,9 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
         }
         if (recordEnd > utf8Ok) {
           let why: string | null = null, j = 0;
-          for (; j < strings.length && why === null; j++) { const f = at[strings[j]]; why = invalidUtf8(buf, tok.starts[f], tok.ends[f]); }
+          for (; j < stringAt.length && why === null; j++) { const f = stringAt[j]; why = invalidUtf8(buf, tok.starts[f], tok.ends[f]); }
           if (why !== null) {
-            await bad.report({ offset, column: fields[strings[j - 1]].name, reason: why, record: recordText(buf, start, end) });
+            await bad.report({ offset, column: stringNames[j - 1], reason: why, record: recordText(buf, start, end) });
             continue;
           }
         }
@@ -270,18 +285,24 @@ export async function* readCsv(split: SplitJSON, opts: ReadOptions, fileSchema: 
       }
       if (failed >= 0) {
         for (const b of builders) b.truncate(rows);
-        await bad.report({ offset, column: fields[failed].name, reason: why!, record: recordText(buf, start, end) });
+        await bad.report({ offset, column: allFields[failed].name, reason: why!, record: recordText(buf, start, end) });
         continue;
       }
       if (++rows === ctx.batchSize) {
-        yield makeBatch(schema, builders.map((b) => b.finish()), rows);
+        for (let j = fields.length; j < builders.length; j++) builders[j].truncate(0);
+        yield makeBatch(schema, output.map((b) => b.finish()), rows);
         rows = 0;
         await bad.flush();
       }
     }
-    if (rows > 0) yield makeBatch(schema, builders.map((b) => b.finish()), rows);
+    // Every record was read: the split's quarantine is whole even if the last batch is not pulled.
+    end = ReadEnd.Complete;
+    if (rows > 0) yield makeBatch(schema, output.map((b) => b.finish()), rows);
+  } catch (e) {
+    end = ReadEnd.Failed;
+    throw e;
   } finally {
-    try { await bad.close(); } finally { await r.close(); }
+    try { await bad.close(end); } finally { await r.close(); }
   }
 }
 

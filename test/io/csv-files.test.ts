@@ -114,10 +114,13 @@ describe('csv invalid UTF-8', () => {
     expect(rec.reason).toMatch(/^invalid UTF-8: byte 0xFF at byte 2 of the value/);
   });
 
-  it('a column that is not read is not checked (as with any other bad value)', async () => {
+  it('a column that is not read is checked too: the same records are bad whatever the projection', async () => {
     const dir = await files({ 'u.csv': bad });
-    const { rows } = await scanAll('csv', join(dir, 'u.csv'), {}, { projection: ['id', 'n'] });
-    expect(rows).toEqual([{ id: 1, n: 5 }, { id: 2, n: 6 }, { id: 3, n: 7 }]);
+    const err = await scanAll('csv', join(dir, 'u.csv'), {}, { projection: ['id', 'n'] }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.location).toEqual({ file: join(dir, 'u.csv'), line: 3, column: 'name' });
+    const { rows } = await scanAll('csv', join(dir, 'u.csv'), { mode: 'permissive', badRecordsPath: join(await tempDir(), 'bad') }, { projection: ['id', 'n'] });
+    expect(rows).toEqual([{ id: 1, n: 5 }, { id: 3, n: 7 }]);
   });
 
   it('the field check agrees with node:buffer isUtf8 on any bytes (property)', () => {

@@ -16,13 +16,14 @@ async function readPermissive(path: string, options: Record<string, unknown>, sp
   const { rows, ctx } = await scanAll('csv', path, { ...options, mode: 'permissive', badRecordsPath: q }, { splitBytes });
   const bad: { line: number; reason: string; record: string }[] = [];
   let files: string[] = [];
-  try { files = (await readdir(q)).sort((a, b) => Number(a.split('-')[2]) - Number(b.split('-')[2])); } catch { /* no bad records */ }
+  try { files = await readdir(q); } catch { /* no bad records */ }
   for (const f of files) {
     for (const l of (await readFile(join(q, f), 'utf8')).trim().split('\n')) {
       const r = JSON.parse(l);
       bad.push({ line: r.line, reason: r.reason, record: r.record });
     }
   }
+  bad.sort((x, y) => x.line - y.line); // one quarantine file per split: file order is line order
   const counted = ctx.reduce((s, c) => s + (c.counters.get('badRecords') ?? 0), 0);
   return { rows, bad, counted };
 }

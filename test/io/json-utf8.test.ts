@@ -42,10 +42,13 @@ describe('json invalid UTF-8', () => {
     expect(recs[1].reason).toMatch(/^invalid UTF-8: byte 0xED at byte 3 of the value/);
   });
 
-  it('a key that is not read is not checked (as with any other bad value)', async () => {
+  it('a key that is not read is checked too: the same records are bad whatever the projection', async () => {
     const path = await jsonFile(data);
-    const { rows } = await scanAll('json', path, { schema: 'id int32, name string, tags string' }, { projection: ['id'] });
-    expect(rows.map((r) => r.id)).toEqual([1, 2, 3, 4]);
+    const err = await scanAll('json', path, { schema: 'id int32, name string, tags string' }, { projection: ['id'] }).catch((e) => e);
+    expect(err).toBeInstanceOf(DataError);
+    expect(err.location).toEqual({ file: path, line: 2, column: 'name' });
+    const { rows } = await scanAll('json', path, { schema: 'id int32, name string, tags string', mode: 'permissive', badRecordsPath: join(await tempDir(), 'bad') }, { projection: ['id'] });
+    expect(rows.map((r) => r.id)).toEqual([1, 4]);
   });
 
   it('agrees with TextDecoder (fatal) on every value, at any buffer and split size (property)', async () => {
