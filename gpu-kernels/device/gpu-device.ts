@@ -39,6 +39,23 @@ const WANTED_LIMITS = [
  * isolate, so a worker thread gets its own) and destroy() it on close: a live `create()` result
  * can keep the process from exiting on some drivers (crbug.com/387965810).
  */
+// webgpu is an optional peer dependency: an install for the CPU kernels alone leaves it out.
+const WEBGPU_MISSING = 'the GPU kernels need the optional package webgpu (Dawn), which is not installed: npm install webgpu';
+
+function isWebgpuMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException)?.code === 'ERR_MODULE_NOT_FOUND' && /'webgpu'/.test((e as Error).message);
+}
+
+/** What to install when the webgpu package cannot be imported; null when it can (the adapter may still be missing). */
+export async function webgpuMissing(): Promise<string | null> {
+  try {
+    await import('webgpu');
+    return null;
+  } catch (e) {
+    return isWebgpuMissing(e) ? WEBGPU_MISSING : null;
+  }
+}
+
 export class GpuDevice {
   readonly pool: BufferPool;
   private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
@@ -73,6 +90,12 @@ export class GpuDevice {
       gpu = create([`backend=${options.backend ?? 'vulkan'}`]);
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     } catch (e) {
+      if (isWebgpuMissing(e)) {
+        const msg = WEBGPU_MISSING;
+        if (mode === 'require') throw new GpuError('no-adapter', msg);
+        logOnce(options.log ?? log.warn, `quiver: ${msg}; using the CPU kernels`);
+        return null;
+      }
       why = `: ${(e as Error).message}`;
     }
     if (!adapter) {

@@ -55,7 +55,12 @@ export async function placePredict(modelPath: string, sha: string, asked: 'auto'
   if (asked === 'cpu') return { device: 'cpu', reason: 'asked for cpu' };
   if (asked === 'gpu') {
     const g = await rate(modelPath, sha, 'gpu');
-    if (!g) throw new PlanError("predict: device 'gpu' was asked but this machine has no usable GPU adapter; use device 'auto' or 'cpu' (see DEVELOPERS.md to install a Vulkan driver)");
+    if (!g) {
+      const { webgpuMissing } = await import('../../gpu-kernels/device/index.ts');
+      const missing = await webgpuMissing();
+      if (missing) throw new PlanError(`predict: device 'gpu' was asked but ${missing}; or use device 'auto' or 'cpu'`);
+      throw new PlanError("predict: device 'gpu' was asked but this machine has no usable GPU adapter; use device 'auto' or 'cpu' (see DEVELOPERS.md to install a Vulkan driver)");
+    }
     return { device: 'gpu', reason: `asked for gpu: ${g.description}` };
   }
   const [c, g] = await Promise.all([rate(modelPath, sha, 'cpu'), rate(modelPath, sha, 'gpu')]);

@@ -98,6 +98,25 @@ describe(`the packed ${pkgName} in a scratch project`, () => {
     expect(r.out).toMatch(/explain/);
   }, 60_000);
 
+  it('says to install webgpu when predict asks for the GPU, and runs on the CPU kernels without it', async () => {
+    const images = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
+    expect(existsSync(images), 'scripts/setup.sh installs dataset-fashion-mnist').toBe(true);
+    writeFileSync(join(app, 'predict.mjs'), `
+      import { Quiver } from '${pkgName}';
+      const q = await Quiver.local({ workers: 1 });
+      const model = q.model(${JSON.stringify(join(root, 'models/fmnist-mlp'))});
+      const df = q.read.idx(${JSON.stringify(images)}).limit(8);
+      try {
+        console.log('cpu ' + (await df.predict(model, { device: 'cpu' }).count()));
+        await df.predict(model, { device: 'gpu' }).count();
+        console.log('gpu ran');
+      } catch (e) { console.log('ERROR ' + e.message); } finally { await q.close(); }
+    `);
+    const r = await sh('node', ['predict.mjs'], app, 60_000);
+    expect(r.out).toContain('cpu 8');
+    expect(r.out).toContain('the GPU kernels need the optional package webgpu (Dawn), which is not installed: npm install webgpu');
+  }, 60_000);
+
   it('says to install tsx for a TypeScript job or UDF, then runs both once tsx is installed', async () => {
     const job = join(app, 'job.ts');
     writeFileSync(job, `export default (q: { createDataFrame(rows: object[]): { limit(n: number): unknown } }) => q.createDataFrame([{ a: 1 }]).limit(1);\n`);
