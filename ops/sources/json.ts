@@ -219,7 +219,8 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
   const builders = allFields.map((f) => makeBuilder(f, ctx.batchSize));
   const readers = builders.map(valueReader);
   const output = builders.slice(0, fields.length);
-  const wide = fields.some((f) => f.type === 'int64' || f.type === 'uint64');
+  // By the file's schema, not the projection: a record parses the same whatever is read.
+  const wide = fileSchema.some((f) => f.type === 'int64' || f.type === 'uint64');
   const ready: arrow.RecordBatch[] = [];
   let rows = 0;
   try {
