@@ -2,7 +2,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Quiver, type DataFrame, type FieldJSON, type PrimitiveTypeName } from '../../core/index.ts';
+import { Quiver, type DataFrame, type FieldJSON } from '../../core/index.ts';
+import type { PrimitiveTypeName } from '../../ops/types.ts';
 import { tempDir } from './helpers.ts';
 
 const TYPES: PrimitiveTypeName[] = ['bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'utf8', 'binary', 'date32', 'timestamp_ms'];
