@@ -1,4 +1,4 @@
-// Public surface of the package: `import { Quiver, col, lit, fn } from 'quiver'`.
+// Public surface of the package: `import { Quiver, col, lit, fn } from 'quiver-df'`.
 export { Quiver, type LocalOptions, type ConnectOptions } from './api/quiver.ts';
 export type { ObservabilityOptions } from './obs/attach.ts';
 export { readEventLog, eventLogFiles } from './obs/event-log.ts';
