@@ -82,13 +82,17 @@ function expandGlob(pattern: string): string[] {
     matches = globSync(rest.join('/'), { cwd: base, absolute: true, dot: false, onlyFiles: false, expandDirectories: false, followSymbolicLinks: true });
   } catch { /* an unreadable base directory: no matches */ }
   const out = new Set<string>();
-  for (const m of matches) {
-    const full = resolve(m);
+  // Sorted, a directory comes before what is below it: once walked, its subdirectories are skipped ('**' matches them all).
+  const walked: string[] = [];
+  for (const full of matches.map((m) => resolve(m)).sort()) {
     if (!underscoreAsked && relative(base, full).split(sep).some((s) => s.startsWith('_'))) continue;
     let st;
     try { st = statSync(full); } catch { continue; } // vanished or a dangling link: not a match
-    if (st.isDirectory()) for (const f of walk(full)) out.add(f);
-    else if (st.isFile()) out.add(full);
+    if (st.isDirectory()) {
+      if (walked.some((w) => full.startsWith(w + sep))) continue;
+      walked.push(full);
+      for (const f of walk(full)) out.add(f);
+    } else if (st.isFile()) out.add(full);
   }
   if (out.size === 0) {
     // A file whose own name holds glob characters ('odd[1].csv') is itself.
