@@ -286,12 +286,21 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
 const QUOTE = 34, BACKSLASH = 92;
 
 const LONG_DIGITS = /\d{16}/;
-// A string (skipped as a whole), or an integer value token of 16+ digits (not a fraction or an exponent).
-const STRING_OR_LONG_INT = /"(?:[^"\\]|\\.)*"|(?<=[:,[]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
+// A string (kept whole), a bracket, or a member value that is an integer of 16+ digits.
+const JSON_PIECE = /"(?:[^"\\]|\\.)*"|[{}[\]]|(?<=:\s*)(-?\d{16,})(?=\s*[,}])/g;
 
-/** The line with long integer values quoted, which JSON.parse would round to a double. */
+/**
+ * The line with the top-level members' long integer values quoted, which JSON.parse would
+ * round to a double (an int64 column reads the string exactly). Nested objects and arrays,
+ * read as their JSON text, are left as they are.
+ */
 function quoteLongIntegers(line: string): string {
-  return line.replace(STRING_OR_LONG_INT, (m, digits: string | undefined) => (digits === undefined ? m : `"${digits}"`));
+  let depth = 0;
+  return line.replace(JSON_PIECE, (m, digits: string | undefined) => {
+    if (m === '{' || m === '[') depth++;
+    else if (m === '}' || m === ']') depth--;
+    return digits !== undefined && depth === 1 ? `"${digits}"` : m;
+  });
 }
 
 /**
