@@ -148,7 +148,7 @@ describe('photo tagging in cluster mode', () => {
     const local = await Quiver.local({ workers: 2 });
     const want = await tag(local).finally(() => local.close());
     // The only executor that may read the images and the model (executors read nothing outside --paths).
-    const fresh = await startExecutor({ servers: nats.url, workers: 1, name: 'tagger', cluster: CLUSTER, paths: [FMNIST_DIR, dirname(model), tmpdir()] });
+    const fresh = await startExecutor({ servers: nats.url, workers: 1, name: 'tagger', cluster: CLUSTER, paths: [FMNIST_DIR, dirname(model)] });
     executors.push(fresh);
     const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
     try {
@@ -182,12 +182,13 @@ describe('broadcast joins in cluster mode', () => {
 
 describe('a file no executor may read', () => {
   it('fails the job saying which file and what each executor declared', async () => {
-    const elsewhere = mkdtempSync(join(tmpdir(), 'quiver-undeclared-'));
+    // Outside the temp directory, which the helper's executors declare.
+    const elsewhere = mkdtempSync('/var/tmp/quiver-undeclared-');
     writeFileSync(join(elsewhere, 'x.txt'), 'a\nb\n');
     const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, executorWaitMs: 1000, quiet: true, ui: false });
     try {
       await expect(q.read.text(join(elsewhere, 'x.txt')).count())
-        .rejects.toThrow(/no executor can read .*x\.txt: executors read only under the directories they were started with \(quiver executor --paths DIR\), and for 1000 ms none alive declared one holding it \(.*left.*\)/);
+        .rejects.toThrow(/no executor can read .*x\.txt: executors read only under the directories they were started with \(quiver executor --paths DIR\), and for 1000 ms none alive declared one holding it \(.*(left|right)-[0-9a-f]{8}: \/.*\)/);
     } finally {
       await q.close();
     }
