@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { errorFromJSON, InternalError, isRetryable, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
-import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import { scannedPath, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
 import { decodeBlock, type Block } from '../runtime/ipc.ts';
 import { describeStage } from '../runtime/local-runtime.ts';
@@ -16,7 +16,7 @@ import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
 import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
-import { parentsReady, scannedPath, taskInputs, type MapStatus } from './stage-inputs.ts';
+import { parentsReady, taskInputs, type MapStatus } from './stage-inputs.ts';
 import { driverIdOf, outputKey, sha256 } from './task-host.ts';
 import { attemptLimitMs, timeoutOptions, type TaskTimeoutOptions } from './task-timeouts.ts';
 

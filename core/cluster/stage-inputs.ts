@@ -1,6 +1,6 @@
 // What one task of a stage needs from the cluster: its map-output locations, in-memory tables, and the file it reads (for locality).
-import { assertNever, InternalError } from '../../ops/errors.ts';
-import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import { InternalError } from '../../ops/errors.ts';
+import { physChildren, type PhysNode, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import type { Block } from '../runtime/ipc.ts';
 import { resourcesFor } from '../runtime/local-runtime.ts';
 
@@ -55,40 +55,10 @@ export function taskInputs(plan: PhysicalPlan, stage: Stage, partition: number, 
       const p = producer(plan, 'broadcast', n.id);
       out.broadcast[n.id] = { stage: p.id, from: locate(outputs.get(p.id) ?? [], p.id, 0) };
     }
-    for (const c of children(n)) visit(c);
+    for (const c of physChildren(n)) visit(c);
   };
   visit(stage.root);
   return out;
 }
 
-function children(n: PhysNode): PhysNode[] {
-  switch (n.op) {
-    case 'hashJoin': return [n.left, n.right];
-    case 'union': return n.children;
-    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return [n.child];
-    default: return assertNever(n, 'physical node');
-  }
-}
 
-/** The file task `partition` of `stage` scans, if it scans one (through unions, as tasks map to their inputs). */
-export function scannedPath(stage: Stage, partition: number): string | null {
-  const visit = (n: PhysNode, p: number): string | null => {
-    switch (n.op) {
-      case 'scan': return n.splits[p]?.path ?? null;
-      case 'union': {
-        let local = p;
-        for (let i = 0; i < n.children.length; i++) {
-          if (local < n.partitionCounts[i]) return visit(n.children[i], local);
-          local -= n.partitionCounts[i];
-        }
-        return null;
-      }
-      case 'hashJoin': return visit(n.left, p) ?? visit(n.right, p);
-      case 'values': case 'shuffleRead': case 'broadcast': return null;
-      case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return visit(n.child, p);
-      default: return assertNever(n, 'physical node');
-    }
-  };
-  return visit(stage.root, partition);
-}

@@ -2,7 +2,7 @@
 import { displayExecTree, type ExecPlan } from '../../ops/exec-plan.ts';
 import { planToString } from '../optimizer/display.ts';
 import { buildExec } from '../physical/build-exec.ts';
-import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import { walkPhys, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { RuntimeEvent } from '../runtime/events.ts';
 
@@ -67,12 +67,6 @@ export function chainName(e: ExecPlan): string {
   return `(${e.children.map(chainName).join(' + ')}) > ${short}`;
 }
 
-function walkPhys(n: PhysNode, f: (n: PhysNode) => void): void {
-  f(n);
-  const any = n as unknown as Record<string, unknown>;
-  for (const k of ['child', 'left', 'right']) if (any[k]) walkPhys(any[k] as PhysNode, f);
-  if (Array.isArray(any.children)) for (const c of any.children as PhysNode[]) walkPhys(c, f);
-}
 
 function safe(f: () => string): string {
   try { return f(); } catch (e) { return `(cannot display: ${(e as Error).message})`; }

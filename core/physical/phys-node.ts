@@ -66,3 +66,31 @@ export function physChildren(n: PhysNode): PhysNode[] {
     default: return assertNever(n, 'physical node');
   }
 }
+
+/** Calls `f` on `n` and every operator below it, parents first (through physChildren). */
+export function walkPhys(n: PhysNode, f: (n: PhysNode) => void): void {
+  f(n);
+  for (const c of physChildren(n)) walkPhys(c, f);
+}
+
+/** The file task `partition` of `stage` reads, when it reads one (through unions; the first scan of a join). */
+export function scannedPath(stage: Stage, partition: number): string | null {
+  const visit = (n: PhysNode, p: number): string | null => {
+    if (n.op === 'scan') return n.splits[p]?.path ?? null;
+    if (n.op === 'union') {
+      // Partition p of a union is partition p - (partitions of the children before it) of one child.
+      let local = p;
+      for (let i = 0; i < n.children.length; i++) {
+        if (local < n.partitionCounts[i]) return visit(n.children[i], local);
+        local -= n.partitionCounts[i];
+      }
+      return null;
+    }
+    for (const c of physChildren(n)) {
+      const f = visit(c, p);
+      if (f !== null) return f;
+    }
+    return null;
+  };
+  return visit(stage.root, partition);
+}

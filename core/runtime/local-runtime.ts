@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { assertNever, errorFromJSON, InternalError, isRetryable, ResourceError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
-import type { PhysNode, PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import { walkPhys, type PhysNode, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import { blocksBytes, decodeBlock, type Block } from './ipc.ts';
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
@@ -321,7 +321,7 @@ export function describeStage(s: Stage): { id: number; partitions: number; paren
 
 export function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Block[][]>): Record<number, Block[]> {
   const out: Record<number, Block[]> = {};
-  walk(stage.root, (n) => {
+  walkPhys(stage.root, (n) => {
     if (n.op === 'shuffleRead') out[n.shuffleId] = shuffles.get(n.shuffleId)?.[partition] ?? [];
   });
   return out;
@@ -329,7 +329,7 @@ export function inputsFor(stage: Stage, partition: number, shuffles: Map<number,
 
 export function broadcastInputs(stage: Stage, broadcasts: Map<number, Block[]>): Record<number, Block[]> {
   const out: Record<number, Block[]> = {};
-  walk(stage.root, (n) => {
+  walkPhys(stage.root, (n) => {
     if (n.op === 'broadcast') out[n.id] = broadcasts.get(n.id) ?? [];
   });
   return out;
@@ -361,10 +361,4 @@ export function resourcesFor(stage: Stage, partition: number, resources: Record<
   };
   visit(stage.root, partition);
   return out;
-}
-
-export function walk(n: any, f: (n: any) => void): void {
-  f(n);
-  for (const k of ['child', 'left', 'right']) if (n[k]) walk(n[k], f);
-  if (n.children) for (const c of n.children) walk(c, f);
 }

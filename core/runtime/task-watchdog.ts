@@ -1,6 +1,6 @@
 // The local runtime's task watchdog: stops a task whose worker has not bumped its progress count for taskStallMs.
-import { assertNever, errorToJSON, ResourceError } from '../../ops/errors.ts';
-import type { PhysNode, Stage } from '../physical/phys-node.ts';
+import { errorToJSON, ResourceError } from '../../ops/errors.ts';
+import { scannedPath, type Stage } from '../physical/phys-node.ts';
 import { Progress, type TaskPayload, type TaskResult } from './task.ts';
 
 /**
@@ -70,7 +70,7 @@ export class TaskWatchdog {
       const p = run.tasks[index];
       if (!p) continue;
       const stage = JSON.parse(p.stageJson) as Stage;
-      const file = scanFileOf(stage, p.partition);
+      const file = scannedPath(stage, p.partition);
       const error = new ResourceError(
         `stage ${stage.id} task ${p.partition} (attempt ${p.attempt + 1}) made no progress for ${((now - run.since) / 1000).toFixed(1)} s`
         + `${file ? ` while reading ${file}` : ''}, so its worker thread was stopped (taskStallMs is ${this.taskStallMs} ms). `
@@ -81,26 +81,4 @@ export class TaskWatchdog {
       run.abort.abort();
     }
   }
-}
-
-/** The file task `partition` of `stage` reads, when it reads one (through unions; the first scan of a join). */
-export function scanFileOf(stage: Stage, partition: number): string | null {
-  const visit = (n: PhysNode, p: number): string | null => {
-    switch (n.op) {
-      case 'scan': return n.splits[p]?.path ?? null;
-      case 'union': {
-        let local = p;
-        for (let i = 0; i < n.children.length; i++) {
-          if (local < n.partitionCounts[i]) return visit(n.children[i], local);
-          local -= n.partitionCounts[i];
-        }
-        return null;
-      }
-      case 'hashJoin': return visit(n.left, p) ?? visit(n.right, p);
-      case 'values': case 'shuffleRead': case 'broadcast': return null;
-      case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return visit(n.child, p);
-      default: return assertNever(n, 'physical node');
-    }
-  };
-  return visit(stage.root, partition);
 }
