@@ -10,12 +10,66 @@ const int = (n: Node | undefined): bigint | undefined => (n && (n.t === T.I64 ||
 const i64 = (v: bigint): Node => ({ t: T.I64, v });
 
 // Field ids of parquet.thrift.
-const FileMetaData = { numRows: 3, rowGroups: 4 } as const;
-const RowGroup = { columns: 1, numRows: 3, fileOffset: 5 } as const;
+const FileMetaData = { schema: 2, numRows: 3, rowGroups: 4, keyValueMetadata: 5, columnOrders: 7 } as const;
+const SchemaElement = { name: 4, numChildren: 5 } as const;
+const RowGroup = { columns: 1, numRows: 3, sortingColumns: 4, fileOffset: 5 } as const;
 const ColumnChunk = { filePath: 1, fileOffset: 2, metaData: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7, cryptoMetadata: 8, encryptedColumnMetadata: 9 } as const;
 const ColumnMetaData = { totalCompressedSize: 7, dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14, bloomFilterLength: 15 } as const;
 
 const PAR1 = Buffer.from('PAR1');
+
+const text = (n: Node | undefined): string | undefined => (n?.t === T.Binary ? new TextDecoder().decode(n.v) : undefined);
+
+/**
+ * Cuts the schema down to the top-level `columns` (in file order) and returns the leaf columns
+ * kept, by index; null when it cannot be cut: a name is not a top-level field, or the file embeds
+ * an Arrow schema (readers would then expect every field; such files are read with all columns).
+ */
+function pruneSchema(mf: Map<number, Node>, columns: readonly string[]): Set<number> | null {
+  const kv = mf.get(FileMetaData.keyValueMetadata);
+  if (kv?.t === T.List && kv.items.some((e) => e.t === T.Struct && text(e.fields.get(1)) === 'ARROW:schema')) return null;
+  const schema = mf.get(FileMetaData.schema);
+  if (schema?.t !== T.List || schema.items.length === 0) throw new FooterError('the footer has no schema');
+  const items = schema.items;
+  const children = (i: number): number => {
+    const n = int(items[i]?.t === T.Struct ? items[i].fields.get(SchemaElement.numChildren) : undefined);
+    return n === undefined ? 0 : Number(n);
+  };
+  // A subtree's end (exclusive) and its leaf count; elements are in depth-first order.
+  const span = (i: number, depth: number): [number, number] => {
+    if (i >= items.length || depth > 64) throw new FooterError('the footer schema ends inside a field');
+    const n = children(i);
+    if (n === 0) return [i + 1, 1];
+    let j = i + 1, leaves = 0;
+    for (let c = 0; c < n; c++) { const [e, l] = span(j, depth + 1); j = e; leaves += l; }
+    return [j, leaves];
+  };
+  const wanted = new Set(columns);
+  const keptItems: Node[] = [items[0]];
+  const keptLeaves = new Set<number>();
+  const found = new Set<string>();
+  let i = 1, leaf = 0, top = 0;
+  for (let c = 0; c < children(0); c++) {
+    const [end, leaves] = span(i, 1);
+    const el = items[i];
+    const name = text(el.t === T.Struct ? el.fields.get(SchemaElement.name) : undefined);
+    if (name !== undefined && wanted.has(name)) {
+      keptItems.push(...items.slice(i, end));
+      for (let l = leaf; l < leaf + leaves; l++) keptLeaves.add(l);
+      found.add(name);
+      top++;
+    }
+    i = end;
+    leaf += leaves;
+  }
+  if (found.size !== wanted.size) return null;
+  const root = struct(items[0], 'the schema root');
+  root.set(SchemaElement.numChildren, { t: T.I32, v: BigInt(top) });
+  mf.set(FileMetaData.schema, { t: T.List, et: T.Struct, items: keptItems });
+  const orders = mf.get(FileMetaData.columnOrders);
+  if (orders?.t === T.List) mf.set(FileMetaData.columnOrders, { ...orders, items: orders.items.filter((_, l) => keptLeaves.has(l)) });
+  return keptLeaves;
+}
 
 /** A file image holding only some row groups: decode it as a whole (its row groups are 0..n-1). */
 export interface ParquetSlice {
@@ -28,12 +82,16 @@ export interface ParquetSlice {
  * Reads row groups `groups` (in that order) of the Parquet file at `path`, given its footer
  * (the FileMetaData bytes): their column chunks are copied one after another behind 'PAR1', and
  * the footer is rewritten to list only them, every page offset moved by how far its chunk moved
- * (page indexes and bloom filters, which lie outside the chunks, are dropped). Null when the
+ * (page indexes and bloom filters, which lie outside the chunks, are dropped). With `columns`
+ * (top-level names), the schema and the row groups keep only those columns where the file allows
+ * (see pruneSchema), so the decoder decodes only what is read. Null when the
  * file's chunks cannot be moved (encrypted columns, or chunks in other files): read it whole.
  */
-export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Array, groups: readonly number[]): ParquetSlice | null {
+export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Array, groups: readonly number[], columns: readonly string[] | null = null): ParquetSlice | null {
   const meta = new Reader(footer).value(T.Struct, 0);
   const mf = struct(meta, 'the file metadata');
+  // The decoder decodes every column of what it is given: give it only the columns read.
+  const leaves = columns && columns.length ? pruneSchema(mf, columns) : null;
   const all = mf.get(FileMetaData.rowGroups);
   if (all?.t !== T.List) throw new FooterError('the footer lists no row groups');
   const pieces: Uint8Array[] = [PAR1];
@@ -44,10 +102,14 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
   try {
     for (const g of groups) {
       const rg = struct(all.items[g], `row group ${g}`);
-      const columns = rg.get(RowGroup.columns);
-      if (columns?.t !== T.List) throw new FooterError(`row group ${g} lists no columns`);
+      const chunks = rg.get(RowGroup.columns);
+      if (chunks?.t !== T.List) throw new FooterError(`row group ${g} lists no columns`);
+      if (leaves) {
+        rg.set(RowGroup.columns, { ...chunks, items: chunks.items.filter((_, l) => leaves.has(l)) });
+        rg.delete(RowGroup.sortingColumns);
+      }
       let groupStart: bigint | null = null;
-      for (const c of columns.items) {
+      for (const c of (rg.get(RowGroup.columns) as typeof chunks).items) {
         const cc = struct(c, `a column chunk of row group ${g}`);
         if (cc.has(ColumnChunk.filePath) || cc.has(ColumnChunk.cryptoMetadata) || cc.has(ColumnChunk.encryptedColumnMetadata)) return null;
         const md = struct(cc.get(ColumnChunk.metaData), `a column chunk's metadata in row group ${g}`);

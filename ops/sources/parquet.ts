@@ -117,32 +117,26 @@ interface SplitImage {
 }
 
 /**
- * A split's row groups alone when it names them (their column chunks and a rewritten footer, see
- * parquet-slice.ts), so a task holds its split and not the whole file; otherwise the whole file.
+ * The split's row groups alone, and where the file allows only the columns read (their column
+ * chunks behind a rewritten footer, see parquet-slice.ts): a task holds and decodes what it
+ * reads, not the whole file. The whole file when its chunks cannot be moved.
  */
-function splitImage(split: SplitJSON): SplitImage {
-  if (split.rowGroups) {
-    const { footer, size } = readFooter(split.path);
-    const meta = footer.subarray(4, footer.length - 8);
-    const counts = rowGroupsOf(footer).map((g) => g.numRows);
-    for (const g of split.rowGroups) {
-      if (!(Number.isInteger(g) && g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
-    }
-    const slice = sliceRowGroups(split.path, size, meta, split.rowGroups);
-    if (slice) {
-      checkSize(split.path, slice.bytes.length, 'its row groups');
-      return { bytes: slice.bytes, groups: [...split.rowGroups], local: slice.rows.map((_, i) => i), counts: slice.rows };
-    }
+function splitImage(split: SplitJSON, columns: readonly string[]): SplitImage {
+  const { footer, size } = readFooter(split.path);
+  const counts = rowGroupsOf(footer).map((g) => g.numRows);
+  const groups = split.rowGroups ?? counts.map((_, i) => i);
+  for (const g of groups) {
+    if (!(Number.isInteger(g) && g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
+  }
+  const slice = sliceRowGroups(split.path, size, footer.subarray(4, footer.length - 8), groups, columns);
+  if (slice) {
+    checkSize(split.path, slice.bytes.length, 'its row groups');
+    return { bytes: slice.bytes, groups: [...groups], local: slice.rows.map((_, i) => i), counts: slice.rows };
   }
   const bytes = readFileSync(split.path);
   checkSize(split.path, bytes.length, 'the file');
   if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(PAR1)) throw new FooterError(`no 'PAR1' magic at the end`);
-  const all = rowGroupsOf(bytes).map((g) => g.numRows);
-  const groups = split.rowGroups ?? all.map((_, i) => i);
-  for (const g of groups) {
-    if (!(g >= 0 && g < all.length)) throw new DataError(`row group ${g} is not in the file (it has ${all.length}); the file changed since the scan was planned`, { file: split.path });
-  }
-  return { bytes, groups, local: groups, counts: groups.map((g) => all[g]) };
+  return { bytes, groups, local: groups, counts: groups.map((g) => counts[g]) };
 }
 
 function checkSize(path: string, n: number, what: string): void {
@@ -158,7 +152,7 @@ function checkSize(path: string, n: number, what: string): void {
 export async function* readParquetSplit(split: SplitJSON, columns: readonly string[], batchSize: number): AsyncGenerator<{ table: arrow.Table | null; rows: number }> {
   let image: SplitImage;
   try {
-    image = columns.length === 0 ? countsOnly(split) : splitImage(split);
+    image = columns.length === 0 ? countsOnly(split) : splitImage(split, columns);
   } catch (e) {
     if (e instanceof QuiverError) throw e;
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: split.path }, { cause: e });
