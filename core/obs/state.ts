@@ -49,6 +49,8 @@ export interface StageState {
   failedAttempts: number;
   /** Results that arrived for tasks already done or given up (duplicates, late copies); never counted. */
   ignoredResults: number;
+  /** Succeeded tasks whose GPU predict fell back to the CPU (the GPU failed for them). */
+  gpuFallbacks: number;
   rows: number;
   bytes: number;
   /** Sum of the run times of finished attempts. */
@@ -148,7 +150,7 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
         stages: e.stages.map((st) => ({
           jobId: e.jobId, stageId: st.id, partitions: st.partitions, parents: [...st.parents], output: st.output,
           name: `Stage ${st.id}`, operators: '', placements: [], status: 'pending', start: null, end: null, durationMs: null,
-          done: 0, running: 0, failedAttempts: 0, ignoredResults: 0, rows: 0, bytes: 0, taskMs: 0, attempts: [], lost: [],
+          done: 0, running: 0, failedAttempts: 0, ignoredResults: 0, gpuFallbacks: 0, rows: 0, bytes: 0, taskMs: 0, attempts: [], lost: [],
           partitionDone: new Array<boolean>(st.partitions).fill(false),
         })),
       });
@@ -248,6 +250,7 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
         // Live rows until stageEnd reports the stage's own count.
         if (st.status !== 'succeeded') st.rows += e.rows;
         st.bytes += e.bytes ?? 0;
+        if ((e.metrics?.predictGpuFallbacks ?? 0) > 0) st.gpuFallbacks++;
       } else {
         x.failed++;
         st.failedAttempts++;

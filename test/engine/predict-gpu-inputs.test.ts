@@ -71,6 +71,12 @@ describe('GPU predict that falls back to the CPU', () => {
       const text = await (await fetch(`${q.uiUrl}/metrics`)).text();
       expect(text).toMatch(/quiver_predict_gpu_fallbacks_total\{job_id="0",stage="\d+",executor="local"\} 2\n/);
       expect(text).not.toContain('quiver_gpu_seconds_total{');
+      // The web UI's job and stage pages say so too.
+      const { job } = await (await fetch(`${q.uiUrl}/api/apps/live/jobs/0`)).json() as { job: { stageList: { stageId: number; gpuFallbacks: number }[] } };
+      const fell = job.stageList.filter((st) => st.gpuFallbacks > 0);
+      expect(fell.map((st) => st.gpuFallbacks)).toEqual([2]);
+      const { stage } = await (await fetch(`${q.uiUrl}/api/apps/live/jobs/0/stages/${fell[0].stageId}`)).json() as { stage: { gpuFallbacks: number } };
+      expect(stage.gpuFallbacks).toBe(2);
     } finally {
       warn.mockRestore();
       await q.close();

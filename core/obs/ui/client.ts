@@ -154,9 +154,12 @@ function jobPage(r, d, svg) {
       num(s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''), num(fmtMs(s.taskMs)), num(s.failedAttempts || ''),
       h('td', null, s.placements.map(function (p) { return badge(p.device); })));
   });
+  var fellBack = j.stageList.filter(function (s) { return s.gpuFallbacks > 0; });
   var place = j.placements.length ? h('ul', { class: 'placements', id: 'placements' }, j.placements.map(function (p) {
     return h('li', null, badge(p.device), ' Stage ' + p.stageId + ', ' + p.operator + ': ' + p.reason);
-  })) : h('p', { class: 'muted', id: 'placements', text: j.plan ? 'No predict stage: every operator runs on the CPU.' : 'No placement was recorded for this job.' });
+  }).concat(fellBack.map(function (s) {
+    return h('li', { class: 'error', 'data-fallback': s.stageId }, badge('cpu'), ' Stage ' + s.stageId + ': the GPU failed in ' + s.gpuFallbacks + ' task' + (s.gpuFallbacks === 1 ? '' : 's') + ', which ran on the CPU instead');
+  }))) : h('p', { class: 'muted', id: 'placements', text: j.plan ? 'No predict stage: every operator runs on the CPU.' : 'No placement was recorded for this job.' });
   var plans = j.plan ? [
     details('plan-logical', 'Logical plan', h('pre', { text: j.plan.logical })),
     details('plan-optimized', 'Optimized logical plan', h('pre', { text: j.plan.optimized })),
@@ -195,6 +198,7 @@ function stagePage(r, d, svg) {
       ['Duration', s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''], ['Task time', fmtMs(s.taskMs)], ['Output', s.output],
       ['Parents', s.parents.length ? s.parents.map(function (p) { return [h('a', { href: r.base + '/jobs/' + s.jobId + '/stages/' + p, text: 'Stage ' + p }), ' ']; }) : ''],
       ['Placement', s.placements.length ? s.placements.map(function (p) { return [badge(p.device), ' ' + p.operator + ': ' + p.reason + ' ']; }) : ''],
+      ['GPU fallbacks', s.gpuFallbacks ? s.gpuFallbacks + ' task' + (s.gpuFallbacks === 1 ? '' : 's') + ' ran on the CPU because the GPU failed' : ''],
       ['Lost output', s.lost.length ? s.lost.map(function (l) { return 'partitions ' + l.partitions.join(', ') + ' with ' + l.executor + '; '; }) : '']]),
     s.operators ? [h('h2', { text: 'Operators' }), h('pre', { id: 'operators', text: s.operators })] : null,
     h('h2', { text: 'Task durations' }),
