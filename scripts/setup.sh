@@ -72,47 +72,35 @@ SRC
   fi
 fi
 
+# Debian packages: installed as root (one apt-get update for all of them), otherwise named.
+apt_updated=""
+apt_install() {
+  [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+can_apt() { [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; }
+# need_command COMMAND PACKAGE WHY: installs PACKAGE when COMMAND is missing, or says how.
+need_command() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if can_apt; then
+    echo "quiver setup: installing $2 (for $1)"
+    apt_install "$2"
+  else
+    echo "quiver setup: $1 is missing ($3). As root, run: apt-get update && apt-get install -y $2" >&2
+  fi
+}
+
 # Fashion-MNIST (the demo, training and the committed model's accuracy test).
 if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] && [ -z "${FMNIST_DIR:-}" ]; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  if can_apt; then
     echo "quiver setup: installing the Fashion-MNIST dataset (dataset-fashion-mnist)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+    apt_install dataset-fashion-mnist
   else
     echo "quiver setup: Fashion-MNIST is missing. As root, run: apt-get update && apt-get install -y dataset-fashion-mnist" >&2
     echo "  (or set FMNIST_DIR to a directory with the four *-ubyte.gz files)" >&2
   fi
 fi
 
-# nats-server (the cluster tests start one on a free loopback port).
-if ! command -v nats-server >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "quiver setup: installing nats-server"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server
-  else
-    echo "quiver setup: nats-server is missing (the cluster tests need it). As root, run: apt-get update && apt-get install -y nats-server" >&2
-  fi
-fi
-
-# chromium (the web UI's browser tests drive Debian's chromium through playwright-core).
-if ! command -v chromium >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "quiver setup: installing chromium"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
-  else
-    echo "quiver setup: chromium is missing (the web UI's browser tests need it). As root, run: apt-get update && apt-get install -y chromium" >&2
-  fi
-fi
-
-# promtool (the /metrics test checks the exposition format with it; Debian's prometheus package).
-if ! command -v promtool >/dev/null 2>&1; then
-  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "quiver setup: installing prometheus (for promtool)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus
-  else
-    echo "quiver setup: promtool is missing (the /metrics test needs it). As root, run: apt-get update && apt-get install -y prometheus" >&2
-  fi
-fi
+need_command nats-server nats-server "the cluster tests start one on a free loopback port"
+need_command chromium chromium "the web UI's browser tests drive it through playwright-core"
+need_command promtool prometheus "the /metrics test checks the exposition format with it"
