@@ -6,6 +6,8 @@
 # nats-server for the cluster tests, chromium for the browser tests and promtool for the metrics test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Set once apt-get update has run (one update serves every package below).
+apt_updated=""
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "quiver setup: installing npm packages (npm ci)"
   # package.json's allowScripts denies onnxruntime-node's install script (it would download CUDA
@@ -61,6 +63,7 @@ Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
     fi
     apt-get update -qq
+    apt_updated=1
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t bookworm-backports mesa-vulkan-drivers libvulkan1
   else
     echo "quiver setup: no Vulkan driver (WebGPU kernels will fail their tests). As root, run:" >&2
@@ -73,7 +76,6 @@ SRC
 fi
 
 # Debian packages: installed as root (one apt-get update for all of them), otherwise named.
-apt_updated=""
 apt_install() {
   [ -n "$apt_updated" ] || { apt-get update -qq; apt_updated=1; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
