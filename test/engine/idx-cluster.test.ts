@@ -7,17 +7,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
 import { startExecutor, type ExecutorProcess } from '../cluster/cluster-helpers.ts';
 import { startNats, type NatsServer } from '../cluster/nats-server.ts';
+import { idxU8 as idx } from '../io/helpers.ts';
 
 const N = 300, D = 12;
 const CLUSTER = 'idx-paths';
-
-function idx(dims: number[], values: Uint8Array): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length + values.length);
-  b[2] = 0x08; b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  b.set(values, 4 + 4 * dims.length);
-  return b;
-}
 
 let nats: NatsServer, executor: ExecutorProcess, data: string;
 beforeAll(async () => {

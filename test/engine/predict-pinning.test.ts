@@ -6,16 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
 import { saveModel } from '../../ops/model/model.ts';
 import { setCalibrator } from '../../ops/predict/placement.ts';
+import { idxU8 as idx } from '../io/helpers.ts';
 
 const D = 4, N = 40;
-
-function idx(dims: number[], values: Uint8Array): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length + values.length);
-  b[2] = 0x08; b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  b.set(values, 4 + 4 * dims.length);
-  return b;
-}
 
 describe('predict pins the model loaded by q.model()', () => {
   let q: Quiver;

@@ -1,4 +1,4 @@
-// Test helpers for the io suite: a minimal TaskContext, temp dirs, and draining a scan.
+// Test helpers for the io suite: a minimal TaskContext, temp dirs, IDX files, and draining a scan.
 import * as arrow from 'apache-arrow';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +6,15 @@ import { join } from 'node:path';
 import type { TaskContext } from '../../ops/exec-plan.ts';
 import { ScanExec, type ScanExecOptions } from '../../ops/scan-exec.ts';
 import { inferSchema, planSplits, resolvePaths, type FileFormat } from '../../ops/sources/index.ts';
+
+/** A u8 IDX file (MNIST's format): the header for `dims`, then the values. */
+export function idxU8(dims: number[], values: Uint8Array): Buffer {
+  const b = Buffer.alloc(4 + 4 * dims.length + values.length);
+  b[2] = 0x08; b[3] = dims.length;
+  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
+  b.set(values, 4 + 4 * dims.length);
+  return b;
+}
 
 export async function tempDir(prefix = 'quiver-io-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));

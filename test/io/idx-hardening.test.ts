@@ -8,16 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
 import { planSplits } from '../../ops/sources/index.ts';
 import { idxCacheDir, inflatedCopy, readIdx, readIdxHeader, type IdxSplitJSON } from '../../ops/sources/idx.ts';
-import { tempDir } from './helpers.ts';
-
-/** A u8 IDX file: header (dims) + values. */
-function idx(dims: number[], values: Uint8Array): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length + values.length);
-  b[2] = 0x08; b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  b.set(values, 4 + 4 * dims.length);
-  return b;
-}
+import { idxU8 as idx, tempDir } from './helpers.ts';
 
 const N = 20, H = 3, W = 4;
 /** N images of H x W whose pixels all equal `fill + i` (image i). */
