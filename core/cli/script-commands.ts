@@ -39,8 +39,10 @@ export function addScriptCommands(p: Command): void {
     .option('--quiet', 'no progress bars, no web UI address')
     .option('--no-ui', 'do not serve the web UI')
     .option('--wait', 'keep the web UI up after the job, until Ctrl-C')
+    .option('--servers <urls>', 'run on the executors of a cluster (NATS URLs, comma-separated) instead of local worker threads')
+    .option('--token <token>', 'the cluster\'s NATS token (with --servers)')
     .action(async (o: Record<string, unknown>) => {
-      const args = flags({ ...o, noUi: o.ui === false }, { device: 'device', model: 'model', out: 'out', events: 'events', quiet: 'quiet', noUi: 'no-ui', wait: 'wait' });
+      const args = flags({ ...o, noUi: o.ui === false }, { device: 'device', model: 'model', out: 'out', events: 'events', quiet: 'quiet', noUi: 'no-ui', wait: 'wait', servers: 'servers', token: 'token' });
       await runRepoScript('examples/photo-tagging.ts', args, 'demo');
     });
 

@@ -90,7 +90,7 @@ describe('quiver command line', () => {
     const input = join(dir, 'small-images-idx3-ubyte');
     writeFileSync(input, small);
     const r = await quiver(['tag', '--model', resolve(import.meta.dirname, '../../models/fmnist-mlp'), '--input', input, '--output', out, '--device', 'cpu', '--top-k', '2', '--workers', '1', '--no-ui']);
-    expect(r.err.split('\n').filter((l) => l && !l.startsWith('Warning: maxDynamic'))).toEqual([]);
+    expect(r.err).toBe(''); // Dawn's lavapipe warnings included: bin/dawn-stderr.mjs filters them
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^tagged 500 images in [\d.]+ s \([\d,]+ images\/s\) with fmnist-mlp -> /);
     const q = await Quiver.local({ workers: 1 });
