@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # Trains a small Fashion-MNIST CNN (one depthwise-separable block) with PyTorch, exports it to ONNX and writes models/fmnist-cnn with its card.
 #
-#   /usr/bin/python3 scripts/train-fmnist-cnn.py [--epochs 15] [--batch 128] [--lr 0.002] [--seed 1] [--out models/fmnist-cnn]
+#   /usr/bin/python3 scripts/train-fmnist-cnn.py [--epochs 12] [--threads 1] [--batch 128] [--lr 0.002] [--seed 1] [--out models/fmnist-cnn]
 #
 # Needs PyTorch and the onnx package (Debian: python3-torch python3-onnx) and Node for the
 # onnxruntime check (scripts/check-fmnist-cnn.ts); the tests and the demo need none of the Python.
@@ -142,13 +142,13 @@ def write_readme(path, card):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument('--epochs', type=int, default=15)
+    ap.add_argument('--epochs', type=int, default=12)
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--lr', type=float, default=0.002)
     ap.add_argument('--weight-decay', type=float, default=5e-4)
     ap.add_argument('--dropout', type=float, default=0.3)
     ap.add_argument('--seed', type=int, default=1)
-    ap.add_argument('--threads', type=int, default=2)
+    ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--out', default='models/fmnist-cnn')
     args = ap.parse_args()
 
