@@ -1,6 +1,9 @@
 // conv2d on the CPU: the plain-JS reference (f64 sums) and the fast path (im2col + the WebAssembly SIMD dense kernel; depthwise as a JS loop).
 import { expectLength } from '../kernel.ts';
-import { activate, checkActivation } from '../eltwise/cpu.ts';
+import { align64 } from '../cpu/module.ts';
+import { simdHeap } from '../cpu/heap.ts';
+import { packBias, packPanels, padded8 } from '../cpu/pack.ts';
+import { activate, activateInPlace, checkActivation } from '../eltwise/cpu.ts';
 import { convOutShape, type Conv2dArgs } from './contract.ts';
 
 export function checkConv2d(a: Conv2dArgs): [number, number] {
@@ -55,3 +58,120 @@ export function conv2dReference(a: Conv2dArgs): Float32Array {
   return y;
 }
 
+
+/** Weights of a non-depthwise conv packed for simd.wat dense: per group, panels of 8 output channels over K = (c / group) kh kw inputs. */
+export interface PackedConv2d {
+  readonly k: number;
+  /** Output channels per group, padded to a multiple of 8. */
+  readonly n8: number;
+  /** Group g's panels at g * n8 * k. */
+  readonly panels: Float32Array;
+  /** Group g's bias at g * n8 (zeros without a bias). */
+  readonly bias: Float32Array;
+}
+
+/** Packs a's weights once (a runner keeps the result for every batch). */
+export function packConv2d(a: Pick<Conv2dArgs, 'weight' | 'bias' | 'c' | 'm' | 'kh' | 'kw' | 'group'>): PackedConv2d {
+  const k = (a.c / a.group) * a.kh * a.kw, mg = a.m / a.group, n8 = padded8(mg);
+  const panels = new Float32Array(a.group * n8 * k), bias = new Float32Array(a.group * n8);
+  for (let g = 0; g < a.group; g++) {
+    packPanels(a.weight.subarray(g * mg * k, (g + 1) * mg * k), mg, k, panels, g * n8 * k);
+    packBias(a.bias ? a.bias.subarray(g * mg, (g + 1) * mg) : null, mg, bias, g * n8);
+  }
+  return { k, n8, panels, bias };
+}
+
+/** Output pixels per call of dense: their im2col rows (PIXELS * k floats) stay in L2 while every panel passes over them. */
+const PIXELS = 64;
+
+/**
+ * The fast path. Depthwise (group = c = m): a JS loop per channel. Otherwise, per sample, group
+ * and block of 64 output pixels: the im2col rows written in the interleaved layout simd.wat's
+ * dense reads (four pixels per group, [k][4]), one dense call (bias and ReLU fused), and the
+ * [pixel x channel] result transposed into NCHW (other activations applied there).
+ */
+export function conv2dCpu(a: Conv2dArgs, packed?: PackedConv2d): Float32Array {
+  const [oh, ow] = checkConv2d(a);
+  if (a.group === a.c && a.group === a.m) return depthwiseCpu(a, oh, ow);
+  const p = packed ?? packConv2d(a);
+  const { n, c, h, w, m, kh, kw, group } = a, { k, n8 } = p;
+  const [sh, sw] = a.strides, [dh, dw] = a.dilations, pt = a.pads[0], pl = a.pads[1];
+  const cg = c / group, mg = m / group, P = oh * ow, hw = h * w;
+  const y = new Float32Array(n * m * P);
+  if (y.length === 0) return y;
+  const heap = simdHeap();
+  const wAt = 0, bAt = align64(wAt + 4 * p.panels.length), xAt = align64(bAt + 4 * p.bias.length), yAt = align64(xAt + 16 * (PIXELS / 4) * k);
+  heap.reserve(yAt + 4 * PIXELS * n8);
+  const f32 = heap.f32, x = a.x;
+  f32.set(p.panels, wAt >> 2);
+  f32.set(p.bias, bAt >> 2);
+  const relu = a.act.op === 'relu' ? 1 : 0, post = a.act.op !== 'none' && a.act.op !== 'relu';
+  const x4 = xAt >> 2, y4 = yAt >> 2;
+  for (let b = 0; b < n; b++) {
+    for (let g = 0; g < group; g++) {
+      const xg = (b * c + g * cg) * hw;
+      for (let p0 = 0; p0 < P; p0 += PIXELS) {
+        const cnt = Math.min(PIXELS, P - p0), groups = (cnt + 3) >> 2;
+        f32.fill(0, x4 + 4 * (cnt >> 2) * k, x4 + 4 * groups * k);
+        for (let r = 0; r < cnt; r++) {
+          const pix = p0 + r, oy = Math.floor(pix / ow), ox = pix - oy * ow;
+          const iy0 = oy * sh - pt, ix0 = ox * sw - pl;
+          let dst = x4 + (r >> 2) * 4 * k + (r & 3);
+          for (let ci = 0; ci < cg; ci++) {
+            const xc = xg + ci * hw;
+            for (let ky = 0; ky < kh; ky++) {
+              const iy = iy0 + ky * dh;
+              if (iy < 0 || iy >= h) {
+                for (let kx = 0; kx < kw; kx++, dst += 4) f32[dst] = 0;
+                continue;
+              }
+              const row = xc + iy * w;
+              for (let kx = 0; kx < kw; kx++, dst += 4) {
+                const ix = ix0 + kx * dw;
+                f32[dst] = ix < 0 || ix >= w ? 0 : x[row + ix];
+              }
+            }
+          }
+        }
+        heap.fns.dense(xAt, 16 * k, groups, k, wAt + 4 * g * n8 * k, bAt + 4 * g * n8, n8, yAt, 4 * n8, relu, 0);
+        for (let j = 0; j < mg; j++) {
+          const dst = (b * m + g * mg + j) * P + p0;
+          for (let r = 0; r < cnt; r++) y[dst + r] = f32[y4 + r * n8 + j];
+          if (post) activateInPlace(a.act, y, dst, dst + cnt);
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** Depthwise: each output channel reads one input channel; interior rows skip the bounds checks. */
+function depthwiseCpu(a: Conv2dArgs, oh: number, ow: number): Float32Array {
+  const { x, weight, bias, n, c, h, w, kh, kw } = a;
+  const [sh, sw] = a.strides, [dh, dw] = a.dilations, pt = a.pads[0], pl = a.pads[1];
+  const P = oh * ow, hw = h * w, kk = kh * kw;
+  const y = new Float32Array(n * c * P);
+  for (let plane = 0; plane < n * c; plane++) {
+    const ch = plane % c, xc = plane * hw, wc = ch * kk, b0 = bias ? bias[ch] : 0;
+    let o = plane * P;
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - pt;
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        let s = 0;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = iy0 + ky * dh;
+          if (iy < 0 || iy >= h) continue;
+          const row = xc + iy * w, wr = wc + ky * kw;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx * dw;
+            if (ix >= 0 && ix < w) s += x[row + ix] * weight[wr + kx];
+          }
+        }
+        y[o++] = s + b0;
+      }
+    }
+  }
+  activateInPlace(a.act, y);
+  return y;
+}

@@ -3,6 +3,8 @@ import type { GpuDevice, GpuJob } from '../device/index.ts';
 import type { Precision } from '../kernel.ts';
 import { expectLength } from '../kernel.ts';
 import { WG_1D, dispatch2d, enableF16 } from '../wgsl-util.ts';
+import type { Activation } from '../program/contract.ts';
+import { activationKey, activationWgsl } from '../eltwise/wgsl.ts';
 import { type MatmulArgs } from './contract.ts';
 
 /**
@@ -49,6 +51,8 @@ export interface MatmulShape {
   /** Storage of y. */
   out: Precision;
   activation: 'none' | 'relu';
+  /** Any program activation, applied after the bias; when set it replaces `activation` (gemm steps with clip, sigmoid, hardswish). */
+  act?: Activation;
   bias: boolean;
   tile: MatmulTile;
   /** k4, n and ldy from the params uniform instead of constants: one pipeline for every shape (compiling one per shape costs ~0.1-0.5 s each on lavapipe), a little slower. */
@@ -56,6 +60,7 @@ export interface MatmulShape {
 }
 
 export function matmulKey(s: MatmulShape): string {
+  if (s.act) return `${matmulKey({ ...s, act: undefined })}:act=${activationKey(s.act)}`;
   if (s.dynamic) return `matmul:dyn:${s.input}:${s.wStore}:${s.precision}:${s.out}:${s.activation}:${s.bias}:${s.tile.r}x${s.tile.c}${s.tile.acc ?? 'vec4'}`;
   return `matmul:k4=${s.k4}:n=${s.n}:ldy=${s.ldy}:${s.input}:${s.wStore}:${s.precision}:${s.out}:${s.activation}:${s.bias}:${s.tile.r}x${s.tile.c}${s.tile.acc ?? 'vec4'}`;
 }
@@ -124,9 +129,10 @@ fn store(i: u32, j: u32, a: vec4f) {
   ${s.dynamic ? 'let N = params.n; let LDY = params.ldy;' : ''}
   if (i >= params.m || j >= N) { return; }
   var v = (a.x + a.y) + (a.z + a.w)${s.bias ? ' + bias[j]' : ''};
-  ${s.activation === 'relu' ? '// select, not max(): relu(NaN) MUST stay NaN\n  v = select(v, 0.0, v < 0.0);' : ''}
+  ${s.act ? 'v = act(v);' : s.activation === 'relu' ? '// select, not max(): relu(NaN) MUST stay NaN\n  v = select(v, 0.0, v < 0.0);' : ''}
   y[i * LDY + j] = ${yT}(v);
 }
+${s.act ? activationWgsl(s.act) : ''}
 `;
 }
 
