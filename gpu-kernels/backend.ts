@@ -5,6 +5,7 @@ import type { MapArgs } from './map/contract.ts';
 import type { MatmulArgs } from './matmul/contract.ts';
 import type { MlpRunner, MlpWeights } from './mlp/contract.ts';
 import type { NormalizeArgs } from './normalize/contract.ts';
+import type { ProgramRunner, TensorProgram } from './program/contract.ts';
 import type { SoftmaxArgs } from './softmax/contract.ts';
 
 /**
@@ -25,4 +26,6 @@ export interface KernelBackend {
   map(args: MapArgs): Promise<Float32Array>;
   /** Makes a model resident on this backend. */
   mlp(weights: MlpWeights): Promise<MlpRunner>;
+  /** Makes a tensor program (a CNN) resident on this backend; rejects with a RangeError naming the step when the program is invalid. */
+  program(p: TensorProgram): Promise<ProgramRunner>;
 }

@@ -8,6 +8,8 @@ import { checkWeights, createCpuMlp, mlpReference } from './mlp/cpu.ts';
 import type { MlpResult } from './mlp/contract.ts';
 import { normalizeCpu, normalizeReference } from './normalize/cpu.ts';
 import { softmaxCpu, softmaxReference } from './softmax/cpu.ts';
+import { createReferenceProgramRunner } from './program/cpu.ts';
+import { createCpuProgramRunner } from './program/cpu-fast.ts';
 
 const threads = Math.min(2, availableParallelism());
 
@@ -22,6 +24,7 @@ export const cpuBackend: KernelBackend = {
   topk: async (a) => topkCpu(a),
   map: async (a) => mapCpu(a),
   mlp: async (w) => createCpuMlp(w, { threads }),
+  program: async (p) => createCpuProgramRunner(p),
 };
 
 export const referenceBackend: KernelBackend = {
@@ -34,6 +37,7 @@ export const referenceBackend: KernelBackend = {
   argmax: async (a) => argmaxReference(a),
   topk: async (a) => topkReference(a),
   map: async (a) => mapReference(a),
+  program: async (p) => createReferenceProgramRunner(p),
   async mlp(weights) {
     checkWeights(weights);
     let disposed = false;

@@ -8,6 +8,7 @@ import { matmulWebgpu } from './matmul/wgsl.ts';
 import { WebgpuMlpRunner } from './mlp/wgsl.ts';
 import { normalizeWebgpu } from './normalize/wgsl.ts';
 import { softmaxWebgpu } from './softmax/wgsl.ts';
+import { createWebgpuProgramRunner } from './program/wgsl.ts';
 
 /**
  * precision 'f16' MUST only be asked for when device.info.hasF16 (the shaders `enable f16`).
@@ -26,5 +27,7 @@ export function createWebgpuBackend(device: GpuDevice, precision: Precision): Ke
     topk: (a) => topkWebgpu(device, a, precision),
     map: (a) => mapWebgpu(device, a, precision),
     mlp: (w) => WebgpuMlpRunner.create(device, w, precision),
+    // Programs run in f32 at either precision (their kernels have no f16 variant yet).
+    program: (p) => createWebgpuProgramRunner(device, p),
   };
 }

@@ -13,7 +13,7 @@ function fakeBackend(msPerMflop: number): KernelBackend {
   return {
     name: 'reference', precision: 'f32', description: 'fake',
     async matmul(a) { await sleep((2 * a.m * a.n * a.k / 1e6) * msPerMflop); return new Float32Array(a.m * a.n); },
-    normalize: fail, softmax: fail, argmax: fail, topk: fail, map: fail, mlp: fail,
+    normalize: fail, softmax: fail, argmax: fail, topk: fail, map: fail, mlp: fail, program: fail,
   };
 }
 

@@ -1,7 +1,11 @@
 // Tensor programs: the reference runner on hand-computed steps, program validation, and (below) every backend's runner against the reference on a small CNN.
 import { describe, expect, it } from 'vitest';
+import { rng } from '../../examples/data/access-log.ts';
+import { referenceBackend } from '../../gpu-kernels/cpu-backend.ts';
+import { close } from '../../gpu-kernels/kernel.ts';
 import type { Activation, ProgramStep, TensorProgram } from '../../gpu-kernels/program/contract.ts';
 import { createReferenceProgramRunner } from '../../gpu-kernels/program/cpu.ts';
+import { testBackends } from './backends.ts';
 
 type Shapes = Record<string, number[]>;
 
@@ -131,5 +135,91 @@ describe('program validation', () => {
     expect(() => createReferenceProgramRunner(good())).not.toThrow();
     expect(() => createReferenceProgramRunner(edit(good()))).toThrow(RangeError);
     expect(() => createReferenceProgramRunner(edit(good()))).toThrow(msg);
+  });
+});
+
+
+const backends = [referenceBackend, ...(await testBackends())];
+
+/** A small CNN over uint8 10x10 RGB images: every step kind, both conv kernels, a residual add, a concat, and a gemm whose k is not a multiple of 4. */
+function smallCnn(seed: number): TensorProgram {
+  const r = rng(seed);
+  const constants: Record<string, [number[], number[]]> = {};
+  const add = (id: string, shape: number[], fanIn: number) => {
+    constants[id] = [shape, Array.from({ length: shape.reduce((p, v) => p * v, 1) }, () => (r() * 2 - 1) * Math.sqrt(3 / fanIn))];
+  };
+  add('w1', [8, 3, 3, 3], 27); add('b1', [8], 27);
+  add('wd', [8, 1, 3, 3], 9); add('bd', [8], 9);
+  add('wp', [8, 8, 1, 1], 8);
+  add('sc', [8, 1, 1], 1);
+  add('w2', [6, 16, 3, 3], 144); add('b2', [6], 144);
+  add('wf', [5, 6], 6); add('bf', [5], 6);
+  add('wo', [4, 5], 5);
+  const c3 = (x: string, w: string, b: string | null, y: string, act: Activation, over: Partial<Extract<ProgramStep, { kind: 'conv2d' }>> = {}): ProgramStep =>
+    ({ kind: 'conv2d', x, w, b, y, strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1, act, ...over });
+  const steps: ProgramStep[] = [
+    { kind: 'image-to-tensor', x: 'img', y: 't0', h: 10, w: 10, c: 3, scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    c3('t0', 'w1', 'b1', 'c1', { op: 'relu' }),
+    c3('c1', 'wd', 'bd', 'd1', { op: 'clip', min: 0, max: 6 }, { group: 8, strides: [2, 2] }),
+    c3('d1', 'wp', null, 'p1', none, { pads: [0, 0, 0, 0] }),
+    { kind: 'pool2d', mode: 'max', x: 'c1', y: 'm1', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], countIncludePad: false },
+    { kind: 'binary', op: 'add', a: 'p1', b: 'm1', y: 'r1', act: { op: 'relu' } },
+    { kind: 'binary', op: 'mul', a: 'r1', b: 'sc', y: 's1', act: none },
+    { kind: 'concat', xs: ['r1', 's1'], y: 'cat', axis: 1 },
+    c3('cat', 'w2', 'b2', 'c2', { op: 'hardswish' }, { pads: [0, 0, 0, 0] }),
+    { kind: 'pool2d', mode: 'avg', x: 'c2', y: 'g', kernel: [3, 3], strides: [1, 1], pads: [0, 0, 0, 0], countIncludePad: false },
+    { kind: 'reshape', x: 'g', y: 'f' },
+    { kind: 'gemm', x: 'f', w: 'wf', b: 'bf', y: 'h', act: { op: 'sigmoid' } },
+    { kind: 'activation', x: 'h', y: 'h2', act: { op: 'clip', min: 0.1, max: 0.9 } },
+    { kind: 'gemm', x: 'h2', w: 'wo', b: null, y: 'logits', act: none },
+    { kind: 'softmax', x: 'logits', y: 'probs' },
+  ];
+  const values: Shapes = { img: [10, 10, 3], t0: [3, 10, 10], c1: [8, 10, 10], d1: [8, 5, 5], p1: [8, 5, 5], m1: [8, 5, 5], r1: [8, 5, 5], s1: [8, 5, 5], cat: [16, 5, 5], c2: [6, 3, 3], g: [6, 1, 1], f: [6], h: [5], h2: [5], logits: [4], probs: [4] };
+  return prog(steps, values, constants, ['probs', 'f'], { id: 'img', dtype: 'uint8', shape: [10, 10, 3] });
+}
+
+function images(n: number, seed: number): Uint8Array {
+  const r = rng(seed);
+  return Uint8Array.from({ length: n * 300 }, () => Math.floor(r() * 256));
+}
+
+/** Steps compound their kernels' rounding: 1e-4 of max(1, |ref|) is far above f32 noise here and far below any indexing mistake. */
+function differs(got: Record<string, Float32Array>, want: Record<string, Float32Array>): string | null {
+  for (const id of Object.keys(want)) {
+    if (got[id].length !== want[id].length) return `${id}: length ${got[id].length}, expected ${want[id].length}`;
+    for (let i = 0; i < want[id].length; i++) if (!close(got[id][i], want[id][i], 1e-4 * Math.max(1, Math.abs(want[id][i])))) return `${id}[${i}] = ${got[id][i]}, expected ${want[id][i]}`;
+  }
+  return null;
+}
+
+describe.each(backends.map((b) => [b.description, b] as const))('a small CNN program on %s', (_, backend) => {
+  const p = smallCnn(1);
+  const ref = createReferenceProgramRunner(p);
+  it('matches the reference for batches of 0, 1 and 7', async () => {
+    const runner = await backend.program(p);
+    for (const n of [0, 1, 7]) {
+      const x = images(n, 10 + n);
+      expect(differs(await runner.run(x, n), await ref.run(x, n))).toBeNull();
+    }
+    runner.dispose();
+    await expect(runner.run(images(1, 1), 1)).rejects.toThrow(/dispose/);
+  });
+  it('keeps overlapping runs apart, and reads images from a SharedArrayBuffer', async () => {
+    const runner = await backend.program(p);
+    const xs = [3, 1, 5].map((n, i) => images(n, 30 + i));
+    const got = await Promise.all(xs.map((x) => runner.run(x, x.length / 300)));
+    for (const [i, x] of xs.entries()) expect(differs(got[i], await ref.run(x, x.length / 300))).toBeNull();
+    const shared = new Uint8Array(new SharedArrayBuffer(xs[2].length));
+    shared.set(xs[2]);
+    expect(differs(await runner.run(shared, 5), await ref.run(xs[2], 5))).toBeNull();
+    runner.dispose();
+  });
+  it('runs a float32-input program (no image step) and rejects an invalid one naming the step', async () => {
+    const q = prog([{ kind: 'gemm', x: 'x', w: 'w', b: 'b', y: 'y', act: { op: 'hardswish' } }], { x: [2, 3], y: [3] }, { w: [[3, 6], Array.from({ length: 18 }, (_, i) => (i % 7) - 3)], b: [[3], [0.5, -1, 2]] });
+    const runner = await backend.program(q);
+    const x = Float32Array.from({ length: 5 * 6 }, (_, i) => Math.sin(i));
+    expect(differs(await runner.run(x, 5), await createReferenceProgramRunner(q).run(x, 5))).toBeNull();
+    runner.dispose();
+    await expect(backend.program({ ...q, values: { ...q.values, y: { shape: [4] } } })).rejects.toThrow(/step 0 \(gemm -> 'y'\): output 'y' is declared \[4\] but the step makes \[3\]/);
   });
 });
