@@ -76,6 +76,20 @@ describe('unsupported ops and attributes', () => {
     planError(base(11).node('Squeeze', ['x'], ['y']).output('y'), 'without axes');
   });
 
+  it('Gather on an activation, and a shape that uses the batch size off dim 0', () => {
+    const idx = (g: OnnxGraph) => g.initializer('i', [1], [0], 'int64');
+    planError(idx(base()).node('Gather', ['x', 'i'], ['y'], { axis: int(1) }).output('y'), "Gather on the computed tensor 'x'");
+    const g = idx(base()).node('Shape', ['x'], ['s']).node('Gather', ['s', 'i'], ['b']).initializer('m', [1], [-1], 'int64')
+      .node('Concat', ['m', 'b'], ['t'], { axis: int(0) }).node('Reshape', ['x', 't'], ['y']).output('y');
+    planError(g, 'uses the batch size off dim 0');
+  });
+
+  it('Dropout in training mode', () => {
+    const g = base().initializer('r', [], [0.5]).rawInitializer({ name: 't', dims: [], dataType: onnx.TensorProto.DataType.BOOL, rawData: Uint8Array.of(1) })
+      .node('Dropout', ['x', 'r', 't'], ['y']).output('y');
+    planError(g, "training_mode 't' must be a constant false");
+  });
+
   it('a used second output (MaxPool indices, BatchNormalization statistics, Dropout mask)', () => {
     planError(base().node('MaxPool', ['x'], ['y', 'idx'], { kernel_shape: ints([2, 2]) }).output('y').output('idx'), "output 'idx' (the argmax Indices) is used");
   });
@@ -115,7 +129,7 @@ describe('model files', () => {
     }).node('Add', ['x', 'big'], ['y']).output('y');
     planError(ext, "initializer 'big' keeps its data in an external file ('net.onnx.data')", 'save_as_external_data=False');
     const f64 = base().rawInitializer({ name: 'd', dims: [1], dataType: onnx.TensorProto.DataType.DOUBLE, doubleData: [1] }).node('Add', ['x', 'd'], ['y']).output('y');
-    planError(f64, "initializer 'd' is DOUBLE", 'float32 and int64');
+    planError(f64, "initializer 'd' is DOUBLE", 'float32, int64 and bool');
   });
 
   it('an initializer whose data does not fill its dims is a DataError', () => {

@@ -270,6 +270,24 @@ describe('elementwise with constants, concat, reshape', () => {
     expect(new Set(kinds(p))).toEqual(new Set(['reshape']));
   });
 
+  it("x.view(x.size(0), -1) as PyTorch exports it: Shape -> Gather -> Unsqueeze -> Concat -> Reshape, folded at load", async () => {
+    const { g, weights } = graph(13);
+    weights('fc', [5, 36]);
+    g.input('x', ['N', 4, 3, 3])
+      .node('Shape', ['x'], ['shape'])
+      .initializer('zero', [], [0], 'int64')
+      .node('Gather', ['shape', 'zero'], ['batch'], { axis: int(0) })
+      .initializer('axes0', [1], [0], 'int64')
+      .node('Unsqueeze', ['batch', 'axes0'], ['batch1'])
+      .node('Constant', [], ['minus1'], { value: { type: 'tensor', value: { dims: [1], dtype: 'int64', data: [-1] } } })
+      .node('Concat', ['batch1', 'minus1'], ['target'], { axis: int(0) })
+      .node('Reshape', ['x', 'target'], ['flat'])
+      .node('Gemm', ['flat', 'fc'], ['y'], { transB: int(1) })
+      .output('y');
+    const p = await agree(g, [4, 3, 3]);
+    expect(kinds(p)).toEqual(['reshape', 'gemm']);
+  });
+
   it('Identity and Dropout vanish', async () => {
     const { g, weights } = graph(13);
     weights('w', [3, 2, 3, 3]);
@@ -277,7 +295,8 @@ describe('elementwise with constants, concat, reshape', () => {
       .node('Identity', ['x'], ['i'])
       .node('Conv', ['i', 'w'], ['c'])
       .initializer('ratio', [], [0.5])
-      .node('Dropout', ['c', 'ratio'], ['d'])
+      .rawInitializer({ name: 'training', dims: [], dataType: 9, rawData: Uint8Array.of(0) })
+      .node('Dropout', ['c', 'ratio', 'training'], ['d', 'mask'])
       .node('Relu', ['d'], ['y'])
       .output('y');
     const p = await agree(g, [2, 5, 5]);

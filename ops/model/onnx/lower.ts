@@ -79,6 +79,13 @@ export class LowerContext {
     return { id: o.id, tensor: o.tensor };
   }
 
+  /** Input i as fixed integers (axes): an int64 constant that does not hold the batch size. */
+  intValues(node: OnnxNode, i: number, what: string): number[] {
+    const t = this.intConstant(node, i, what);
+    if (t.data.some((v) => v === null)) throw node.error(`${what} depends on the batch size; Quiver needs fixed values here`);
+    return t.data as number[];
+  }
+
   /** Input i, which MUST be an int64 constant (shapes, axes). */
   intConstant(node: OnnxNode, i: number, what: string): IntTensor {
     const o = this.operand(node, i);

@@ -8,14 +8,25 @@ export interface FloatTensor {
   readonly data: Float32Array;
 }
 
-/** An int64 constant (shapes, axes); held as numbers, since every value used here is a small index. */
+/**
+ * An int64 constant (shapes, axes), held as numbers since every value used here is a small
+ * index. null stands for the batch size, which only the run knows: Shape of an activation
+ * gives [null, ...per-sample dims], so `x.view(x.size(0), -1)` exports can still reshape.
+ */
 export interface IntTensor {
   readonly dtype: 'int64';
+  readonly shape: readonly number[];
+  readonly data: readonly (number | null)[];
+}
+
+/** A bool constant (Dropout's training_mode), 0 or 1 per element. */
+export interface BoolTensor {
+  readonly dtype: 'bool';
   readonly shape: readonly number[];
   readonly data: readonly number[];
 }
 
-export type ConstTensor = FloatTensor | IntTensor;
+export type ConstTensor = FloatTensor | IntTensor | BoolTensor;
 
 /**
  * y = x * scale[c] + shift[c] over the channel axis (axis 1 of the full shape): a

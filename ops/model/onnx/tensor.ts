@@ -1,4 +1,4 @@
-// TensorProto -> ConstTensor: float32 and int64 initializers from raw_data or the typed fields; every other type or external data refused.
+// TensorProto -> ConstTensor: float32, int64 and bool initializers from raw_data or the typed fields; every other type or external data refused.
 import onnxProto from 'onnx-proto';
 import { DataError, PlanError } from '../../errors.ts';
 import type { ConstTensor } from './model.ts';
@@ -57,6 +57,12 @@ export function tensorFromProto(t: onnxProto.onnx.ITensorProto, what: string, fi
     }
     return { dtype: 'int64', shape, data };
   }
+  if (dtype === DataType.BOOL) {
+    // bool is one byte per element in raw_data, an int32 per element in int32_data.
+    const data = raw ? Array.from(raw, (v) => (v ? 1 : 0)) : (t.int32Data ?? []).map((v) => (v ? 1 : 0));
+    if (data.length !== count) throw bad(data.length);
+    return { dtype: 'bool', shape, data };
+  }
   const name = DataType[dtype] ?? `type ${dtype}`;
-  throw new PlanError(`${file}: ${what} is ${name}; Quiver reads float32 and int64 tensors only (convert the model's weights to float32)`);
+  throw new PlanError(`${file}: ${what} is ${name}; Quiver reads float32, int64 and bool tensors only (convert the model's weights to float32)`);
 }

@@ -20,7 +20,7 @@ export const IdentityRule: OpRule = {
       node.checkAttributes(['ratio', 'seed']);
       if (ctx.optional(node, 2)) {
         const t = ctx.operand(node, 2);
-        if (t.kind !== 'const' || !Array.from(t.tensor.data as ArrayLike<number>).every((v) => !v)) throw node.error(`training_mode '${t.id}' must be a constant false; Quiver runs inference only`);
+        if (t.kind !== 'const' || t.tensor.dtype === 'float32' || !t.tensor.data.every((v) => v === 0)) throw node.error(`training_mode '${t.id}' must be a constant false; Quiver runs inference only`);
       }
       ctx.onlyFirstOutput(node, 'the dropout mask');
     } else {

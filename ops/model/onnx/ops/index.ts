@@ -10,9 +10,10 @@ import { IdentityRule } from './identity.ts';
 import { MatMulRule } from './matmul.ts';
 import { PoolRule } from './pool.ts';
 import { ReshapeRule } from './reshape.ts';
+import { ShapeOfRule } from './shape-of.ts';
 import { SoftmaxRule } from './softmax.ts';
 
-const RULES: readonly OpRule[] = [ActivationRule, BatchNormRule, BinaryRule, ConcatRule, ConvRule, GemmRule, IdentityRule, MatMulRule, PoolRule, ReshapeRule, SoftmaxRule];
+const RULES: readonly OpRule[] = [ActivationRule, BatchNormRule, BinaryRule, ConcatRule, ConvRule, GemmRule, IdentityRule, MatMulRule, PoolRule, ReshapeRule, ShapeOfRule, SoftmaxRule];
 
 export const RULES_BY_OP: ReadonlyMap<string, OpRule> = new Map(RULES.flatMap((r) => r.ops.map((op) => [op, r] as const)));
 

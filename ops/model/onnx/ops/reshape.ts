@@ -27,9 +27,12 @@ function finish(node: OnnxNode, ctx: LowerContext, out: FullShape): void {
 
 function reshape(node: OnnxNode, ctx: LowerContext, full: FullShape): FullShape {
   node.checkAttributes(ctx.opset >= 14 ? ['allowzero'] : []);
-  const target = ctx.intConstant(node, 1, 'shape').data;
+  const shapeIn = ctx.intConstant(node, 1, 'shape').data;
+  // The batch size (from Shape of an activation) may stand first: it keeps the batch, as 0 does.
+  if (shapeIn.some((d, i) => d === null && (i > 0 || full[0] !== null))) throw node.error('shape uses the batch size off dim 0; Quiver keeps the batch as dim 0 only');
+  const target = shapeIn.map((d) => d ?? 0);
   const allowZero = node.int('allowzero', 0) !== 0;
-  if (allowZero && target.includes(0)) throw node.error('allowzero = 1 with a 0 in the shape (an empty tensor) is not supported');
+  if (allowZero && shapeIn.includes(0)) throw node.error('allowzero = 1 with a 0 in the shape (an empty tensor) is not supported');
   if (target.filter((d) => d === -1).length > 1) throw node.error(`shape [${target.join(', ')}] has more than one -1`);
   const out: FullShape = target.map((d, i) => {
     if (d === 0) {
@@ -74,7 +77,7 @@ function axesOf(node: OnnxNode, ctx: LowerContext): number[] {
   if (ctx.opset >= 13) {
     node.checkAttributes([]);
     if (!ctx.optional(node, 1)) throw node.error(`${node.opType} without axes is not supported (Squeeze would also drop a batch of 1); give the axes`);
-    return ctx.intConstant(node, 1, 'axes').data.slice();
+    return ctx.intValues(node, 1, 'axes');
   }
   node.checkAttributes(['axes']);
   const axes = node.ints('axes');
