@@ -137,7 +137,7 @@ for (const [name, program, batch] of [['fmnist-cnn 1x28x28', fmnistCnn(), 256], 
     }
     const s = (performance.now() - t0) / 1000;
     runner.dispose();
-    rows.push({ model: name, backend: runner.description, batch: n, 'img/s': (done / s).toFixed(1), 'max |p - ref|': maxDiff.toExponential(1) });
+    rows.push({ model: name, backend: runner.description, batch: String(n), 'img/s': (done / s).toFixed(1), 'max |p - ref|': maxDiff.toExponential(1) });
     console.log(`${name} on ${runner.description}: ${(done / s).toFixed(1)} img/s (batch ${n}, ${done} images in ${s.toFixed(1)} s)`);
   }
 }
