@@ -1,6 +1,6 @@
 // loadOnnx: ONNX model bytes -> OnnxModel (decoded with onnx-proto, versions and domains checked, every node lowered by its compile rule with per-sample shapes).
 import onnxProto from 'onnx-proto';
-import { DataError, PlanError, QuiverError } from '../../errors.ts';
+import { DataError, InternalError, PlanError, QuiverError } from '../../errors.ts';
 import { LowerContext } from './lower.ts';
 import type { FloatTensor, OnnxModel, OnnxTensorInfo } from './model.ts';
 import { OnnxNode } from './node.ts';
@@ -86,7 +86,9 @@ export function loadOnnx(bytes: Uint8Array, file: string): OnnxModel {
       rule.lower(node, ctx);
     } catch (e) {
       if (e instanceof QuiverError) throw e;
-      throw node.error((e as Error).message);
+      // toInt's RangeError: an int64 past 2^53 in the model; anything else is a bug here.
+      if (e instanceof RangeError) throw node.error(e.message);
+      throw new InternalError(`${file}: lowering ${node.describe()} failed: ${(e as Error).message}`, { cause: e });
     }
   }
 

@@ -1,4 +1,5 @@
 // Add, Mul, Sub, Div -> binary add/mul (Sub and Div only with a constant right side, as add of -c and mul by 1/c); constant-only operands folded.
+import { InternalError } from '../../../errors.ts';
 import type { FloatTensor } from '../model.ts';
 import type { Operand, OpRule } from '../lower.ts';
 import { formatShape as fmt } from '../lower.ts';
@@ -62,7 +63,7 @@ export const BinaryRule: OpRule = {
       if (op === 'Sub' || op === 'Div') throw node.error(`${op} with a constant left operand '${a.id}' is not supported (only x ${op === 'Sub' ? '-' : '/'} constant)`);
       [a, b] = [b, a];
     }
-    if (a.kind !== 'value') throw node.error('internal: operand order');
+    if (a.kind !== 'value') throw new InternalError('binary: the value operand is not first after the swap');
     if (b.kind === 'value') {
       if (op === 'Sub' || op === 'Div') throw node.error(`${op} of two computed tensors is not supported (only x ${op === 'Sub' ? '-' : '/'} constant)`);
       if (a.shape.length !== b.shape.length) throw node.error(`inputs '${a.id}' [N, ${a.shape.join(', ')}] and '${b.id}' [N, ${b.shape.join(', ')}] have different ranks; Quiver needs equal ranks so the batch axes line up`);

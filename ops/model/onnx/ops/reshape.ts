@@ -1,4 +1,5 @@
 // Reshape (constant shape, 0 and -1), Flatten, Squeeze, Unsqueeze and a Transpose that moves only size-1 axes -> reshape steps (on constants, new constants).
+import { InternalError } from '../../../errors.ts';
 import type { OnnxNode } from '../node.ts';
 import type { LowerContext, OpRule } from '../lower.ts';
 import { normalizeAxis, product } from '../shape.ts';
@@ -21,7 +22,7 @@ function finish(node: OnnxNode, ctx: LowerContext, out: FullShape): void {
     ctx.defineConstant(y, { ...x.tensor, shape: out as number[] } as typeof x.tensor);
     return;
   }
-  if (out[0] !== null) throw node.error('internal: the batch axis moved');
+  if (out[0] !== null) throw new InternalError(`${node.describe()}: the batch axis moved`);
   ctx.emit({ kind: 'reshape', x: x.id, y }, out.slice(1) as number[]);
 }
 
@@ -44,7 +45,7 @@ function reshape(node: OnnxNode, ctx: LowerContext, full: FullShape): FullShape 
   });
   const batch = full[0] === null;
   if (batch) {
-    if (target[0] !== 0 && target[0] !== -1) throw node.error(`shape [${target.join(', ')}] fixes the batch size to ${target[0]}; Quiver runs any batch size, so dim 0 must be 0 (keep) or -1`);
+    if (target[0] !== 0 && target[0] !== -1) throw node.error(`shape [${target.join(', ')}] fixes the batch size to ${target[0]}; Quiver runs any batch size, so dim 0 must be 0 (keep) or -1 (export with a dynamic batch axis, e.g. torch.onnx.export(..., dynamic_axes={'input': {0: 'batch'}}))`);
     if (target[0] === -1) out[0] = null;
   }
   const known = product(full.filter((d): d is number => d !== null));
