@@ -1,6 +1,6 @@
 // q.read.<format>(path | glob | paths[], options): DataFrames over files; schemas are read when the plan is built.
 import { PlanError } from '../../ops/errors.ts';
-import { inferSchemaSync, resolvePathsSync } from '../../ops/sources/index.ts';
+import { IMAGE_DIRECTORY_FILTER, imageCodec, inferSchemaSync, resolvePathsSync } from '../../ops/sources/index.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { scan, type SourceFormat } from '../plan/scan.ts';
 import { DataFrame } from './dataframe.ts';
@@ -28,19 +28,34 @@ export interface IdxOptions {
   labels?: boolean | string | readonly string[];
 }
 
+export interface ImageOptions {
+  /** [height, width] every image is fitted to (required: the image column has a fixed length). */
+  size: readonly [number, number];
+  /** 3: RGB (default; gray images are copied to R, G and B). 1: gray (luminance). */
+  channels?: 1 | 3;
+  /** 'cover' (default): fill the size, crop the overflow (centred). 'contain': fit inside, pad with black. 'fill': stretch. */
+  fit?: 'cover' | 'contain' | 'fill';
+  /** A bad image: 'failfast' (default) stops with its file and sharp's reason; 'permissive' drops the row and quarantines the file; 'dropMalformed' drops the row. */
+  mode?: 'failfast' | 'permissive' | 'dropMalformed';
+  /** Directory where permissive mode writes each bad image's path and reason. */
+  badRecordsPath?: string;
+}
+
 export class DataFrameReader {
   constructor(private readonly session: Session) {}
 
   /** Any format by name. */
   format(format: SourceFormat, paths: string | readonly string[], options: ReadOptions = {}): DataFrame {
-    if (!['text', 'csv', 'json', 'arrow', 'parquet', 'idx'].includes(format)) {
-      throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow, parquet or idx`);
+    if (!['text', 'csv', 'json', 'arrow', 'parquet', 'idx', 'images'].includes(format)) {
+      throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow, parquet, idx or images`);
     }
-    const files = resolvePathsSync(paths);
+    const files = resolvePathsSync(paths, format === 'images' ? IMAGE_DIRECTORY_FILTER : undefined);
     let totalBytes = 0;
     for (const f of files) totalBytes += statSync(f).size;
     const source = { format, paths: files, options: { ...options, totalBytes } };
     const fileSchema = inferSchemaSync(source);
+    // libvips stays loaded on this thread while workers decode (see imageCodec).
+    if (format === 'images') imageCodec();
     return new DataFrame(this.session, scan(source, fileSchema));
   }
 
@@ -60,5 +75,15 @@ export class DataFrameReader {
     const { labels, ...rest } = options;
     const resolved = typeof labels === 'string' || Array.isArray(labels) ? resolvePathsSync(labels) : labels;
     return this.format('idx', paths, { ...rest, labels: resolved });
+  }
+  /**
+   * Image files (JPEG, PNG, WebP, GIF, TIFF, AVIF, ...; a directory reads its image files by
+   * extension, sorted by path): columns `path`, `width` and `height` (the picture as shown) and
+   * `image` fixed_size_list<uint8>[h*w*c], HWC row-major, fitted to `size` = [h, w].
+   */
+  images(paths: string | readonly string[], options: ImageOptions): DataFrame {
+    // ReadOptions' mode lacks 'dropMalformed' (images only); the options are validated by parseReadOptions.
+    const o: Record<string, unknown> = { ...options, size: Array.isArray(options?.size) ? [...options.size] : options?.size };
+    return this.format('images', paths, o);
   }
 }

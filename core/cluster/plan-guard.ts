@@ -4,6 +4,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlanError } from '../../ops/errors.ts';
+import { imageCodec } from '../../ops/sources/index.ts';
 import { physChildren, type PhysNode, type Stage } from '../physical/phys-node.ts';
 
 /**
@@ -111,7 +112,13 @@ export function checkStage(stage: Stage, partition: number, p: ExecutorPolicy): 
         if (s) {
           checkPath(p, 'read', s.path);
           if (s.pair !== undefined) checkPath(p, 'read', s.pair);
+          if (s.files !== undefined) {
+            if (!Array.isArray(s.files)) throw new PlanError(`executor ${p.executorId} refuses a scan split whose files are not a list`);
+            for (const f of s.files) checkPath(p, 'read', f);
+          }
         }
+        // Image scans run libvips on the workers: this (their parent) thread keeps it loaded (see imageCodec).
+        if (n.format === 'images') imageCodec();
         if (typeof n.options.labels === 'string') checkPath(p, 'read', n.options.labels);
         if (n.options.badRecordsPath != null) checkPath(p, 'write bad records under', n.options.badRecordsPath);
         return;

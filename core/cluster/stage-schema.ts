@@ -41,9 +41,13 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
 const Json: v.GenericSchema<unknown> = v.union([v.null(), v.boolean(), v.number(), v.string(), v.array(v.lazy(() => Json)), v.record(v.string(), v.lazy(() => Json))]);
 const Options = v.record(v.string(), Json);
 
-/** A split: the file it reads and its range; readers add their own JSON fields (firstLine, rowGroups, pair, ...). */
+/** A split: the file it reads and its range; readers add their own JSON fields (firstLine, rowGroups, pair, ...). Fields naming files are typed here: the plan guard checks each. */
 const Hex64 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/));
-const Split = v.looseObject({ path: Name, start: Count, end: Count, pair: v.optional(Name), sha256: v.optional(Hex64), pairSha256: v.optional(Hex64) });
+const Split = v.looseObject({
+  path: Name, start: Count, end: Count, pair: v.optional(Name), sha256: v.optional(Hex64), pairSha256: v.optional(Hex64),
+  // images: the whole files of the split.
+  files: v.optional(v.pipe(v.array(Name), v.minLength(1), v.maxLength(1 << 16))),
+});
 
 const Udf = v.strictObject({ module: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), export: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
 /** What predict needs to find and verify its model; fields added by newer model formats pass through. */
@@ -54,7 +58,7 @@ const PredictSpec = v.looseObject({
 
 const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({
-    op: v.literal('scan'), format: v.picklist(['text', 'csv', 'json', 'arrow', 'parquet', 'idx']), splits: v.array(Split), options: Options,
+    op: v.literal('scan'), format: v.picklist(['text', 'csv', 'json', 'arrow', 'parquet', 'idx', 'images']), splits: v.array(Split), options: Options,
     fileSchema: Fields, projection: v.nullable(v.array(Name)), filters: v.array(Expr), limit: v.nullable(Count),
   }),
   v.strictObject({ op: v.literal('values'), id: v.pipe(v.string(), v.maxLength(256)), partitions: Count, fields: Fields }),

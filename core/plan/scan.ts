@@ -2,7 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 
-export type SourceFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet' | 'idx';
+export type SourceFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet' | 'idx' | 'images';
 
 /** Options a reader understands; every value is JSON. */
 export type SourceOptions = Readonly<Record<string, unknown>>;

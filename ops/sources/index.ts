@@ -11,6 +11,8 @@
 //   arrow:   none (IPC file or stream, told apart by the 'ARROW1' magic)
 //   parquet: none (schema from the footer; one split per group of row groups)
 //   idx:     labels (true | path | paths): pair label files with image files (see idx.ts); raw or gzip
+//   images:  size ([height, width], required), channels (3 | 1), fit ('cover' | 'contain' | 'fill'),
+//            mode (also 'dropMalformed'), badRecordsPath (see images.ts); groups of whole files per split
 // `schema` is FieldJSON[] or a DDL string 'a int32, b utf8 not null' (see schema-ddl.ts).
 import { PlanError, assertNever } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
@@ -19,13 +21,16 @@ import { inferCsvSchema } from './csv.ts';
 import { inferJsonSchema } from './json.ts';
 import { parseReadOptions, type FileFormat } from './options.ts';
 import { inferIdxSchema } from './idx.ts';
+import { inferImagesSchema } from './images.ts';
 import { inferParquetSchema } from './parquet.ts';
 import { planFileSplits, type SplitJSON } from './splits.ts';
 import { TEXT_SCHEMA } from './text.ts';
 
-export { resolvePaths, resolvePathsSync } from './paths.ts';
+export { resolvePaths, resolvePathsSync, type DirectoryFilter } from './paths.ts';
 export { readSplit } from './read.ts';
-export { parseReadOptions, ParseMode, FORMAT_OPTIONS, type FileFormat, type ReadOptions } from './options.ts';
+export { isImageFile, IMAGE_DIRECTORY_FILTER, IMAGE_EXTENSIONS } from './images.ts';
+export { imageCodec } from './images-decode.ts';
+export { parseReadOptions, ParseMode, ImageFit, FORMAT_OPTIONS, type FileFormat, type ReadOptions } from './options.ts';
 export { parseSchemaOption } from './schema-ddl.ts';
 export type { SplitJSON } from './splits.ts';
 
@@ -67,6 +72,7 @@ export function inferSchemaSync(source: SourceSpec): FieldJSON[] {
     case 'arrow': return inferArrowSchema(source.paths[0]);
     case 'parquet': return inferParquetSchema(source.paths[0]);
     case 'idx': return inferIdxSchema(source.paths, opts.labels);
+    case 'images': return inferImagesSchema(opts);
     default: return assertNever(source.format, 'file format');
   }
 }

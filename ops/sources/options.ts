@@ -3,7 +3,7 @@ import { PlanError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
 import { parseSchemaOption } from './schema-ddl.ts';
 
-export type FileFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet' | 'idx';
+export type FileFormat = 'text' | 'csv' | 'json' | 'arrow' | 'parquet' | 'idx' | 'images';
 
 /** How a reader treats a record it cannot parse. */
 export enum ParseMode {
@@ -11,6 +11,18 @@ export enum ParseMode {
   FailFast = 'failfast',
   /** Skip the record, count it (`badRecords`) and write it with its reason under `badRecordsPath`. */
   Permissive = 'permissive',
+  /** Skip the record and count it (`droppedRecords`), writing nothing; images only. */
+  DropMalformed = 'dropMalformed',
+}
+
+/** images: how a picture is fitted to `size` (sharp's resize fits). */
+export enum ImageFit {
+  /** Scale to fill the size, keeping the aspect ratio; the overflow is cropped, centred (the default). */
+  Cover = 'cover',
+  /** Scale to fit inside the size, keeping the aspect ratio; the rest is padded black, centred. */
+  Contain = 'contain',
+  /** Scale each axis to the size, ignoring the aspect ratio. */
+  Fill = 'fill',
 }
 
 /** Options after validation, with every default filled in. */
@@ -38,6 +50,12 @@ export interface ReadOptions {
   maxRecordBytes: number;
   /** idx: labels files paired with the image files (true: named like them with 'labels-idx1'). */
   labels: unknown;
+  /** images: [height, width] of every decoded image; null when not given (a PlanError when the schema is built). */
+  size: readonly [number, number] | null;
+  /** images: 3 (RGB) or 1 (gray). */
+  channels: 1 | 3;
+  /** images: how an image is fitted to `size`. */
+  fit: ImageFit;
 }
 
 /** Set by the driver on every source (total input bytes, for statistics); readers ignore it. */
@@ -52,7 +70,12 @@ export const FORMAT_OPTIONS: Readonly<Record<FileFormat, readonly string[]>> = {
   arrow: [...PLANNER],
   parquet: [...PLANNER],
   idx: [...PLANNER, 'labels'],
+  images: [...PLANNER, 'mode', 'badRecordsPath', 'size', 'channels', 'fit'],
 };
+
+/** images: the largest side, and the most values per image (the fixed_size_list limit plans allow). */
+const MAX_IMAGE_SIDE = 16384;
+const MAX_IMAGE_VALUES = 1 << 24;
 
 const DEFAULT_BUFFER_BYTES = 8 << 20;
 
@@ -70,6 +93,9 @@ export function parseReadOptions(format: FileFormat, options: Readonly<Record<st
     }
   }
   const mode = parseMode(options.mode);
+  if (mode === ParseMode.DropMalformed && format !== 'images') {
+    throw new PlanError(`mode 'dropMalformed' is read by the images reader only; ${format} files take 'failfast' or 'permissive' (with a badRecordsPath)`);
+  }
   const badRecordsPath = optString(options, 'badRecordsPath');
   if (mode === ParseMode.Permissive && !badRecordsPath) {
     throw new PlanError(`mode 'permissive' requires option badRecordsPath: a directory where bad records are written with their reasons`);
@@ -92,13 +118,33 @@ export function parseReadOptions(format: FileFormat, options: Readonly<Record<st
     schema: schemaOpt === undefined || schemaOpt === null ? null : parseSchemaOption(schemaOpt),
     maxRecordBytes: optInt(options, 'maxRecordBytes', 64 << 20, 16),
     labels: options.labels ?? null,
+    ...parseImageOptions(options),
   };
+}
+
+function parseImageOptions(o: Readonly<Record<string, unknown>>): Pick<ReadOptions, 'size' | 'channels' | 'fit'> {
+  let size: [number, number] | null = null;
+  if (o.size !== undefined && o.size !== null) {
+    const v = o.size;
+    if (!Array.isArray(v) || v.length !== 2 || !v.every((x) => Number.isInteger(x) && x >= 1 && x <= MAX_IMAGE_SIDE)) {
+      throw new PlanError(`option 'size' must be [height, width], two integers from 1 to ${MAX_IMAGE_SIDE}, got ${JSON.stringify(v)}`);
+    }
+    size = [v[0], v[1]];
+  }
+  const channels = o.channels ?? 3;
+  if (channels !== 1 && channels !== 3) throw new PlanError(`option 'channels' must be 3 (RGB) or 1 (gray), got ${JSON.stringify(channels)}`);
+  const fit = o.fit ?? ImageFit.Cover;
+  if (!Object.values(ImageFit).includes(fit as ImageFit)) throw new PlanError(`option 'fit' must be 'cover', 'contain' or 'fill', got ${JSON.stringify(fit)}`);
+  if (size && size[0] * size[1] * channels > MAX_IMAGE_VALUES) {
+    throw new PlanError(`option 'size' ${size[0]}x${size[1]} with ${channels} channel(s) makes ${size[0] * size[1] * channels} values per image, more than ${MAX_IMAGE_VALUES}; choose a smaller size`);
+  }
+  return { size, channels, fit: fit as ImageFit };
 }
 
 function parseMode(v: unknown): ParseMode {
   if (v === undefined || v === null) return ParseMode.FailFast;
-  if (v === ParseMode.FailFast || v === ParseMode.Permissive) return v;
-  throw new PlanError(`unknown mode ${JSON.stringify(v)}; expected 'failfast' (stop at the first bad record) or 'permissive' (skip and quarantine bad records)`);
+  if (v === ParseMode.FailFast || v === ParseMode.Permissive || v === ParseMode.DropMalformed) return v;
+  throw new PlanError(`unknown mode ${JSON.stringify(v)}; expected 'failfast' (stop at the first bad record), 'permissive' (skip and quarantine bad records) or, for images, 'dropMalformed' (skip them)`);
 }
 
 function optString(o: Readonly<Record<string, unknown>>, k: string): string | undefined {

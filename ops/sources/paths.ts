@@ -10,6 +10,13 @@ const GLOB_CHARS = /[*?[\]{}]/;
 /** Files and directories whose names start with these are skipped (Spark: _SUCCESS, .crc, hidden). */
 const isHidden = (name: string): boolean => name.startsWith('.') || name.startsWith('_');
 
+/** Which of a directory's files a reader reads (images: by extension); files named or matched by a glob are read as given. */
+export interface DirectoryFilter {
+  keep(path: string): boolean;
+  /** What kept files are, for the error when a directory holds none: 'image files (.jpg, .png, ...)'. */
+  what: string;
+}
+
 /**
  * Resolves a path, a glob or a list of them into absolute file paths: a glob's matches and a
  * directory's files (recursively, hidden ones skipped) come sorted; entries keep their order
@@ -17,27 +24,28 @@ const isHidden = (name: string): boolean => name.startsWith('.') || name.startsW
  * segments, `[ab]`/`[0-9]` one character of a class, `{a,b}` either alternative; a directory a
  * glob matches stands for its files. Wildcards do not match names starting with '.' or '_'
  * (Spark's hidden files: _SUCCESS, .crc) unless the pattern has a segment starting with '_'.
- * A missing file, or a glob or directory with no files, is a DataError naming it.
+ * A missing file, or a glob or directory with no files, is a DataError naming it. With
+ * `filter`, a directory (named, or matched by a glob) stands for the files it keeps.
  */
-export async function resolvePaths(pathOrGlobOrArray: string | readonly string[]): Promise<string[]> {
-  return resolvePathsSync(pathOrGlobOrArray);
+export async function resolvePaths(pathOrGlobOrArray: string | readonly string[], filter?: DirectoryFilter): Promise<string[]> {
+  return resolvePathsSync(pathOrGlobOrArray, filter);
 }
 
 /** resolvePaths, synchronously (the driver builds plans synchronously). */
-export function resolvePathsSync(pathOrGlobOrArray: string | readonly string[]): string[] {
+export function resolvePathsSync(pathOrGlobOrArray: string | readonly string[], filter?: DirectoryFilter): string[] {
   const entries = typeof pathOrGlobOrArray === 'string' ? [pathOrGlobOrArray] : pathOrGlobOrArray;
   if (!Array.isArray(entries) || entries.length === 0) throw new PlanError('no input path given; pass a file, a directory, a glob or a list of them');
   const out: string[] = [];
   const seen = new Set<string>();
   for (const entry of entries) {
     if (typeof entry !== 'string' || entry === '') throw new PlanError(`input paths must be non-empty strings, got ${JSON.stringify(entry)}`);
-    const files = GLOB_CHARS.test(entry) ? expandGlob(entry) : expandPath(entry);
+    const files = GLOB_CHARS.test(entry) ? expandGlob(entry, filter) : expandPath(entry, filter);
     for (const f of files) if (!seen.has(f)) { seen.add(f); out.push(f); }
   }
   return out;
 }
 
-function expandPath(p: string): string[] {
+function expandPath(p: string, filter?: DirectoryFilter): string[] {
   const abs = resolve(p);
   let st;
   try {
@@ -47,26 +55,26 @@ function expandPath(p: string): string[] {
     throw new DataError(`cannot read: ${(e as Error).message}`, { file: abs }, { cause: e });
   }
   if (!st.isDirectory()) return [abs];
-  const files = walk(abs);
-  if (files.length === 0) throw new DataError(`directory contains no files to read (names starting with '.' or '_' are skipped)`, { file: abs });
+  const files = walk(abs, filter);
+  if (files.length === 0) throw new DataError(`directory contains no ${filter?.what ?? 'files'} to read (names starting with '.' or '_' are skipped)`, { file: abs });
   return files;
 }
 
-/** All non-hidden files under `dir`, sorted by path. */
-function walk(dir: string): string[] {
+/** All non-hidden files under `dir` (those `filter` keeps), sorted by path. */
+function walk(dir: string, filter?: DirectoryFilter): string[] {
   const out: string[] = [];
   const ents = readdirSync(dir, { withFileTypes: true });
   ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of ents) {
     if (isHidden(e.name)) continue;
     const full = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(full));
-    else if (e.isFile() || e.isSymbolicLink()) out.push(full);
+    if (e.isDirectory()) out.push(...walk(full, filter));
+    else if ((e.isFile() || e.isSymbolicLink()) && (!filter || filter.keep(full))) out.push(full);
   }
   return out;
 }
 
-function expandGlob(pattern: string): string[] {
+function expandGlob(pattern: string, filter?: DirectoryFilter): string[] {
   const abs = isAbsolute(pattern) ? pattern : join(process.cwd(), pattern);
   const segs = abs.split(sep);
   // The literal prefix (segments before the first wildcard) is where the walk starts; only the
@@ -91,7 +99,7 @@ function expandGlob(pattern: string): string[] {
     if (st.isDirectory()) {
       if (walked.some((w) => full.startsWith(w + sep))) continue;
       walked.push(full);
-      for (const f of walk(full)) out.add(f);
+      for (const f of walk(full, filter)) out.add(f);
     } else if (st.isFile()) out.add(full);
   }
   if (out.size === 0) {

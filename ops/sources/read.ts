@@ -7,6 +7,7 @@ import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { openArrowFile } from './arrow-ipc.ts';
 import { readCsv } from './csv.ts';
 import { readIdx } from './idx.ts';
+import { readImages, type ImageSplitJSON } from './images.ts';
 import { readJson } from './json.ts';
 import { normalizeData } from './normalize.ts';
 import type { FileFormat, ReadOptions } from './options.ts';
@@ -27,6 +28,7 @@ export function readSplit(format: FileFormat, split: SplitJSON, opts: ReadOption
     case 'arrow': return readArrow(split, fileSchema, columns, ctx.batchSize);
     case 'parquet': return readParquet(split, fileSchema, columns, ctx.batchSize);
     case 'idx': return readIdx(split, fileSchema, columns, ctx.batchSize);
+    case 'images': return readImages(split as ImageSplitJSON, opts, fileSchema, columns, ctx);
     default: return assertNever(format, 'file format');
   }
 }

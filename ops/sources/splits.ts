@@ -4,6 +4,7 @@ import { DataError, PlanError, assertNever } from '../errors.ts';
 import type { FileFormat, ReadOptions } from './options.ts';
 import { csvRecordStarts } from './csv.ts';
 import { idxSplits } from './idx.ts';
+import { imageSplits } from './images.ts';
 import { parquetRowGroupSplits } from './parquet.ts';
 
 /**
@@ -30,6 +31,8 @@ export interface SplitJSON {
   rowGroups?: number[];
   /** idx: the labels file read alongside (start/end count records for idx files). */
   pair?: string;
+  /** images: the whole files this split reads, in order (start/end are their positions in the scan's files; path is the first). */
+  files?: string[];
 }
 
 /**
@@ -41,6 +44,7 @@ export async function planFileSplits(format: FileFormat, paths: readonly string[
   if (!Number.isFinite(targetSplitBytes) || targetSplitBytes < 1) throw new PlanError(`targetSplitBytes must be a positive number of bytes, got ${targetSplitBytes}`);
   const target = Math.floor(targetSplitBytes);
   if (format === 'idx') return idxSplits(paths, opts.labels, target);
+  if (format === 'images') return imageSplits(paths, await Promise.all(paths.map(fileSize)), target, parallelism);
   const out: SplitJSON[] = [];
   for (const path of paths) {
     const size = await fileSize(path);
