@@ -61,6 +61,7 @@ async function quiver(device: 'cpu' | 'gpu' | 'auto', images: string, expectRows
   return { s, placement };
 }
 
+if (model.model.kind !== 'mlp') throw new Error(`${modelDir}: this benchmark compares MLP models (model.json); for ONNX models run bench/photos.ts`);
 const ort = await ortMlpRunner(model.model.weights, { threads: 2 });
 async function onnx(rows: number): Promise<number> {
   const B = 4096;

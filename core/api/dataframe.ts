@@ -1,5 +1,5 @@
 // DataFrame: the immutable, fluent dataflow builder; actions run it through the session.
-import { checkModelInput } from '../../ops/model/model.ts';
+import { checkModelInput, modelInput } from '../../ops/model/any-model.ts';
 import { predict, type PredictDevice } from '../plan/predict.ts';
 import { ModelRef } from './model.ts';
 import type * as arrow from 'apache-arrow';
@@ -34,12 +34,25 @@ const JOIN_ALIASES: Record<string, JoinType> = {
 export interface PredictOptions {
   /** 'auto' (default): the faster device for this model, by calibration; 'cpu'; 'gpu' (an error when there is none). */
   device?: PredictDevice;
-  /** Images per kernel call (default 4096). */
+  /** Images per kernel call (default 4096 for an MLP; for an ONNX model 16..1024 by image size, e.g. 334 at 28x28, 16 at 224x224x3). */
   batchSize?: number;
+  /**
+   * Force a backend: 'wasm' (Quiver's WebAssembly SIMD CPU kernels), 'onnxruntime'
+   * (onnxruntime-node on the CPU, ONNX models only; an optional peer dependency) or 'webgpu'
+   * (Quiver's WGSL kernels). Default: chosen by `device` and a short calibration.
+   */
+  backend?: 'wasm' | 'onnxruntime' | 'webgpu';
   /** Column of fixed_size_list<uint8> images (default 'image'). */
   inputCol?: string;
   /** Also return the k best classes per row (topIds, topScores). */
   topK?: number;
+}
+
+/** Images per kernel call when predict is not told: activations of a CNN grow with the image, an MLP's do not. */
+function defaultBatchSize(model: ModelRef): number {
+  if (model.format === 'mlp') return 4096;
+  const { size } = modelInput(model.model);
+  return Math.max(16, Math.min(1024, Math.floor(2 ** 18 / size)));
 }
 
 export class DataFrame {
@@ -87,7 +100,8 @@ export class DataFrame {
     checkModelInput(model.model, field, inputCol, this.columns);
     return this.next(predict(this.plan, {
       modelPath: model.path, modelName: model.name, modelSha256: model.sha256, modelJsonSha256: model.modelJsonSha256, inputCol,
-      device: opts.device ?? 'auto', batchSize: opts.batchSize ?? 4096, topK: opts.topK ?? 0, numClasses: model.labels.length,
+      device: opts.device ?? 'auto', batchSize: opts.batchSize ?? defaultBatchSize(model), topK: opts.topK ?? 0, numClasses: model.numClasses,
+      modelFormat: model.format, hasLabels: model.labels.length > 0, ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
     }));
   }
 

@@ -1,23 +1,34 @@
-// ModelRef: a model directory loaded and verified on the driver, ready for df.predict(model, ...).
-import { loadModel, type Model, type ModelCard, type ModelJSON } from '../../ops/model/model.ts';
+// ModelRef: a model (Quiver's MLP directory, or an ONNX file or directory) loaded and verified on the driver, ready for df.predict(model, ...).
+import { loadAnyModel, modelClasses, modelLabels, modelName, type LoadedModel } from '../../ops/model/any-model.ts';
+import type { ModelCard, ModelJSON } from '../../ops/model/model.ts';
 
 export class ModelRef {
-  private constructor(private readonly m: Model) {}
+  private constructor(private readonly m: LoadedModel) {}
 
-  /** Loads and validates a model directory (model.json, safetensors weights, card), with a test forward pass. */
+  /**
+   * Loads and validates a model: a directory with model.json (safetensors weights, card; a test
+   * forward pass), or an ONNX model (a .onnx file, or a directory with model.onnx and card.json)
+   * checked and compiled into Quiver's kernels.
+   */
   static load(path: string): ModelRef {
-    return new ModelRef(loadModel(path));
+    return new ModelRef(loadAnyModel(path));
   }
 
   get path(): string { return this.m.dir; }
-  get name(): string { return this.m.meta.name; }
-  /** SHA-256 of the weights file: the model's identity in lineage records. */
+  get name(): string { return modelName(this.m); }
+  /** 'mlp' (Quiver's model.json format) or 'onnx'. */
+  get format(): 'mlp' | 'onnx' { return this.m.kind; }
+  /** SHA-256 of the weights (the .onnx file for ONNX): the model's identity in lineage records. */
   get sha256(): string { return this.m.sha256; }
-  /** SHA-256 of model.json as loaded: jobs pin it with the weights' (an edit afterwards is refused). */
+  /** SHA-256 of model.json (card.json for ONNX) as loaded: jobs pin it with the weights' (an edit afterwards is refused). */
   get modelJsonSha256(): string { return this.m.metaSha256; }
-  get meta(): ModelJSON { return this.m.meta; }
-  get card(): ModelCard | null { return this.m.card; }
-  get labels(): readonly string[] { return this.m.meta.labels; }
+  /** model.json of an MLP model; null for ONNX. */
+  get meta(): ModelJSON | null { return this.m.kind === 'mlp' ? this.m.meta : null; }
+  /** The model card (card.json), as written by the training script. */
+  get card(): ModelCard | null { return this.m.card as ModelCard | null; }
+  /** Class names ([] when the model names none: predict then adds no `label` column). */
+  get labels(): readonly string[] { return modelLabels(this.m) ?? []; }
+  get numClasses(): number { return modelClasses(this.m); }
   /** The loaded model (weights included). */
-  get model(): Model { return this.m; }
+  get model(): LoadedModel { return this.m; }
 }

@@ -73,7 +73,7 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('limit'), n: Count, offset: Count, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('union'), partitionCounts: v.array(Count), children: v.array(v.lazy(() => Node)) }),
   v.strictObject({ op: v.literal('mapBatches'), udf: Udf, fields: Fields, options: Options, child: v.lazy(() => Node) }),
-  v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), backend: v.picklist(['wasm', 'onnxruntime', 'webgpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('shuffleRead'), shuffleId: Count, fields: Fields }),
   v.strictObject({ op: v.literal('broadcast'), id: Count, fields: Fields }),
 ]) as v.GenericSchema<PhysNode>;

@@ -41,7 +41,7 @@ export function planEvents(jobId: number, logical: LogicalPlan, optimized: Logic
   }];
   for (const s of physical.stages) {
     walkPhys(s.root, (n) => {
-      if (n.op === 'predict') events.push({ kind: 'placement', ts, jobId, stageId: s.id, operator: `predict ${n.spec.modelName}`, device: n.device, reason: n.reason });
+      if (n.op === 'predict') events.push({ kind: 'placement', ts, jobId, stageId: s.id, operator: `predict ${n.spec.modelName}`, device: n.device, backend: n.backend, reason: n.reason });
     });
   }
   return events;

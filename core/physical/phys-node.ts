@@ -28,7 +28,7 @@ export type PhysNode =
   | { op: 'limit'; n: number; offset: number; child: PhysNode }
   | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
-  | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
+  | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
   | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[] }
   | { op: 'broadcast'; id: number; fields: FieldJSON[] };
 

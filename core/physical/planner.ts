@@ -17,7 +17,7 @@ export interface PhysicalPlannerOptions {
   /** Splits a scan into tasks (driver side; reads file sizes). */
   planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]>;
   /** Chooses the device of a predict stage ('auto' calibrates; see ops/predict/placement.ts). */
-  placePredict(spec: PredictSpec): Promise<{ device: 'cpu' | 'gpu'; reason: string }>;
+  placePredict(spec: PredictSpec): Promise<{ device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string }>;
 }
 
 interface Planned {
@@ -113,7 +113,7 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     case 'predict': {
       const c = await planNode(plan.input, cutter);
       const where = await cutter.opts.placePredict(plan.spec);
-      return { node: { op: 'predict', spec: plan.spec, device: where.device, reason: where.reason, fields: [...plan.schema], child: c.node }, partitions: c.partitions };
+      return { node: { op: 'predict', spec: plan.spec, device: where.device, backend: where.backend, reason: where.reason, fields: [...plan.schema], child: c.node }, partitions: c.partitions };
     }
     case 'aggregate':
       return planAggregate(await planNode(plan.input, cutter), [...plan.groupBy], [...plan.aggs], cutter);

@@ -24,6 +24,12 @@ export interface PredictSpec {
   /** 0: no top-k columns; k >= 1: topIds and topScores (fixed_size_list of k). */
   readonly topK: number;
   readonly numClasses: number;
+  /** 'mlp' (model.json; the default) or 'onnx'. */
+  readonly modelFormat?: 'mlp' | 'onnx';
+  /** A backend the user forced ('wasm', 'onnxruntime', 'webgpu'), or absent: chosen by device. */
+  readonly backend?: 'wasm' | 'onnxruntime' | 'webgpu';
+  /** False when the model names no classes: no `label` column (default true). */
+  readonly hasLabels?: boolean;
 }
 
 export interface Predict {
@@ -33,11 +39,11 @@ export interface Predict {
   readonly schema: readonly FieldJSON[];
 }
 
-/** The columns predict adds, in order. */
-export function predictOutputFields(topK: number): FieldJSON[] {
+/** The columns predict adds, in order (`label` only when the model names its classes). */
+export function predictOutputFields(topK: number, hasLabels = true): FieldJSON[] {
   const out: FieldJSON[] = [
     { name: 'labelId', type: 'int32', nullable: false },
-    { name: 'label', type: 'utf8', nullable: false },
+    ...(hasLabels ? [{ name: 'label', type: 'utf8', nullable: false } as FieldJSON] : []),
     { name: 'score', type: 'float32', nullable: false },
   ];
   if (topK > 0) {
@@ -48,7 +54,7 @@ export function predictOutputFields(topK: number): FieldJSON[] {
 }
 
 export function predict(input: LogicalPlan, spec: PredictSpec): Predict {
-  const added = predictOutputFields(spec.topK);
+  const added = predictOutputFields(spec.topK, spec.hasLabels);
   for (const f of added) {
     if (input.schema.some((g) => g.name === f.name)) {
       throw new PlanError(`predict: the input already has a column '${f.name}', which predict adds; rename it first, e.g. df.withColumnRenamed('${f.name}', 'true_${f.name}')`);
@@ -57,5 +63,7 @@ export function predict(input: LogicalPlan, spec: PredictSpec): Predict {
   if (!Number.isSafeInteger(spec.batchSize) || spec.batchSize < 1) throw new PlanError(`predict: batchSize must be a positive integer, got ${spec.batchSize}`);
   if (!Number.isSafeInteger(spec.topK) || spec.topK < 0 || spec.topK > spec.numClasses) throw new PlanError(`predict: topK must be an integer from 0 to ${spec.numClasses} (the model's classes), got ${spec.topK}`);
   if (!['auto', 'cpu', 'gpu'].includes(spec.device)) throw new PlanError(`predict: device must be 'auto', 'cpu' or 'gpu', got ${JSON.stringify(spec.device)}`);
+  if (spec.backend !== undefined && !['wasm', 'onnxruntime', 'webgpu'].includes(spec.backend)) throw new PlanError(`predict: backend must be 'wasm', 'onnxruntime' or 'webgpu', got ${JSON.stringify(spec.backend)}`);
+  if (spec.backend === 'onnxruntime' && spec.modelFormat !== 'onnx') throw new PlanError("predict: backend 'onnxruntime' runs ONNX models; a model.json (MLP) model runs on 'wasm' or 'webgpu'");
   return Object.freeze({ kind: 'predict', input, spec: Object.freeze({ ...spec }), schema: Object.freeze([...input.schema, ...added]) });
 }

@@ -31,7 +31,7 @@ export type RuntimeEvent = At & (
    */
   | { kind: 'jobPlan'; jobId: number; logical: string; optimized: string; physical: string; stages: { id: number; name: string; operators: string }[] }
   /** Where an operator of a stage runs (CPU or GPU) and why: predict's placement, as explain shows it. */
-  | { kind: 'placement'; jobId: number; stageId: number; operator: string; device: 'cpu' | 'gpu'; reason: string }
+  | { kind: 'placement'; jobId: number; stageId: number; operator: string; device: 'cpu' | 'gpu'; backend?: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string }
   /** Shuffle or broadcast output lost with an executor: recomputed from lineage by re-running these map tasks. */
   | { kind: 'outputLost'; jobId: number; stageId: number; partitions: number[]; executor: string }
 );

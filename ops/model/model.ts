@@ -9,8 +9,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { MlpWeights } from '../../gpu-kernels/mlp/contract.ts';
-import { DataError, PlanError } from '../errors.ts';
-import type { FieldJSON } from '../types.ts';
+import { DataError } from '../errors.ts';
 import { checkForward } from './forward-check.ts';
 import { MAX_WIDTH, parseModelJson } from './model-schema.ts';
 import { encodeSafetensors, parseSafetensors, tensorF32 } from './safetensors.ts';
@@ -50,6 +49,7 @@ export interface ModelCard {
 
 /** A loaded, validated model: metadata, weights as MlpWeights, and its card when present. */
 export interface Model {
+  kind: 'mlp';
   dir: string;
   meta: ModelJSON;
   weights: MlpWeights;
@@ -162,16 +162,7 @@ export function loadModel(path: string, pin?: ModelPin): Model {
   const cardPath = join(dir, 'card.json');
   const card = existsSync(cardPath) ? readJson(cardPath) : null;
   if (card !== null && (typeof card !== 'object' || Array.isArray(card))) throw new DataError(`card.json must hold an object, got ${JSON.stringify(card).slice(0, 60)}`, { file: cardPath });
-  return { dir, meta, weights, card: card as ModelCard | null, sha256: hash, metaSha256 };
-}
-
-/** Checks that a column can feed the model: fixed_size_list<uint8> (or list<uint8>) of the input's size. */
-export function checkModelInput(model: Model, field: FieldJSON | undefined, column: string, columns: readonly string[]): void {
-  const size = model.meta.input.shape.reduce((a, b) => a * b, 1);
-  if (!field) throw new PlanError(`predict: no input column '${column}'; valid columns: ${columns.join(', ')} (set inputCol)`);
-  const t = field.type;
-  const ok = typeof t === 'object' && (('fixedList' in t && t.fixedList === 'uint8' && t.size === size) || ('list' in t && t.list === 'uint8'));
-  if (!ok) throw new PlanError(`predict: column '${column}' has type ${JSON.stringify(t)}; model '${model.meta.name}' takes fixed_size_list<uint8>[${size}] (shape ${JSON.stringify(model.meta.input.shape)})`);
+  return { kind: 'mlp', dir, meta, weights, card: card as ModelCard | null, sha256: hash, metaSha256 };
 }
 
 export interface SaveModelOptions {

@@ -1,25 +1,26 @@
-// Where predict runs: 'cpu', 'gpu', or 'auto' chosen by a short calibration of the real model on each device (cached).
+// Where predict runs: a backend asked for, or 'auto' chosen by a short calibration of the real model on every backend present (cached).
 import { PlanError } from '../errors.ts';
-import { loadModel } from '../model/model.ts';
-import type { ResolvedDevice } from './resident.ts';
+import { loadAnyModel, type LoadedModel } from '../model/any-model.ts';
+import { backendDevice, backendsFor, checkBackend, createPredictRunner, type PredictBackend, type ResolvedDevice } from './backends.ts';
 
 export interface Placement {
   device: ResolvedDevice;
-  /** Shown by explain(), e.g. "auto: cpu 81,000 img/s x 2 workers > webgpu (llvmpipe) 7,900 img/s". */
+  backend: PredictBackend;
+  /** Shown by explain(), e.g. "auto: wasm 81,000 img/s x 2 workers = 162,000 > webgpu (llvmpipe) 7,900 img/s". */
   reason: string;
 }
 
-export interface DeviceRate {
-  device: ResolvedDevice;
+export interface BackendRate {
+  backend: PredictBackend;
   description: string;
-  /** Images per second of one runner (one worker's share for the CPU). */
+  /** Images per second of one runner (one worker's share on the CPU). */
   imagesPerSecond: number;
 }
 
-/** Measures a device on the real model; swapped out by tests. */
-export type Calibrator = (modelPath: string, device: ResolvedDevice) => Promise<DeviceRate | null>;
+/** Measures a backend on the real model (null: not available here); swapped out by tests. */
+export type Calibrator = (modelPath: string, backend: PredictBackend) => Promise<BackendRate | null>;
 
-const cache = new Map<string, Promise<DeviceRate | null>>();
+const cache = new Map<string, Promise<BackendRate | null>>();
 let calibrator: Calibrator = defaultCalibrator;
 
 /** Frees the GPU device calibration opened on this thread (the driver's), if any. */
@@ -33,11 +34,11 @@ export function setCalibrator(c: Calibrator | null): void {
   cache.clear();
 }
 
-function rate(modelPath: string, sha: string, device: ResolvedDevice): Promise<DeviceRate | null> {
-  const key = `${sha}\0${device}`;
+function rate(modelPath: string, sha: string, backend: PredictBackend): Promise<BackendRate | null> {
+  const key = `${sha}\0${backend}`;
   let r = cache.get(key);
   if (!r) {
-    r = calibrator(modelPath, device).catch(() => null);
+    r = calibrator(modelPath, backend).catch(() => null);
     cache.set(key, r);
   }
   return r;
@@ -45,54 +46,78 @@ function rate(modelPath: string, sha: string, device: ResolvedDevice): Promise<D
 
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
-/**
- * Chooses the device for a predict stage. 'cpu' and 'gpu' are taken as asked ('gpu' fails at
- * plan time when there is no GPU). 'auto' runs the model briefly on each device (once per
- * model and process) and picks the higher total throughput: the CPU scales with the workers,
- * the one GPU does not.
- */
-export async function placePredict(modelPath: string, sha: string, asked: 'auto' | 'cpu' | 'gpu', workers: number): Promise<Placement> {
-  if (asked === 'cpu') return { device: 'cpu', reason: 'asked for cpu' };
-  if (asked === 'gpu') {
-    const g = await rate(modelPath, sha, 'gpu');
-    if (!g) {
-      const { webgpuMissing } = await import('../../gpu-kernels/device/index.ts');
-      const missing = await webgpuMissing();
-      if (missing) throw new PlanError(`predict: device 'gpu' was asked but ${missing}; or use device 'auto' or 'cpu'`);
-      throw new PlanError("predict: device 'gpu' was asked but this machine has no usable GPU adapter; use device 'auto' or 'cpu' (see DEVELOPERS.md to install a Vulkan driver)");
-    }
-    return { device: 'gpu', reason: `asked for gpu: ${g.description}` };
-  }
-  const [c, g] = await Promise.all([rate(modelPath, sha, 'cpu'), rate(modelPath, sha, 'gpu')]);
-  if (!g) return { device: 'cpu', reason: `auto: no GPU adapter${c ? `; cpu ${fmt(c.imagesPerSecond)} img/s per worker` : ''}` };
-  if (!c) return { device: 'gpu', reason: `auto: cpu calibration failed; ${g.description} ${fmt(g.imagesPerSecond)} img/s` };
-  const cpuTotal = c.imagesPerSecond * workers;
-  const pick: ResolvedDevice = g.imagesPerSecond > cpuTotal ? 'gpu' : 'cpu';
-  return {
-    device: pick,
-    reason: `auto: cpu ${fmt(c.imagesPerSecond)} img/s x ${workers} workers = ${fmt(cpuTotal)} ${pick === 'cpu' ? '>' : '<'} ${g.description} ${fmt(g.imagesPerSecond)} img/s`,
-  };
+export interface PlacementRequest {
+  modelPath: string;
+  sha: string;
+  kind: LoadedModel['kind'];
+  device: 'auto' | 'cpu' | 'gpu';
+  /** A backend the user forced, or undefined. */
+  backend?: PredictBackend;
+  workers: number;
 }
 
-/** Runs the model on `device` over synthetic images for ~0.3 s and returns its images/s (null: device unavailable). */
-async function defaultCalibrator(modelPath: string, device: ResolvedDevice): Promise<DeviceRate | null> {
-  const model = loadModel(modelPath);
-  let runner, description: string;
-  if (device === 'cpu') {
-    const { createCpuMlp } = await import('../../gpu-kernels/mlp/cpu.ts');
-    runner = createCpuMlp(model.weights, { threads: 1 });
-    description = 'cpu';
-  } else {
-    const { getGpuDevice } = await import('../../gpu-kernels/device/index.ts');
-    const gd = await getGpuDevice({ gpu: 'auto', log: () => {} });
-    if (!gd) return null;
-    const { WebgpuMlpRunner } = await import('../../gpu-kernels/mlp/wgsl.ts');
-    runner = await WebgpuMlpRunner.create(gd, model.weights, 'f32');
-    description = `webgpu (${gd.info.name})`;
+async function missingGpu(): Promise<string> {
+  const { webgpuMissing } = await import('../../gpu-kernels/device/index.ts');
+  return (await webgpuMissing()) ?? 'this machine has no usable GPU adapter';
+}
+
+/**
+ * Chooses the backend of a predict stage. A forced backend is taken as asked (and checked to
+ * exist here). device 'gpu' is WebGPU ('gpu' fails at plan time without a GPU); device 'cpu'
+ * takes the faster CPU backend; 'auto' runs the model briefly on every backend present (once
+ * per model and process) and picks the highest total throughput: a CPU backend scales with the
+ * workers, the one GPU does not. The reason lists every candidate's measured rate.
+ */
+export async function placePredict(req: PlacementRequest): Promise<Placement> {
+  const { modelPath, sha, workers } = req;
+  if (req.backend) {
+    checkBackend(req, req.backend);
+    const dev = backendDevice(req.backend);
+    if (req.device !== 'auto' && req.device !== dev) throw new PlanError(`predict: backend '${req.backend}' runs on the ${dev === 'gpu' ? 'GPU' : 'CPU'}, but device '${req.device}' was asked; drop one of them`);
+    const r = await rate(modelPath, sha, req.backend);
+    if (!r) {
+      if (req.backend === 'webgpu') throw new PlanError(`predict: backend 'webgpu' was asked but ${await missingGpu()}; or use device 'auto' or 'cpu'`);
+      if (req.backend === 'onnxruntime') {
+        const { ORT_MISSING, loadOrt } = await import('./ort-runner.ts');
+        if (!(await loadOrt())) throw new PlanError(`predict: backend 'onnxruntime' was asked but ${ORT_MISSING}`);
+      }
+      throw new PlanError(`predict: backend '${req.backend}' could not run the model here (its calibration failed); try another backend`);
+    }
+    return { device: dev, backend: req.backend, reason: `asked for ${req.backend}: ${r.description} ${fmt(r.imagesPerSecond)} img/s` };
   }
+  const all = backendsFor(req);
+  const candidates = all.filter((b) => req.device === 'auto' || backendDevice(b) === req.device);
+  // One CPU backend (an MLP): nothing to choose, nothing to measure.
+  if (req.device === 'cpu' && candidates.length === 1) return { device: 'cpu', backend: candidates[0], reason: 'asked for cpu' };
+  const rates = (await Promise.all(candidates.map((b) => rate(modelPath, sha, b)))).filter((r): r is BackendRate => r !== null);
+  if (req.device === 'gpu' && rates.length === 0) throw new PlanError(`predict: device 'gpu' was asked but ${await missingGpu()}; or use device 'auto' or 'cpu' (see DEVELOPERS.md to install a Vulkan driver)`);
+  if (req.device === 'gpu') return { device: 'gpu', backend: 'webgpu', reason: `asked for gpu: ${rates[0].description}` };
+  if (rates.length === 0) return { device: 'cpu', backend: 'wasm', reason: `${req.device}: no backend could be calibrated; wasm` };
+  const total = (r: BackendRate) => r.imagesPerSecond * (backendDevice(r.backend) === 'cpu' ? workers : 1);
+  const best = rates.reduce((a, b) => (total(b) > total(a) ? b : a));
+  const shown = rates.map((r) => backendDevice(r.backend) === 'cpu'
+    ? `${r.backend === 'wasm' ? 'cpu' : r.backend} ${fmt(r.imagesPerSecond)} img/s x ${workers} workers = ${fmt(total(r))}`
+    : `${r.description} ${fmt(r.imagesPerSecond)} img/s`);
+  const missing = req.device === 'auto' && !rates.some((r) => r.backend === 'webgpu') ? '; no GPU adapter' : '';
+  return { device: backendDevice(best.backend), backend: best.backend, reason: `${req.device}: ${shown.join(', ')}${missing} -> ${best.backend}` };
+}
+
+/** Runs the model on `backend` over synthetic images for ~0.3 s and returns its images/s (null: backend unavailable). */
+async function defaultCalibrator(modelPath: string, backend: PredictBackend): Promise<BackendRate | null> {
+  if (backend === 'webgpu') {
+    const { getGpuDevice } = await import('../../gpu-kernels/device/index.ts');
+    if (!(await getGpuDevice({ gpu: 'auto', log: () => {} }))) return null;
+  }
+  if (backend === 'onnxruntime') {
+    const { loadOrt } = await import('./ort-runner.ts');
+    if (!(await loadOrt())) return null;
+  }
+  const model = loadAnyModel(modelPath);
+  const { runner, description } = await createPredictRunner(model, backend, 1);
   try {
-    const n = 1024;
-    const size = model.weights.layers[0].in;
+    const size = model.kind === 'mlp' ? model.weights.layers[0].in : model.image.h * model.image.w * model.image.c;
+    // Enough images for ~10 ms of work per call on a small model, fewer on a big one.
+    const n = Math.max(8, Math.min(1024, Math.floor(2_000_000 / size)));
     const images = new Uint8Array(n * size);
     for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
     await runner.run(images, n); // warm-up: pipelines compiled, JIT warm
@@ -102,7 +127,7 @@ async function defaultCalibrator(modelPath: string, device: ResolvedDevice): Pro
       await runner.run(images, n);
       done += n;
     }
-    return { device, description, imagesPerSecond: done / ((performance.now() - t0) / 1000) };
+    return { backend, description, imagesPerSecond: done / ((performance.now() - t0) / 1000) };
   } finally {
     runner.dispose();
   }

@@ -4,7 +4,9 @@ import { makeBatch } from '../compute/batch.ts';
 import { DataError, InternalError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
-import { residentModel, type ResolvedDevice } from './resident.ts';
+import { modelInput, modelLabels } from '../model/any-model.ts';
+import type { PredictBackend, ResolvedDevice } from './backends.ts';
+import { residentModel } from './resident.ts';
 
 export interface PredictExecOptions {
   modelPath: string;
@@ -14,11 +16,13 @@ export interface PredictExecOptions {
   modelJsonSha256: string;
   inputCol: string;
   device: ResolvedDevice;
+  /** The backend on that device (absent in plans of older drivers: wasm on the CPU, webgpu on the GPU). */
+  backend?: PredictBackend;
   /** Why this device (shown by explain). */
   reason: string;
   batchSize: number;
   topK: number;
-  /** Output fields: the input's, then labelId, label, score (topIds, topScores). */
+  /** Output fields: the input's, then labelId, label (when the model names its classes), score (topIds, topScores). */
   fields: FieldJSON[];
 }
 
@@ -37,7 +41,7 @@ export class PredictExec implements ExecPlan {
 
   display(): string {
     const o = this.opts;
-    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}`;
+    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device}${o.backend ? ` backend=${o.backend}` : ''} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}`;
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
@@ -49,10 +53,12 @@ export class PredictExec implements ExecPlan {
     // to a cluster executor started with --gpu off (QUIVER_GPU=off in its environment).
     const device = o.device === 'gpu' && (ctx.attempt > 0 || process.env.QUIVER_GPU === 'off') ? 'cpu' : o.device;
     if (device !== o.device) ctx.metrics.add('predictGpuFallbacks', 1);
+    const planned: PredictBackend = o.backend ?? (o.device === 'gpu' ? 'webgpu' : 'wasm');
+    const backend: PredictBackend = device === o.device ? planned : 'wasm';
     if (!SHA256.test(o.modelSha256) || !SHA256.test(o.modelJsonSha256)) throw new InternalError(`predict: the plan pins no model (modelSha256 ${JSON.stringify(o.modelSha256)}, modelJsonSha256 ${JSON.stringify(o.modelJsonSha256)})`);
-    const { model, runner } = await residentModel(o.modelPath, { sha256: o.modelSha256, metaSha256: o.modelJsonSha256 }, device);
-    const labels = model.meta.labels.map((s) => enc.encode(s));
-    const size = model.weights.layers[0].in;
+    const { model, runner } = await residentModel(o.modelPath, { sha256: o.modelSha256, metaSha256: o.modelJsonSha256 }, backend);
+    const labels = modelLabels(model)?.map((s) => enc.encode(s)) ?? null;
+    const { size } = modelInput(model);
     const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
     try {
       for (;;) {
@@ -107,21 +113,22 @@ export function imageBytes(d: arrow.Data, size: number, col: string): Uint8Array
   return out;
 }
 
-function outputColumns(schema: arrow.Schema, n: number, res: { labels: Int32Array; scores: Float32Array; top?: { index: Int32Array; value: Float32Array } }, labels: Uint8Array[], topK: number): arrow.Data[] {
-  const base = schema.fields.length - (topK ? 5 : 3);
-  const f = (i: number) => schema.fields[base + i].type;
-  const offs = new Int32Array(n + 1);
-  let total = 0;
-  for (let i = 0; i < n; i++) { total += labels[res.labels[i]].length; offs[i + 1] = total; }
-  const bytes = new Uint8Array(total);
-  for (let i = 0; i < n; i++) bytes.set(labels[res.labels[i]], offs[i]);
-  const cols = [
-    arrow.makeData({ type: f(0), length: n, nullCount: 0, data: res.labels.slice(0, n) } as any),
-    arrow.makeData({ type: f(1), length: n, nullCount: 0, valueOffsets: offs, data: bytes } as any),
-    arrow.makeData({ type: f(2), length: n, nullCount: 0, data: res.scores.slice(0, n) } as any),
-  ];
+function outputColumns(schema: arrow.Schema, n: number, res: { labels: Int32Array; scores: Float32Array; top?: { index: Int32Array; value: Float32Array } }, labels: Uint8Array[] | null, topK: number): arrow.Data[] {
+  const base = schema.fields.length - (topK ? 2 : 0) - (labels ? 3 : 2);
+  let next = base;
+  const f = () => schema.fields[next++].type;
+  const cols = [arrow.makeData({ type: f(), length: n, nullCount: 0, data: res.labels.slice(0, n) } as any)];
+  if (labels) {
+    const offs = new Int32Array(n + 1);
+    let total = 0;
+    for (let i = 0; i < n; i++) { total += labels[res.labels[i]].length; offs[i + 1] = total; }
+    const bytes = new Uint8Array(total);
+    for (let i = 0; i < n; i++) bytes.set(labels[res.labels[i]], offs[i]);
+    cols.push(arrow.makeData({ type: f(), length: n, nullCount: 0, valueOffsets: offs, data: bytes } as any));
+  }
+  cols.push(arrow.makeData({ type: f(), length: n, nullCount: 0, data: res.scores.slice(0, n) } as any));
   if (topK) {
-    const ids = f(3) as arrow.FixedSizeList, sc = f(4) as arrow.FixedSizeList;
+    const ids = f() as arrow.FixedSizeList, sc = f() as arrow.FixedSizeList;
     cols.push(arrow.makeData({ type: ids, length: n, nullCount: 0, child: arrow.makeData({ type: ids.children[0].type, length: n * topK, nullCount: 0, data: res.top!.index.slice(0, n * topK) } as any) } as any));
     cols.push(arrow.makeData({ type: sc, length: n, nullCount: 0, child: arrow.makeData({ type: sc.children[0].type, length: n * topK, nullCount: 0, data: res.top!.value.slice(0, n * topK) } as any) } as any));
   }

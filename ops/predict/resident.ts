@@ -1,35 +1,38 @@
-// Resident models: each worker thread loads a model once per device and keeps it (weights packed or uploaded) for every later task.
+// Resident models: each worker thread loads a model once per backend and keeps it (weights packed or uploaded) for every later task.
 import type { MlpRunner } from '../../gpu-kernels/mlp/contract.ts';
-import { loadModel, type Model, type ModelPin } from '../model/model.ts';
+import { loadAnyModel, type LoadedModel } from '../model/any-model.ts';
+import type { ModelPin } from '../model/model.ts';
+import { createPredictRunner, type PredictBackend } from './backends.ts';
 
-export type ResolvedDevice = 'cpu' | 'gpu';
+export type { ResolvedDevice } from './backends.ts';
 
 export interface Resident {
-  model: Model;
+  model: LoadedModel;
   runner: MlpRunner;
-  /** One line: where it runs (e.g. "cpu (wasm simd128, 1 thread)"). */
+  /** One line: where it runs (e.g. "cpu (wasm simd128, 1 thread per worker)"). */
   description: string;
 }
 
 const residents = new Map<string, Promise<Resident>>();
 
-/** Makes a runner for `model` on `device`; swapped out by tests. */
-export type RunnerFactory = (model: Model, device: ResolvedDevice) => Promise<{ runner: MlpRunner; description: string }>;
+/** Makes a runner for `model` on `backend`; swapped out by tests. */
+export type RunnerFactory = (model: LoadedModel, backend: PredictBackend) => Promise<{ runner: MlpRunner; description: string }>;
 
+const defaultFactory: RunnerFactory = (model, backend) => createPredictRunner(model, backend, 1);
 let factory: RunnerFactory = defaultFactory;
 
 /**
- * The model at `path` on `device`, loaded once per thread and verified against the hashes the
+ * The model at `path` on `backend`, loaded once per thread and verified against the hashes the
  * job was planned with (`pin`: an edit since q.model() is a DataError); keyed by path, both
- * hashes and device.
+ * hashes and backend.
  */
-export function residentModel(path: string, pin: ModelPin, device: ResolvedDevice): Promise<Resident> {
-  const key = `${path}\0${pin.sha256}\0${pin.metaSha256}\0${device}`;
+export function residentModel(path: string, pin: ModelPin, backend: PredictBackend): Promise<Resident> {
+  const key = `${path}\0${pin.sha256}\0${pin.metaSha256}\0${backend}`;
   let r = residents.get(key);
   if (!r) {
     r = (async () => {
-      const model = loadModel(path, pin);
-      const { runner, description } = await factory(model, device);
+      const model = loadAnyModel(path, pin);
+      const { runner, description } = await factory(model, backend);
       return { model, runner, description };
     })();
     // A failed load is not cached: a retry (maybe on the CPU) tries again.
@@ -50,14 +53,4 @@ export async function disposeResidents(): Promise<void> {
 
 export function setRunnerFactory(f: RunnerFactory | null): void {
   factory = f ?? defaultFactory;
-}
-
-async function defaultFactory(model: Model, device: ResolvedDevice): Promise<{ runner: MlpRunner; description: string }> {
-  if (device === 'cpu') {
-    // One thread per worker: the pool already runs one worker per core.
-    const { createCpuMlp } = await import('../../gpu-kernels/mlp/cpu.ts');
-    return { runner: createCpuMlp(model.weights, { threads: 1 }), description: 'cpu (wasm simd128, 1 thread per worker)' };
-  }
-  const { gpuMlpRunner } = await import('./gpu-runner.ts');
-  return gpuMlpRunner(model);
 }

@@ -17,7 +17,7 @@ describe('models/fmnist-mlp', () => {
 
   it('loads with its card and scores >= 0.88 on the 10,000 test images', async () => {
     const model = q.model(MODEL);
-    expect(model.meta.layers.map((l) => [l.in, l.out, l.activation])).toEqual([[784, 300, 'relu'], [300, 100, 'relu'], [100, 10, 'softmax']]);
+    expect(model.meta!.layers.map((l) => [l.in, l.out, l.activation])).toEqual([[784, 300, 'relu'], [300, 100, 'relu'], [100, 10, 'softmax']]);
     expect(model.card!.data.files.map((f) => f.sha256)).toHaveLength(4);
     const t = await q.read.idx(fmnistFile('t10k', 'images'), { labels: true }).withColumnRenamed('label', 'truth')
       .predict(model, { device: 'cpu' })

@@ -22,7 +22,7 @@ describe('predict pins the model loaded by q.model()', () => {
     dir = mkdtempSync(join(tmpdir(), 'quiver-pin-'));
     images = join(dir, 'p-images-idx3-ubyte');
     writeFileSync(images, idx([N, D], Uint8Array.from({ length: N * D }, (_, i) => (i * 53) % 256)));
-    setCalibrator(async (_p, device) => (device === 'cpu' ? { device, description: 'cpu', imagesPerSecond: 50_000 } : null));
+    setCalibrator(async (_p, backend) => (backend === 'wasm' ? { backend, description: 'cpu', imagesPerSecond: 50_000 } : null));
     q = await Quiver.local({ workers: 2 });
   });
   afterAll(async () => { setCalibrator(null); await q?.close(); });

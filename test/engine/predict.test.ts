@@ -40,7 +40,7 @@ describe('predict', () => {
     writeFileSync(imagesPath, idx(8, [N, 3, 4], images));
     writeFileSync(join(dir, 'x-labels-idx1-ubyte'), idx(8, [N], labels));
     // No GPU in this test: 'auto' must say so and use the CPU.
-    setCalibrator(async (_p, device) => (device === 'cpu' ? { device, description: 'cpu', imagesPerSecond: 50_000 } : null));
+    setCalibrator(async (_p, backend) => (backend === 'wasm' ? { backend, description: 'cpu', imagesPerSecond: 50_000 } : null));
     q = await Quiver.local({ workers: 2, targetSplitBytes: 64 * D });
   });
   afterAll(async () => { setCalibrator(null); await q?.close(); });
@@ -84,16 +84,16 @@ describe('predict', () => {
   it("explains where predict runs and why ('auto' without a GPU)", async () => {
     const text = await q.read.idx(imagesPath).predict(q.model(modelDir)).explain();
     expect(text).toMatch(/Predict: model=tiny \(sha256 [0-9a-f]{12}\) input=image device=auto batchSize=4096/);
-    expect(text).toMatch(/PredictExec: model=tiny .* device=cpu \(auto: no GPU adapter; cpu 50,000 img\/s per worker\)/);
+    expect(text).toMatch(/PredictExec: model=tiny .* device=cpu backend=wasm \(auto: cpu 50,000 img\/s x 2 workers = 100,000; no GPU adapter -> wasm\)/);
   });
 
   it("'auto' picks the GPU when the calibration says it is faster than every CPU worker together", async () => {
-    setCalibrator(async (_p, device) => ({ device, description: device === 'cpu' ? 'cpu' : 'webgpu (fake)', imagesPerSecond: device === 'cpu' ? 10_000 : 90_000 }));
+    setCalibrator(async (_p, backend) => ({ backend, description: backend === 'wasm' ? 'cpu' : 'webgpu (fake)', imagesPerSecond: backend === 'wasm' ? 10_000 : 90_000 }));
     try {
       const text = await q.read.idx(imagesPath).predict(q.model(modelDir)).explain();
-      expect(text).toMatch(/device=gpu \(auto: cpu 10,000 img\/s x 2 workers = 20,000 < webgpu \(fake\) 90,000 img\/s\)/);
+      expect(text).toMatch(/device=gpu backend=webgpu \(auto: cpu 10,000 img\/s x 2 workers = 20,000, webgpu \(fake\) 90,000 img\/s -> webgpu\)/);
     } finally {
-      setCalibrator(async (_p, device) => (device === 'cpu' ? { device, description: 'cpu', imagesPerSecond: 50_000 } : null));
+      setCalibrator(async (_p, backend) => (backend === 'wasm' ? { backend, description: 'cpu', imagesPerSecond: 50_000 } : null));
     }
   });
 

@@ -39,7 +39,7 @@ describe('plan events', () => {
     const df = q.read.idx(`${FMNIST}/t10k-images-idx3-ubyte.gz`).predict(model, { device: 'cpu' }).select('label');
     const { optimized, physical } = await q.session.physical(df.plan);
     const placements = planEvents(0, df.plan, optimized, physical).filter((e) => e.kind === 'placement');
-    expect(placements).toEqual([{ kind: 'placement', ts: expect.any(Number), jobId: 0, stageId: 0, operator: 'predict fmnist-mlp', device: 'cpu', reason: 'asked for cpu' }]);
+    expect(placements).toEqual([{ kind: 'placement', ts: expect.any(Number), jobId: 0, stageId: 0, operator: 'predict fmnist-mlp', device: 'cpu', backend: 'wasm', reason: 'asked for cpu' }]);
   });
 });
 

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkModelInput, loadModel, saveModel, type SaveModelOptions } from '../../ops/model/model.ts';
+import { checkModelInput } from '../../ops/model/any-model.ts';
+import { loadModel, saveModel, type SaveModelOptions } from '../../ops/model/model.ts';
 import { encodeSafetensors, parseSafetensors } from '../../ops/model/safetensors.ts';
 
 const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 1000 + i) * 0.1);

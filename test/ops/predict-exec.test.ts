@@ -37,9 +37,10 @@ describe('PredictExec', () => {
   const sha = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weights.sha256 as string;
   const jsonSha = loadModel(dir).metaSha256;
   const devicesUsed: string[] = [];
-  setRunnerFactory(async (model, device) => {
-    devicesUsed.push(device);
-    if (device === 'gpu') {
+  setRunnerFactory(async (model, backend) => {
+    devicesUsed.push(backend === 'webgpu' ? 'gpu' : 'cpu');
+    if (model.kind !== 'mlp') throw new Error('an MLP model is expected');
+    if (backend === 'webgpu') {
       return { description: 'fake gpu', runner: { run: async () => { throw new GpuError('device-lost', 'GPU device lost (unknown): the adapter went away'); }, dispose() {} } };
     }
     return { description: 'cpu', runner: createCpuMlp(model.weights, { threads: 1 }) };

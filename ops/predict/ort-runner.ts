@@ -1,0 +1,53 @@
+// The onnxruntime backend: an ONNX model run by onnxruntime-node on the CPU (an optional peer dependency), as a ProgramRunner.
+import type { ProgramRunner } from '../../gpu-kernels/program/contract.ts';
+import { imageToTensorCpu } from '../../gpu-kernels/image-to-tensor/cpu.ts';
+import { ResourceError } from '../errors.ts';
+import type { OnnxArtifact } from '../model/onnx-artifact.ts';
+
+type Ort = typeof import('onnxruntime-node');
+let ortModule: Promise<Ort | null> | null = null;
+
+/** onnxruntime-node, or null when it is not installed (it is an optional peer: `npm install onnxruntime-node`). */
+export function loadOrt(): Promise<Ort | null> {
+  ortModule ??= import('onnxruntime-node').then((m) => ((m as { default?: Ort }).default ?? m) as Ort).catch(() => null);
+  return ortModule;
+}
+
+/** Why the backend is missing, for messages. */
+export const ORT_MISSING = "onnxruntime-node is not installed: `npm install onnxruntime-node` (its CPU build ships in the npm package; set \"allowScripts\": { \"onnxruntime-node\": false } or ONNXRUNTIME_NODE_INSTALL=skip so that its install script downloads nothing)";
+
+/**
+ * A session over the artifact's .onnx bytes with `threads` intra-op threads. run() takes uint8
+ * HWC images, lays them out NCHW with the model's normalization (the image-to-tensor kernel's
+ * CPU path, as Quiver's own backends do) and returns the ranked output.
+ */
+export async function createOrtRunner(m: OnnxArtifact, threads: number): Promise<ProgramRunner> {
+  const ort = await loadOrt();
+  if (!ort) throw new ResourceError(`predict backend 'onnxruntime': ${ORT_MISSING}`, { retryable: false });
+  const session = await ort.InferenceSession.create(m.bytes, {
+    intraOpNumThreads: threads,
+    // One run is one batch of a chain of layers: nothing for inter-op threads to overlap.
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+  });
+  const inputName = m.onnx.inputs[0].name;
+  const { h, w, c } = m.image;
+  let disposed = false;
+  return {
+    description: `onnxruntime-node ${ort.env.versions.common} (cpu, ${threads} thread${threads > 1 ? 's' : ''})`,
+    async run(input: Uint8Array | Float32Array, n: number): Promise<Record<string, Float32Array>> {
+      if (disposed) throw new Error('onnxruntime runner: disposed');
+      if (!(input instanceof Uint8Array)) throw new RangeError('onnxruntime runner: takes uint8 images');
+      // onnxruntime-node 1.30 kills the process (no exception) on a tensor with no elements.
+      if (n === 0) return { [m.output.name]: new Float32Array(0) };
+      const x = imageToTensorCpu({ x: input, n, h, w, c, scale: m.preprocess.scale, mean: m.preprocess.mean, std: m.preprocess.std });
+      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, c, h, w]) }, [m.output.name]);
+      return { [m.output.name]: out[m.output.name].data as Float32Array };
+    },
+    dispose() {
+      disposed = true;
+      void session.release();
+    },
+  };
+}
