@@ -86,8 +86,13 @@ def predict(model, x, batch=1000):
         return torch.cat([model(x[i:i + batch]).argmax(1) for i in range(0, len(x), batch)])
 
 
+def accuracy(pred, labels):
+    # Counts over counts, so the card holds exact fractions (0.9181), not float32 means.
+    return int((pred == labels).sum()) / len(labels)
+
+
 def per_class(pred, labels):
-    return {name: float((pred[labels == c] == c).float().mean()) for c, name in enumerate(LABELS)}
+    return {name: accuracy(pred[labels == c], labels[labels == c]) for c, name in enumerate(LABELS)}
 
 
 def git(*args):
@@ -123,7 +128,7 @@ def write_readme(path, card):
         f"- ONNX metadata_props: {', '.join(card['onnx']['metadataProps'])}",
         f"- Trained: {card['date']}, code commit {card['code']['commit']}, command `{card['code']['command']}`",
         f"- Environment: torch {card['environment']['torch']}, onnx {card['environment']['onnx']}, numpy {card['environment']['numpy']}, "
-        f"Python {card['environment']['python']}, {card['environment']['threads']} CPU threads",
+        f"Python {card['environment']['python']}, CPU threads: {card['environment']['threads']}",
         f"- Data: {card['data']['name']}, {card['data']['trainRows']} training and {card['data']['testRows']} test rows",
         *[f"  - {f['path']}: sha256 {f['sha256']}" for f in card['data']['files']],
         f"- Hyper-parameters: {', '.join(f'{k}={v}' for k, v in hp.items() if k != 'architecture')}",
@@ -200,13 +205,13 @@ def main():
             sched.step()
             loss_sum += float(loss) * len(idx)
             correct += int((out.argmax(1) == y).sum())
-        acc = float((predict(model, test_x) == test_y).float().mean())
+        acc = accuracy(predict(model, test_x), test_y)
         print(f'epoch {epoch:2d}  loss {loss_sum / len(train_x):.4f}  train acc {correct / len(train_x) * 100:.2f}%  '
               f'test acc {acc * 100:.2f}%  {time.time() - te:.1f} s', flush=True)
     train_seconds = time.time() - t0
 
     pred = predict(model, test_x)
-    test_accuracy = float((pred == test_y).float().mean())
+    test_accuracy = accuracy(pred, test_y)
 
     out_dir = os.path.join(ROOT, args.out) if not os.path.isabs(args.out) else args.out
     os.makedirs(out_dir, exist_ok=True)
