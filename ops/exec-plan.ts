@@ -1,5 +1,6 @@
 // The physical operator contract and the per-task context operators run with.
 import type * as arrow from 'apache-arrow';
+import type { MessagePort } from 'node:worker_threads';
 
 /** Counters a task reports back (rows, bytes, spills, bad records...). */
 export interface TaskMetrics {
@@ -38,6 +39,8 @@ export interface TaskContext {
   broadcast(id: number): Promise<arrow.Table>;
   /** Batches of an in-memory table partition shared by the driver (views into shared memory). */
   resource(id: string): Iterable<arrow.RecordBatch>;
+  /** A port to the process's inference thread (pipelined predict), when the runtime gave one to this task. */
+  readonly inference?: MessagePort;
 }
 
 /**

@@ -101,7 +101,7 @@ export class DataFrame {
     return this.next(predict(this.plan, {
       modelPath: model.path, modelName: model.name, modelSha256: model.sha256, modelJsonSha256: model.modelJsonSha256, inputCol,
       device: opts.device ?? 'auto', batchSize: opts.batchSize ?? defaultBatchSize(model), topK: opts.topK ?? 0, numClasses: model.numClasses,
-      modelFormat: model.format, hasLabels: model.labels.length > 0, ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+      modelFormat: model.format, hasLabels: model.labels.length > 0, labels: model.labels, inputSize: modelInput(model.model).size, ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
     }));
   }
 

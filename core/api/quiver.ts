@@ -34,10 +34,16 @@ export interface LocalOptions extends ObservabilityOptions {
   maxTaskAttempts?: number;
   /** A task that reads and produces no batch for this long is stopped and fails with a ResourceError (default 10 minutes; 0: never). */
   taskStallMs?: number;
+  /**
+   * Pipelined predict (default true): a predict on onnxruntime or WebGPU runs in one inference
+   * thread per process (one model copy, small batches coalesced, several in flight) while the
+   * worker threads read and decode; false keeps a model copy in every worker thread.
+   */
+  inferenceThread?: boolean;
 }
 
 /** Options of a driver connected to a cluster (`Quiver.connect`): NATS, auth, scheduling, and the session options of Quiver.local. */
-export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu' | 'taskStallMs'> {}
+export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu' | 'taskStallMs' | 'inferenceThread'> {}
 
 export class Quiver {
   private constructor(readonly session: Session, readonly options: Readonly<LocalOptions | ConnectOptions>, private readonly obs: Observability) {}

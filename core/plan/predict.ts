@@ -30,6 +30,12 @@ export interface PredictSpec {
   readonly backend?: 'wasm' | 'onnxruntime' | 'webgpu';
   /** False when the model names no classes: no `label` column (default true). */
   readonly hasLabels?: boolean;
+  /**
+   * The class names and uint8 values per image, as q.model() read them (pinned with the
+   * hashes): a task whose inference runs in the process's inference thread needs no model copy.
+   */
+  readonly labels?: readonly string[];
+  readonly inputSize?: number;
 }
 
 export interface Predict {

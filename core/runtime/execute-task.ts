@@ -59,6 +59,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
         }
         return t;
       },
+      inference: p.inference,
       resource(id) {
         const r = p.resources[id];
         if (!r) throw new PlanError(`in-memory data '${id}' is not available to this task`);

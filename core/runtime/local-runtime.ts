@@ -6,6 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { InferenceHost } from './inference-host.ts';
 import { assertNever, errorFromJSON, InternalError, isRetryable, ResourceError } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
 import { walkPhys, type PhysNode, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
@@ -27,6 +28,12 @@ export interface LocalRuntimeOptions {
    * task-watchdog.ts), 0: never.
    */
   taskStallMs?: number;
+  /**
+   * Pipelined predict (default true): a predict on onnxruntime or WebGPU runs in one inference
+   * thread per process (one model copy; small batches coalesced; several in flight) while the
+   * worker threads read and decode; false keeps the model in every worker thread.
+   */
+  inferenceThread?: boolean;
 }
 
 export type { JobMetrics, TaskProgress } from './runtime.ts';
@@ -43,6 +50,7 @@ export class LocalRuntime implements Runtime {
   readonly config: TaskConfig;
   readonly maxTaskAttempts: number;
   private readonly pool: Piscina;
+  private readonly inference: InferenceHost | null;
   private nextJob = 0;
   private closed = false;
   /** Tasks handed to the pool and not yet finished: bounded so that a failed job stops promptly. */
@@ -66,6 +74,7 @@ export class LocalRuntime implements Runtime {
       batchSize: opts.batchSize ?? 65_536,
       spillRoot: opts.spillDir ?? join(tmpdir(), `quiver-spill-${process.pid}`),
     };
+    this.inference = opts.inferenceThread === false ? null : new InferenceHost(this.workers);
     this.pool = new Piscina({
       filename: workerFilename(),
       minThreads: this.workers,
@@ -240,7 +249,13 @@ export class LocalRuntime implements Runtime {
         tasks: group.map(({ payload: p }) => ({ partition: p.partition, attempt: p.attempt, shuffle: p.shuffle, broadcast: p.broadcast, resources: p.resources })),
       };
       const run = this.watchdog.watch(group.map((g) => g.payload), progress);
-      (this.pool.run(message, { signal: run.abort.signal }) as Promise<TaskResult | TaskResult[]>)
+      // A pipelined predict: the tasks send their images to the process's inference thread.
+      const transferList = [];
+      if (this.inference && this.inference.wants(stageJson)) {
+        message.inference = this.inference.connect();
+        transferList.push(message.inference);
+      }
+      (this.pool.run(message, { signal: run.abort.signal, transferList }) as Promise<TaskResult | TaskResult[]>)
         .then((r) => {
           const rs = Array.isArray(r) ? r : [r];
           // The tasks' own run time as the workers measured it: queueing in a busy pool must
@@ -309,6 +324,7 @@ export class LocalRuntime implements Runtime {
     this.closed = true;
     this.watchdog.close();
     await this.pool.destroy();
+    await this.inference?.close();
   }
 }
 

@@ -1,5 +1,6 @@
 // What the driver sends a worker for one task attempt, and what comes back.
 import type { ErrorJSON } from '../../ops/errors.ts';
+import type { MessagePort } from 'node:worker_threads';
 import type { Block } from './ipc.ts';
 
 export interface TaskConfig {
@@ -24,6 +25,8 @@ export interface TaskPayload {
   resources: Record<string, Block>;
   /** Progress cells the worker bumps (see Progress); set by the local runtime's pool. */
   progress?: SharedArrayBuffer;
+  /** A port to the process's inference thread, for a stage with a pipelined predict (set by the pool; closed by the worker after the task). */
+  inference?: MessagePort;
 }
 
 /**
@@ -70,4 +73,6 @@ export interface TaskGroup {
   config: TaskConfig;
   tasks: Pick<TaskPayload, 'partition' | 'attempt' | 'shuffle' | 'broadcast' | 'resources'>[];
   progress?: SharedArrayBuffer;
+  /** As TaskPayload's: one port for the whole group. */
+  inference?: MessagePort;
 }

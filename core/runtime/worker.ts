@@ -9,14 +9,19 @@ export default async function runTask(m: TaskPayload | TaskGroup | CallPayload):
     return fn(m.args);
   }
   const cells = m.progress ? new Int32Array(m.progress) : null;
-  if (!('tasks' in m)) {
-    if (cells) Atomics.store(cells, Progress.Running, 1);
-    return executeTask(m);
+  try {
+    if (!('tasks' in m)) {
+      if (cells) Atomics.store(cells, Progress.Running, 1);
+      return await executeTask(m);
+    }
+    const out: TaskResult[] = [];
+    for (const [i, t] of m.tasks.entries()) {
+      if (cells) Atomics.store(cells, Progress.Running, i + 1);
+      out.push(await executeTask({ jobId: m.jobId, stageJson: m.stageJson, config: m.config, progress: m.progress, inference: m.inference, ...t }));
+    }
+    return out;
+  } finally {
+    // The inference thread drops whatever this port still had queued.
+    m.inference?.close();
   }
-  const out: TaskResult[] = [];
-  for (const [i, t] of m.tasks.entries()) {
-    if (cells) Atomics.store(cells, Progress.Running, i + 1);
-    out.push(await executeTask({ jobId: m.jobId, stageJson: m.stageJson, config: m.config, progress: m.progress, ...t }));
-  }
-  return out;
 }

@@ -21,6 +21,8 @@ export interface BackendRate {
 export type Calibrator = (modelPath: string, backend: PredictBackend) => Promise<BackendRate | null>;
 
 const cache = new Map<string, Promise<BackendRate | null>>();
+/** Why a calibration failed, by the same key: a backend that cannot run the model says why. */
+const failures = new Map<string, string>();
 let calibrator: Calibrator = defaultCalibrator;
 
 /** Frees the GPU device calibration opened on this thread (the driver's), if any. */
@@ -32,13 +34,14 @@ export async function releasePlacementDevices(): Promise<void> {
 export function setCalibrator(c: Calibrator | null): void {
   calibrator = c ?? defaultCalibrator;
   cache.clear();
+  failures.clear();
 }
 
 function rate(modelPath: string, sha: string, backend: PredictBackend): Promise<BackendRate | null> {
   const key = `${sha}\0${backend}`;
   let r = cache.get(key);
   if (!r) {
-    r = calibrator(modelPath, backend).catch(() => null);
+    r = calibrator(modelPath, backend).catch((e: unknown) => { failures.set(key, (e as Error)?.message ?? String(e)); return null; });
     cache.set(key, r);
   }
   return r;
@@ -81,7 +84,8 @@ export async function placePredict(req: PlacementRequest): Promise<Placement> {
         const { ORT_MISSING, loadOrt } = await import('./ort-runner.ts');
         if (!(await loadOrt())) throw new PlanError(`predict: backend 'onnxruntime' was asked but ${ORT_MISSING}`);
       }
-      throw new PlanError(`predict: backend '${req.backend}' could not run the model here (its calibration failed); try another backend`);
+      const why = failures.get(`${sha}\0${req.backend}`);
+      throw new PlanError(`predict: backend '${req.backend}' could not run the model here (its calibration failed${why ? `: ${why}` : ''}); try another backend`);
     }
     return { device: dev, backend: req.backend, reason: `asked for ${req.backend}: ${r.description} ${fmt(r.imagesPerSecond)} img/s` };
   }

@@ -6,7 +6,9 @@ import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { modelInput, modelLabels } from '../model/any-model.ts';
 import type { PredictBackend, ResolvedDevice } from './backends.ts';
+import { RemotePredictor } from './remote-predictor.ts';
 import { residentModel } from './resident.ts';
+import type { MlpResult, MlpRunner } from '../../gpu-kernels/mlp/contract.ts';
 
 export interface PredictExecOptions {
   modelPath: string;
@@ -22,6 +24,9 @@ export interface PredictExecOptions {
   reason: string;
   batchSize: number;
   topK: number;
+  /** Class names and values per image from the plan (absent in older plans: read from the model). */
+  labels?: readonly string[];
+  inputSize?: number;
   /** Output fields: the input's, then labelId, label (when the model names its classes), score (topIds, topScores). */
   fields: FieldJSON[];
 }
@@ -47,8 +52,6 @@ export class PredictExec implements ExecPlan {
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
     const o = this.opts;
     const it = this.child.execute(partition, ctx)[Symbol.asyncIterator]();
-    // The first input batch is read while the model loads (once per worker thread).
-    let next = it.next();
     // A GPU task that failed (device lost, shader error) is retried on the CPU; so is one sent
     // to a cluster executor started with --gpu off (QUIVER_GPU=off in its environment).
     const device = o.device === 'gpu' && (ctx.attempt > 0 || process.env.QUIVER_GPU === 'off') ? 'cpu' : o.device;
@@ -56,41 +59,75 @@ export class PredictExec implements ExecPlan {
     const planned: PredictBackend = o.backend ?? (o.device === 'gpu' ? 'webgpu' : 'wasm');
     const backend: PredictBackend = device === o.device ? planned : 'wasm';
     if (!SHA256.test(o.modelSha256) || !SHA256.test(o.modelJsonSha256)) throw new InternalError(`predict: the plan pins no model (modelSha256 ${JSON.stringify(o.modelSha256)}, modelJsonSha256 ${JSON.stringify(o.modelJsonSha256)})`);
-    const { model, runner } = await residentModel(o.modelPath, { sha256: o.modelSha256, metaSha256: o.modelJsonSha256 }, backend);
-    const labels = modelLabels(model)?.map((s) => enc.encode(s)) ?? null;
-    const { size } = modelInput(model);
+    const pin = { sha256: o.modelSha256, metaSha256: o.modelJsonSha256 };
+    // Pipelined: the process's inference thread holds the one copy of the model (GPU device,
+    // onnxruntime session) and this task keeps several batches on their way to it while it
+    // reads (decodes) the next. Else the model is resident in this worker thread.
+    const remote = ctx.inference && backend !== 'wasm' && o.labels !== undefined && o.inputSize !== undefined
+      ? new RemotePredictor(ctx.inference, { modelPath: o.modelPath, ...pin, backend, batchSize: o.batchSize })
+      : null;
+    const depth = remote ? PIPELINE_DEPTH : 1;
+    let runner: MlpRunner, labels: Uint8Array[] | null, size: number;
+    if (remote) {
+      runner = remote;
+      labels = o.labels!.length ? o.labels!.map((x) => enc.encode(x)) : null;
+      size = o.inputSize!;
+    } else {
+      const r = await residentModel(o.modelPath, pin, backend);
+      runner = r.runner;
+      labels = modelLabels(r.model)?.map((x) => enc.encode(x)) ?? null;
+      size = modelInput(r.model).size;
+    }
     const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
+    const inFlight: { part: arrow.RecordBatch; res: Promise<MlpResult>; t0: number }[] = [];
+    let inputDone = false;
     try {
       for (;;) {
-        const r = await next;
-        if (r.done) break;
-        const batch = r.value;
-        // Prefetch: the next input batch is produced while this one is inferred.
-        next = it.next();
-        if (batch.numRows === 0) continue;
-        for (let s = 0; s < batch.numRows; s += o.batchSize) {
-          const part = s === 0 && batch.numRows <= o.batchSize ? batch : batch.slice(s, Math.min(batch.numRows, s + o.batchSize));
-          const images = imageBytes(part.data.children[colIndex], size, o.inputCol);
-          const t0 = performance.now();
-          const res = await runner.run(images, part.numRows, o.topK).catch((e: unknown) => {
-            if (device !== 'gpu') throw e;
-            const reason = (e as { reason?: string }).reason ?? 'error';
-            throw new ResourceError(`predict on the GPU failed (${reason}): ${(e as Error).message}; the task is retried on the CPU`, { cause: e });
-          });
-          const bad = res.scores.subarray(0, part.numRows).findIndex((x) => !Number.isFinite(x));
-          if (bad >= 0) {
-            throw new DataError(`predict: model '${o.modelName}' gives a non-finite score (${res.scores[bad]}) for an image: its numbers overflow float32 on this input (the test forward pass at q.model() passed); check the weights and the input normalization`, { file: o.modelPath });
+        // Keep `depth` batches in flight: read (decode) the next input while earlier ones infer.
+        while (!inputDone && inFlight.length < depth) {
+          const r = await it.next();
+          if (r.done) { inputDone = true; break; }
+          const batch = r.value;
+          for (let s = 0; s < batch.numRows; s += o.batchSize) {
+            const part = s === 0 && batch.numRows <= o.batchSize ? batch : batch.slice(s, Math.min(batch.numRows, s + o.batchSize));
+            const images = imageBytes(part.data.children[colIndex], size, o.inputCol);
+            const t0 = performance.now();
+            const res = runner.run(images, part.numRows, o.topK);
+            res.catch(() => {}); // awaited in order below
+            inFlight.push({ part, res, t0 });
           }
-          ctx.metrics.add('predictMs', performance.now() - t0);
-          ctx.metrics.add('predictRows', part.numRows);
-          yield makeBatch(this.schema, [...part.data.children, ...outputColumns(this.schema, part.numRows, res, labels, o.topK)], part.numRows);
         }
+        const head = inFlight.shift();
+        if (!head) break;
+        const { part } = head;
+        const res = await head.res.catch((e: unknown) => {
+          if (device !== 'gpu') throw e;
+          const reason = (e as { reason?: string }).reason ?? 'error';
+          throw new ResourceError(`predict on the GPU failed (${reason}): ${(e as Error).message}; the task is retried on the CPU`, { cause: e });
+        });
+        const bad = res.scores.subarray(0, part.numRows).findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) {
+          throw new DataError(`predict: model '${o.modelName}' gives a non-finite score (${res.scores[bad]}) for an image: its numbers overflow float32 on this input (the test forward pass at q.model() passed); check the weights and the input normalization`, { file: o.modelPath });
+        }
+        // Remote: the model's own time for these rows; local: the wait, which is the model's time.
+        const ms = (res as { ms?: number }).ms ?? performance.now() - head.t0;
+        ctx.metrics.add('predictMs', ms);
+        ctx.metrics.add('predictRows', part.numRows);
+        if (remote) {
+          ctx.metrics.add('predictPipelinedRows', part.numRows);
+          ctx.metrics.add('predictBatchesCoalesced', ((res as { coalesced?: number }).coalesced ?? 1) > 1 ? 1 : 0);
+        }
+        yield makeBatch(this.schema, [...part.data.children, ...outputColumns(this.schema, part.numRows, res, labels, o.topK)], part.numRows);
       }
     } finally {
+      remote?.close();
       await it.return?.(undefined);
     }
   }
 }
+
+/** Batches a task keeps on their way to the inference thread: enough to overlap reading, transfer and inference, few enough to bound memory. */
+const PIPELINE_DEPTH = 3;
 
 /** The rows' images as one contiguous [n x size] u8 buffer (a view when already contiguous). */
 export function imageBytes(d: arrow.Data, size: number, col: string): Uint8Array {
