@@ -159,8 +159,11 @@ export async function* readImages(split: ImageSplitJSON, opts: ReadOptions, file
   const settled = (p: Promise<Outcome>): Promise<Outcome> => { p.catch(() => {}); return p; };
   let next = 0;
   const fill = (): void => { while (ahead.length < IN_FLIGHT && next < files.length) ahead.push(settled(load(files[next++], target))); };
+  // count() and projections without the image still decode every file (a bad one is dropped
+  // from them too), but keep no pixels.
+  const keep = columns.includes('image') ? rowBytes : 0;
   let rows: { file: string; width: number; height: number }[] = [];
-  let pixels = new Uint8Array(Math.min(perBatch, files.length) * rowBytes);
+  let pixels = new Uint8Array(Math.min(perBatch, files.length) * keep);
   for (let done = 0; done < files.length; done++) {
     fill();
     let o = await ahead.shift()!;
@@ -174,7 +177,7 @@ export async function* readImages(split: ImageSplitJSON, opts: ReadOptions, file
       if (!again.ok && !again.unexplained) o = again;
     }
     if (o.ok) {
-      pixels.set(o.image.pixels, rows.length * rowBytes);
+      if (keep) pixels.set(o.image.pixels, rows.length * rowBytes);
       rows.push({ file: o.file, width: o.image.width, height: o.image.height });
       const q = quarantineSplit(o.file);
       if (stale?.has(quarantineFileName(q))) await new BadRecords(q, opts.mode, opts.badRecordsPath, ctx).close(ReadEnd.Complete);
@@ -195,7 +198,7 @@ export async function* readImages(split: ImageSplitJSON, opts: ReadOptions, file
     if (rows.length === perBatch) {
       yield batchOf(schema, columns, rows, pixels, rowBytes);
       rows = [];
-      pixels = new Uint8Array(Math.min(perBatch, files.length - done - 1) * rowBytes);
+      pixels = new Uint8Array(Math.min(perBatch, files.length - done - 1) * keep);
     }
   }
   if (rows.length > 0) yield batchOf(schema, columns, rows, pixels, rowBytes);
