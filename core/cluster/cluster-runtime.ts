@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { errorFromJSON, InternalError, isRetryable, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
 import { toArrowSchema } from '../../ops/types.ts';
-import { scannedPath, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
+import { scannedPath, stageModelPaths, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
 import { decodeBlock, type Block } from '../runtime/ipc.ts';
 import { describeStage } from '../runtime/local-runtime.ts';
@@ -419,9 +419,13 @@ export class ClusterRuntime implements Runtime {
    * reads (executors read nothing else), not one it already failed on while others exist.
    */
   private async slot(job: JobRun, task: TaskState, speculative: boolean): Promise<{ exec: ExecSlot; locality: string } | null> {
-    const path = scannedPath(task.stage, task.partition);
+    // The file the task reads and the models it loads: executors read only under their --paths.
+    const scanned = scannedPath(task.stage, task.partition);
+    const need = [...(scanned === null ? [] : [scanned]), ...stageModelPaths(task.stage)];
+    const path = need.length ? need.join(', ') : null;
     let pick: { exec: ExecSlot; locality: string } | null = null;
-    const declares = (e: ExecSlot) => path === null ? undefined : e.info.paths.find((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
+    const under = (e: ExecSlot, f: string) => e.info.paths.find((p) => f === p || f.startsWith(p.endsWith('/') ? p : `${p}/`));
+    const declares = (e: ExecSlot) => (need.length && need.every((f) => under(e, f)) ? under(e, need[0]) : undefined);
     const choose = (): boolean => {
       const all = [...this.execs.values()].filter((e) => e.info.state === 'alive' && !(speculative && task.running.size > 0 && [...task.running.values()].some((a) => a.executor === e.info.id)));
       const free = all.filter((e) => e.running < capacity(e));

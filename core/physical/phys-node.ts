@@ -94,3 +94,10 @@ export function scannedPath(stage: Stage, partition: number): string | null {
   };
   return visit(stage.root, partition);
 }
+
+/** The model paths a stage's tasks load (predict): an executor runs them only if it may read each. */
+export function stageModelPaths(stage: Stage): string[] {
+  const out = new Set<string>();
+  walkPhys(stage.root, (n) => { if (n.op === 'predict') out.add(n.spec.modelPath); });
+  return [...out];
+}

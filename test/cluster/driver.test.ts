@@ -162,6 +162,27 @@ describe('photo tagging in cluster mode', () => {
   }, 120_000);
 });
 
+describe('ONNX photo tagging in cluster mode', () => {
+  it('the CNN on onnxruntime, pipelined through each executor\'s inference thread, gives the tags of local mode', async () => {
+    const images = join(FMNIST_DIR, 't10k-images-idx3-ubyte.gz');
+    const model = resolve(import.meta.dirname, '../../models/fmnist-cnn');
+    const tag = async (q: Quiver) => (await q.read.idx(images).limit(2000).predict(q.model(model), { backend: 'onnxruntime', topK: 2 }).select('label', 'topIds').collect());
+    const local = await Quiver.local({ workers: 2 });
+    const want = await tag(local).finally(() => local.close());
+    const fresh = await startExecutor({ servers: nats.url, workers: 2, name: 'cnn-tagger', cluster: CLUSTER, paths: [FMNIST_DIR, dirname(model)] });
+    executors.push(fresh);
+    const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
+    try {
+      const got = await tag(q);
+      expect(got.numRows).toBe(2000);
+      expect(got.getChild('label')!.toArray()).toEqual(want.getChild('label')!.toArray());
+      expect(q.session.lastJob!.counters.predictPipelinedRows).toBe(2000);
+    } finally {
+      await q.close();
+    }
+  }, 120_000);
+});
+
 describe('broadcast joins in cluster mode', () => {
   it('fetch the small side once per executor, however many tasks probe it', async () => {
     const q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2 });
