@@ -8,6 +8,11 @@ export interface SimdExports extends WebAssembly.Exports {
   dense(x: number, gx: number, groups: number, k: number, w: number, b: number, n8: number, y: number, ldy: number, relu: number, ilv: number): void;
   forward(model: number, images: number, row0: number, rows: number, s0: number, s1: number, s2: number, out: number, ldo: number, labels: number, scores: number): void;
   nonzeros(src: number, inLen: number, rows: number, list: number, scale: number): number;
+  conv(x: number, xrow: number, taps: number, k: number, w: number, b: number, m: number, y: number, yplane: number, yrow: number, oh: number, ow: number, lo: number, hi: number): void;
+  depthwise(x: number, xplane: number, xrow: number, taps: number, k: number, w: number, b: number, c: number, y: number, yplane: number, yrow: number, oh: number, ow: number, lo: number, hi: number): void;
+  pad_planes(src: number, planes: number, h: number, w: number, dst: number, dplane: number, pt: number, pl: number, hp: number, wp: number, s: number, wq: number, drow: number): void;
+  maxpool2(x: number, planes: number, h: number, w: number, y: number, oh: number, ow: number): void;
+  dense_rows(x: number, ldx: number, g: number, k: number, w: number, b: number, n8: number, y: number, ldy: number, lo: number, hi: number): void;
 }
 
 const PAGE = 65536;

@@ -434,4 +434,312 @@
       (i32.load offset=32 (local.get $model)) (i32.load offset=36 (local.get $model))
       (i32.add (local.get $labels) (i32.shl (local.get $row0) (i32.const 2)))
       (i32.add (local.get $scores) (i32.shl (local.get $row0) (i32.const 2)))))
+  ;; ---- CNN kernels (conv2d, pool2d, the program runner's gemm) over NCHW planes ----
+  ;;
+  ;; A convolution runs "direct": its input is first laid out so that every tap (ci, ky, kx)
+  ;; of every output pixel is a fixed byte offset from the pixel's base (see $pad_planes: zero
+  ;; padding, and for a column stride s the columns split into s phases, so that output
+  ;; columns ox, ox + 1, ... read consecutive floats). Then an output row is a sum over taps
+  ;; of (weight x a shifted run of input), 8 output pixels at a time. A row tail narrower
+  ;; than 8 is computed by the last block shifted left to end at the row's end: it recomputes
+  ;; a few pixels with the same values, so rows need ow >= 8 (callers check).
+  ;;
+  ;; Activations are min(max(v, lo), hi) with pmax/pmin, which keep NaN (see $tile4's note):
+  ;; none is (-inf, inf), ReLU (0, inf), clip (min, max).
+
+  ;; One 4-channel x 8-pixel tile: y[r][0..8) = clip(b[r] + sum_t w[t][r] * x[taps[t] ..+8]).
+  ;; Rows r < valid are stored at y + r * yplane.
+  (func $conv_tile (param $x i32) (param $taps i32) (param $tend i32) (param $w i32) (param $b i32) (param $y i32) (param $yplane i32) (param $valid i32) (param $lo v128) (param $hi v128)
+    (local $a0 v128) (local $a1 v128) (local $c0 v128) (local $c1 v128)
+    (local $d0 v128) (local $d1 v128) (local $e0 v128) (local $e1 v128)
+    (local $x0 v128) (local $x1 v128) (local $v v128) (local $p i32)
+    (local.set $a0 (v128.load32_splat offset=0 (local.get $b)))
+    (local.set $c0 (v128.load32_splat offset=4 (local.get $b)))
+    (local.set $d0 (v128.load32_splat offset=8 (local.get $b)))
+    (local.set $e0 (v128.load32_splat offset=12 (local.get $b)))
+    (local.set $a1 (local.get $a0)) (local.set $c1 (local.get $c0))
+    (local.set $d1 (local.get $d0)) (local.set $e1 (local.get $e0))
+    (loop $step
+      (local.set $p (i32.add (local.get $x) (i32.load (local.get $taps))))
+      (local.set $x0 (v128.load offset=0 (local.get $p)))
+      (local.set $x1 (v128.load offset=16 (local.get $p)))
+      (local.set $v (v128.load32_splat offset=0 (local.get $w)))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $v))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x1) (local.get $v))))
+      (local.set $v (v128.load32_splat offset=4 (local.get $w)))
+      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x0) (local.get $v))))
+      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x1) (local.get $v))))
+      (local.set $v (v128.load32_splat offset=8 (local.get $w)))
+      (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $x0) (local.get $v))))
+      (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $x1) (local.get $v))))
+      (local.set $v (v128.load32_splat offset=12 (local.get $w)))
+      (local.set $e0 (f32x4.add (local.get $e0) (f32x4.mul (local.get $x0) (local.get $v))))
+      (local.set $e1 (f32x4.add (local.get $e1) (f32x4.mul (local.get $x1) (local.get $v))))
+      (local.set $w (i32.add (local.get $w) (i32.const 16)))
+      (local.set $taps (i32.add (local.get $taps) (i32.const 4)))
+      (br_if $step (i32.lt_u (local.get $taps) (local.get $tend))))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $a0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $a1) (local.get $lo)) (local.get $hi)))
+    (br_if 0 (i32.lt_u (local.get $valid) (i32.const 2)))
+    (local.set $y (i32.add (local.get $y) (local.get $yplane)))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $c0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $c1) (local.get $lo)) (local.get $hi)))
+    (br_if 0 (i32.lt_u (local.get $valid) (i32.const 3)))
+    (local.set $y (i32.add (local.get $y) (local.get $yplane)))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $d0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $d1) (local.get $lo)) (local.get $hi)))
+    (br_if 0 (i32.lt_u (local.get $valid) (i32.const 4)))
+    (local.set $y (i32.add (local.get $y) (local.get $yplane)))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $e0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $e1) (local.get $lo)) (local.get $hi))))
+
+  ;; A convolution's m output channels (one group of one sample) as blocks of 4: block j's
+  ;; weights at w + j * 16 k ([k][4] floats, channels past m zero), bias at b + 16 j; taps
+  ;; holds k i32 byte offsets from a pixel's base. Output channel c's row oy at
+  ;; y + c * yplane + oy * yrow, output row oy's input base at x + oy * xrow; rows of ow >= 8.
+  (func (export "conv") (param $x i32) (param $xrow i32) (param $taps i32) (param $k i32) (param $w i32) (param $b i32) (param $m i32)
+      (param $y i32) (param $yplane i32) (param $yrow i32) (param $oh i32) (param $ow i32) (param $lo f32) (param $hi f32)
+    (local $tend i32) (local $oy i32) (local $ox i32) (local $xr i32) (local $yr i32) (local $lov v128) (local $hiv v128)
+    (local.set $lov (f32x4.splat (local.get $lo)))
+    (local.set $hiv (f32x4.splat (local.get $hi)))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $k) (i32.const 2))))
+    (block $mdone
+      (loop $blocks
+        (br_if $mdone (i32.le_s (local.get $m) (i32.const 0)))
+        (local.set $oy (i32.const 0))
+        (local.set $xr (local.get $x))
+        (local.set $yr (local.get $y))
+        (loop $rows
+          (local.set $ox (i32.const 0))
+          (loop $cols
+            (if (i32.gt_u (i32.add (local.get $ox) (i32.const 8)) (local.get $ow))
+              (then (local.set $ox (i32.sub (local.get $ow) (i32.const 8)))))
+            (call $conv_tile (i32.add (local.get $xr) (i32.shl (local.get $ox) (i32.const 2))) (local.get $taps) (local.get $tend)
+              (local.get $w) (local.get $b) (i32.add (local.get $yr) (i32.shl (local.get $ox) (i32.const 2))) (local.get $yplane)
+              (local.get $m) (local.get $lov) (local.get $hiv))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 8)))
+            (br_if $cols (i32.lt_u (local.get $ox) (local.get $ow))))
+          (local.set $xr (i32.add (local.get $xr) (local.get $xrow)))
+          (local.set $yr (i32.add (local.get $yr) (local.get $yrow)))
+          (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+          (br_if $rows (i32.lt_u (local.get $oy) (local.get $oh))))
+        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 4))))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.shl (local.get $yplane) (i32.const 2))))
+        (local.set $m (i32.sub (local.get $m) (i32.const 4)))
+        (br $blocks))))
+
+  ;; Depthwise: c planes, plane ch's input at x + ch * xplane (laid out as for conv), its k
+  ;; taps' weights at w + ch * 4 k and bias at b + 4 ch; output plane ch at y + ch * yplane.
+  ;; 8 pixels per step, two accumulators.
+  (func (export "depthwise") (param $x i32) (param $xplane i32) (param $xrow i32) (param $taps i32) (param $k i32) (param $w i32) (param $b i32) (param $c i32)
+      (param $y i32) (param $yplane i32) (param $yrow i32) (param $oh i32) (param $ow i32) (param $lo f32) (param $hi f32)
+    (local $tend i32) (local $oy i32) (local $ox i32) (local $xr i32) (local $yr i32) (local $lov v128) (local $hiv v128)
+    (local $t i32) (local $wt i32) (local $p i32) (local $a0 v128) (local $a1 v128) (local $v v128) (local $bias v128)
+    (local.set $lov (f32x4.splat (local.get $lo)))
+    (local.set $hiv (f32x4.splat (local.get $hi)))
+    (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $k) (i32.const 2))))
+    (block $cdone
+      (loop $planes
+        (br_if $cdone (i32.eqz (local.get $c)))
+        (local.set $bias (v128.load32_splat (local.get $b)))
+        (local.set $oy (i32.const 0))
+        (local.set $xr (local.get $x))
+        (local.set $yr (local.get $y))
+        (loop $rows
+          (local.set $ox (i32.const 0))
+          (loop $cols
+            (if (i32.gt_u (i32.add (local.get $ox) (i32.const 8)) (local.get $ow))
+              (then (local.set $ox (i32.sub (local.get $ow) (i32.const 8)))))
+            (local.set $a0 (local.get $bias))
+            (local.set $a1 (local.get $bias))
+            (local.set $t (local.get $taps))
+            (local.set $wt (local.get $w))
+            (local.set $p (i32.add (local.get $xr) (i32.shl (local.get $ox) (i32.const 2))))
+            (loop $step
+              (local.set $v (v128.load32_splat (local.get $wt)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load offset=0 (i32.add (local.get $p) (i32.load (local.get $t)))) (local.get $v))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (v128.load offset=16 (i32.add (local.get $p) (i32.load (local.get $t)))) (local.get $v))))
+              (local.set $wt (i32.add (local.get $wt) (i32.const 4)))
+              (local.set $t (i32.add (local.get $t) (i32.const 4)))
+              (br_if $step (i32.lt_u (local.get $t) (local.get $tend))))
+            (local.set $p (i32.add (local.get $yr) (i32.shl (local.get $ox) (i32.const 2))))
+            (v128.store offset=0 (local.get $p) (f32x4.pmin (f32x4.pmax (local.get $a0) (local.get $lov)) (local.get $hiv)))
+            (v128.store offset=16 (local.get $p) (f32x4.pmin (f32x4.pmax (local.get $a1) (local.get $lov)) (local.get $hiv)))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 8)))
+            (br_if $cols (i32.lt_u (local.get $ox) (local.get $ow))))
+          (local.set $xr (i32.add (local.get $xr) (local.get $xrow)))
+          (local.set $yr (i32.add (local.get $yr) (local.get $yrow)))
+          (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+          (br_if $rows (i32.lt_u (local.get $oy) (local.get $oh))))
+        (local.set $x (i32.add (local.get $x) (local.get $xplane)))
+        (local.set $y (i32.add (local.get $y) (local.get $yplane)))
+        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 2))))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (local.set $c (i32.sub (local.get $c) (i32.const 1)))
+        (br $planes))))
+
+  ;; Zero padding and column phases for the direct convolutions: `planes` planes of h x w
+  ;; floats (plane i at src + i * h * w * 4) to planes of hp rows (plane i at dst + i *
+  ;; dplane), row r at r * drow, holding padded row r - pt of width wp with padded column c
+  ;; at phase c % s, index c / s (phase p starts at p * wq floats). Every float of
+  ;; [0, hp * drow) of each plane is written.
+  (func (export "pad_planes") (param $src i32) (param $planes i32) (param $h i32) (param $w i32) (param $dst i32) (param $dplane i32)
+      (param $pt i32) (param $pl i32) (param $hp i32) (param $wp i32) (param $s i32) (param $wq i32) (param $drow i32)
+    (local $r i32) (local $iy i32) (local $c i32) (local $ix i32) (local $row i32) (local $srow i32) (local $right i32) (local $ph i32) (local $q i32)
+    (block $pdone
+      (loop $plane
+        (br_if $pdone (i32.eqz (local.get $planes)))
+        (local.set $r (i32.const 0))
+        (local.set $row (local.get $dst))
+        (block $rdone
+          (loop $rows
+            (br_if $rdone (i32.ge_u (local.get $r) (local.get $hp)))
+            (local.set $iy (i32.sub (local.get $r) (local.get $pt)))
+            (if (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
+              (then (memory.fill (local.get $row) (i32.const 0) (local.get $drow)))
+              (else
+                (local.set $srow (i32.add (local.get $src) (i32.shl (i32.mul (local.get $iy) (local.get $w)) (i32.const 2))))
+                (if (i32.eq (local.get $s) (i32.const 1))
+                  (then
+                    ;; Columns [pl, pl + w) clipped to wp: the floor of the output size may leave input columns unread.
+                    (local.set $ix (select (local.get $w) (i32.sub (local.get $wp) (local.get $pl)) (i32.lt_s (i32.add (local.get $pl) (local.get $w)) (local.get $wp))))
+                    (memory.fill (local.get $row) (i32.const 0) (i32.shl (local.get $pl) (i32.const 2)))
+                    (memory.copy (i32.add (local.get $row) (i32.shl (local.get $pl) (i32.const 2))) (local.get $srow) (i32.shl (local.get $ix) (i32.const 2)))
+                    (local.set $right (i32.shl (i32.add (local.get $pl) (local.get $ix)) (i32.const 2)))
+                    (memory.fill (i32.add (local.get $row) (local.get $right)) (i32.const 0) (i32.sub (local.get $drow) (local.get $right))))
+                  (else
+                    (memory.fill (local.get $row) (i32.const 0) (local.get $drow))
+                    (local.set $ix (i32.const 0))
+                    (local.set $c (local.get $pl))
+                    (block $cdone
+                      (loop $cols
+                        (br_if $cdone (i32.or (i32.ge_u (local.get $ix) (local.get $w)) (i32.ge_u (local.get $c) (local.get $wp))))
+                        (local.set $q (i32.div_u (local.get $c) (local.get $s)))
+                        (local.set $ph (i32.sub (local.get $c) (i32.mul (local.get $q) (local.get $s))))
+                        (f32.store (i32.add (local.get $row) (i32.shl (i32.add (i32.mul (local.get $ph) (local.get $wq)) (local.get $q)) (i32.const 2)))
+                          (f32.load (i32.add (local.get $srow) (i32.shl (local.get $ix) (i32.const 2)))))
+                        (local.set $ix (i32.add (local.get $ix) (i32.const 1)))
+                        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+                        (br $cols)))))))
+            (local.set $row (i32.add (local.get $row) (local.get $drow)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $rows)))
+        (local.set $src (i32.add (local.get $src) (i32.shl (i32.mul (local.get $h) (local.get $w)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $dst) (local.get $dplane)))
+        (local.set $planes (i32.sub (local.get $planes) (i32.const 1)))
+        (br $plane))))
+
+  ;; Max pooling 2 x 2, stride 2, no padding: `planes` planes of h x w to oh x ow (ow >= 4;
+  ;; the row tail as in conv). f32x4.max gives NaN when either side is NaN (the contract).
+  (func (export "maxpool2") (param $x i32) (param $planes i32) (param $h i32) (param $w i32) (param $y i32) (param $oh i32) (param $ow i32)
+    (local $oy i32) (local $ox i32) (local $r0 i32) (local $r1 i32) (local $m0 v128) (local $m1 v128) (local $wb i32)
+    (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
+    (block $pdone
+      (loop $plane
+        (br_if $pdone (i32.eqz (local.get $planes)))
+        (local.set $oy (i32.const 0))
+        (loop $rows
+          (local.set $r0 (i32.add (local.get $x) (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $wb))))
+          (local.set $r1 (i32.add (local.get $r0) (local.get $wb)))
+          (local.set $ox (i32.const 0))
+          (loop $cols
+            (if (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $ow))
+              (then (local.set $ox (i32.sub (local.get $ow) (i32.const 4)))))
+            (local.set $m0 (f32x4.max (v128.load offset=0 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 3))))
+                                      (v128.load offset=0 (i32.add (local.get $r1) (i32.shl (local.get $ox) (i32.const 3))))))
+            (local.set $m1 (f32x4.max (v128.load offset=16 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 3))))
+                                      (v128.load offset=16 (i32.add (local.get $r1) (i32.shl (local.get $ox) (i32.const 3))))))
+            (v128.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $ow)) (local.get $ox)) (i32.const 2)))
+              (f32x4.max
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $m0) (local.get $m1))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $m0) (local.get $m1))))
+            (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+            (br_if $cols (i32.lt_u (local.get $ox) (local.get $ow))))
+          (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+          (br_if $rows (i32.lt_u (local.get $oy) (local.get $oh))))
+        (local.set $x (i32.add (local.get $x) (i32.mul (local.get $h) (local.get $wb))))
+        (local.set $y (i32.add (local.get $y) (i32.shl (i32.mul (local.get $oh) (local.get $ow)) (i32.const 2))))
+        (local.set $planes (i32.sub (local.get $planes) (i32.const 1)))
+        (br $plane))))
+
+  ;; Four rows by one panel, rows read in place (row r at x + r * ldx) rather than
+  ;; interleaved: otherwise as $tile4 with ilv = 0, the activation a clip (lo, hi).
+  (func $tile4r (param $x i32) (param $ldx i32) (param $k i32) (param $w i32) (param $b i32) (param $y i32) (param $ldy i32) (param $lo v128) (param $hi v128)
+    (local $end i32) (local $x1 i32) (local $x2 i32) (local $x3 i32)
+    (local $a0 v128) (local $a1 v128) (local $c0 v128) (local $c1 v128)
+    (local $d0 v128) (local $d1 v128) (local $e0 v128) (local $e1 v128)
+    (local $w0 v128) (local $w1 v128) (local $v v128)
+    (local.set $x1 (i32.add (local.get $x) (local.get $ldx)))
+    (local.set $x2 (i32.add (local.get $x1) (local.get $ldx)))
+    (local.set $x3 (i32.add (local.get $x2) (local.get $ldx)))
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $k) (i32.const 2))))
+    (local.set $a0 (v128.load offset=0 (local.get $b)))
+    (local.set $a1 (v128.load offset=16 (local.get $b)))
+    (local.set $c0 (local.get $a0)) (local.set $c1 (local.get $a1))
+    (local.set $d0 (local.get $a0)) (local.set $d1 (local.get $a1))
+    (local.set $e0 (local.get $a0)) (local.set $e1 (local.get $a1))
+    (if (local.get $k)
+      (then
+        (loop $step
+          (local.set $w0 (v128.load offset=0 (local.get $w)))
+          (local.set $w1 (v128.load offset=16 (local.get $w)))
+          (local.set $v (v128.load32_splat (local.get $x)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w0) (local.get $v))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w1) (local.get $v))))
+          (local.set $v (v128.load32_splat (local.get $x1)))
+          (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $w0) (local.get $v))))
+          (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $w1) (local.get $v))))
+          (local.set $v (v128.load32_splat (local.get $x2)))
+          (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $w0) (local.get $v))))
+          (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $w1) (local.get $v))))
+          (local.set $v (v128.load32_splat (local.get $x3)))
+          (local.set $e0 (f32x4.add (local.get $e0) (f32x4.mul (local.get $w0) (local.get $v))))
+          (local.set $e1 (f32x4.add (local.get $e1) (f32x4.mul (local.get $w1) (local.get $v))))
+          (local.set $w (i32.add (local.get $w) (i32.const 32)))
+          (local.set $x (i32.add (local.get $x) (i32.const 4)))
+          (local.set $x1 (i32.add (local.get $x1) (i32.const 4)))
+          (local.set $x2 (i32.add (local.get $x2) (i32.const 4)))
+          (local.set $x3 (i32.add (local.get $x3) (i32.const 4)))
+          (br_if $step (i32.lt_u (local.get $x) (local.get $end))))))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $a0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $a1) (local.get $lo)) (local.get $hi)))
+    (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $c0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $c1) (local.get $lo)) (local.get $hi)))
+    (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $d0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $d1) (local.get $lo)) (local.get $hi)))
+    (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $e0) (local.get $lo)) (local.get $hi)))
+    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $e1) (local.get $lo)) (local.get $hi))))
+
+  ;; y = clip(x . w^T + b) over g groups of four rows read in place (row r at x + r * ldx,
+  ;; k floats), w in panels of 8 (see the top), b [n8]; row r's n8 outputs at y + r * ldy.
+  ;; Panels outside, groups inside, as $dense.
+  (func (export "dense_rows") (param $x i32) (param $ldx i32) (param $g i32) (param $k i32) (param $w i32) (param $b i32) (param $n8 i32) (param $y i32) (param $ldy i32) (param $lo f32) (param $hi f32)
+    (local $j i32) (local $i i32) (local $xi i32) (local $yi i32) (local $lov v128) (local $hiv v128) (local $gx i32) (local $gy i32)
+    (local.set $lov (f32x4.splat (local.get $lo)))
+    (local.set $hiv (f32x4.splat (local.get $hi)))
+    (local.set $gx (i32.shl (local.get $ldx) (i32.const 2)))
+    (local.set $gy (i32.shl (local.get $ldy) (i32.const 2)))
+    (block $pdone
+      (loop $panels
+        (br_if $pdone (i32.ge_u (local.get $j) (local.get $n8)))
+        (local.set $i (i32.const 0))
+        (local.set $xi (local.get $x))
+        (local.set $yi (local.get $y))
+        (block $gdone
+          (loop $groups
+            (br_if $gdone (i32.ge_u (local.get $i) (local.get $g)))
+            (call $tile4r (local.get $xi) (local.get $ldx) (local.get $k) (local.get $w) (local.get $b) (local.get $yi) (local.get $ldy) (local.get $lov) (local.get $hiv))
+            (local.set $xi (i32.add (local.get $xi) (local.get $gx)))
+            (local.set $yi (i32.add (local.get $yi) (local.get $gy)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $groups)))
+        (local.set $w (i32.add (local.get $w) (i32.shl (local.get $k) (i32.const 5))))
+        (local.set $b (i32.add (local.get $b) (i32.const 32)))
+        (local.set $y (i32.add (local.get $y) (i32.const 32)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $panels))))
 )

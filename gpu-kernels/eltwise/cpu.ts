@@ -30,6 +30,20 @@ export function activate(act: Activation, v: number): number {
   }
 }
 
+/**
+ * The activation as the WebAssembly kernels apply it, min(max(v, lo), hi) (NaN kept): none,
+ * ReLU and clip are exactly that; sigmoid and hardswish are not (`post`: run with (-inf, inf),
+ * then activateInPlace).
+ */
+export function clipBounds(act: Activation): { lo: number; hi: number; post: boolean } {
+  switch (act.op) {
+    case 'relu': return { lo: 0, hi: Infinity, post: false };
+    case 'clip': return { lo: act.min, hi: act.max, post: false };
+    case 'none': return { lo: -Infinity, hi: Infinity, post: false };
+    default: return { lo: -Infinity, hi: Infinity, post: true };
+  }
+}
+
 /** act over y in place (no-op for 'none'). */
 export function activateInPlace(act: Activation, y: Float32Array, from = 0, to = y.length): void {
   switch (act.op) {

@@ -1,5 +1,7 @@
-// pool2d on the CPU: the plain-JS reference (f64 sums) and the fast path (tight loops, a global-average special case).
+// pool2d on the CPU: the plain-JS reference (f64 sums) and the fast path (2x2 stride-2 max pooling in WebAssembly SIMD, a global-average special case, tight loops).
 import { expectLength } from '../kernel.ts';
+import { simdHeap } from '../cpu/heap.ts';
+import { align64, type SimdHeap } from '../cpu/module.ts';
 import { poolOutShape, type Pool2dArgs } from './contract.ts';
 
 export function checkPool2d(a: Pool2dArgs): [number, number] {
@@ -48,11 +50,32 @@ export function pool2dReference(a: Pool2dArgs): Float32Array {
   return y;
 }
 
-/** The fast path: the same loops without the f64 detour's generality; a window covering the whole plane (global average pool) is one run per plane. */
+/** Whether simd.wat's maxpool2 runs this pool: max, 2x2, stride 2, no padding, output rows of 4 or more. */
+export function isMaxPool2(a: Omit<Pool2dArgs, 'x' | 'n'>): boolean {
+  const [, ow] = poolOutShape(a as Pool2dArgs);
+  return a.mode === 'max' && a.kernel[0] === 2 && a.kernel[1] === 2 && a.strides[0] === 2 && a.strides[1] === 2 && a.pads.every((p) => p === 0) && ow >= 4;
+}
+
+/** maxpool2 over `planes` planes in `heap` (x and y byte offsets); the caller checked isMaxPool2. */
+export function runMaxPool2(heap: SimdHeap, x: number, y: number, planes: number, h: number, w: number): void {
+  if (planes > 0) heap.fns.maxpool2(x, planes, h, w, y, h >> 1, w >> 1);
+}
+
+/** The fast path: maxpool2 in WebAssembly where it applies; a window covering the whole plane (global average pool) is one run per plane; otherwise the reference's loops. */
 export function pool2dCpu(a: Pool2dArgs): Float32Array {
   const [oh, ow] = checkPool2d(a);
   const { x, h, w } = a;
   const planes = a.n * a.c;
+  if (isMaxPool2(a)) {
+    const y = new Float32Array(planes * oh * ow);
+    if (planes === 0) return y;
+    const heap = simdHeap(), yAt = align64(4 * x.length);
+    heap.reserve(yAt + 4 * y.length);
+    heap.f32.set(x, 0);
+    runMaxPool2(heap, 0, yAt, planes, h, w);
+    y.set(heap.f32.subarray(yAt >> 2, (yAt >> 2) + y.length));
+    return y;
+  }
   if (oh === 1 && ow === 1 && a.kernel[0] === h && a.kernel[1] === w && a.pads.every((p) => p === 0)) {
     const y = new Float32Array(planes), hw = h * w;
     for (let p = 0; p < planes; p++) {

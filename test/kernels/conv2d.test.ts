@@ -56,11 +56,31 @@ describe.each(backends.map((b) => [b.description, b] as const))('conv2d on %s', 
     ['pointwise 1x1, 33 pixels x 17 channels (not multiples of 4 or 8)', args(1, 16, 3, 11, 17, 1, 10, { act: relu })],
     ['more pixels than one CPU block (130)', args(1, 3, 10, 13, 9, 3, 11, { pads: [1, 1, 1, 1] })],
     ['7x1 kernel', args(1, 2, 8, 4, 3, 1, 12, { kh: 7, kw: 1, pads: [3, 0, 3, 0] })],
+    // Rows of 8 pixels or more take the CPU's direct kernels: padding, column phases for strides, row tails, partial channel blocks.
+    ['1 channel 3x3 pad 1 over 28x28, relu (rows of 28: a tail block)', args(3, 1, 28, 28, 16, 3, 20, { pads: [1, 1, 1, 1], act: relu })],
+    ['3x3 stride 2 pad 1 over 3 x 19 x 21, relu6, 5 channels', args(2, 3, 19, 21, 5, 3, 21, { pads: [1, 1, 1, 1], strides: [2, 2], act: relu6 })],
+    ['3x3 stride 3 x 2, dilation 2, asymmetric pads, sigmoid', args(1, 2, 20, 26, 6, 3, 22, { pads: [2, 1, 0, 3], strides: [3, 2], dilations: [2, 2], act: { op: 'sigmoid' } })],
+    ['1x1 over 16 x 14 x 14 to 32, relu (one 196-pixel run)', args(2, 16, 14, 14, 32, 1, 23, { act: relu })],
+    ['1x1 stride 2 (rows, not one run), no bias', args(1, 4, 18, 17, 6, 1, 24, { strides: [2, 2], bias: null })],
+    ['1x1 wider than a row, padded', args(1, 3, 9, 9, 7, 1, 25, { pads: [1, 1, 1, 1], act: { op: 'hardswish' } })],
+    ['depthwise 3x3 stride 1 pad 1 over 14x14, relu', args(2, 16, 14, 14, 16, 3, 26, { group: 16, pads: [1, 1, 1, 1], act: relu })],
+    ['depthwise 3x3 stride 2 pad 1 over 33x31, relu6, no bias', args(1, 5, 33, 31, 5, 3, 27, { group: 5, pads: [1, 1, 1, 1], strides: [2, 2], act: relu6, bias: null })],
+    ['depthwise 5x5 pad 2 with floor (odd size, stride 2)', args(1, 3, 20, 20, 3, 5, 28, { group: 3, pads: [2, 2, 1, 1], strides: [2, 2] })],
+    ['grouped 3x3 (3 groups of 2 in, 3 out) over 10x12', args(2, 6, 10, 12, 9, 3, 29, { group: 3, pads: [1, 1, 1, 1], act: relu })],
+    ['depth multiplier 2 (group = c, m = 2c) over 9x16', args(1, 4, 9, 16, 8, 3, 30, { group: 4, pads: [0, 1, 0, 1] })],
+    ['exactly 8 wide, valid 3x3', args(1, 2, 10, 10, 4, 3, 31)],
   ];
   const special = args(1, 2, 5, 5, 3, 3, 13, { act: relu });
   special.x[6] = NaN; // every output whose window covers (0, 1, 1) is NaN, through ReLU too
   special.x[25 + 24] = Infinity;
   cases.push(['NaN and inf inputs', special]);
+  const wide = args(1, 2, 10, 12, 5, 3, 32, { pads: [1, 1, 1, 1], act: relu });
+  wide.x[13] = NaN;
+  wide.x[120 + 50] = -Infinity;
+  cases.push(['NaN and inf inputs, rows of 12 (direct kernel)', wide]);
+  const dwNan = args(1, 3, 9, 10, 3, 3, 33, { group: 3, pads: [1, 1, 1, 1], strides: [2, 1], act: relu6 });
+  dwNan.x[95] = NaN;
+  cases.push(['NaN through a depthwise direct kernel and relu6', dwNan]);
   it.each(cases)('%s', async (_, a) => {
     const got = await backend.conv2d(a);
     expect(conv2dContract.check(a, got, conv2dReference(a), backend.precision)).toBeNull();

@@ -36,12 +36,20 @@ describe.each(backends.map((b) => [b.description, b] as const))('pool2d on %s', 
     ['avg asymmetric window 2x3', args('avg', 2, 2, 5, 7, 2, 6, { kernel: [2, 3], strides: [1, 2], pads: [0, 1, 1, 0] })],
     ['global average 7x7 over 33 channels', args('avg', 3, 33, 7, 7, 7, 7)],
     ['global max 1x1', args('max', 2, 3, 1, 1, 1, 8)],
+    ['max 2x2 stride 2 over 28x28 (the CPU SIMD path)', args('max', 2, 16, 28, 28, 2, 10)],
+    ['max 2x2 stride 2 over 15x13 (odd sizes, a row tail)', args('max', 3, 5, 15, 13, 2, 11)],
   ];
   const special = args('max', 1, 2, 4, 4, 2, 9);
   special.x[0] = NaN;
   special.x[16 + 5] = Infinity;
   special.x[16 + 10] = -Infinity;
   cases.push(['max with NaN and infinities', special]);
+  const wide = args('max', 1, 2, 10, 12, 2, 12);
+  wide.x[3] = NaN;
+  wide.x[120 + 13] = Infinity;
+  wide.x[120 + 50] = -Infinity;
+  wide.x[120 + 51] = NaN;
+  cases.push(['max 2x2 stride 2 with NaN and infinities, rows of 6', wide]);
   const specialAvg = { ...special, mode: 'avg' as const };
   cases.push(['avg with NaN and infinities', specialAvg]);
   it.each(cases)('%s', async (_, a) => {

@@ -5,6 +5,7 @@ import { referenceBackend } from '../../gpu-kernels/cpu-backend.ts';
 import { close } from '../../gpu-kernels/kernel.ts';
 import type { Activation, ProgramStep, TensorProgram } from '../../gpu-kernels/program/contract.ts';
 import { createReferenceProgramRunner } from '../../gpu-kernels/program/cpu.ts';
+import { createCpuProgramRunner } from '../../gpu-kernels/program/cpu-fast.ts';
 import { testBackends } from './backends.ts';
 
 type Shapes = Record<string, number[]>;
@@ -221,5 +222,26 @@ describe.each(backends.map((b) => [b.description, b] as const))('a small CNN pro
     expect(differs(await runner.run(x, 5), await createReferenceProgramRunner(q).run(x, 5))).toBeNull();
     runner.dispose();
     await expect(backend.program({ ...q, values: { ...q.values, y: { shape: [4] } } })).rejects.toThrow(/step 0 \(gemm -> 'y'\): output 'y' is declared \[4\] but the step makes \[3\]/);
+  });
+});
+
+describe('the fast CPU runner', () => {
+  it('runs a batch in several chunks (3 samples each, the last partial) and across runs of other sizes, as the reference', async () => {
+    const p = smallCnn(2);
+    const ref = createReferenceProgramRunner(p), runner = createCpuProgramRunner(p, { maxChunk: 3 });
+    for (const n of [7, 3, 1, 10]) {
+      const x = images(n, 50 + n);
+      expect(differs(await runner.run(x, n), await ref.run(x, n))).toBeNull();
+    }
+    runner.dispose();
+  });
+  it('returns fresh output arrays: a later run does not change an earlier result', async () => {
+    const p = smallCnn(3);
+    const runner = createCpuProgramRunner(p);
+    const a = images(2, 60), first = await runner.run(a, 2);
+    const copy = Float32Array.from(first.probs);
+    await runner.run(images(2, 61), 2);
+    expect(first.probs).toEqual(copy);
+    runner.dispose();
   });
 });
