@@ -447,59 +447,20 @@
   ;; Activations are min(max(v, lo), hi) with pmax/pmin, which keep NaN (see $tile4's note):
   ;; none is (-inf, inf), ReLU (0, inf), clip (min, max).
 
-  ;; One 4-channel x 8-pixel tile: y[r][0..8) = clip(b[r] + sum_t w[t][r] * x[taps[t] ..+8]).
-  ;; Rows r < valid are stored at y + r * yplane.
-  (func $conv_tile (param $x i32) (param $taps i32) (param $tend i32) (param $w i32) (param $b i32) (param $y i32) (param $yplane i32) (param $valid i32) (param $lo v128) (param $hi v128)
-    (local $a0 v128) (local $a1 v128) (local $c0 v128) (local $c1 v128)
-    (local $d0 v128) (local $d1 v128) (local $e0 v128) (local $e1 v128)
-    (local $x0 v128) (local $x1 v128) (local $v v128) (local $p i32)
-    (local.set $a0 (v128.load32_splat offset=0 (local.get $b)))
-    (local.set $c0 (v128.load32_splat offset=4 (local.get $b)))
-    (local.set $d0 (v128.load32_splat offset=8 (local.get $b)))
-    (local.set $e0 (v128.load32_splat offset=12 (local.get $b)))
-    (local.set $a1 (local.get $a0)) (local.set $c1 (local.get $c0))
-    (local.set $d1 (local.get $d0)) (local.set $e1 (local.get $e0))
-    (loop $step
-      (local.set $p (i32.add (local.get $x) (i32.load (local.get $taps))))
-      (local.set $x0 (v128.load offset=0 (local.get $p)))
-      (local.set $x1 (v128.load offset=16 (local.get $p)))
-      (local.set $v (v128.load32_splat offset=0 (local.get $w)))
-      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $v))))
-      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x1) (local.get $v))))
-      (local.set $v (v128.load32_splat offset=4 (local.get $w)))
-      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x0) (local.get $v))))
-      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x1) (local.get $v))))
-      (local.set $v (v128.load32_splat offset=8 (local.get $w)))
-      (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $x0) (local.get $v))))
-      (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $x1) (local.get $v))))
-      (local.set $v (v128.load32_splat offset=12 (local.get $w)))
-      (local.set $e0 (f32x4.add (local.get $e0) (f32x4.mul (local.get $x0) (local.get $v))))
-      (local.set $e1 (f32x4.add (local.get $e1) (f32x4.mul (local.get $x1) (local.get $v))))
-      (local.set $w (i32.add (local.get $w) (i32.const 16)))
-      (local.set $taps (i32.add (local.get $taps) (i32.const 4)))
-      (br_if $step (i32.lt_u (local.get $taps) (local.get $tend))))
-    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $a0) (local.get $lo)) (local.get $hi)))
-    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $a1) (local.get $lo)) (local.get $hi)))
-    (br_if 0 (i32.lt_u (local.get $valid) (i32.const 2)))
-    (local.set $y (i32.add (local.get $y) (local.get $yplane)))
-    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $c0) (local.get $lo)) (local.get $hi)))
-    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $c1) (local.get $lo)) (local.get $hi)))
-    (br_if 0 (i32.lt_u (local.get $valid) (i32.const 3)))
-    (local.set $y (i32.add (local.get $y) (local.get $yplane)))
-    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $d0) (local.get $lo)) (local.get $hi)))
-    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $d1) (local.get $lo)) (local.get $hi)))
-    (br_if 0 (i32.lt_u (local.get $valid) (i32.const 4)))
-    (local.set $y (i32.add (local.get $y) (local.get $yplane)))
-    (v128.store offset=0 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $e0) (local.get $lo)) (local.get $hi)))
-    (v128.store offset=16 (local.get $y) (f32x4.pmin (f32x4.pmax (local.get $e1) (local.get $lo)) (local.get $hi))))
-
-  ;; A convolution's m output channels (one group of one sample) as blocks of 4: block j's
-  ;; weights at w + j * 16 k ([k][4] floats, channels past m zero), bias at b + 16 j; taps
-  ;; holds k i32 byte offsets from a pixel's base. Output channel c's row oy at
-  ;; y + c * yplane + oy * yrow, output row oy's input base at x + oy * xrow; rows of ow >= 8.
+  ;; A convolution's m output channels (one group of one sample) as blocks of 4 channels x 8
+  ;; pixels: y[r][0..8) = clip(b[r] + sum_t w[t][r] * x[taps[t] ..+8]). Block j's weights at
+  ;; w + j * 16 k ([k][4] floats, channels past m zero), bias at b + 16 j; taps holds k i32
+  ;; byte offsets from a pixel's base. Output channel c's row oy at y + c * yplane + oy * yrow,
+  ;; output row oy's input base at x + oy * xrow; rows of ow >= 8. The tile is written out
+  ;; here rather than called: V8 does not inline it, and a call per tile cost a fifth of a
+  ;; 3x3 conv on one channel.
   (func (export "conv") (param $x i32) (param $xrow i32) (param $taps i32) (param $k i32) (param $w i32) (param $b i32) (param $m i32)
       (param $y i32) (param $yplane i32) (param $yrow i32) (param $oh i32) (param $ow i32) (param $lo f32) (param $hi f32)
     (local $tend i32) (local $oy i32) (local $ox i32) (local $xr i32) (local $yr i32) (local $lov v128) (local $hiv v128)
+    (local $t i32) (local $wt i32) (local $px i32) (local $p i32) (local $yt i32)
+    (local $a0 v128) (local $a1 v128) (local $c0 v128) (local $c1 v128)
+    (local $d0 v128) (local $d1 v128) (local $e0 v128) (local $e1 v128)
+    (local $x0 v128) (local $x1 v128) (local $v v128)
     (local.set $lov (f32x4.splat (local.get $lo)))
     (local.set $hiv (f32x4.splat (local.get $hi)))
     (local.set $tend (i32.add (local.get $taps) (i32.shl (local.get $k) (i32.const 2))))
@@ -514,9 +475,50 @@
           (loop $cols
             (if (i32.gt_u (i32.add (local.get $ox) (i32.const 8)) (local.get $ow))
               (then (local.set $ox (i32.sub (local.get $ow) (i32.const 8)))))
-            (call $conv_tile (i32.add (local.get $xr) (i32.shl (local.get $ox) (i32.const 2))) (local.get $taps) (local.get $tend)
-              (local.get $w) (local.get $b) (i32.add (local.get $yr) (i32.shl (local.get $ox) (i32.const 2))) (local.get $yplane)
-              (local.get $m) (local.get $lov) (local.get $hiv))
+            (local.set $px (i32.add (local.get $xr) (i32.shl (local.get $ox) (i32.const 2))))
+            (local.set $a0 (v128.load32_splat offset=0 (local.get $b)))
+            (local.set $c0 (v128.load32_splat offset=4 (local.get $b)))
+            (local.set $d0 (v128.load32_splat offset=8 (local.get $b)))
+            (local.set $e0 (v128.load32_splat offset=12 (local.get $b)))
+            (local.set $a1 (local.get $a0)) (local.set $c1 (local.get $c0))
+            (local.set $d1 (local.get $d0)) (local.set $e1 (local.get $e0))
+            (local.set $t (local.get $taps))
+            (local.set $wt (local.get $w))
+            (loop $step
+              (local.set $p (i32.add (local.get $px) (i32.load (local.get $t))))
+              (local.set $x0 (v128.load offset=0 (local.get $p)))
+              (local.set $x1 (v128.load offset=16 (local.get $p)))
+              (local.set $v (v128.load32_splat offset=0 (local.get $wt)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $v))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x1) (local.get $v))))
+              (local.set $v (v128.load32_splat offset=4 (local.get $wt)))
+              (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x0) (local.get $v))))
+              (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x1) (local.get $v))))
+              (local.set $v (v128.load32_splat offset=8 (local.get $wt)))
+              (local.set $d0 (f32x4.add (local.get $d0) (f32x4.mul (local.get $x0) (local.get $v))))
+              (local.set $d1 (f32x4.add (local.get $d1) (f32x4.mul (local.get $x1) (local.get $v))))
+              (local.set $v (v128.load32_splat offset=12 (local.get $wt)))
+              (local.set $e0 (f32x4.add (local.get $e0) (f32x4.mul (local.get $x0) (local.get $v))))
+              (local.set $e1 (f32x4.add (local.get $e1) (f32x4.mul (local.get $x1) (local.get $v))))
+              (local.set $wt (i32.add (local.get $wt) (i32.const 16)))
+              (local.set $t (i32.add (local.get $t) (i32.const 4)))
+              (br_if $step (i32.lt_u (local.get $t) (local.get $tend))))
+            (local.set $yt (i32.add (local.get $yr) (i32.shl (local.get $ox) (i32.const 2))))
+            (v128.store offset=0 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $a0) (local.get $lov)) (local.get $hiv)))
+            (v128.store offset=16 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $a1) (local.get $lov)) (local.get $hiv)))
+            (block $stored
+              (br_if $stored (i32.lt_s (local.get $m) (i32.const 2)))
+              (local.set $yt (i32.add (local.get $yt) (local.get $yplane)))
+              (v128.store offset=0 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $c0) (local.get $lov)) (local.get $hiv)))
+              (v128.store offset=16 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $c1) (local.get $lov)) (local.get $hiv)))
+              (br_if $stored (i32.lt_s (local.get $m) (i32.const 3)))
+              (local.set $yt (i32.add (local.get $yt) (local.get $yplane)))
+              (v128.store offset=0 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $d0) (local.get $lov)) (local.get $hiv)))
+              (v128.store offset=16 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $d1) (local.get $lov)) (local.get $hiv)))
+              (br_if $stored (i32.lt_s (local.get $m) (i32.const 4)))
+              (local.set $yt (i32.add (local.get $yt) (local.get $yplane)))
+              (v128.store offset=0 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $e0) (local.get $lov)) (local.get $hiv)))
+              (v128.store offset=16 (local.get $yt) (f32x4.pmin (f32x4.pmax (local.get $e1) (local.get $lov)) (local.get $hiv))))
             (local.set $ox (i32.add (local.get $ox) (i32.const 8)))
             (br_if $cols (i32.lt_u (local.get $ox) (local.get $ow))))
           (local.set $xr (i32.add (local.get $xr) (local.get $xrow)))
@@ -597,17 +599,40 @@
             (br_if $rdone (i32.ge_u (local.get $r) (local.get $hp)))
             (local.set $iy (i32.sub (local.get $r) (local.get $pt)))
             (if (i32.or (i32.lt_s (local.get $iy) (i32.const 0)) (i32.ge_s (local.get $iy) (local.get $h)))
-              (then (memory.fill (local.get $row) (i32.const 0) (local.get $drow)))
+              (then
+                (local.set $c (i32.const 0))
+                (block $zr (loop $zrow
+                  (br_if $zr (i32.ge_s (local.get $c) (local.get $drow)))
+                  (v128.store (i32.add (local.get $row) (local.get $c)) (v128.const i32x4 0 0 0 0))
+                  (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                  (br $zrow))))
               (else
                 (local.set $srow (i32.add (local.get $src) (i32.shl (i32.mul (local.get $iy) (local.get $w)) (i32.const 2))))
                 (if (i32.eq (local.get $s) (i32.const 1))
                   (then
                     ;; Columns [pl, pl + w) clipped to wp: the floor of the output size may leave input columns unread.
+                    ;; Vector stores run up to 12 bytes past each part; the parts are written left to right and the
+                    ;; rows in order, so what runs over is rewritten (the last row's run-over lands in the caller's slack).
                     (local.set $ix (select (local.get $w) (i32.sub (local.get $wp) (local.get $pl)) (i32.lt_s (i32.add (local.get $pl) (local.get $w)) (local.get $wp))))
-                    (memory.fill (local.get $row) (i32.const 0) (i32.shl (local.get $pl) (i32.const 2)))
-                    (memory.copy (i32.add (local.get $row) (i32.shl (local.get $pl) (i32.const 2))) (local.get $srow) (i32.shl (local.get $ix) (i32.const 2)))
-                    (local.set $right (i32.shl (i32.add (local.get $pl) (local.get $ix)) (i32.const 2)))
-                    (memory.fill (i32.add (local.get $row) (local.get $right)) (i32.const 0) (i32.sub (local.get $drow) (local.get $right))))
+                    (local.set $c (i32.const 0))
+                    (block $zl (loop $zloop
+                      (br_if $zl (i32.ge_s (local.get $c) (i32.shl (local.get $pl) (i32.const 2))))
+                      (v128.store (i32.add (local.get $row) (local.get $c)) (v128.const i32x4 0 0 0 0))
+                      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                      (br $zloop)))
+                    (local.set $right (i32.add (local.get $row) (i32.shl (local.get $pl) (i32.const 2))))
+                    (local.set $c (i32.const 0))
+                    (block $cl (loop $cloop
+                      (br_if $cl (i32.ge_s (local.get $c) (i32.shl (local.get $ix) (i32.const 2))))
+                      (v128.store (i32.add (local.get $right) (local.get $c)) (v128.load (i32.add (local.get $srow) (local.get $c))))
+                      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                      (br $cloop)))
+                    (local.set $c (i32.shl (i32.add (local.get $pl) (local.get $ix)) (i32.const 2)))
+                    (block $rl (loop $rloop
+                      (br_if $rl (i32.ge_s (local.get $c) (local.get $drow)))
+                      (v128.store (i32.add (local.get $row) (local.get $c)) (v128.const i32x4 0 0 0 0))
+                      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                      (br $rloop))))
                   (else
                     (memory.fill (local.get $row) (i32.const 0) (local.get $drow))
                     (local.set $ix (i32.const 0))
@@ -631,33 +656,56 @@
         (br $plane))))
 
   ;; Max pooling 2 x 2, stride 2, no padding: `planes` planes of h x w to oh x ow (ow >= 4;
-  ;; the row tail as in conv). f32x4.max gives NaN when either side is NaN (the contract).
+  ;; the row tail as in conv). pmax is one instruction but loses a NaN in its second operand,
+  ;; f32x4.max keeps it (the contract) but V8 lowers it to about nine: each plane runs with
+  ;; pmax while summing (a + b + c + d) * 0 over its windows, which turns NaN if any input is
+  ;; NaN or infinite, and only such a plane is run again with f32x4.max.
+  (func $maxpool2_plane (param $x i32) (param $wb i32) (param $y i32) (param $oh i32) (param $ow i32) (param $exact i32) (result v128)
+    (local $oy i32) (local $ox i32) (local $r0 i32) (local $r1 i32) (local $m0 v128) (local $m1 v128) (local $flag v128)
+    (local $a v128) (local $b v128) (local $c v128) (local $d v128)
+    (loop $rows
+      (local.set $r0 (i32.add (local.get $x) (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $wb))))
+      (local.set $r1 (i32.add (local.get $r0) (local.get $wb)))
+      (local.set $ox (i32.const 0))
+      (loop $cols
+        (if (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $ow))
+          (then (local.set $ox (i32.sub (local.get $ow) (i32.const 4)))))
+        (local.set $a (v128.load offset=0 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 3)))))
+        (local.set $b (v128.load offset=16 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 3)))))
+        (local.set $c (v128.load offset=0 (i32.add (local.get $r1) (i32.shl (local.get $ox) (i32.const 3)))))
+        (local.set $d (v128.load offset=16 (i32.add (local.get $r1) (i32.shl (local.get $ox) (i32.const 3)))))
+        (if (local.get $exact)
+          (then
+            (local.set $m0 (f32x4.max (local.get $a) (local.get $c)))
+            (local.set $m1 (f32x4.max (local.get $b) (local.get $d)))
+            (v128.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $ow)) (local.get $ox)) (i32.const 2)))
+              (f32x4.max
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $m0) (local.get $m1))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $m0) (local.get $m1)))))
+          (else
+            (local.set $flag (f32x4.add (local.get $flag) (f32x4.mul
+              (f32x4.add (f32x4.add (local.get $a) (local.get $b)) (f32x4.add (local.get $c) (local.get $d))) (v128.const f32x4 0 0 0 0))))
+            (local.set $m0 (f32x4.pmax (local.get $a) (local.get $c)))
+            (local.set $m1 (f32x4.pmax (local.get $b) (local.get $d)))
+            (v128.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $ow)) (local.get $ox)) (i32.const 2)))
+              (f32x4.pmax
+                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $m0) (local.get $m1))
+                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $m0) (local.get $m1))))))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+        (br_if $cols (i32.lt_u (local.get $ox) (local.get $ow))))
+      (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $oy) (local.get $oh))))
+    (local.get $flag))
+
   (func (export "maxpool2") (param $x i32) (param $planes i32) (param $h i32) (param $w i32) (param $y i32) (param $oh i32) (param $ow i32)
-    (local $oy i32) (local $ox i32) (local $r0 i32) (local $r1 i32) (local $m0 v128) (local $m1 v128) (local $wb i32)
+    (local $wb i32) (local $flag v128)
     (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
     (block $pdone
       (loop $plane
         (br_if $pdone (i32.eqz (local.get $planes)))
-        (local.set $oy (i32.const 0))
-        (loop $rows
-          (local.set $r0 (i32.add (local.get $x) (i32.mul (i32.shl (local.get $oy) (i32.const 1)) (local.get $wb))))
-          (local.set $r1 (i32.add (local.get $r0) (local.get $wb)))
-          (local.set $ox (i32.const 0))
-          (loop $cols
-            (if (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $ow))
-              (then (local.set $ox (i32.sub (local.get $ow) (i32.const 4)))))
-            (local.set $m0 (f32x4.max (v128.load offset=0 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 3))))
-                                      (v128.load offset=0 (i32.add (local.get $r1) (i32.shl (local.get $ox) (i32.const 3))))))
-            (local.set $m1 (f32x4.max (v128.load offset=16 (i32.add (local.get $r0) (i32.shl (local.get $ox) (i32.const 3))))
-                                      (v128.load offset=16 (i32.add (local.get $r1) (i32.shl (local.get $ox) (i32.const 3))))))
-            (v128.store (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (local.get $oy) (local.get $ow)) (local.get $ox)) (i32.const 2)))
-              (f32x4.max
-                (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $m0) (local.get $m1))
-                (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $m0) (local.get $m1))))
-            (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
-            (br_if $cols (i32.lt_u (local.get $ox) (local.get $ow))))
-          (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-          (br_if $rows (i32.lt_u (local.get $oy) (local.get $oh))))
+        (local.set $flag (call $maxpool2_plane (local.get $x) (local.get $wb) (local.get $y) (local.get $oh) (local.get $ow) (i32.const 0)))
+        (if (v128.any_true (f32x4.ne (local.get $flag) (local.get $flag)))
+          (then (drop (call $maxpool2_plane (local.get $x) (local.get $wb) (local.get $y) (local.get $oh) (local.get $ow) (i32.const 1)))))
         (local.set $x (i32.add (local.get $x) (i32.mul (local.get $h) (local.get $wb))))
         (local.set $y (i32.add (local.get $y) (i32.shl (i32.mul (local.get $oh) (local.get $ow)) (i32.const 2))))
         (local.set $planes (i32.sub (local.get $planes) (i32.const 1)))
