@@ -1,4 +1,4 @@
-// The README's main job, as a user runs it: the photo-tagging demo tags all 70,000 images, and with --wait its web UI shows the jobs until Ctrl-C; Dawn's lavapipe warnings stay off stderr.
+// The README's main job, as a user runs it: the photo-tagging demo tags a folder of 10,000 PNG photos with the CNN, and with --wait its web UI shows the jobs until Ctrl-C; Dawn's lavapipe warnings stay off stderr.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,8 +24,10 @@ describe('photo tagging demo', () => {
       await until(() => /stays up at (http:\/\/127\.0\.0\.1:\d+)/.test(out) || demo.exitCode !== null, 120_000, `the demo to finish its job:\n${out}`);
       const url = /stays up at (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
       expect(url, out).toBeDefined();
-      expect(out).toMatch(/tagged 70,000 images in [\d.]+ s/);
-      expect(out).toMatch(/accuracy against the labels: (9\d|8\d)\.\d\d%/);
+      expect(out).toMatch(/tagged 10,000 photos in [\d.]+ s/);
+      expect(out).toMatch(/decode \(sharp, \d+ workers\): [\d,]+ images\/s/);
+      expect(out).toMatch(/inference \(the (inference thread|workers)\): [\d,]+ images\/s/);
+      expect(out).toMatch(/accuracy against the labels: 9\d\.\d\d% \([\d,]+ of 10,000; the 10,000 test images/);
       const { jobs } = await (await fetch(`${url}/api/apps/live/jobs`)).json() as { jobs: { status: string }[] };
       expect(jobs.length).toBeGreaterThanOrEqual(3);
       expect(jobs.every((j) => j.status === 'succeeded')).toBe(true);

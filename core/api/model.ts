@@ -29,6 +29,10 @@ export class ModelRef {
   /** Class names ([] when the model names none: predict then adds no `label` column). */
   get labels(): readonly string[] { return modelLabels(this.m) ?? []; }
   get numClasses(): number { return modelClasses(this.m); }
+  /** The images an ONNX model takes (read them at this size: q.read.images(path, { size: [height, width], channels })); null for an MLP (flat vectors). */
+  get input(): { height: number; width: number; channels: number } | null {
+    return this.m.kind === 'onnx' ? { height: this.m.image.h, width: this.m.image.w, channels: this.m.image.c } : null;
+  }
   /** The loaded model (weights included). */
   get model(): LoadedModel { return this.m; }
 }

@@ -1,6 +1,7 @@
 // Decodes one image file's bytes with sharp (libvips) into HWC uint8 pixels of a fixed size.
 import { createRequire } from 'node:module';
 import type SharpModule from 'sharp';
+import { decodeSmallPng } from './images-png.ts';
 import { ImageFit } from './options.ts';
 
 type Sharp = typeof SharpModule;
@@ -75,6 +76,13 @@ function reasonOf(e: unknown): string {
  */
 export async function decodeImage(bytes: Buffer, t: ImageTarget): Promise<DecodedImage> {
   if (bytes.length === 0) throw new ImageDecodeError('empty file (0 bytes)');
+  const fast = decodeSmallPng(bytes, t);
+  if (fast) return fast;
+  return decodeWithSharp(bytes, t);
+}
+
+/** decodeImage through libvips always (tests compare the PNG fast path with it). */
+export async function decodeWithSharp(bytes: Buffer, t: ImageTarget): Promise<DecodedImage> {
   const sharp = imageCodec();
   try {
     const img = sharp(bytes, { failOn: 'warning', autoOrient: true });
