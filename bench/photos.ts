@@ -5,7 +5,9 @@
 //   npm run bench:photos -- --quick --runs 1 --out /tmp/x   # a smoke run with tiny counts (the test's)
 //
 // Flags: --runs N (timed runs per contender, medians reported), --no-1m (skip section 5),
-// --quick, --out DIR (default bench/results), --images-1m N (section 5's image count).
+// --quick, --out DIR (default bench/results), --images-1m N (section 5's image count),
+// --1m-source idx|png (section 5's input: the IDX test set, default, or the PNG files, which
+// take far longer to decode on 2 cores).
 // Writes <out>/photos.json (every figure) and <out>/photos.{svg,png} (a chart).
 //
 // Sections, each measured in one run beside its contender (runs alternate, order rotating;
@@ -17,14 +19,15 @@
 //   3. end to end: JPEG files -> q.read.images -> predict -> Parquet vs decode alone (sharp on
 //      2 threads, and Quiver's reader with count()) and inference alone (section 1);
 //   4. the 10,000 Fashion-MNIST PNGs end to end, per backend;
-//   5. peak RSS of a child process tagging 1,000,000 images (the 10,000 PNGs read 100 times:
-//      a union of 100 reads, since a list of paths is de-duplicated).
+//   5. peak RSS of a child process tagging 1,000,000 images (the 10,000 test images read 100
+//      times, from IDX or PNG: a union of 100 reads, since a list of paths is de-duplicated).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Quiver, type DataFrame, type ModelRef } from '../core/index.ts';
+import { fmnistFile } from '../examples/lib/fmnist.ts';
 import { readFmnistTest, writeFmnistFiles } from '../examples/lib/fmnist-files.ts';
 import { loadOnnxArtifact } from '../ops/model/onnx-artifact.ts';
 import { onnxZoo } from './lib/onnx-zoo.ts';
@@ -53,21 +56,33 @@ function fmnistFiles(format: 'png' | 'jpeg', n: number, tmp: string) {
 /** Section 5 in a process of its own, so that its maxRSS is the 1M job's and nothing else's. */
 async function rssChild(images: number): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'quiver-photos-1m-'));
-  const png = await fmnistFiles('png', N.png, tmp);
-  const reps = Math.ceil(images / png.files.length);
+  const source = arg('1m-source', 'idx');
   const q = await Quiver.local({ workers: THREADS, quiet: true, ui: false });
   const model = q.model(CNN_DIR);
   let rows = 0;
   q.onEvent((e) => { if (e.kind === 'taskEnd' && e.ok) rows += e.rows; });
-  const read = () => q.read.images(png.files.slice(0, Math.min(png.files.length, images)), { size: [28, 28], channels: 1 });
-  const df = Array.from({ length: reps - 1 }, read).reduce((a: DataFrame, b) => a.union(b), read());
+  let read: () => DataFrame, what: string, per: number;
+  if (source === 'png') {
+    const png = await fmnistFiles('png', N.png, tmp);
+    per = Math.min(png.files.length, images);
+    read = () => q.read.images(png.files.slice(0, per), { size: [28, 28], channels: 1 }).select('path', 'image');
+    what = 'PNG files';
+  } else {
+    per = 10_000;
+    read = () => q.read.idx(fmnistFile('t10k', 'images')).select('image');
+    what = 'test images of the IDX file (gzip)';
+  }
+  const reps = Math.ceil(images / per);
+  // A list of paths is de-duplicated by the reader: the repeats are a union of reads.
+  const all = Array.from({ length: reps - 1 }, read).reduce((a: DataFrame, b) => a.union(b), read());
+  const df = reps * per === images ? all : all.limit(images);
   const dir = tmp;
   const t0 = performance.now();
   const tick = setInterval(() => console.log(`  1M: ${((performance.now() - t0) / 1000).toFixed(0)} s, ~${rows.toLocaleString()} task rows, rss ${(process.memoryUsage.rss() / 2 ** 20).toFixed(0)} MB`), quick ? 2000 : 15_000);
   try {
-    const n = await df.predict(model, { backend: 'onnxruntime' }).select('path', 'labelId', 'label', 'score').write.mode('overwrite').parquet(join(dir, 'tags.parquet'));
+    const n = await df.predict(model, { backend: 'onnxruntime' }).select('labelId', 'label', 'score').write.mode('overwrite').parquet(join(dir, 'tags.parquet'));
     const s = (performance.now() - t0) / 1000;
-    console.log(`PHOTOS_RSS ${JSON.stringify({ images: n, seconds: s, imgPerS: n / s, maxRssMB: process.resourceUsage().maxRSS / 1024, source: `the ${png.files.length.toLocaleString()} PNGs read ${reps} times (a union of ${reps} q.read.images)`, backend: 'onnxruntime' })}`);
+    console.log(`PHOTOS_RSS ${JSON.stringify({ images: n, seconds: s, imgPerS: n / s, maxRssMB: process.resourceUsage().maxRSS / 1024, source: `the ${per.toLocaleString()} ${what} read ${reps} times (a union of ${reps} reads)`, backend: 'onnxruntime' })}`);
   } finally {
     clearInterval(tick);
     rmSync(dir, { recursive: true, force: true });
