@@ -634,7 +634,12 @@
                       (local.set $c (i32.add (local.get $c) (i32.const 16)))
                       (br $rloop))))
                   (else
-                    (memory.fill (local.get $row) (i32.const 0) (local.get $drow))
+                    (local.set $c (i32.const 0))
+                    (block $zp (loop $zphase
+                      (br_if $zp (i32.ge_s (local.get $c) (local.get $drow)))
+                      (v128.store (i32.add (local.get $row) (local.get $c)) (v128.const i32x4 0 0 0 0))
+                      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                      (br $zphase)))
                     (local.set $ix (i32.const 0))
                     (local.set $c (local.get $pl))
                     (block $cdone
