@@ -8,6 +8,7 @@ import { Quiver } from '../../core/index.ts';
 import { main, program } from '../../core/cli/main.ts';
 import { runRepoScript } from '../../core/cli/run-script.ts';
 import { inputFormat, outputFormat } from '../../core/cli/tag-command.ts';
+import { writeFmnistFiles } from '../../examples/lib/fmnist-files.ts';
 
 const bin = resolve(import.meta.dirname, '../../bin/quiver.mjs');
 const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -52,7 +53,7 @@ describe('quiver command line', () => {
       expect(help).toContain('-h, --help');
     }
     const tag = p.commands.find((c) => c.name() === 'tag')!.helpInformation();
-    for (const f of ['--model <dir>', '--input <path>', '--output <path>', '--device <device>']) expect(tag).toContain(f);
+    for (const f of ['--model <path>', '--input <path>', '--output <path>', '--device <device>']) expect(tag).toContain(f);
     expect(p.commands.find((c) => c.name() === 'ui')!.helpInformation()).toContain('--events <dir>');
 
     const top = await quiver(['--help']);
@@ -103,10 +104,33 @@ describe('quiver command line', () => {
     }
   });
 
+  it('tag runs an ONNX model over image files (a glob), with the size the model takes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'quiver-tag-photos-'));
+    const { files } = await writeFmnistFiles({ format: 'png', dir: join(dir, 'photos'), limit: 300 });
+    const out = join(dir, 'tags.parquet');
+    const r = await quiver(['tag', '--model', resolve(import.meta.dirname, '../../models/fmnist-cnn/model.onnx'), '--input', join(dir, 'photos/*.png'), '--output', out, '--backend', 'onnxruntime', '--workers', '2', '--no-ui']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^tagged 300 images in [\d.]+ s \([\d,]+ images\/s\) with model -> /);
+    const q = await Quiver.local({ workers: 1 });
+    try {
+      const rows = await q.read.parquet(out).toArray();
+      expect(rows.map((x) => x.path)).toEqual(files);
+      const correct = rows.filter((x) => String(x.path).endsWith(`_${x.labelId}.png`)).length;
+      expect(correct / rows.length).toBeGreaterThan(0.85);
+    } finally {
+      await q.close();
+    }
+  }, 120_000);
+
   it('tag tells input and output formats from their names', () => {
     expect(inputFormat('/d/t10k-images-idx3-ubyte.gz')).toBe('idx');
     expect(inputFormat('/d/*.parquet')).toBe('parquet');
     expect(inputFormat('x.arrow')).toBe('arrow');
+    expect(inputFormat('photos/*.jpg')).toBe('images');
+    expect(inputFormat('photos/*.{jpg,png}')).toBe('images');
+    expect(inputFormat('IMG_0001.JPEG')).toBe('images');
+    expect(inputFormat(import.meta.dirname)).toBe('images'); // a directory: its image files
     expect(() => inputFormat('x.bin')).toThrow(/cannot tell the format of --input x\.bin/);
     expect(outputFormat('o.JSONL')).toBe('json');
     expect(() => outputFormat('o')).toThrow(/name it \*\.parquet/);
