@@ -42,6 +42,12 @@ export interface PredictOptions {
    * (Quiver's WGSL kernels). Default: chosen by `device` and a short calibration.
    */
   backend?: 'wasm' | 'onnxruntime' | 'webgpu';
+  /**
+   * A row whose image is null or whose scores are not finite: 'fail' (default: the job fails
+   * naming it), 'skip' (the row is dropped, counted as predictSkippedRows) or 'null' (its tags
+   * are null, counted as predictNullRows).
+   */
+  onError?: 'fail' | 'skip' | 'null';
   /** Column of fixed_size_list<uint8> images (default 'image'). */
   inputCol?: string;
   /** Also return the k best classes per row (topIds, topScores). */
@@ -101,7 +107,7 @@ export class DataFrame {
     return this.next(predict(this.plan, {
       modelPath: model.path, modelName: model.name, modelSha256: model.sha256, modelJsonSha256: model.modelJsonSha256, inputCol,
       device: opts.device ?? 'auto', batchSize: opts.batchSize ?? defaultBatchSize(model), topK: opts.topK ?? 0, numClasses: model.numClasses,
-      modelFormat: model.format, hasLabels: model.labels.length > 0, labels: model.labels, inputSize: modelInput(model.model).size, ...(opts.backend !== undefined ? { backend: opts.backend } : {}),
+      modelFormat: model.format, hasLabels: model.labels.length > 0, labels: model.labels, inputSize: modelInput(model.model).size, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.onError !== undefined ? { onError: opts.onError } : {}),
     }));
   }
 

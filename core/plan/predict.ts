@@ -36,6 +36,8 @@ export interface PredictSpec {
    */
   readonly labels?: readonly string[];
   readonly inputSize?: number;
+  /** A row whose image is null or whose scores are not finite: 'fail' (default), 'skip' (dropped), 'null' (null tags). */
+  readonly onError?: 'fail' | 'skip' | 'null';
 }
 
 export interface Predict {
@@ -46,21 +48,22 @@ export interface Predict {
 }
 
 /** The columns predict adds, in order (`label` only when the model names its classes). */
-export function predictOutputFields(topK: number, hasLabels = true): FieldJSON[] {
+export function predictOutputFields(topK: number, hasLabels = true, nullable = false): FieldJSON[] {
   const out: FieldJSON[] = [
-    { name: 'labelId', type: 'int32', nullable: false },
-    ...(hasLabels ? [{ name: 'label', type: 'utf8', nullable: false } as FieldJSON] : []),
-    { name: 'score', type: 'float32', nullable: false },
+    { name: 'labelId', type: 'int32', nullable },
+    ...(hasLabels ? [{ name: 'label', type: 'utf8', nullable } as FieldJSON] : []),
+    { name: 'score', type: 'float32', nullable },
   ];
   if (topK > 0) {
-    out.push({ name: 'topIds', type: { fixedList: 'int32', size: topK }, nullable: false });
-    out.push({ name: 'topScores', type: { fixedList: 'float32', size: topK }, nullable: false });
+    out.push({ name: 'topIds', type: { fixedList: 'int32', size: topK }, nullable });
+    out.push({ name: 'topScores', type: { fixedList: 'float32', size: topK }, nullable });
   }
   return out;
 }
 
 export function predict(input: LogicalPlan, spec: PredictSpec): Predict {
-  const added = predictOutputFields(spec.topK, spec.hasLabels);
+  if (spec.onError !== undefined && !['fail', 'skip', 'null'].includes(spec.onError)) throw new PlanError(`predict: onError must be 'fail', 'skip' or 'null', got ${JSON.stringify(spec.onError)}`);
+  const added = predictOutputFields(spec.topK, spec.hasLabels, spec.onError === 'null');
   for (const f of added) {
     if (input.schema.some((g) => g.name === f.name)) {
       throw new PlanError(`predict: the input already has a column '${f.name}', which predict adds; rename it first, e.g. df.withColumnRenamed('${f.name}', 'true_${f.name}')`);

@@ -1,6 +1,7 @@
 // PredictExec: runs a resident model over an image column, batch by batch, appending labelId, label, score (and top-k).
 import * as arrow from 'apache-arrow';
 import { makeBatch } from '../compute/batch.ts';
+import { isValid, takeBatch, takeData } from '../compute/take.ts';
 import { DataError, InternalError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
@@ -24,6 +25,8 @@ export interface PredictExecOptions {
   reason: string;
   batchSize: number;
   topK: number;
+  /** A row whose image is null or whose scores are not finite: 'fail' (default), 'skip' (dropped), 'null' (null tags). */
+  onError?: 'fail' | 'skip' | 'null';
   /** Class names and values per image from the plan (absent in older plans: read from the model). */
   labels?: readonly string[];
   inputSize?: number;
@@ -79,7 +82,8 @@ export class PredictExec implements ExecPlan {
       size = modelInput(r.model).size;
     }
     const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
-    const inFlight: { part: arrow.RecordBatch; res: Promise<MlpResult>; t0: number }[] = [];
+    const onError = o.onError ?? 'fail';
+    const inFlight: { part: arrow.RecordBatch; goodIdx: Int32Array | null; good: arrow.RecordBatch; res: Promise<MlpResult>; t0: number }[] = [];
     let inputDone = false;
     try {
       for (;;) {
@@ -90,34 +94,55 @@ export class PredictExec implements ExecPlan {
           const batch = r.value;
           for (let s = 0; s < batch.numRows; s += o.batchSize) {
             const part = s === 0 && batch.numRows <= o.batchSize ? batch : batch.slice(s, Math.min(batch.numRows, s + o.batchSize));
-            const images = imageBytes(part.data.children[colIndex], size, o.inputCol);
+            // Rows with a null image: an error, or left out of the model's input (onError skip/null).
+            const col = part.data.children[colIndex];
+            const goodIdx = col.nullCount > 0 && onError !== 'fail' ? validRows(col) : null;
+            const good = goodIdx ? takeBatch(part, goodIdx) : part;
+            const images = imageBytes(good.data.children[colIndex], size, o.inputCol);
             const t0 = performance.now();
-            const res = runner.run(images, part.numRows, o.topK);
+            const res = runner.run(images, good.numRows, o.topK);
             res.catch(() => {}); // awaited in order below
-            inFlight.push({ part, res, t0 });
+            inFlight.push({ part, goodIdx, good, res, t0 });
           }
         }
         const head = inFlight.shift();
         if (!head) break;
-        const { part } = head;
+        const { part, goodIdx, good } = head;
         const res = await head.res.catch((e: unknown) => {
           if (device !== 'gpu') throw e;
           const reason = (e as { reason?: string }).reason ?? 'error';
           throw new ResourceError(`predict on the GPU failed (${reason}): ${(e as Error).message}; the task is retried on the CPU`, { cause: e });
         });
-        const bad = res.scores.subarray(0, part.numRows).findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) {
+        const bad = res.scores.subarray(0, good.numRows).findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0 && onError === 'fail') {
           throw new DataError(`predict: model '${o.modelName}' gives a non-finite score (${res.scores[bad]}) for an image: its numbers overflow float32 on this input (the test forward pass at q.model() passed); check the weights and the input normalization`, { file: o.modelPath });
         }
         // Remote: the model's own time for these rows; local: the wait, which is the model's time.
         const ms = (res as { ms?: number }).ms ?? performance.now() - head.t0;
         ctx.metrics.add('predictMs', ms);
-        ctx.metrics.add('predictRows', part.numRows);
+        ctx.metrics.add('predictRows', good.numRows);
         if (remote) {
           ctx.metrics.add('predictPipelinedRows', part.numRows);
           ctx.metrics.add('predictBatchesCoalesced', ((res as { coalesced?: number }).coalesced ?? 1) > 1 ? 1 : 0);
         }
-        yield makeBatch(this.schema, [...part.data.children, ...outputColumns(this.schema, part.numRows, res, labels, o.topK)], part.numRows);
+        const out = outputColumns(this.schema, good.numRows, res, labels, o.topK);
+        if (goodIdx === null && bad < 0) {
+          yield makeBatch(this.schema, [...part.data.children, ...out], part.numRows);
+          continue;
+        }
+        // Some rows had no image or a non-finite score: dropped (skip) or given null tags (null).
+        const finite = (i: number) => Number.isFinite(res.scores[i]);
+        if (onError === 'skip') {
+          const keep = Int32Array.from({ length: good.numRows }, (_, i) => i).filter(finite);
+          ctx.metrics.add('predictSkippedRows', part.numRows - keep.length);
+          if (keep.length) yield takeBatch(makeBatch(this.schema, [...good.data.children, ...out], good.numRows), keep);
+        } else {
+          const at = new Int32Array(part.numRows).fill(-1);
+          if (goodIdx) goodIdx.forEach((row, i) => { if (finite(i)) at[row] = i; });
+          else for (let i = 0; i < part.numRows; i++) if (finite(i)) at[i] = i;
+          ctx.metrics.add('predictNullRows', at.filter((x) => x < 0).length);
+          yield makeBatch(this.schema, [...part.data.children, ...out.map((d) => takeData(d, at))], part.numRows);
+        }
       }
     } finally {
       remote?.close();
@@ -170,4 +195,11 @@ function outputColumns(schema: arrow.Schema, n: number, res: { labels: Int32Arra
     cols.push(arrow.makeData({ type: sc, length: n, nullCount: 0, child: arrow.makeData({ type: sc.children[0].type, length: n * topK, nullCount: 0, data: res.top!.value.slice(0, n * topK) } as any) } as any));
   }
   return cols;
+}
+
+/** Indices of the rows of `d` that are not null. */
+function validRows(d: arrow.Data): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i++) if (isValid(d, i)) out.push(i);
+  return Int32Array.from(out);
 }

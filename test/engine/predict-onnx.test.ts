@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnnxGraph, float, int, ints } from '../../bench/lib/onnx-graph.ts';
@@ -16,7 +17,7 @@ const LABELS = ['ant', 'bee', 'cat', 'dog', 'eel'];
 const PRE = { scale: 1 / 255, mean: [0.4], std: [0.3] };
 
 /** Conv(1->4, 3x3, pad 1) + BatchNormalization + Relu -> MaxPool 2 -> Flatten -> Gemm(36 -> 5): logits. */
-function tinyCnn(o: { labels?: boolean; op?: string } = {}): Uint8Array {
+function tinyCnn(o: { labels?: boolean; op?: string; overflow?: boolean } = {}): Uint8Array {
   // Its own generator: every call builds the same weights.
   const w = rnd(5);
   const f32 = (n: number, s: number) => Float32Array.from({ length: n }, () => (w() - 0.5) * s);
@@ -26,7 +27,7 @@ function tinyCnn(o: { labels?: boolean; op?: string } = {}): Uint8Array {
     .initializer('w', [4, 1, 3, 3], f32(36, 1.2)).initializer('b', [4], f32(4, 0.2))
     .initializer('gamma', [4], Float32Array.from([1.1, 0.9, 1.3, 0.7])).initializer('beta', [4], f32(4, 0.2))
     .initializer('mean', [4], f32(4, 0.3)).initializer('var', [4], Float32Array.from([0.5, 1.2, 0.8, 2]))
-    .initializer('fw', [K, 36], f32(K * 36, 0.8)).initializer('fb', [K], f32(K, 0.1))
+    .initializer('fw', [K, 36], o.overflow ? Float32Array.from({ length: K * 36 }, (_, i) => (i % 2 ? 3e38 : -3e38)) : f32(K * 36, 0.8)).initializer('fb', [K], f32(K, 0.1))
     .node('Conv', ['image', 'w', 'b'], ['c'], { kernel_shape: ints([3, 3]), pads: ints([1, 1, 1, 1]) })
     .node('BatchNormalization', ['c', 'gamma', 'beta', 'mean', 'var'], ['bn'], { epsilon: float(1e-5) })
     .node(o.op ?? 'Relu', ['bn'], ['a'])
@@ -146,6 +147,42 @@ describe('predict with an ONNX model', () => {
     const other = join(dir, 'y-images-idx3-ubyte');
     writeFileSync(other, idx([4, 5, 5], new Uint8Array(100)));
     expect(() => q.read.idx(other).predict(q.model(modelFile))).toThrow(/takes fixed_size_list<uint8>\[36\] \(shape \[6,6,1\], HWC\); read images at the model's size, e\.g\. q\.read\.images\(path, \{ size: \[6, 6\], channels: 1 \}\)/);
+  });
+
+  it("onError: a null image fails the job by default, is dropped with 'skip', gets null tags with 'null'", async () => {
+    const n = 20;
+    const type = new arrow.FixedSizeList(H * W, new arrow.Field('item', new arrow.Uint8(), false));
+    const nullBitmap = new Uint8Array(Math.ceil(n / 8)).fill(0xff);
+    for (const i of [3, 11]) nullBitmap[i >> 3] &= ~(1 << (i & 7));
+    const child = arrow.makeData({ type: new arrow.Uint8(), length: n * H * W, data: images.slice(0, n * H * W) });
+    const data = arrow.makeData({ type, length: n, nullCount: 2, nullBitmap, child });
+    const table = new arrow.Table({ id: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => i), new arrow.Int32()), image: arrow.makeVector(data) });
+    const model = q.model(modelFile);
+    const df = () => q.createDataFrame(table, { partitions: 2 });
+    await expect(df().predict(model, { backend: 'onnxruntime' }).count()).rejects.toThrow(/'image' is null in a row; filter nulls first/);
+    const skipped = await df().predict(model, { backend: 'onnxruntime', onError: 'skip' }).select('id', 'labelId').toArray();
+    expect(skipped.map((x) => x.id)).toEqual(Array.from({ length: n }, (_, i) => i).filter((i) => i !== 3 && i !== 11));
+    skipped.forEach((x) => expect(x.labelId).toBe(want[x.id as number].labelId));
+    expect(q.session.lastJob!.counters.predictSkippedRows).toBe(2);
+    const nulled = await df().predict(model, { backend: 'onnxruntime', onError: 'null' }).select('id', 'labelId', 'label', 'score').toArray();
+    expect(nulled).toHaveLength(n);
+    nulled.forEach((x, i) => {
+      if (i === 3 || i === 11) expect([x.labelId, x.label, x.score]).toEqual([null, null, null]);
+      else expect(x.label).toBe(LABELS[want[i].labelId]);
+    });
+    expect(q.session.lastJob!.counters.predictNullRows).toBe(2);
+  });
+
+  it("onError: a non-finite score fails the job by default; 'skip' and 'null' leave the rows out or null", async () => {
+    const f = join(dir, 'overflow.onnx');
+    writeFileSync(f, tinyCnn({ overflow: true }));
+    const model = q.model(f);
+    const df = () => q.read.idx(imagesPath).limit(30);
+    await expect(df().predict(model, { backend: 'wasm' }).count()).rejects.toThrow(/non-finite score/);
+    expect(await df().predict(model, { backend: 'wasm', onError: 'skip' }).count()).toBe(0);
+    const rows = await df().predict(model, { backend: 'wasm', onError: 'null' }).select('labelId', 'score').toArray();
+    expect(rows).toHaveLength(30);
+    expect(rows.every((x) => x.labelId === null && x.score === null)).toBe(true);
   });
 
   it('refuses an edit of the model file after q.model() (the job pins its hash)', async () => {
