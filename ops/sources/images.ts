@@ -3,7 +3,7 @@
 // Columns: `path` utf8, `width` and `height` int32 (the picture as shown, before fitting) and
 // `image` fixed_size_list<uint8>[h * w * c], row-major, channels interleaved (RGB or gray).
 // Option `size` [h, w] is required: the column's length is part of the schema.
-// Splits are groups of whole files (FILES_PER_SPLIT, or fewer when their bytes pass the split
+// Splits are groups of whole files (up to FILES_PER_SPLIT, or fewer when their bytes pass the split
 // budget): SplitJSON.files lists them, start/end are their positions in the scan's file list,
 // and `path` is the first. Files are read in order and decoded a few at a time (IN_FLIGHT) on
 // the libuv thread pool.
@@ -36,8 +36,14 @@ export const isImageFile = (path: string): boolean => IMAGE_EXTENSIONS.includes(
 /** What a directory given to the images reader stands for: its image files. */
 export const IMAGE_DIRECTORY_FILTER: DirectoryFilter = { keep: isImageFile, what: `image files (${IMAGE_EXTENSIONS.join(', ')})` };
 
-/** Files per split at most: a task decodes tens of images, enough to amortize its start. */
-export const FILES_PER_SPLIT = 64;
+/**
+ * Files per split at most: enough that a task's start is amortized and that it has several
+ * batches to pipeline (decode the next while predict infers the last), while the job still
+ * spreads over the workers (see imageSplits).
+ */
+export const FILES_PER_SPLIT = 1024;
+/** Images per batch at most: a task's batches flow to predict while it decodes the next ones. */
+const IMAGES_PER_BATCH = 256;
 /** Bytes of files per split at most (besides targetSplitBytes), so a few huge pictures get their own tasks. */
 const MAX_SPLIT_BYTES = 32 << 20;
 /** Pixel bytes per batch at most: 64 images of 224x224x3 are 9.6 MB. */
@@ -71,7 +77,8 @@ export function inferImagesSchema(opts: ReadOptions): FieldJSON[] {
  */
 export function imageSplits(paths: readonly string[], sizes: readonly number[], targetBytes: number, parallelism = 1): ImageSplitJSON[] {
   const n = paths.length;
-  const groups = Math.max(Math.ceil(n / FILES_PER_SPLIT), Math.min(n, Math.max(1, parallelism)));
+  // At least 4 splits per worker when there are files enough (64 per split), for balance.
+  const groups = Math.max(Math.ceil(n / FILES_PER_SPLIT), Math.min(Math.ceil(n / 64), 4 * Math.max(1, parallelism)), Math.min(n, Math.max(1, parallelism)));
   const per = Math.max(1, Math.ceil(n / groups));
   const budget = Math.max(1, Math.min(targetBytes, MAX_SPLIT_BYTES));
   const out: ImageSplitJSON[] = [];
@@ -149,7 +156,7 @@ export async function* readImages(split: ImageSplitJSON, opts: ReadOptions, file
   const schema = toArrowSchema(columns.map((c) => fileSchema.find((f) => f.name === c)!));
   const target: ImageTarget = { height: opts.size[0], width: opts.size[1], channels: opts.channels, fit: opts.fit };
   const rowBytes = target.height * target.width * target.channels;
-  const perBatch = Math.max(1, Math.min(ctx.batchSize, Math.floor(MAX_BATCH_BYTES / rowBytes)));
+  const perBatch = Math.max(1, Math.min(ctx.batchSize, IMAGES_PER_BATCH, Math.floor(MAX_BATCH_BYTES / rowBytes)));
   const files = split.files ?? [split.path];
   const permissive = opts.mode === ParseMode.Permissive;
   const stale = permissive ? await quarantined(opts.badRecordsPath!) : null;

@@ -67,7 +67,7 @@ describe('images reader: splits and bad images', () => {
   });
   afterAll(async () => { await q?.close(); });
 
-  it('groups whole files into splits of at most 64, in order; rows come back in file order', async () => {
+  it('groups whole files into splits of at most FILES_PER_SPLIT, in order; rows come back in file order', async () => {
     const files = await resolvePaths(join(good, '*.png'));
     const splits = await planSplits({ format: 'images', paths: files, options: { size: [2, 2], channels: 1 } }, 128 << 20, 2);
     expect(splits.length).toBe(3);
