@@ -14,7 +14,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { TensorProgram } from '../../gpu-kernels/program/contract.ts';
 import { DataError } from '../errors.ts';
-import { compileOnnx, loadOnnx, type OnnxModel } from './onnx/index.ts';
+import { compileOnnx, loadOnnx } from './onnx/index.ts';
+// The type from its own file: the published declarations of the API then never reach onnx-proto's.
+import type { OnnxModel } from './onnx/model.ts';
 
 /** How images become the model's float input: y = (x * scale - mean[c]) / std[c], laid out NCHW. */
 export interface Preprocess {
