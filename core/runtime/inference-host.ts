@@ -53,9 +53,16 @@ export class InferenceHost {
     return port2;
   }
 
+  /** Asks the thread to free its models and GPU device and end; terminates it if it has not within 10 s. */
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
-    await w?.terminate();
+    if (!w) return;
+    const ended = new Promise<void>((r) => w.once('exit', () => r()));
+    w.postMessage({ close: true });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 10_000); timer.unref(); });
+    if ((await Promise.race([ended, late])) === 'late') await w.terminate();
+    clearTimeout(timer);
   }
 }

@@ -37,6 +37,12 @@ class ModelQueue {
   private inFlight = 0;
   constructor(private readonly runner: Promise<MlpRunner>, private readonly maxInFlight: number) {}
 
+  /** Waits for the calls in flight, then frees the model. */
+  async dispose(): Promise<void> {
+    while (this.inFlight > 0) await new Promise((r) => setTimeout(r, 5));
+    try { (await this.runner).dispose(); } catch { /* a model that failed to load holds nothing */ }
+  }
+
   push(w: Waiting): void {
     this.waiting.push(w);
     this.pump();
@@ -115,6 +121,15 @@ export class InferenceService {
       this.queues.set(key, q);
     }
     return q;
+  }
+
+  /** Disposes every model and closes this thread's GPU device (if one was opened). */
+  async close(): Promise<void> {
+    const queues = [...this.queues.values()];
+    this.queues.clear();
+    for (const q of queues) await q.dispose();
+    const { closeGpuDevice } = await import('../../gpu-kernels/device/index.ts');
+    await closeGpuDevice();
   }
 
   /** Answers every request arriving on `port` (one port per task) until it closes. */
