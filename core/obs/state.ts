@@ -51,6 +51,11 @@ export interface StageState {
   ignoredResults: number;
   /** Succeeded tasks whose GPU predict fell back to the CPU (the GPU failed for them). */
   gpuFallbacks: number;
+  /**
+   * The two halves of a pipelined photo-tagging stage, from its succeeded tasks: images decoded
+   * and the readers' own time (summed over tasks), images inferred and the model's time.
+   */
+  pipeline: { decoded: number; decodeMs: number; inferred: number; inferMs: number; inferenceThread: boolean };
   rows: number;
   bytes: number;
   /** Sum of the run times of finished attempts. */
@@ -150,7 +155,7 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
         stages: e.stages.map((st) => ({
           jobId: e.jobId, stageId: st.id, partitions: st.partitions, parents: [...st.parents], output: st.output,
           name: `Stage ${st.id}`, operators: '', placements: [], status: 'pending', start: null, end: null, durationMs: null,
-          done: 0, running: 0, failedAttempts: 0, ignoredResults: 0, gpuFallbacks: 0, rows: 0, bytes: 0, taskMs: 0, attempts: [], lost: [],
+          done: 0, running: 0, failedAttempts: 0, ignoredResults: 0, gpuFallbacks: 0, pipeline: { decoded: 0, decodeMs: 0, inferred: 0, inferMs: 0, inferenceThread: false }, rows: 0, bytes: 0, taskMs: 0, attempts: [], lost: [],
           partitionDone: new Array<boolean>(st.partitions).fill(false),
         })),
       });
@@ -251,6 +256,12 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
         if (st.status !== 'succeeded') st.rows += e.rows;
         st.bytes += e.bytes ?? 0;
         if ((e.metrics?.predictGpuFallbacks ?? 0) > 0) st.gpuFallbacks++;
+        const m = e.metrics ?? {};
+        st.pipeline.decoded += m.imagesDecoded ?? 0;
+        st.pipeline.decodeMs += m.imagesDecodeMs ?? 0;
+        st.pipeline.inferred += m.predictRows ?? 0;
+        st.pipeline.inferMs += m.predictMs ?? 0;
+        if ((m.predictPipelinedRows ?? 0) > 0) st.pipeline.inferenceThread = true;
       } else {
         x.failed++;
         st.failedAttempts++;

@@ -59,9 +59,11 @@ export class InferenceHost {
     this.worker = null;
     if (!w) return;
     const ended = new Promise<void>((r) => w.once('exit', () => r()));
+    // Held while it shuts down: an awaited close must keep the process alive until the thread is gone.
+    w.ref();
     w.postMessage({ close: true });
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 10_000); timer.unref(); });
+    const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 10_000); });
     if ((await Promise.race([ended, late])) === 'late') await w.terminate();
     clearTimeout(timer);
   }

@@ -1,7 +1,9 @@
 // The committed Fashion-MNIST CNN through Quiver: >= 0.91 test accuracy on every backend, onnxruntime and WebGPU pipelined through the process's inference thread (small batches coalesced), the same tags without it.
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Quiver, col, fn } from '../../core/index.ts';
+import { Quiver, col, fn, type RuntimeEvent } from '../../core/index.ts';
+import { replay } from '../../core/obs/state.ts';
+import { writeFmnistFiles } from '../../examples/lib/fmnist-files.ts';
 
 const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 const MODEL = resolve(import.meta.dirname, '../../models/fmnist-cnn');
@@ -44,6 +46,26 @@ describe('the Fashion-MNIST CNN (ONNX) through predict', () => {
     expect(r.acc).toBeGreaterThanOrEqual(0.91);
     expect(r.counters.predictPipelinedRows ?? 0).toBe(0);
   }, 180_000);
+
+  it('from PNG files: decode and inference both report their rate, and the stage state (UI) shows them', async () => {
+    const { dir } = await writeFmnistFiles({ format: 'png' });
+    const events: RuntimeEvent[] = [];
+    const off = q.onEvent((e) => events.push(e));
+    try {
+      const n = await q.read.images(dir, { size: [28, 28], channels: 1 }).limit(2000).predict(q.model(MODEL), { backend: 'onnxruntime' }).select('labelId').count();
+      expect(n).toBe(2000);
+    } finally {
+      off();
+    }
+    const job = replay(events).jobs.at(-1)!;
+    const decoding = job.stages.find((st) => st.pipeline.decoded > 0)!;
+    const inferring = job.stages.find((st) => st.pipeline.inferred > 0)!;
+    expect(decoding.pipeline.decoded).toBeGreaterThanOrEqual(2000);
+    expect(decoding.pipeline.decodeMs).toBeGreaterThan(0);
+    expect(inferring.pipeline.inferred).toBe(2000);
+    expect(inferring.pipeline.inferMs).toBeGreaterThan(0);
+    expect(inferring.pipeline.inferenceThread).toBe(true);
+  }, 120_000);
 
   it('without the inference thread, onnxruntime runs in each worker and tags the same', async () => {
     const model = q.model(MODEL);

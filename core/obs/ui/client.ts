@@ -35,6 +35,16 @@ function get(path) {
 }
 function getText(path) { return fetch(path, { cache: 'no-store' }).then(function (r) { return r.text(); }); }
 
+// Decode and inference of a photo-tagging stage run at once: each half's own rate (time summed over tasks, or the inference thread's).
+function pipelineText(p) {
+  if (!p || (!p.decoded && !p.inferred)) return '';
+  var rate = function (n, ms) { return ms > 0 ? fmtCount(Math.round(n / (ms / 1000))) + ' images/s' : 'n/a'; };
+  var parts = [];
+  if (p.decoded) parts.push('decode ' + fmtCount(p.decoded) + ' images, ' + rate(p.decoded, p.decodeMs) + ' per task slot');
+  if (p.inferred) parts.push('inference ' + fmtCount(p.inferred) + ' images, ' + rate(p.inferred, p.inferMs) + (p.inferenceThread ? ' in the inference thread' : ' per task slot'));
+  return parts.join('; ');
+}
+
 function fmtMs(ms) {
   if (ms === null || ms === undefined || !isFinite(ms)) return '';
   if (ms < 1000) return Math.round(ms) + ' ms';
@@ -198,6 +208,7 @@ function stagePage(r, d, svg) {
       ['Duration', s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''], ['Task time', fmtMs(s.taskMs)], ['Output', s.output],
       ['Parents', s.parents.length ? s.parents.map(function (p) { return [h('a', { href: r.base + '/jobs/' + s.jobId + '/stages/' + p, text: 'Stage ' + p }), ' ']; }) : ''],
       ['Placement', s.placements.length ? s.placements.map(function (p) { return [badge(p.device), ' ' + p.operator + ': ' + p.reason + ' ']; }) : ''],
+      ['Pipeline', pipelineText(s.pipeline)],
       ['GPU fallbacks', s.gpuFallbacks ? s.gpuFallbacks + ' task' + (s.gpuFallbacks === 1 ? '' : 's') + ' ran on the CPU because the GPU failed' : ''],
       ['Lost output', s.lost.length ? s.lost.map(function (l) { return 'partitions ' + l.partitions.join(', ') + ' with ' + l.executor + '; '; }) : '']]),
     s.operators ? [h('h2', { text: 'Operators' }), h('pre', { id: 'operators', text: s.operators })] : null,
