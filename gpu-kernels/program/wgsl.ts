@@ -10,7 +10,7 @@ import { encodePool2d, pool2dPipeline } from '../pool2d/wgsl.ts';
 import { Usage, alignUp, packU8 } from '../wgsl-util.ts';
 import { sampleSize, type ProgramRunner, type ProgramStep, type TensorProgram } from './contract.ts';
 import { checkRunInput } from './host.ts';
-import { encodeSoftmaxRows, softmaxRowsPipeline } from './softmax-wgsl.ts';
+import { encodeSoftmax, softmaxPipeline } from '../softmax/wgsl.ts';
 import { checkProgram, stepInputs, type CheckedProgram } from './validate.ts';
 
 /** What a run needs to encode one step: its pipelines and resident buffers, prepared at creation. */
@@ -58,7 +58,7 @@ async function prepare(gd: GpuDevice, c: CheckedProgram, s: ProgramStep, constan
     case 'concat':
       return { pipes: [await copyRowsPipeline(gd)], bufs: {} };
     case 'softmax':
-      return { pipes: [await softmaxRowsPipeline(gd)], bufs: {} };
+      return { pipes: [await softmaxPipeline(gd)], bufs: {} };
     case 'reshape':
       return { pipes: [], bufs: {} };
   }
@@ -236,7 +236,7 @@ function encodeStep(job: GpuJob, c: CheckedProgram, s: ProgramStep, prep: Prepar
     }
     case 'softmax': {
       const sh = c.shape(s.x), last = sh[sh.length - 1];
-      encodeSoftmaxRows(job, pipe, (n * sampleSize(sh)) / last, last, { x: get(s.x), y });
+      encodeSoftmax(job, pipe, (n * sampleSize(sh)) / last, last, { x: get(s.x), y });
       return;
     }
     case 'reshape':

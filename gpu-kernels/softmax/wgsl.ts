@@ -1,5 +1,5 @@
 // softmax in WGSL: one invocation per row, max subtracted first; NaN rows, +inf entries and all -inf rows as the contract says.
-import type { GpuDevice } from '../device/index.ts';
+import type { GpuDevice, GpuJob } from '../device/index.ts';
 import { expectLength, type Precision } from '../kernel.ts';
 import { WGSL_NAN, WG_1D, groups1d } from '../wgsl-util.ts';
 import type { SoftmaxArgs } from './contract.ts';
@@ -35,17 +35,25 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   for (var j = 0u; j < params.n; j++) { y[base + j] = exp(x[base + j] - mx) * inv; }
 }`;
 
+/** The softmax pipeline, for encoding into a larger job (a program's). */
+export const softmaxPipeline = (gd: GpuDevice): Promise<GPUComputePipeline> => gd.pipeline('softmax', () => SHADER);
+
+/** Encodes softmax over the m rows of n values of `x` into `y` within `job` (buffers the caller's). */
+export function encodeSoftmax(job: GpuJob, pipe: GPUComputePipeline, m: number, n: number, bufs: { x: GPUBuffer; y: GPUBuffer }): void {
+  job.dispatch(pipe, [bufs.x, bufs.y, job.uniform([m, n, 0, 0])], groups1d(m));
+}
+
 /** The backend's softmax (f32 arithmetic for both precisions: within the f16 tolerance too). */
 export async function softmaxWebgpu(gd: GpuDevice, a: SoftmaxArgs, _precision: Precision): Promise<Float32Array> {
   const { m, n } = a;
   expectLength('softmax', 'x', a.x, m * n, '[m x n]');
   if (!(n >= 1)) throw new RangeError(`softmax: n = ${n}, expected n >= 1`);
   if (m === 0) return new Float32Array(0);
-  const pipe = await gd.pipeline('softmax', () => SHADER);
+  const pipe = await softmaxPipeline(gd);
   const job = gd.job('softmax');
   const x = job.upload(a.x);
   const y = job.buffer(m * n * 4);
-  job.dispatch(pipe, [x, y, job.uniform([m, n, 0, 0])], groups1d(m));
+  encodeSoftmax(job, pipe, m, n, { x, y });
   job.read(y, m * n * 4);
   const [out] = await job.submit();
   return new Float32Array(out);
