@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runQuiver } from './run-quiver.ts';
 import { Quiver } from '../../core/index.ts';
 import { main, program } from '../../core/cli/main.ts';
 import { runRepoScript } from '../../core/cli/run-script.ts';
@@ -13,17 +14,7 @@ import { writeFmnistFiles } from '../../examples/lib/fmnist-files.ts';
 const bin = resolve(import.meta.dirname, '../../bin/quiver.mjs');
 const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
-/** Runs `quiver args` to its end: exit code, stdout, stderr. */
-function quiver(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let out = '', err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('error', rej);
-    p.on('close', (code) => res({ code, out, err }));
-  });
-}
+const quiver = runQuiver;
 
 /** main() in this process, its console output captured. */
 async function inProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runQuiver } from './run-quiver.ts';
 // @ts-expect-error: a plain ES module of the bin folder, without types
 import { DAWN_LIMIT_WARNING, dawnWarningFilter } from '../../bin/dawn-stderr.mjs';
 import { until } from '../cluster/cluster-helpers.ts';
@@ -31,16 +32,7 @@ function childrenOf(pid: number): number[] {
   return out;
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env } });
-    let out = '', err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('error', rej);
-    p.on('close', (code) => res({ code, out, err }));
-  });
-}
+const run = runQuiver;
 
 describe('Dawn warning filter', () => {
   it('drops exactly the two limit warnings, across chunk boundaries, and keeps everything else in order', () => {
