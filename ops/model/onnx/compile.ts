@@ -1,5 +1,5 @@
 // compileOnnx: an OnnxModel -> TensorProgram (outputs chosen, steps pruned, BatchNormalization folded, activations fused, an image-to-tensor step in front on request).
-import type { ProgramStep, TensorProgram } from '../../../gpu-kernels/program/contract.ts';
+import type { ImageToTensorStep, ProgramStep, TensorProgram } from '../../../gpu-kernels/program/contract.ts';
 import { checkProgram } from '../../../gpu-kernels/program/validate.ts';
 import { InternalError, PlanError } from '../../errors.ts';
 import type { OnnxModel } from './model.ts';
@@ -9,15 +9,8 @@ import { FoldBatchNorm } from './passes/fold-batch-norm.ts';
 import { FuseActivation } from './passes/fuse-activation.ts';
 import { Prune } from './passes/prune.ts';
 
-/** uint8 HWC images in: y = (x * scale - mean[ch]) / std[ch], fed to the model's [N, c, h, w] input. */
-export interface ImageInput {
-  readonly h: number;
-  readonly w: number;
-  readonly c: number;
-  readonly scale: number;
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-}
+/** uint8 HWC images in: y = (x * scale - mean[ch]) / std[ch], fed to the model's [N, c, h, w] input (the image-to-tensor step's fields). */
+export type ImageInput = Pick<ImageToTensorStep, 'h' | 'w' | 'c' | 'scale' | 'mean' | 'std'>;
 
 export interface CompileOptions {
   /** Take uint8 images [N, h, w, c] instead of the model's float32 input. */
