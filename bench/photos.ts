@@ -100,6 +100,8 @@ log(`machine: ${m.cores} x ${m.cpu} (AVX-512: ${m.avx512 ? 'yes' : 'no'}, AVX2: 
 const results: Record<string, unknown> = { machine: m, runs, quick, date: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
 const work = mkdtempSync(join(tmpdir(), 'quiver-photos-'));
 const q = await Quiver.local({ workers: THREADS, quiet: true, ui: false });
+// The same engine with a model copy in every worker thread instead of the inference thread.
+const qWorkers = await Quiver.local({ workers: THREADS, quiet: true, ui: false, inferenceThread: false });
 
 // ---- models and images
 const cnnArtifact = loadOnnxArtifact(CNN_DIR);
@@ -128,19 +130,22 @@ for (const c of inferCases) {
   const x = toNchw(c.bytes, c.rows, h, w, ch, c.artifact.preprocess);
   const ort = await ortAlone(c.artifact.bytes, THREADS);
   const frame = q.createDataFrame(imageTable(c.bytes, h * w * ch), { partitions: THREADS });
-  const quiverPass = (backend: 'onnxruntime' | 'wasm') => async () => {
-    const t = await frame.predict(c.ref, { backend, batchSize: c.batch }).select('labelId', 'score').collect();
+  const frameWorkers = qWorkers.createDataFrame(imageTable(c.bytes, h * w * ch), { partitions: THREADS });
+  const refWorkers = qWorkers.model(c.ref.path);
+  const quiverPass = (backend: 'onnxruntime' | 'wasm', inWorkers = false) => async () => {
+    const t = await (inWorkers ? frameWorkers.predict(refWorkers, { backend, batchSize: c.batch }) : frame.predict(c.ref, { backend, batchSize: c.batch })).select('labelId', 'score').collect();
     if (t.numRows !== c.rows) throw new Error(`predict gave ${t.numRows} rows, expected ${c.rows}`);
   };
   const contenders: Contender[] = [
     { name: 'onnxruntime-node', pass: () => ort.run(x, c.rows, [ch, h, w], c.batch) },
     { name: 'quiver-onnxruntime', pass: quiverPass('onnxruntime') },
+    { name: 'quiver-onnxruntime-in-workers', pass: quiverPass('onnxruntime', true) },
     { name: 'quiver-wasm', pass: quiverPass('wasm') },
   ];
   const r = await alternate(c.rows, runs, contenders, log);
   await ort.dispose();
   const base = r.get('onnxruntime-node')!;
-  for (const name of ['onnxruntime-node', 'quiver-onnxruntime', 'quiver-wasm']) {
+  for (const name of ['onnxruntime-node', 'quiver-onnxruntime', 'quiver-onnxruntime-in-workers', 'quiver-wasm']) {
     const x = r.get(name)!;
     inference.push({ model: c.model, images: c.rows, batch: c.batch, contender: name, img_s: Math.round(x.imgPerS), over_ort: ratioOfRates(c.rows, x.seconds, base.seconds), note: x.error ? `failed: ${x.error}` : '' });
   }
@@ -210,6 +215,7 @@ log(`  best: ${best.backend}, ${best.img_s} img/s; 'auto' planned: ${autoPlan.tr
 results.fmnistPng = { rows: fmnistPng, best, autoPlan: autoPlan.trim() };
 
 await q.close();
+await qWorkers.close();
 rmSync(work, { recursive: true, force: true });
 
 // ---- 5. peak RSS at 1M images, in a child process
