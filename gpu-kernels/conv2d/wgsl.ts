@@ -21,6 +21,17 @@ export const isDepthwise = (g: ConvGeometry): boolean => g.group === g.c && g.gr
 
 const PARAMS = 'struct Params { n: u32, C: u32, H: u32, W: u32, M: u32, oh: u32, ow: u32, kh: u32, kw: u32, sh: u32, sw: u32, pt: u32, pl: u32, dh: u32, dw: u32, Cg: u32, Mg: u32, P: u32, nmb: u32, npb: u32, G: u32, K: u32, p0: u32, p1: u32 }';
 
+/** What both conv shaders open with: the activation, the parameters, the bindings and main's signature. */
+const header = (act: Activation): string => /* wgsl */ `${activationWgsl(act)}
+${PARAMS}
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(4) var<uniform> q: Params;
+@compute @workgroup_size(${WG_1D})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {`;
+
 /**
  * The implicit GEMM: y[b, m, p] = act(sum_k w[m, k] x_col[k, (b, p)] + bias[m]) with k over
  * (ci, ky, kx) and x_col read straight from x (zero outside the input). Each invocation owns 4
@@ -32,15 +43,7 @@ const PARAMS = 'struct Params { n: u32, C: u32, H: u32, W: u32, M: u32, oh: u32,
  */
 function gemmShader(act: Activation, bias: boolean): string {
   const rs = [...Array(RB).keys()], js = [...Array(PB).keys()];
-  return /* wgsl */ `${activationWgsl(act)}
-${PARAMS}
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> q: Params;
-@compute @workgroup_size(${WG_1D})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  return /* wgsl */ `${header(act)}
   let idx = (wg.y * nwg.x + wg.x) * ${WG_1D}u + li;
   let rest = idx / q.npb;
   let pb = idx - rest * q.npb;
@@ -76,15 +79,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @
 
 /** Depthwise: one output per invocation, its kh x kw window of one channel. */
 function depthwiseShader(act: Activation, bias: boolean): string {
-  return /* wgsl */ `${activationWgsl(act)}
-${PARAMS}
-@group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> w: array<f32>;
-@group(0) @binding(2) var<storage, read> bias: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
-@group(0) @binding(4) var<uniform> q: Params;
-@compute @workgroup_size(${WG_1D})
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  return /* wgsl */ `${header(act)}
   let i = (wg.y * nwg.x + wg.x) * ${WG_1D}u + li;
   let ohw = q.oh * q.ow;
   if (i >= q.n * q.M * ohw) { return; }
