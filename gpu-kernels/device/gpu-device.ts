@@ -35,9 +35,25 @@ const WANTED_LIMITS = [
 ] as const;
 
 /**
+ * The thread's Dawn instance, one per backend, kept for the thread's life. dawn.node's event
+ * loop hook keeps calling into an instance after its devices are destroyed: an instance that
+ * is garbage-collected then crashes the process (SIGSEGV in InstanceBase::ProcessEvents, or
+ * "terminate called after throwing std::system_error"), so none is ever dropped.
+ */
+const instances = new Map<string, GPU>();
+
+function dawnInstance(create: (flags: string[]) => GPU, backend: string): GPU {
+  let gpu = instances.get(backend);
+  if (!gpu) {
+    gpu = create([`backend=${backend}`]);
+    instances.set(backend, gpu);
+  }
+  return gpu;
+}
+
+/**
  * Owns one GPUDevice. Create it through getGpuDevice() (one per thread: dawn.node is loaded per
- * isolate, so a worker thread gets its own) and destroy() it on close: a live `create()` result
- * can keep the process from exiting on some drivers (crbug.com/387965810).
+ * isolate, so a worker thread gets its own) and destroy() it on close.
  */
 // webgpu is an optional peer dependency: an install for the CPU kernels alone leaves it out.
 const WEBGPU_MISSING = 'the GPU kernels need the optional package webgpu (Dawn), which is not installed: npm install webgpu';
@@ -63,7 +79,7 @@ export class GpuDevice {
   private uncaptured: GpuError | null = null;
   private closed = false;
 
-  private constructor(private gpu: GPU | null, readonly device: GPUDevice, readonly info: GpuDeviceInfo) {
+  private constructor(readonly device: GPUDevice, readonly info: GpuDeviceInfo) {
     this.pool = new BufferPool(device);
     device.lost.then((lost) => {
       if (lost.reason === 'destroyed' && this.closed) return;
@@ -83,11 +99,10 @@ export class GpuDevice {
     // Mesa's WSI layers warn when XDG_RUNTIME_DIR is unset, even for compute-only use.
     process.env.XDG_RUNTIME_DIR ??= '/tmp';
     let why = '';
-    let gpu: GPU | null = null;
     let adapter: GPUAdapter | null = null;
     try {
       const { create } = await import('webgpu');
-      gpu = create([`backend=${options.backend ?? 'vulkan'}`]);
+      const gpu = dawnInstance(create, options.backend ?? 'vulkan');
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     } catch (e) {
       if (isWebgpuMissing(e)) {
@@ -99,7 +114,6 @@ export class GpuDevice {
       why = `: ${(e as Error).message}`;
     }
     if (!adapter) {
-      gpu = null;
       const msg = `no Vulkan adapter${why}: ${NO_ADAPTER_HINT}`;
       if (mode === 'require') throw new GpuError('no-adapter', msg);
       logOnce(options.log ?? log.warn, `quiver: ${msg}; using the CPU kernels`);
@@ -129,7 +143,7 @@ export class GpuDevice {
       limits,
     };
     log.debug(`quiver: GPU device opened: ${info.name} (${info.vendor || 'unknown vendor'}, ${info.isCpu ? 'CPU implementation' : 'hardware'}, f16 ${hasF16 ? 'yes' : 'no'})`);
-    return new GpuDevice(gpu, device, info);
+    return new GpuDevice(device, info);
   }
 
   /** Throws the recorded failure (device lost, uncaptured error) or a closed-device error. */
@@ -185,7 +199,6 @@ export class GpuDevice {
     this.pool.destroy();
     this.pipelines.clear();
     this.device.destroy();
-    this.gpu = null; // drop the create() result so dawn.node can let the process exit
   }
 
   get isClosed(): boolean {

@@ -90,4 +90,21 @@ describe('GpuDevice', () => {
     expect(r.status).toBe(0);
     expect(Date.now() - t0).toBeLessThan(20_000); // startup (tsx, Dawn, lavapipe) included; a hang hits the 30 s timeout
   });
+
+  it('devices opened and destroyed over and over, with garbage collections between, neither crash nor hang the process', () => {
+    // An executor describes its GPU by opening and destroying a device; a collected Dawn instance
+    // used to crash the process later (SIGSEGV in ProcessEvents, or std::system_error) or hang it.
+    const script = `
+      import { GpuDevice } from '${root}gpu-kernels/device/index.ts';
+      const once = async () => { const d = await GpuDevice.open({ gpu: 'require' }); d.destroy(); };
+      for (let i = 0; i < 20; i++) {
+        await Promise.all([once(), once()]);
+        for (let k = 0; k < 3; k++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 5)); }
+      }
+      console.log('rounds done');`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 45_000 });
+    expect(r.stdout).toContain('rounds done');
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+  });
 });
