@@ -1,4 +1,4 @@
-// Console progress bars, one per running stage ("[Stage 2:====>      (12 + 2) / 40] 31,200 rows/s"), redrawn in place on a terminal.
+// Console progress bars, one per running stage ("[Stage 2:====>      (12 + 2) / 40] 31,200 rows/s", plus each half's busy rate for photo tagging), redrawn in place on a terminal.
 import type { ObsState, StageState } from './state.ts';
 
 /** Where bars are drawn: a terminal stream (process.stdout). */
@@ -93,11 +93,17 @@ export class ConsoleProgress {
   }
 }
 
-/** "[Stage 2:====>      (12 + 2) / 40] 31,200 rows/s" in at most `width` characters. */
+/**
+ * "[Stage 2:====>      (12 + 2) / 40] 31,200 rows/s" in at most `width` characters. A stage that
+ * decodes or infers images adds its halves' busy rates ("(busy: decode 7,100/s, infer 9,900/s)")
+ * while they leave the bar at least MIN_BAR characters: the bar goes last, the halves first.
+ */
 export function bar(st: StageState, width: number, now: number): string {
   const header = `[Stage ${st.stageId}:`;
   const tailer = `(${st.done} + ${st.running}) / ${st.partitions}]`;
-  const rate = rateText(st, now);
+  let rate = rateText(st, now);
+  const halves = rate ? halvesText(st) : '';
+  if (halves && width - header.length - tailer.length - rate.length - 1 - halves.length - 1 >= MIN_BAR) rate = `${rate} ${halves}`;
   const w = Math.max(0, width - header.length - tailer.length - (rate ? rate.length + 1 : 0));
   let body = '';
   if (w > 0) {
@@ -109,6 +115,10 @@ export function bar(st: StageState, width: number, now: number): string {
 
 /** Seconds a stage runs before its rate shows. */
 const RATE_AFTER_S = 1;
+/** Bar characters the halves' rates leave at least; below that they are dropped. */
+const MIN_BAR = 10;
+
+const count = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** Output rows (images, for a stage that runs predict) per second since the stage started, once a task has finished. */
 function rateText(st: StageState, now: number): string {
@@ -117,5 +127,21 @@ function rateText(st: StageState, now: number): string {
   // A rate over the first moments says little; long stages are the ones worth a rate.
   if (s < RATE_AFTER_S) return '';
   const unit = st.placements.length > 0 ? 'images/s' : 'rows/s';
-  return `${Math.round(st.rows / s).toLocaleString('en-US')} ${unit}`;
+  return `${count(st.rows / s)} ${unit}`;
+}
+
+/**
+ * The two halves of a pipelined photo-tagging stage, each as images per second of its own busy
+ * time (decoded / decode seconds, inferred / inference seconds, over finished tasks), '' when
+ * the stage has neither. Per busy second, not per wall second: decode runs in every task slot
+ * at once and overlaps inference, so these say how fast each half works, not how many images
+ * the stage puts out (the wall-clock rate before them). A half with images but no measured time
+ * has no rate and is left out.
+ */
+function halvesText(st: StageState): string {
+  const p = st.pipeline;
+  const parts: string[] = [];
+  if (p.decoded > 0 && p.decodeMs > 0) parts.push(`decode ${count(p.decoded / (p.decodeMs / 1000))}/s`);
+  if (p.inferred > 0 && p.inferMs > 0) parts.push(`infer ${count(p.inferred / (p.inferMs / 1000))}/s`);
+  return parts.length ? `(busy: ${parts.join(', ')})` : '';
 }
