@@ -2,7 +2,8 @@
 # Installs what the tests and examples need: npm packages (npm ci when node_modules is
 # missing or older than package-lock.json), the WebAssembly kernels (from .wat), and a Vulkan
 # device for the WebGPU kernels (Mesa's lavapipe from bookworm-backports; see DEVELOPERS.md),
-# the Fashion-MNIST dataset (Debian's dataset-fashion-mnist) for the demo and its tests, and
+# the Fashion-MNIST dataset (Debian's dataset-fashion-mnist) for the demo and its tests, real
+# photographs for the image reader's tests (libvips-doc, python-matplotlib-data), and
 # nats-server for the cluster tests, chromium for the browser tests and promtool for the metrics test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -100,6 +101,22 @@ if [ ! -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] && [ -z 
   else
     echo "quiver setup: Fashion-MNIST is missing. As root, run: apt-get update && apt-get install -y dataset-fashion-mnist" >&2
     echo "  (or set FMNIST_DIR to a directory with the four *-ubyte.gz files)" >&2
+  fi
+fi
+
+# Real photographs for test/engine/read-real-photos.test.ts, from two small packages without
+# heavy dependencies: an owl (600x397) and its 128x128 thumbnail in libvips' documentation, and a
+# portrait (512x600) in matplotlib's sample data. Checked by file, so an installed machine skips apt.
+photos=(/usr/share/gtk-doc/html/libvips/owl.jpg /usr/share/gtk-doc/html/libvips/tn_owl.jpg /usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg)
+photos_present() { for f in "${photos[@]}"; do [ -f "$f" ] || return 1; done; }
+if ! photos_present; then
+  if can_apt; then
+    echo "quiver setup: installing real photos for the image tests (libvips-doc, python-matplotlib-data)"
+    apt_install libvips-doc python-matplotlib-data
+    # A dpkg path-exclude (as slim images set for docs) would leave the packages installed without the files.
+    photos_present || echo "quiver setup: libvips-doc and python-matplotlib-data are installed but their photos are not (${photos[*]}); check /etc/dpkg/dpkg.cfg.d for a path-exclude" >&2
+  else
+    echo "quiver setup: the real photos for the image tests are missing. As root, run: apt-get update && apt-get install -y libvips-doc python-matplotlib-data" >&2
   fi
 fi
 
