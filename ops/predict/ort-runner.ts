@@ -1,8 +1,8 @@
 // The onnxruntime backend: an ONNX model run by onnxruntime-node on the CPU (an optional peer dependency), as a ProgramRunner.
 import type { ProgramRunner } from '../../gpu-kernels/program/contract.ts';
-import { imageToTensorCpu } from '../../gpu-kernels/image-to-tensor/cpu.ts';
 import { ResourceError } from '../errors.ts';
 import type { OnnxArtifact } from '../model/onnx-artifact.ts';
+import { IMAGE_INPUT, withImageInput } from '../model/onnx/image-input-graph.ts';
 
 type Ort = typeof import('onnxruntime-node');
 let ortModule: Promise<Ort | null> | null = null;
@@ -18,21 +18,21 @@ export const ORT_MISSING = "onnxruntime-node is not installed: `npm install onnx
 
 /**
  * A session over the artifact's .onnx bytes with `threads` intra-op threads. run() takes uint8
- * HWC images, lays them out NCHW with the model's normalization (the image-to-tensor kernel's
- * CPU path, as Quiver's own backends do) and returns the ranked output.
+ * HWC images as they are: the model's normalization and the NCHW layout run inside
+ * onnxruntime, as nodes put in front of the graph (withImageInput).
  */
 export async function createOrtRunner(m: OnnxArtifact, threads: number): Promise<ProgramRunner> {
   const ort = await loadOrt();
   if (!ort) throw new ResourceError(`predict backend 'onnxruntime': ${ORT_MISSING}`, { retryable: false });
-  const session = await ort.InferenceSession.create(m.bytes, {
+  const { h, w, c } = m.image;
+  const bytes = withImageInput(m.bytes, { input: m.onnx.inputs[0].name, h, w, c, ...m.preprocess }, m.file);
+  const session = await ort.InferenceSession.create(bytes, {
     intraOpNumThreads: threads,
     // One run is one batch of a chain of layers: nothing for inter-op threads to overlap.
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
-  const inputName = m.onnx.inputs[0].name;
-  const { h, w, c } = m.image;
   let disposed = false;
   return {
     description: `onnxruntime-node ${ort.env.versions.common} (cpu, ${threads} thread${threads > 1 ? 's' : ''})`,
@@ -41,8 +41,9 @@ export async function createOrtRunner(m: OnnxArtifact, threads: number): Promise
       if (!(input instanceof Uint8Array)) throw new RangeError('onnxruntime runner: takes uint8 images');
       // onnxruntime-node 1.30 kills the process (no exception) on a tensor with no elements.
       if (n === 0) return { [m.output.name]: new Float32Array(0) };
-      const x = imageToTensorCpu({ x: input, n, h, w, c, scale: m.preprocess.scale, mean: m.preprocess.mean, std: m.preprocess.std });
-      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, c, h, w]) }, [m.output.name]);
+      // onnxruntime-node refuses views of a SharedArrayBuffer (worker threads' shared partitions): "Invalid argument".
+      const x = input.buffer instanceof ArrayBuffer ? input : input.slice();
+      const out = await session.run({ [IMAGE_INPUT]: new ort.Tensor('uint8', x, [n, h, w, c]) }, [m.output.name]);
       return { [m.output.name]: out[m.output.name].data as Float32Array };
     },
     dispose() {
