@@ -1,4 +1,4 @@
-// InferenceHost: starts the process's inference thread on first use and connects a task to it with a port of its own.
+// InferenceHost: the process's inference lanes (threads started on first use); connects a task to one with a port of its own.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -12,59 +12,92 @@ function threadFilename(): string {
   return here.replace(/inference-host\.(ts|js)$/, 'inference-thread-tsx.mjs');
 }
 
-/** True when a stage has a predict whose backend runs in the inference thread (onnxruntime, webgpu). */
-export function stageUsesInferenceThread(stage: Stage): boolean {
-  let found = false;
-  walkPhys(stage.root, (n) => { if (n.op === 'predict' && n.backend !== 'wasm') found = true; });
-  return found;
+/** Which inference lanes a stage's tasks use: 'gpu' (a WebGPU predict), 'cpu' (onnxruntime), or null (no pipelined predict). */
+export type InferenceKind = 'gpu' | 'cpu' | null;
+
+export function stageInferenceKind(stage: Stage): InferenceKind {
+  let kind: InferenceKind = null;
+  walkPhys(stage.root, (n) => {
+    if (n.op !== 'predict' || n.backend === 'wasm') return;
+    if (n.backend === 'webgpu' || kind === null) kind = n.backend === 'webgpu' ? 'gpu' : 'cpu';
+  });
+  return kind;
 }
 
-export class InferenceHost {
-  private worker: Worker | null = null;
-  private readonly wanted = new Map<string, boolean>();
+/** A task's connection to an inference lane; release() when the task has ended. */
+export interface InferenceLink {
+  port: MessagePort;
+  release(): void;
+}
 
-  /** `threads`: what a CPU backend (onnxruntime) may use in the inference thread. */
+/**
+ * The process's inference lanes: threads that each hold the models their tasks use. WebGPU
+ * predicts share lane 0 (one model copy per process and device, batches from every task
+ * coalesced there). onnxruntime predicts spread over `threads` lanes, each running its batches
+ * on one core: one session with intra-op threads, sharing the cores with the decoding workers,
+ * ran about 1.6x slower than one single-threaded session per core (fmnist-cnn, 2 cores), since
+ * each of its runs waits for its slowest thread.
+ */
+export class InferenceHost {
+  private readonly lanes: (Worker | null)[] = [];
+  /** Tasks connected to each lane now. */
+  private readonly load: number[] = [];
+  private readonly wanted = new Map<string, InferenceKind>();
+
+  /** `threads`: the lanes onnxruntime predicts spread over (the process's worker count). */
   constructor(private readonly threads: number) {}
 
-  /** Whether tasks of this stage (by its JSON, as the pool sends it) get a port. */
-  wants(stageJson: string): boolean {
+  /** Which lanes tasks of this stage (by its JSON, as the pool sends it) use, or null: no port. */
+  wants(stageJson: string): InferenceKind {
     let w = this.wanted.get(stageJson);
     if (w === undefined) {
-      w = stageUsesInferenceThread(JSON.parse(stageJson) as Stage);
+      w = stageInferenceKind(JSON.parse(stageJson) as Stage);
       if (this.wanted.size > 64) this.wanted.clear();
       this.wanted.set(stageJson, w);
     }
     return w;
   }
 
-  /** A new port to the inference thread (started now if it is not running); the other end is served there. */
-  connect(): MessagePort {
-    if (!this.worker) {
-      const w = new Worker(threadFilename(), { workerData: { threads: this.threads } });
+  private lane(i: number): Worker {
+    let w = this.lanes[i];
+    if (!w) {
+      const started = new Worker(threadFilename(), { workerData: { threads: 1 } });
       // It serves tasks; it must not keep the process alive once the runtime is done with it.
-      w.unref();
+      started.unref();
       // A crash closes every task's port: their predicts fail with a ResourceError and retry.
-      w.once('exit', () => { if (this.worker === w) this.worker = null; });
-      w.on('error', () => {});
-      this.worker = w;
+      started.once('exit', () => { if (this.lanes[i] === started) this.lanes[i] = null; });
+      started.on('error', () => {});
+      this.lanes[i] = w = started;
+      this.load[i] ??= 0;
     }
-    const { port1, port2 } = new MessageChannel();
-    this.worker.postMessage({ port: port1 }, [port1]);
-    return port2;
+    return w;
   }
 
-  /** Asks the thread to free its models and GPU device and end; terminates it if it has not within 10 s. */
+  /** A new port to a lane (started now if it is not running): lane 0 for the GPU, else the least loaded CPU lane. */
+  connect(kind: 'gpu' | 'cpu'): InferenceLink {
+    let i = 0;
+    if (kind === 'cpu') for (let j = 1; j < Math.max(1, this.threads); j++) if ((this.load[j] ?? 0) < (this.load[i] ?? 0)) i = j;
+    const w = this.lane(i);
+    this.load[i]++;
+    const { port1, port2 } = new MessageChannel();
+    w.postMessage({ port: port1 }, [port1]);
+    let released = false;
+    return { port: port2, release: () => { if (!released) { released = true; this.load[i]--; } } };
+  }
+
+  /** Asks every lane to free its models and GPU device and end; terminates one that has not within 10 s. */
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
-    if (!w) return;
-    const ended = new Promise<void>((r) => w.once('exit', () => r()));
-    // Held while it shuts down: an awaited close must keep the process alive until the thread is gone.
-    w.ref();
-    w.postMessage({ close: true });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 10_000); });
-    if ((await Promise.race([ended, late])) === 'late') await w.terminate();
-    clearTimeout(timer);
+    const lanes = this.lanes.splice(0).filter((w): w is Worker => w !== null);
+    this.load.length = 0;
+    await Promise.all(lanes.map(async (w) => {
+      const ended = new Promise<void>((r) => w.once('exit', () => r()));
+      // Held while it shuts down: an awaited close must keep the process alive until the thread is gone.
+      w.ref();
+      w.postMessage({ close: true });
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 10_000); });
+      if ((await Promise.race([ended, late])) === 'late') await w.terminate();
+      clearTimeout(timer);
+    }));
   }
 }

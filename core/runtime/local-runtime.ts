@@ -29,9 +29,10 @@ export interface LocalRuntimeOptions {
    */
   taskStallMs?: number;
   /**
-   * Pipelined predict (default true): a predict on onnxruntime or WebGPU runs in one inference
-   * thread per process (one model copy; small batches coalesced; several in flight) while the
-   * worker threads read and decode; false keeps the model in every worker thread.
+   * Pipelined predict (default true): a predict on onnxruntime or WebGPU runs in the process's
+   * inference threads (WebGPU: one, with one model copy, small batches coalesced and several in
+   * flight; onnxruntime: one single-threaded session per core) while the worker threads read and
+   * decode; false keeps the model in every worker thread.
    */
   inferenceThread?: boolean;
 }
@@ -251,9 +252,11 @@ export class LocalRuntime implements Runtime {
       const run = this.watchdog.watch(group.map((g) => g.payload), progress);
       // A pipelined predict: the tasks send their images to the process's inference thread.
       const transferList = [];
-      if (this.inference && this.inference.wants(stageJson)) {
-        message.inference = this.inference.connect();
-        transferList.push(message.inference);
+      const kind = this.inference?.wants(stageJson) ?? null;
+      const link = kind ? this.inference!.connect(kind) : null;
+      if (link) {
+        message.inference = link.port;
+        transferList.push(link.port);
       }
       (this.pool.run(message, { signal: run.abort.signal, transferList }) as Promise<TaskResult | TaskResult[]>)
         .then((r) => {
@@ -269,7 +272,7 @@ export class LocalRuntime implements Runtime {
           const stalled = run.stalled;
           group.forEach((g, i) => (stalled?.index === i ? g.resolve(stalled.result) : g.reject(e)));
         })
-        .finally(() => { this.watchdog.unwatch(run); this.poolCalls--; this.schedulePump(); });
+        .finally(() => { link?.release(); this.watchdog.unwatch(run); this.poolCalls--; this.schedulePump(); });
     }
   }
 
