@@ -1,6 +1,6 @@
 // Input paths: expands globs (* ? ** [ab] {a,b}) and directories into a sorted list of absolute file paths.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { DataError, PlanError } from '../errors.ts';
 
@@ -37,16 +37,45 @@ export function resolvePathsSync(pathOrGlobOrArray: string | readonly string[], 
   if (!Array.isArray(entries) || entries.length === 0) throw new PlanError('no input path given; pass a file, a directory, a glob or a list of them');
   const out: string[] = [];
   const seen = new Set<string>();
+  const dirs = listingsOfCrowdedDirs(entries);
   for (const entry of entries) {
     if (typeof entry !== 'string' || entry === '') throw new PlanError(`input paths must be non-empty strings, got ${JSON.stringify(entry)}`);
-    const files = GLOB_CHARS.test(entry) ? expandGlob(entry, filter) : expandPath(entry, filter);
+    const files = GLOB_CHARS.test(entry) ? expandGlob(entry, filter) : expandPath(entry, filter, dirs);
     for (const f of files) if (!seen.has(f)) { seen.add(f); out.push(f); }
   }
   return out;
 }
 
-function expandPath(p: string, filter?: DirectoryFilter): string[] {
+/** Directories named by many entries: one listing each (the file types of its entries). */
+type Listings = Map<string, Map<string, Dirent>>;
+
+/**
+ * A list of many paths in a few directories (10,000 photos) is classified from one readdir per
+ * directory instead of a stat per path: a stat costs 10-20 us here, 0.2 s for 10,000 files on
+ * every read. Directories named by fewer than 16 entries are left to stat.
+ */
+function listingsOfCrowdedDirs(entries: readonly unknown[]): Listings {
+  const listings: Listings = new Map();
+  if (entries.length < 16) return listings;
+  const count = new Map<string, number>();
+  for (const e of entries) {
+    if (typeof e !== 'string' || e === '' || GLOB_CHARS.test(e)) continue;
+    const dir = dirname(resolve(e));
+    count.set(dir, (count.get(dir) ?? 0) + 1);
+  }
+  for (const [dir, n] of count) {
+    if (n < 16) continue;
+    try {
+      listings.set(dir, new Map(readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d])));
+    } catch { /* unreadable: each path is stat'ed and its own error reported */ }
+  }
+  return listings;
+}
+
+function expandPath(p: string, filter?: DirectoryFilter, listings?: Listings): string[] {
   const abs = resolve(p);
+  // A regular file its directory's listing shows needs no stat of its own (links and the rest do).
+  if (listings?.get(dirname(abs))?.get(basename(abs))?.isFile()) return [abs];
   let st;
   try {
     st = statSync(abs);

@@ -1,4 +1,4 @@
-// The images reader's small-PNG fast path (fast-png on the worker thread) gives exactly libvips' pixels, and leaves to sharp every PNG it cannot take whole.
+// The images reader's small-PNG fast path (pngjs on the worker thread) gives exactly libvips' pixels, and leaves to sharp every PNG it cannot take whole.
 import sharp, { type PngOptions } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { decodeImage, decodeWithSharp, type ImageTarget } from '../../ops/sources/images-decode.ts';

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, PlanError } from '../../ops/errors.ts';
@@ -81,5 +81,21 @@ describe('resolvePaths', () => {
     await expect(resolvePaths(join(root, '{x,y}.parquet'))).rejects.toThrow(`${join(root, '{x,y}.parquet')}: no files match the glob`);
     await expect(resolvePaths(join(root, 'empty'))).rejects.toThrow(`${join(root, 'empty')}: directory contains no files to read`);
     await expect(resolvePaths([])).rejects.toThrow(PlanError);
+  });
+
+  it('a long list of paths in one directory (read from its listing) gives what stat gives: files in order, links followed, directories expanded, a missing one named', async () => {
+    const root = await tempDir();
+    const names = Array.from({ length: 40 }, (_, i) => `img${String(39 - i).padStart(2, '0')}.png`);
+    for (const n of names) await writeFile(join(root, n), 'x');
+    await symlink(join(root, 'img00.png'), join(root, 'link.png'));
+    await mkdir(join(root, 'more'));
+    await writeFile(join(root, 'more', 'z.png'), 'x');
+    const list = [...names, 'link.png', 'more', names[3]].map((n) => join(root, n));
+    const rel = (ps: string[]) => ps.map((p) => relative(root, p));
+    // Entries keep their order (not sorted), duplicates drop, a directory stands for its files.
+    expect(rel(resolvePathsSync(list))).toEqual([...names, 'link.png', 'more/z.png']);
+    const err = (() => { try { resolvePathsSync([...list, join(root, 'gone.png')]); } catch (e) { return e; } })();
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as Error).message).toMatch(/gone\.png.*file not found|file not found.*gone\.png/s);
   });
 });
