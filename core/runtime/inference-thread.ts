@@ -1,4 +1,4 @@
-// The inference thread's entry: one per process, it serves the pipelined predict of every task (see ops/predict/inference-service.ts).
+// An inference lane's entry (see inference-host.ts): it serves the pipelined predicts of the tasks connected to it (see ops/predict/inference-service.ts).
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { InferenceService } from '../../ops/predict/inference-service.ts';
 
