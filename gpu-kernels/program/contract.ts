@@ -133,7 +133,11 @@ export interface TensorProgram {
   /** Weights, with full shapes; data.length MUST equal the product of shape. */
   readonly constants: Readonly<Record<string, { readonly shape: readonly number[]; readonly data: Float32Array }>>;
   readonly steps: readonly ProgramStep[];
-  /** Ids of the tensors a run returns (e.g. the logits, an embedding). */
+  /**
+   * Ids of the tensors a run returns (e.g. the logits and an embedding): any value, one that later
+   * steps still read included. A runner MUST keep each output's buffer to the end of the run, never
+   * reusing it for a later step's tensor (an output would come back overwritten).
+   */
   readonly outputs: readonly string[];
 }
 

@@ -42,3 +42,32 @@ export function checkModelInput(model: LoadedModel, field: FieldJSON | undefined
     throw new PlanError(`predict: column '${column}' has type ${JSON.stringify(t)}; model '${modelName(model)}' takes fixed_size_list<uint8>[${size}] (shape ${JSON.stringify(shape)}${model.kind === 'onnx' ? ', HWC' : ''})${how}`);
   }
 }
+
+/** An extra output predict returns as a column: a graph output's name and its float32 values per image (the list size). */
+export interface ModelOutput {
+  readonly name: string;
+  readonly size: number;
+}
+
+/**
+ * Checks `names` (predict's `outputs` option) against the model's ONNX graph outputs and returns
+ * each with its values per image (the product of its dims, the batch excluded). A PlanError
+ * names the file and lists the graph outputs for an unknown name; an MLP model has none to give.
+ */
+export function checkModelOutputs(model: LoadedModel, names: unknown): ModelOutput[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || n === '')) throw new PlanError(`predict: outputs must be an array of graph output names, e.g. ['embedding'], got ${JSON.stringify(names)}`);
+  if (names.length === 0) return [];
+  if (model.kind === 'mlp') throw new PlanError(`predict: outputs names ONNX graph outputs; model '${modelName(model)}' is a model.json (MLP) model, which gives only its ranked classes (${model.dir})`);
+  const graph = model.onnx.outputs;
+  const seen = new Set<string>();
+  return (names as string[]).map((name) => {
+    if (seen.has(name)) throw new PlanError(`predict: outputs names '${name}' twice; each output becomes one column`);
+    seen.add(name);
+    const o = graph.find((g) => g.name === name);
+    if (!o) throw new PlanError(`predict: model '${modelName(model)}' has no graph output '${name}'; its outputs are ${graph.map((g) => `'${g.name}' [N, ${g.shape.join(', ')}]`).join(', ')} (${model.file})`);
+    const size = o.shape.reduce((a, b) => a * b, 1);
+    if (size < 1) throw new PlanError(`predict: graph output '${name}' has shape [N, ${o.shape.join(', ')}], no values per image to return (${model.file})`);
+    return { name, size };
+  });
+}

@@ -138,10 +138,25 @@ export function loadOnnxArtifact(path: string, pin?: { sha256: string; metaSha25
   if (preprocess.std.some((s) => s === 0)) throw new DataError(`preprocess.std must not hold 0, got ${JSON.stringify(preprocess.std)}`, { file });
   if (pre?.layout !== undefined && pre.layout !== 'NCHW') throw new DataError(`preprocess.layout ${JSON.stringify(pre.layout)} is not supported: Quiver feeds NCHW`, { file });
 
-  const program = compileOnnx(onnx, { image: { h, w, c: ch, ...preprocess, mean: [...preprocess.mean], std: [...preprocess.std] }, outputs: [out.name] });
+  const program = compileForImages(onnx, { h, w, c: ch }, preprocess, [out.name]);
   const name = typeof c.model === 'string' ? c.model : typeof c.name === 'string' ? c.name : basename(isDir ? dir : file).replace(/\.onnx$/i, '');
   return {
     kind: 'onnx', dir, file, name, labels, numClasses, image: { h, w, c: ch }, preprocess,
     output: { name: out.name, kind }, onnx, program, bytes, card: card as Record<string, unknown> | null, sha256: hash, metaSha256,
   };
+}
+
+function compileForImages(onnx: OnnxModel, image: OnnxArtifact['image'], preprocess: Preprocess, outputs: readonly string[]): TensorProgram {
+  return compileOnnx(onnx, { image: { ...image, ...preprocess, mean: [...preprocess.mean], std: [...preprocess.std] }, outputs });
+}
+
+/**
+ * The artifact's model compiled for uint8 images in, the ranked output and the graph outputs
+ * `extra` out (m.program itself when `extra` adds nothing). The compile passes keep every
+ * requested tensor as the graph computes it: no activation fused into it, no
+ * BatchNormalization folded through it. Names MUST be graph outputs (see checkModelOutputs).
+ */
+export function compileArtifact(m: OnnxArtifact, extra: readonly string[]): TensorProgram {
+  const outputs = [...new Set([m.output.name, ...extra])];
+  return outputs.length === 1 ? m.program : compileForImages(m.onnx, m.image, m.preprocess, outputs);
 }

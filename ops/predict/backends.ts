@@ -1,7 +1,8 @@
 // Predict's backends: Quiver's WebAssembly SIMD CPU kernels ('wasm'), onnxruntime-node on the CPU ('onnxruntime'), Quiver's WGSL kernels on WebGPU ('webgpu'); a runner for a model on each.
-import type { MlpRunner } from '../../gpu-kernels/mlp/contract.ts';
 import { PlanError } from '../errors.ts';
 import type { LoadedModel } from '../model/any-model.ts';
+import { compileArtifact } from '../model/onnx-artifact.ts';
+import type { Predictor } from './predictor.ts';
 import { programPredictor } from './program-predictor.ts';
 
 export type PredictBackend = 'wasm' | 'onnxruntime' | 'webgpu';
@@ -27,10 +28,13 @@ export function checkBackend(m: Pick<LoadedModel, 'kind'>, backend: string): voi
 
 /**
  * Makes `model` resident on `backend` in this thread. `threads` is what one runner may use on
- * the CPU (1 in a worker pool, which already runs one worker per core).
+ * the CPU (1 in a worker pool, which already runs one worker per core). `outputs` names graph
+ * outputs of an ONNX model to return besides the ranked one (checked at plan time by
+ * checkModelOutputs); without them the model runs exactly as it always has.
  */
-export async function createPredictRunner(model: LoadedModel, backend: PredictBackend, threads = 1): Promise<{ runner: MlpRunner; description: string }> {
+export async function createPredictRunner(model: LoadedModel, backend: PredictBackend, threads = 1, outputs: readonly string[] = []): Promise<{ runner: Predictor; description: string }> {
   if (model.kind === 'mlp') {
+    if (outputs.length) throw new PlanError(`predict: outputs names ONNX graph outputs; the model.json (MLP) model at ${model.dir} has none to give`);
     if (backend === 'webgpu') {
       const { gpuMlpRunner } = await import('./gpu-runner.ts');
       return gpuMlpRunner(model);
@@ -42,15 +46,16 @@ export async function createPredictRunner(model: LoadedModel, backend: PredictBa
   const out = { name: model.output.name, classes: model.numClasses, kind: model.output.kind };
   if (backend === 'onnxruntime') {
     const { createOrtRunner } = await import('./ort-runner.ts');
-    const r = await createOrtRunner(model, threads);
-    return { runner: programPredictor(r, out), description: r.description };
+    const r = await createOrtRunner(model, threads, outputs);
+    return { runner: programPredictor(r, out, outputs), description: r.description };
   }
+  const program = compileArtifact(model, outputs);
   if (backend === 'webgpu') {
     const { gpuProgramRunner } = await import('./gpu-runner.ts');
-    const r = await gpuProgramRunner(model.program);
-    return { runner: programPredictor(r, out), description: r.description };
+    const r = await gpuProgramRunner(program);
+    return { runner: programPredictor(r, out, outputs), description: r.description };
   }
   const { cpuBackend } = await import('../../gpu-kernels/cpu-backend.ts');
-  const r = await cpuBackend.program(model.program);
-  return { runner: programPredictor(r, out), description: r.description };
+  const r = await cpuBackend.program(program);
+  return { runner: programPredictor(r, out, outputs), description: r.description };
 }

@@ -1,10 +1,10 @@
 // InferenceService: the inference side of a pipelined predict; one resident model per (model, backend) in its thread, fed by many tasks through message ports, with small batches coalesced and several in flight.
 import type { MessagePort } from 'node:worker_threads';
 import type { Ranked } from '../../gpu-kernels/argmax/contract.ts';
-import type { MlpResult, MlpRunner } from '../../gpu-kernels/mlp/contract.ts';
 import { errorToJSON, type ErrorJSON } from '../errors.ts';
 import { loadAnyModel } from '../model/any-model.ts';
 import { createPredictRunner, type PredictBackend } from './backends.ts';
+import type { Prediction, Predictor } from './predictor.ts';
 
 /** One batch of images a task sends (`images` is transferred, not copied). */
 export interface InferRequest {
@@ -18,10 +18,13 @@ export interface InferRequest {
   images: Uint8Array;
   n: number;
   topK: number;
+  /** Graph outputs to return besides the ranked one (absent: none); part of the model's identity here, so coalesced requests all ask the same. */
+  outputs?: readonly string[];
 }
 
 export type InferReply =
-  | { id: number; ok: true; labels: Int32Array; scores: Float32Array; top?: Ranked; ms: number; coalesced: number }
+  /** `outputs`: each extra output's rows for this request alone (transferred, not copied). */
+  | { id: number; ok: true; labels: Int32Array; scores: Float32Array; top?: Ranked; outputs?: Record<string, Float32Array>; ms: number; coalesced: number }
   | { id: number; ok: false; error: ErrorJSON };
 
 interface Waiting {
@@ -35,7 +38,7 @@ const IN_FLIGHT: Record<PredictBackend, number> = { webgpu: 3, onnxruntime: 1, w
 class ModelQueue {
   private readonly waiting: Waiting[] = [];
   private inFlight = 0;
-  constructor(private readonly runner: Promise<MlpRunner>, private readonly maxInFlight: number) {}
+  constructor(private readonly runner: Promise<Predictor>, private readonly maxInFlight: number) {}
 
   /** Waits for the calls in flight, then frees the model. */
   async dispose(): Promise<void> {
@@ -71,7 +74,7 @@ class ModelQueue {
       let o = 0;
       for (const w of take) { images.set(w.req.images, o); o += w.req.images.length; }
     }
-    let res: MlpResult;
+    let res: Prediction;
     const t0 = performance.now();
     try {
       res = await (await this.runner).run(images, rows, topK);
@@ -95,7 +98,17 @@ class ModelQueue {
       }
       const transfer: ArrayBuffer[] = [labels.buffer, scores.buffer];
       if (top) transfer.push(top.index.buffer as ArrayBuffer, top.value.buffer as ArrayBuffer);
-      w.done({ id: w.req.id, ok: true, labels, scores, top, ms: (ms * n) / rows, coalesced: take.length }, transfer);
+      let outputs: Record<string, Float32Array> | undefined;
+      if (res.outputs) {
+        outputs = {};
+        for (const [name, all] of Object.entries(res.outputs)) {
+          // This request's rows of the coalesced batch, in a buffer of their own to transfer.
+          const per = rows ? all.length / rows : 0;
+          outputs[name] = all.slice(row * per, (row + n) * per);
+          transfer.push(outputs[name].buffer as ArrayBuffer);
+        }
+      }
+      w.done({ id: w.req.id, ok: true, labels, scores, top, outputs, ms: (ms * n) / rows, coalesced: take.length }, transfer);
       row += n;
     }
   }
@@ -111,10 +124,11 @@ export class InferenceService {
   constructor(private readonly threads: number) {}
 
   private queue(r: InferRequest): ModelQueue {
-    const key = `${r.modelPath}\0${r.sha256}\0${r.metaSha256}\0${r.backend}`;
+    const outputs = r.outputs ?? [];
+    const key = `${r.modelPath}\0${r.sha256}\0${r.metaSha256}\0${r.backend}\0${JSON.stringify(outputs)}`;
     let q = this.queues.get(key);
     if (!q) {
-      const runner = (async () => (await createPredictRunner(loadAnyModel(r.modelPath, { sha256: r.sha256, metaSha256: r.metaSha256 }), r.backend, this.threads)).runner)();
+      const runner = (async () => (await createPredictRunner(loadAnyModel(r.modelPath, { sha256: r.sha256, metaSha256: r.metaSha256 }), r.backend, this.threads, outputs)).runner)();
       // A model that failed to load is not kept: the next request (a retry) tries again.
       runner.catch(() => { if (this.queues.get(key) === q) this.queues.delete(key); });
       q = new ModelQueue(runner, IN_FLIGHT[r.backend]);

@@ -19,9 +19,10 @@ export const ORT_MISSING = "onnxruntime-node is not installed: `npm install onnx
 /**
  * A session over the artifact's .onnx bytes with `threads` intra-op threads. run() takes uint8
  * HWC images as they are: the model's normalization and the NCHW layout run inside
- * onnxruntime, as nodes put in front of the graph (withImageInput).
+ * onnxruntime, as nodes put in front of the graph (withImageInput). It fetches the ranked
+ * output and the graph outputs `extra`, each by its name.
  */
-export async function createOrtRunner(m: OnnxArtifact, threads: number): Promise<ProgramRunner> {
+export async function createOrtRunner(m: OnnxArtifact, threads: number, extra: readonly string[] = []): Promise<ProgramRunner> {
   const ort = await loadOrt();
   if (!ort) throw new ResourceError(`predict backend 'onnxruntime': ${ORT_MISSING}`, { retryable: false });
   const { h, w, c } = m.image;
@@ -33,6 +34,7 @@ export async function createOrtRunner(m: OnnxArtifact, threads: number): Promise
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   });
+  const fetches = [...new Set([m.output.name, ...extra])];
   let disposed = false;
   return {
     description: `onnxruntime-node ${ort.env.versions.common} (cpu, ${threads} thread${threads > 1 ? 's' : ''})`,
@@ -40,11 +42,11 @@ export async function createOrtRunner(m: OnnxArtifact, threads: number): Promise
       if (disposed) throw new Error('onnxruntime runner: disposed');
       if (!(input instanceof Uint8Array)) throw new RangeError('onnxruntime runner: takes uint8 images');
       // onnxruntime-node 1.30 kills the process (no exception) on a tensor with no elements.
-      if (n === 0) return { [m.output.name]: new Float32Array(0) };
+      if (n === 0) return Object.fromEntries(fetches.map((name) => [name, new Float32Array(0)]));
       // onnxruntime-node refuses views of a SharedArrayBuffer (worker threads' shared partitions): "Invalid argument".
       const x = input.buffer instanceof ArrayBuffer ? input : input.slice();
-      const out = await session.run({ [IMAGE_INPUT]: new ort.Tensor('uint8', x, [n, h, w, c]) }, [m.output.name]);
-      return { [m.output.name]: out[m.output.name].data as Float32Array };
+      const out = await session.run({ [IMAGE_INPUT]: new ort.Tensor('uint8', x, [n, h, w, c]) }, fetches);
+      return Object.fromEntries(fetches.map((name) => [name, out[name].data as Float32Array]));
     },
     dispose() {
       disposed = true;

@@ -1,15 +1,15 @@
-// PredictExec: runs a resident model over an image column, batch by batch, appending labelId, label, score (and top-k).
+// PredictExec: runs a resident model over an image column, batch by batch, appending labelId, label, score (top-k, and extra graph outputs).
 import * as arrow from 'apache-arrow';
 import { makeBatch } from '../compute/batch.ts';
 import { isValid, takeBatch, takeData } from '../compute/take.ts';
 import { DataError, InternalError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
-import { modelInput, modelLabels } from '../model/any-model.ts';
+import { modelInput, modelLabels, type ModelOutput } from '../model/any-model.ts';
 import type { PredictBackend, ResolvedDevice } from './backends.ts';
+import type { Prediction, Predictor } from './predictor.ts';
 import { RemotePredictor } from './remote-predictor.ts';
 import { residentModel } from './resident.ts';
-import type { MlpResult, MlpRunner } from '../../gpu-kernels/mlp/contract.ts';
 
 export interface PredictExecOptions {
   modelPath: string;
@@ -30,7 +30,9 @@ export interface PredictExecOptions {
   /** Class names and values per image from the plan (absent in older plans: read from the model). */
   labels?: readonly string[];
   inputSize?: number;
-  /** Output fields: the input's, then labelId, label (when the model names its classes), score (topIds, topScores). */
+  /** Graph outputs returned as columns after the others, each float32 values per image (absent: none). */
+  outputs?: readonly ModelOutput[];
+  /** Output fields: the input's, then labelId, label (when the model names its classes), score (topIds, topScores), then each of `outputs`. */
   fields: FieldJSON[];
 }
 
@@ -49,7 +51,7 @@ export class PredictExec implements ExecPlan {
 
   display(): string {
     const o = this.opts;
-    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device}${o.backend ? ` backend=${o.backend}` : ''} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}`;
+    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device}${o.backend ? ` backend=${o.backend}` : ''} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}${o.outputs?.length ? ` outputs=[${o.outputs.map((x) => x.name).join(', ')}]` : ''}`;
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
@@ -66,24 +68,26 @@ export class PredictExec implements ExecPlan {
     // Pipelined: the process's inference thread holds the one copy of the model (GPU device,
     // onnxruntime session) and this task keeps several batches on their way to it while it
     // reads (decodes) the next. Else the model is resident in this worker thread.
+    const extras = o.outputs ?? [];
+    const names = extras.map((x) => x.name);
     const remote = ctx.inference && backend !== 'wasm' && o.labels !== undefined && o.inputSize !== undefined
-      ? new RemotePredictor(ctx.inference, { modelPath: o.modelPath, ...pin, backend, batchSize: o.batchSize })
+      ? new RemotePredictor(ctx.inference, { modelPath: o.modelPath, ...pin, backend, batchSize: o.batchSize, ...(names.length ? { outputs: names } : {}) })
       : null;
     const depth = remote ? PIPELINE_DEPTH : 1;
-    let runner: MlpRunner, labels: Uint8Array[] | null, size: number;
+    let runner: Predictor, labels: Uint8Array[] | null, size: number;
     if (remote) {
       runner = remote;
       labels = o.labels!.length ? o.labels!.map((x) => enc.encode(x)) : null;
       size = o.inputSize!;
     } else {
-      const r = await residentModel(o.modelPath, pin, backend);
+      const r = await residentModel(o.modelPath, pin, backend, names);
       runner = r.runner;
       labels = modelLabels(r.model)?.map((x) => enc.encode(x)) ?? null;
       size = modelInput(r.model).size;
     }
     const colIndex = this.child.schema.fields.findIndex((f) => f.name === o.inputCol);
     const onError = o.onError ?? 'fail';
-    const inFlight: { part: arrow.RecordBatch; goodIdx: Int32Array | null; good: arrow.RecordBatch; res: Promise<MlpResult>; t0: number }[] = [];
+    const inFlight: { part: arrow.RecordBatch; goodIdx: Int32Array | null; good: arrow.RecordBatch; res: Promise<Prediction>; t0: number }[] = [];
     let inputDone = false;
     try {
       for (;;) {
@@ -125,7 +129,7 @@ export class PredictExec implements ExecPlan {
           ctx.metrics.add('predictPipelinedRows', part.numRows);
           ctx.metrics.add('predictBatchesCoalesced', ((res as { coalesced?: number }).coalesced ?? 1) > 1 ? 1 : 0);
         }
-        const out = outputColumns(this.schema, good.numRows, res, labels, o.topK);
+        const out = [...outputColumns(this.schema, good.numRows, res, labels, o.topK, extras.length), ...extraColumns(this.schema, good.numRows, res, extras)];
         if (goodIdx === null && bad < 0) {
           yield makeBatch(this.schema, [...part.data.children, ...out], part.numRows);
           continue;
@@ -175,8 +179,8 @@ export function imageBytes(d: arrow.Data, size: number, col: string): Uint8Array
   return out;
 }
 
-function outputColumns(schema: arrow.Schema, n: number, res: { labels: Int32Array; scores: Float32Array; top?: { index: Int32Array; value: Float32Array } }, labels: Uint8Array[] | null, topK: number): arrow.Data[] {
-  const base = schema.fields.length - (topK ? 2 : 0) - (labels ? 3 : 2);
+function outputColumns(schema: arrow.Schema, n: number, res: Prediction, labels: Uint8Array[] | null, topK: number, extras: number): arrow.Data[] {
+  const base = schema.fields.length - extras - (topK ? 2 : 0) - (labels ? 3 : 2);
   let next = base;
   const f = () => schema.fields[next++].type;
   const cols = [arrow.makeData({ type: f(), length: n, nullCount: 0, data: res.labels.slice(0, n) } as any)];
@@ -195,6 +199,17 @@ function outputColumns(schema: arrow.Schema, n: number, res: { labels: Int32Arra
     cols.push(arrow.makeData({ type: sc, length: n, nullCount: 0, child: arrow.makeData({ type: sc.children[0].type, length: n * topK, nullCount: 0, data: res.top!.value.slice(0, n * topK) } as any) } as any));
   }
   return cols;
+}
+
+/** The extra graph outputs as fixed_size_list<float32> columns, the schema's last fields (views of the predictor's arrays, which are the batch's own). */
+function extraColumns(schema: arrow.Schema, n: number, res: Prediction, extras: readonly ModelOutput[]): arrow.Data[] {
+  const first = schema.fields.length - extras.length;
+  return extras.map(({ name, size }, j) => {
+    const v = res.outputs?.[name];
+    if (!v || v.length !== n * size) throw new InternalError(`predict: the model returned ${v?.length ?? 'no'} values for output '${name}', expected ${n} images x ${size}`);
+    const type = schema.fields[first + j].type as arrow.FixedSizeList;
+    return arrow.makeData({ type, length: n, nullCount: 0, child: arrow.makeData({ type: type.children[0].type, length: n * size, nullCount: 0, data: v.subarray(0, n * size) } as any) } as any);
+  });
 }
 
 /** Indices of the rows of `d` that are not null. */

@@ -1,23 +1,26 @@
 // RemotePredictor: a task's side of a pipelined predict; sends image batches to the process's inference thread through a message port and awaits their tags.
 import type { MessagePort } from 'node:worker_threads';
-import type { MlpResult } from '../../gpu-kernels/mlp/contract.ts';
 import { errorFromJSON, ResourceError } from '../errors.ts';
 import type { InferReply, InferRequest } from './inference-service.ts';
+import type { Prediction, Predictor } from './predictor.ts';
 
 export type RemoteModel = Omit<InferRequest, 'id' | 'images' | 'n' | 'topK'>;
 
 /** Request ids, unique in this thread (several predicts of a stage may share its port). */
 let nextId = 0;
 
-export class RemotePredictor {
-  private readonly pending = new Map<number, { resolve: (r: MlpResult & { ms: number; coalesced: number }) => void; reject: (e: unknown) => void }>();
+/** The inference thread's answer: the tags and extra outputs, the model's time for these rows, and whether they rode in a coalesced batch. */
+export type RemotePrediction = Prediction & { ms: number; coalesced: number };
+
+export class RemotePredictor implements Predictor {
+  private readonly pending = new Map<number, { resolve: (r: RemotePrediction) => void; reject: (e: unknown) => void }>();
   private closed = false;
 
   private readonly onMessage = (m: InferReply): void => {
     const p = this.pending.get(m.id);
     if (!p) return;
     this.pending.delete(m.id);
-    if (m.ok) p.resolve({ labels: m.labels, scores: m.scores, top: m.top, ms: m.ms, coalesced: m.coalesced });
+    if (m.ok) p.resolve({ labels: m.labels, scores: m.scores, top: m.top, ...(m.outputs ? { outputs: m.outputs } : {}), ms: m.ms, coalesced: m.coalesced });
     else p.reject(errorFromJSON(m.error));
   };
 
@@ -37,7 +40,7 @@ export class RemotePredictor {
   }
 
   /** Sends a copy of `images` (the copy is transferred: the caller's buffer may be shared memory). */
-  run(images: Uint8Array, n: number, topK: number): Promise<MlpResult & { ms: number; coalesced: number }> {
+  run(images: Uint8Array, n: number, topK = 0): Promise<RemotePrediction> {
     if (this.closed) return Promise.reject(new ResourceError('predict: the inference thread is gone; the task is retried'));
     const id = nextId++;
     const copy = images.slice();

@@ -215,6 +215,15 @@ describe.each(backends.map((b) => [b.description, b] as const))('a small CNN pro
     expect(differs(await runner.run(shared, 5), await ref.run(xs[2], 5))).toBeNull();
     runner.dispose();
   });
+  it('returns intermediate tensors that later steps still read as outputs too (their buffers kept to the end)', async () => {
+    const q: TensorProgram = { ...p, outputs: ['probs', 'c1', 'r1', 'h', 'f'] };
+    const runner = await backend.program(q);
+    const x = images(5, 70);
+    const got = await runner.run(x, 5);
+    expect(Object.keys(got).sort()).toEqual(['c1', 'f', 'h', 'probs', 'r1']);
+    expect(differs(got, await createReferenceProgramRunner(q).run(x, 5))).toBeNull();
+    runner.dispose();
+  });
   it('runs a float32-input program (no image step) and rejects an invalid one naming the step', async () => {
     const q = prog([{ kind: 'gemm', x: 'x', w: 'w', b: 'b', y: 'y', act: { op: 'hardswish' } }], { x: [2, 3], y: [3] }, { w: [[3, 6], Array.from({ length: 18 }, (_, i) => (i % 7) - 3)], b: [[3], [0.5, -1, 2]] });
     const runner = await backend.program(q);
