@@ -1,5 +1,5 @@
 // DataFrame: the immutable, fluent dataflow builder; actions run it through the session.
-import { checkModelInput, modelInput } from '../../ops/model/any-model.ts';
+import { checkModelInput, checkModelOutputs, modelInput } from '../../ops/model/any-model.ts';
 import { predict, type PredictDevice } from '../plan/predict.ts';
 import { ModelRef } from './model.ts';
 import type * as arrow from 'apache-arrow';
@@ -52,6 +52,16 @@ export interface PredictOptions {
   inputCol?: string;
   /** Also return the k best classes per row (topIds, topScores). */
   topK?: number;
+  /**
+   * Names of the ONNX model's graph outputs to return besides the ranked one, e.g.
+   * `['embedding']`: each becomes a column of that name, fixed_size_list<float32>[d] with d the
+   * output's values per image (its dims after the batch multiplied), row-aligned with the images,
+   * the same on every backend. Null (onError 'null') or dropped (onError 'skip') with the row's
+   * tags. A name that is not a graph output, or that is already a column (labelId, label, score,
+   * topIds, topScores or an input column), is a PlanError here. Default: none (the model runs
+   * only what the ranked output needs).
+   */
+  outputs?: readonly string[];
 }
 
 /** Images per kernel call when predict is not told: activations of a CNN grow with the image, an MLP's do not. */
@@ -96,7 +106,8 @@ export class DataFrame {
 
   /**
    * Model inference: adds `labelId` (int32), `label` (utf8), `score` (float32) and, with topK,
-   * `topIds` and `topScores` (fixed-size lists of k), best first. `device: 'auto'` (default)
+   * `topIds` and `topScores` (fixed-size lists of k), best first; with `outputs`, a column per
+   * named graph output (an embedding, say). `device: 'auto'` (default)
    * picks the faster of CPU and GPU by a short calibration of this model (explain() says why).
    */
   predict(model: ModelRef, opts: PredictOptions = {}): DataFrame {
@@ -104,10 +115,12 @@ export class DataFrame {
     const inputCol = opts.inputCol ?? 'image';
     const field = this.plan.schema.find((f) => f.name === inputCol);
     checkModelInput(model.model, field, inputCol, this.columns);
+    const outputs = checkModelOutputs(model.model, opts.outputs);
     return this.next(predict(this.plan, {
       modelPath: model.path, modelName: model.name, modelSha256: model.sha256, modelJsonSha256: model.modelJsonSha256, inputCol,
       device: opts.device ?? 'auto', batchSize: opts.batchSize ?? defaultBatchSize(model), topK: opts.topK ?? 0, numClasses: model.numClasses,
       modelFormat: model.format, hasLabels: model.labels.length > 0, labels: model.labels, inputSize: modelInput(model.model).size, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.onError !== undefined ? { onError: opts.onError } : {}),
+      ...(outputs.length ? { outputs } : {}),
     }));
   }
 

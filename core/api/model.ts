@@ -33,6 +33,10 @@ export class ModelRef {
   get input(): { height: number; width: number; channels: number } | null {
     return this.m.kind === 'onnx' ? { height: this.m.image.h, width: this.m.image.w, channels: this.m.image.c } : null;
   }
+  /** The ONNX graph's outputs, each with its per-image shape (the batch dim left out): what predict's `outputs` may name. [] for an MLP. */
+  get outputs(): { name: string; shape: readonly number[] }[] {
+    return this.m.kind === 'onnx' ? this.m.onnx.outputs.map((o) => ({ name: o.name, shape: o.shape })) : [];
+  }
   /** The loaded model (weights included). */
   get model(): LoadedModel { return this.m; }
 }

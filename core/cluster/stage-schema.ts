@@ -54,6 +54,8 @@ const Udf = v.strictObject({ module: v.pipe(v.string(), v.minLength(1), v.maxLen
 const PredictSpec = v.looseObject({
   modelPath: Name, modelName: v.pipe(v.string(), v.maxLength(1024)), modelSha256: Hex64, modelJsonSha256: Hex64,
   inputCol: Name, device: v.picklist(['auto', 'cpu', 'gpu']), batchSize: v.pipe(Count, v.minValue(1)), topK: Count, numClasses: v.pipe(Count, v.minValue(1)),
+  // Extra graph outputs: each a column of that many float32 values per row (the bound of a fixed list's size).
+  outputs: v.optional(v.array(v.strictObject({ name: v.pipe(Name, v.minLength(1)), size: v.pipe(Count, v.minValue(1), v.maxValue(1 << 24)) }))),
 });
 
 const Node: v.GenericSchema<PhysNode> = v.variant('op', [

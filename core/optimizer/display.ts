@@ -38,7 +38,7 @@ export function nodeToString(node: LogicalPlan): string {
     case 'mapBatches': return `MapBatches: ${node.udf.module}#${node.udf.export} -> [${node.schema.map((f) => f.name).join(', ')}]`;
     case 'predict': {
       const s = node.spec;
-      return `Predict: model=${s.modelName} (sha256 ${s.modelSha256.slice(0, 12)}) input=${s.inputCol} device=${s.device} batchSize=${s.batchSize}${s.topK ? ` topK=${s.topK}` : ''}`;
+      return `Predict: model=${s.modelName} (sha256 ${s.modelSha256.slice(0, 12)}) input=${s.inputCol} device=${s.device} batchSize=${s.batchSize}${s.topK ? ` topK=${s.topK}` : ''}${s.outputs?.length ? ` outputs=[${s.outputs.map((o) => o.name).join(', ')}]` : ''}`;
     }
     default: return assertNever(node, 'plan node');
   }

@@ -34,7 +34,8 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'mapBatches': return new MapBatchesExec({ udf: n.udf, fields: n.fields, options: n.options }, buildExec(n.child));
     case 'predict':
       return new PredictExec({ modelPath: n.spec.modelPath, modelName: n.spec.modelName, modelSha256: n.spec.modelSha256, modelJsonSha256: n.spec.modelJsonSha256, inputCol: n.spec.inputCol,
-        device: n.device, backend: n.backend, reason: n.reason, labels: n.spec.labels, inputSize: n.spec.inputSize, onError: n.spec.onError, batchSize: n.spec.batchSize, topK: n.spec.topK, fields: n.fields }, buildExec(n.child));
+        device: n.device, backend: n.backend, reason: n.reason, labels: n.spec.labels, inputSize: n.spec.inputSize, onError: n.spec.onError, batchSize: n.spec.batchSize, topK: n.spec.topK,
+        ...(n.spec.outputs?.length ? { outputs: n.spec.outputs } : {}), fields: n.fields }, buildExec(n.child));
     case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields });
     case 'broadcast': return new BroadcastExec({ id: n.id, fields: n.fields });
     default: return assertNever(n, 'physical node');

@@ -1,9 +1,13 @@
-// Predict: model inference over an image column, adding labelId, label, score (and top-k) to every row.
+// Predict: model inference over an image column, adding labelId, label, score (top-k, and extra graph outputs) to every row.
 import { PlanError } from '../../ops/errors.ts';
+import type { ModelOutput } from '../../ops/model/any-model.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
 
 export type PredictDevice = 'auto' | 'cpu' | 'gpu';
+
+/** A graph output predict returns as a column of its name: fixed_size_list<float32>[size], size = its values per image. */
+export type PredictOutput = ModelOutput;
 
 export interface PredictSpec {
   /** Absolute path of the model directory every executor loads (once) and verifies. */
@@ -38,6 +42,8 @@ export interface PredictSpec {
   readonly inputSize?: number;
   /** A row whose image is null or whose scores are not finite: 'fail' (default), 'skip' (dropped), 'null' (null tags). */
   readonly onError?: 'fail' | 'skip' | 'null';
+  /** ONNX graph outputs to return besides the ranked one, each checked against the model's graph by DataFrame.predict (absent: none). */
+  readonly outputs?: readonly PredictOutput[];
 }
 
 export interface Predict {
@@ -47,8 +53,8 @@ export interface Predict {
   readonly schema: readonly FieldJSON[];
 }
 
-/** The columns predict adds, in order (`label` only when the model names its classes). */
-export function predictOutputFields(topK: number, hasLabels = true, nullable = false): FieldJSON[] {
+/** The columns predict adds, in order (`label` only when the model names its classes; the extra outputs last). */
+export function predictOutputFields(topK: number, hasLabels = true, nullable = false, outputs: readonly PredictOutput[] = []): FieldJSON[] {
   const out: FieldJSON[] = [
     { name: 'labelId', type: 'int32', nullable },
     ...(hasLabels ? [{ name: 'label', type: 'utf8', nullable } as FieldJSON] : []),
@@ -58,12 +64,29 @@ export function predictOutputFields(topK: number, hasLabels = true, nullable = f
     out.push({ name: 'topIds', type: { fixedList: 'int32', size: topK }, nullable });
     out.push({ name: 'topScores', type: { fixedList: 'float32', size: topK }, nullable });
   }
+  for (const o of outputs) out.push({ name: o.name, type: { fixedList: 'float32', size: o.size }, nullable });
   return out;
+}
+
+/** Each extra output well formed, and named apart from the columns predict adds itself. */
+function checkOutputs(outputs: readonly PredictOutput[], own: readonly FieldJSON[]): void {
+  if (!Array.isArray(outputs)) throw new PlanError(`predict: outputs must be an array of graph output names, got ${JSON.stringify(outputs)}`);
+  const seen = new Set<string>();
+  for (const o of outputs) {
+    if (typeof o?.name !== 'string' || o.name === '' || !Number.isSafeInteger(o.size) || o.size < 1) throw new PlanError(`predict: an output needs a name and a size >= 1 (values per image), got ${JSON.stringify(o)}`);
+    if (own.some((f) => f.name === o.name)) {
+      throw new PlanError(`predict: the graph output '${o.name}' has the name of a column predict adds itself (${own.map((f) => f.name).join(', ')}); export the model with another name for that output`);
+    }
+    if (seen.has(o.name)) throw new PlanError(`predict: outputs names '${o.name}' twice; each output becomes one column`);
+    seen.add(o.name);
+  }
 }
 
 export function predict(input: LogicalPlan, spec: PredictSpec): Predict {
   if (spec.onError !== undefined && !['fail', 'skip', 'null'].includes(spec.onError)) throw new PlanError(`predict: onError must be 'fail', 'skip' or 'null', got ${JSON.stringify(spec.onError)}`);
-  const added = predictOutputFields(spec.topK, spec.hasLabels, spec.onError === 'null');
+  const outputs = spec.outputs ?? [];
+  checkOutputs(outputs, predictOutputFields(spec.topK, spec.hasLabels));
+  const added = predictOutputFields(spec.topK, spec.hasLabels, spec.onError === 'null', outputs);
   for (const f of added) {
     if (input.schema.some((g) => g.name === f.name)) {
       throw new PlanError(`predict: the input already has a column '${f.name}', which predict adds; rename it first, e.g. df.withColumnRenamed('${f.name}', 'true_${f.name}')`);
