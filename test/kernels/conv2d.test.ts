@@ -69,6 +69,13 @@ describe.each(backends.map((b) => [b.description, b] as const))('conv2d on %s', 
     ['grouped 3x3 (3 groups of 2 in, 3 out) over 10x12', args(2, 6, 10, 12, 9, 3, 29, { group: 3, pads: [1, 1, 1, 1], act: relu })],
     ['depth multiplier 2 (group = c, m = 2c) over 9x16', args(1, 4, 9, 16, 8, 3, 30, { group: 4, pads: [0, 1, 0, 1] })],
     ['exactly 8 wide, valid 3x3', args(1, 2, 10, 10, 4, 3, 31)],
+    // WebGPU's depthwise kernel computes 4 pixels of a plane per invocation, its GEMM walks taps outside channels: blocks across row ends and plane tails, pixel counts below 4.
+    ['depthwise 3x3 pad 1 over 7x5 (35-pixel planes: blocks across rows, a 3-pixel tail), 2 images', args(2, 3, 7, 5, 3, 3, 34, { group: 3, pads: [1, 1, 1, 1], act: relu })],
+    ['depthwise 3x3 stride 2 over 13x11 (7x6 out, partial last block), relu6', args(2, 4, 13, 11, 4, 3, 35, { group: 4, pads: [1, 1, 1, 1], strides: [2, 2], act: relu6 })],
+    ['depthwise 3x3 valid over 3x3 (one output pixel per plane)', args(3, 5, 3, 3, 5, 3, 36, { group: 5 })],
+    ['depthwise 3x2 kernel, dilation 2 x 1, asymmetric pads, stride 1 x 2, hardswish', args(1, 3, 9, 11, 3, 3, 37, { group: 3, kh: 3, kw: 2, dilations: [2, 1], pads: [2, 0, 1, 1], strides: [1, 2], act: { op: 'hardswish' } })],
+    ['grouped (2 groups of 3 in, 2 out) 2x3 kernel, dilation 2 x 1, asymmetric pads, stride 2 x 1, sigmoid', args(2, 6, 9, 7, 4, 3, 38, { group: 2, kh: 2, kw: 3, dilations: [2, 1], pads: [1, 0, 0, 2], strides: [2, 1], act: { op: 'sigmoid' } })],
+    ['5x5 pad 2 over 5 channels, 3 x 3 output pixels (one partial block), 6 out', args(1, 5, 3, 3, 6, 5, 39, { pads: [2, 2, 2, 2], act: relu })],
   ];
   const special = args(1, 2, 5, 5, 3, 3, 13, { act: relu });
   special.x[6] = NaN; // every output whose window covers (0, 1, 1) is NaN, through ReLU too
