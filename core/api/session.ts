@@ -66,7 +66,7 @@ export class Session {
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
       planSplits: (source, target) => planSplits(source as any, target, this.runtime.workers) as any,
-      placePredict: (spec) => placePredict({ modelPath: spec.modelPath, sha: spec.modelSha256, kind: spec.modelFormat ?? 'mlp', device: spec.device, backend: spec.backend, workers: this.runtime.workers }),
+      placePredict: (spec) => placePredict({ modelPath: spec.modelPath, sha: spec.modelSha256, kind: spec.modelFormat ?? 'mlp', device: spec.device, backend: spec.backend, workers: this.runtime.workers, batchSize: spec.batchSize }),
     });
     return { optimized, physical };
   }

@@ -97,6 +97,27 @@ describe('predict', () => {
     }
   });
 
+  it("'auto' calibrates one backend at a time, on batches of the stage's batch size", async () => {
+    let active = 0, most = 0;
+    const seen: [string, number][] = [];
+    setCalibrator(async (_p, backend, batch) => {
+      active++;
+      most = Math.max(most, active);
+      seen.push([backend, batch]);
+      await new Promise((r) => setTimeout(r, 20));
+      active--;
+      return { backend, description: backend, imagesPerSecond: backend === 'wasm' ? 10_000 : 5_000 };
+    });
+    try {
+      await q.read.idx(imagesPath).predict(q.model(modelDir), { batchSize: 41 }).explain();
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.every(([, b]) => b === 41)).toBe(true);
+      expect(most).toBe(1);
+    } finally {
+      setCalibrator(async (_p, backend) => (backend === 'wasm' ? { backend, description: 'cpu', imagesPerSecond: 50_000 } : null));
+    }
+  });
+
   it('filters on input columns run before inference', async () => {
     const df = q.read.idx(imagesPath, { labels: true }).withColumnRenamed('label', 'truth').predict(q.model(modelDir), { device: 'cpu' })
       .filter(col('truth').eq(3));

@@ -61,7 +61,7 @@ export function withImageInput(bytes: Uint8Array, spec: ImageInputSpec, file: st
     ...(g.initializer ?? []),
     floats(scaleT, [1, c, 1, 1], spec.std.map((s) => spec.scale / s)),
     floats(shiftT, [1, c, 1, 1], spec.mean.map((mu, i) => -mu / spec.std[i])),
-    { name: shapeT, dims: [4], dataType: onnx.TensorProto.DataType.INT64, int64Data: [-1, c, h, w] },
+    ...(c === 1 ? [{ name: shapeT, dims: [4], dataType: onnx.TensorProto.DataType.INT64, int64Data: [-1, c, h, w] }] : []),
   ];
   g.node = [
     { opType: 'Cast', input: [IMAGE_INPUT], output: [cast], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: FLOAT }], name: name('cast') },
