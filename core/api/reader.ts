@@ -1,11 +1,10 @@
 // q.read.<format>(path | glob | paths[], options): DataFrames over files; schemas are read when the plan is built.
 import { PlanError } from '../../ops/errors.ts';
-import { IMAGE_DIRECTORY_FILTER, imageCodec, inferSchemaSync, resolvePathsSync } from '../../ops/sources/index.ts';
+import { IMAGE_DIRECTORY_FILTER, imageCodec, inferSchemaSync, resolvePathsSync, sourceStats } from '../../ops/sources/index.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { scan, type SourceFormat } from '../plan/scan.ts';
 import { DataFrame } from './dataframe.ts';
 import type { Session } from './session.ts';
-import { statSync } from 'node:fs';
 
 export interface ReadOptions {
   /** 'failfast' (default): stop at the first bad record with its file, line and column. 'permissive': skip, count and quarantine it. */
@@ -50,10 +49,10 @@ export class DataFrameReader {
       throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow, parquet, idx or images`);
     }
     const files = resolvePathsSync(paths, format === 'images' ? IMAGE_DIRECTORY_FILTER : undefined);
-    let totalBytes = 0;
-    for (const f of files) totalBytes += statSync(f).size;
-    const source = { format, paths: files, options: { ...options, totalBytes } };
-    const fileSchema = inferSchemaSync(source);
+    const fileSchema = inferSchemaSync({ format, paths: files, options });
+    const image = fileSchema.find((f) => f.name === 'image')?.type;
+    const imageValues = format === 'images' && typeof image === 'object' && image !== null && 'size' in image ? Number(image.size) : 0;
+    const source = { format, paths: files, options: { ...options, ...sourceStats(format, files, imageValues) } };
     // libvips stays loaded on this thread while workers decode (see imageCodec).
     if (format === 'images') imageCodec();
     return new DataFrame(this.session, scan(source, fileSchema));

@@ -69,9 +69,12 @@ export function estimateStats(node: LogicalPlan): Statistics {
 function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): Statistics {
   switch (node.kind) {
     case 'scan': {
-      // The driver records the files' total size as options.totalBytes when it resolves them.
-      const total = optionNumber(node.source.options, 'totalBytes');
+      // The driver records the source's size (ops/sources/source-stats.ts) as options.totalBytes,
+      // and its rows where the files say (Parquet footers). Encoded bytes (dictionaries, RLE) can
+      // be far below Arrow's: with rows known, at least rows x the row's width in memory.
+      const recorded = optionNumber(node.source.options, 'totalBytes');
       const rows = optionNumber(node.source.options, 'totalRows');
+      const total = rows === null || recorded === null ? recorded : Math.max(recorded, rows * rowWidth(node.fileSchema));
       const sel = node.filters.length > 0 ? FILTER_SELECTIVITY : 1;
       return { rows: scale(rows, sel), bytes: scale(scaleByWidth(total, node.schema, node.fileSchema), sel) };
     }

@@ -32,6 +32,7 @@ export { isImageFile, IMAGE_DIRECTORY_FILTER, IMAGE_EXTENSIONS } from './images.
 export { imageCodec } from './images-decode.ts';
 export { parseReadOptions, ParseMode, ImageFit, FORMAT_OPTIONS, type FileFormat, type ReadOptions } from './options.ts';
 export { parseSchemaOption } from './schema-ddl.ts';
+export { sourceStats, type SourceStats } from './source-stats.ts';
 export type { SplitJSON } from './splits.ts';
 
 /**

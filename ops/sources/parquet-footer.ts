@@ -8,6 +8,8 @@ export interface RowGroupInfo {
   numRows: number;
   /** Compressed bytes of its column chunks. */
   compressedSize: number;
+  /** Its column chunks' bytes once decompressed (column total_uncompressed_size, else the group's total_byte_size): near its size in memory. */
+  uncompressedSize: number;
 }
 
 const num = (v: Node | undefined, what: string): number => {
@@ -32,14 +34,17 @@ export function parseFooter(footer: Uint8Array): RowGroupInfo[] {
     if (g.t !== T.Struct) throw new FooterError(`row group ${i} is not a struct`);
     const columns = g.fields.get(1);
     if (columns?.t !== T.List) throw new FooterError(`row group ${i} lists no columns`);
-    let bytes = 0;
+    let bytes = 0, raw = 0;
     for (const c of columns.items) {
       const m = c.t === T.Struct ? c.fields.get(3) : undefined;
-      if (m?.t === T.Struct) bytes += num(m.fields.get(7), `row group ${i}'s compressed size`);
+      if (m?.t === T.Struct) {
+        bytes += num(m.fields.get(7), `row group ${i}'s compressed size`);
+        raw += num(m.fields.get(6), `row group ${i}'s uncompressed size`);
+      }
     }
-    const sized = g.fields.get(6);
-    const sizedN = sized && (sized.t === T.I64 || sized.t === T.I32) ? Number(sized.v) : 0;
-    return { numRows: num(g.fields.get(3), `row group ${i}'s row count`), compressedSize: bytes || (sizedN > 0 ? sizedN : 0) };
+    const optional = (f: number): number => { const v = g.fields.get(f); const n = v && (v.t === T.I64 || v.t === T.I32) ? Number(v.v) : 0; return Number.isSafeInteger(n) && n > 0 ? n : 0; };
+    // RowGroup field 6: total_compressed_size; field 2: total_byte_size (uncompressed).
+    return { numRows: num(g.fields.get(3), `row group ${i}'s row count`), compressedSize: bytes || optional(6), uncompressedSize: raw || optional(2) };
   });
   const sum = out.reduce((s, g) => s + g.numRows, 0);
   if (sum !== total) throw new FooterError(`the row groups hold ${sum} rows, the footer says ${total}`);

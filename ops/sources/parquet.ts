@@ -67,6 +67,17 @@ export function inferParquetSchema(path: string): FieldJSON[] {
   return schema.fields.map((f) => fieldFromArrow(f, path));
 }
 
+/** Rows and decompressed bytes of a file, from its footer alone (for the planner's size estimates). */
+export function parquetFileStats(path: string): { rows: number; bytes: number } {
+  try {
+    const groups = rowGroupsOf(readFooter(path).footer);
+    return { rows: groups.reduce((s, g) => s + g.numRows, 0), bytes: groups.reduce((s, g) => s + g.uncompressedSize, 0) };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: path }, { cause: e });
+    throw notParquet(path, e);
+  }
+}
+
 /** Consecutive row groups grouped until each split holds about `target` compressed bytes. */
 export async function parquetRowGroupSplits(path: string, size: number, target: number): Promise<SplitJSON[]> {
   let groups: number[];
