@@ -5,6 +5,7 @@
 // float tensor). Done in JavaScript before every call it cost about a third of the model's own
 // time for a small CNN (28x28): a lookup per element plus an 800 KB float buffer per batch.
 import onnxProto from 'onnx-proto';
+import type { ImageToTensorStep } from '../../../gpu-kernels/program/contract.ts';
 import { DataError } from '../../errors.ts';
 
 const { onnx } = onnxProto;
@@ -13,17 +14,8 @@ const FLOAT = onnx.TensorProto.DataType.FLOAT;
 /** The new graph input's name: uint8 [N, h, w, c]. */
 export const IMAGE_INPUT = 'quiver_image_uint8_nhwc';
 
-export interface ImageInputSpec {
-  /** The model's float input (NCHW) the image nodes produce. */
-  readonly input: string;
-  readonly h: number;
-  readonly w: number;
-  readonly c: number;
-  /** y = (x * scale - mean[c]) / std[c], computed as x * (scale / std[c]) + (-mean[c] / std[c]). */
-  readonly scale: number;
-  readonly mean: readonly number[];
-  readonly std: readonly number[];
-}
+/** Where the image nodes write (the model's float NCHW input) and what they compute: the image-to-tensor step's fields. */
+export type ImageInputSpec = { readonly input: string } & Pick<ImageToTensorStep, 'h' | 'w' | 'c' | 'scale' | 'mean' | 'std'>;
 
 function floats(name: string, dims: number[], values: number[]): onnxProto.onnx.ITensorProto {
   return { name, dims, dataType: FLOAT, floatData: values };
@@ -31,7 +23,8 @@ function floats(name: string, dims: number[], values: number[]): onnxProto.onnx.
 
 /**
  * `bytes` (an ONNX model whose input `spec.input` is float [N, c, h, w]) with that input replaced
- * by IMAGE_INPUT and Cast -> Transpose -> Mul -> Add nodes computing it. The result equals
+ * by IMAGE_INPUT and Cast -> Transpose (or Reshape) -> Mul -> Add nodes computing it, as
+ * x * (scale / std[c]) + (-mean[c] / std[c]). The result equals
  * Quiver's image-to-tensor step to within one float32 rounding (it multiplies and adds where the
  * step subtracts and divides).
  */
