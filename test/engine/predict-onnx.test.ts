@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idxUint8 } from './idx-file.ts';
 import { OnnxGraph, float, int, ints } from '../../bench/lib/onnx-graph.ts';
 import { Quiver } from '../../core/index.ts';
 import type { RuntimeEvent } from '../../core/runtime/events.ts';
@@ -39,14 +40,6 @@ function tinyCnn(o: { labels?: boolean; op?: string; overflow?: boolean } = {}):
   return g.toBytes();
 }
 
-function idx(dims: number[], values: Uint8Array): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length + values.length);
-  b[2] = 8; b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  b.set(values, 4 + 4 * dims.length);
-  return b;
-}
-
 /** onnxruntime alone on the same images: softmax(logits) argmax and max, per image. */
 async function oracle(bytes: Uint8Array): Promise<{ labelId: number; score: number }[]> {
   const s = await ort.InferenceSession.create(bytes);
@@ -71,7 +64,7 @@ describe('predict with an ONNX model', () => {
     modelFile = join(dir, 'tiny.onnx');
     writeFileSync(modelFile, tinyCnn());
     imagesPath = join(dir, 'x-images-idx3-ubyte');
-    writeFileSync(imagesPath, idx([N, H, W], images));
+    writeFileSync(imagesPath, idxUint8([N, H, W], images));
     want = await oracle(tinyCnn());
     q = await Quiver.local({ workers: 2, targetSplitBytes: 60 * H * W, ui: false, quiet: true });
     q.onEvent((e) => events.push(e));
@@ -145,7 +138,7 @@ describe('predict with an ONNX model', () => {
 
   it('says how to read images at the model size when the column does not fit', () => {
     const other = join(dir, 'y-images-idx3-ubyte');
-    writeFileSync(other, idx([4, 5, 5], new Uint8Array(100)));
+    writeFileSync(other, idxUint8([4, 5, 5], new Uint8Array(100)));
     expect(() => q.read.idx(other).predict(q.model(modelFile))).toThrow(/takes fixed_size_list<uint8>\[36\] \(shape \[6,6,1\], HWC\); read images at the model's size, e\.g\. q\.read\.images\(path, \{ size: \[6, 6\], channels: 1 \}\)/);
   });
 

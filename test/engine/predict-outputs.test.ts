@@ -6,6 +6,7 @@ import { MessageChannel } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idxUint8 } from './idx-file.ts';
 import { OnnxGraph, float, int, ints } from '../../bench/lib/onnx-graph.ts';
 import { decodeStage } from '../../core/cluster/stage-schema.ts';
 import { lit, PlanError, Quiver } from '../../core/index.ts';
@@ -52,14 +53,6 @@ function twoHeaded(o: { rename?: Record<string, string> } = {}): Uint8Array {
     .toBytes();
 }
 
-function idx(dims: number[], values: Uint8Array): Buffer {
-  const b = Buffer.alloc(4 + 4 * dims.length + values.length);
-  b[2] = 8; b[3] = dims.length;
-  dims.forEach((d, i) => b.writeUInt32BE(d, 4 + 4 * i));
-  b.set(values, 4 + 4 * dims.length);
-  return b;
-}
-
 /** onnxruntime alone on the same images (normalized here, float input): every graph output, by name. */
 async function oracle(bytes: Uint8Array): Promise<Record<string, Float32Array>> {
   const s = await ort.InferenceSession.create(bytes);
@@ -97,7 +90,7 @@ describe('predict outputs', () => {
     modelFile = join(dir, 'two-headed.onnx');
     writeFileSync(modelFile, twoHeaded());
     imagesPath = join(dir, 'x-images-idx3-ubyte');
-    writeFileSync(imagesPath, idx([N, H, W], images));
+    writeFileSync(imagesPath, idxUint8([N, H, W], images));
     want = await oracle(twoHeaded());
     const opts = { workers: 2, targetSplitBytes: 15 * H * W, ui: false, quiet: true } as const;
     sessions.thread = await Quiver.local({ ...opts, inferenceThread: true });
@@ -218,7 +211,7 @@ describe('predict outputs', () => {
   it('refuses outputs of a model.json (MLP) model, which has no graph outputs', () => {
     const q = sessions.thread;
     const mnist = join(dir, 'm-images-idx3-ubyte');
-    writeFileSync(mnist, idx([2, 28, 28], new Uint8Array(2 * 784)));
+    writeFileSync(mnist, idxUint8([2, 28, 28], new Uint8Array(2 * 784)));
     const mlp = q.model(resolve(import.meta.dirname, '../../models/fmnist-mlp'));
     expect(() => q.read.idx(mnist).predict(mlp, { outputs: ['embedding'] })).toThrow(/outputs names ONNX graph outputs; model '.*' is a model\.json \(MLP\) model/);
   });
