@@ -20,7 +20,7 @@ import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
 import { DataFrameWriter } from './writer.ts';
-import type { Session } from './session.ts';
+import type { IterateOptions, Session } from './session.ts';
 import { formatTable, rowsOf, type ToArrayOptions } from './show.ts';
 
 export type JoinOn = string | readonly string[] | Expr | { readonly left: readonly ColumnLike[]; readonly right: readonly ColumnLike[] };
@@ -226,8 +226,19 @@ export class DataFrame {
 
   // ---- actions ---------------------------------------------------------------------
 
-  /** Runs the dataflow and returns its result as an Arrow Table. */
+  /**
+   * Runs the dataflow and returns its result as an Arrow Table. A result over the session's
+   * maxResultBytes (default 1 GiB) fails the job: stream it with toLocalIterator() or write it.
+   */
   collect(): Promise<arrow.Table> { return this.session.execute(this.plan); }
+
+  /**
+   * Runs the dataflow and yields the result's record batches in order, fetched partition by
+   * partition with `prefetch` partitions (default: the worker slots) computed ahead, so memory
+   * stays bounded: `for await (const batch of df.toLocalIterator()) ...`. Breaking out of the
+   * loop cancels the partitions not yet started.
+   */
+  toLocalIterator(options?: IterateOptions): AsyncGenerator<arrow.RecordBatch> { return this.session.iterate(this.plan, options); }
 
   /**
    * Runs the dataflow and returns plain row objects, one JS type per column type: numbers for

@@ -32,6 +32,11 @@ export interface LocalOptions extends ObservabilityOptions {
   spillDir?: string;
   /** Attempts per task before the job fails (default 4). */
   maxTaskAttempts?: number;
+  /**
+   * collect() refuses a result larger than this many bytes (Arrow buffers) with an error naming
+   * toLocalIterator() and write (default 1 GiB, as Spark's maxResultSize; 0: no limit).
+   */
+  maxResultBytes?: number;
   /** A task that reads and produces no batch for this long is stopped and fails with a ResourceError (default 10 minutes; 0: never). */
   taskStallMs?: number;
   /**
@@ -45,6 +50,9 @@ export interface LocalOptions extends ObservabilityOptions {
 /** Options of a driver connected to a cluster (`Quiver.connect`): NATS, auth, scheduling, and the session options of Quiver.local. */
 export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu' | 'taskStallMs' | 'inferenceThread'> {}
 
+/** collect()'s default limit on a result's size. */
+const DEFAULT_MAX_RESULT_BYTES = 1 << 30;
+
 export class Quiver {
   private constructor(readonly session: Session, readonly options: Readonly<LocalOptions | ConnectOptions>, private readonly obs: Observability) {}
 
@@ -55,6 +63,7 @@ export class Quiver {
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
       broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
       quiet: options.quiet,
+      maxResultBytes: options.maxResultBytes === 0 ? Infinity : options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     });
     let obs: Observability;
     try {
@@ -71,7 +80,7 @@ export class Quiver {
   /** An embedded session: driver and a worker-thread pool in this process. */
   static async local(options: LocalOptions = {}): Promise<Quiver> {
     for (const [k, v] of Object.entries(options)) {
-      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'taskStallMs'].includes(k)
+      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.local: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }
@@ -91,7 +100,7 @@ export class Quiver {
       throw new PlanError("Quiver.connect: give the NATS server(s), e.g. Quiver.connect({ servers: 'nats://127.0.0.1:4222' })");
     }
     for (const [k, v] of Object.entries(options)) {
-      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers'].includes(k)
+      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.connect: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }

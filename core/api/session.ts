@@ -1,7 +1,7 @@
 // Session: owns the runtime and in-memory resources; runs and explains plans for DataFrames.
 import { placePredict, releasePlacementDevices } from '../../ops/predict/placement.ts';
 import * as arrow from 'apache-arrow';
-import { PlanError } from '../../ops/errors.ts';
+import { InternalError, PlanError, ResourceError } from '../../ops/errors.ts';
 import { log } from '../../gpu-kernels/log.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { planSplits } from '../../ops/sources/index.ts';
@@ -11,9 +11,10 @@ import { optimize } from '../optimizer/optimizer.ts';
 import { explainText, planEvents } from '../obs/plan-events.ts';
 import { createPhysicalPlan } from '../physical/planner.ts';
 import type { PhysicalPlan } from '../physical/phys-node.ts';
-import { encodeBlock, type Block } from '../runtime/ipc.ts';
+import { decodeBlock, encodeBlock, type Block } from '../runtime/ipc.ts';
 import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
-import type { JobMetrics, Runtime, TaskProgress } from '../runtime/runtime.ts';
+import type { JobMetrics, RunHooks, Runtime, TaskProgress } from '../runtime/runtime.ts';
+import { DagScheduler } from '../scheduler/dag-scheduler.ts';
 import { normalizeTable, tableFromRows } from './ingest.ts';
 
 export interface SessionOptions {
@@ -22,6 +23,16 @@ export interface SessionOptions {
   broadcastThresholdBytes: number;
   /** No console warning when a permissive read skips bad records (they are still counted and quarantined). */
   quiet?: boolean;
+  /** collect() refuses results larger than this (bytes in Arrow buffers); Infinity: no limit. */
+  maxResultBytes?: number;
+}
+
+export interface IterateOptions {
+  /**
+   * Result partitions computed ahead of the one being read (default: the worker slots). Memory
+   * held is about this many partitions; 1 computes each partition only once the last is read.
+   */
+  prefetch?: number;
 }
 
 export class Session {
@@ -36,7 +47,12 @@ export class Session {
   /** Called with every runtime event (job, stage, task, executor); see core/runtime/events.ts. */
   readonly listeners = new Set<EventListener>();
 
-  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {}
+  /** Runs jobs' stages as task attempts on the runtime (worker threads or a cluster's executors). */
+  readonly scheduler: DagScheduler;
+
+  constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
+    this.scheduler = new DagScheduler(runtime);
+  }
 
   /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
   registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): LogicalPlan {
@@ -73,7 +89,57 @@ export class Session {
 
   async execute(plan: LogicalPlan): Promise<arrow.Table> {
     const { optimized, physical } = await this.physical(plan);
-    return this.runtime.run(physical, this.resources, {
+    return this.scheduler.collect(physical, this.resources, this.hooks(plan, optimized, physical), { maxResultBytes: this.options.maxResultBytes });
+  }
+
+  /**
+   * Runs the dataflow and yields its result's record batches in order, partition by partition:
+   * only `prefetch` result partitions are computed ahead of the reader, so memory stays bounded
+   * whatever the result's size. Stopping early (break) cancels the partitions not yet started.
+   */
+  async *iterate(plan: LogicalPlan, o: IterateOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+    const { optimized, physical } = await this.physical(plan);
+    const resultStage = physical.stages[physical.resultStage];
+    const total = resultStage.partitions;
+    const schema = toArrowSchema(resultStage.fields);
+    const window = Math.max(1, Math.floor(o.prefetch ?? this.runtime.workers));
+    const ready = new Map<number, Block[]>();
+    const held: { p: number; admit: () => void; refuse: (e: unknown) => void }[] = [];
+    let next = 0;
+    const end: { settled: { error?: unknown } | null } = { settled: null };
+    let wake: (() => void) | null = null;
+    const notify = (): void => { const w = wake; wake = null; w?.(); };
+    const job = this.scheduler.run(physical, this.resources, this.hooks(plan, optimized, physical), {
+      admit: (p) => (p < next + window ? Promise.resolve() : new Promise<void>((admit, refuse) => held.push({ p, admit, refuse }))),
+      accept: (p, blocks) => { ready.set(p, blocks); notify(); },
+    }).then(() => { end.settled = {}; notify(); }, (error) => { end.settled = { error }; notify(); });
+    try {
+      while (next < total) {
+        while (!ready.has(next)) {
+          if (end.settled) throw end.settled.error ?? new InternalError(`invariant violated: the job ended without result partition ${next}`);
+          await new Promise<void>((r) => { wake = r; });
+        }
+        const blocks = ready.get(next)!;
+        ready.delete(next);
+        next++;
+        for (let i = held.length - 1; i >= 0; i--) if (held[i].p < next + window) held.splice(i, 1)[0].admit();
+        for (const block of blocks) for (const b of decodeBlock(block)) if (b.numRows > 0) yield new arrow.RecordBatch(schema, b.data);
+      }
+      await job;
+      if (end.settled?.error) throw end.settled.error;
+    } finally {
+      if (!end.settled) {
+        // The reader stopped early: partitions not started are refused, and the job settles before this returns.
+        const stop = new ResourceError('toLocalIterator(): the reader stopped before the last partition; the partitions not yet computed were cancelled', { retryable: false });
+        for (const h of held.splice(0)) h.refuse(stop);
+        await job;
+      }
+    }
+  }
+
+  /** What a job reports to: the session's metrics, progress and listeners (with the job's plans after its start). */
+  private hooks(plan: LogicalPlan, optimized: LogicalPlan, physical: PhysicalPlan): RunHooks {
+    return {
       onMetrics: (m) => { this.lastJob = m; this.reportJob(m); },
       onProgress: this.progress ?? undefined,
       onEvent: (e) => {
@@ -81,7 +147,7 @@ export class Session {
         // The job's plans and placements follow its start: the event log and UI show them from these alone.
         if (e.kind === 'jobStart' && this.listeners.size > 0) for (const p of planEvents(e.jobId, plan, optimized, physical, e.ts)) this.emit(p);
       },
-    });
+    };
   }
 
   /** Hands an event to every listener; a listener that throws is reported, never allowed to fail the job. */

@@ -1,5 +1,5 @@
 // Physical plan as JSON: the operator tree of one stage, shipped to workers and rebuilt there.
-import { assertNever } from '../../ops/errors.ts';
+import { assertNever, InternalError } from '../../ops/errors.ts';
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { JoinType } from '../plan/join.ts';
@@ -73,26 +73,56 @@ export function walkPhys(n: PhysNode, f: (n: PhysNode) => void): void {
   for (const c of physChildren(n)) walkPhys(c, f);
 }
 
-/** The file task `partition` of `stage` reads, when it reads one (through unions; the first scan of a join). */
-export function scannedPath(stage: Stage, partition: number): string | null {
-  const visit = (n: PhysNode, p: number): string | null => {
-    if (n.op === 'scan') return n.splits[p]?.path ?? null;
+/**
+ * Calls `f` on every operator that task `partition` of a stage runs, parents first, with the
+ * partition it runs at: partition p of a union is partition p - (partitions of the children
+ * before it) of one child. The one walk that knows how tasks map onto a stage's inputs.
+ */
+export function walkPartition(root: PhysNode, partition: number, f: (n: PhysNode, p: number) => void): void {
+  const visit = (n: PhysNode, p: number): void => {
+    f(n, p);
     if (n.op === 'union') {
-      // Partition p of a union is partition p - (partitions of the children before it) of one child.
       let local = p;
       for (let i = 0; i < n.children.length; i++) {
         if (local < n.partitionCounts[i]) return visit(n.children[i], local);
         local -= n.partitionCounts[i];
       }
-      return null;
+      return;
     }
-    for (const c of physChildren(n)) {
-      const f = visit(c, p);
-      if (f !== null) return f;
-    }
-    return null;
+    for (const c of physChildren(n)) visit(c, p);
   };
-  return visit(stage.root, partition);
+  visit(root, partition);
+}
+
+/** The file task `partition` of `stage` reads, when it reads one (through unions; the first scan of a join). */
+export function scannedPath(stage: Stage, partition: number): string | null {
+  let found: string | null = null;
+  walkPartition(stage.root, partition, (n, p) => { if (found === null && n.op === 'scan') found = n.splits[p]?.path ?? null; });
+  return found;
+}
+
+/** The in-memory partitions task `partition` reads: each values node at the partition it maps to, by resource key. */
+export function resourcesFor<B>(stage: Stage, partition: number, resources: Record<string, B>): Record<string, B> {
+  const out: Record<string, B> = {};
+  walkPartition(stage.root, partition, (n, p) => {
+    if (n.op !== 'values') return;
+    const key = `${n.id}/${p}`;
+    if (resources[key]) out[key] = resources[key];
+  });
+  return out;
+}
+
+/** The shuffles (`shuffleRead`) or broadcasts a stage reads, each with the stage that writes it. */
+export function stageReads(plan: PhysicalPlan, stage: Stage, op: 'shuffleRead' | 'broadcast'): { id: number; stage: number }[] {
+  const out: { id: number; stage: number }[] = [];
+  walkPhys(stage.root, (n) => {
+    if (n.op !== op) return;
+    const id = n.op === 'shuffleRead' ? n.shuffleId : n.op === 'broadcast' ? n.id : -1;
+    const from = plan.stages.find((st) => (op === 'shuffleRead' ? st.output.kind === 'shuffle' && st.output.shuffleId === id : st.output.kind === 'broadcast' && st.output.id === id));
+    if (!from) throw new InternalError(`invariant violated: no stage writes ${op === 'shuffleRead' ? 'shuffle' : 'broadcast'} ${id}`);
+    out.push({ id, stage: from.id });
+  });
+  return out;
 }
 
 /** The model paths a stage's tasks load (predict): an executor runs them only if it may read each. */

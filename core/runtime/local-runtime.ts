@@ -1,5 +1,4 @@
 // Local runtime: a piscina pool of worker threads, a DAG scheduler and a task scheduler with retries.
-import * as arrow from 'apache-arrow';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -7,14 +6,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InferenceHost } from './inference-host.ts';
-import { assertNever, errorFromJSON, InternalError, isRetryable, ResourceError } from '../../ops/errors.ts';
-import { toArrowSchema } from '../../ops/types.ts';
-import { walkPhys, type PhysNode, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
-import { blocksBytes, decodeBlock, type Block } from './ipc.ts';
+import { ResourceError } from '../../ops/errors.ts';
+import { resourcesFor, stageReads, type Stage } from '../physical/phys-node.ts';
+import { blocksBytes, type Block } from './ipc.ts';
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
 import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
-import type { JobMetrics, RunHooks, Runtime } from './runtime.ts';
+import type { JobHandle, Launched, MapOutput, Outcome, Runtime, SchedulingPolicy, Slot } from './runtime.ts';
 
 export interface LocalRuntimeOptions {
   workers?: number;
@@ -46,21 +44,21 @@ function workerFilename(): string {
   return here.replace(/local-runtime\.(ts|js)$/, 'worker-tsx.mjs');
 }
 
-export class LocalRuntime implements Runtime {
+export class LocalRuntime implements Runtime<LocalOutput> {
   readonly workers: number;
   readonly config: TaskConfig;
   readonly maxTaskAttempts: number;
   private readonly pool: Piscina;
   private readonly inference: InferenceHost | null;
-  private nextJob = 0;
   private closed = false;
   /** Tasks handed to the pool and not yet finished: bounded so that a failed job stops promptly. */
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   private readonly pending: { payload: TaskPayload; resolve: (r: TaskResult) => void; reject: (e: unknown) => void }[] = [];
   private poolCalls = 0;
-  /** Messages sent to the pool so far (all jobs). */
-  private messages = 0;
+  private sent = 0;
+  /** Each job's stage plans as JSON, made once per stage. */
+  private readonly stageJson = new WeakMap<JobHandle<LocalOutput>, Map<number, string>>();
   private pumpScheduled = false;
   /** Moving average of task time as the driver sees it; decides grouping. */
   private avgTaskMs = 10;
@@ -85,126 +83,53 @@ export class LocalRuntime implements Runtime {
     });
   }
 
-  /**
-   * Runs every stage of a physical plan (a stage when its parents are done) and returns the
-   * result stage's output as a Table, partitions in order.
-   */
-  async run(plan: PhysicalPlan, resources: Record<string, Block>, hooks: RunHooks = {}): Promise<arrow.Table> {
-    const { onMetrics, onProgress } = hooks;
-    const emit = hooks.onEvent ?? (() => {});
+  readonly policy: SchedulingPolicy = { speculation: false, taskTimeout: false };
+
+  /** Messages sent to the pool so far (all jobs): fewer than tasks when tiny tasks travel in groups. */
+  get messages(): number { return this.sent; }
+
+  async beginJob(): Promise<void> {
     if (this.closed) throw new ResourceError('this Quiver session is closed; create a new one with Quiver.local()');
     await mkdir(this.config.spillRoot, { recursive: true });
-    const jobId = this.nextJob++;
-    const t0 = performance.now();
-    const messages0 = this.messages;
-    const counters: Record<string, number> = {};
-    let tasks = 0, failedAttempts = 0;
-    // shuffle id -> reduce partition -> blocks (map order); broadcast id -> blocks
-    const shuffles = new Map<number, Block[][]>();
-    const broadcasts = new Map<number, Block[]>();
-    const results: Block[][] = [];
-    const done = new Map<number, Promise<void>>();
-    const abort = new AbortController();
-    const stageMs: number[] = plan.stages.map(() => 0);
-    const taskMs: number[] = plan.stages.map(() => 0);
-    // The first error stops the job; the job only settles once every task it dispatched has
-    // finished, so no task still runs (or writes spill files) when the caller sees the error.
-    let failure: { error: unknown } | null = null;
-    const stop = (error: unknown): void => {
-      if (!failure) failure = { error };
-      abort.abort();
-    };
+  }
 
-    emit({ kind: 'jobStart', ts: Date.now(), jobId, stages: plan.stages.map(describeStage) });
-    const runStage = async (stage: Stage): Promise<void> => {
-      await Promise.all(stage.parents.map((p) => done.get(p)!));
-      const stageJson = JSON.stringify(stage);
-      const s0 = performance.now();
-      emit({ kind: 'stageStart', ts: Date.now(), jobId, stageId: stage.id, tasks: stage.partitions });
-      const out = stage.output;
-      const shuffleOut: Block[][][] = [];
-      let finished = 0, stageRows = 0;
-      const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, async (_, partition) => {
-        const payload: TaskPayload = {
-          jobId, stageJson, partition, attempt: 0, config: this.config,
-          shuffle: inputsFor(stage, partition, shuffles),
-          broadcast: broadcastInputs(stage, broadcasts),
-          resources: resourcesFor(stage, partition, resources),
-        };
-        for (let attempt = 0; ; attempt++) {
-          if (abort.signal.aborted) throw new InternalError('job aborted');
-          payload.attempt = attempt;
-          tasks++;
-          let r: TaskResult;
-          await this.acquire();
-          if (abort.signal.aborted) { this.release(); throw new InternalError('job aborted'); }
-          emit({ kind: 'taskStart', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR });
-          try {
-            // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
-            r = await this.submit(payload);
-          } catch (e) {
-            if (this.closed) {
-              // close() destroyed the pool under this job: say so once, without retrying.
-              const err = new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
-              stop(err);
-              throw err;
-            }
-            r = { ok: false, error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, blocks: [], rows: 0, metrics: {}, durationMs: 0 };
-          } finally {
-            this.release();
-          }
-          for (const [k, v] of Object.entries(r.metrics)) counters[k] = (counters[k] ?? 0) + v;
-          taskMs[stage.id] += r.durationMs;
-          emit({ kind: 'taskEnd', ts: Date.now(), jobId, stageId: stage.id, partition, attempt, executor: LOCAL_EXECUTOR, ok: r.ok, error: r.ok ? undefined : r.error!.message, durationMs: r.durationMs, rows: r.rows, bytes: blocksBytes(r.blocks), metrics: r.metrics });
-          if (r.ok) {
-            finished++;
-            stageRows += r.rows;
-            onProgress?.({ jobId, stageId: stage.id, stages: plan.stages.length, done: finished, total: stage.partitions, rows: stageRows });
-            return r;
-          }
-          failedAttempts++;
-          const err = errorFromJSON(r.error!);
-          // The user's plan or data, or an error that would recur (a build side over budget): fail now.
-          if (!isRetryable(r.error!) || attempt + 1 >= this.maxTaskAttempts) {
-            if (isRetryable(r.error!)) err.message = `stage ${stage.id} task ${partition} failed ${attempt + 1} times; last error: ${err.message}`;
-            stop(err);
-            throw err;
-          }
-        }
-      }));
-      for (const s of settled) if (s.status === 'rejected') stop(s.reason);
-      if (failure) throw failure.error;
-      const taskResults = settled.map((s) => (s as PromiseFulfilledResult<TaskResult>).value);
-      stageMs[stage.id] = performance.now() - s0;
-      emit({ kind: 'stageEnd', ts: Date.now(), jobId, stageId: stage.id, durationMs: stageMs[stage.id], rows: stageRows });
-      if (out.kind === 'shuffle') {
-        const byReduce: Block[][] = Array.from({ length: out.partitions }, () => []);
-        for (const r of taskResults) r.blocks.forEach((b, i) => { if (b) byReduce[i].push(b); });
-        shuffles.set(out.shuffleId, byReduce);
-        void shuffleOut;
-      } else if (out.kind === 'broadcast') {
-        broadcasts.set(out.id, taskResults.flatMap((r) => r.blocks.filter((b): b is Block => b !== null)));
-      } else {
-        for (const r of taskResults) results.push(r.blocks.filter((b): b is Block => b !== null));
-      }
-    };
+  endJob(job: JobHandle<LocalOutput>): void {
+    this.stageJson.delete(job);
+  }
 
-    for (const stage of plan.stages) done.set(stage.id, runStage(stage));
-    try {
-      await Promise.all(done.values());
-    } catch (e) {
-      stop(e);
-      await Promise.allSettled(done.values());
-      emit({ kind: 'jobEnd', ts: Date.now(), jobId, ok: false, error: (failure!.error as Error).message, durationMs: performance.now() - t0, tasks, failedAttempts });
-      throw failure!.error;
-    }
-    const resultStage = plan.stages[plan.resultStage];
-    const schema = toArrowSchema(resultStage.fields);
-    const batches: arrow.RecordBatch[] = [];
-    for (const blocks of results) for (const block of blocks) for (const b of decodeBlock(block)) batches.push(new arrow.RecordBatch(schema, b.data));
-    emit({ kind: 'jobEnd', ts: Date.now(), jobId, ok: true, durationMs: performance.now() - t0, tasks, failedAttempts });
-    onMetrics?.({ jobId, stages: plan.stages.length, tasks, failedAttempts, durationMs: performance.now() - t0, stageMs, taskMs, messages: this.messages - messages0, counters });
-    return batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema);
+  /** A place among the tasks in flight (bounded, so that a failed job stops dispatching promptly). */
+  async acquire(): Promise<Slot> {
+    await this.admit();
+    return { executor: LOCAL_EXECUTOR };
+  }
+
+  /** No copies of stragglers: every worker thread is this process's. */
+  tryAcquire(): Slot | null {
+    return null;
+  }
+
+  release(): void {
+    this.leave();
+  }
+
+  launch(job: JobHandle<LocalOutput>, stage: Stage, partition: number, attempt: number): Launched<LocalOutput> {
+    let json = this.stageJson.get(job);
+    if (!json) { json = new Map(); this.stageJson.set(job, json); }
+    let stageJson = json.get(stage.id);
+    if (stageJson === undefined) { stageJson = JSON.stringify(stage); json.set(stage.id, stageJson); }
+    const payload: TaskPayload = {
+      jobId: job.jobId, stageJson, partition, attempt, config: this.config,
+      shuffle: shuffleInputs(job, stage, partition),
+      broadcast: broadcastInputs(job, stage),
+      resources: resourcesFor(stage, partition, job.resources),
+    };
+    // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
+    const outcome = this.submit(payload).then((r) => toOutcome(stage, attempt, r), (e): Outcome<LocalOutput> => {
+      // close() destroyed the pool under this job: say so once, without retrying.
+      if (this.closed) throw new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
+      return { kind: 'failed', error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, durationMs: 0, metrics: {} };
+    });
+    return { outcome, abandon: () => false };
   }
 
   /**
@@ -242,7 +167,7 @@ export class LocalRuntime implements Runtime {
         else i++;
       }
       this.poolCalls++;
-      this.messages++;
+      this.sent++;
       const first = group[0].payload;
       const progress = new SharedArrayBuffer(PROGRESS_BYTES);
       const message: TaskPayload | TaskGroup = group.length === 1 ? { ...first, progress } : {
@@ -281,12 +206,12 @@ export class LocalRuntime implements Runtime {
     return this.workers * (this.avgTaskMs < 2 ? 256 : 4);
   }
 
-  private acquire(): Promise<void> | void {
+  private admit(): Promise<void> | void {
     if (this.inFlight < this.maxInFlight) { this.inFlight++; return; }
     return new Promise((res) => this.waiting.push(() => { this.inFlight++; res(); }));
   }
 
-  private release(): void {
+  private leave(): void {
     this.inFlight--;
     // The limit grows when tasks turn out tiny: admit every waiter it now allows, not just one.
     while (this.waiting.length > 0 && this.inFlight < this.maxInFlight) {
@@ -301,13 +226,13 @@ export class LocalRuntime implements Runtime {
   async runTask(payload: TaskPayload): Promise<TaskResult> {
     if (this.closed) throw new ResourceError('this runtime is closed');
     await mkdir(payload.config.spillRoot, { recursive: true });
-    await this.acquire();
+    await this.admit();
     try {
       return await this.submit(payload);
     } catch (e) {
       return { ok: false, error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, blocks: [], rows: 0, metrics: {}, durationMs: 0 };
     } finally {
-      this.release();
+      this.leave();
     }
   }
 
@@ -331,53 +256,38 @@ export class LocalRuntime implements Runtime {
   }
 }
 
-/** A stage as the jobStart event shows it. */
-export function describeStage(s: Stage): { id: number; partitions: number; parents: number[]; output: string } {
-  const o = s.output;
-  const output = o.kind === 'shuffle' ? `shuffle ${o.shuffleId} into ${o.partitions}` : o.kind === 'broadcast' ? `broadcast ${o.id}` : 'result';
-  return { id: s.id, partitions: s.partitions, parents: s.parents, output };
+/**
+ * A map task's output kept by the driver: its blocks (one per reduce partition, null when
+ * empty; one for a broadcast), shared with the tasks that read them without copying.
+ */
+export interface LocalOutput extends MapOutput {
+  blocks: (Block | null)[];
 }
 
-export function inputsFor(stage: Stage, partition: number, shuffles: Map<number, Block[][]>): Record<number, Block[]> {
+function toOutcome(stage: Stage, attempt: number, r: TaskResult): Outcome<LocalOutput> {
+  if (!r.ok) return { kind: 'failed', error: r.error!, durationMs: r.durationMs, metrics: r.metrics };
+  const done = { kind: 'done' as const, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, bytes: blocksBytes(r.blocks) };
+  if (stage.output.kind === 'result') {
+    const blocks = r.blocks.filter((b): b is Block => b !== null);
+    return { ...done, result: async () => blocks };
+  }
+  return { ...done, output: { executor: LOCAL_EXECUTOR, attempt, rows: r.blocks.map((b) => b?.rows ?? 0), blocks: r.blocks } };
+}
+
+/** The shuffle blocks task `partition` reads: its reduce partition of every map output, in map order. */
+function shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, Block[]> {
   const out: Record<number, Block[]> = {};
-  walkPhys(stage.root, (n) => {
-    if (n.op === 'shuffleRead') out[n.shuffleId] = shuffles.get(n.shuffleId)?.[partition] ?? [];
-  });
+  for (const { id, stage: from } of stageReads(job.plan, stage, 'shuffleRead')) {
+    out[id] = (job.outputs.get(from) ?? []).flatMap((m) => (m?.blocks[partition] ? [m.blocks[partition]!] : []));
+  }
   return out;
 }
 
-export function broadcastInputs(stage: Stage, broadcasts: Map<number, Block[]>): Record<number, Block[]> {
+/** Whole broadcast relations a stage reads. */
+function broadcastInputs(job: JobHandle<LocalOutput>, stage: Stage): Record<number, Block[]> {
   const out: Record<number, Block[]> = {};
-  walkPhys(stage.root, (n) => {
-    if (n.op === 'broadcast') out[n.id] = broadcasts.get(n.id) ?? [];
-  });
-  return out;
-}
-
-/** The in-memory partitions task `partition` reads: each values node at the partition it maps to (through unions). */
-export function resourcesFor(stage: Stage, partition: number, resources: Record<string, Block>): Record<string, Block> {
-  const out: Record<string, Block> = {};
-  const visit = (n: PhysNode, p: number): void => {
-    switch (n.op) {
-      case 'values': {
-        const key = `${n.id}/${p}`;
-        if (resources[key]) out[key] = resources[key];
-        return;
-      }
-      case 'union': {
-        let local = p;
-        for (let i = 0; i < n.children.length; i++) {
-          if (local < n.partitionCounts[i]) return visit(n.children[i], local);
-          local -= n.partitionCounts[i];
-        }
-        return;
-      }
-      case 'hashJoin': visit(n.left, p); visit(n.right, p); return;
-      case 'scan': case 'shuffleRead': case 'broadcast': return;
-      case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': visit(n.child, p); return;
-      default: assertNever(n, 'physical node');
-    }
-  };
-  visit(stage.root, partition);
+  for (const { id, stage: from } of stageReads(job.plan, stage, 'broadcast')) {
+    out[id] = (job.outputs.get(from) ?? []).flatMap((m) => (m?.blocks ?? []).filter((b): b is Block => b !== null));
+  }
   return out;
 }

@@ -1,7 +1,7 @@
-// What a session needs from a runtime: the embedded one (worker threads here) or a cluster's (executors over NATS).
-import type * as arrow from 'apache-arrow';
-import type { PhysicalPlan } from '../physical/phys-node.ts';
-import type { EventListener } from './events.ts';
+// What the scheduler needs from a runtime: a task launcher over the embedded worker threads or over a cluster's executors (NATS).
+import type { ErrorJSON } from '../../ops/errors.ts';
+import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
+import type { EventListener, RuntimeEvent } from './events.ts';
 import type { Block } from './ipc.ts';
 import type { TaskConfig } from './task.ts';
 
@@ -37,15 +37,120 @@ export interface RunHooks {
   onEvent?: EventListener;
 }
 
-export interface Runtime {
+/**
+ * Where a finished map (shuffle or broadcast) task's output lies. `executor` says whose loss
+ * loses it; `rows` counts its rows per reduce partition (one entry for a broadcast).
+ */
+export interface MapOutput {
+  executor: string;
+  attempt: number;
+  rows: number[];
+}
+
+/** What the scheduler shares with the launcher about one job. */
+export interface JobHandle<Out extends MapOutput = MapOutput> {
+  readonly jobId: number;
+  readonly plan: PhysicalPlan;
+  readonly resources: Record<string, Block>;
+  /** Per stage, per partition: its map output, null until done (or once lost). */
+  readonly outputs: Map<number, (Out | null)[]>;
+  /** Set once the job has failed: launchers stop waiting for it. */
+  readonly failure: { error: unknown } | null;
+  emit(e: RuntimeEvent): void;
+}
+
+/** A slot taken for one attempt: given back with `release` once the attempt has an outcome. */
+export interface Slot {
+  executor: string;
+  /** Why there (cluster locality), for the taskStart event. */
+  locality?: string;
+}
+
+/** What became of an attempt, as its launcher saw it. */
+export type Outcome<Out extends MapOutput = MapOutput> =
+  | { kind: 'done'; rows: number; durationMs: number; metrics: Record<string, number>; bytes?: number;
+      /** A map stage's output. */
+      output?: Out;
+      /** A result stage's blocks, brought to the driver: null when they could not be (the task runs again). */
+      result?: () => Promise<Block[] | null> }
+  | { kind: 'failed'; error: ErrorJSON; durationMs: number; metrics: Record<string, number> }
+  /** The task could not read an input: that map output is gone and is recomputed; not the task's fault. */
+  | { kind: 'fetchFailed'; stage: number; map: number; executor: string; reason: string; durationMs: number; metrics: Record<string, number> }
+  /** The executor had forgotten the job and kept nothing: run it again. */
+  | { kind: 'dropped'; reason: string; durationMs: number }
+  /** The executor was lost, did not take the task, or the attempt was given up on. */
+  | { kind: 'lost'; reason: string };
+
+/** One attempt in flight. */
+export interface Launched<Out extends MapOutput = MapOutput> {
+  /** Settles once; rejects only when the job cannot go on at all (the session closed under it). */
+  readonly outcome: Promise<Outcome<Out>>;
+  /** Stops waiting for the attempt: its outcome becomes `lost` with `reason`, a later report is ignored. False once it reported. */
+  abandon(reason: string): boolean;
+}
+
+/**
+ * A task launcher: the embedded worker-thread pool (`LocalRuntime`) or a cluster's executors
+ * (`ClusterRuntime`). The scheduler (core/scheduler) owns jobs, stages, attempts, retries,
+ * lineage, speculation, events and metrics; a launcher only finds slots and runs attempts.
+ */
+export interface Runtime<Out extends MapOutput = MapOutput> {
   /** Worker slots (in cluster mode: those of the executors alive now). */
   readonly workers: number;
   readonly config: TaskConfig;
-  /** Runs every stage of a plan and returns the result stage's output, partitions in order. */
-  run(plan: PhysicalPlan, resources: Record<string, Block>, hooks?: RunHooks): Promise<arrow.Table>;
+  readonly maxTaskAttempts: number;
+  /** Messages sent to workers or executors so far (all jobs). */
+  readonly messages: number;
+  /** Straggler copies and timeouts: what the launcher's executors warrant (the cluster's options; off locally). */
+  readonly policy: SchedulingPolicy;
+  /** Prepares for a job (spill directories, serving its stage plans). */
+  beginJob(job: JobHandle<Out>): Promise<void>;
+  /** The job has settled: drop what was kept for it and tell the executors. */
+  endJob(job: JobHandle<Out>): void;
+  /** Waits for a slot for task `partition` of `stage`; rejects when the job cannot get one (failed, closed, no executor). */
+  acquire(job: JobHandle<Out>, stage: Stage, partition: number, failedOn: ReadonlySet<string>): Promise<Slot>;
+  /** A free slot now on an executor not in `avoid` (a straggler's copy), or null. */
+  tryAcquire(job: JobHandle<Out>, stage: Stage, partition: number, avoid: ReadonlySet<string>): Slot | null;
+  release(slot: Slot): void;
+  /** Sends attempt `attempt` of the task to the slot; every map output it reads is known. */
+  launch(job: JobHandle<Out>, stage: Stage, partition: number, attempt: number, slot: Slot): Launched<Out>;
+  /** An executor may be dead (a peer could not reach it): check now rather than wait for its heartbeat. */
+  suspect?(executor: string): void;
+  /** Gives an executor no more tasks this session (its attempts timed out too often). */
+  exclude?(executor: string, reason: string): void;
+  /** Tells the scheduler when an executor is gone, with every output it held. */
+  onExecutorLost?(f: (executor: string) => void): void;
   /** Calls an exported function of installed code on a worker (embedded sessions only). */
   call<T>(ref: { module: string; export: string }, args: unknown): Promise<T>;
   close(): Promise<void>;
-  /** Receives events outside jobs too (cluster executors joining and leaving). */
+  /** Receives events outside jobs too (cluster executors joining and leaving, late results). */
   attach?(sink: EventListener): void;
+}
+
+export interface SpeculationOptions {
+  /** A task is a straggler when it has run this many times the median of its stage's finished tasks (default 1.5). */
+  multiplier?: number;
+  /** Only once this fraction of the stage's tasks has finished (default 0.75). */
+  quantile?: number;
+  /** Nor before it has run this long (default 1000 ms). */
+  minMs?: number;
+}
+
+export interface TaskTimeoutOptions {
+  /** An attempt times out after this many times the median run time of its stage's finished tasks (default 4). */
+  multiplier?: number;
+  /** Never before it has run this long (default 30 s): short stages must not time out on noise. */
+  minMs?: number;
+  /** An executor whose attempts timed out this many times gets no more tasks in this session (default 2). */
+  excludeAfter?: number;
+  /**
+   * Before any task of the job has finished (no run time to learn from), an attempt alone this
+   * long gets a copy on another executor, the first result winning (default 4 x minMs).
+   */
+  copyAfterMs?: number;
+}
+
+export interface SchedulingPolicy {
+  speculation: false | SpeculationOptions;
+  taskTimeout: false | TaskTimeoutOptions;
 }

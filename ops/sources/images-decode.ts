@@ -101,8 +101,10 @@ export async function decodeWithSharp(bytes: Buffer, t: ImageTarget): Promise<De
   } catch (e) {
     if (e instanceof ImageDecodeError) throw e;
     const reason = reasonOf(e);
-    if (reason !== UNEXPLAINED) throw new ImageDecodeError(reason, { cause: e });
-    const err = new ImageDecodeError('libvips warned while decoding (a truncated or corrupt image), and failOn: \'warning\' rejects it', { cause: e });
+    if (!reason.startsWith(UNEXPLAINED)) throw new ImageDecodeError(reason, { cause: e });
+    // libvips' own detail, when it gave one (e.g. "not enough data" from a tiled decoder) rather than the warning text.
+    const detail = reason.slice(UNEXPLAINED.length).replace(/^[;\s]+/, '');
+    const err = new ImageDecodeError(`libvips warned while decoding (a truncated or corrupt image), and failOn: 'warning' rejects it${detail ? `: ${detail}` : ''}`, { cause: e });
     err.unexplained = true;
     throw err;
   }

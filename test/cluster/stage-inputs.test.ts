@@ -1,7 +1,8 @@
 // A reduce task is never described with a map output missing: it would read too little and say nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fn, Quiver } from '../../core/index.ts';
-import { parentsReady, taskInputs, type MapStatus } from '../../core/cluster/stage-inputs.ts';
+import { taskInputs, type MapStatus } from '../../core/cluster/stage-inputs.ts';
+import { parentsReady } from '../../core/scheduler/job-run.ts';
 
 describe('task inputs', () => {
   let q: Quiver;

@@ -1,18 +1,5 @@
 // Task timeouts learned from finished tasks: when an attempt has gone unreported too long, and when an executor has timed out too often to be given more.
-
-export interface TaskTimeoutOptions {
-  /** An attempt times out after this many times the median run time of its stage's finished tasks (default 4). */
-  multiplier?: number;
-  /** Never before it has run this long (default 30 s): short stages must not time out on noise. */
-  minMs?: number;
-  /** An executor whose attempts timed out this many times gets no more tasks in this session (default 2). */
-  excludeAfter?: number;
-  /**
-   * Before any task of the job has finished (no run time to learn from), an attempt alone this
-   * long gets a copy on another executor, the first result winning (default 4 x minMs).
-   */
-  copyAfterMs?: number;
-}
+import type { TaskTimeoutOptions } from '../runtime/runtime.ts';
 
 /** Resolved options; `false` in the runtime options turns timeouts off. */
 export function timeoutOptions(o: false | TaskTimeoutOptions | undefined): Required<TaskTimeoutOptions> | null {
