@@ -1,4 +1,5 @@
 // HashJoinExec: equi-join that builds a hash table on one input and streams the other through it.
+import { makeVector } from 'apache-arrow';
 import type * as arrow from 'apache-arrow';
 import { batchBytes, concatBatches, emptyBatch, makeBatch } from '../compute/batch.ts';
 import { keyKindOf } from '../compute/hash.ts';
@@ -7,6 +8,7 @@ import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { compileExpr, type CompiledExpr } from '../expr/eval.ts';
 import { exprToString, type ExprNode } from '../expr/node.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
+import { GRACE_FANOUT, GRACE_MAX_LEVELS, graceJoin, GracePartitions } from './grace-partitions.ts';
 import { alignKey, alignKeyPair, JoinHashTable } from './join-hash-table.ts';
 import { gatherColumns, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
 
@@ -24,18 +26,31 @@ export interface HashJoinOptions {
   readonly outputFields: readonly FieldJSON[];
 }
 
+/** Share of memoryBudget the build input and its hash table may take; a probe batch and output batches take the rest. */
+const BUILD_SHARE = 0.75;
+/** JoinHashTable bytes per build row, at most: 2-4 slots of 8 bytes, a hash, a row number, a group start. */
+const TABLE_BYTES_PER_ROW = 48;
+
+/** A build input (or one spill partition of it) ready to probe. */
+interface Built {
+  readonly batch: arrow.RecordBatch;
+  readonly table: JoinHashTable;
+}
+
 /**
  * Joins partition p of `left` with partition p of `right` on leftKeys[i] = rightKeys[i].
  * Reads the build input's partition whole (a broadcast build input returns the whole table for
  * every partition; this operator does not care), then streams the probe input. Keys with a
  * null never match (SQL); numbers of different types compare by value. Output: left columns
  * then right columns in `outputFields` order, in batches of at most ctx.batchSize rows; rows
- * of the build side that an outer join preserves come after all probe output. Semi/anti joins
- * emit each left row at most once.
+ * of the build side that an outer join preserves come after the probe output they were joined
+ * with. Semi/anti joins emit each left row at most once.
  *
- * Known limit: the build side MUST fit ctx.memoryBudget (its batches plus the table); over it,
- * execute throws ResourceError. Hash joins do not spill yet: raise memoryBudget, or use more
- * shuffle partitions so that each build partition is smaller.
+ * When the build input's batches and its hash table would pass 3/4 of ctx.memoryBudget, the join turns into a grace hash join (grace-partitions.ts): both inputs are
+ * hash-partitioned into spill files under ctx.spillDir and joined one spill partition at a
+ * time, a partition still too big being split again with another seed. Rows of one key that
+ * alone do not fit (skew) fail with a ResourceError, never a partial answer. Spill files are
+ * deleted when the stream ends, however it ends.
  */
 export class HashJoinExec implements ExecPlan {
   readonly name = 'HashJoinExec';
@@ -45,6 +60,17 @@ export class HashJoinExec implements ExecPlan {
   private readonly types: readonly arrow.DataType[];
   private readonly leftKeys: readonly CompiledExpr[];
   private readonly rightKeys: readonly CompiledExpr[];
+  private readonly buildIsLeft: boolean;
+  private readonly buildPlan: ExecPlan;
+  private readonly probePlan: ExecPlan;
+  private readonly buildKeys: readonly CompiledExpr[];
+  private readonly probeKeys: readonly CompiledExpr[];
+  private readonly align: readonly ('native' | 'float64')[];
+  /** Probe rows without a partner are output (outer joins keeping the probe side). */
+  private readonly probePreserved: boolean;
+  /** Build rows without a partner are output (outer joins keeping the build side). */
+  private readonly buildPreserved: boolean;
+  private readonly semiAnti: boolean;
 
   constructor(readonly opts: HashJoinOptions, readonly left: ExecPlan, readonly right: ExecPlan) {
     if (opts.leftKeys.length !== opts.rightKeys.length || opts.leftKeys.length === 0) {
@@ -57,6 +83,14 @@ export class HashJoinExec implements ExecPlan {
     this.leftKeys = opts.leftKeys.map((k) => compileExpr(k, left.schema));
     this.rightKeys = opts.rightKeys.map((k) => compileExpr(k, right.schema));
     for (const k of [...this.leftKeys, ...this.rightKeys]) keyKindOf(k.field.type); // list keys: PlanError now
+    const { how } = opts;
+    this.buildIsLeft = opts.buildSide === 'left';
+    [this.buildPlan, this.probePlan] = this.buildIsLeft ? [left, right] : [right, left];
+    [this.buildKeys, this.probeKeys] = this.buildIsLeft ? [this.leftKeys, this.rightKeys] : [this.rightKeys, this.leftKeys];
+    this.align = this.buildKeys.map((k, i) => alignKeyPair(k.field.type, this.probeKeys[i].field.type));
+    this.probePreserved = how === 'full' || how === (this.buildIsLeft ? 'right' : 'left');
+    this.buildPreserved = how === 'full' || how === (this.buildIsLeft ? 'left' : 'right');
+    this.semiAnti = how === 'semi' || how === 'anti';
   }
 
   display(): string {
@@ -65,32 +99,107 @@ export class HashJoinExec implements ExecPlan {
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+    const spilled: GracePartitions[] = [];
+    try {
+      let build = await this.readBuild(partition, ctx, spilled);
+      if (!(build instanceof GracePartitions)) {
+        const built = this.prepare(build, ctx);
+        if (built) { yield* this.probe(built, this.probePlan.execute(partition, ctx), ctx); return; }
+        // The batches fit but not with their table: spill them after all.
+        const parts = this.partitions('build', 0, ctx);
+        spilled.push(parts);
+        await parts.add(build);
+        await parts.finish();
+        build = parts;
+      }
+      const probe = this.partitions('probe', 0, ctx);
+      spilled.push(probe);
+      for await (const b of this.probePlan.execute(partition, ctx)) {
+        ctx.signal?.throwIfAborted();
+        await probe.add(b);
+      }
+      await probe.finish();
+      ctx.metrics.add('joinSpillPartitions', GRACE_FANOUT);
+      yield* graceJoin<Built>(build, probe, {
+        ctx,
+        partsNeeded: (rows, bytes) => Math.ceil(this.buildNeeds(rows, bytes) / (ctx.memoryBudget * BUILD_SHARE)),
+        probeWithoutBuild: this.probeWithoutBuild(),
+        partitions: (side, level, fanout) => this.partitions(side, level, ctx, fanout),
+        prepare: (b) => this.prepare(b, ctx),
+        join: (built, p) => this.probe(built, p, ctx),
+        skewed: (sample, rows, bytes) => this.skewed(sample, rows, bytes, partition, ctx),
+      });
+    } finally {
+      await Promise.all(spilled.map((s) => s.deleteAll()));
+    }
+  }
+
+  /**
+   * Reads the build input's partition: whole, as one batch, while its batches stay within
+   * BUILD_SHARE of the budget with their table; past it, every batch (those read so far and the rest) goes to
+   * spill partitions, returned finished. Those are also pushed to `spilled` at once.
+   */
+  private async readBuild(partition: number, ctx: TaskContext, spilled: GracePartitions[]): Promise<arrow.RecordBatch | GracePartitions> {
+    const batches: arrow.RecordBatch[] = [];
+    let bytes = 0, rows = 0;
+    let parts: GracePartitions | null = null;
+    for await (const b of this.buildPlan.execute(partition, ctx)) {
+      ctx.signal?.throwIfAborted();
+      if (b.numRows === 0) continue;
+      if (parts) { await parts.add(b); continue; }
+      batches.push(b);
+      bytes += batchBytes(b);
+      rows += b.numRows;
+      if (this.buildNeeds(rows, bytes) > ctx.memoryBudget * BUILD_SHARE) {
+        parts = this.partitions('build', 0, ctx);
+        spilled.push(parts);
+        for (const x of batches.splice(0)) await parts.add(x);
+      }
+    }
+    if (!parts) return concatBatches(this.buildPlan.schema, batches);
+    await parts.finish();
+    return parts;
+  }
+
+  /** Bytes that build rows of these many bytes need with their hash table. */
+  private buildNeeds(rows: number, bytes: number): number {
+    return bytes + rows * TABLE_BYTES_PER_ROW;
+  }
+
+  /** The hash table over `batch`; null when the two together do not fit the budget. */
+  private prepare(batch: arrow.RecordBatch, ctx: TaskContext): Built | null {
+    const table = new JoinHashTable(this.keysOf(this.buildKeys, batch), batch.numRows);
+    return batchBytes(batch) + table.estimatedBytes() > ctx.memoryBudget ? null : { batch, table };
+  }
+
+  private keysOf(keys: readonly CompiledExpr[], b: arrow.RecordBatch): arrow.Data[] {
+    return keys.map((k, i) => alignKey(k.evaluate(b), this.align[i]));
+  }
+
+  private partitions(side: 'build' | 'probe', level: number, ctx: TaskContext, fanout = GRACE_FANOUT): GracePartitions {
+    const [plan, keys] = side === 'build' ? [this.buildPlan, this.buildKeys] : [this.probePlan, this.probeKeys];
+    return new GracePartitions(plan.schema, level, (b) => this.keysOf(keys, b), ctx, ctx.memoryBudget / 2, fanout);
+  }
+
+  /** Whether probe rows are output even when no build row exists (outer joins, anti joins streaming the left input). */
+  private probeWithoutBuild(): boolean {
+    return this.probePreserved || (this.opts.how === 'anti' && !this.buildIsLeft);
+  }
+
+  /** Streams `probeInput` through the build side's table, then outputs the build rows the join keeps. */
+  private async *probe({ batch: build, table }: Built, probeInput: AsyncIterable<arrow.RecordBatch>, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
     const { how } = this.opts;
-    const buildIsLeft = this.opts.buildSide === 'left';
-    const [buildPlan, probePlan] = buildIsLeft ? [this.left, this.right] : [this.right, this.left];
-    const [buildKeys, probeKeys] = buildIsLeft ? [this.leftKeys, this.rightKeys] : [this.rightKeys, this.leftKeys];
-    const outer = how === 'full' || how === (buildIsLeft ? 'right' : 'left');
-    const probePreserved = outer;
-    const buildPreserved = how === 'full' || how === (buildIsLeft ? 'left' : 'right');
-    const semiAnti = how === 'semi' || how === 'anti';
-
-    const build = await this.readBuild(buildPlan, partition, ctx);
-    const align = buildKeys.map((k, i) => alignKeyPair(k.field.type, probeKeys[i].field.type));
-    const table = new JoinHashTable(buildKeys.map((k, i) => alignKey(k.evaluate(build), align[i])), build.numRows);
-    const held = batchBytes(build) + table.estimatedBytes();
-    if (held > ctx.memoryBudget) throw this.tooBig(held, partition, ctx);
-
+    const { buildIsLeft, probePreserved, semiAnti } = this;
     const size = Math.max(1, ctx.batchSize);
     // Build rows that found a partner: for outer joins that keep the build side, and for
     // semi/anti joins whose left (output) side is the build side.
-    const matched = buildPreserved || (semiAnti && buildIsLeft) ? new Uint8Array(build.numRows) : null;
-    const probeNeeded = build.numRows > 0 || probePreserved || (how === 'anti' && !buildIsLeft);
-    if (probeNeeded) {
-      for await (const p of probePlan.execute(partition, ctx)) {
+    const matched = this.buildPreserved || (semiAnti && buildIsLeft) ? new Uint8Array(build.numRows) : null;
+    if (build.numRows > 0 || this.probeWithoutBuild()) {
+      for await (const p of probeInput) {
         ctx.signal?.throwIfAborted();
         const n = p.numRows;
         if (n === 0) continue;
-        const gid = table.probe(probeKeys.map((k, i) => alignKey(k.evaluate(p), align[i])), n);
+        const gid = table.probe(this.keysOf(this.probeKeys, p), n);
         if (semiAnti && !buildIsLeft) {
           yield* this.filterLeft(p, gid, how === 'semi');
           continue;
@@ -107,46 +216,35 @@ export class HashJoinExec implements ExecPlan {
               if (matched) matched[r] = 1;
               if (!emitPairs) continue;
               pi[m] = i; bi[m] = r;
-              if (++m === size) { yield this.pairs(p, pi, build, bi, buildIsLeft); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
+              if (++m === size) { yield this.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
             }
           } else if (probePreserved) {
             pi[m] = i; bi[m] = -1;
-            if (++m === size) { yield this.pairs(p, pi, build, bi, buildIsLeft); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
+            if (++m === size) { yield this.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
           }
         }
-        if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, bi.subarray(0, m), buildIsLeft);
+        if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, bi.subarray(0, m));
       }
     }
     if (!matched) return;
     // Build rows after the probe: unmatched ones for outer joins (null-key rows included, as
     // they never match), matched or unmatched left rows for semi/anti joins.
     const want = how === 'semi' ? 1 : 0;
-    const none = emptyBatch(probePlan.schema);
+    const none = emptyBatch(this.probePlan.schema);
     let bi = new Int32Array(size), m = 0;
     for (let r = 0; r < build.numRows; r++) {
       if (matched[r] !== want) continue;
       bi[m++] = r;
-      if (m === size) { yield this.leftovers(build, bi, none, buildIsLeft); bi = new Int32Array(size); m = 0; }
+      if (m === size) { yield this.leftovers(build, bi, none); bi = new Int32Array(size); m = 0; }
     }
-    if (m > 0) yield this.leftovers(build, bi.subarray(0, m), none, buildIsLeft);
+    if (m > 0) yield this.leftovers(build, bi.subarray(0, m), none);
   }
 
-  /** Reads the build input's partition whole, within the memory budget. */
-  private async readBuild(plan: ExecPlan, partition: number, ctx: TaskContext): Promise<arrow.RecordBatch> {
-    const batches: arrow.RecordBatch[] = [];
-    let bytes = 0;
-    for await (const b of plan.execute(partition, ctx)) {
-      ctx.signal?.throwIfAborted();
-      if (b.numRows === 0) continue;
-      batches.push(b);
-      bytes += batchBytes(b);
-      if (bytes > ctx.memoryBudget) throw this.tooBig(bytes, partition, ctx);
-    }
-    return concatBatches(plan.schema, batches);
-  }
-
-  private tooBig(bytes: number, partition: number, ctx: TaskContext): ResourceError {
-    return new ResourceError(`HashJoinExec: the build side (${this.opts.buildSide} input) of partition ${partition} needs over ${bytes} bytes, more than memoryBudget (${ctx.memoryBudget} bytes); raise memoryBudget, or repartition into more partitions so that each build partition is smaller (hash joins do not spill yet)`,
+  /** A spill partition still over budget after every round: its rows share a key. */
+  private skewed(sample: arrow.RecordBatch, rows: number, bytes: number, partition: number, ctx: TaskContext): ResourceError {
+    const names = this.opts[this.buildIsLeft ? 'leftKeys' : 'rightKeys'].map(exprToString);
+    const key = this.buildKeys.map((k, i) => `${names[i]} = ${showValue(makeVector(k.evaluate(sample)).get(0))}`).join(', ');
+    return new ResourceError(`HashJoinExec: the join key is skewed: in partition ${partition}, ${rows} rows of the build side (${this.opts.buildSide} input, ${bytes} bytes) still share one spill partition after ${GRACE_MAX_LEVELS} rounds of hash partitioning, more than memoryBudget (${ctx.memoryBudget} bytes) allows; the first of them has ${key}. Raise memoryBudget, filter out or salt the hot key (join it separately), or make the other input the build side`,
       // The same input meets the same budget on every attempt: retrying cannot help.
       { retryable: false });
   }
@@ -163,15 +261,24 @@ export class HashJoinExec implements ExecPlan {
   }
 
   /** The output batch for row pairs (probe row pi[i], build row bi[i]; -1 = none). */
-  private pairs(probe: arrow.RecordBatch, pi: Int32Array, build: arrow.RecordBatch, bi: Int32Array, buildIsLeft: boolean): arrow.RecordBatch {
-    const cols = buildIsLeft
+  private pairs(probe: arrow.RecordBatch, pi: Int32Array, build: arrow.RecordBatch, bi: Int32Array): arrow.RecordBatch {
+    const cols = this.buildIsLeft
       ? gatherColumns(this.cols, this.types, build, bi, probe, pi)
       : gatherColumns(this.cols, this.types, probe, pi, build, bi);
     return makeBatch(this.schema, cols, pi.length);
   }
 
   /** Build rows `bi` with no probe partner (outer joins), or the left rows of a semi/anti join. */
-  private leftovers(build: arrow.RecordBatch, bi: Int32Array, none: arrow.RecordBatch, buildIsLeft: boolean): arrow.RecordBatch {
-    return this.pairs(none, new Int32Array(bi.length).fill(-1), build, bi, buildIsLeft);
+  private leftovers(build: arrow.RecordBatch, bi: Int32Array, none: arrow.RecordBatch): arrow.RecordBatch {
+    return this.pairs(none, new Int32Array(bi.length).fill(-1), build, bi);
   }
+}
+
+/** A key value as an error message shows it. */
+function showValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }
