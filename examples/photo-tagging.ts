@@ -1,4 +1,4 @@
-// Photo tagging: a folder of photo files (the 10,000 Fashion-MNIST test images as PNG, written on first run) through the committed CNN (ONNX), in local mode; writes out/tags.parquet.
+// Photo tagging: a folder of photo files (the 10,000 Fashion-MNIST test images as PNG, written on first run) through the committed CNN (ONNX), in local mode; writes the directory out/tags.parquet.
 //
 //   npm run demo                                   # the README's first command (also: npx quiver demo)
 //   npx tsx examples/photo-tagging.ts [--device auto|cpu|gpu] [--model models/fmnist-cnn] [--out out/tags.parquet]

@@ -7,7 +7,7 @@ import { InternalError, PlanError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { compileExpr, type CompiledExpr } from './expr/eval.ts';
 import { columnsOf, exprToString, type ExprNode } from './expr/node.ts';
-import { parseReadOptions, readSplit, type FileFormat, type ReadOptions, type SplitJSON } from './sources/index.ts';
+import { parseReadOptions, partitionColumn, partitionFilters, readSplit, type FileFormat, type Partitioning, type ReadOptions, type SplitJSON } from './sources/index.ts';
 import { toArrowSchema, type FieldJSON } from './types.ts';
 
 export interface ScanExecOptions {
@@ -37,6 +37,11 @@ export class ScanExec implements ExecPlan {
   private readonly readColumns: string[];
   private readonly readSchema: arrow.Schema;
   private readonly compiled: CompiledExpr[];
+  /** A partitioned source: its directory columns (not in the files), and the filters that read only them. */
+  private readonly partitioning: Partitioning | null;
+  private readonly fileFields: FieldJSON[];
+  private readonly fileReadColumns: string[];
+  private readonly splitFilters: ExprNode[];
 
   constructor(readonly opts: ScanExecOptions) {
     this.readOptions = parseReadOptions(opts.format, opts.options);
@@ -59,6 +64,11 @@ export class ScanExec implements ExecPlan {
       return c;
     });
     if (opts.limit !== null && (!Number.isInteger(opts.limit) || opts.limit < 0)) throw new PlanError(`scan: limit must be a non-negative integer, got ${opts.limit}`);
+    this.partitioning = (opts.options.partitioning as Partitioning | undefined) ?? null;
+    const dirColumns = new Set(this.partitioning?.columns.map((c) => c.name) ?? []);
+    this.fileFields = opts.fileSchema.filter((f) => !dirColumns.has(f.name));
+    this.fileReadColumns = this.readColumns.filter((c) => !dirColumns.has(c));
+    this.splitFilters = this.partitioning ? partitionFilters(opts.filters, this.partitioning) : [];
   }
 
   /** Number of partitions: one per split. */
@@ -74,6 +84,7 @@ export class ScanExec implements ExecPlan {
     if (o.projection) parts.push(`projection=[${o.projection.join(', ')}]`);
     if (o.filters.length) parts.push(`filters=[${o.filters.map(exprToString).join(', ')}]`);
     if (o.limit !== null) parts.push(`limit=${o.limit}`);
+    if (this.partitioning) parts.push(`partitionColumns=[${this.partitioning.columns.map((c) => c.name).join(', ')}] prunedFiles=${this.partitioning.prunedFiles ?? 0}`);
     return parts.join(' ');
   }
 
@@ -83,7 +94,12 @@ export class ScanExec implements ExecPlan {
     let remaining = this.opts.limit ?? Infinity;
     if (remaining === 0) return;
     const project = this.readColumns.length !== this.schema.fields.length;
-    const batches = readSplit(this.opts.format, split, this.readOptions, this.opts.fileSchema, this.readColumns, ctx);
+    const values = this.partitioning ? split.partitionValues : null;
+    if (this.partitioning && !Array.isArray(values)) throw new InternalError(`a split of a partitioned scan lacks its partition values: ${split.path}`);
+    // A file whose directories fail the filters is not opened (the planner keeps one such split when it prunes them all).
+    if (values && this.splitFilters.length && !this.passes(values)) return;
+    const raw = readSplit(this.opts.format, split, this.readOptions, this.fileFields, this.fileReadColumns, ctx);
+    const batches = values ? this.withPartitionColumns(raw, values) : raw;
     for await (let b of batches) {
       ctx.signal?.throwIfAborted();
       for (const c of this.compiled) {
@@ -96,6 +112,29 @@ export class ScanExec implements ExecPlan {
       remaining -= b.numRows;
       yield b;
       if (remaining === 0) return; // ends the read: its files close in its finally
+    }
+  }
+
+  /** Whether a file's directory values pass the filters that read only partition columns. */
+  private passes(values: readonly (string | null)[]): boolean {
+    const cols = this.partitioning!.columns;
+    const schema = toArrowSchema(cols);
+    const batch = makeBatch(schema, cols.map((f, c) => partitionColumn(f, [values[c]])), 1);
+    return this.splitFilters.every((f) => {
+      const mask = compileExpr(f, schema).evaluate(batch);
+      return mask.typeId !== arrow.Type.Null && maskToIndices(mask).length === 1;
+    });
+  }
+
+  /** The file's batches (columns fileReadColumns) with the directory columns put in, in readColumns order. */
+  private async *withPartitionColumns(batches: AsyncIterable<arrow.RecordBatch>, values: readonly (string | null)[]): AsyncGenerator<arrow.RecordBatch> {
+    const dir = new Map(this.partitioning!.columns.map((f, c) => [f.name, [f, values[c]] as const]));
+    for await (const b of batches) {
+      const cols = this.readColumns.map((name) => {
+        const d = dir.get(name);
+        return d ? partitionColumn(d[0], [d[1]], b.numRows) : b.data.children[this.fileReadColumns.indexOf(name)];
+      });
+      yield makeBatch(this.readSchema, cols, b.numRows);
     }
   }
 }

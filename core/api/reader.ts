@@ -1,6 +1,6 @@
 // q.read.<format>(path | glob | paths[], options): DataFrames over files; schemas are read when the plan is built.
 import { PlanError } from '../../ops/errors.ts';
-import { IMAGE_DIRECTORY_FILTER, imageCodec, inferSchemaSync, resolvePathsSync, sourceStats } from '../../ops/sources/index.ts';
+import { discoverPartitions, IMAGE_DIRECTORY_FILTER, imageCodec, inferSchemaSync, resolvePathsSync, sourceStats } from '../../ops/sources/index.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { scan, type SourceFormat } from '../plan/scan.ts';
 import { DataFrame } from './dataframe.ts';
@@ -52,7 +52,10 @@ export class DataFrameReader {
     const fileSchema = inferSchemaSync({ format, paths: files, options });
     const image = fileSchema.find((f) => f.name === 'image')?.type;
     const imageValues = format === 'images' && typeof image === 'object' && image !== null && 'size' in image ? Number(image.size) : 0;
-    const source = { format, paths: files, options: { ...options, ...sourceStats(format, files, imageValues) } };
+    // Files under `col=value/` directories (df.write.partitionBy, Hive, Spark) get those columns after their own.
+    const partitioning = format === 'idx' || format === 'images' ? null : discoverPartitions(files, fileSchema.map((f) => f.name));
+    const source = { format, paths: files, options: { ...options, ...sourceStats(format, files, imageValues), ...(partitioning ? { partitioning } : {}) } };
+    if (partitioning) return new DataFrame(this.session, scan(source, [...fileSchema, ...partitioning.columns]));
     // libvips stays loaded on this thread while workers decode (see imageCodec).
     if (format === 'images') imageCodec();
     return new DataFrame(this.session, scan(source, fileSchema));

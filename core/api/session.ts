@@ -10,7 +10,7 @@ import { values } from '../plan/values.ts';
 import { optimize } from '../optimizer/optimizer.ts';
 import { explainText, planEvents } from '../obs/plan-events.ts';
 import { createPhysicalPlan } from '../physical/planner.ts';
-import type { PhysicalPlan } from '../physical/phys-node.ts';
+import type { PhysicalPlan, WriteSpec } from '../physical/phys-node.ts';
 import { decodeBlock, encodeBlock, type Block } from '../runtime/ipc.ts';
 import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
 import type { JobMetrics, RunHooks, Runtime, TaskProgress } from '../runtime/runtime.ts';
@@ -76,19 +76,22 @@ export class Session {
     return { broadcastThresholdBytes: this.options.broadcastThresholdBytes };
   }
 
-  async physical(plan: LogicalPlan): Promise<{ optimized: LogicalPlan; physical: PhysicalPlan }> {
+  /** `write`: plan a write job (the result stage writes part files; see core/api/writer.ts). */
+  async physical(plan: LogicalPlan, write?: WriteSpec): Promise<{ optimized: LogicalPlan; physical: PhysicalPlan }> {
     const optimized = optimize(plan, this.optimizerOptions());
     const physical = await createPhysicalPlan(optimized, {
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
       planSplits: (source, target) => planSplits(source as any, target, this.runtime.workers) as any,
       placePredict: (spec) => placePredict({ modelPath: spec.modelPath, sha: spec.modelSha256, kind: spec.modelFormat ?? 'mlp', device: spec.device, backend: spec.backend, workers: this.runtime.workers, batchSize: spec.batchSize }),
+      write,
     });
     return { optimized, physical };
   }
 
-  async execute(plan: LogicalPlan): Promise<arrow.Table> {
-    const { optimized, physical } = await this.physical(plan);
+  /** Runs a plan; with `write`, the result is one row per file written (WriteFilesExec), not the plan's rows. */
+  async execute(plan: LogicalPlan, write?: WriteSpec): Promise<arrow.Table> {
+    const { optimized, physical } = await this.physical(plan, write);
     return this.scheduler.collect(physical, this.resources, this.hooks(plan, optimized, physical), { maxResultBytes: this.options.maxResultBytes });
   }
 

@@ -13,7 +13,7 @@ import { physChildren, type PhysNode, type Stage } from '../physical/phys-node.t
  */
 export interface ExecutorPolicy {
   executorId: string;
-  /** Directories whose files tasks may read (and where permissive readers may write bad records): --paths. */
+  /** Directories whose files tasks may read, and where they may write (df.write output, bad records): --paths. */
   readRoots: readonly string[];
   /** Directories whose modules mapBatches may import, besides installed packages: --udf-path. */
   udfRoots: readonly string[];
@@ -137,6 +137,10 @@ export function checkStage(stage: Stage, partition: number, p: ExecutorPolicy): 
         break;
       case 'predict':
         checkPath(p, 'load the model', n.spec.modelPath, [...p.readRoots, ...p.udfRoots], '--paths');
+        break;
+      case 'write':
+        // Part files go under <path>/_temporary/<jobToken>/: the output directory must lie under --paths, as inputs do.
+        checkPath(p, 'write files under', n.path);
         break;
       default:
         break;

@@ -78,6 +78,10 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), backend: v.picklist(['wasm', 'onnxruntime', 'webgpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('shuffleRead'), shuffleId: Count, fields: Fields }),
   v.strictObject({ op: v.literal('broadcast'), id: Count, fields: Fields }),
+  v.strictObject({
+    op: v.literal('write'), format: v.picklist(['arrow', 'parquet', 'csv', 'json']), path: Name, jobToken: v.pipe(v.string(), v.regex(/^[0-9a-f]{8,64}$/)),
+    partitionBy: v.array(Name), options: Options, maxRowsPerFile: v.nullable(v.pipe(Count, v.minValue(1))), child: v.lazy(() => Node),
+  }),
 ]) as v.GenericSchema<PhysNode>;
 
 const StageSchema = v.strictObject({

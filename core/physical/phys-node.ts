@@ -30,7 +30,16 @@ export type PhysNode =
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
   | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
   | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[] }
-  | { op: 'broadcast'; id: number; fields: FieldJSON[] };
+  | { op: 'broadcast'; id: number; fields: FieldJSON[] }
+  /** The root of a write job's result stage: the child's rows go to part files; it yields one row per file (see WriteFilesExec). */
+  | { op: 'write'; format: WriteFormat; path: string; jobToken: string; partitionBy: string[]; options: Record<string, unknown>;
+      maxRowsPerFile: number | null; child: PhysNode };
+
+/** Output formats of a write node. */
+export type WriteFormat = 'arrow' | 'parquet' | 'csv' | 'json';
+
+/** What a write job asks of the physical planner: every field of the write node but its child. */
+export type WriteSpec = Omit<Extract<PhysNode, { op: 'write' }>, 'op' | 'child'>;
 
 /** Where a stage's output goes. */
 export type StageOutput =
@@ -60,7 +69,7 @@ export interface PhysicalPlan {
 export function physChildren(n: PhysNode): PhysNode[] {
   switch (n.op) {
     case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': return [n.child];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
     case 'hashJoin': return [n.left, n.right];
     case 'union': return n.children;
     default: return assertNever(n, 'physical node');

@@ -2,12 +2,13 @@
 import { assertNever, InternalError } from '../../ops/errors.ts';
 import { exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
+import { physicalScanOptions, prunePartitions } from '../../ops/sources/index.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
 import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
-import { physChildren, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput } from './phys-node.ts';
+import { physChildren, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput, type WriteSpec } from './phys-node.ts';
 
 export interface PhysicalPlannerOptions {
   /** Partitions after a hash shuffle (aggregate, shuffled join). */
@@ -18,6 +19,8 @@ export interface PhysicalPlannerOptions {
   planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]>;
   /** Chooses the device of a predict stage ('auto' calibrates; see ops/predict/placement.ts). */
   placePredict(spec: PredictSpec): Promise<{ device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string }>;
+  /** A write job: the result stage's root becomes a write node, so each task writes its own rows (df.write). */
+  write?: WriteSpec;
 }
 
 interface Planned {
@@ -56,6 +59,8 @@ class StageCutter {
   }
 
   finish(p: Planned): PhysicalPlan {
+    const w = this.opts.write;
+    if (w) p = { node: { op: 'write', ...w, partitionBy: [...w.partitionBy], options: { ...w.options }, child: p.node }, partitions: p.partitions };
     this.add(p, { kind: 'result' }, physFields(p.node));
     return { stages: this.stages, resultStage: this.stages.length - 1 };
   }
@@ -89,9 +94,11 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
   const o = cutter.opts;
   switch (plan.kind) {
     case 'scan': {
-      const splits = await o.planSplits(plan.source, o.targetSplitBytes);
+      // A partitioned source reads only the directories its filters can match.
+      const source = prunePartitions(plan.source, plan.filters) as SourceSpec;
+      const splits = await o.planSplits(source, o.targetSplitBytes);
       return {
-        node: { op: 'scan', format: plan.source.format, splits, options: { ...plan.source.options }, fileSchema: [...plan.fileSchema],
+        node: { op: 'scan', format: plan.source.format, splits, options: physicalScanOptions(source.options), fileSchema: [...plan.fileSchema],
           projection: plan.projection ? [...plan.projection] : null, filters: [...plan.filters], limit: plan.limit },
         partitions: splits.length,
       };

@@ -24,6 +24,8 @@ import { inferIdxSchema } from './idx.ts';
 import { inferImagesSchema } from './images.ts';
 import { inferParquetSchema } from './parquet.ts';
 import { planFileSplits, type SplitJSON } from './splits.ts';
+import { keptByPartition, type Partitioning } from './partitions.ts';
+import type { ExprNode } from '../expr/node.ts';
 import { TEXT_SCHEMA } from './text.ts';
 
 export { resolvePaths, resolvePathsSync, type DirectoryFilter } from './paths.ts';
@@ -34,6 +36,7 @@ export { parseReadOptions, ParseMode, ImageFit, FORMAT_OPTIONS, type FileFormat,
 export { parseSchemaOption } from './schema-ddl.ts';
 export { sourceStats, type SourceStats } from './source-stats.ts';
 export type { SplitJSON } from './splits.ts';
+export { discoverPartitions, keptByPartition, partitionColumn, partitionFilters, type Partitioning } from './partitions.ts';
 
 /**
  * What a scan reads. Structurally the same as core's SourceSpec (core/plan/scan.ts), declared
@@ -87,5 +90,37 @@ export function inferSchemaSync(source: SourceSpec): FieldJSON[] {
 export async function planSplits(source: SourceSpec, targetSplitBytes: number, parallelism = 1): Promise<SplitJSON[]> {
   const opts = parseReadOptions(source.format, source.options);
   checkPaths(source);
-  return planFileSplits(source.format, source.paths, opts, targetSplitBytes, parallelism);
+  const splits = await planFileSplits(source.format, source.paths, opts, targetSplitBytes, parallelism);
+  // A partitioned source: each split carries its file's directory values (ScanExec adds them as columns).
+  const p = source.options.partitioning as Partitioning | undefined;
+  if (p?.values) {
+    const at = new Map(source.paths.map((f, i) => [f, p.values![i]]));
+    for (const s of splits) s.partitionValues = at.get(s.path) ?? null;
+  }
+  return splits;
+}
+
+/**
+ * A partitioned source without the files whose directory values fail `filters` (those reading
+ * only partition columns), with `partitioning.prunedFiles` counting them. Keeps at least one
+ * file, so the scan still has a partition (ScanExec reads nothing from a split its filters rule out).
+ */
+export function prunePartitions(source: SourceSpec, filters: readonly ExprNode[]): SourceSpec {
+  const p = source.options.partitioning as Partitioning | undefined;
+  if (!p?.values) return source;
+  const keep = keptByPartition(p, p.values, filters);
+  let idx = keep.flatMap((k, i) => (k ? [i] : []));
+  if (idx.length === 0) idx = [0];
+  return {
+    ...source,
+    paths: idx.map((i) => source.paths[i]),
+    options: { ...source.options, partitioning: { columns: p.columns, values: idx.map((i) => p.values![i]), prunedFiles: source.paths.length - idx.length } },
+  };
+}
+
+/** A scan's options as its physical node carries them: a partitioning's values travel in the splits, not here. */
+export function physicalScanOptions(options: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const p = options.partitioning as Partitioning | undefined;
+  if (!p) return { ...options };
+  return { ...options, partitioning: { columns: p.columns, prunedFiles: p.prunedFiles ?? 0 } };
 }

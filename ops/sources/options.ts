@@ -58,8 +58,11 @@ export interface ReadOptions {
   fit: ImageFit;
 }
 
-/** Set by the driver on every source (its size in memory, and its rows where known, for statistics; see source-stats.ts); readers ignore them. */
-const PLANNER = ['totalBytes', 'totalRows'] as const;
+/**
+ * Set by the driver on every source (its size in memory, and its rows where known, for statistics; see source-stats.ts),
+ * and on sources read from `col=value` directories (`partitioning`, see partitions.ts); readers ignore them.
+ */
+const PLANNER = ['totalBytes', 'totalRows', 'partitioning'] as const;
 const COMMON = [...PLANNER, 'mode', 'badRecordsPath', 'bufferBytes'] as const;
 
 /** Options each format accepts; anything else is a PlanError (a typo should not be ignored). */

@@ -33,6 +33,8 @@ export interface SplitJSON {
   pair?: string;
   /** images: the whole files this split reads, in order (start/end are their positions in the scan's files; path is the first). */
   files?: string[];
+  /** A partitioned source: the `col=value` directory values of the file, in the order of `partitioning.columns`. */
+  partitionValues?: (string | null)[] | null;
 }
 
 /**

@@ -5,7 +5,7 @@ import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
 import { estimateStats } from '../../core/optimizer/index.ts';
-import { sourceStats } from '../../ops/sources/index.ts';
+import { resolvePathsSync, sourceStats } from '../../ops/sources/index.ts';
 import { tempDir } from './helpers.ts';
 
 describe('source statistics', () => {
@@ -17,7 +17,9 @@ describe('source statistics', () => {
     file = join(dir, 'side.parquet');
     // Very compressible: a few distinct values, so the file is far smaller than the data in memory.
     table = arrow.tableFromArrays({ id: Int32Array.from({ length: N }, (_, i) => i % 7), name: Array.from({ length: N }, (_, i) => `customer-${i % 5}`) });
-    await q.createDataFrame(table).write.mode('overwrite').parquet(file);
+    // One partition: df.write makes a directory with one part file, the file these statistics read.
+    await q.createDataFrame(table, { partitions: 1 }).write.mode('overwrite').parquet(file);
+    file = resolvePathsSync(file)[0];
   });
   afterAll(async () => { await q?.close(); });
 

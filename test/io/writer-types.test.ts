@@ -96,7 +96,8 @@ afterAll(async () => {
 });
 
 async function duckRead(fmt: 'parquet' | 'csv' | 'json', path: string): Promise<{ types: Record<string, string>; values: Record<string, (string | null)[]> }> {
-  const from = `${fmt === 'parquet' ? 'read_parquet' : fmt === 'csv' ? 'read_csv' : 'read_json'}('${path}')`;
+  // df.write makes a directory of part files.
+  const from = `${fmt === 'parquet' ? 'read_parquet' : fmt === 'csv' ? 'read_csv' : 'read_json'}('${path}/*.${fmt}')`;
   const described = (await duck.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjects();
   const types = Object.fromEntries(described.map((r) => [String(r.column_name), String(r.column_type)]));
   const rows = (await duck.runAndReadAll(`SELECT ${TYPES.map((t) => `CAST("${t}" AS VARCHAR) AS "${t}"`).join(', ')} FROM ${from}`)).getRowObjects();
