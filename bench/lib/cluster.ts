@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TopLevelSpec } from 'vega-lite';
 import { stackedPanels } from './chart.ts';
-import { BlockStore } from '../../core/cluster/block-store.ts';
+import { BlockStore } from '../../core/runtime/block-store.ts';
 import { blockToIpc, chunkSize, ipcToBlock, serveBlobs } from '../../core/cluster/chunks.ts';
 import { encodeBlock, type Block } from '../../core/runtime/ipc.ts';
 

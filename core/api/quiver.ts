@@ -33,6 +33,11 @@ export interface LocalOptions extends ObservabilityOptions {
   /** Attempts per task before the job fails (default 4). */
   maxTaskAttempts?: number;
   /**
+   * Shuffle and broadcast output the driver keeps in memory between stages; past it, the oldest
+   * map outputs spill to disk under spillDir (default 2 x memoryBudget).
+   */
+  shuffleMemoryBytes?: number;
+  /**
    * collect() refuses a result larger than this many bytes (Arrow buffers) with an error naming
    * toLocalIterator() and write (default 1 GiB, as Spark's maxResultSize; 0: no limit).
    */
@@ -48,7 +53,7 @@ export interface LocalOptions extends ObservabilityOptions {
 }
 
 /** Options of a driver connected to a cluster (`Quiver.connect`): NATS, auth, scheduling, and the session options of Quiver.local. */
-export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu' | 'taskStallMs' | 'inferenceThread'> {}
+export interface ConnectOptions extends ClusterRuntimeOptions, Omit<LocalOptions, 'workers' | 'spillDir' | 'gpu' | 'taskStallMs' | 'inferenceThread' | 'shuffleMemoryBytes'> {}
 
 /** collect()'s default limit on a result's size. */
 const DEFAULT_MAX_RESULT_BYTES = 1 << 30;
@@ -80,7 +85,7 @@ export class Quiver {
   /** An embedded session: driver and a worker-thread pool in this process. */
   static async local(options: LocalOptions = {}): Promise<Quiver> {
     for (const [k, v] of Object.entries(options)) {
-      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes'].includes(k)
+      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes', 'shuffleMemoryBytes'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.local: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }

@@ -1,22 +1,8 @@
 // Moving blocks between processes through NATS: Arrow IPC bytes served in chunks under the server's max_payload, fetched with a bound on chunks in flight.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import * as arrow from 'apache-arrow';
 import { TransportError } from '../../ops/errors.ts';
-import { decodeBlock, encodeBlock, type Block } from '../runtime/ipc.ts';
-import { toArrowSchema } from '../../ops/types.ts';
 
-/** A block as an Arrow IPC stream (the form that crosses the network; data is never JSON rows). */
-export function blockToIpc(block: Block): Uint8Array {
-  const schema = toArrowSchema(block.fields);
-  const batches = [...decodeBlock(block)];
-  return arrow.tableToIPC(batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema), 'stream');
-}
-
-/** The block an IPC stream holds (packed into shared memory, as local tasks expect). */
-export function ipcToBlock(bytes: Uint8Array): Block {
-  const t = arrow.tableFromIPC(bytes);
-  return encodeBlock(t.schema, t.batches);
-}
+export { blockToIpc, ipcToBlock } from '../runtime/ipc.ts';
 
 /** Room kept in a message for NATS framing and our 4-byte chunk header. */
 const OVERHEAD = 1024;

@@ -7,7 +7,7 @@ import type { EventListener } from '../runtime/events.ts';
 import type { Block } from '../runtime/ipc.ts';
 import type { JobHandle, Launched, Outcome, Runtime, SchedulingPolicy, Slot, SpeculationOptions, TaskTimeoutOptions } from '../runtime/runtime.ts';
 import type { TaskConfig } from '../runtime/task.ts';
-import { blockId } from './block-store.ts';
+import { blockId } from '../runtime/block-store.ts';
 import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';

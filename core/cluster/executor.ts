@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
-import { BlockStore } from './block-store.ts';
+import { BlockStore } from '../runtime/block-store.ts';
 import { serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { normalizeRoots } from './plan-guard.ts';

@@ -7,7 +7,7 @@ import type { Stage } from '../physical/phys-node.ts';
 import { blocksBytes, type Block } from '../runtime/ipc.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
-import { blockId, type BlockStore } from './block-store.ts';
+import { blockId, type BlockStore } from '../runtime/block-store.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
 import { PauseDetector } from './pause.ts';
 import { checkStage, type ExecutorPolicy } from './plan-guard.ts';

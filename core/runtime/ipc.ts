@@ -173,3 +173,16 @@ export function* decodeBlock(block: Block): Generator<arrow.RecordBatch> {
     yield new arrow.RecordBatch(schema, data as any);
   }
 }
+
+/** A block as an Arrow IPC stream (the form that crosses the network; data is never JSON rows). */
+export function blockToIpc(block: Block): Uint8Array {
+  const schema = toArrowSchema(block.fields);
+  const batches = [...decodeBlock(block)];
+  return arrow.tableToIPC(batches.length ? new arrow.Table(schema, batches) : new arrow.Table(schema), 'stream');
+}
+
+/** The block an IPC stream holds (packed into shared memory, as local tasks expect). */
+export function ipcToBlock(bytes: Uint8Array): Block {
+  const t = arrow.tableFromIPC(bytes);
+  return encodeBlock(t.schema, t.batches);
+}

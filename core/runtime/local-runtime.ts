@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import { InferenceHost } from './inference-host.ts';
 import { ResourceError } from '../../ops/errors.ts';
 import { resourcesFor, stageReads, type Stage } from '../physical/phys-node.ts';
+import { BlockStore } from './block-store.ts';
 import { blocksBytes, type Block } from './ipc.ts';
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
@@ -33,6 +34,12 @@ export interface LocalRuntimeOptions {
    * decode; false keeps the model in every worker thread.
    */
   inferenceThread?: boolean;
+  /**
+   * Bytes of shuffle and broadcast output the driver keeps in memory for later stages; past it,
+   * the oldest map outputs are written to disk under spillDir as Arrow IPC and read back by the
+   * tasks that need them (default 2 x memoryBudget).
+   */
+  shuffleMemoryBytes?: number;
 }
 
 export type { JobMetrics, TaskProgress } from './runtime.ts';
@@ -59,6 +66,8 @@ export class LocalRuntime implements Runtime<LocalOutput> {
   private sent = 0;
   /** Each job's stage plans as JSON, made once per stage. */
   private readonly stageJson = new WeakMap<JobHandle<LocalOutput>, Map<number, string>>();
+  /** Map outputs of running jobs, spilled to disk past shuffleMemoryBytes. */
+  private readonly store: BlockStore;
   private pumpScheduled = false;
   /** Moving average of task time as the driver sees it; decides grouping. */
   private avgTaskMs = 10;
@@ -73,6 +82,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
       batchSize: opts.batchSize ?? 65_536,
       spillRoot: opts.spillDir ?? join(tmpdir(), `quiver-spill-${process.pid}`),
     };
+    this.store = new BlockStore(opts.shuffleMemoryBytes ?? 2 * this.config.memoryBudget, join(this.config.spillRoot, 'shuffle'));
     this.inference = opts.inferenceThread === false ? null : new InferenceHost(this.workers);
     this.pool = new Piscina({
       filename: workerFilename(),
@@ -95,6 +105,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
 
   endJob(job: JobHandle<LocalOutput>): void {
     this.stageJson.delete(job);
+    this.store.dropPrefix(`j${job.jobId}/`);
   }
 
   /** A place among the tasks in flight (bounded, so that a failed job stops dispatching promptly). */
@@ -119,17 +130,61 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     if (stageJson === undefined) { stageJson = JSON.stringify(stage); json.set(stage.id, stageJson); }
     const payload: TaskPayload = {
       jobId: job.jobId, stageJson, partition, attempt, config: this.config,
-      shuffle: shuffleInputs(job, stage, partition),
-      broadcast: broadcastInputs(job, stage),
+      shuffle: this.shuffleInputs(job, stage, partition),
+      broadcast: this.broadcastInputs(job, stage),
       resources: resourcesFor(stage, partition, job.resources),
     };
     // No per-task AbortSignal: in-flight tasks are bounded, and a failed job stops dispatching.
-    const outcome = this.submit(payload).then((r) => toOutcome(stage, attempt, r), (e): Outcome<LocalOutput> => {
+    const outcome = this.submit(payload).then((r) => this.toOutcome(job, stage, partition, attempt, r), (e): Outcome<LocalOutput> => {
       // close() destroyed the pool under this job: say so once, without retrying.
       if (this.closed) throw new ResourceError('this Quiver session was closed while the job was running; close it only after its jobs finish');
       return { kind: 'failed', error: { code: 'INTERNAL_ERROR', name: 'Error', message: `worker failed: ${(e as Error).message}` }, durationMs: 0, metrics: {} };
     });
     return { outcome, abandon: () => false };
+  }
+
+  /** A worker's result as an outcome; a map task's blocks go to the store (spilling older ones past its budget). */
+  private toOutcome(job: JobHandle<LocalOutput>, stage: Stage, partition: number, attempt: number, r: TaskResult): Outcome<LocalOutput> {
+    if (!r.ok) return { kind: 'failed', error: r.error!, durationMs: r.durationMs, metrics: r.metrics };
+    const done = { kind: 'done' as const, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, bytes: blocksBytes(r.blocks) };
+    if (stage.output.kind === 'result') {
+      const blocks = r.blocks.filter((b): b is Block => b !== null);
+      return { ...done, result: async () => blocks };
+    }
+    const key = `j${job.jobId}/s${stage.id}/p${partition}/a${attempt}`;
+    const spilled0 = this.store.spilledBytes;
+    this.store.put(key, r.blocks);
+    const spilled = this.store.spilledBytes - spilled0;
+    const metrics = spilled > 0 ? { ...r.metrics, shuffleSpillBytes: (r.metrics.shuffleSpillBytes ?? 0) + spilled } : r.metrics;
+    return { ...done, metrics, output: { executor: LOCAL_EXECUTOR, attempt, rows: r.blocks.map((b) => b?.rows ?? 0), key } };
+  }
+
+  /** The shuffle blocks task `partition` reads: its reduce partition of every map output, in map order. */
+  private shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, Block[]> {
+    const out: Record<number, Block[]> = {};
+    for (const { id, stage: from } of stageReads(job.plan, stage, 'shuffleRead')) {
+      out[id] = [];
+      for (const m of job.outputs.get(from) ?? []) {
+        const b = m && m.rows[partition] ? this.store.get(m.key, partition) : null;
+        if (b) out[id].push(b);
+      }
+    }
+    return out;
+  }
+
+  /** Whole broadcast relations a stage reads. */
+  private broadcastInputs(job: JobHandle<LocalOutput>, stage: Stage): Record<number, Block[]> {
+    const out: Record<number, Block[]> = {};
+    for (const { id, stage: from } of stageReads(job.plan, stage, 'broadcast')) {
+      out[id] = [];
+      for (const m of job.outputs.get(from) ?? []) {
+        for (let i = 0; m && i < m.rows.length; i++) {
+          const b = this.store.get(m.key, i);
+          if (b) out[id].push(b);
+        }
+      }
+    }
+    return out;
   }
 
   /**
@@ -252,42 +307,16 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     this.closed = true;
     this.watchdog.close();
     await this.pool.destroy();
+    this.store.clear();
     await this.inference?.close();
   }
 }
 
 /**
- * A map task's output kept by the driver: its blocks (one per reduce partition, null when
- * empty; one for a broadcast), shared with the tasks that read them without copying.
+ * A map task's output kept by the driver in its block store: one block per reduce partition
+ * (one for a broadcast), shared with the tasks that read them without copying while in memory.
  */
 export interface LocalOutput extends MapOutput {
-  blocks: (Block | null)[];
-}
-
-function toOutcome(stage: Stage, attempt: number, r: TaskResult): Outcome<LocalOutput> {
-  if (!r.ok) return { kind: 'failed', error: r.error!, durationMs: r.durationMs, metrics: r.metrics };
-  const done = { kind: 'done' as const, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, bytes: blocksBytes(r.blocks) };
-  if (stage.output.kind === 'result') {
-    const blocks = r.blocks.filter((b): b is Block => b !== null);
-    return { ...done, result: async () => blocks };
-  }
-  return { ...done, output: { executor: LOCAL_EXECUTOR, attempt, rows: r.blocks.map((b) => b?.rows ?? 0), blocks: r.blocks } };
-}
-
-/** The shuffle blocks task `partition` reads: its reduce partition of every map output, in map order. */
-function shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, Block[]> {
-  const out: Record<number, Block[]> = {};
-  for (const { id, stage: from } of stageReads(job.plan, stage, 'shuffleRead')) {
-    out[id] = (job.outputs.get(from) ?? []).flatMap((m) => (m?.blocks[partition] ? [m.blocks[partition]!] : []));
-  }
-  return out;
-}
-
-/** Whole broadcast relations a stage reads. */
-function broadcastInputs(job: JobHandle<LocalOutput>, stage: Stage): Record<number, Block[]> {
-  const out: Record<number, Block[]> = {};
-  for (const { id, stage: from } of stageReads(job.plan, stage, 'broadcast')) {
-    out[id] = (job.outputs.get(from) ?? []).flatMap((m) => (m?.blocks ?? []).filter((b): b is Block => b !== null));
-  }
-  return out;
+  /** The output's key in the runtime's block store. */
+  key: string;
 }

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BlockStore, blockId } from '../../core/cluster/block-store.ts';
+import { BlockStore, blockId } from '../../core/runtime/block-store.ts';
 import { ipcToBlock } from '../../core/cluster/chunks.ts';
 import { decodeBlock, encodeBlock, type Block } from '../../core/runtime/ipc.ts';
 

@@ -1,8 +1,8 @@
 // An executor's block store: task output (shuffle, broadcast, result) kept in memory, spilled to disk as Arrow IPC past a budget, served to peers by id.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blocksBytes, type Block } from '../runtime/ipc.ts';
-import { blockToIpc, ipcToBlock } from './chunks.ts';
+import { blocksBytes, type Block } from './ipc.ts';
+import { blockToIpc, ipcToBlock } from './ipc.ts';
 
 interface Entry {
   /** One block per reduce partition (null: empty); null once spilled. */
