@@ -374,7 +374,7 @@ export function resourcesFor(stage: Stage, partition: number, resources: Record<
       }
       case 'hashJoin': visit(n.left, p); visit(n.right, p); return;
       case 'scan': case 'shuffleRead': case 'broadcast': return;
-      case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': visit(n.child, p); return;
+      case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'rangePartition': case 'limit': case 'mapBatches': case 'predict': visit(n.child, p); return;
       default: assertNever(n, 'physical node');
     }
   };
