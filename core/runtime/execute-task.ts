@@ -100,7 +100,9 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       rows += b.numRows;
       batches.push(b);
     }
-    return { ok: true, blocks: batches.length ? [encodeBlock(exec.schema, batches)] : [], rows, metrics, durationMs: performance.now() - t0 };
+    // One block slot even when empty (null): an executor serves it as an empty output, where a
+    // missing slot reads as a lost one (the driver would re-run the task again and again).
+    return { ok: true, blocks: [batches.length ? encodeBlock(exec.schema, batches) : null], rows, metrics, durationMs: performance.now() - t0 };
   } catch (e) {
     return { ok: false, error: errorToJSON(e), blocks: [], rows: 0, metrics, durationMs: performance.now() - t0 };
   } finally {
