@@ -7,7 +7,7 @@ import type { Join } from '../plan/join.ts';
 import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
-import { physChildren, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput } from './phys-node.ts';
+import { physChildren, walkPhys, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput } from './phys-node.ts';
 
 export interface PhysicalPlannerOptions {
   /** Partitions after a hash shuffle (aggregate, shuffled join). */
@@ -168,13 +168,19 @@ const OVERSAMPLE = 3;
  * orderBy over several partitions: sample the keys (a broadcast stage), range-partition by
  * bounds drawn from the sample (every map task draws the same ones), sort each range
  * partition on its own (spilling). Partition p's rows all sort before partition p+1's, so
- * the result's partitions in order are the total order. The child runs twice, once to sample.
+ * the result's partitions in order are the total order. The child runs twice, once to sample
+ * (unless costly, see below).
  */
-function planSort(c: Planned, keys: ExprNode[], cutter: StageCutter): Planned {
-  if (c.partitions <= 1) {
-    const g = gather(c, cutter);
+function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter): Planned {
+  if (input.partitions <= 1) {
+    const g = gather(input, cutter);
     return { node: { op: 'sort', keys, fetch: null, child: g.node }, partitions: 1 };
   }
+  // Model inference and user code are too costly (or too side-effecting) to run twice: their
+  // output is kept (a round-robin shuffle) and read by both the sample and the range shuffle.
+  let costly = false;
+  walkPhys(input.node, (x) => { costly ||= x.op === 'predict' || x.op === 'mapBatches'; });
+  const c = costly ? cutter.cut(input, { keys: [], partitions: input.partitions }) : input;
   const n = c.partitions;
   const rows = Math.ceil((OVERSAMPLE * Math.min(SAMPLE_PER_PARTITION * n, MAX_SAMPLE)) / c.partitions);
   const sample = cutter.cut({ node: { op: 'sample', keys, rows, child: c.node }, partitions: c.partitions }, 'broadcast');
