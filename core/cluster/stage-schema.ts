@@ -72,6 +72,8 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
     using: v.boolean(), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(), outputFields: Fields, left: v.lazy(() => Node), right: v.lazy(() => Node),
   }),
   v.strictObject({ op: v.literal('sort'), keys: v.array(Expr), fetch: v.nullable(Count), child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('sample'), keys: v.array(Expr), rows: v.pipe(Count, v.minValue(1)), child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('rangePartition'), keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), sample: v.lazy(() => Node), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('limit'), n: Count, offset: Count, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('union'), partitionCounts: v.array(Count), children: v.array(v.lazy(() => Node)) }),
   v.strictObject({ op: v.literal('mapBatches'), udf: Udf, fields: Fields, options: Options, child: v.lazy(() => Node) }),
@@ -89,7 +91,7 @@ const StageSchema = v.strictObject({
   root: Node,
   partitions: Count,
   output: v.variant('kind', [
-    v.strictObject({ kind: v.literal('shuffle'), shuffleId: Count, keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)) }),
+    v.strictObject({ kind: v.literal('shuffle'), shuffleId: Count, keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), range: v.optional(v.literal(true)) }),
     v.strictObject({ kind: v.literal('broadcast'), id: Count }),
     v.strictObject({ kind: v.literal('result') }),
   ]),

@@ -1,5 +1,6 @@
 // A job's plans as events: explain()'s text, each stage's operators, and where predict runs and why (jobPlan and placement events).
 import { displayExecTree, type ExecPlan } from '../../ops/exec-plan.ts';
+import { keysToString } from '../../ops/sort/index.ts';
 import { planToString } from '../optimizer/display.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import { walkPhys, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
@@ -49,7 +50,7 @@ export function planEvents(jobId: number, logical: LogicalPlan, optimized: Logic
 
 function stageHeader(s: Stage): string {
   const out = s.output.kind === 'shuffle'
-    ? `shuffle ${s.output.shuffleId}: ${s.output.keys.length ? `hash(${s.output.keys.map((k) => JSON.stringify(k.kind === 'column' ? k.name : k)).join(', ')})` : 'gather'} into ${s.output.partitions} partition${s.output.partitions === 1 ? '' : 's'}`
+    ? `${s.output.range ? 'range ' : ''}shuffle ${s.output.shuffleId}: ${s.output.range ? keysToString(s.output.keys) : s.output.keys.length ? `hash(${s.output.keys.map((k) => JSON.stringify(k.kind === 'column' ? k.name : k)).join(', ')})` : 'gather'} into ${s.output.partitions} partition${s.output.partitions === 1 ? '' : 's'}`
     : s.output.kind === 'broadcast' ? `broadcast ${s.output.id}` : 'result';
   const parents = s.parents.length ? ` after stage ${s.parents.join(', ')}` : '';
   return `Stage ${s.id} (${s.partitions} task${s.partitions === 1 ? '' : 's'}${parents}) -> ${out}`;

@@ -7,7 +7,7 @@ import { FilterExec } from '../../ops/filter-exec.ts';
 import { ProjectionExec } from '../../ops/projection-exec.ts';
 import { HashAggregateExec } from '../../ops/aggregate/hash-aggregate-exec.ts';
 import { HashJoinExec } from '../../ops/joins/hash-join-exec.ts';
-import { SortExec } from '../../ops/sort/sort-exec.ts';
+import { RangePartitionExec, SampleExec, SortExec } from '../../ops/sort/index.ts';
 import { LimitExec } from '../../ops/limit-exec.ts';
 import { UnionExec } from '../../ops/union-exec.ts';
 import { MapBatchesExec } from '../../ops/map-batches-exec.ts';
@@ -30,6 +30,8 @@ export function buildExec(n: PhysNode): ExecPlan {
       return new HashJoinExec({ how: n.how, leftKeys: n.leftKeys, rightKeys: n.rightKeys, using: n.using, buildSide: n.buildSide,
         outputFields: n.outputFields }, buildExec(n.left), buildExec(n.right));
     case 'sort': return new SortExec({ keys: n.keys, fetch: n.fetch }, buildExec(n.child));
+    case 'sample': return new SampleExec({ keys: n.keys, rows: n.rows }, buildExec(n.child));
+    case 'rangePartition': return new RangePartitionExec({ keys: n.keys, partitions: n.partitions }, buildExec(n.child), buildExec(n.sample));
     case 'limit': return new LimitExec({ n: n.n, offset: n.offset }, buildExec(n.child));
     case 'union': return new UnionExec({ partitionCounts: n.partitionCounts }, n.children.map(buildExec));
     case 'mapBatches': return new MapBatchesExec({ udf: n.udf, fields: n.fields, options: n.options }, buildExec(n.child));

@@ -25,6 +25,10 @@ export type PhysNode =
   | { op: 'hashJoin'; how: JoinType; leftKeys: ExprNode[]; rightKeys: ExprNode[]; using: boolean; buildSide: 'left' | 'right';
       broadcast: boolean; outputFields: FieldJSON[]; left: PhysNode; right: PhysNode }
   | { op: 'sort'; keys: ExprNode[]; fetch: number | null; child: PhysNode }
+  /** Each partition's sort-key values, a weighted reservoir of at most `rows` (feeds a range shuffle's bounds). */
+  | { op: 'sample'; keys: ExprNode[]; rows: number; child: PhysNode }
+  /** Appends each row's range partition, by bounds drawn from `sample` (a broadcast of `sample` nodes' output). */
+  | { op: 'rangePartition'; keys: ExprNode[]; partitions: number; sample: PhysNode; child: PhysNode }
   | { op: 'limit'; n: number; offset: number; child: PhysNode }
   | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
@@ -43,7 +47,12 @@ export type WriteSpec = Omit<Extract<PhysNode, { op: 'write' }>, 'op' | 'child'>
 
 /** Where a stage's output goes. */
 export type StageOutput =
-  | { kind: 'shuffle'; shuffleId: number; keys: ExprNode[]; partitions: number }
+  /**
+   * Hash shuffle by `keys` (none: round robin). With `range`, a range shuffle: the stage's
+   * root MUST be a rangePartition node, whose last column names each row's partition; the
+   * writer routes rows by it and drops it, and `keys` (the sort keys) are only shown.
+   */
+  | { kind: 'shuffle'; shuffleId: number; keys: ExprNode[]; partitions: number; range?: true }
   | { kind: 'broadcast'; id: number }
   | { kind: 'result' };
 
@@ -55,7 +64,7 @@ export interface Stage {
   output: StageOutput;
   /** Stages whose output this stage reads (shuffle or broadcast). */
   parents: number[];
-  /** Output fields of `root`. */
+  /** Fields of the stage's output: those of `root`, less a range shuffle's partition column. */
   fields: FieldJSON[];
 }
 
@@ -69,7 +78,8 @@ export interface PhysicalPlan {
 export function physChildren(n: PhysNode): PhysNode[] {
   switch (n.op) {
     case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
+    case 'rangePartition': return [n.child, n.sample];
     case 'hashJoin': return [n.left, n.right];
     case 'union': return n.children;
     default: return assertNever(n, 'physical node');

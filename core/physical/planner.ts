@@ -8,7 +8,7 @@ import type { Join } from '../plan/join.ts';
 import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
-import { physChildren, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput, type WriteSpec } from './phys-node.ts';
+import { physChildren, walkPhys, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput, type WriteSpec } from './phys-node.ts';
 
 export interface PhysicalPlannerOptions {
   /** Partitions after a hash shuffle (aggregate, shuffled join). */
@@ -43,9 +43,13 @@ class StageCutter {
 
   constructor(readonly opts: PhysicalPlannerOptions) {}
 
-  /** Ends the stage rooted at `p` with the given output and returns the leaf that reads it. */
-  cut(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number }): Planned {
-    const fields = physFields(p.node);
+  /**
+   * Ends the stage rooted at `p` with the given output and returns the leaf that reads it. A
+   * range shuffle's root is a rangePartition node: its last column (the partition) is not written.
+   */
+  cut(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number; range?: true }): Planned {
+    const rooted = physFields(p.node);
+    const fields = output !== 'broadcast' && output.range ? rooted.slice(0, -1) : rooted;
     if (output === 'broadcast') {
       const id = this.nextBroadcast++;
       this.add(p, { kind: 'broadcast', id }, fields);
@@ -53,7 +57,7 @@ class StageCutter {
       return { node: { op: 'broadcast', id, fields }, partitions: -1 };
     }
     const shuffleId = this.nextShuffle++;
-    this.add(p, { kind: 'shuffle', shuffleId, keys: output.keys, partitions: output.partitions }, fields);
+    this.add(p, { kind: 'shuffle', shuffleId, keys: output.keys, partitions: output.partitions, ...(output.range ? { range: true as const } : {}) }, fields);
     this.producer.set(`s${shuffleId}`, this.stages.length - 1);
     return { node: { op: 'shuffleRead', shuffleId, fields }, partitions: output.partitions };
   }
@@ -129,10 +133,7 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
       return planAggregate(c, plan.schema.map((f) => col(f.name)), [], cutter);
     }
     case 'join': return planJoin(plan, cutter);
-    case 'sort': {
-      const c = gather(await planNode(plan.input, cutter), cutter);
-      return { node: { op: 'sort', keys: [...plan.keys], fetch: null, child: c.node }, partitions: 1 };
-    }
+    case 'sort': return planSort(await planNode(plan.input, cutter), [...plan.keys], cutter);
     case 'limit': {
       const keep = plan.n + plan.offset;
       if (plan.input.kind === 'sort') {
@@ -163,6 +164,35 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     }
     default: return assertNever(plan, 'logical plan node');
   }
+}
+
+/** Key samples for range bounds (Spark's RangePartitioner): 20 per output partition, at most a million, drawn 3x over. */
+const SAMPLE_PER_PARTITION = 20;
+const MAX_SAMPLE = 1_000_000;
+const OVERSAMPLE = 3;
+
+/**
+ * orderBy over several partitions: sample the keys (a broadcast stage), range-partition by
+ * bounds drawn from the sample (every map task draws the same ones), sort each range
+ * partition on its own (spilling). Partition p's rows all sort before partition p+1's, so
+ * the result's partitions in order are the total order. The child runs twice, once to sample
+ * (unless costly, see below).
+ */
+function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter): Planned {
+  if (input.partitions <= 1) {
+    const g = gather(input, cutter);
+    return { node: { op: 'sort', keys, fetch: null, child: g.node }, partitions: 1 };
+  }
+  // Model inference and user code are too costly (or too side-effecting) to run twice: their
+  // output is kept (a round-robin shuffle) and read by both the sample and the range shuffle.
+  let costly = false;
+  walkPhys(input.node, (x) => { costly ||= x.op === 'predict' || x.op === 'mapBatches'; });
+  const c = costly ? cutter.cut(input, { keys: [], partitions: input.partitions }) : input;
+  const n = c.partitions;
+  const rows = Math.ceil((OVERSAMPLE * Math.min(SAMPLE_PER_PARTITION * n, MAX_SAMPLE)) / c.partitions);
+  const sample = cutter.cut({ node: { op: 'sample', keys, rows, child: c.node }, partitions: c.partitions }, 'broadcast');
+  const ranged = cutter.cut({ node: { op: 'rangePartition', keys, partitions: n, sample: sample.node, child: c.node }, partitions: c.partitions }, { keys, partitions: n, range: true });
+  return { node: { op: 'sort', keys, fetch: null, child: ranged.node }, partitions: n };
 }
 
 function planAggregate(c: Planned, groupBy: ExprNode[], aggs: ExprNode[], cutter: StageCutter): Planned {

@@ -4,7 +4,8 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecPlan, TaskContext } from '../../ops/exec-plan.ts';
 import { errorToJSON, PlanError } from '../../ops/errors.ts';
-import { splitByPartition } from '../../ops/compute/partition.ts';
+import { makeBatch } from '../../ops/compute/batch.ts';
+import { splitByIds, splitByPartition } from '../../ops/compute/partition.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { Stage } from '../physical/phys-node.ts';
 import { decodeBlock, encodeBlock } from './ipc.ts';
@@ -70,19 +71,26 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
     const out = stage.output;
     if (out.kind === 'shuffle') {
       const parts: arrow.RecordBatch[][] = Array.from({ length: out.partitions }, () => []);
+      // A range shuffle's rows carry their partition in the root's last column, which is not written.
+      const schema = out.range ? new arrow.Schema(exec.schema.fields.slice(0, -1)) : exec.schema;
       let rr = p.partition;
       for await (const b of exec.execute(p.partition, ctx)) {
         tick();
         if (b.numRows === 0) continue;
         rows += b.numRows;
-        if (out.partitions === 1) parts[0].push(b);
+        if (out.range) {
+          const last = b.data.children.length - 1;
+          const rowsOnly = makeBatch(schema, b.data.children.slice(0, last), b.numRows);
+          const split = splitByIds(rowsOnly, b.data.children[last].values as Int32Array, out.partitions);
+          split.forEach((s, i) => { if (s.numRows > 0) parts[i].push(s); });
+        } else if (out.partitions === 1) parts[0].push(b);
         else {
           const split = splitByPartition(b, out.keys, out.partitions, rr);
           rr += b.numRows;
           split.forEach((s, i) => { if (s.numRows > 0) parts[i].push(s); });
         }
       }
-      const blocks = parts.map((bs) => (bs.length ? encodeBlock(exec.schema, bs) : null));
+      const blocks = parts.map((bs) => (bs.length ? encodeBlock(schema, bs) : null));
       return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
     }
     const batches: arrow.RecordBatch[] = [];
@@ -92,7 +100,9 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       rows += b.numRows;
       batches.push(b);
     }
-    return { ok: true, blocks: batches.length ? [encodeBlock(exec.schema, batches)] : [], rows, metrics, durationMs: performance.now() - t0 };
+    // One block slot even when empty (null): an executor serves it as an empty output, where a
+    // missing slot reads as a lost one (the driver would re-run the task again and again).
+    return { ok: true, blocks: [batches.length ? encodeBlock(exec.schema, batches) : null], rows, metrics, durationMs: performance.now() - t0 };
   } catch (e) {
     return { ok: false, error: errorToJSON(e), blocks: [], rows: 0, metrics, durationMs: performance.now() - t0 };
   } finally {

@@ -48,7 +48,7 @@ export interface TaskResult {
   error?: ErrorJSON;
   /**
    * Output blocks. For a shuffle stage: one entry per reduce partition (null when empty).
-   * For broadcast and result stages: one entry.
+   * For broadcast and result stages: one entry (null when empty).
    */
   blocks: (Block | null)[];
   rows: number;

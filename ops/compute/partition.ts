@@ -1,4 +1,4 @@
-// Hash and round-robin partitioning of batches: the map side of a shuffle.
+// Hash, round-robin and by-id partitioning of batches: the map side of a shuffle.
 //
 // partitionIds MUST stay the one way rows are assigned to hash partitions: a shuffled join
 // relies on both sides sending equal keys to the same partition (hashColumns makes int32 7
@@ -47,6 +47,12 @@ export function splitByPartition(batch: arrow.RecordBatch, keyExprs: readonly Ex
     const keys = compileKeys(batch.schema, keyExprs).map((k) => k.evaluate(batch));
     ids = partitionIds(keys, n, nParts);
   }
+  return splitByIds(batch, ids, nParts);
+}
+
+/** Splits `batch` into `nParts` batches by `ids` (each in [0, nParts)), row order kept within each. */
+export function splitByIds(batch: arrow.RecordBatch, ids: Int32Array, nParts: number): arrow.RecordBatch[] {
+  const n = batch.numRows;
   const counts = new Int32Array(nParts + 1);
   for (let i = 0; i < n; i++) counts[ids[i] + 1]++;
   for (let p = 0; p < nParts; p++) counts[p + 1] += counts[p];

@@ -1,6 +1,7 @@
 // The differential suite against DuckDB in cluster mode: a driver and 2 executor processes over a real nats-server.
 import { afterAll, beforeAll } from 'vitest';
 import { Quiver } from '../../core/index.ts';
+import { distributedSortSuite } from '../differential/sort-suite.ts';
 import { differentialSuite } from '../differential/suite.ts';
 import { startExecutor, type ExecutorProcess } from './cluster-helpers.ts';
 import { startNats, type NatsServer } from './nats-server.ts';
@@ -21,3 +22,7 @@ differentialSuite('cluster mode (driver + 2 executors) vs DuckDB, 4 partitions',
   () => Quiver.connect({ servers: nats.url, cluster: 'diff', minExecutors: 2, shufflePartitions: 4, batchSize: 500 }));
 differentialSuite('cluster mode, shuffled joins, 3 partitions', 3,
   () => Quiver.connect({ servers: nats.url, cluster: 'diff', minExecutors: 2, shufflePartitions: 3, batchSize: 500, broadcastThresholdBytes: 0 }));
+
+// orderBy over 4 partitions: key sample broadcast to the executors, range shuffle between them, one sort per range.
+distributedSortSuite('cluster mode, distributed sort vs DuckDB',
+  () => Quiver.connect({ servers: nats.url, cluster: 'diff', minExecutors: 2, batchSize: 500 }));

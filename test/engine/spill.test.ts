@@ -1,7 +1,8 @@
-// Spilling through the engine: a group-by and a sort under a 64 KB budget give the reference rows and leave no spill files.
+// Spilling through the engine: a group-by and a distributed sort under a 64 KB budget give the reference rows and leave no spill files.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
 import { DataError, Quiver, col, fn } from '../../core/index.ts';
+import type { RuntimeEvent } from '../../core/runtime/events.ts';
 import { groupReference, sortReference, spillData, SPILL_GROUPS, SPILL_ROWS, type SpillRow } from './data.ts';
 import { filesUnder, multiset, tempDir } from './helpers.ts';
 
@@ -35,9 +36,11 @@ describe('spilling under a 64 KB memory budget', () => {
     expect(filesUnder(spill.path)).toEqual([]);
   });
 
-  it('orderBy over 200k rows runs as an external sort and gives the JS-sorted rows', async () => {
-    const df = q.createDataFrame(data.table, { partitions: 2 });
-    const got = await df.orderBy(col('v'), col('id').desc()).toArray();
+  it('orderBy over 200k rows in 4 partitions: each range partition sorts externally, together the JS-sorted rows', async () => {
+    const df = q.createDataFrame(data.table, { partitions: 4 });
+    const ends: RuntimeEvent[] = [];
+    const off = q.onEvent((e) => { if (e.kind === 'taskEnd' || e.kind === 'jobStart') ends.push(e); });
+    const got = await df.orderBy(col('v'), col('id').desc()).toArray().finally(off);
     expect(got.length).toBe(SPILL_ROWS);
     const expected = sortReference(data.rows);
     // Compare row by row: the order is total (id is unique), so it must match exactly.
@@ -47,6 +50,12 @@ describe('spilling under a 64 KB memory budget', () => {
       if (g.id !== e.id || g.k !== e.k || g.v !== e.v) firstDiff = i;
     }
     expect(firstDiff, `first row out of order at ${firstDiff}: ${JSON.stringify(got[firstDiff])} vs ${JSON.stringify(expected[firstDiff])}`).toBe(-1);
+    // The sort stage ran one task per range partition, and every one of them spilled.
+    const start = ends.find((e) => e.kind === 'jobStart');
+    const sortStage = start?.kind === 'jobStart' ? start.stages.find((st) => st.output === 'result')! : null;
+    const sortTasks = ends.filter((e) => e.kind === 'taskEnd' && e.ok && e.stageId === sortStage?.id);
+    expect(sortTasks.map((e) => e.kind === 'taskEnd' && e.partition).sort()).toEqual([0, 1, 2, 3]);
+    for (const e of sortTasks) expect(e.kind === 'taskEnd' && e.metrics?.spills, `spills of sort task ${JSON.stringify(e)}`).toBeGreaterThan(0);
     expect(q.session.lastJob!.counters.spills).toBeGreaterThan(0);
     expect(filesUnder(spill.path)).toEqual([]);
   });

@@ -27,7 +27,7 @@ describe('event log replay', () => {
   it('rebuilds exactly the live state from the log of real jobs (ok, retried, failed)', async () => {
     const rows = Array.from({ length: 200 }, (_, i) => ({ k: i % 7, x: i }));
     const df = q.createDataFrame(rows, { partitions: 4 });
-    // A three-stage job: partial aggregate, final aggregate, sort.
+    // A four-stage job: partial aggregate; final aggregate with a key sample; again with the range shuffle; sort.
     const sums = await df.groupBy('k').agg(fn.sum(col('x')).alias('s')).orderBy(col('s').desc()).toArray();
     expect(sums).toHaveLength(7);
     // A task that fails once and is retried.
@@ -45,9 +45,10 @@ describe('event log replay', () => {
     // And the state says what happened.
     expect(live.jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'failed']);
     const [agg, retried, failed] = live.jobs;
-    expect(agg.stages.map((s) => [s.status, s.partitions, s.done])).toEqual([['succeeded', 4, 4], ['succeeded', 3, 3], ['succeeded', 1, 1]]);
+    expect(agg.stages.map((s) => [s.status, s.partitions, s.done])).toEqual([['succeeded', 4, 4], ['succeeded', 3, 3], ['succeeded', 3, 3], ['succeeded', 3, 3]]);
     expect(agg.stages[1].parents).toEqual([0]);
-    expect(agg.stages[2].rows).toBe(7);
+    expect(agg.stages[2].parents).toEqual([0, 1]);
+    expect(agg.stages[3].rows).toBe(7);
     expect(agg.stages.every((s) => s.running === 0 && s.attempts.every((a) => a.status === 'succeeded' && a.executor === 'local'))).toBe(true);
     expect(retried.stages[0].failedAttempts).toBe(1);
     expect(retried.stages[0].attempts.filter((a) => a.status === 'failed').map((a) => a.error)).toEqual(['transient failure']);

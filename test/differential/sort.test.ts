@@ -1,0 +1,39 @@
+// The distributed sort against DuckDB's ORDER BY in a local session (2 workers, inputs in 4 partitions), and a sort over user code.
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStage } from '../../core/cluster/stage-schema.ts';
+import { col, Quiver } from '../../core/index.ts';
+import { distributedSortSuite } from './sort-suite.ts';
+
+distributedSortSuite('distributed sort vs DuckDB, local', () => Quiver.local({ workers: 2, batchSize: 500 }));
+
+describe('distributed sort: user code below it, its stages as executors check them', () => {
+  const UDF = resolve(import.meta.dirname, '../fixtures/engine/udf.ts');
+  let q: Quiver;
+  beforeAll(async () => { q = await Quiver.local({ workers: 2, batchSize: 100 }); });
+  afterAll(async () => { await q?.close(); });
+
+  it('runs the UDF once (its output is kept for the sample and the range shuffle) and gives the order', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => ({ id: (i * 7919) % 1000 }));
+    const df = q.createDataFrame(rows, { partitions: 4 })
+      .mapBatches({ module: UDF, export: 'shiftIds' }, { schema: [{ name: 'id', type: 'int32', nullable: false }, { name: 'thread', type: 'int32', nullable: false }], options: { offset: 5 } })
+      .orderBy(col('id').desc());
+    const plan = await df.explain();
+    expect(plan.split('\n').filter((l) => l.includes('MapBatchesExec'))).toHaveLength(1);
+    expect(plan).toMatch(/range shuffle \d+: \[id DESC NULLS LAST\] into 4 partitions/);
+    expect((await df.toArray()).map((r) => r.id)).toEqual(Array.from({ length: 1000 }, (_, i) => 1004 - i));
+  }, 60_000);
+
+  it("its stages pass the executors' stage schema unchanged; a range flag that is not `true` is refused", async () => {
+    const df = q.createDataFrame([{ a: 1 }, { a: 2 }], { partitions: 2 }).orderBy(col('a').desc());
+    const { physical } = await q.session.physical(df.plan);
+    expect(physical.stages.map((s) => [s.root.op, s.output.kind === 'shuffle' && s.output.range === true])).toEqual([['sample', false], ['rangePartition', true], ['sort', false]]);
+    for (const stage of physical.stages) {
+      const d = decodeStage(JSON.stringify(stage));
+      expect(d.ok ? d.stage : d.reason).toEqual(JSON.parse(JSON.stringify(stage)));
+    }
+    const bad = JSON.parse(JSON.stringify(physical.stages[1]));
+    bad.output.range = 'yes';
+    expect(decodeStage(JSON.stringify(bad))).toMatchObject({ ok: false, reason: expect.stringMatching(/output\.range/) });
+  });
+});
