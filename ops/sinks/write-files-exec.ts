@@ -3,7 +3,7 @@ import * as arrow from 'apache-arrow';
 import { randomBytes } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { makeBatch } from '../compute/batch.ts';
+import { batchBytes, concatBatches, makeBatch } from '../compute/batch.ts';
 import { takeBatch } from '../compute/take.ts';
 import { PlanError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
@@ -98,24 +98,51 @@ export class WriteFilesExec implements ExecPlan {
       return f;
     };
     try {
+      // Rows wait per directory until a batch's worth (or memory runs short): a writer handed
+      // many small slices (one per directory per input batch) would spend its time per call.
+      const buffered = new Map<string, { batches: arrow.RecordBatch[]; rows: number; bytes: number }>();
+      let bufferedBytes = 0;
+      const target = Math.max(1, ctx.batchSize);
+      const flush = async (dir: string): Promise<void> => {
+        const buf = buffered.get(dir);
+        if (!buf) return;
+        buffered.delete(dir);
+        bufferedBytes -= buf.bytes;
+        const rows = buf.batches.length === 1 ? buf.batches[0] : concatBatches(this.dataSchema, buf.batches);
+        let off = 0;
+        while (off < rows.numRows) {
+          let f = open.get(dir) ?? newFile(dir);
+          if (o.maxRowsPerFile !== null && f.rows >= o.maxRowsPerFile) {
+            f.close();
+            closed.push(f);
+            f = newFile(dir);
+          }
+          const take = o.maxRowsPerFile === null ? rows.numRows - off : Math.min(rows.numRows - off, o.maxRowsPerFile - f.rows);
+          await f.push(off === 0 && take === rows.numRows ? rows : rows.slice(off, off + take));
+          off += take;
+        }
+      };
       for await (const b of this.child.execute(partition, ctx)) {
         ctx.signal?.throwIfAborted();
         if (b.numRows === 0) continue;
         for (const [dir, rows] of this.groups(b)) {
-          let off = 0;
-          while (off < rows.numRows) {
-            let f = open.get(dir) ?? newFile(dir);
-            if (o.maxRowsPerFile !== null && f.rows >= o.maxRowsPerFile) {
-              f.close();
-              closed.push(f);
-              f = newFile(dir);
-            }
-            const take = o.maxRowsPerFile === null ? rows.numRows - off : Math.min(rows.numRows - off, o.maxRowsPerFile - f.rows);
-            await f.push(off === 0 && take === rows.numRows ? rows : rows.slice(off, off + take));
-            off += take;
-          }
+          let buf = buffered.get(dir);
+          if (!buf) buffered.set(dir, (buf = { batches: [], rows: 0, bytes: 0 }));
+          const bytes = batchBytes(rows);
+          buf.batches.push(rows);
+          buf.rows += rows.numRows;
+          buf.bytes += bytes;
+          bufferedBytes += bytes;
+          if (buf.rows >= target) await flush(dir);
+        }
+        // Over a quarter of the task's memory budget waiting: the biggest buffers go first.
+        while (bufferedBytes > ctx.memoryBudget / 4 && buffered.size > 0) {
+          let biggest = '', most = -1;
+          for (const [dir, buf] of buffered) if (buf.bytes > most) { most = buf.bytes; biggest = dir; }
+          await flush(biggest);
         }
       }
+      for (const dir of [...buffered.keys()]) await flush(dir);
       for (const f of open.values()) { f.close(); closed.push(f); }
       open.clear();
       const written: { file: string; rows: number; bytes: number }[] = [];
@@ -139,16 +166,21 @@ export class WriteFilesExec implements ExecPlan {
   private groups(b: arrow.RecordBatch): [string, arrow.RecordBatch][] {
     const data = makeBatch(this.dataSchema, this.dataColumns.map((i) => b.data.children[i]), b.numRows);
     if (this.keyColumns.length === 0) return [['', data]];
-    const fmts = this.keyColumns.map((i) => valueFormatter(b.data.children[i], 'csv'));
-    const rowsOf = new Map<string, number[]>();
+    // Rows are grouped by their key values; each distinct key is formatted into its directory once.
+    const keys = this.keyColumns.map((i) => b.getChildAt(i)!);
+    const one = keys.length === 1 ? keys[0] : null;
+    const rowsOf = new Map<unknown, number[]>();
+    const firstRow = new Map<unknown, number>();
     for (let r = 0; r < b.numRows; r++) {
-      const dir = partitionDir(this.opts.partitionBy, fmts.map((f) => f(r)));
-      let list = rowsOf.get(dir);
-      if (!list) rowsOf.set(dir, (list = []));
+      const k = one ? keyOf(one.get(r)) : keys.map((c) => keyOf(c.get(r))).join('\u0000');
+      let list = rowsOf.get(k);
+      if (!list) { rowsOf.set(k, (list = [])); firstRow.set(k, r); }
       list.push(r);
     }
-    if (rowsOf.size === 1) return [[rowsOf.keys().next().value!, data]];
-    return [...rowsOf].map(([dir, rows]) => [dir, takeBatch(data, Int32Array.from(rows))]);
+    const fmts = this.keyColumns.map((i) => valueFormatter(b.data.children[i], 'csv'));
+    const dirOf = (k: unknown) => partitionDir(this.opts.partitionBy, fmts.map((f) => f(firstRow.get(k)!)));
+    if (rowsOf.size === 1) return [[dirOf(rowsOf.keys().next().value), data]];
+    return [...rowsOf].map(([k, rows]) => [dirOf(k), takeBatch(data, Int32Array.from(rows))]);
   }
 
   private descriptors(w: { file: string; rows: number; bytes: number }[]): arrow.RecordBatch {
@@ -206,4 +238,14 @@ class PartFile {
     this.failure = { error };
     this.wakeWriter?.();
   }
+}
+
+/** A value as a grouping key: values that format alike group alike (null apart from 'null', bigint as its digits, binary by content). */
+function keyOf(v: unknown): unknown {
+  if (v === null || v === undefined) return '\u0001null';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v instanceof Uint8Array) return `\u0001b${Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')}`;
+  if (v instanceof Date) return `\u0001d${v.getTime()}`;
+  if (typeof v === 'object') return `\u0001o${JSON.stringify(v)}`;
+  return v;
 }
