@@ -11,7 +11,7 @@ export type SinkFormat = 'arrow' | 'parquet' | 'csv' | 'json';
 /**
  * Options by format (anything else is a PlanError):
  *   arrow:   stream (false: IPC file format; true: IPC stream format)
- *   parquet: compression ('zstd' default, 'snappy', 'gzip', 'brotli', 'lz4', 'none'), rowGroupRows
+ *   parquet: compression ('snappy' default, as Spark and DuckDB; 'zstd', 'gzip', 'brotli', 'lz4', 'none'), rowGroupRows
  *   csv:     header (true), delimiter (','), quote ('"'); nulls are empty fields, empty strings are ""
  *   json:    none (one object per line; int64 as exact numbers; NaN and ±Infinity as null)
  */
@@ -89,7 +89,7 @@ const COMPRESSION: Readonly<Record<string, pq.Compression>> = {
 };
 
 async function writeParquet(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch>, schema: arrow.Schema, o: WriteOptions): Promise<void> {
-  const codec = COMPRESSION[o.compression ?? 'zstd'];
+  const codec = COMPRESSION[o.compression ?? 'snappy'];
   if (codec === undefined) throw new PlanError(`unknown parquet compression '${o.compression}'; use ${Object.keys(COMPRESSION).join(', ')}`);
   const rowGroupRows = o.rowGroupRows ?? 1 << 20;
   if (!Number.isInteger(rowGroupRows) || rowGroupRows < 1) throw new PlanError(`rowGroupRows must be a positive integer, got ${o.rowGroupRows}`);
