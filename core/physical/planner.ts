@@ -1,6 +1,6 @@
 // Physical planner: cuts an optimized logical plan into stages at shuffle/broadcast boundaries.
 import { assertNever, InternalError } from '../../ops/errors.ts';
-import { exprName, type ExprNode } from '../../ops/expr/node.ts';
+import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { physicalScanOptions, prunePartitions } from '../../ops/sources/index.ts';
 import type { LogicalPlan } from '../plan/node.ts';
@@ -190,9 +190,22 @@ function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter): Planne
   const c = costly ? cutter.cut(input, { keys: [], partitions: input.partitions }) : input;
   const n = c.partitions;
   const rows = Math.ceil((OVERSAMPLE * Math.min(SAMPLE_PER_PARTITION * n, MAX_SAMPLE)) / c.partitions);
-  const sample = cutter.cut({ node: { op: 'sample', keys, rows, child: c.node }, partitions: c.partitions }, 'broadcast');
+  const sample = cutter.cut({ node: { op: 'sample', keys, rows, child: keyColumnsOnly(c.node, keys) }, partitions: c.partitions }, 'broadcast');
   const ranged = cutter.cut({ node: { op: 'rangePartition', keys, partitions: n, sample: sample.node, child: c.node }, partitions: c.partitions }, { keys, partitions: n, range: true });
   return { node: { op: 'sort', keys, fetch: null, child: ranged.node }, partitions: n };
+}
+
+/**
+ * The sample needs only the sort keys: a scan under it reads just their columns (a Parquet
+ * scan then decodes a fraction of the file). Other children are left as they are.
+ */
+function keyColumnsOnly(node: PhysNode, keys: ExprNode[]): PhysNode {
+  if (node.op !== 'scan') return node;
+  const used = new Set<string>();
+  for (const k of keys) columnsOf(k, used);
+  const have = node.projection ?? node.fileSchema.map((f) => f.name);
+  if (used.size === 0 || ![...used].every((c) => have.includes(c))) return node;
+  return { ...node, projection: have.filter((c) => used.has(c)) };
 }
 
 function planAggregate(c: Planned, groupBy: ExprNode[], aggs: ExprNode[], cutter: StageCutter): Planned {
