@@ -7,6 +7,7 @@ export * from './expr/index.ts';
 export { ScanExec, type ScanExecOptions } from './scan-exec.ts';
 export { MemoryScanExec, type MemoryScanOptions } from './memory-scan-exec.ts';
 export { ShuffleReadExec, type ShuffleReadOptions } from './shuffle-read-exec.ts';
+export { CacheReadExec, type CacheReadOptions } from './cache-read-exec.ts';
 export { BroadcastExec, type BroadcastOptions } from './broadcast-exec.ts';
 export { FilterExec } from './filter-exec.ts';
 export { ProjectionExec } from './projection-exec.ts';

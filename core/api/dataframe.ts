@@ -17,6 +17,8 @@ import { distinct } from '../plan/distinct.ts';
 import { union } from '../plan/union.ts';
 import { repartition } from '../plan/repartition.ts';
 import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
+import { cache } from '../plan/cache.ts';
+import { nodeToString } from '../optimizer/display.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
 import { DataFrameWriter } from './writer.ts';
@@ -222,6 +224,38 @@ export class DataFrame {
       throw new PlanError("mapBatches: the UDF must be referenced as { module: '/path/to/module', export: 'name' }, not passed as a function");
     }
     return this.next(mapBatches(this.plan, udf, opts.schema ?? this.plan.schema, opts.options ?? {}));
+  }
+
+  // ---- caching ---------------------------------------------------------------------
+
+  /**
+   * Keeps this DataFrame's partitions once computed (Spark's cache()): the first job that
+   * computes them stores them in the block stores (memory, spilling to disk), later jobs over
+   * any DataFrame built on the returned one read them instead of computing again; a partition
+   * lost with an executor is recomputed from lineage. Lazy, and the DataFrame MUST be the
+   * returned one (DataFrames are immutable): `const c = df.cache()`.
+   */
+  cache(): DataFrame { return this.persist(); }
+
+  /** cache(), naming it for the web UI's storage page (default: its top plan node). */
+  persist(opts: { name?: string } = {}): DataFrame {
+    if (this.plan.kind === 'cache' && this.session.isCached(this.plan.id)) return this;
+    const input = this.plan.kind === 'cache' ? this.plan.input : this.plan;
+    const name = opts.name ?? nodeToString(input).slice(0, 120);
+    return this.next(cache(input, this.session.persist(name), name));
+  }
+
+  /** Whether this DataFrame is cached (persist() returned it and it was not unpersisted). */
+  get isCached(): boolean { return this.plan.kind === 'cache' && this.session.isCached(this.plan.id); }
+
+  /**
+   * Drops the kept partitions (everywhere) and resolves to the DataFrame uncached: jobs over
+   * this one compute it again, and keep nothing.
+   */
+  async unpersist(): Promise<DataFrame> {
+    if (this.plan.kind !== 'cache') return this;
+    await this.session.unpersist(this.plan.id);
+    return this.next(this.plan.input);
   }
 
   // ---- actions ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ import { InternalError, PlanError, ResourceError } from '../../ops/errors.ts';
 import { log } from '../../gpu-kernels/log.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { planSplits } from '../../ops/sources/index.ts';
-import type { LogicalPlan } from '../plan/node.ts';
+import { planChildren, withPlanChildren, type LogicalPlan } from '../plan/node.ts';
 import { values } from '../plan/values.ts';
 import { optimize } from '../optimizer/optimizer.ts';
 import { explainText, planEvents } from '../obs/plan-events.ts';
@@ -52,6 +52,21 @@ export class Session {
 
   constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
     this.scheduler = new DagScheduler(runtime);
+    this.scheduler.onEvent = (e) => this.emit(e);
+  }
+
+  /** Registers a cached DataFrame (kept by the first job that computes it); returns its id. */
+  persist(name: string): string {
+    return this.scheduler.cache.persist(name);
+  }
+
+  isCached(cacheId: string): boolean {
+    return this.scheduler.cache.isPersisted(cacheId);
+  }
+
+  /** Drops a cached DataFrame's partitions everywhere; jobs over it compute it again. */
+  unpersist(cacheId: string): Promise<void> {
+    return this.scheduler.unpersist(cacheId);
   }
 
   /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
@@ -78,8 +93,10 @@ export class Session {
 
   /** `write`: plan a write job (the result stage writes part files; see core/api/writer.ts). */
   async physical(plan: LogicalPlan, write?: WriteSpec): Promise<{ optimized: LogicalPlan; physical: PhysicalPlan }> {
-    const optimized = optimize(plan, this.optimizerOptions());
+    // A DataFrame unpersisted (or cached by another session) is computed as if never cached.
+    const optimized = optimize(uncacheUnknown(plan, (id) => this.isCached(id)), this.optimizerOptions());
     const physical = await createPhysicalPlan(optimized, {
+      cachedStages: this.scheduler.cache.lineage,
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
       planSplits: (source, target) => planSplits(source as any, target, this.runtime.workers) as any,
@@ -181,6 +198,14 @@ export class Session {
     const { optimized, physical } = await this.physical(plan);
     return explainText(plan, optimized, physical);
   }
+}
+
+/** `plan` without the Cache nodes whose ids `kept` does not know. */
+function uncacheUnknown(plan: LogicalPlan, kept: (id: string) => boolean): LogicalPlan {
+  const children = planChildren(plan);
+  const next = children.map((c) => uncacheUnknown(c, kept));
+  if (plan.kind === 'cache' && !kept(plan.id)) return next[0];
+  return next.every((c, i) => c === children[i]) ? plan : withPlanChildren(plan, next);
 }
 
 export function assertSession(s: unknown): asserts s is Session {

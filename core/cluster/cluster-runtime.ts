@@ -1,6 +1,6 @@
 // The cluster driver's task launcher: finds executors with free slots over NATS (locality, probation, exclusion), sends task attempts and receives their outcomes.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InternalError, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
 import { scannedPath, stageModelPaths, type Stage } from '../physical/phys-node.ts';
 import type { EventListener } from '../runtime/events.ts';
@@ -412,6 +412,7 @@ export class ClusterRuntime implements Runtime {
       stageSha256: info.stageSha.get(stage.id)!, secret: a.secret, jobHash: sha256(info.secret),
       partition, attempt, memoryBudget: this.config.memoryBudget, batchSize: this.config.batchSize,
       ...taskInputs(job.plan, stage, partition, job.outputs, job.resources), resourceSha256: {},
+      ...(stage.output.kind === 'cache' ? { cache: { id: stage.output.cacheId, hash: sha256(this.cacheSecret(stage.output.cacheId)) } } : {}),
     };
     for (const k of req.resources) req.resourceSha256[k] = this.blobSha(`res/${k}`);
     const body = JSON.stringify(req);
@@ -478,6 +479,17 @@ export class ClusterRuntime implements Runtime {
       info.stageSha.set(s.id, sha256(bytes));
     }
     this.jobs.set(job, info);
+  }
+
+  /** The secret that unpersists a cache on the executors: derived from the goodbye secret, never sent before it is used. */
+  private cacheSecret(cacheId: string): string {
+    return createHmac('sha256', this.byeSecret).update(`cache/${cacheId}`).digest('hex');
+  }
+
+  /** Tells every executor to drop a cached DataFrame's blocks (df.unpersist()). */
+  async dropCache(cacheId: string): Promise<void> {
+    this.news({ v: PROTOCOL_VERSION, kind: 'unpersist', driverId: this.driverId, cacheId, secret: this.cacheSecret(cacheId) });
+    if (!this.nc.isClosed()) await this.nc.flush();
   }
 
   /** Stops serving the job and tells the executors to drop its blocks. */

@@ -108,13 +108,21 @@ export const TaskRequest = v.object({
   attempt: Count,
   memoryBudget: v.pipe(v.number(), v.minValue(0)),
   batchSize: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  /** Shuffle inputs by shuffle id: the map stage that wrote them and where each map output lies. */
-  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
+  /**
+   * Shuffle inputs by shuffle id: the map stage that wrote them and where each map output lies;
+   * `cache`: a cached DataFrame's partitions, kept under that cache's keys rather than the job's.
+   */
+  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations, cache: v.optional(Id) })),
   /** Broadcast inputs by broadcast id, likewise. */
   broadcast: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
   /** In-memory table partitions, fetched from the driver by key, with the SHA-256 of each one's bytes. */
   resources: v.array(v.pipe(v.string(), v.maxLength(256))),
   resourceSha256: v.record(v.pipe(v.string(), v.maxLength(256)), Sha256),
+  /**
+   * A cache stage's task: its output is kept under cache `id`'s key past jobDone, until the driver
+   * unpersists it revealing a secret that hashes to `hash` (or is gone).
+   */
+  cache: v.optional(v.object({ id: Id, hash: Sha256 })),
 });
 export type TaskRequest = v.InferOutput<typeof TaskRequest>;
 
@@ -152,6 +160,8 @@ export const DriverNews = v.variant('kind', [
   v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('jobDone'), driverId: Id, jobId: Count, secret: Secret }),
   /** `secret` hashes to the byeHash of the driver's tasks: only the driver itself can say goodbye for it. */
   v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('bye'), driverId: Id, secret: Secret }),
+  /** df.unpersist(): drop cache `cacheId`'s blocks; `secret` hashes to the `cache.hash` its tasks carried. */
+  v.object({ v: v.literal(PROTOCOL_VERSION), kind: v.literal('unpersist'), driverId: Id, cacheId: Id, secret: Secret }),
 ]);
 export type DriverNews = v.InferOutput<typeof DriverNews>;
 

@@ -23,7 +23,7 @@ function locate(outputs: (MapStatus | null)[], stage: number, reduce: number): L
 }
 
 export interface TaskInputs {
-  shuffle: Record<string, { stage: number; from: Locations }>;
+  shuffle: Record<string, { stage: number; from: Locations; cache?: string }>;
   broadcast: Record<string, { stage: number; from: Locations }>;
   resources: string[];
 }
@@ -31,7 +31,9 @@ export interface TaskInputs {
 /** The inputs task `partition` of `stage` reads, from the map outputs known now. */
 export function taskInputs(plan: PhysicalPlan, stage: Stage, partition: number, outputs: Map<number, (MapStatus | null)[]>, resources: Record<string, Block>): TaskInputs {
   const out: TaskInputs = { shuffle: {}, broadcast: {}, resources: Object.keys(resourcesFor(stage, partition, resources)) };
-  for (const { id, stage: from } of stageReads(plan, stage, 'shuffleRead')) out.shuffle[id] = { stage: from, from: locate(outputs.get(from) ?? [], from, partition) };
+  for (const { id, stage: from, cacheId } of stageReads(plan, stage, 'shuffleRead')) {
+    out.shuffle[id] = { stage: from, from: locate(outputs.get(from) ?? [], from, partition), ...(cacheId !== undefined ? { cache: cacheId } : {}) };
+  }
   for (const { id, stage: from } of stageReads(plan, stage, 'broadcast')) out.broadcast[id] = { stage: from, from: locate(outputs.get(from) ?? [], from, 0) };
   return out;
 }

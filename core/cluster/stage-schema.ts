@@ -49,6 +49,9 @@ const Split = v.looseObject({
   files: v.optional(v.pipe(v.array(Name), v.minLength(1), v.maxLength(1 << 16))),
 });
 
+/** A cached DataFrame's id: part of the executor's block keys, so a subject-safe token. */
+const CacheId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/));
+
 const Udf = v.strictObject({ module: v.pipe(v.string(), v.minLength(1), v.maxLength(4096)), export: v.pipe(v.string(), v.minLength(1), v.maxLength(256)) });
 /** What predict needs to find and verify its model; fields added by newer model formats pass through. */
 const PredictSpec = v.looseObject({
@@ -80,6 +83,7 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), backend: v.picklist(['wasm', 'onnxruntime', 'webgpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('shuffleRead'), shuffleId: Count, fields: Fields }),
   v.strictObject({ op: v.literal('broadcast'), id: Count, fields: Fields }),
+  v.strictObject({ op: v.literal('cacheRead'), cacheId: CacheId, shuffleId: Count, fields: Fields }),
   v.strictObject({
     op: v.literal('write'), format: v.picklist(['arrow', 'parquet', 'csv', 'json']), path: Name, jobToken: v.pipe(v.string(), v.regex(/^[0-9a-f]{8,64}$/)),
     partitionBy: v.array(Name), options: Options, maxRowsPerFile: v.nullable(v.pipe(Count, v.minValue(1))), child: v.lazy(() => Node),
@@ -93,6 +97,7 @@ const StageSchema = v.strictObject({
   output: v.variant('kind', [
     v.strictObject({ kind: v.literal('shuffle'), shuffleId: Count, keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), range: v.optional(v.literal(true)) }),
     v.strictObject({ kind: v.literal('broadcast'), id: Count }),
+    v.strictObject({ kind: v.literal('cache'), cacheId: CacheId, shuffleId: Count, partitions: v.pipe(Count, v.minValue(1)) }),
     v.strictObject({ kind: v.literal('result') }),
   ]),
   parents: v.array(Count),

@@ -27,6 +27,10 @@ export const driverIdOf = (byeSecret: string): string => `driver-${sha256(byeSec
 export const outputKey = (driverId: string, jobId: number, stageId: number, partition: number, attempt: number) =>
   `${driverId}/${jobId}/${stageId}/${partition}/${attempt}`;
 
+/** Where a cached DataFrame's partition lives in an executor's store: kept past jobDone, dropped by unpersist. */
+export const cacheKey = (driverId: string, cacheId: string, partition: number, attempt: number) =>
+  `${driverId}/cache/${cacheId}/${partition}/${attempt}`;
+
 /** An input that could not be fetched: the driver recomputes that map output. */
 class FetchFailed extends Error {
   constructor(readonly stage: number, readonly map: number, readonly executor: string, reason: string) {
@@ -43,6 +47,8 @@ interface DriverState {
   jobHashes: Map<number, string>;
   resources: Map<string, Promise<Block>>;
   broadcasts: Map<string, Promise<Block[]>>;
+  /** Per cached DataFrame kept here, the hash of the secret its unpersist must reveal. */
+  cacheHashes: Map<string, string>;
 }
 
 export interface TaskHostOptions {
@@ -99,7 +105,7 @@ export class TaskHost {
   private driver(id: string): DriverState {
     let d = this.drivers.get(id);
     if (!d) {
-      d = { lastSeen: Date.now(), stages: new Map(), jobHashes: new Map(), resources: new Map(), broadcasts: new Map() };
+      d = { lastSeen: Date.now(), stages: new Map(), jobHashes: new Map(), resources: new Map(), broadcasts: new Map(), cacheHashes: new Map() };
       this.drivers.set(id, d);
     }
     return d;
@@ -123,6 +129,14 @@ export class TaskHost {
     }
     const st = this.drivers.get(n.driverId);
     if (!st) return;
+    if (n.kind === 'unpersist') {
+      const hash = st.cacheHashes.get(n.cacheId);
+      if (hash === undefined) return;
+      if (sha256(n.secret) !== hash) { this.rejected++; this.o.log(`ignored an unpersist for driver ${n.driverId} cache ${n.cacheId} that it did not send (wrong secret)`); return; }
+      st.cacheHashes.delete(n.cacheId);
+      this.store.dropPrefix(`${n.driverId}/cache/${n.cacheId}/`);
+      return;
+    }
     const want = st.jobHashes.get(n.jobId);
     if (want === undefined) return;
     if (sha256(n.secret) !== want) { this.rejected++; this.o.log(`ignored a jobDone for driver ${n.driverId} job ${n.jobId} that it did not send (wrong job secret)`); return; }
@@ -179,6 +193,7 @@ export class TaskHost {
     const st = this.driver(d.msg.driverId);
     st.lastSeen = Date.now();
     if (!st.jobHashes.has(d.msg.jobId)) st.jobHashes.set(d.msg.jobId, d.msg.jobHash);
+    if (d.msg.cache && !st.cacheHashes.has(d.msg.cache.id)) st.cacheHashes.set(d.msg.cache.id, d.msg.cache.hash);
     m.respond(JSON.stringify({ ok: true }));
     void this.run(d.msg).finally(() => {
       this.running--;
@@ -202,7 +217,7 @@ export class TaskHost {
         await this.deliver(req.driverId, { ...base, ok: false, dropped: `executor ${this.executorId} dropped the output: driver ${req.driverId} was silent for over ${this.o.driverTimeoutMs ?? 10_000} ms`, rows: 0, durationMs: r.durationMs, metrics: {}, outputRows: [] });
         return;
       }
-      if (r.ok) this.store.put(outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
+      if (r.ok) this.store.put(req.cache ? cacheKey(req.driverId, req.cache.id, req.partition, req.attempt) : outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
       msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? blocksBytes(r.blocks) : 0 };
     } catch (e) {
       const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
@@ -252,7 +267,7 @@ export class TaskHost {
     const stageJson = verified.text;
     const shuffle: Record<number, Block[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
-      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, req.partition);
+      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, req.partition, input.cache);
     }
     const broadcast: Record<number, Block[]> = {};
     for (const [id, input] of Object.entries(req.broadcast)) {
@@ -293,7 +308,7 @@ export class TaskHost {
    * Reduce partition `reduce` of every listed map output, in map order: from this executor's
    * store without a copy, from peers as Arrow IPC, at most 4 fetches in flight.
    */
-  private async gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number): Promise<Block[]> {
+  private async gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number, cache?: string): Promise<Block[]> {
     const wanted: { map: number; attempt: number; executor: string }[] = [];
     for (const [executor, list] of Object.entries(from)) for (const [map, attempt] of list) wanted.push({ map, attempt, executor });
     wanted.sort((a, b) => a.map - b.map);
@@ -303,7 +318,7 @@ export class TaskHost {
       while (next < wanted.length) {
         const i = next++;
         const w = wanted[i];
-        const key = outputKey(req.driverId, req.jobId, stage, w.map, w.attempt);
+        const key = cache !== undefined ? cacheKey(req.driverId, cache, w.map, w.attempt) : outputKey(req.driverId, req.jobId, stage, w.map, w.attempt);
         if (w.executor === this.executorId) {
           const b = this.store.get(key, reduce);
           if (b === undefined) throw new FetchFailed(stage, w.map, w.executor, `output of stage ${stage} task ${w.map} is no longer on this executor`);

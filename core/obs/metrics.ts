@@ -40,6 +40,8 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
   const up = family('quiver_executor_up', 'gauge', '1 while the executor is part of the cluster, 0 once removed.');
   const rss = family('quiver_executor_memory_rss_bytes', 'gauge', 'Resident memory of the executor at its last sample.');
   const events = family('quiver_events_total', 'counter', 'Runtime events seen.');
+  const cacheParts = family('quiver_cache_partitions', 'gauge', 'Partitions of each cached DataFrame kept now.');
+  const cacheBytes = family('quiver_cache_bytes', 'gauge', 'Bytes of each cached DataFrame kept now, in memory and on disk.');
 
   for (const { id, state } of apps) {
     const app: Labels = o.appLabel ? { app: id } : {};
@@ -98,6 +100,12 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
       if (x.workers !== null) sample(slots, l, x.workers);
       sample(up, l, x.status === 'active' ? 1 : 0);
       if (x.rssBytes !== null) sample(rss, l, x.rssBytes);
+    }
+    for (const c of state.caches) {
+      const l = { ...app, cache: c.cacheId };
+      sample(cacheParts, l, c.cached);
+      sample(cacheBytes, { ...l, where: 'memory' }, c.memoryBytes);
+      sample(cacheBytes, { ...l, where: 'disk' }, c.diskBytes);
     }
     sample(events, app, state.events);
   }

@@ -51,7 +51,7 @@ export function planEvents(jobId: number, logical: LogicalPlan, optimized: Logic
 function stageHeader(s: Stage): string {
   const out = s.output.kind === 'shuffle'
     ? `${s.output.range ? 'range ' : ''}shuffle ${s.output.shuffleId}: ${s.output.range ? keysToString(s.output.keys) : s.output.keys.length ? `hash(${s.output.keys.map((k) => JSON.stringify(k.kind === 'column' ? k.name : k)).join(', ')})` : 'gather'} into ${s.output.partitions} partition${s.output.partitions === 1 ? '' : 's'}`
-    : s.output.kind === 'broadcast' ? `broadcast ${s.output.id}` : 'result';
+    : s.output.kind === 'broadcast' ? `broadcast ${s.output.id}` : s.output.kind === 'cache' ? `cache ${s.output.cacheId} (${s.output.partitions} partitions)` : 'result';
   const parents = s.parents.length ? ` after stage ${s.parents.join(', ')}` : '';
   return `Stage ${s.id} (${s.partitions} task${s.partitions === 1 ? '' : 's'}${parents}) -> ${out}`;
 }

@@ -107,10 +107,27 @@ export interface ExecutorState {
   storeBytes: number | null;
 }
 
+/** A cached DataFrame (df.cache()) as its last cacheUpdate event showed it: the storage page's row. */
+export interface CacheState {
+  cacheId: string;
+  name: string;
+  partitions: number;
+  /** Partitions kept now. */
+  cached: number;
+  memoryBytes: number;
+  diskBytes: number;
+  /** Partitions kept by each executor. */
+  executors: Record<string, number>;
+  /** Epoch ms of its last update. */
+  updated: number;
+}
+
 export interface ObsState {
   /** Jobs by id, in the order they started. */
   jobs: JobState[];
   executors: ExecutorState[];
+  /** Cached DataFrames kept now, in the order first cached (unpersisted ones are removed). */
+  caches: CacheState[];
   /** Events folded so far. */
   events: number;
   /** Epoch ms of the first and last event (null before any). */
@@ -119,7 +136,7 @@ export interface ObsState {
 }
 
 export function emptyState(): ObsState {
-  return { jobs: [], executors: [], events: 0, first: null, last: null };
+  return { jobs: [], executors: [], caches: [], events: 0, first: null, last: null };
 }
 
 /** The state after `events`, from an empty one. */
@@ -294,6 +311,13 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
       x.rssBytes = e.rssBytes;
       x.heapUsedBytes = e.heapUsedBytes ?? null;
       x.storeBytes = e.storeBytes ?? null;
+      return s;
+    }
+    case 'cacheUpdate': {
+      const at = s.caches.findIndex((c) => c.cacheId === e.cacheId);
+      if (e.removed) { if (at >= 0) s.caches.splice(at, 1); return s; }
+      const c: CacheState = { cacheId: e.cacheId, name: e.name, partitions: e.partitions, cached: e.cached, memoryBytes: e.memoryBytes, diskBytes: e.diskBytes, executors: { ...e.executors }, updated: e.ts };
+      if (at >= 0) s.caches[at] = c; else s.caches.push(c);
       return s;
     }
     default: {

@@ -36,6 +36,7 @@ export function nodeToString(node: LogicalPlan): string {
     case 'union': return 'Union';
     case 'repartition': return `Repartition: ${node.n}${node.keys.length ? ` by [${list(node.keys)}]` : ' round-robin'}`;
     case 'mapBatches': return `MapBatches: ${node.udf.module}#${node.udf.export} -> [${node.schema.map((f) => f.name).join(', ')}]`;
+    case 'cache': return `Cache: ${node.name} (${node.id})`;
     case 'predict': {
       const s = node.spec;
       return `Predict: model=${s.modelName} (sha256 ${s.modelSha256.slice(0, 12)}) input=${s.inputCol} device=${s.device} batchSize=${s.batchSize}${s.topK ? ` topK=${s.topK}` : ''}${s.outputs?.length ? ` outputs=[${s.outputs.map((o) => o.name).join(', ')}]` : ''}`;

@@ -1,6 +1,7 @@
 // Rebuilding a plan node over new children through its constructor, so its schema is derived again.
 import { assertNever } from '../../ops/errors.ts';
 import { aggregate } from '../plan/aggregate.ts';
+import { cache } from '../plan/cache.ts';
 import { distinct } from '../plan/distinct.ts';
 import { filter } from '../plan/filter.ts';
 import { join } from '../plan/join.ts';
@@ -36,6 +37,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'repartition': return repartition(c, node.n, node.keys);
     case 'mapBatches': return mapBatches(c, node.udf, node.schema, node.options);
     case 'predict': return predict(c, node.spec);
+    case 'cache': return cache(c, node.id, node.name);
     default: return assertNever(node, 'plan node');
   }
 }

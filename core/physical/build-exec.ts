@@ -13,6 +13,7 @@ import { UnionExec } from '../../ops/union-exec.ts';
 import { MapBatchesExec } from '../../ops/map-batches-exec.ts';
 import { PredictExec } from '../../ops/predict/predict-exec.ts';
 import { ShuffleReadExec } from '../../ops/shuffle-read-exec.ts';
+import { CacheReadExec } from '../../ops/cache-read-exec.ts';
 import { BroadcastExec } from '../../ops/broadcast-exec.ts';
 import { WriteFilesExec } from '../../ops/sinks/write-files-exec.ts';
 import type { PhysNode } from './phys-node.ts';
@@ -41,6 +42,7 @@ export function buildExec(n: PhysNode): ExecPlan {
         ...(n.spec.outputs?.length ? { outputs: n.spec.outputs } : {}), fields: n.fields }, buildExec(n.child));
     case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields });
     case 'broadcast': return new BroadcastExec({ id: n.id, fields: n.fields });
+    case 'cacheRead': return new CacheReadExec({ cacheId: n.cacheId, shuffleId: n.shuffleId, fields: n.fields });
     case 'write':
       return new WriteFilesExec({ format: n.format, path: n.path, jobToken: n.jobToken, partitionBy: n.partitionBy, options: n.options,
         maxRowsPerFile: n.maxRowsPerFile }, buildExec(n.child));

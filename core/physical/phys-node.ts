@@ -35,6 +35,11 @@ export type PhysNode =
   | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
   | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[] }
   | { op: 'broadcast'; id: number; fields: FieldJSON[] }
+  /**
+   * Partition p of a cached DataFrame: the block a cache stage (output `cache`, same shuffleId)
+   * kept for partition p. Read like a shuffle whose map task p wrote only reduce partition p.
+   */
+  | { op: 'cacheRead'; cacheId: string; shuffleId: number; fields: FieldJSON[] }
   /** The root of a write job's result stage: the child's rows go to part files; it yields one row per file (see WriteFilesExec). */
   | { op: 'write'; format: WriteFormat; path: string; jobToken: string; partitionBy: string[]; options: Record<string, unknown>;
       maxRowsPerFile: number | null; child: PhysNode };
@@ -54,6 +59,13 @@ export type StageOutput =
    */
   | { kind: 'shuffle'; shuffleId: number; keys: ExprNode[]; partitions: number; range?: true }
   | { kind: 'broadcast'; id: number }
+  /**
+   * A cached DataFrame's partitions (df.cache()): task p writes all its rows to block p of
+   * `partitions` (the others empty), so a `cacheRead` of partition p reads exactly task p's
+   * output through the shuffle machinery. Launchers MUST keep this output past the job (under
+   * a key of `cacheId`, not of the job) until the session unpersists it.
+   */
+  | { kind: 'cache'; cacheId: string; shuffleId: number; partitions: number }
   | { kind: 'result' };
 
 export interface Stage {
@@ -77,7 +89,7 @@ export interface PhysicalPlan {
 /** The operators a node reads from, in order: the one place that knows each kind's children. */
 export function physChildren(n: PhysNode): PhysNode[] {
   switch (n.op) {
-    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': return [];
+    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': case 'cacheRead': return [];
     case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
     case 'rangePartition': return [n.child, n.sample];
     case 'hashJoin': return [n.left, n.right];
@@ -131,10 +143,19 @@ export function resourcesFor<B>(stage: Stage, partition: number, resources: Reco
   return out;
 }
 
-/** The shuffles (`shuffleRead`) or broadcasts a stage reads, each with the stage that writes it. */
-export function stageReads(plan: PhysicalPlan, stage: Stage, op: 'shuffleRead' | 'broadcast'): { id: number; stage: number }[] {
-  const out: { id: number; stage: number }[] = [];
+/**
+ * The shuffles (`shuffleRead`, and `cacheRead`: a cache stage's output is read as a shuffle) or
+ * broadcasts a stage reads, each with the stage that writes it; `cacheId` marks a cache's.
+ */
+export function stageReads(plan: PhysicalPlan, stage: Stage, op: 'shuffleRead' | 'broadcast'): { id: number; stage: number; cacheId?: string }[] {
+  const out: { id: number; stage: number; cacheId?: string }[] = [];
   walkPhys(stage.root, (n) => {
+    if (n.op === 'cacheRead' && op === 'shuffleRead') {
+      const from = plan.stages.find((st) => st.output.kind === 'cache' && st.output.shuffleId === n.shuffleId);
+      if (!from) throw new InternalError(`invariant violated: no stage writes cache ${n.cacheId}`);
+      out.push({ id: n.shuffleId, stage: from.id, cacheId: n.cacheId });
+      return;
+    }
     if (n.op !== op) return;
     const id = n.op === 'shuffleRead' ? n.shuffleId : n.op === 'broadcast' ? n.id : -1;
     const from = plan.stages.find((st) => (op === 'shuffleRead' ? st.output.kind === 'shuffle' && st.output.shuffleId === id : st.output.kind === 'broadcast' && st.output.id === id));

@@ -21,6 +21,12 @@ export interface PhysicalPlannerOptions {
   placePredict(spec: PredictSpec): Promise<{ device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string }>;
   /** A write job: the result stage's root becomes a write node, so each task writes its own rows (df.write). */
   write?: WriteSpec;
+  /**
+   * The stages of each cached DataFrame as first planned (its lineage, ending with its cache
+   * stage), by cache id: later jobs reuse them, so they read (or recompute) the same partitions,
+   * and never plan the input again (its files may be gone; their splits are not read again).
+   */
+  cachedStages?: Map<string, Stage[]>;
 }
 
 interface Planned {
@@ -40,6 +46,8 @@ class StageCutter {
   private nextShuffle = 0;
   private nextBroadcast = 0;
   private readonly producer = new Map<string, number>();
+  /** Cached DataFrames this plan reads, by cache id. */
+  private readonly cacheReads = new Map<string, Planned>();
 
   constructor(readonly opts: PhysicalPlannerOptions) {}
 
@@ -62,6 +70,51 @@ class StageCutter {
     return { node: { op: 'shuffleRead', shuffleId, fields }, partitions: output.partitions };
   }
 
+  /** Ends the stage rooted at `p` as cache `cacheId`'s partitions (see StageOutput 'cache'). */
+  cutCache(p: Planned, cacheId: string): Planned {
+    const fields = physFields(p.node);
+    const shuffleId = this.nextShuffle++;
+    this.add(p, { kind: 'cache', cacheId, shuffleId, partitions: p.partitions }, fields);
+    this.producer.set(`s${shuffleId}`, this.stages.length - 1);
+    return { node: { op: 'cacheRead', cacheId, shuffleId, fields }, partitions: p.partitions };
+  }
+
+  /**
+   * Appends a cached DataFrame's stages (its lineage, planned on their own from ids 0) with
+   * their stage, shuffle and broadcast ids moved past this plan's; returns the read of its cache.
+   * A DataFrame cached twice in one plan (a self-join) is one stage.
+   */
+  embedCache(cacheId: string, lineage: readonly Stage[]): Planned {
+    const known = this.cacheReads.get(cacheId);
+    if (known) return known;
+    const stageBase = this.stages.length, shuffleBase = this.nextShuffle, broadcastBase = this.nextBroadcast;
+    let read: Planned | null = null;
+    for (const s of lineage) {
+      const st = structuredClone(s) as Stage;
+      st.id += stageBase;
+      st.parents = st.parents.map((x) => x + stageBase);
+      walkPhys(st.root, (n) => {
+        if (n.op === 'shuffleRead' || n.op === 'cacheRead') n.shuffleId += shuffleBase;
+        else if (n.op === 'broadcast') n.id += broadcastBase;
+      });
+      const o = st.output;
+      if (o.kind === 'shuffle' || o.kind === 'cache') {
+        o.shuffleId += shuffleBase;
+        this.nextShuffle = Math.max(this.nextShuffle, o.shuffleId + 1);
+        this.producer.set(`s${o.shuffleId}`, st.id);
+      } else if (o.kind === 'broadcast') {
+        o.id += broadcastBase;
+        this.nextBroadcast = Math.max(this.nextBroadcast, o.id + 1);
+        this.producer.set(`b${o.id}`, st.id);
+      }
+      this.stages.push(st);
+      if (o.kind === 'cache') read = { node: { op: 'cacheRead', cacheId: o.cacheId, shuffleId: o.shuffleId, fields: st.fields }, partitions: o.partitions };
+    }
+    if (!read) throw new InternalError(`invariant violated: the stages of cache ${cacheId} end in no cache stage`);
+    this.cacheReads.set(cacheId, read);
+    return read;
+  }
+
   finish(p: Planned): PhysicalPlan {
     const w = this.opts.write;
     if (w) p = { node: { op: 'write', ...w, partitionBy: [...w.partitionBy], options: { ...w.options }, child: p.node }, partitions: p.partitions };
@@ -72,7 +125,7 @@ class StageCutter {
   private add(p: Planned, output: StageOutput, fields: FieldJSON[]): void {
     const parents: number[] = [];
     const walk = (n: PhysNode): void => {
-      if (n.op === 'shuffleRead') parents.push(this.producer.get(`s${n.shuffleId}`)!);
+      if (n.op === 'shuffleRead' || n.op === 'cacheRead') parents.push(this.producer.get(`s${n.shuffleId}`)!);
       else if (n.op === 'broadcast') parents.push(this.producer.get(`b${n.id}`)!);
       for (const c of physChildren(n)) walk(c);
     };
@@ -161,6 +214,17 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     case 'repartition': {
       const c = await planNode(plan.input, cutter);
       return cutter.cut(c, { keys: [...plan.keys], partitions: plan.n });
+    }
+    case 'cache': {
+      // Planned once per session (its own stages, ids from 0), then embedded in each job's plan.
+      let lineage = o.cachedStages?.get(plan.id);
+      if (!lineage) {
+        const own = new StageCutter({ ...o, write: undefined });
+        own.cutCache(await planNode(plan.input, own), plan.id);
+        lineage = own.stages;
+        o.cachedStages?.set(plan.id, lineage);
+      }
+      return cutter.embedCache(plan.id, lineage);
     }
     default: return assertNever(plan, 'logical plan node');
   }

@@ -88,6 +88,18 @@ export class BlockStore {
     return n;
   }
 
+  /** Bytes of these entries in memory and spilled to disk (missing keys count nothing). */
+  usage(keys: Iterable<string>): { memoryBytes: number; diskBytes: number } {
+    let memoryBytes = 0, diskBytes = 0;
+    for (const k of keys) {
+      const e = this.entries.get(k);
+      if (!e) continue;
+      if (e.blocks) memoryBytes += e.bytes;
+      else diskBytes += e.bytes;
+    }
+    return { memoryBytes, diskBytes };
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -34,6 +34,12 @@ export type RuntimeEvent = At & (
   | { kind: 'placement'; jobId: number; stageId: number; operator: string; device: 'cpu' | 'gpu'; backend?: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string }
   /** Shuffle or broadcast output lost with an executor: recomputed from lineage by re-running these map tasks. */
   | { kind: 'outputLost'; jobId: number; stageId: number; partitions: number[]; executor: string }
+  /**
+   * A cached DataFrame's partitions now (df.cache()): after a job computed some, after an
+   * executor was lost with some, and once unpersisted (`removed`). `executors`: partitions kept
+   * by each; `diskBytes`: those spilled, where the runtime knows (else all count as memory).
+   */
+  | { kind: 'cacheUpdate'; cacheId: string; name: string; partitions: number; cached: number; memoryBytes: number; diskBytes: number; executors: Record<string, number>; removed?: true }
 );
 
 export type EventListener = (e: RuntimeEvent) => void;

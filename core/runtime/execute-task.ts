@@ -93,6 +93,18 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       const blocks = parts.map((bs) => (bs.length ? encodeBlock(schema, bs) : null));
       return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
     }
+    if (out.kind === 'cache') {
+      // Block p of the output, the others empty: a cacheRead of partition p reads it as a shuffle.
+      const batches: arrow.RecordBatch[] = [];
+      for await (const b of exec.execute(p.partition, ctx)) {
+        tick();
+        if (b.numRows === 0) continue;
+        rows += b.numRows;
+        batches.push(b);
+      }
+      const blocks = Array.from({ length: out.partitions }, (_, i) => (i === p.partition && batches.length ? encodeBlock(exec.schema, batches) : null));
+      return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
+    }
     const batches: arrow.RecordBatch[] = [];
     for await (const b of exec.execute(p.partition, ctx)) {
       tick();

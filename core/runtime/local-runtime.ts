@@ -151,12 +151,21 @@ export class LocalRuntime implements Runtime<LocalOutput> {
       const blocks = r.blocks.filter((b): b is Block => b !== null);
       return { ...done, result: async () => blocks };
     }
-    const key = `j${job.jobId}/s${stage.id}/p${partition}/a${attempt}`;
+    // A cached DataFrame's partition outlives the job (endJob drops only the job's prefix).
+    const key = stage.output.kind === 'cache' ? `${cachePrefix(stage.output.cacheId)}p${partition}/j${job.jobId}a${attempt}` : `j${job.jobId}/s${stage.id}/p${partition}/a${attempt}`;
     const spilled0 = this.store.spilledBytes;
     this.store.put(key, r.blocks);
     const spilled = this.store.spilledBytes - spilled0;
     const metrics = spilled > 0 ? { ...r.metrics, shuffleSpillBytes: (r.metrics.shuffleSpillBytes ?? 0) + spilled } : r.metrics;
     return { ...done, metrics, output: { executor: LOCAL_EXECUTOR, attempt, rows: r.blocks.map((b) => b?.rows ?? 0), key } };
+  }
+
+  async dropCache(cacheId: string): Promise<void> {
+    this.store.dropPrefix(cachePrefix(cacheId));
+  }
+
+  storage(outputs: LocalOutput[]): { memoryBytes: number; diskBytes: number } {
+    return this.store.usage(outputs.map((o) => o.key));
   }
 
   /** The shuffle blocks task `partition` reads: its reduce partition of every map output, in map order. */
@@ -311,6 +320,9 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     await this.inference?.close();
   }
 }
+
+/** Where a cached DataFrame's partitions lie in the driver's block store. */
+const cachePrefix = (cacheId: string): string => `cache/${cacheId}/`;
 
 /**
  * A map task's output kept by the driver in its block store: one block per reduce partition

@@ -120,6 +120,10 @@ export interface Runtime<Out extends MapOutput = MapOutput> {
   exclude?(executor: string, reason: string): void;
   /** Tells the scheduler when an executor is gone, with every output it held. */
   onExecutorLost?(f: (executor: string) => void): void;
+  /** Drops a cached DataFrame's kept partitions (df.unpersist()), wherever they are. */
+  dropCache?(cacheId: string, outputs: Out[]): Promise<void>;
+  /** Bytes of these (cached) outputs in memory and spilled to disk, where the launcher knows. */
+  storage?(outputs: Out[]): { memoryBytes: number; diskBytes: number };
   /** Calls an exported function of installed code on a worker (embedded sessions only). */
   call<T>(ref: { module: string; export: string }, args: unknown): Promise<T>;
   close(): Promise<void>;

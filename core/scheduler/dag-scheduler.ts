@@ -6,6 +6,8 @@ import { toArrowSchema } from '../../ops/types.ts';
 import type { PhysicalPlan, Stage } from '../physical/phys-node.ts';
 import { decodeBlock, type Block } from '../runtime/ipc.ts';
 import type { JobMetrics, MapOutput, RunHooks, Runtime, Slot } from '../runtime/runtime.ts';
+import type { EventListener } from '../runtime/events.ts';
+import { CacheRegistry } from './cache-registry.ts';
 import { describeStage, JobRun, parentsReady, type ResultSink } from './job-run.ts';
 import { attemptLimitMs, timeoutOptions } from './task-timeouts.ts';
 import { TaskState, type Attempt, type Reported } from './task-state.ts';
@@ -31,9 +33,56 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
   /** Attempts that timed out, by executor; executors past the limit are excluded for the session. */
   private readonly timeouts = new Map<string, number>();
   private readonly excluded = new Set<string>();
+  /** Cached DataFrames: their lineage and where their partitions are kept, across jobs. */
+  readonly cache = new CacheRegistry<Out>();
+  /** Receives events outside any job's hooks (cacheUpdate); set by the session. */
+  onEvent: EventListener | null = null;
 
   constructor(readonly runtime: Runtime<Out>) {
     runtime.onExecutorLost?.((id) => this.executorLost(id));
+  }
+
+  /** Forgets a cached DataFrame and drops its kept partitions wherever they are. */
+  async unpersist(cacheId: string): Promise<void> {
+    const name = this.cache.get(cacheId)?.name;
+    if (name === undefined) return;
+    const outputs = this.cache.unpersist(cacheId);
+    await this.runtime.dropCache?.(cacheId, outputs);
+    this.onEvent?.({ kind: 'cacheUpdate', ts: Date.now(), cacheId, name, partitions: 0, cached: 0, memoryBytes: 0, diskBytes: 0, executors: {}, removed: true });
+  }
+
+  /** Reports where a cached DataFrame's partitions are now. */
+  private cacheUpdate(cacheId: string): void {
+    const sum = this.cache.summary(cacheId);
+    if (!sum || !this.onEvent) return;
+    const kept = this.cache.get(cacheId)!.outputs.filter((o): o is Out => o !== null);
+    const st = this.runtime.storage?.(kept) ?? { memoryBytes: sum.bytes, diskBytes: 0 };
+    this.onEvent({ kind: 'cacheUpdate', ts: Date.now(), cacheId, name: sum.name, partitions: sum.partitions, cached: sum.cached, memoryBytes: st.memoryBytes, diskBytes: st.diskBytes, executors: sum.executors });
+  }
+
+  /**
+   * Fills in the cached partitions still kept (a cache stage runs only the others) and returns
+   * the stages the job skips: those only a fully kept cache stage reads (no events: skipped). One of them
+   * still runs, from lineage, if a kept partition is lost during the job (ensureParents).
+   */
+  private useCache(job: JobRun<Out>): Set<number> {
+    const full = new Set<number>();
+    for (const st of job.plan.stages) {
+      if (st.output.kind !== 'cache') continue;
+      const kept = this.cache.get(st.output.cacheId)?.outputs ?? [];
+      if (kept.length !== st.partitions) continue;
+      const outs = job.outputs.get(st.id)!;
+      kept.forEach((o, i) => { outs[i] = o; });
+      if (outs.every((o) => o !== null)) full.add(st.id);
+    }
+    const needed = new Set<number>();
+    const need = (id: number): void => {
+      if (needed.has(id)) return;
+      needed.add(id);
+      if (!full.has(id)) for (const p of job.plan.stages[id].parents) need(p);
+    };
+    need(job.plan.resultStage);
+    return new Set(job.plan.stages.map((st) => st.id).filter((id) => !needed.has(id)));
   }
 
   /** Runs every stage and returns the result stage's output as one table, partitions in order. */
@@ -68,18 +117,22 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
     const watch = timeouts ? setInterval(() => this.timeOut(job, timeouts), 250) : null;
     const emit = job.emit;
     emit({ kind: 'jobStart', ts: Date.now(), jobId: job.jobId, stages: plan.stages.map(describeStage) });
+    const skip = this.useCache(job);
     const runStage = async (stage: Stage): Promise<void> => {
       await Promise.all(stage.parents.map((p) => done.get(p)!));
       const s0 = performance.now();
-      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: stage.partitions });
-      const settled = await Promise.allSettled(Array.from({ length: stage.partitions }, (_, p) => this.partitionTask(job, stage, p)));
+      // Every partition but a cache stage's kept ones.
+      const todo = job.outputs.get(stage.id)!.flatMap((o, p) => (o === null ? [p] : []));
+      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length });
+      const settled = await Promise.allSettled(todo.map((p) => this.partitionTask(job, stage, p)));
       for (const s of settled) if (s.status === 'rejected') job.fail(s.reason);
       if (job.failure) throw job.failure.error;
       job.stageMs[stage.id] = performance.now() - s0;
       emit({ kind: 'stageEnd', ts: Date.now(), jobId: job.jobId, stageId: stage.id, durationMs: job.stageMs[stage.id], rows: job.stageRows.get(stage.id) ?? 0 });
+      if (stage.output.kind === 'cache' && todo.length > 0) this.cacheUpdate(stage.output.cacheId);
     };
     try {
-      for (const stage of plan.stages) done.set(stage.id, runStage(stage));
+      for (const stage of plan.stages) done.set(stage.id, skip.has(stage.id) ? Promise.resolve() : runStage(stage));
       // Every stage settles before the job does: no attempt of a failed job still runs (or spills) when the caller sees its error.
       const all = await Promise.allSettled(done.values());
       for (const s of all) if (s.status === 'rejected') job.fail(s.reason);
@@ -102,6 +155,7 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
 
   /** An executor is gone: every output it held is lost (recomputed from lineage when read again). */
   private executorLost(id: string): void {
+    for (const cacheId of this.cache.lose(id)) this.cacheUpdate(cacheId);
     for (const job of this.jobs) {
       for (const [stageId, outs] of job.outputs) {
         const lost: number[] = [];
@@ -212,6 +266,8 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
             // Not the task's fault: its input is gone. Forget that output (if still recorded there) and recompute it.
             rt.suspect?.(o.executor);
             const outs = job.outputs.get(o.stage);
+            const from = job.plan.stages[o.stage]?.output;
+            if (from?.kind === 'cache' && this.cache.forget(from.cacheId, o.map, o.executor)) this.cacheUpdate(from.cacheId);
             if (outs?.[o.map]?.executor === o.executor) {
               outs[o.map] = null;
               job.emit({ kind: 'outputLost', ts: Date.now(), jobId: job.jobId, stageId: o.stage, partitions: [o.map], executor: o.executor });
@@ -248,6 +304,7 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
             taskEnd(a, true, { durationMs: o.durationMs, rows: o.rows, ...(o.bytes !== undefined ? { bytes: o.bytes } : {}), metrics: o.metrics });
             if (isResult) job.sink.accept(partition, blocks ?? []);
             else job.outputs.get(stage.id)![partition] = o.output!;
+            if (stage.output.kind === 'cache') this.cache.record(stage.output.cacheId, stage.partitions, partition, o.output!, o.bytes ?? 0);
             const took = performance.now() - a.started;
             (job.durations.get(stage.id) ?? job.durations.set(stage.id, []).get(stage.id)!).push(took);
             this.recentMs.push(took);

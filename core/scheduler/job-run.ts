@@ -58,6 +58,6 @@ export function parentsReady(stage: Stage, outputs: Map<number, (MapOutput | nul
 /** A stage as the jobStart event shows it. */
 export function describeStage(s: Stage): { id: number; partitions: number; parents: number[]; output: string } {
   const o = s.output;
-  const output = o.kind === 'shuffle' ? `shuffle ${o.shuffleId} into ${o.partitions}` : o.kind === 'broadcast' ? `broadcast ${o.id}` : 'result';
+  const output = o.kind === 'shuffle' ? `shuffle ${o.shuffleId} into ${o.partitions}` : o.kind === 'broadcast' ? `broadcast ${o.id}` : o.kind === 'cache' ? `cache ${o.cacheId}` : 'result';
   return { id: s.id, partitions: s.partitions, parents: s.parents, output };
 }

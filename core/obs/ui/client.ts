@@ -1,4 +1,4 @@
-// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks) and executors, re-rendered on server-sent change events.
+// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), storage (cached DataFrames) and executors, re-rendered on server-sent change events.
 // Plain ES2017 in a string: no build step, no framework. DOM is built with h(), which sets text
 // (never HTML) so names and errors from plans cannot inject markup; the only HTML inserted is
 // the server's own SVG, whose texts it escapes.
@@ -99,6 +99,7 @@ function route() {
   if (p[0] !== 'apps' || !p[1]) return { page: 'root' };
   var r = { app: p[1], base: '#/apps/' + encodeURIComponent(p[1]) };
   if (p[2] === 'executors') r.page = 'executors';
+  else if (p[2] === 'storage') r.page = 'storage';
   else if (p[2] === 'jobs' && p[3] !== undefined && p[4] === 'stages' && p[5] !== undefined) { r.page = 'stage'; r.job = p[3]; r.stage = p[5]; }
   else if (p[2] === 'jobs' && p[3] !== undefined) { r.page = 'job'; r.job = p[3]; }
   else r.page = 'jobs';
@@ -108,7 +109,8 @@ function route() {
 function setNav(r, apps) {
   navEl.textContent = '';
   if (r.base) {
-    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/storage', class: r.page === 'storage' ? 'active' : null, text: 'Storage' }));
     navEl.appendChild(h('a', { href: r.base + '/executors', class: r.page === 'executors' ? 'active' : null, text: 'Executors' }));
   }
   if (apps.length > 1) navEl.appendChild(h('a', { href: '#/', class: r.page === 'root' ? 'active' : null, text: 'Applications' }));
@@ -234,6 +236,18 @@ function executorsPage(r, d) {
       : h('p', { class: 'empty', text: 'No executor has run a task yet.' })];
 }
 
+function storagePage(r, d) {
+  var rows = d.caches.map(function (c) {
+    var where = Object.keys(c.executors).map(function (x) { return x + ' (' + c.executors[x] + ')'; }).join(', ');
+    return h('tr', { 'data-cache': c.cacheId },
+      h('td', { text: c.cacheId }), h('td', { text: c.name }), num(c.cached + ' / ' + c.partitions),
+      num(fmtBytes(c.memoryBytes)), num(fmtBytes(c.diskBytes)), h('td', { text: where }));
+  });
+  return [h('h1', { text: 'Storage' }),
+    d.caches.length ? table('storage-table', ['Cache', 'Name', '#Partitions cached', '#Memory', '#Disk', 'Executors'], rows)
+      : h('p', { class: 'empty', text: 'No DataFrame is cached (df.cache() keeps one once a job computes it).' })];
+}
+
 function render() {
   if (rendering) { again = true; return; }
   rendering = true;
@@ -245,6 +259,7 @@ function render() {
     if (r.page === 'root') return appsPage(apps);
     if (r.page === 'jobs') return get(api + '/jobs').then(function (d) { return jobsPage(r, d); });
     if (r.page === 'executors') return get(api + '/executors').then(function (d) { return executorsPage(r, d); });
+    if (r.page === 'storage') return get(api + '/storage').then(function (d) { return storagePage(r, d); });
     var jb = api + '/jobs/' + encodeURIComponent(r.job);
     if (r.page === 'job') return Promise.all([get(jb), getText(jb + '/dag.svg')]).then(function (x) { return jobPage(r, x[0], x[1]); });
     var sb = jb + '/stages/' + encodeURIComponent(r.stage);

@@ -9,7 +9,7 @@ import { CLIENT_JS } from './client.ts';
 import { PAGE_CSS, pageHtml } from './page.ts';
 import { renderDagSvg } from './dag.ts';
 import { renderTimelineSvg } from './timeline.ts';
-import { appSummary, executorsView, jobDetail, jobSummary, stageDetail } from './views.ts';
+import { appSummary, executorsView, jobDetail, jobSummary, stageDetail, storageView } from './views.ts';
 
 /** One session's history: the live one, or one event log file. */
 export interface UiApp {
@@ -182,6 +182,7 @@ function handle(source: UiSource, streams: Set<ServerResponse>, check: HostCheck
   if (rest === '/state') return json(res, s);
   if (rest === '/jobs') return json(res, { now, jobs: s.jobs.map(jobSummary).reverse() });
   if (rest === '/executors') return json(res, { now, executors: executorsView(s) });
+  if (rest === '/storage') return json(res, { now, caches: storageView(s) });
   const j = /^\/jobs\/(\d+)(\/dag\.svg|\/stages\/(\d+)(\/timeline\.svg)?)?$/.exec(rest);
   if (!j) return notFound(res, path);
   const job = findJob(s, Number(j[1]));

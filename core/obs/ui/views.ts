@@ -1,5 +1,5 @@
 // What the UI's JSON API returns: summaries of jobs, a job without its task attempts, a stage with them, executors; all computed from the derived state.
-import { queuedTasks, type ExecutorState, type JobState, type ObsState, type StageState } from '../state.ts';
+import { queuedTasks, type CacheState, type ExecutorState, type JobState, type ObsState, type StageState } from '../state.ts';
 
 export interface AppSummary { id: string; name: string; live: boolean; jobs: number; running: number; failed: number; first: number | null; last: number | null }
 
@@ -90,6 +90,11 @@ export function stageDetail(s: StageState): StageDetail {
 
 export function executorsView(s: ObsState): ExecutorState[] {
   return s.executors;
+}
+
+/** The storage page: cached DataFrames kept now. */
+export function storageView(s: ObsState): CacheState[] {
+  return s.caches;
 }
 
 /** "Project: label <- Scan: idx [...]": a plan's root and its (first) source. */

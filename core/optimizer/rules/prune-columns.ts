@@ -3,6 +3,7 @@ import { assertNever } from '../../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../../ops/expr/node.ts';
 import type { FieldJSON } from '../../../ops/types.ts';
 import { aggregate, type Aggregate } from '../../plan/aggregate.ts';
+import { cache } from '../../plan/cache.ts';
 import { distinct } from '../../plan/distinct.ts';
 import { filter } from '../../plan/filter.ts';
 import { join, type Join } from '../../plan/join.ts';
@@ -83,6 +84,11 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
     case 'mapBatches': {
       const input = prune(node.input, allNames(node.input));
       return input === node.input ? node : mapBatches(input, node.udf, node.schema, node.options);
+    }
+    // Cached partitions hold every column, whichever job computes them first.
+    case 'cache': {
+      const input = prune(node.input, allNames(node.input));
+      return input === node.input ? node : cache(input, node.id, node.name);
     }
     // Predict needs its input column; the columns it adds are not asked of its input.
     case 'predict': {

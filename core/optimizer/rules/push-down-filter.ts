@@ -45,6 +45,8 @@ export const PushDownFilter: OptimizerRule = {
       // A limit picks rows before the filter sees them, and a UDF may depend on every row;
       // stacked filters are merged by CombineFilters instead.
       case 'limit': case 'mapBatches': case 'filter': case 'values': return unchanged(node);
+      // Cached rows are the input's, whatever reads them: a filter stays above.
+      case 'cache': return unchanged(node);
       default: return assertNever(child, 'plan node');
     }
   },
