@@ -1,7 +1,7 @@
 // Benchmark: big data on one machine — a distributed sort to Parquet part files, a join whose sides exceed memoryBudget, and a partitioned write from a cluster's executors; each against DuckDB in the same run.
 //
-//   npm run bench:scale                                    # 100M-row sort, 4x-budget join, 50M-row cluster write
-//   npm run bench:scale -- --sort-rows 10000000 --join-rows 4000000 --write-rows 10000000 --runs 3
+//   npm run bench:scale                                    # 100M-row sort, 50M-row cluster write (no join)
+//   npm run bench:scale -- --join-rows 12000000 --join-budget-mb 32   # + a join whose sides are 4.5x its budget per task
 //
 // 1. Sort: N rows (int64 key, 20-byte string) in one Parquet file of 1M-row row groups ->
 //    `orderBy('k').write.parquet(dir)` (Quiver, 2 workers) vs DuckDB's
@@ -9,16 +9,16 @@
 //    each peak RSS (VmHWM) is its own; runs alternate and the ratio is taken per pair. Quiver's
 //    output is checked by DuckDB: every part file ordered, files ordered by partition, the same
 //    rows (count, sum of keys, sum of string hashes).
-// 2. Join: two tables whose sides are each `--join-factor` x memoryBudget in Arrow memory per
-//    task partition, joined on a key and aggregated; the result must equal DuckDB's, and the
-//    join must have spilled.
+// 2. Join: two tables of --join-rows rows (about 48 bytes a row in Arrow memory), joined on a key
+//    and aggregated with memoryBudget --join-budget-mb; the output says how many times the budget
+//    each side is per task partition; the result must equal DuckDB's, and the join must spill.
 // 3. Cluster write: a driver and 2 executors (1 worker each) over NATS; N rows written with
 //    `partitionBy('c')` (100 values); the driver's peak RSS is its own process's; DuckDB reads
 //    the output directory: every id present exactly once.
 //
 // Flags: --sort-rows, --join-rows, --write-rows (0 skips a part); --runs N (sort pairs, 1);
-// --budget-mb N (memoryBudget of every Quiver session, 256); --dir DIR (data, default the OS temp
-// directory); --out DIR (bench/results).
+// --budget-mb N (memoryBudget of the Quiver sessions, 256); --join-budget-mb N (the join's, the
+// same by default); --dir DIR (data, default the OS temp directory); --out DIR (bench/results).
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,8 @@ import { arg, median, printTable } from './util.ts';
 const SELF = fileURLToPath(import.meta.url);
 const role = arg('role', '');
 const budgetMb = Number(arg('budget-mb', '256'));
+/** The join's memoryBudget: its sides must exceed it 4x per task, which at 256 MB means sides of several GB. */
+const joinBudgetMb = Number(arg('join-budget-mb', String(budgetMb)));
 const workers = 2;
 
 /** This process's peak resident memory (VmHWM), worker threads included. */
@@ -115,7 +117,6 @@ const sortRows = Number(arg('sort-rows', '100000000'));
 const joinRows = Number(arg('join-rows', '0'));
 const writeRows = Number(arg('write-rows', '50000000'));
 const runs = Number(arg('runs', '1'));
-const joinFactor = Number(arg('join-factor', '4'));
 const outDir = arg('out', 'bench/results');
 const dir = resolve(arg('dir', join(tmpdir(), 'quiver-bench-scale')));
 mkdirSync(dir, { recursive: true });
@@ -166,18 +167,16 @@ if (sortRows > 0) {
 }
 
 if (joinRows > 0) {
-  // Rows sized so that each side's Arrow bytes per task partition are joinFactor x memoryBudget
-  // unless --join-rows says otherwise: 3 columns (int64 key, int64 value, 24-byte string) ~ 48 bytes a row.
   const left = join(dir, `join-left-${joinRows}.parquet`), right = join(dir, `join-right-${joinRows}.parquet`);
   await ensure(left, `SELECT (hash(i) % ${Math.floor(joinRows / 2)})::BIGINT AS k, i::BIGINT AS v, md5(i::VARCHAR)[1:24] AS t FROM range(${joinRows}) t(i)`);
   await ensure(right, `SELECT (hash(i + 7) % ${Math.floor(joinRows / 2)})::BIGINT AS k, (i % 1000)::BIGINT AS v, md5((i + 1)::VARCHAR)[1:24] AS t FROM range(${joinRows}) t(i)`);
-  const a = await child(['--role', 'quiver-join', '--left', left, '--right', right, '--budget-mb', String(budgetMb)]);
+  const a = await child(['--role', 'quiver-join', '--left', left, '--right', right, '--budget-mb', String(joinBudgetMb)]);
   const b = await child(['--role', 'duckdb-join', '--left', left, '--right', right]);
   const same = a.n === b.n && a.sv === b.sv;
   const perPartition = (joinRows * 48) / (workers * 2) / 2 ** 20;
-  console.log(`join: Quiver ${a.seconds.toFixed(1)} s (peak ${a.peakMb.toFixed(0)} MB, ${a.spills} spill files, ${(a.spillBytes / 2 ** 20).toFixed(0)} MB spilled), DuckDB ${b.seconds.toFixed(1)} s; ${a.n} rows, equal to DuckDB: ${same}; each side ~${perPartition.toFixed(0)} MB per task partition (${(perPartition / budgetMb).toFixed(1)}x memoryBudget)\n`);
+  console.log(`join: Quiver ${a.seconds.toFixed(1)} s (peak ${a.peakMb.toFixed(0)} MB, ${a.spills} spill files, ${(a.spillBytes / 2 ** 20).toFixed(0)} MB spilled), DuckDB ${b.seconds.toFixed(1)} s; ${a.n} rows, equal to DuckDB: ${same}; each side ~${perPartition.toFixed(0)} MB per task partition (${(perPartition / joinBudgetMb).toFixed(1)}x its memoryBudget of ${joinBudgetMb} MB)\n`);
   table.push({ part: `join ${joinRows.toLocaleString()} x ${joinRows.toLocaleString()} rows`, quiver_s: a.seconds, duckdb_s: b.seconds, 'quiver/duckdb': a.seconds / b.seconds, quiver_peak_mb: a.peakMb, duckdb_peak_mb: b.peakMb, verified: same && a.spills > 0 ? 'yes (spilled)' : same ? 'yes (no spill)' : 'NO' });
-  figures.join = { rows: joinRows, joinFactor, quiver: a, duckdb: b, equal: same };
+  figures.join = { rows: joinRows, budgetMb: joinBudgetMb, perPartitionMb: perPartition, quiver: a, duckdb: b, equal: same };
 }
 
 if (writeRows > 0) {
