@@ -64,8 +64,9 @@ const nodeArgs = profDir ? (mkdirSync(profDir, { recursive: true }), ['--cpu-pro
 const nats = await startBenchNats({ maxPayload });
 const executors: ExecutorProcess[] = [];
 const startExec = async (name: string) => {
-  // Executors read only under --paths: the log's directory, the images and the model.
-  const paths = [dirname(log), FMNIST_DIR, resolve('models')];
+  // Executors read (and write) only under --paths: the log's directory, the images, the model, and the tags' output directory.
+  mkdirSync(resolve('out'), { recursive: true });
+  const paths = [dirname(log), FMNIST_DIR, resolve('models'), resolve('out')];
   const e = await startExecutorProcess({ servers: nats.url, cluster: CLUSTER, name, workers: 1, heartbeatMs: 500, nodeArgs, paths });
   executors.push(e);
   return e;
