@@ -1,7 +1,7 @@
 // An executor's block store: task output (shuffle, broadcast, result) kept in memory, spilled to disk as Arrow IPC past a budget, served to peers by id.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blocksBytes, type Block } from './ipc.ts';
+import { blocksBytes, type Block, type BlockRef } from './ipc.ts';
 import { blockToIpc, ipcToBlock } from './ipc.ts';
 
 interface Entry {
@@ -49,6 +49,18 @@ export class BlockStore {
     if (e.blocks) return reduce < e.blocks.length ? e.blocks[reduce] : undefined;
     const f = e.files![reduce];
     return f === undefined ? undefined : f === null ? null : ipcToBlock(readFileSync(f));
+  }
+
+  /**
+   * Reduce partition `reduce` of `key` without reading it back: the block in memory, or the file
+   * it was spilled to (the task that reads it loads it); null when empty, undefined when not here.
+   */
+  peek(key: string, reduce: number): BlockRef | null | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.blocks) return reduce < e.blocks.length ? e.blocks[reduce] : undefined;
+    const f = e.files![reduce];
+    return f === undefined ? undefined : f === null ? null : { file: f };
   }
 
   /** The Arrow IPC bytes of block `id` (`<key>/<reduce>`), for serving to another process. */

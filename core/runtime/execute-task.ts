@@ -8,7 +8,7 @@ import { makeBatch } from '../../ops/compute/batch.ts';
 import { splitByIds, splitByPartition } from '../../ops/compute/partition.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { Stage } from '../physical/phys-node.ts';
-import { decodeBlock, encodeBlock } from './ipc.ts';
+import { decodeBlock, encodeBlock, readBlockRef } from './ipc.ts';
 import { Progress, type TaskPayload, type TaskResult } from './task.ts';
 
 const stageCache = new Map<string, { stage: Stage; exec: ExecPlan }>();
@@ -48,13 +48,13 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       get signal() { tick(); return undefined; },
       metrics: { add(name, n) { metrics[name] = (metrics[name] ?? 0) + n; } },
       async *shuffleInput(shuffleId) {
-        for (const block of p.shuffle[shuffleId] ?? []) for (const b of decodeBlock(block)) { tick(); yield b; }
+        for (const block of p.shuffle[shuffleId] ?? []) for (const b of readBlockRef(block)) { tick(); yield b; }
       },
       async broadcast(id) {
         let t = broadcastCache.get(id);
         if (!t) {
           const batches: arrow.RecordBatch[] = [];
-          for (const block of p.broadcast[id] ?? []) for (const b of decodeBlock(block)) batches.push(b);
+          for (const block of p.broadcast[id] ?? []) for (const b of readBlockRef(block)) batches.push(b);
           t = new arrow.Table(batches.length ? batches : exec.schema.fields.length ? [] : []);
           broadcastCache.set(id, t);
         }

@@ -5,6 +5,7 @@
 // descriptor. Structured clone shares the memory; the reader rebuilds Arrow Data as views
 // into it. (Between processes, Arrow IPC is the format.)
 import * as arrow from 'apache-arrow';
+import { readFileSync } from 'node:fs';
 import { InternalError } from '../../ops/errors.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 
@@ -17,6 +18,14 @@ interface DataDesc {
   values: [number, number] | null;
   children: DataDesc[];
 }
+
+/** A block a store wrote to disk (Arrow IPC stream): the task that reads it loads it, one block at a time. */
+export interface SpilledBlock {
+  readonly file: string;
+}
+
+/** A task input: a block in shared memory, or one on disk. */
+export type BlockRef = Block | SpilledBlock;
 
 /** Batches of one schema in shared memory. Immutable once made; safe to share with any thread. */
 export interface Block {
@@ -185,4 +194,10 @@ export function blockToIpc(block: Block): Uint8Array {
 export function ipcToBlock(bytes: Uint8Array): Block {
   const t = arrow.tableFromIPC(bytes);
   return encodeBlock(t.schema, t.batches);
+}
+
+/** The record batches of a task input: a shared-memory block's views, or a spilled block read from its file. */
+export function* readBlockRef(ref: BlockRef): Generator<arrow.RecordBatch> {
+  if ('memory' in ref) { yield* decodeBlock(ref); return; }
+  for (const b of arrow.RecordBatchReader.from(readFileSync(ref.file))) if (b.numRows > 0) yield b;
 }

@@ -9,7 +9,7 @@ import { InferenceHost } from './inference-host.ts';
 import { ResourceError } from '../../ops/errors.ts';
 import { resourcesFor, stageReads, type Stage } from '../physical/phys-node.ts';
 import { BlockStore } from './block-store.ts';
-import { blocksBytes, type Block } from './ipc.ts';
+import { blocksBytes, type Block, type BlockRef } from './ipc.ts';
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
 import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
@@ -169,12 +169,13 @@ export class LocalRuntime implements Runtime<LocalOutput> {
   }
 
   /** The shuffle blocks task `partition` reads: its reduce partition of every map output, in map order. */
-  private shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, Block[]> {
-    const out: Record<number, Block[]> = {};
+  private shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, BlockRef[]> {
+    const out: Record<number, BlockRef[]> = {};
     for (const { id, stage: from } of stageReads(job.plan, stage, 'shuffleRead')) {
       out[id] = [];
       for (const m of job.outputs.get(from) ?? []) {
-        const b = m && m.rows[partition] ? this.store.get(m.key, partition) : null;
+        // A spilled block travels as its file name: the worker loads it when the task runs, not while it waits.
+        const b = m && m.rows[partition] ? this.store.peek(m.key, partition) : null;
         if (b) out[id].push(b);
       }
     }
@@ -182,13 +183,13 @@ export class LocalRuntime implements Runtime<LocalOutput> {
   }
 
   /** Whole broadcast relations a stage reads. */
-  private broadcastInputs(job: JobHandle<LocalOutput>, stage: Stage): Record<number, Block[]> {
-    const out: Record<number, Block[]> = {};
+  private broadcastInputs(job: JobHandle<LocalOutput>, stage: Stage): Record<number, BlockRef[]> {
+    const out: Record<number, BlockRef[]> = {};
     for (const { id, stage: from } of stageReads(job.plan, stage, 'broadcast')) {
       out[id] = [];
       for (const m of job.outputs.get(from) ?? []) {
         for (let i = 0; m && i < m.rows.length; i++) {
-          const b = this.store.get(m.key, i);
+          const b = this.store.peek(m.key, i);
           if (b) out[id].push(b);
         }
       }

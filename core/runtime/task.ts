@@ -1,7 +1,7 @@
 // What the driver sends a worker for one task attempt, and what comes back.
 import type { ErrorJSON } from '../../ops/errors.ts';
 import type { MessagePort } from 'node:worker_threads';
-import type { Block } from './ipc.ts';
+import type { Block, BlockRef } from './ipc.ts';
 
 export interface TaskConfig {
   memoryBudget: number;
@@ -18,9 +18,9 @@ export interface TaskPayload {
   attempt: number;
   config: TaskConfig;
   /** Shuffle blocks for this task's partition, by shuffle id, in map-task order. */
-  shuffle: Record<number, Block[]>;
+  shuffle: Record<number, BlockRef[]>;
   /** Whole broadcast relations, by id. */
-  broadcast: Record<number, Block[]>;
+  broadcast: Record<number, BlockRef[]>;
   /** In-memory table partitions by resource id. */
   resources: Record<string, Block>;
   /** Progress cells the worker bumps (see Progress); set by the local runtime's pool. */
