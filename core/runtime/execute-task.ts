@@ -93,8 +93,8 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       const blocks = parts.map((bs) => (bs.length ? encodeBlock(schema, bs) : null));
       return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
     }
-    if (out.kind === 'cache') {
-      // Block p of the output, the others empty: a cacheRead of partition p reads it as a shuffle.
+    // The partition's batches, gathered into one block (cache and result stages).
+    const gather = async (): Promise<arrow.RecordBatch[]> => {
       const batches: arrow.RecordBatch[] = [];
       for await (const b of exec.execute(p.partition, ctx)) {
         tick();
@@ -102,16 +102,15 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
         rows += b.numRows;
         batches.push(b);
       }
+      return batches;
+    };
+    if (out.kind === 'cache') {
+      // Block p of the output, the others empty: a cacheRead of partition p reads it as a shuffle.
+      const batches = await gather();
       const blocks = Array.from({ length: out.partitions }, (_, i) => (i === p.partition && batches.length ? encodeBlock(exec.schema, batches) : null));
       return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
     }
-    const batches: arrow.RecordBatch[] = [];
-    for await (const b of exec.execute(p.partition, ctx)) {
-      tick();
-      if (b.numRows === 0) continue;
-      rows += b.numRows;
-      batches.push(b);
-    }
+    const batches = await gather();
     // One block slot even when empty (null): an executor serves it as an empty output, where a
     // missing slot reads as a lost one (the driver would re-run the task again and again).
     return { ok: true, blocks: [batches.length ? encodeBlock(exec.schema, batches) : null], rows, metrics, durationMs: performance.now() - t0 };

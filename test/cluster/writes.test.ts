@@ -2,34 +2,17 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlanError, Quiver, type RuntimeEvent } from '../../core/index.ts';
+import { describe, expect, it } from 'vitest';
+import { PlanError, type RuntimeEvent } from '../../core/index.ts';
 import { filesUnder, multiset } from '../engine/helpers.ts';
-import { startExecutor, until, type ExecutorProcess } from './cluster-helpers.ts';
-import { startNats, type NatsServer } from './nats-server.ts';
+import { until } from './cluster-helpers.ts';
+import { useKillableCluster } from './killable-cluster.ts';
 
 const SLOW = resolve(import.meta.dirname, '../fixtures/cluster/slow.ts');
 const CLUSTER = 'writes';
 
-let nats: NatsServer;
-let executors: ExecutorProcess[] = [];
-let q: Quiver;
-const events: RuntimeEvent[] = [];
+const c = useKillableCluster(CLUSTER, { driverTimeoutMs: 2000, shufflePartitions: 4 });
 const out = mkdtempSync(join(tmpdir(), 'quiver-cluster-writes-'));
-
-const exec = (name: string) => startExecutor({ servers: nats.url, workers: 1, name, cluster: CLUSTER, driverTimeoutMs: 2000, heartbeatMs: 250 });
-
-beforeAll(async () => {
-  nats = await startNats();
-  executors = await Promise.all([exec('a'), exec('b')]);
-  q = await Quiver.connect({ servers: nats.url, cluster: CLUSTER, minExecutors: 2, heartbeatTimeoutMs: 1500, shufflePartitions: 4 });
-  q.onEvent((e) => events.push(e));
-}, 120_000);
-afterAll(async () => {
-  await q?.close();
-  await Promise.all(executors.map((e) => e.kill9()));
-  await nats?.stop();
-});
 
 const N = 12_000;
 const rows = Array.from({ length: N }, (_, i) => ({ x: i, k: i % 5 === 0 ? null : `g${i % 7}` }));
@@ -38,39 +21,39 @@ const visible = (p: string) => filesUnder(p).filter((f) => !f.split('/').some((s
 
 describe('cluster writes', () => {
   it('executors write the part files; the driver receives one row per file, never the data', async () => {
-    const from = events.length;
+    const from = c.events.length;
     const path = join(out, 'plain');
-    expect(await q.createDataFrame(rows, { partitions: 6 }).write.partitionBy('k').parquet(path)).toBe(N);
-    const ends = events.slice(from).filter((e): e is Extract<RuntimeEvent, { kind: 'taskEnd' }> => e.kind === 'taskEnd' && e.ok && !e.ignored);
+    expect(await c.q.createDataFrame(rows, { partitions: 6 }).write.partitionBy('k').parquet(path)).toBe(N);
+    const ends = c.events.slice(from).filter((e): e is Extract<RuntimeEvent, { kind: 'taskEnd' }> => e.kind === 'taskEnd' && e.ok && !e.ignored);
     const files = visible(path);
     // The result stage's tasks returned the descriptors of their files: as many rows as files, not N.
     expect(ends.reduce((s, e) => s + e.rows, 0)).toBe(files.length);
     expect(new Set(ends.map((e) => e.executor)).size).toBe(2);
-    expect(q.session.lastJob!.counters.filesWritten).toBe(files.length);
+    expect(c.q.session.lastJob!.counters.filesWritten).toBe(files.length);
     expect(filesUnder(path)).toContain('_SUCCESS');
     expect(existsSync(join(path, '_temporary'))).toBe(false);
-    expect(canonical(await q.read.parquet(path).toArray())).toEqual(canonical(rows));
+    expect(canonical(await c.q.read.parquet(path).toArray())).toEqual(canonical(rows));
   }, 120_000);
 
   it('kill -9 of an executor during a partitioned write: every row exactly once, no temporary files left', async () => {
-    const from = events.length;
+    const from = c.events.length;
     const path = join(out, 'killed');
-    const df = q.createDataFrame(rows, { partitions: 12 }).mapBatches({ module: SLOW, export: 'sleepy' }, { options: { ms: 250 } });
+    const df = c.q.createDataFrame(rows, { partitions: 12 }).mapBatches({ module: SLOW, export: 'sleepy' }, { options: { ms: 250 } });
     const p = df.write.partitionBy('k').option('maxRowsPerFile', 300).json(path);
-    await until(() => events.slice(from).filter((e) => e.kind === 'taskEnd' && e.ok).length >= 3, 60_000, 'some write tasks to finish');
-    const victim = executors[0];
+    await until(() => c.events.slice(from).filter((e) => e.kind === 'taskEnd' && e.ok).length >= 3, 60_000, 'some write tasks to finish');
+    const victim = c.executors[0];
     await victim.kill9();
-    const replacement = await exec('r');
-    executors = [executors[1], replacement];
+    const replacement = await c.exec('r');
+    c.executors = [c.executors[1], replacement];
     expect(await p).toBe(N);
-    expect(events.slice(from).some((e) => e.kind === 'taskEnd' && !e.ok) || events.slice(from).some((e) => e.kind === 'taskStart' && (e as { attempt: number }).attempt > 0)).toBe(true);
+    expect(c.events.slice(from).some((e) => e.kind === 'taskEnd' && !e.ok) || c.events.slice(from).some((e) => e.kind === 'taskStart' && (e as { attempt: number }).attempt > 0)).toBe(true);
     expect(filesUnder(path).filter((f) => f.startsWith('_'))).toEqual(['_SUCCESS']);
-    expect(canonical(await q.read.json(path, { schema: 'x int32' }).toArray())).toEqual(canonical(rows));
+    expect(canonical(await c.q.read.json(path, { schema: 'x int32' }).toArray())).toEqual(canonical(rows));
   }, 180_000);
 
   it('an output directory outside the executors\' --paths is refused and nothing is left there', async () => {
     const path = resolve(import.meta.dirname, '../../.quiver-write-refused-test');
-    const err = await q.createDataFrame(rows.slice(0, 100)).write.json(path).then(() => null, (e: unknown) => e);
+    const err = await c.q.createDataFrame(rows.slice(0, 100)).write.json(path).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(PlanError);
     expect((err as Error).message).toContain('refuses to write files under');
     expect(existsSync(path)).toBe(false);
