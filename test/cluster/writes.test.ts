@@ -1,6 +1,6 @@
 // Distributed writes in cluster mode: executors write the part files (the driver gets one row per file), kill -9 mid-write commits every row once, outputs outside --paths are refused.
 import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PlanError, type RuntimeEvent } from '../../core/index.ts';
@@ -52,7 +52,9 @@ describe('cluster writes', () => {
   }, 180_000);
 
   it('an output directory outside the executors\' --paths is refused and nothing is left there', async () => {
-    const path = resolve(import.meta.dirname, '../../.quiver-write-refused-test');
+    // Executors here may use only the temp directory (startExecutor's default --paths): any place outside it.
+    const outside = [resolve(import.meta.dirname, '../..'), homedir(), '/var/tmp'].find((d) => !`${d}/`.startsWith(`${tmpdir()}/`))!;
+    const path = join(outside, `.quiver-write-refused-test-${process.pid}`);
     const err = await c.q.createDataFrame(rows.slice(0, 100)).write.json(path).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(PlanError);
     expect((err as Error).message).toContain('refuses to write files under');
