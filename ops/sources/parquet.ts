@@ -1,7 +1,7 @@
 // Parquet reader over parquet-wasm: schema from the footer, splits by row group, reads by row group and column.
 import * as arrow from 'apache-arrow';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { DataError, QuiverError, ResourceError } from '../errors.ts';
+import { DataError, InternalError, QuiverError, ResourceError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
@@ -117,20 +117,19 @@ function rowGroupError(path: string, bytes: Uint8Array, local: number, g: number
   return new DataError(`cannot read row group ${g}: ${what}`, { file: path, column }, { cause });
 }
 
-/** The split's bytes and the rows of each of its row groups (file row group numbers in `groups`). */
+/** A split's row groups (file numbers in `groups`, their rows in `counts`), each loaded when read. */
 interface SplitImage {
-  bytes: Uint8Array;
-  /** Row group numbers in the file, in the order read. */
   groups: number[];
-  /** Row group indexes within `bytes` (a slice numbers its row groups from 0). */
-  local: number[];
   counts: number[];
+  /** The bytes to decode the split's i-th row group from, and its index there. */
+  part(i: number): { bytes: Uint8Array; local: number };
 }
 
 /**
- * The split's row groups alone, and where the file allows only the columns read (their column
- * chunks behind a rewritten footer, see parquet-slice.ts): a task holds and decodes what it
- * reads, not the whole file. The whole file when its chunks cannot be moved.
+ * The split's row groups one at a time, and where the file allows only the columns read (their
+ * column chunks behind a rewritten footer, see parquet-slice.ts): the decoder copies what it is
+ * given into its memory, so a task holds one row group's chunks at once, not its split's or the
+ * file's. The whole file when its chunks cannot be moved.
  */
 function splitImage(split: SplitJSON, columns: readonly string[]): SplitImage {
   const { footer, size } = readFooter(split.path);
@@ -139,15 +138,26 @@ function splitImage(split: SplitJSON, columns: readonly string[]): SplitImage {
   for (const g of groups) {
     if (!(Number.isInteger(g) && g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
   }
-  const slice = sliceRowGroups(split.path, size, footer.subarray(4, footer.length - 8), groups, columns);
-  if (slice) {
-    checkSize(split.path, slice.bytes.length, 'its row groups');
-    return { bytes: slice.bytes, groups: [...groups], local: slice.rows.map((_, i) => i), counts: slice.rows };
+  const image = { groups: [...groups], counts: groups.map((g) => counts[g]) };
+  if (groups.length === 0) return { ...image, part: () => { throw new InternalError('invariant violated: a split with no row groups has nothing to decode'); } };
+  const body = footer.subarray(4, footer.length - 8);
+  const slice = (g: number) => sliceRowGroups(split.path, size, body, [g], columns);
+  const first = slice(groups[0]);
+  if (first) {
+    return {
+      ...image,
+      part: (i) => {
+        const s = i === 0 ? first : slice(groups[i]);
+        if (!s) throw new FooterError(`row group ${groups[i]}'s column chunks cannot be read apart`);
+        checkSize(split.path, s.bytes.length, `row group ${groups[i]}`);
+        return { bytes: s.bytes, local: 0 };
+      },
+    };
   }
   const bytes = readFileSync(split.path);
   checkSize(split.path, bytes.length, 'the file');
   if (bytes.length < 12 || !bytes.subarray(bytes.length - 4).equals(PAR1)) throw new FooterError(`no 'PAR1' magic at the end`);
-  return { bytes, groups, local: groups, counts: groups.map((g) => counts[g]) };
+  return { ...image, part: (i) => ({ bytes, local: groups[i] }) };
 }
 
 function checkSize(path: string, n: number, what: string): void {
@@ -172,11 +182,19 @@ export async function* readParquetSplit(split: SplitJSON, columns: readonly stri
   for (let i = 0; i < image.groups.length; i++) {
     const g = image.groups[i], rows = image.counts[i];
     if (columns.length === 0) { yield { table: null, rows }; continue; }
+    let part: { bytes: Uint8Array; local: number };
+    try {
+      part = image.part(i);
+    } catch (e) {
+      if (e instanceof QuiverError) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: split.path }, { cause: e });
+      throw notParquet(split.path, e);
+    }
     let table: arrow.Table;
     try {
-      table = decode(image.bytes, image.local[i], columns, batchSize);
+      table = decode(part.bytes, part.local, columns, batchSize);
     } catch (e) {
-      throw rowGroupError(split.path, image.bytes, image.local[i], g, columns, e);
+      throw rowGroupError(split.path, part.bytes, part.local, g, columns, e);
     }
     if (table.numRows !== rows) throw new DataError(`row group ${g} decoded to ${table.numRows} rows, its footer says ${rows}`, { file: split.path });
     yield { table, rows: table.numRows };
@@ -190,5 +208,5 @@ function countsOnly(split: SplitJSON): SplitImage {
   for (const g of groups) {
     if (!(Number.isInteger(g) && g >= 0 && g < all.length)) throw new DataError(`row group ${g} is not in the file (it has ${all.length}); the file changed since the scan was planned`, { file: split.path });
   }
-  return { bytes: new Uint8Array(0), groups, local: groups, counts: groups.map((g) => all[g]) };
+  return { groups, counts: groups.map((g) => all[g]), part: () => { throw new InternalError('invariant violated: count(*) decodes no row group'); } };
 }
