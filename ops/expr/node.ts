@@ -59,7 +59,37 @@ export type ExprNode =
   | { readonly kind: 'call'; readonly fn: ScalarFn; readonly args: readonly ExprNode[] }
   | { readonly kind: 'case'; readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[]; readonly otherwise: ExprNode | null }
   | { readonly kind: 'sort'; readonly arg: ExprNode; readonly ascending: boolean; readonly nullsFirst: boolean }
-  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null };
+  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null }
+  | SubqueryExpr
+  | { readonly kind: 'outerRef'; readonly index: number; readonly name: string; readonly type: TypeJSON; readonly nullable: boolean };
+
+/**
+ * What a subquery asks of its rows: 'scalar' (its one value, null when it has no row), 'exists'
+ * (whether it has a row) or 'in' (whether `arg` equals one of its values, with SQL's nulls).
+ */
+export type SubqueryKind = 'scalar' | 'exists' | 'in';
+
+/**
+ * A subquery inside an expression (SQL's `(select ...)`, EXISTS, IN (select ...)). `plan` is a
+ * core logical plan, opaque to ops; the optimizer's decorrelation rules MUST rewrite every
+ * subquery into a join before physical planning (the evaluator refuses one with InternalError).
+ * Correlation is by position: `outerRefs[i]` is an expression over the enclosing plan's columns,
+ * and inside `plan` an `outerRef` node with index i stands for its value. Because the outer
+ * values are ordinary children here, rules that rename or substitute the enclosing plan's
+ * columns keep a subquery consistent.
+ */
+export interface SubqueryExpr {
+  readonly kind: 'subquery';
+  readonly subquery: SubqueryKind;
+  readonly plan: unknown;
+  /** The tested value of an 'in' subquery; null otherwise. */
+  readonly arg: ExprNode | null;
+  /** NOT EXISTS, NOT IN. */
+  readonly negated: boolean;
+  readonly outerRefs: readonly ExprNode[];
+  /** Result type: the single column's for 'scalar', bool otherwise. */
+  readonly type: TypeJSON;
+}
 
 export type ExprKind = ExprNode['kind'];
 
@@ -72,13 +102,15 @@ export function exprChildren(e: ExprNode): readonly ExprNode[] {
     case 'call': return e.args;
     case 'case': return [...e.branches.flatMap((b) => [b.when, b.then]), ...(e.otherwise ? [e.otherwise] : [])];
     case 'agg': return e.arg ? [e.arg] : [];
+    case 'subquery': return e.arg ? [e.arg, ...e.outerRefs] : e.outerRefs;
+    case 'outerRef': return [];
   }
 }
 
 /** Rebuilds `e` with new children (same order as exprChildren). */
 export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode {
   switch (e.kind) {
-    case 'column': case 'literal': return e;
+    case 'column': case 'literal': case 'outerRef': return e;
     case 'binary': return { ...e, left: c[0], right: c[1] };
     case 'unary': case 'cast': case 'alias': case 'sort': return { ...e, arg: c[0] };
     case 'call': return { ...e, args: c };
@@ -87,6 +119,8 @@ export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode 
       return { ...e, branches, otherwise: e.otherwise ? c[2 * e.branches.length] : null };
     }
     case 'agg': return { ...e, arg: e.arg ? c[0] : null };
+    case 'subquery': return e.arg ? { ...e, arg: c[0], outerRefs: c.slice(1) } : { ...e, outerRefs: c };
+    case 'outerRef': return e;
   }
 }
 
@@ -143,6 +177,12 @@ export function exprToString(e: ExprNode): string {
     case 'case': return `CASE ${e.branches.map((b) => `WHEN ${exprToString(b.when)} THEN ${exprToString(b.then)}`).join(' ')}${e.otherwise ? ` ELSE ${exprToString(e.otherwise)}` : ''} END`;
     case 'sort': return `${exprToString(e.arg)} ${e.ascending ? 'ASC' : 'DESC'} NULLS ${e.nullsFirst ? 'FIRST' : 'LAST'}`;
     case 'agg': return e.fn === 'countStar' ? 'count(*)' : `${e.fn}(${e.arg ? exprToString(e.arg) : ''})`;
+    case 'subquery': {
+      const refs = e.outerRefs.length ? ` correlated on ${e.outerRefs.map(exprToString).join(', ')}` : '';
+      const what = e.subquery === 'scalar' ? 'SUBQUERY' : e.subquery === 'exists' ? 'EXISTS' : `${exprToString(e.arg!)} IN`;
+      return `${e.negated ? 'NOT ' : ''}${what}(<subquery>${refs})`;
+    }
+    case 'outerRef': return `outer(${e.name})`;
   }
   return '?';
 }

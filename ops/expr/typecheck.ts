@@ -51,6 +51,13 @@ export function typeOf(e: ExprNode, fields: readonly FieldJSON[]): Typed {
     case 'call': return callType(e, e.args.map((x) => typeOf(x, fields)));
     case 'case': return caseType(e, fields);
     case 'agg': return aggType(e, e.arg ? typeOf(e.arg, fields) : null);
+    case 'subquery': {
+      // The outer values and the tested value are checked against the enclosing plan's columns.
+      for (const r of e.outerRefs) typeOf(r, fields);
+      if (e.arg) typeOf(e.arg, fields);
+      return { type: e.type, nullable: true };
+    }
+    case 'outerRef': return { type: e.type, nullable: e.nullable };
   }
   return assertNever(e, 'expression');
 }
