@@ -154,7 +154,39 @@ function binary(v: Ast, ctx: ExprContext, node: Ast): ExprNode {
   if (v.op === 'StringConcat') return { kind: 'call', fn: 'concat', args: [translateExpr(v.left, ctx), translateExpr(v.right, ctx)] };
   const op = BINARY[v.op];
   if (!op) throw notSupported(node, `operator ${v.op}`);
-  return bin(op, translateExpr(v.left, ctx), translateExpr(v.right, ctx));
+  const left = translateExpr(v.left, ctx), right = translateExpr(v.right, ctx);
+  return (op === 'add' || op === 'sub' || op === 'mul') ? foldDecimal(op, left, right) ?? bin(op, left, right) : bin(op, left, right);
+}
+
+/**
+ * `0.06 + 0.01` with SQL's exact decimal literals: 0.07, not the double 0.06999999999999999
+ * (which would drop the rows equal to 0.07 from a BETWEEN, as TPC-H Q6 has). Numbers written
+ * with a decimal point are DECIMAL in SQL; here they are float64, so constant +, - and * of
+ * them are computed exactly in decimal and rounded once.
+ */
+function foldDecimal(op: 'add' | 'sub' | 'mul', a: ExprNode, b: ExprNode): ExprNode | null {
+  if (a.kind !== 'literal' || b.kind !== 'literal' || typeof a.value !== 'number' || typeof b.value !== 'number') return null;
+  if (a.type !== 'float64' && b.type !== 'float64') return null;
+  const da = decimalOf(a.value), db = decimalOf(b.value);
+  if (!da || !db) return null;
+  let digits: bigint, scale: number;
+  if (op === 'mul') { digits = da.digits * db.digits; scale = da.scale + db.scale; } else {
+    scale = Math.max(da.scale, db.scale);
+    const x = da.digits * 10n ** BigInt(scale - da.scale), y = db.digits * 10n ** BigInt(scale - db.scale);
+    digits = op === 'add' ? x + y : x - y;
+  }
+  const neg = digits < 0n;
+  const text = (neg ? -digits : digits).toString().padStart(scale + 1, '0');
+  const value = Number(`${neg ? '-' : ''}${text.slice(0, text.length - scale)}.${text.slice(text.length - scale) || '0'}`);
+  return Number.isFinite(value) ? lit(value, 'float64') : null;
+}
+
+/** A finite number's shortest decimal form as digits × 10^-scale; null for exponent forms. */
+function decimalOf(x: number): { digits: bigint; scale: number } | null {
+  const s = String(x);
+  if (!/^-?\d+(\.\d+)?$/.test(s)) return null;
+  const [int, frac = ''] = s.split('.');
+  return { digits: BigInt(int + frac), scale: frac.length };
 }
 
 /** A constant date ± interval is folded here to a date; anything else needs the date API. */

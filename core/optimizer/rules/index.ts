@@ -1,16 +1,31 @@
 // The optimizer's ordered rule list.
 import type { OptimizerRule } from '../rule.ts';
 import { ChooseJoinStrategy } from './choose-join-strategy.ts';
+import { CorrelatedScalarSubqueryToJoin } from './correlated-scalar-subquery-to-join.ts';
+import { ExistsToSemiJoin } from './exists-to-semi-join.ts';
+import { InSubqueryToSemiJoin } from './in-subquery-to-semi-join.ts';
+import { ScalarSubqueryToJoin } from './scalar-subquery-to-join.ts';
 import { CombineFilters } from './combine-filters.ts';
 import { FoldConstants } from './fold-constants.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
 
-export { ChooseJoinStrategy, CombineFilters, FoldConstants, PruneColumns, PushDownFilter, PushDownLimit };
+export {
+  ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, ExistsToSemiJoin, FoldConstants, InSubqueryToSemiJoin, PruneColumns,
+  PushDownFilter, PushDownLimit, ScalarSubqueryToJoin,
+};
 
 /** Applied in this order, the whole list repeated until a pass changes nothing. */
 export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
+  // First, before any rule moves a filter: subqueries (q.sql) become joins. Each reads the
+  // Filter its subquery sits in; the driver then visits the joined subquery plan, so nested
+  // subqueries decorrelate in the same pass. InSubqueryToSemiJoin before ScalarSubqueryToJoin:
+  // a NOT IN over nullable columns leaves scalar subqueries for it.
+  ExistsToSemiJoin,
+  InSubqueryToSemiJoin,
+  ScalarSubqueryToJoin,
+  CorrelatedScalarSubqueryToJoin,
   // First: drops `true` conjuncts and Filter(true), so the rules below see the simplest predicates.
   FoldConstants,
   // Before PushDownFilter, so a stack of filters moves down as one.
