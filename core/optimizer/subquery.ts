@@ -1,6 +1,6 @@
 // What the decorrelation rules share: finding subqueries, and pulling correlated conditions out of a subquery's plan.
 import { PlanError, assertNever } from '../../ops/errors.ts';
-import { exprChildren, exprToString, transformExpr, type ExprNode, type SubqueryExpr } from '../../ops/expr/node.ts';
+import { exprChildren, exprToString, transformExpr, withExprChildren, type ExprNode, type SubqueryExpr } from '../../ops/expr/node.ts';
 import { aggregate } from '../plan/aggregate.ts';
 import { filter } from '../plan/filter.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
@@ -28,7 +28,10 @@ export function findSubquery(e: ExprNode, test: (s: SubqueryExpr) => boolean): S
 
 /** `e` with the node `target` (by identity) replaced. */
 export function replaceNode(e: ExprNode, target: ExprNode, by: ExprNode): ExprNode {
-  return transformExpr(e, (n) => (n === target ? by : n));
+  if (e === target) return by;
+  const kids = exprChildren(e);
+  const next = kids.map((k) => replaceNode(k, target, by));
+  return next.some((k, i) => k !== kids[i]) ? withExprChildren(e, next) : e;
 }
 
 /** Whether `e` refers to an enclosing query (an outerRef, here or in a nested subquery's outer values). */

@@ -120,7 +120,6 @@ export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode 
     }
     case 'agg': return { ...e, arg: e.arg ? c[0] : null };
     case 'subquery': return e.arg ? { ...e, arg: c[0], outerRefs: c.slice(1) } : { ...e, outerRefs: c };
-    case 'outerRef': return e;
   }
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
+import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
 
 const DATA = '/work/shared/tpch/sf0.1';
 const TABLES = ['lineitem', 'orders', 'customer', 'part', 'partsupp', 'supplier', 'nation', 'region'];
@@ -33,25 +34,6 @@ export const PENDING: Readonly<Record<string, string>> = {
   q21: 'comma joins and EXISTS with a non-equality correlated condition (joins branch: join conditions with a residual)',
 };
 
-const INT_TYPES = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT']);
-
-/** A value as both engines can agree on it: numbers, 'YYYY-MM-DD' dates, strings, null. */
-function quiverValue(v: unknown): unknown {
-  if (v instanceof Date) return v.toISOString().slice(0, 10);
-  if (typeof v === 'bigint') return Number(v);
-  return v;
-}
-
-function same(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isInteger(a) && Number.isInteger(b)) return a === b;
-    return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
-  }
-  return a === b;
-}
-
-const show = (r: readonly unknown[]): string => JSON.stringify(r);
-
 describe('TPC-H SF 0.1 through q.sql vs DuckDB', () => {
   let q: Quiver;
   let duck: DuckDBConnection;
@@ -69,17 +51,10 @@ describe('TPC-H SF 0.1 through q.sql vs DuckDB', () => {
     run(`${name}${pending ? ` (pending: ${pending})` : ''}`, async () => {
       const text = readFileSync(new URL(`../fixtures/tpch/${name}.sql`, import.meta.url), 'utf8');
       const df = q.sql(text);
-      const got = (await df.toArray()).map((r) => Object.values(r).map(quiverValue));
-      const reader = await duck.runAndReadAll(text);
-      const types = reader.columnTypes().map(String);
-      const want = reader.getRowsJson().map((r) => r.map((v, i) => (v !== null && (INT_TYPES.has(types[i]) || types[i].startsWith('DECIMAL')) ? Number(v) : v)));
-      expect(df.columns.length).toBe(types.length);
-      expect(got.length).toBe(want.length);
-      const ordered = /order\s+by/i.test(text.slice(text.toLowerCase().lastIndexOf(')')));
-      if (!ordered) { got.sort((a, b) => show(a).localeCompare(show(b))); want.sort((a, b) => show(a).localeCompare(show(b))); }
-      got.forEach((row, i) => {
-        if (!row.every((v, j) => same(v, want[i][j]))) expect(show(row)).toBe(show(want[i]));
-      });
+      const got = await quiverRows(df);
+      const want = await duckRows(duck, text);
+      expect(df.columns.length).toBe(want.columns);
+      expectSameRows(got, want.rows, ordersRows(text));
     }, 180_000);
   }
 });
