@@ -71,23 +71,27 @@ export function evalDateCall(fn: ScalarFn, args: readonly Literal[], type: TypeJ
       const unit = args[0].value as TruncUnit;
       return result(type, args[1].type === 'date32' ? truncDays(unit, t) : truncMs(unit, t));
     }
-    case 'toDate': case 'toTimestamp': {
-      // Only the default form, exactly as CAST: trimmed ISO text (null when it does not parse), or a date/timestamp converted.
-      if (args.length > 1) return undefined;
-      const a = args[0];
-      const toDate = fn === 'toDate';
-      if (a.type === 'utf8' && typeof a.value === 'string') {
-        const x = toDate ? parseDate(a.value.trim()) : parseTimestamp(a.value.trim());
-        return x === null ? null : result(type, x);
-      }
-      const t = temporal(a);
-      if (t === null) return undefined;
-      if (a.type === 'date32') return result(type, toDate ? t : t * MS_PER_DAY);
-      return result(type, toDate ? dayOfMs(t) : t);
-    }
+    // Only the default form, which is CAST; with a format the runtime parses.
+    case 'toDate': case 'toTimestamp': return args.length > 1 ? undefined : evalTemporalCast(args[0], type);
     default: return undefined;
   }
 }
 
 const isDateFn = (fn: ScalarFn): boolean =>
   (DATE_PART_FNS as readonly ScalarFn[]).includes(fn) || ['dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'toDate', 'toTimestamp'].includes(fn);
+
+/**
+ * CAST of a literal to date32 or timestamp_ms as the runtime does it: trimmed ISO text (null when
+ * it does not parse), or a date/timestamp converted; undefined for anything else.
+ */
+export function evalTemporalCast(l: Literal, to: TypeJSON): LiteralValue | undefined {
+  if (to !== 'date32' && to !== 'timestamp_ms') return undefined;
+  if (l.type === 'utf8' && typeof l.value === 'string') {
+    const x = to === 'date32' ? parseDate(l.value.trim()) : parseTimestamp(l.value.trim());
+    return x === null ? null : result(to, x);
+  }
+  const t = temporal(l);
+  if (t === null) return undefined;
+  if (l.type === 'date32') return result(to, to === 'date32' ? t : t * MS_PER_DAY);
+  return result(to, to === 'date32' ? dayOfMs(t) : t);
+}

@@ -42,3 +42,13 @@ describe('FoldConstants on dates and intervals', () => {
     expect(planToString(optimize(p))).toBe("Scan: csv [/l.csv] filters=[(d <= 1998-09-02)]");
   });
 });
+
+describe('FoldConstants on casts to dates', () => {
+  it('text, dates and timestamps cast to date32 / timestamp_ms fold as the runtime casts', () => {
+    expect(fold(lit(' 1998-12-01 ').cast('date32').sub(fn.interval(1, 'month')).node)).toEqual({ kind: 'literal', value: '1998-11-01', type: 'date32' });
+    expect(fold(lit('1998-12-01T10:00:00Z').cast('timestamp_ms').node)).toEqual({ kind: 'literal', value: Date.UTC(1998, 11, 1, 10), type: 'timestamp_ms' });
+    expect(fold(lit('nope').cast('date32').node)).toEqual({ kind: 'literal', value: null, type: 'date32' });
+    expect(fold(fn.date('1969-12-31').cast('timestamp_ms').node)).toEqual({ kind: 'literal', value: -86_400_000, type: 'timestamp_ms' });
+    expect(fold(lit(-1, 'timestamp_ms').cast('date32').node)).toEqual({ kind: 'literal', value: '1969-12-31', type: 'date32' });
+  });
+});
