@@ -46,23 +46,34 @@ export function makeInSet(utf8: boolean, values: readonly (number | Uint8Array |
  */
 export function inList(x: arrow.Data, set: InSet, others: readonly arrow.Data[]): arrow.Data {
   const n = x.length;
+  const nb = byteLen(n);
   const hit = set.utf8 ? utf8Hits(x, set) : numberHits(x, set);
-  const vx = validity(x);
-  const valid = new Uint8Array(byteLen(n)).fill(0xff);
-  const ov = others.map(validity);
-  for (let k = 0; k < others.length; k++) orMatches(hit, x, others[k], set.utf8);
-  for (let i = 0; i < n; i++) {
-    if (vx && !getBit(vx, i)) { valid[i >> 3] &= ~(1 << (i & 7)); hit[i >> 3] &= ~(1 << (i & 7)); continue; }
-    if (getBit(hit, i)) {
-      // A match on a row whose other value was null: that value did not match, the row is true.
-      continue;
+  for (const o of others) orMatches(hit, x, o, set.utf8);
+  // unknown: a row where some list value is null (then no match means null, not false).
+  let unknown: Bits | null = set.hasNull ? new Uint8Array(nb).fill(0xff) : null;
+  if (!unknown) {
+    for (const o of others) {
+      const v = validity(o);
+      if (!v) continue;
+      unknown ??= new Uint8Array(nb);
+      for (let k = 0; k < nb; k++) unknown[k] |= ~v[k] & 0xff;
     }
-    let unknown = set.hasNull;
-    for (let k = 0; k < ov.length && !unknown; k++) { const v = ov[k]; if (v && !getBit(v, i)) unknown = true; }
-    if (unknown) valid[i >> 3] &= ~(1 << (i & 7));
+  }
+  const vx = validity(x);
+  if (!vx && !unknown) return boolData(hit, n, null);
+  const valid = new Uint8Array(nb);
+  for (let k = 0; k < nb; k++) {
+    const xv = vx ? vx[k] : 0xff;
+    hit[k] &= xv;
+    valid[k] = xv & (unknown ? hit[k] | (~unknown[k] & 0xff) : 0xff);
   }
   return boolData(hit, n, valid);
 }
+
+/** Integer lists spanning at most this many values are looked up in a table instead of a Set. */
+const TABLE_SPAN = 1 << 16;
+/** Up to this many numbers are compared one by one (cheaper than hashing each row). */
+const SCAN = 8;
 
 function numberHits(x: arrow.Data, set: InSet): Bits {
   const n = x.length;
@@ -70,6 +81,24 @@ function numberHits(x: arrow.Data, set: InSet): Bits {
   const out = new Uint8Array(byteLen(n));
   const s = set.numbers;
   if (s.size === 0) return out;
+  const vals = [...s];
+  const min = Math.min(...vals), max = Math.max(...vals);
+  if (vals.every(Number.isInteger) && max - min < TABLE_SPAN) {
+    // A fractional or NaN offset reads undefined from the table: no match, as it should be.
+    const table = new Uint8Array(max - min + 1);
+    for (const v of vals) table[v - min] = 1;
+    for (let i = 0; i < n; i++) if (table[A[i] - min]) out[i >> 3] |= 1 << (i & 7);
+    return out;
+  }
+  if (vals.length <= SCAN && !vals.some(Number.isNaN)) {
+    const V = Float64Array.from(vals);
+    const m = V.length;
+    for (let i = 0; i < n; i++) {
+      const a = A[i];
+      for (let j = 0; j < m; j++) if (a === V[j]) { out[i >> 3] |= 1 << (i & 7); break; }
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) if (s.has(A[i])) out[i >> 3] |= 1 << (i & 7);
   return out;
 }

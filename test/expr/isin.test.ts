@@ -30,6 +30,11 @@ describe('in', () => {
     expect(run(isin(col('i'), lit(2.0, 'float64'), lit(2, 'int64')), b)).toEqual([false, true, false, null, false, false]);
     expect(run(isin(col('x'), lit('NaN', 'float64'), i32(0)), b)).toEqual([false, false, true, null, true, true]);
     expect(run(isin(col('x'), lit(2.5, 'float64')), b)).toEqual([false, true, false, null, false, false]);
+    // A table for a narrow integer span, a scan for a few other numbers, a Set for the rest.
+    expect(run(isin(col('x'), i32(0), i32(2), i32(1)), b)).toEqual([true, false, false, null, true, true]);
+    expect(run(isin(col('i'), i32(5), lit(1e12, 'int64')), b)).toEqual([false, false, false, null, true, false]);
+    const many = Array.from({ length: 20 }, (_, k) => lit(k * 1e6 + 0.5, 'float64'));
+    expect(run(isin(col('x'), ...many, lit(1, 'float64')), b)).toEqual([true, false, false, null, false, false]);
   });
 
   it('strings by bytes (few values bucketed by length, many in a set)', () => {
