@@ -9,11 +9,49 @@ export const MS_PER_MINUTE = 60_000;
 export type TruncUnit = 'year' | 'quarter' | 'month' | 'week' | 'day' | 'hour' | 'minute' | 'second';
 export const TRUNC_UNITS: readonly TruncUnit[] = ['year', 'quarter', 'month', 'week', 'day', 'hour', 'minute', 'second'];
 
+/** Days of 1900-01-01 and 2101-01-01: dates between them are read from a table, the rest computed. */
+const TABLE_START = -25567;
+const TABLE_LEN = 73414;
+let table: Int32Array | null = null;
+
+/** y * 512 + m * 32 + d for every day of 1900..2100, built on first use (a few ms, 290 KB). */
+function civilTable(): Int32Array {
+  const t = new Int32Array(TABLE_LEN);
+  const out = new Int32Array(3);
+  for (let k = 0; k < TABLE_LEN; k++) {
+    computeCivil(TABLE_START + k, out);
+    t[k] = out[0] * 512 + out[1] * 32 + out[2];
+  }
+  return t;
+}
+
+/** y * 512 + m * 32 + d of an integer day number (the packed form the part loops unpack). */
+export function packedCivil(days: number): number {
+  const k = days - TABLE_START;
+  if (k >= 0 && k < TABLE_LEN) return (table ??= civilTable())[k];
+  computeCivil(days, packScratch);
+  return packScratch[0] * 512 + packScratch[1] * 32 + packScratch[2];
+}
+const packScratch = new Int32Array(3);
+
 /**
- * Year, month (1-12) and day (1-31) of a day number, written into `out` (no allocation per row).
- * Howard Hinnant's civil_from_days: exact for every day a double holds as an integer.
+ * Year, month (1-12) and day (1-31) of an integer day number, written into `out` (no
+ * allocation per row): a table lookup for 1900..2100, Howard Hinnant's civil_from_days
+ * (exact for every integer a double holds) elsewhere.
  */
-export function civilFromDays(days: number, out: Int32Array | number[]): void {
+export function civilFromDays(days: number, out: Int32Array): void {
+  const k = days - TABLE_START;
+  if (k >= 0 && k < TABLE_LEN) {
+    const p = (table ??= civilTable())[k];
+    out[0] = p >> 9;
+    out[1] = (p >> 5) & 15;
+    out[2] = p & 31;
+    return;
+  }
+  computeCivil(days, out);
+}
+
+function computeCivil(days: number, out: Int32Array): void {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -39,6 +77,8 @@ export function daysFromCivil(y: number, m: number, d: number): number {
 export const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Days before each month in a common year. */
+const DAYS_BEFORE = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 
 export function daysInMonth(y: number, m: number): number {
   return m === 2 && isLeapYear(y) ? 29 : MONTH_DAYS[m - 1];
@@ -77,7 +117,9 @@ export function datePartOfDays(part: DatePartFn, days: number): number {
     case 'day': civilFromDays(days, scratch); return scratch[2];
     // 1970-01-01 was a Thursday; Spark numbers Sunday 1 through Saturday 7.
     case 'dayOfWeek': return (((days + 4) % 7) + 7) % 7 + 1;
-    case 'dayOfYear': civilFromDays(days, scratch); return days - daysFromCivil(scratch[0], 1, 1) + 1;
+    case 'dayOfYear':
+      civilFromDays(days, scratch);
+      return DAYS_BEFORE[scratch[1] - 1] + scratch[2] + (scratch[1] > 2 && isLeapYear(scratch[0]) ? 1 : 0);
     case 'hour': case 'minute': case 'second': return 0;
   }
 }
@@ -97,9 +139,9 @@ export function datePartOfMs(part: DatePartFn, ms: number): number {
 /** The first day of the unit that holds `days` (weeks start on Monday); units below a day leave a date alone. */
 export function truncDays(unit: TruncUnit, days: number): number {
   switch (unit) {
-    case 'year': civilFromDays(days, scratch); return daysFromCivil(scratch[0], 1, 1);
+    case 'year': return days - datePartOfDays('dayOfYear', days) + 1;
     case 'quarter': civilFromDays(days, scratch); return daysFromCivil(scratch[0], scratch[1] - ((scratch[1] - 1) % 3), 1);
-    case 'month': civilFromDays(days, scratch); return daysFromCivil(scratch[0], scratch[1], 1);
+    case 'month': civilFromDays(days, scratch); return days - scratch[2] + 1;
     // Thursday 1970-01-01 is 3 days after a Monday.
     case 'week': return days - ((((days + 3) % 7) + 7) % 7);
     case 'day': case 'hour': case 'minute': case 'second': return days;
