@@ -3,7 +3,7 @@ import {
   addMonthsToDays, addMonthsToMs, datePartOfDays, datePartOfMs, dayOfMs, MS_PER_DAY, truncDays, truncMs, type TruncUnit,
 } from '../../ops/expr/calendar.ts';
 import { formatDate, parseDate, parseTimestamp } from '../../ops/expr/format.ts';
-import { DATE_PART_FNS, type DatePartFn, type ExprNode, type LiteralValue, type ScalarFn } from '../../ops/expr/node.ts';
+import { isDateFn, isDatePartFn, type ExprNode, type LiteralValue, type ScalarFn } from '../../ops/expr/node.ts';
 import type { TypeJSON } from '../../ops/types.ts';
 
 type Literal = Extract<ExprNode, { kind: 'literal' }>;
@@ -40,10 +40,10 @@ const result = (type: TypeJSON, x: number): LiteralValue | undefined =>
  */
 export function evalDateCall(fn: ScalarFn, args: readonly Literal[], type: TypeJSON): LiteralValue | undefined {
   if (args.some((a) => a.value === null)) return isDateFn(fn) ? null : undefined;
-  if ((DATE_PART_FNS as readonly ScalarFn[]).includes(fn)) {
+  if (isDatePartFn(fn)) {
     const t = temporal(args[0]);
     if (t === null) return undefined;
-    return args[0].type === 'date32' ? datePartOfDays(fn as DatePartFn, t) : datePartOfMs(fn as DatePartFn, t);
+    return args[0].type === 'date32' ? datePartOfDays(fn, t) : datePartOfMs(fn, t);
   }
   switch (fn) {
     case 'dateAdd': case 'dateSub': case 'addMonths': case 'addMillis': {
@@ -77,8 +77,6 @@ export function evalDateCall(fn: ScalarFn, args: readonly Literal[], type: TypeJ
   }
 }
 
-const isDateFn = (fn: ScalarFn): boolean =>
-  (DATE_PART_FNS as readonly ScalarFn[]).includes(fn) || ['dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'toDate', 'toTimestamp'].includes(fn);
 
 /**
  * CAST of a literal to date32 or timestamp_ms as the runtime does it: trimmed ISO text (null when

@@ -42,12 +42,20 @@ export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
 export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'hour' | 'minute' | 'second';
 export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'toDate' | 'toTimestamp' | 'interval';
 
+const PATTERN_FNS: readonly PatternFn[] = ['like', 'ilike', 'rlike', 'in'];
 export const DATE_PART_FNS: readonly DatePartFn[] = ['year', 'quarter', 'month', 'day', 'dayOfWeek', 'dayOfYear', 'hour', 'minute', 'second'];
-/** Every scalar function added with patterns and dates (stage-schema.ts validates plans with them). */
-export const PATTERN_AND_DATE_FNS: readonly (PatternFn | DatePartFn | DateFn)[] = [
-  'like', 'ilike', 'rlike', 'in', ...DATE_PART_FNS,
-  'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'toDate', 'toTimestamp', 'interval',
+const DATE_FNS: readonly (DatePartFn | DateFn)[] = [
+  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'toDate', 'toTimestamp', 'interval',
 ];
+/** Every scalar function added with patterns and dates (stage-schema.ts validates plans with them). */
+export const PATTERN_AND_DATE_FNS: readonly (PatternFn | DatePartFn | DateFn)[] = [...PATTERN_FNS, ...DATE_FNS];
+
+const PATTERN_SET: ReadonlySet<string> = new Set(PATTERN_FNS);
+const DATE_SET: ReadonlySet<string> = new Set(DATE_FNS);
+const DATE_PART_SET: ReadonlySet<string> = new Set(DATE_PART_FNS);
+export const isPatternFn = (fn: ScalarFn): fn is PatternFn => PATTERN_SET.has(fn);
+export const isDateFn = (fn: ScalarFn): fn is DatePartFn | DateFn => DATE_SET.has(fn);
+export const isDatePartFn = (fn: ScalarFn): fn is DatePartFn => DATE_PART_SET.has(fn);
 
 export type AggFn = 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last';
 

@@ -3,14 +3,8 @@ import { PlanError } from '../errors.ts';
 import { isInteger, typeToString, type TypeJSON } from '../types.ts';
 import { TRUNC_UNITS, type TruncUnit } from './calendar.ts';
 import { compileDateFormat } from './date-format.ts';
-import { DATE_PART_FNS, exprToString, type DateFn, type DatePartFn, type ScalarFn } from './node.ts';
+import { exprToString, type DateFn, type DatePartFn, type ScalarFn } from './node.ts';
 import type { CallChecks, CallOf, Typed } from './typecheck.ts';
-
-const DATE_FNS: ReadonlySet<ScalarFn> = new Set<DateFn | DatePartFn>([
-  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'toDate', 'toTimestamp', 'interval',
-]);
-
-export const isDateCall = (fn: ScalarFn): fn is DateFn | DatePartFn => DATE_FNS.has(fn);
 
 const isTemporalish = (t: TypeJSON) => t === 'date32' || t === 'timestamp_ms' || t === 'null';
 const isIntish = (t: TypeJSON) => isInteger(t) || t === 'null';

@@ -2,12 +2,8 @@
 import { PlanError } from '../errors.ts';
 import { typeToString, type TypeJSON } from '../types.ts';
 import { parseLike, rlikeRegExp } from './like.ts';
-import { exprToString, type PatternFn, type ScalarFn } from './node.ts';
+import { exprToString, type PatternFn } from './node.ts';
 import type { CallChecks, CallOf, Typed } from './typecheck.ts';
-
-const PATTERN_FNS: ReadonlySet<ScalarFn> = new Set<PatternFn>(['like', 'ilike', 'rlike', 'in']);
-
-export const isPatternCall = (fn: ScalarFn): fn is PatternFn => PATTERN_FNS.has(fn);
 
 const isStrish = (t: TypeJSON) => t === 'utf8' || t === 'null';
 

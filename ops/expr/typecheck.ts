@@ -4,9 +4,9 @@ import {
   commonNumericType, isFloat, isInteger, isNumeric, isTemporal, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, floatLiteralNumber, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
-import { dateCallType, isDateCall } from './typecheck-dates.ts';
-import { isPatternCall, patternCallType } from './typecheck-patterns.ts';
+import { exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { dateCallType } from './typecheck-dates.ts';
+import { patternCallType } from './typecheck-patterns.ts';
 
 export interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
 
@@ -226,9 +226,9 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
     if (inner.kind !== 'literal') throw new PlanError(`${exprToString(e)}: ${what} must be a literal, got ${exprToString(x)}`);
     return inner;
   };
-  if (isPatternCall(e.fn) || isDateCall(e.fn)) {
+  if (isPatternFn(e.fn) || isDateFn(e.fn)) {
     const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType };
-    return isPatternCall(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);
+    return isPatternFn(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);
   }
   switch (e.fn) {
     case 'split':
