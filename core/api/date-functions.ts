@@ -8,10 +8,10 @@ import { intervalNode } from './interval.ts';
 const call = (fn: Extract<ExprNode, { kind: 'call' }>['fn'], args: ExprNode[]): Expr => new Expr({ kind: 'call', fn, args });
 const part = (fn: DatePartFn) => (c: ColumnLike): Expr => call(fn, [toColumn(c).node]);
 
-/** extract()'s field names (case-insensitive) and the part each reads. dayofweek is Spark's: 1 = Sunday. */
+/** extract()'s field names (case-insensitive) and the part each reads. dayofweek is Spark's: 1 = Sunday; week is ISO. */
 const FIELDS: Readonly<Record<string, DatePartFn>> = {
   year: 'year', quarter: 'quarter', month: 'month', day: 'day', dayofmonth: 'day', dayofweek: 'dayOfWeek',
-  dayofyear: 'dayOfYear', doy: 'dayOfYear', hour: 'hour', minute: 'minute', second: 'second',
+  dayofyear: 'dayOfYear', doy: 'dayOfYear', week: 'weekOfYear', weekofyear: 'weekOfYear', hour: 'hour', minute: 'minute', second: 'second',
 };
 
 /** A count of days or months: a number (a literal) or an expression. */
@@ -32,6 +32,8 @@ export const dateFunctions = {
   /** 1 = Sunday ... 7 = Saturday, as Spark. */
   dayofweek: part('dayOfWeek'),
   dayofyear: part('dayOfYear'),
+  /** ISO 8601 week of the year (weeks start Monday; week 1 holds the first Thursday), as Spark's weekofyear. */
+  weekofyear: part('weekOfYear'),
   hour: part('hour'),
   minute: part('minute'),
   second: part('second'),
@@ -46,6 +48,8 @@ export const dateFunctions = {
   dateSub: (c: ColumnLike, days: Count): Expr => call('dateSub', [toColumn(c).node, count(days, 'dateSub: days')]),
   /** `c` plus `n` months; a day past the target month's end becomes its last day (Jan 31 + 1 = Feb 28/29). */
   addMonths: (c: ColumnLike, n: Count): Expr => call('addMonths', [toColumn(c).node, count(n, 'addMonths: months')]),
+  /** The last day of the month holding `c`, a date32 (Spark's last_day). */
+  lastDay: (c: ColumnLike): Expr => call('lastDay', [toColumn(c).node]),
   /** Days from `start` to `end` (int32; timestamps count by their dates). */
   datediff: (end: ColumnLike, start: ColumnLike): Expr => call('datediff', [toColumn(end).node, toColumn(start).node]),
   /** The start of the year/quarter/month/week (Monday)/day/hour/minute/second holding `c`, of `c`'s type. */

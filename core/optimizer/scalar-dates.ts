@@ -1,6 +1,6 @@
 // Plan-time evaluation of date and time calls over literals (used by FoldConstants through scalar.ts), so date ± interval bounds become literals.
 import {
-  addMonthsToDays, addMonthsToMs, datePartOfDays, datePartOfMs, dayOfMs, MS_PER_DAY, truncDays, truncMs, type TruncUnit,
+  addMonthsToDays, addMonthsToMs, datePartOfDays, datePartOfMs, dayOfMs, lastDayOfMonth, MS_PER_DAY, truncDays, truncMs, type TruncUnit,
 } from '../../ops/expr/calendar.ts';
 import { formatDate, parseDate, parseTimestamp } from '../../ops/expr/format.ts';
 import { isDateFn, isDatePartFn, type ExprNode, type LiteralValue, type ScalarFn } from '../../ops/expr/node.ts';
@@ -59,6 +59,11 @@ export function evalDateCall(fn: ScalarFn, args: readonly Literal[], type: TypeJ
           return result(type, ts ? t + days * MS_PER_DAY : t + days);
         }
       }
+    }
+    case 'lastDay': {
+      const t = temporal(args[0]);
+      if (t === null) return undefined;
+      return result(type, lastDayOfMonth(args[0].type === 'timestamp_ms' ? dayOfMs(t) : t));
     }
     case 'datediff': {
       const e = temporal(args[0]), s = temporal(args[1]);

@@ -120,8 +120,19 @@ export function datePartOfDays(part: DatePartFn, days: number): number {
     case 'dayOfYear':
       civilFromDays(days, scratch);
       return DAYS_BEFORE[scratch[1] - 1] + scratch[2] + (scratch[1] > 2 && isLeapYear(scratch[0]) ? 1 : 0);
+    case 'weekOfYear': {
+      // ISO 8601: weeks start on Monday, and week 1 holds the year's first Thursday.
+      const thursday = days - ((((days + 3) % 7) + 7) % 7) + 3;
+      return Math.floor((thursday - truncDays('year', thursday)) / 7) + 1;
+    }
     case 'hour': case 'minute': case 'second': return 0;
   }
+}
+
+/** The last day of the month holding `days`. */
+export function lastDayOfMonth(days: number): number {
+  civilFromDays(days, scratch);
+  return days - scratch[2] + daysInMonth(scratch[0], scratch[1]);
 }
 
 /** A date-part of a timestamp in milliseconds (UTC). */

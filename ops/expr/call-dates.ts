@@ -6,7 +6,7 @@ import { nullData } from './bits.ts';
 import type { TruncUnit } from './calendar.ts';
 import { stringOf, type Node } from './compiled.ts';
 import { compileDateFormat, parseColumn } from './date-format.ts';
-import { addMillis, addMonths, datediff, datePart, dateTrunc, shiftDays } from './dates.ts';
+import { addMillis, addMonths, datediff, datePart, dateTrunc, lastDay, shiftDays } from './dates.ts';
 import type { Coerce, Compile } from './functions.ts';
 import type { DateFn, DatePartFn, ExprNode } from './node.ts';
 
@@ -26,7 +26,7 @@ export function compileDateCall(e: ExprNode & { kind: 'call'; fn: DateFn | DateP
   if (args.some((x) => x.type === 'null')) return nulls(out);
   const [a, b] = args;
   switch (fn) {
-    case 'year': case 'quarter': case 'month': case 'day': case 'dayOfWeek': case 'dayOfYear':
+    case 'year': case 'quarter': case 'month': case 'day': case 'dayOfWeek': case 'dayOfYear': case 'weekOfYear':
     case 'hour': case 'minute': case 'second':
       return node(out, (r) => datePart(fn, a.type, a.evaluate(r)));
     case 'dateAdd': case 'dateSub': {
@@ -35,6 +35,7 @@ export function compileDateCall(e: ExprNode & { kind: 'call'; fn: DateFn | DateP
     }
     case 'addMonths': return node(out, (r) => addMonths(a.type, a.evaluate(r), b.evaluate(r)));
     case 'addMillis': return node(out, (r) => addMillis(a.type, a.evaluate(r), b.evaluate(r)));
+    case 'lastDay': return node(out, (r) => lastDay(a.type, a.evaluate(r)));
     case 'datediff': return node(out, (r) => datediff(a.type, a.evaluate(r), b.type, b.evaluate(r)));
     case 'toDate': case 'toTimestamp': {
       const to = fn === 'toDate' ? 'date32' : 'timestamp_ms';

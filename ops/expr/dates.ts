@@ -3,7 +3,7 @@ import type * as arrow from 'apache-arrow';
 import type { TypeJSON } from '../types.ts';
 import { andValidity, clearBit, validity, type Bits } from './bits.ts';
 import {
-  addMonthsToDays, addMonthsToMs, datePartOfDays, dayOfMs, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, packedCivil, truncDays, truncMs, type TruncUnit,
+  addMonthsToDays, addMonthsToMs, datePartOfDays, dayOfMs, lastDayOfMonth, MS_PER_DAY, MS_PER_HOUR, MS_PER_MINUTE, packedCivil, truncDays, truncMs, type TruncUnit,
 } from './calendar.ts';
 import type { DatePartFn } from './node.ts';
 import { fromNumbers, numbersOf } from './num.ts';
@@ -95,6 +95,17 @@ export function addMillis(type: TypeJSON, t: arrow.Data, ms: arrow.Data): arrow.
   const scale = type === 'date32' ? MS_PER_DAY : 1;
   for (let i = 0; i < n; i++) R[i] = A[i] * scale + M[i];
   return fromNumbers('timestamp_ms', R, n, andValidity(validity(t), validity(ms), n));
+}
+
+/** The last day of each row's month, as a date. */
+export function lastDay(type: TypeJSON, t: arrow.Data): arrow.Data {
+  const n = t.length;
+  const A = numbersOf(t);
+  const D = type === 'timestamp_ms' ? dayNumbers(A, n) : A;
+  const R = new Int32Array(n);
+  for (let i = 0; i < n; i++) R[i] = lastDayOfMonth(D[i]);
+  const v = validity(t);
+  return fromNumbers('date32', R, n, v ? v.slice() : null);
 }
 
 /** Days from `start` to `end` (timestamps count by their dates, as Spark's datediff). */

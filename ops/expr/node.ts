@@ -24,9 +24,10 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  *  rlike(str, regex)           -> bool; a JS regular expression found anywhere in the string
  *  in(x, v1, v2, ...)          -> bool; SQL IN: null when x is null, or when nothing matches and a value is null
  * Dates and times (date32 days or timestamp_ms, UTC):
- *  year(t) quarter month day dayOfWeek (1 = Sunday) dayOfYear hour minute second -> int32
+ *  year(t) quarter month day dayOfWeek (1 = Sunday) dayOfYear weekOfYear (ISO) hour minute second -> int32
  *  dateAdd(t, days), dateSub(t, days), addMonths(t, months) -> type of t (months clamp to the month's end)
  *  addMillis(t, ms)            -> timestamp_ms (time units of an interval)
+ *  lastDay(t)                  -> date32, the last day of t's month
  *  datediff(end, start)        -> int32 days between the dates
  *  dateTrunc(unit, t)          -> type of t; unit a literal: year quarter month week day hour minute second
  *  toDate(x, format?), toTimestamp(x, format?) -> date32 / timestamp_ms; format a literal pattern (yyyy-MM-dd ...)
@@ -39,13 +40,13 @@ export type ScalarFn =
   | PatternFn | DatePartFn | DateFn;
 
 export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
-export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'hour' | 'minute' | 'second';
-export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'toDate' | 'toTimestamp' | 'interval';
+export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'weekOfYear' | 'hour' | 'minute' | 'second';
+export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'lastDay' | 'toDate' | 'toTimestamp' | 'interval';
 
 const PATTERN_FNS: readonly PatternFn[] = ['like', 'ilike', 'rlike', 'in'];
-export const DATE_PART_FNS: readonly DatePartFn[] = ['year', 'quarter', 'month', 'day', 'dayOfWeek', 'dayOfYear', 'hour', 'minute', 'second'];
+export const DATE_PART_FNS: readonly DatePartFn[] = ['year', 'quarter', 'month', 'day', 'dayOfWeek', 'dayOfYear', 'weekOfYear', 'hour', 'minute', 'second'];
 const DATE_FNS: readonly (DatePartFn | DateFn)[] = [
-  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'toDate', 'toTimestamp', 'interval',
+  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'lastDay', 'toDate', 'toTimestamp', 'interval',
 ];
 /** Every scalar function added with patterns and dates (stage-schema.ts validates plans with them). */
 export const PATTERN_AND_DATE_FNS: readonly (PatternFn | DatePartFn | DateFn)[] = [...PATTERN_FNS, ...DATE_FNS];

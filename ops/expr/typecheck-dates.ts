@@ -13,7 +13,7 @@ const TEMPORAL = 'date32 or timestamp_ms (parse text with fn.toDate(...) or fn.t
 export function dateCallType(e: CallOf<DateFn | DatePartFn>, c: CallChecks): Typed {
   const a = c.args;
   switch (e.fn) {
-    case 'year': case 'quarter': case 'month': case 'day': case 'dayOfWeek': case 'dayOfYear':
+    case 'year': case 'quarter': case 'month': case 'day': case 'dayOfWeek': case 'dayOfYear': case 'weekOfYear':
     case 'hour': case 'minute': case 'second':
       c.arity(1); c.arg(0, isTemporalish, TEMPORAL);
       return { type: 'int32', nullable: c.anyNull };
@@ -25,6 +25,9 @@ export function dateCallType(e: CallOf<DateFn | DatePartFn>, c: CallChecks): Typ
     case 'addMillis':
       c.arity(2); c.arg(0, isTemporalish, TEMPORAL); c.arg(1, isIntish, 'an integer number of milliseconds');
       return { type: 'timestamp_ms', nullable: c.anyNull };
+    case 'lastDay':
+      c.arity(1); c.arg(0, isTemporalish, TEMPORAL);
+      return { type: 'date32', nullable: c.anyNull };
     case 'datediff':
       c.arity(2); c.arg(0, isTemporalish, TEMPORAL); c.arg(1, isTemporalish, TEMPORAL);
       return { type: 'int32', nullable: c.anyNull };

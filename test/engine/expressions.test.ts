@@ -99,6 +99,8 @@ const SCALAR: [string, Expr, [unknown, unknown]][] = [
   ['day', fn.day('ts'), [29, 31]],
   ['dayofweek', fn.dayofweek('ts'), [5, 4]],
   ['dayofyear', fn.dayofyear('ts'), [60, 365]],
+  ['weekofyear', fn.weekofyear('ts'), [9, 1]],
+  ['lastDay', fn.lastDay('dt'), [new Date(Date.UTC(2024, 0, 31)), null]],
   ['hour', fn.hour('ts'), [13, 23]],
   ['minute', fn.minute('ts'), [14, 59]],
   ['second', fn.second('ts'), [15, 59]],
@@ -171,8 +173,8 @@ describe('expression JSON round trip', () => {
     expect([...binary].sort()).toEqual(['add', 'and', 'div', 'eq', 'gt', 'gte', 'lt', 'lte', 'mod', 'mul', 'neq', 'or', 'sub']);
     expect([...unary].sort()).toEqual(['isNotNull', 'isNull', 'negate', 'not']);
     expect([...calls].sort()).toEqual(['abs', 'addMillis', 'addMonths', 'at', 'ceil', 'coalesce', 'concat', 'contains', 'dateAdd', 'dateSub', 'dateTrunc',
-      'datediff', 'day', 'dayOfWeek', 'dayOfYear', 'endsWith', 'exp', 'floor', 'hour', 'ilike', 'in', 'length', 'like', 'ln', 'lower', 'minute', 'month',
-      'quarter', 'regexpExtract', 'rlike', 'round', 'second', 'split', 'sqrt', 'startsWith', 'substr', 'toDate', 'toTimestamp', 'trim', 'upper', 'year']);
+      'datediff', 'day', 'dayOfWeek', 'dayOfYear', 'endsWith', 'exp', 'floor', 'hour', 'ilike', 'in', 'lastDay', 'length', 'like', 'ln', 'lower', 'minute', 'month',
+      'quarter', 'regexpExtract', 'rlike', 'round', 'second', 'split', 'sqrt', 'startsWith', 'substr', 'toDate', 'toTimestamp', 'trim', 'upper', 'weekOfYear', 'year']);
     expect([...aggs].sort()).toEqual(['avg', 'count', 'countDistinct', 'countStar', 'first', 'last', 'max', 'min', 'sum']);
   });
 

@@ -26,6 +26,11 @@ const dateOut = (s: string | null) => (s === null ? null : days(s));
 
 /** Spark's dayofweek: 1 = Sunday. */
 const sparkDow = (x: Date) => x.getUTCDay() + 1;
+/** ISO week by the textbook rule: the week (Monday..Sunday) of this date's Thursday, counted in that Thursday's year. */
+const isoWeek = (x: Date) => {
+  const th = new Date(x.getTime() + (3 - ((x.getUTCDay() + 6) % 7)) * DAY);
+  return Math.floor((th.getTime() - new Date(0).setUTCFullYear(th.getUTCFullYear(), 0, 1)) / DAY / 7) + 1;
+};
 const dayOfYear = (x: Date) => Math.floor((x.getTime() - new Date(0).setUTCFullYear(x.getUTCFullYear(), 0, 1)) / DAY) + 1;
 
 describe('calendar', () => {
@@ -53,7 +58,7 @@ describe('calendar', () => {
 describe('date parts', () => {
   const parts: [string, (x: Date) => number][] = [
     ['year', (x) => x.getUTCFullYear()], ['quarter', (x) => Math.floor(x.getUTCMonth() / 3) + 1], ['month', (x) => x.getUTCMonth() + 1],
-    ['day', (x) => x.getUTCDate()], ['dayOfWeek', sparkDow], ['dayOfYear', dayOfYear],
+    ['day', (x) => x.getUTCDate()], ['dayOfWeek', sparkDow], ['dayOfYear', dayOfYear], ['weekOfYear', isoWeek],
     ['hour', (x) => x.getUTCHours()], ['minute', (x) => x.getUTCMinutes()], ['second', (x) => x.getUTCSeconds()],
   ];
   it.each(parts)('%s of dates and timestamps (before 1970 too)', (name, f) => {
@@ -91,6 +96,13 @@ describe('date arithmetic', () => {
   it('datediff counts days, timestamps by their dates', () => {
     expect(run(call('datediff', col('d'), lit('2024-01-01', 'date32')), b)).toEqual(withD((x) => Math.round(x.getTime() / DAY) - days('2024-01-01')));
     expect(run(call('datediff', col('t'), lit('1970-01-01', 'date32')), b)).toEqual(withT((x) => Math.floor(x.getTime() / DAY)));
+  });
+
+  it('lastDay is the month end, leap Februaries included', () => {
+    const ends = ['2024-02-29', '1970-01-31', '1969-12-31', '2000-03-31', '1900-02-28', '2023-12-31', '0001-01-31', '9999-12-31'];
+    expect(run(call('lastDay', col('d')), b)).toEqual([...ends.map((s) => daysFromCivil(Number(s.slice(0, 4)), Number(s.slice(5, 7)), Number(s.slice(8)))), null]);
+    expect(run(call('lastDay', col('t')), b)[0]).toBe(days('2024-02-29'));
+    expect(fn.extract('week', 'd').node).toEqual(fn.weekofyear('d').node);
   });
 
   it('dateTrunc keeps the type; weeks start on Monday', () => {

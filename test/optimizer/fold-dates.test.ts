@@ -27,6 +27,8 @@ describe('FoldConstants on dates and intervals', () => {
 
   it('parts, datediff, dateTrunc and ISO parsing of literals fold; nulls fold to null', () => {
     expect(fold(fn.year(fn.date('1998-12-01')).node)).toEqual({ kind: 'literal', value: 1998, type: 'int32' });
+    expect(fold(fn.lastDay(fn.date('2100-02-03')).node)).toEqual({ kind: 'literal', value: '2100-02-28', type: 'date32' });
+    expect(fold(fn.weekofyear(fn.date('2021-01-03')).node)).toEqual({ kind: 'literal', value: 53, type: 'int32' });
     expect(fold(fn.dayofweek(fn.date('2024-03-03')).node)).toEqual({ kind: 'literal', value: 1, type: 'int32' });
     expect(fold(fn.datediff(fn.date('2024-03-01'), fn.date('2024-02-01')).node)).toEqual({ kind: 'literal', value: 29, type: 'int32' });
     expect(fold(fn.dateTrunc('quarter', fn.date('2024-05-17')).node)).toEqual({ kind: 'literal', value: '2024-04-01', type: 'date32' });
