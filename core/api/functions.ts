@@ -1,6 +1,7 @@
 // `fn`: aggregate and scalar functions (fn.count(), fn.sum('x'), fn.coalesce(a, b)...).
 import type { AggFn } from '../../ops/expr/node.ts';
 import { Expr, toColumn, toExpr, when, type ColumnLike, type Operand } from './column.ts';
+import { dateFunctions } from './date-functions.ts';
 
 function agg(fn: AggFn, c: ColumnLike | null): Expr {
   return new Expr({ kind: 'agg', fn, arg: c === null ? null : toColumn(c).node });
@@ -20,4 +21,5 @@ export const fn = Object.freeze({
   coalesce: (...args: Operand[]) => new Expr({ kind: 'call', fn: 'coalesce', args: args.map((a) => (typeof a === 'string' ? toColumn(a) : toExpr(a)).node) }),
   concat: (...args: ColumnLike[]) => new Expr({ kind: 'call', fn: 'concat', args: args.map((a) => toColumn(a).node) }),
   when,
+  ...dateFunctions,
 });

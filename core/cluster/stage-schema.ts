@@ -1,6 +1,6 @@
 // The schema of a stage plan as it crosses the network: executors validate every stage they fetch against it before anything else reads it.
 import * as v from 'valibot';
-import type { ExprNode } from '../../ops/expr/node.ts';
+import { PATTERN_AND_DATE_FNS, type ExprNode } from '../../ops/expr/node.ts';
 import type { TypeJSON } from '../../ops/types.ts';
 import type { PhysNode, Stage } from '../physical/phys-node.ts';
 
@@ -29,7 +29,8 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('alias'), arg: v.lazy(() => Expr), name: Name }),
   v.strictObject({
     kind: v.literal('call'),
-    fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln']),
+    fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln',
+      ...PATTERN_AND_DATE_FNS]),
     args: v.array(v.lazy(() => Expr)),
   }),
   v.strictObject({ kind: v.literal('case'), branches: v.array(v.strictObject({ when: v.lazy(() => Expr), then: v.lazy(() => Expr) })), otherwise: v.nullable(v.lazy(() => Expr)) }),

@@ -4,9 +4,11 @@ import {
   commonNumericType, isFloat, isInteger, isNumeric, isTemporal, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, floatLiteralNumber, type ExprNode } from './node.ts';
+import { exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { dateCallType } from './typecheck-dates.ts';
+import { patternCallType } from './typecheck-patterns.ts';
 
-interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
+export interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
 
 /**
  * The output field of `e` over input `fields`: name (exprName), type and nullability.
@@ -191,6 +193,23 @@ export function commonType(types: readonly TypeJSON[]): TypeJSON | null {
   return t;
 }
 
+/** A call node of one of the functions `F`. */
+export type CallOf<F extends ScalarFn> = ExprNode & { kind: 'call'; fn: F };
+
+/** The argument checks callType gives the typing of a function family in its own file. */
+export interface CallChecks {
+  readonly args: readonly Typed[];
+  /** Whether any argument may be null. */
+  readonly anyNull: boolean;
+  /** Throws PlanError unless there are min..max arguments. */
+  arity(min: number, max?: number): void;
+  /** Throws PlanError naming argument i and `expected` unless ok(its type). */
+  arg(i: number, ok: (t: TypeJSON) => boolean, expected: string): void;
+  /** Argument i as a literal node, or a PlanError saying `what` must be a literal. */
+  literalArg(i: number, what: string): ExprNode & { kind: 'literal' };
+  comparable(a: TypeJSON, b: TypeJSON): TypeJSON | null;
+}
+
 function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
   const anyNull = a.some((x) => x.nullable);
   const arity = (min: number, max = min) => {
@@ -207,6 +226,10 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
     if (inner.kind !== 'literal') throw new PlanError(`${exprToString(e)}: ${what} must be a literal, got ${exprToString(x)}`);
     return inner;
   };
+  if (isPatternFn(e.fn) || isDateFn(e.fn)) {
+    const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType };
+    return isPatternFn(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);
+  }
   switch (e.fn) {
     case 'split':
       arity(2); arg(0, isStrish, 'utf8'); arg(1, isStrish, 'utf8');
