@@ -123,6 +123,15 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
         case 'max': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) > 0 ? v : m)) : null; break;
         case 'first': row[a.name] = vs.length ? vs[0] : null; break;
         case 'last': row[a.name] = vs.length ? vs[vs.length - 1] : null; break;
+        case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': {
+          const xs = nn as number[], samp = a.fn === 'varSamp' || a.fn === 'stddevSamp';
+          const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
+          const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (samp ? xs.length - 1 : xs.length);
+          row[a.name] = xs.length < (samp ? 2 : 1) ? null : a.fn.startsWith('stddev') ? Math.sqrt(v) : v;
+          break;
+        }
+        // Random plans (gen.ts) draw none of these: rows here hold scalars, and a percentile is approximate.
+        case 'collectList': case 'collectSet': case 'percentileApprox': throw new Error(`reference: ${a.fn} is not modelled`);
         default: assertNever(a.fn, 'aggregate');
       }
     }
