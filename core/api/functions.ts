@@ -25,6 +25,10 @@ export const fn = Object.freeze({
   countDistinct: (c: ColumnLike) => agg('countDistinct', c),
   first: (c: ColumnLike) => agg('first', c),
   last: (c: ColumnLike) => agg('last', c),
+  /** Sum of the distinct non-null values (SQL's sum(DISTINCT x)). */
+  sumDistinct: (c: ColumnLike) => agg('sumDistinct', c),
+  /** Mean of the distinct non-null values (SQL's avg(DISTINCT x)). */
+  avgDistinct: (c: ColumnLike) => agg('avgDistinct', c),
   /** Sample standard deviation of non-null values (null for fewer than 2), as Spark's stddev/stddev_samp. */
   stddev: (c: ColumnLike) => agg('stddevSamp', c),
   stddevSamp: (c: ColumnLike) => agg('stddevSamp', c),

@@ -10,7 +10,8 @@
 //   min, max          -> [value of the argument's type, null if no value]
 //   first, last       -> [value of the argument's type]
 //   countDistinct     -> [list<argument type> of the distinct non-null values]
-//   collectSet        -> [list<argument type> of the distinct non-null values]
+//   collectSet, sumDistinct, avgDistinct
+//                     -> [list<argument type> of the distinct non-null values]
 //   collectList       -> [list<argument type> of the non-null values]
 //   varSamp, varPop, stddevSamp, stddevPop
 //                     -> [count int64, mean float64, m2 float64]: the non-null values' count, mean
@@ -23,7 +24,7 @@ import * as arrow from 'apache-arrow';
 import { InternalError, PlanError } from '../errors.ts';
 import { exprName, exprToString, type AggFn, type AggParams, type ExprNode } from '../expr/node.ts';
 import { inferField } from '../expr/typecheck.ts';
-import { fromArrowSchema, toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
+import { fromArrowSchema, isFloat, toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
 
 export type AggregateMode = 'partial' | 'final' | 'single';
 
@@ -71,7 +72,7 @@ export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, o
     case 'sum': return [{ name: `${name}#sum`, type: out.type, nullable: true }];
     case 'avg': return [{ name: `${name}#sum`, type: 'float64', nullable: false }, { name: `${name}#count`, type: 'int64', nullable: false }];
     case 'min': case 'max': case 'first': case 'last': return [{ name: `${name}#${fn}`, type: argType!, nullable: true }];
-    case 'countDistinct': case 'collectSet': return [{ name: `${name}#distinct`, type: { list: argType! }, nullable: false }];
+    case 'countDistinct': case 'collectSet': case 'sumDistinct': case 'avgDistinct': return [{ name: `${name}#distinct`, type: { list: argType! }, nullable: false }];
     case 'collectList': return [{ name: `${name}#list`, type: { list: argType! }, nullable: false }];
     case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return [
       { name: `${name}#count`, type: 'int64', nullable: false }, { name: `${name}#mean`, type: 'float64', nullable: false },
@@ -118,6 +119,14 @@ export function specsFromPartial(aggs: readonly ExprNode[], nGroup: number, part
       case 'countDistinct':
         argType = listElement(t, name);
         out = { name, type: 'int64', nullable: false };
+        break;
+      case 'sumDistinct':
+        argType = listElement(t, name);
+        out = { name, type: isFloat(argType) ? 'float64' : 'int64', nullable: true };
+        break;
+      case 'avgDistinct':
+        argType = listElement(t, name);
+        out = { name, type: 'float64', nullable: true };
         break;
       case 'collectList': case 'collectSet':
         argType = listElement(t, name);

@@ -27,7 +27,8 @@ export type ScalarFn =
 
 export type AggFn =
   | 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last'
-  | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox';
+  | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox'
+  | 'sumDistinct' | 'avgDistinct';
 
 /**
  * Literal parameters of an aggregate; only percentileApprox has them: `percentage` is a number

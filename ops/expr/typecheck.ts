@@ -301,10 +301,10 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
   if (a === null) throw new PlanError(`${exprToString(e)}: ${e.fn} needs an argument`);
   switch (e.fn) {
     case 'count': case 'countDistinct': return { type: 'int64', nullable: false };
-    case 'sum':
+    case 'sum': case 'sumDistinct':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: isFloat(a.type) ? 'float64' : 'int64', nullable: true };
-    case 'avg':
+    case 'avg': case 'avgDistinct':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };
     case 'min': case 'max':

@@ -1,4 +1,4 @@
-// Differential: stddev/variance, collectList/collectSet and percentileApprox against DuckDB, in 4 partitions (partial -> shuffle -> final) and spilling.
+// Differential: stddev/variance, sum/avg of distinct values, collectList/collectSet and percentileApprox against DuckDB, in 4 partitions (partial -> shuffle -> final) and spilling.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver, col, fn, type DataFrame } from '../../core/index.ts';
@@ -55,12 +55,12 @@ function suite(title: string, open: () => Promise<Quiver>, spills: boolean): voi
 
     const duckRows = async (sql: string): Promise<Row[]> => (await duck.runAndReadAll(sql)).getRowObjectsJson() as Row[];
 
-    const STATS = ['sd', 'sdp', 'v', 'vp', 'sdk'];
+    const STATS = ['sd', 'sdp', 'v', 'vp', 'sdk', 'sdx', 'adk'];
     const stats = (df: DataFrame, keys: string[]) => (keys.length ? df.groupBy(...keys) : df.groupBy()).agg(
       fn.stddev('x').alias('sd'), fn.stddevPop('x').alias('sdp'), fn.variance('x').alias('v'), fn.varPop('x').alias('vp'),
-      fn.stddevSamp('k').alias('sdk'), fn.count('x').alias('n'));
+      fn.stddevSamp('k').alias('sdk'), fn.sumDistinct('x').alias('sdx'), fn.avgDistinct('k').alias('adk'), fn.count('x').alias('n'));
     const statsSql = (keys: string[], where = '') => `SELECT ${[...keys, 'stddev_samp(x) sd', 'stddev_pop(x) sdp', 'var_samp(x) v', 'var_pop(x) vp',
-      'stddev_samp(k) sdk', 'count(x) n'].join(', ')} FROM a ${where}${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
+      'stddev_samp(k) sdk', 'sum(DISTINCT x) sdx', 'avg(DISTINCT k) adk', 'count(x) n'].join(', ')} FROM a ${where}${keys.length ? ` GROUP BY ${keys.join(', ')}` : ''}`;
 
     for (const keys of [['g'], ['g', 'k'], []]) {
       it(`stddev and variance grouped by [${keys.join(', ')}]`, async () => {
@@ -82,7 +82,7 @@ function suite(title: string, open: () => Promise<Quiver>, spills: boolean): voi
     it('statistics of empty input: one row of nulls', async () => {
       const got = await stats(a.filter(col('y').lt(0)), []).toArray();
       const want = await duckRows(statsSql([], 'WHERE y < 0'));
-      expect(got).toEqual([{ sd: null, sdp: null, v: null, vp: null, sdk: null, n: 0 }]);
+      expect(got).toEqual([{ sd: null, sdp: null, v: null, vp: null, sdk: null, sdx: null, adk: null, n: 0 }]);
       for (const c of STATS) expect(want[0][c]).toBeNull();
     });
 

@@ -1,4 +1,4 @@
-// HashAggregateExec with stddev/variance, collectList/collectSet and percentileApprox: single, partial -> final and spilling runs against a JS reference.
+// HashAggregateExec with stddev/variance, collectList/collectSet, percentileApprox and sum/avg of distinct values: single, partial -> final and spilling runs against a JS reference.
 import type * as arrow from 'apache-arrow';
 import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ const SPECS: Spec[] = [
   { fn: 'percentileApprox', arg: 'v', name: 'medv', params: { percentage: 0.5, accuracy: 10000 } },
   { fn: 'percentileApprox', arg: 'f', name: 'pf', params: { percentage: [0, 0.1, 0.9, 1], accuracy: 10000 } },
   { fn: 'percentileApprox', arg: 'big', name: 'pbig', params: { percentage: 0.25, accuracy: 10000 } },
+  { fn: 'percentileApprox', arg: 'ts', name: 'pts', params: { percentage: 0.75, accuracy: 10000 } },
+  { fn: 'sumDistinct', arg: 'v', name: 'sdv' }, { fn: 'sumDistinct', arg: 'f', name: 'sdff' }, { fn: 'avgDistinct', arg: 'big', name: 'adbig' },
 ];
 const node = (s: Spec): ExprNode => ({ kind: 'alias', name: s.name, arg: { kind: 'agg', fn: s.fn, arg: col(s.arg), ...(s.params ? { params: s.params } : {}) } });
 const aggs = SPECS.map(node);
@@ -73,6 +75,11 @@ function reference(rows: Row[], keys: string[]): Row[] {
         case 'varPop': row[s.name] = xs.length < 1 ? null : m2 / xs.length; break;
         case 'collectList': row[s.name] = nn; break;
         case 'collectSet': row[s.name] = [...new Set(nn)]; break;
+        case 'sumDistinct': case 'avgDistinct': {
+          const d = [...new Set(xs)];
+          row[s.name] = d.length ? d.reduce((a, b) => a + b, 0) / (s.fn === 'avgDistinct' ? d.length : 1) : null;
+          break;
+        }
         case 'percentileApprox': {
           const p = s.params!.percentage;
           row[s.name] = xs.length === 0 ? null : typeof p === 'number' ? at(p) : p.map(at);
@@ -169,7 +176,7 @@ describe('stddev, variance, collectList, collectSet and percentileApprox', () =>
   it('empty input without keys: one row of nulls and empty lists', async () => {
     const empty = randomTable({ rows: 0, groups: 1 });
     const { rows: got } = await single(empty, []);
-    expect(got).toEqual([{ sdf: null, sdpv: null, vbig: null, vpf: null, ls: [], lv: [], setv: [], sets: [], medv: null, pf: null, pbig: null }]);
+    expect(got).toEqual([{ sdf: null, sdpv: null, vbig: null, vpf: null, ls: [], lv: [], setv: [], sets: [], medv: null, pf: null, pbig: null, pts: null, sdv: null, sdff: null, adbig: null }]);
   });
 
   it('output types: float64 for the statistics, list<T> for collections, T or list<T> for percentiles', () => {
@@ -177,7 +184,8 @@ describe('stddev, variance, collectList, collectSet and percentileApprox', () =>
     const types = Object.fromEntries(aggs.map((a) => [(a as { name: string }).name, inferField(a, fields).type]));
     expect(types).toEqual({
       sdf: 'float64', sdpv: 'float64', vbig: 'float64', vpf: 'float64', ls: { list: 'utf8' }, lv: { list: 'int32' },
-      setv: { list: 'int32' }, sets: { list: 'utf8' }, medv: 'int32', pf: { list: 'float64' }, pbig: 'int64',
+      setv: { list: 'int32' }, sets: { list: 'utf8' }, medv: 'int32', pf: { list: 'float64' }, pbig: 'int64', pts: 'timestamp_ms',
+      sdv: 'int64', sdff: 'float64', adbig: 'float64',
     });
   });
 

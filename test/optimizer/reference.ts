@@ -117,6 +117,11 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
         case 'countStar': row[a.name] = idx.length; break;
         case 'count': row[a.name] = nn.length; break;
         case 'countDistinct': row[a.name] = new Set(nn.map((v) => JSON.stringify(v))).size; break;
+        case 'sumDistinct': case 'avgDistinct': {
+          const xs = [...new Set(nn as number[])];
+          row[a.name] = xs.length ? xs.reduce((s, v) => s + v, 0) / (a.fn === 'avgDistinct' ? xs.length : 1) : null;
+          break;
+        }
         case 'sum': row[a.name] = nn.length ? (nn as number[]).reduce((s, v) => s + v, 0) : null; break;
         case 'avg': row[a.name] = nn.length ? (nn as number[]).reduce((s, v) => s + v, 0) / nn.length : null; break;
         case 'min': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) < 0 ? v : m)) : null; break;
