@@ -1,5 +1,6 @@
 // Expressions over aggregates in agg() and groupBy().agg(): results, plan shape, output names and the errors for ungrouped columns.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStage } from '../../core/cluster/stage-schema.ts';
 import { PlanError, Quiver, col, fn, lit, when } from '../../core/index.ts';
 
 let q: Quiver;
@@ -90,5 +91,27 @@ describe('expressions over aggregates', () => {
 
   it('literals alone still give one row', async () => {
     expect(await df().agg(lit(1).alias('one')).toArray()).toEqual([{ one: 1 }]);
+  });
+});
+
+describe('new aggregates in cluster stages', () => {
+  it("stages with every new aggregate under expressions pass the executors' stage schema unchanged; a bad percentage is refused", async () => {
+    const out = df(3).groupBy('k').agg(
+      fn.stddev('a').add(fn.stddevPop('a')).alias('s'), fn.variance('x'), fn.varPop('y'), fn.collectList('v'), fn.collectSet('a'),
+      fn.percentileApprox('y', [0.5, 0.9], 100).alias('p'), fn.percentileApprox('v', 0.5), fn.sumDistinct('a'), fn.avgDistinct('x'));
+    const { physical } = await q.session.physical(out.plan);
+    expect(physical.stages.map((s) => s.root.op)).toEqual(['aggregate', 'project']);
+    for (const stage of physical.stages) {
+      const d = decodeStage(JSON.stringify(stage));
+      expect(d.ok ? d.stage : d.reason).toEqual(JSON.parse(JSON.stringify(stage)));
+    }
+    const bad = JSON.stringify(physical.stages[0]).replace('"percentage":[0.5,0.9]', '"percentage":"half"');
+    expect(decodeStage(bad)).toMatchObject({ ok: false, reason: expect.stringMatching(/percentage/) });
+    const a = (await out.toArray()).find((r) => r.k === 'a')!;
+    // a: 1, 3, null; x: 2, 1, 4; y: 10, 20, 30; v: 5, null, 7.
+    expect({ ...a, 'collectList(v)': (a['collectList(v)'] as number[]).sort(), 'collectSet(a)': (a['collectSet(a)'] as number[]).sort() }).toEqual({
+      k: 'a', s: expect.closeTo(Math.SQRT2 + 1, 12), 'varSamp(x)': expect.closeTo(7 / 3, 12), 'varPop(y)': expect.closeTo(200 / 3, 12), 'collectList(v)': [5, 7], 'collectSet(a)': [1, 3], p: [20, 30],
+      'percentileApprox(v, 0.5, 10000)': 5, 'sumDistinct(a)': 4, 'avgDistinct(x)': expect.closeTo(7 / 3, 12),
+    });
   });
 });
