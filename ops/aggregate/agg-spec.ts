@@ -21,7 +21,7 @@
 //                        (quantile-sketch.ts): its items, level 0 first, and the number of items
 //                        per level; an item at level h stands for 2^h values; empty lists when no value
 import * as arrow from 'apache-arrow';
-import { InternalError, PlanError } from '../errors.ts';
+import { assertNever, InternalError, PlanError } from '../errors.ts';
 import { exprName, exprToString, type AggFn, type AggParams, type ExprNode } from '../expr/node.ts';
 import { inferField } from '../expr/typecheck.ts';
 import { fromArrowSchema, isFloat, toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
@@ -98,7 +98,9 @@ export function stateWidth(fn: AggFn): number {
   switch (fn) {
     case 'avg': case 'percentileApprox': return 2;
     case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return 3;
-    default: return 1;
+    case 'count': case 'countStar': case 'sum': case 'min': case 'max': case 'first': case 'last':
+    case 'countDistinct': case 'collectSet': case 'collectList': case 'sumDistinct': case 'avgDistinct': return 1;
+    default: return assertNever(fn, 'aggregate function');
   }
 }
 
