@@ -10,6 +10,7 @@ import type { LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
 import { filter } from '../plan/filter.ts';
 import { aggregate } from '../plan/aggregate.ts';
+import { aggregateExprs } from '../plan/aggregate-exprs.ts';
 import { join, type JoinType } from '../plan/join.ts';
 import { sort } from '../plan/sort.ts';
 import { limit } from '../plan/limit.ts';
@@ -142,7 +143,10 @@ export class DataFrame {
     return new GroupedData(this, (keys.flat() as ColumnLike[]).map((k) => toColumn(k).node));
   }
 
-  /** Aggregates over the whole frame (no grouping). */
+  /**
+   * Aggregates over the whole frame (no grouping). Outputs may be expressions over aggregates,
+   * e.g. `fn.sum('a').div(fn.count()).alias('m')` (see GroupedData.agg).
+   */
   agg(...aggs: Expr[]): DataFrame { return this.groupBy().agg(...aggs); }
 
   /**
@@ -314,10 +318,18 @@ function sideOf(e: ExprNode, left: string[], right: string[]): 'left' | 'right' 
 export class GroupedData {
   constructor(readonly df: DataFrame, readonly keys: readonly ExprNode[]) {}
 
+  /**
+   * The group keys, then one column per expression. An expression is an aggregate
+   * (`fn.sum('x')`) or any expression over aggregates, group keys and literals
+   * (`fn.sum('a').div(fn.count())`, `col('k').add(fn.max('v'))`, `when(fn.sum('a').gt(0), 1).otherwise(0)`);
+   * each distinct aggregate is computed once. A column outside an aggregate that is not a group
+   * key is a PlanError.
+   */
   agg(...aggs: (Expr | readonly Expr[])[]): DataFrame {
     const flat = aggs.flat() as Expr[];
     if (flat.length === 0 && this.keys.length === 0) throw new PlanError('agg: give at least one aggregate, e.g. fn.count()');
-    return new DataFrame(this.df.session, aggregate(this.df.plan, this.keys, flat.map((a) => a.node)));
+    for (const a of flat) if (!(a instanceof Expr)) throw new PlanError(`agg: expected an expression such as fn.sum('x'), got ${JSON.stringify(a)}`);
+    return new DataFrame(this.df.session, aggregateExprs(this.df.plan, this.keys, flat.map((a) => a.node)));
   }
   count(): DataFrame { return this.agg(fn.count().alias('count')); }
   sum(c: string): DataFrame { return this.agg(fn.sum(c).alias(`sum(${c})`)); }

@@ -35,7 +35,12 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   }),
   v.strictObject({ kind: v.literal('case'), branches: v.array(v.strictObject({ when: v.lazy(() => Expr), then: v.lazy(() => Expr) })), otherwise: v.nullable(v.lazy(() => Expr)) }),
   v.strictObject({ kind: v.literal('sort'), arg: v.lazy(() => Expr), ascending: v.boolean(), nullsFirst: v.boolean() }),
-  v.strictObject({ kind: v.literal('agg'), fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last']), arg: v.nullable(v.lazy(() => Expr)) }),
+  v.strictObject({
+    kind: v.literal('agg'),
+    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct']),
+    arg: v.nullable(v.lazy(() => Expr)),
+    params: v.optional(v.strictObject({ percentage: v.union([v.number(), v.pipe(v.array(v.number()), v.maxLength(1 << 16))]), accuracy: v.number() })),
+  }),
 ]) as v.GenericSchema<ExprNode>;
 
 /** JSON values only (reader options, UDF options): no functions, no undefined. */

@@ -58,7 +58,20 @@ export const isPatternFn = (fn: ScalarFn): fn is PatternFn => PATTERN_SET.has(fn
 export const isDateFn = (fn: ScalarFn): fn is DatePartFn | DateFn => DATE_SET.has(fn);
 export const isDatePartFn = (fn: ScalarFn): fn is DatePartFn => DATE_PART_SET.has(fn);
 
-export type AggFn = 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last';
+export type AggFn =
+  | 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last'
+  | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox'
+  | 'sumDistinct' | 'avgDistinct';
+
+/**
+ * Literal parameters of an aggregate; only percentileApprox has them: `percentage` is a number
+ * in [0, 1] (the result is a value) or an array of them (the result is a list, one per
+ * percentage), `accuracy` a positive integer (rank error < n / accuracy, see quantile-sketch.ts).
+ */
+export interface AggParams {
+  readonly percentage: number | readonly number[];
+  readonly accuracy: number;
+}
 
 /**
  * A literal's value in JSON: int64 literals beyond 2^53 are decimal strings, and float32/float64
@@ -92,7 +105,7 @@ export type ExprNode =
   | { readonly kind: 'call'; readonly fn: ScalarFn; readonly args: readonly ExprNode[] }
   | { readonly kind: 'case'; readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[]; readonly otherwise: ExprNode | null }
   | { readonly kind: 'sort'; readonly arg: ExprNode; readonly ascending: boolean; readonly nullsFirst: boolean }
-  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null };
+  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null; readonly params?: AggParams };
 
 export type ExprKind = ExprNode['kind'];
 
@@ -175,7 +188,13 @@ export function exprToString(e: ExprNode): string {
     case 'call': return callToString(e);
     case 'case': return `CASE ${e.branches.map((b) => `WHEN ${exprToString(b.when)} THEN ${exprToString(b.then)}`).join(' ')}${e.otherwise ? ` ELSE ${exprToString(e.otherwise)}` : ''} END`;
     case 'sort': return `${exprToString(e.arg)} ${e.ascending ? 'ASC' : 'DESC'} NULLS ${e.nullsFirst ? 'FIRST' : 'LAST'}`;
-    case 'agg': return e.fn === 'countStar' ? 'count(*)' : `${e.fn}(${e.arg ? exprToString(e.arg) : ''})`;
+    case 'agg': {
+      if (e.fn === 'countStar') return 'count(*)';
+      const arg = e.arg ? exprToString(e.arg) : '';
+      if (!e.params) return `${e.fn}(${arg})`;
+      const p = e.params.percentage;
+      return `${e.fn}(${arg}, ${typeof p === 'number' ? p : `array(${p.join(', ')})`}, ${e.params.accuracy})`;
+    }
   }
   return '?';
 }

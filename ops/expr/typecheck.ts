@@ -324,16 +324,38 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
   if (a === null) throw new PlanError(`${exprToString(e)}: ${e.fn} needs an argument`);
   switch (e.fn) {
     case 'count': case 'countDistinct': return { type: 'int64', nullable: false };
-    case 'sum':
+    case 'sum': case 'sumDistinct':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: isFloat(a.type) ? 'float64' : 'int64', nullable: true };
-    case 'avg':
+    case 'avg': case 'avgDistinct':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };
     case 'min': case 'max':
       if (typeof a.type === 'object') throw new PlanError(`${exprToString(e)}: ${e.fn} needs an orderable type, got ${typeToString(a.type)}`);
       return { type: a.type, nullable: true };
     case 'first': case 'last': return { type: a.type, nullable: true };
+    case 'stddevSamp': case 'stddevPop': case 'varSamp': case 'varPop':
+      expectType(e, a, isNumish, 'a numeric type');
+      return { type: 'float64', nullable: true };
+    case 'collectList': case 'collectSet': return { type: { list: a.type }, nullable: false };
+    case 'percentileApprox': {
+      expectType(e, a, (t) => isNumeric(t) || isTemporal(t), 'a numeric, date or timestamp type');
+      checkPercentileParams(e);
+      return { type: typeof e.params!.percentage === 'number' ? a.type : { list: a.type }, nullable: true };
+    }
   }
   return assertNever(e.fn, 'aggregate');
+}
+
+/** percentileApprox's literal parameters: percentages in [0, 1] (one, or a non-empty array) and a positive integer accuracy. */
+export function checkPercentileParams(e: ExprNode & { kind: 'agg' }): void {
+  const p = e.params;
+  if (!p) throw new PlanError(`${exprToString(e)}: percentileApprox needs a percentage, e.g. fn.percentileApprox('x', 0.5)`);
+  const ps = typeof p.percentage === 'number' ? [p.percentage] : p.percentage;
+  if (!Array.isArray(ps) || ps.length === 0 || !ps.every((x) => typeof x === 'number' && x >= 0 && x <= 1)) {
+    throw new PlanError(`${exprToString(e)}: percentage must be a number in [0, 1] or a non-empty array of them, got ${JSON.stringify(p.percentage)}`);
+  }
+  if (!Number.isInteger(p.accuracy) || p.accuracy < 1 || p.accuracy > 2 ** 24) {
+    throw new PlanError(`${exprToString(e)}: accuracy must be an integer in [1, 2^24], got ${JSON.stringify(p.accuracy)}`);
+  }
 }

@@ -117,12 +117,26 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
         case 'countStar': row[a.name] = idx.length; break;
         case 'count': row[a.name] = nn.length; break;
         case 'countDistinct': row[a.name] = new Set(nn.map((v) => JSON.stringify(v))).size; break;
+        case 'sumDistinct': case 'avgDistinct': {
+          const xs = [...new Set(nn as number[])];
+          row[a.name] = xs.length ? xs.reduce((s, v) => s + v, 0) / (a.fn === 'avgDistinct' ? xs.length : 1) : null;
+          break;
+        }
         case 'sum': row[a.name] = nn.length ? (nn as number[]).reduce((s, v) => s + v, 0) : null; break;
         case 'avg': row[a.name] = nn.length ? (nn as number[]).reduce((s, v) => s + v, 0) / nn.length : null; break;
         case 'min': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) < 0 ? v : m)) : null; break;
         case 'max': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) > 0 ? v : m)) : null; break;
         case 'first': row[a.name] = vs.length ? vs[0] : null; break;
         case 'last': row[a.name] = vs.length ? vs[vs.length - 1] : null; break;
+        case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': {
+          const xs = nn as number[], samp = a.fn === 'varSamp' || a.fn === 'stddevSamp';
+          const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
+          const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (samp ? xs.length - 1 : xs.length);
+          row[a.name] = xs.length < (samp ? 2 : 1) ? null : a.fn.startsWith('stddev') ? Math.sqrt(v) : v;
+          break;
+        }
+        // Random plans (gen.ts) draw none of these: rows here hold scalars, and a percentile is approximate.
+        case 'collectList': case 'collectSet': case 'percentileApprox': throw new Error(`reference: ${a.fn} is not modelled`);
         default: assertNever(a.fn, 'aggregate');
       }
     }
