@@ -25,11 +25,12 @@ export function nodeToString(node: LogicalPlan): string {
     case 'filter': return `Filter: ${exprToString(node.predicate)}`;
     case 'aggregate': return `Aggregate: groupBy=[${list(node.groupBy)}] aggs=[${list(node.aggs)}]`;
     case 'join': {
-      const on = node.using
-        ? `using [${list(node.leftKeys)}]`
-        : `on [${node.leftKeys.map((k, i) => `${exprToString(k)} = ${exprToString(node.rightKeys[i])}`).join(', ')}]`;
-      return `Join: ${node.how} ${on} strategy=${node.strategy}`;
+      const keys = node.leftKeys.length ? `on [${node.leftKeys.map((k, i) => `${exprToString(k)} = ${exprToString(node.rightKeys[i])}`).join(', ')}]` : '';
+      const on = node.using ? `using [${list(node.leftKeys)}]` : keys;
+      const cond = [on, node.filter ? `filter=${exprToString(node.filter)}` : ''].filter((x) => x !== '').join(' ');
+      return `Join: ${node.how} ${cond === '' ? 'cross' : cond} strategy=${node.strategy}`;
     }
+    case 'subqueryAlias': return `SubqueryAlias: ${node.alias}`;
     case 'sort': return `Sort: ${list(node.keys)}`;
     case 'limit': return `Limit: ${node.n}${node.offset ? ` offset=${node.offset}` : ''}`;
     case 'distinct': return 'Distinct';

@@ -98,7 +98,7 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       const r = est(node.right);
       return { rows: maxOrNull(l.rows, r.rows), bytes: maxOrNull(l.bytes, r.bytes) };
     }
-    case 'sort': case 'repartition': case 'distinct': case 'cache': return est(node.input);
+    case 'sort': case 'repartition': case 'distinct': case 'cache': case 'subqueryAlias': return est(node.input);
     case 'limit': {
       const s = est(node.input);
       const rows = s.rows === null ? node.n : Math.min(node.n, s.rows);
@@ -122,7 +122,7 @@ export function maxRows(node: LogicalPlan): number | null {
     // A user function may return any number of rows.
     case 'mapBatches': return null;
     case 'join': return null;
-    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': return maxRows(node.input);
+    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': return maxRows(node.input);
     case 'aggregate': return node.groupBy.length === 0 ? 1 : maxRows(node.input);
     case 'limit': {
       const m = maxRows(node.input);

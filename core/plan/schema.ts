@@ -4,6 +4,7 @@ import { containsAgg, exprName, exprToString, type ExprNode } from '../../ops/ex
 import { inferField } from '../../ops/expr/typecheck.ts';
 import { typeToString, type FieldJSON } from '../../ops/types.ts';
 import type { JoinType } from './join.ts';
+import { baseName } from './resolve.ts';
 
 /** Output fields of a projection; duplicate output names are a PlanError. */
 export function outputFields(exprs: readonly ExprNode[], input: readonly FieldJSON[]): FieldJSON[] {
@@ -41,41 +42,69 @@ export function checkAggregates(groupBy: readonly ExprNode[], aggs: readonly Exp
   }
 }
 
-/** Output fields of a join. Non-key names that clash between sides are a PlanError. */
+/**
+ * The fields a join's condition sees for a (left row, right row) pair: every left field, then
+ * every right field (a USING join's right keys left out), a base name both sides share renamed
+ * `qualifier.base` on each side that has a qualifier (core/plan/resolve.ts). Names that still
+ * clash are a PlanError.
+ */
+export function joinPairFields(left: readonly FieldJSON[], right: readonly FieldJSON[], usingNames: ReadonlySet<string> = new Set()): FieldJSON[] {
+  const leftBases = new Set(left.filter((f) => !usingNames.has(f.name)).map(baseName));
+  const rightKept = right.filter((f) => !usingNames.has(f.name));
+  const shared = new Set(rightKept.map(baseName).filter((b) => leftBases.has(b)));
+  const rename = (f: FieldJSON): FieldJSON => (usingNames.has(f.name) || !shared.has(baseName(f)) || f.qualifier === undefined
+    ? f : { ...f, name: `${f.qualifier}.${baseName(f)}` });
+  const out = [...left.map(rename), ...rightKept.map(rename)];
+  const seen = new Map<string, FieldJSON>();
+  for (const f of out) {
+    const other = seen.get(f.name);
+    if (other) {
+      const hint = other.qualifier !== undefined && other.qualifier === f.qualifier
+        ? `both sides are aliased '${f.qualifier}': give them different names with .alias(...)`
+        : `give the sides names with .alias('l') and .alias('r') and refer to col('l.${baseName(f)}') and col('r.${baseName(f)}'), rename one side (e.g. other.withColumnRenamed('${f.name}', '${f.name}_right')), or join on it by name`;
+      throw new PlanError(`join: column '${f.name}' exists on both sides; ${hint}`);
+    }
+    seen.set(f.name, f);
+  }
+  return out;
+}
+
+/**
+ * Output fields of a join: joinPairFields, with a USING join's keys once (left, right or
+ * coalesced) and outer joins' null-padded sides nullable; semi/anti joins output the left
+ * fields as they are. Keys MUST already be resolved (core/plan/join.ts does it).
+ */
 export function joinFields(left: readonly FieldJSON[], right: readonly FieldJSON[], how: JoinType,
   leftKeys: readonly ExprNode[], rightKeys: readonly ExprNode[], using: boolean): FieldJSON[] {
-  if (leftKeys.length !== rightKeys.length || leftKeys.length === 0) {
-    throw new PlanError(`join: needs the same, non-zero number of keys on both sides (got ${leftKeys.length} and ${rightKeys.length})`);
+  if (leftKeys.length !== rightKeys.length) {
+    throw new PlanError(`join: needs the same number of keys on both sides (got ${leftKeys.length} and ${rightKeys.length})`);
   }
+  if (using && leftKeys.length === 0) throw new PlanError('join: a USING join needs at least one key column');
   leftKeys.forEach((k, i) => {
     const lf = inferField(k, left);
     const rf = inferField(rightKeys[i], right);
-    const comparable = typeToString(lf.type) === typeToString(rf.type) || (isNum(lf.type) && isNum(rf.type));
-    if (!comparable) {
+    if (!joinKeysComparable(lf.type, rf.type)) {
       throw new PlanError(`join: key ${exprToString(k)} (${typeToString(lf.type)}) cannot be compared with ${exprToString(rightKeys[i])} (${typeToString(rf.type)}); cast one side`);
     }
   });
   const nullableLeft = how === 'right' || how === 'full';
   const nullableRight = how === 'left' || how === 'full';
-  const leftOut = left.map((f) => ({ ...f, nullable: f.nullable || nullableLeft }));
-  if (how === 'semi' || how === 'anti') return leftOut;
+  if (how === 'semi' || how === 'anti') return [...left];
   const usingNames = new Set(using ? leftKeys.map((k) => exprName(k)) : []);
+  const pair = joinPairFields(left, right, usingNames);
+  const out = pair.map((f, i) => ({ ...f, nullable: f.nullable || (i < left.length ? nullableLeft : nullableRight) }));
   if (using && how === 'full') {
-    for (const f of leftOut) if (usingNames.has(f.name)) f.nullable = left.find((l) => l.name === f.name)!.nullable && right.find((r) => r.name === f.name)!.nullable;
+    for (const f of out) if (usingNames.has(f.name)) f.nullable = left.find((l) => l.name === f.name)!.nullable && right.find((r) => r.name === f.name)!.nullable;
   }
   if (using && how === 'right') {
-    for (const f of leftOut) if (usingNames.has(f.name)) f.nullable = right.find((r) => r.name === f.name)!.nullable;
+    for (const f of out) if (usingNames.has(f.name)) f.nullable = right.find((r) => r.name === f.name)!.nullable;
   }
-  const leftNames = new Set(left.map((f) => f.name));
-  const rightOut: FieldJSON[] = [];
-  for (const f of right) {
-    if (usingNames.has(f.name)) continue;
-    if (leftNames.has(f.name)) {
-      throw new PlanError(`join: column '${f.name}' exists on both sides; rename one side first (e.g. other.withColumnRenamed('${f.name}', '${f.name}_right')) or join on it by name`);
-    }
-    rightOut.push({ ...f, nullable: f.nullable || nullableRight });
-  }
-  return [...leftOut, ...rightOut];
+  return out;
+}
+
+/** Whether two key types can be hash-joined: the same type, or both numeric (compared by value). */
+export function joinKeysComparable(a: FieldJSON['type'], b: FieldJSON['type']): boolean {
+  return typeToString(a) === typeToString(b) || (isNum(a) && isNum(b));
 }
 
 const isNum = (t: FieldJSON['type']) => typeof t === 'string' && /^(u?int|float)/.test(t);
