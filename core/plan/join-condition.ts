@@ -10,9 +10,9 @@ export interface SplitCondition {
   /** Key expressions in each side's own column names. */
   readonly leftKeys: ExprNode[];
   readonly rightKeys: ExprNode[];
-  /** Conjuncts over one side only, in that side's column names (callers may push them below). */
-  readonly leftOnly: ExprNode[];
-  readonly rightOnly: ExprNode[];
+  /** Conjuncts over one side only: over the pair fields, and in that side's column names (to push below). */
+  readonly leftOnly: { readonly pair: ExprNode; readonly input: ExprNode }[];
+  readonly rightOnly: { readonly pair: ExprNode; readonly input: ExprNode }[];
   /** The other conjuncts, over the pair fields (left, then right). */
   readonly residual: ExprNode[];
   /** Every conjunct that is not a key, over the pair fields, in order (leftOnly, rightOnly and residual together). */
@@ -47,8 +47,8 @@ export function splitJoinCondition(condition: ExprNode | null, left: readonly Fi
   };
   for (const c of conjuncts(resolveExpr(condition, pair))) {
     const side = sideOf(c);
-    if (side === 'left') { out.leftOnly.push(below(c)); out.nonKeys.push(c); continue; }
-    if (side === 'right') { out.rightOnly.push(below(c)); out.nonKeys.push(c); continue; }
+    if (side === 'left') { out.leftOnly.push({ pair: c, input: below(c) }); out.nonKeys.push(c); continue; }
+    if (side === 'right') { out.rightOnly.push({ pair: c, input: below(c) }); out.nonKeys.push(c); continue; }
     if (c.kind === 'binary' && c.op === 'eq') {
       const l = sideOf(c.left), r = sideOf(c.right);
       const pairKey = l === 'left' && r === 'right' ? [c.left, c.right] : l === 'right' && r === 'left' ? [c.right, c.left] : null;
