@@ -96,6 +96,8 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       const l = est(node.left);
       if (node.how === 'semi' || node.how === 'anti') return l;
       const r = est(node.right);
+      // A cartesian product: every left row with every right row.
+      if (node.leftKeys.length === 0 && node.filter === null) return crossStats(l, r);
       return { rows: maxOrNull(l.rows, r.rows), bytes: maxOrNull(l.bytes, r.bytes) };
     }
     case 'sort': case 'repartition': case 'distinct': case 'cache': case 'subqueryAlias': return est(node.input);
@@ -111,6 +113,12 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
     }
     default: return assertNever(node, 'plan node');
   }
+}
+
+/** Rows of a cartesian product, and bytes: each left row's bytes once per right row, and the reverse. */
+function crossStats(l: Statistics, r: Statistics): Statistics {
+  if (l.rows === null || r.rows === null || l.bytes === null || r.bytes === null) return { rows: null, bytes: null };
+  return { rows: l.rows * r.rows, bytes: l.bytes * r.rows + r.bytes * l.rows };
 }
 
 /** An upper bound on the rows `node` can produce, or null when there is none known. */

@@ -1,5 +1,6 @@
 // Joins on arbitrary conditions, crossJoin and aliased self-joins through the engine (local mode).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStage } from '../../core/cluster/stage-schema.ts';
 import { PlanError, Quiver, col, lit } from '../../core/index.ts';
 import { multiset } from './helpers.ts';
 
@@ -81,5 +82,20 @@ describe('alias and qualified columns', () => {
     expect(text).toContain('HashJoinExec');
     expect(text).not.toContain('NestedLoopJoinExec');
     expect(multiset(await df.toArray())).toEqual(multiset(NATION.slice(1).map((n) => ({ a: n.n_name, b: n.n_name }))));
+  });
+});
+
+describe('stages with join conditions, as executors check them', () => {
+  it('a hash join with a residual and a nested-loop join decode to the same stages', async () => {
+    const a = q.createDataFrame(A, { partitions: 2 }).alias('a');
+    const b = q.createDataFrame(B, { partitions: 2 }).alias('b');
+    for (const df of [a.join(b, col('a.k').eq(col('b.j')).and(col('a.x').lt(col('b.y'))), 'full'), a.join(b, col('a.x').lt(col('b.y')), 'left'), a.crossJoin(b)]) {
+      const { physical } = await q.session.physical(df.plan);
+      expect(physical.stages.some((s) => JSON.stringify(s.root).includes('Join"'))).toBe(true);
+      for (const stage of physical.stages) {
+        const d = decodeStage(JSON.stringify(stage));
+        expect(d.ok ? d.stage : d.reason).toEqual(JSON.parse(JSON.stringify(stage)));
+      }
+    }
   });
 });

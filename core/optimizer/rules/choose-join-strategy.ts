@@ -8,7 +8,9 @@ import { unchanged, type OptimizerContext, type OptimizerRule, type RewriteResul
  * The physical planner broadcasts the side whose unmatched rows are never emitted: the right one,
  * or the left one for right joins. Full joins always shuffle. For an inner join whose left side is
  * the small one, the sides are swapped (a Project restores the column order) so that the small
- * side is the one broadcast.
+ * side is the one broadcast. The same holds for joins without keys (nested loops), where
+ * 'shuffle' gathers both sides into one task: broadcasting the small side keeps the other's
+ * partitions apart.
  */
 export const ChooseJoinStrategy: OptimizerRule = {
   name: 'ChooseJoinStrategy',
