@@ -138,11 +138,11 @@ function runJoin(p: Extract<LogicalPlan, { kind: 'join' }>, left: Row[], right: 
   const rk = p.rightKeys.map((k) => evalOn(k, p.right.schema, right));
   const keysMatch = (i: number, j: number) => lk.every((c, n) => c[i] !== null && rk[n][j] !== null && c[i] === rk[n][j]);
   // The residual condition, on the pair row (left columns, then right, under the pair's names).
-  const sources = pairSources(p);
+  const sources = p.how === 'semi' || p.how === 'anti' ? [] : pairSources(p);
   const pairFields = p.filter ? joinPairFields(p.left.schema, p.right.schema) : [];
   const cond = (i: number, j: number): boolean => {
     if (!p.filter) return true;
-    const row = Object.fromEntries(sources.map((s) => [s.name, (s.side === 'left' ? left[i] : right[j])[s.input] ?? null]));
+    const row = Object.fromEntries(pairSources(p).map((s) => [s.name, (s.side === 'left' ? left[i] : right[j])[s.input] ?? null]));
     return evalOn(p.filter, pairFields, [row])[0] === true;
   };
   const matches = (i: number, j: number) => keysMatch(i, j) && cond(i, j);

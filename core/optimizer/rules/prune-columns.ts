@@ -151,7 +151,8 @@ function pruneAggregate(a: Aggregate, required: Names): LogicalPlan {
 
 function pruneJoin(j: Join, required: Names): LogicalPlan {
   const semi = j.how === 'semi' || j.how === 'anti';
-  const sources = pairSources(j);
+  // A semi/anti join without a condition may have clashing names: it outputs the left side only.
+  const sources = semi && j.filter === null ? [] : pairSources(j);
   const leftReq = namesOf(j.leftKeys);
   const rightReq = namesOf(j.rightKeys);
   // Output (and condition) names are the pair's names, which may be renamed `q.name`.
