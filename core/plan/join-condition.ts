@@ -4,7 +4,7 @@ import { inferField } from '../../ops/expr/typecheck.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { pairSourcesOf } from './join.ts';
 import { resolveExpr } from './resolve.ts';
-import { joinKeysComparable, joinPairFields } from './schema.ts';
+import { checkJoinCondition, joinKeysComparable, joinPairFields } from './schema.ts';
 
 export interface SplitCondition {
   /** Key expressions in each side's own column names. */
@@ -34,6 +34,7 @@ export function conjuncts(e: ExprNode): ExprNode[] {
 export function splitJoinCondition(condition: ExprNode | null, left: readonly FieldJSON[], right: readonly FieldJSON[]): SplitCondition {
   const out: SplitCondition = { leftKeys: [], rightKeys: [], leftOnly: [], rightOnly: [], residual: [], nonKeys: [] };
   if (condition === null) return out;
+  checkJoinCondition(condition, left, right);
   const pair = joinPairFields(left, right);
   const sources = new Map(pairSourcesOf(left, right).map((s) => [s.name, s] as const));
   const sideOf = (e: ExprNode): 'left' | 'right' | 'both' | 'none' => {

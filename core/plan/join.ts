@@ -10,7 +10,7 @@ import type { FieldJSON } from '../../ops/types.ts';
 import { PlanError } from '../../ops/errors.ts';
 import type { LogicalPlan } from './node.ts';
 import { resolveExpr, resolveExprs } from './resolve.ts';
-import { checkPredicate, joinFields, joinPairFields } from './schema.ts';
+import { checkJoinCondition, checkPredicate, joinFields, joinPairFields } from './schema.ts';
 
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti';
 /**
@@ -47,6 +47,7 @@ export function join(left: LogicalPlan, right: LogicalPlan, how: JoinType, leftK
   let f: ExprNode | null = null;
   if (filter !== null) {
     if (using) throw new PlanError('join: a USING join (join on column names) cannot have a further condition; join on an expression instead');
+    checkJoinCondition(filter, left.schema, right.schema);
     const pair = joinPairFields(left.schema, right.schema);
     f = resolveExpr(filter, pair);
     checkPredicate(f, pair, 'join condition');

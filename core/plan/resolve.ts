@@ -13,7 +13,7 @@
 //   input (resolveExpr): `col('n1.n_name')` becomes a reference to the field's unique name. So
 //   the optimizer, the physical planner and the operators only ever see exact names.
 import { PlanError } from '../../ops/errors.ts';
-import { transformExpr, type ExprNode } from '../../ops/expr/node.ts';
+import { columnsOf, transformExpr, type ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 
 /** The name of `f` without its qualifier prefix (`n1.n_name` -> `n_name`). */
@@ -48,12 +48,7 @@ export function resolveField(ref: string, fields: readonly FieldJSON[]): FieldJS
  */
 export function resolveExpr(e: ExprNode, fields: readonly FieldJSON[]): ExprNode {
   // Fast path: every reference already exact (the optimizer's rebuilds).
-  let exact = true;
-  transformExpr(e, (n) => {
-    if (n.kind === 'column' && exact && !isExact(n.name, fields)) exact = false;
-    return n;
-  });
-  if (exact) return e;
+  if ([...columnsOf(e)].every((n) => isExact(n, fields))) return e;
   return transformExpr(e, (n) => {
     if (n.kind !== 'column') return n;
     const f = resolveField(n.name, fields);

@@ -1,6 +1,6 @@
 // Schema derivation and plan-time checks shared by the logical plan constructors.
 import { PlanError } from '../../ops/errors.ts';
-import { containsAgg, exprName, exprToString, type ExprNode } from '../../ops/expr/node.ts';
+import { columnsOf, containsAgg, exprName, exprToString, type ExprNode } from '../../ops/expr/node.ts';
 import { inferField } from '../../ops/expr/typecheck.ts';
 import { typeToString, type FieldJSON } from '../../ops/types.ts';
 import type { JoinType } from './join.ts';
@@ -46,7 +46,9 @@ export function checkAggregates(groupBy: readonly ExprNode[], aggs: readonly Exp
  * The fields a join's condition sees for a (left row, right row) pair: every left field, then
  * every right field (a USING join's right keys left out), a base name both sides share renamed
  * `qualifier.base` on each side that has a qualifier (core/plan/resolve.ts). Names that still
- * clash are a PlanError.
+ * clash (neither side aliased) are renamed `<left>.name` and `<right>.name`: a semi/anti join
+ * outputs the left side only, so they only matter if its condition names them, which
+ * checkJoinCondition refuses; every other join refuses them in joinFields.
  */
 export function joinPairFields(left: readonly FieldJSON[], right: readonly FieldJSON[], usingNames: ReadonlySet<string> = new Set()): FieldJSON[] {
   const leftBases = new Set(left.filter((f) => !usingNames.has(f.name)).map(baseName));
@@ -54,19 +56,31 @@ export function joinPairFields(left: readonly FieldJSON[], right: readonly Field
   const shared = new Set(rightKept.map(baseName).filter((b) => leftBases.has(b)));
   const rename = (f: FieldJSON): FieldJSON => (usingNames.has(f.name) || !shared.has(baseName(f)) || f.qualifier === undefined
     ? f : { ...f, name: `${f.qualifier}.${baseName(f)}` });
-  const out = [...left.map(rename), ...rightKept.map(rename)];
-  const seen = new Map<string, FieldJSON>();
-  for (const f of out) {
-    const other = seen.get(f.name);
-    if (other) {
-      const hint = other.qualifier !== undefined && other.qualifier === f.qualifier
-        ? `both sides are aliased '${f.qualifier}': give them different names with .alias(...)`
-        : `give the sides names with .alias('l') and .alias('r') and refer to col('l.${baseName(f)}') and col('r.${baseName(f)}'), rename one side (e.g. other.withColumnRenamed('${f.name}', '${f.name}_right')), or join on it by name`;
-      throw new PlanError(`join: column '${f.name}' exists on both sides; ${hint}`);
-    }
-    seen.set(f.name, f);
+  const l = left.map(rename), r = rightKept.map(rename);
+  const clashes = new Set(r.map((f) => f.name).filter((n) => l.some((x) => x.name === n)));
+  if (clashes.size === 0) return [...l, ...r];
+  const hide = (side: string) => (f: FieldJSON): FieldJSON => (clashes.has(f.name) ? { ...f, name: `<${side}>.${f.name}` } : f);
+  return [...l.map(hide('left')), ...r.map(hide('right'))];
+}
+
+/** The PlanError for names both sides of a join still share after joinPairFields' renaming; null when none. */
+export function joinClash(left: readonly FieldJSON[], right: readonly FieldJSON[], usingNames: ReadonlySet<string> = new Set(), only?: ReadonlySet<string>): PlanError | null {
+  for (const f of joinPairFields(left, right, usingNames)) {
+    if (!f.name.startsWith('<left>.')) continue;
+    const name = f.name.slice('<left>.'.length);
+    if (only && !only.has(name) && !only.has(baseName({ ...f, name }))) continue;
+    const hint = f.qualifier !== undefined && right.some((x) => x.qualifier === f.qualifier)
+      ? `both sides are aliased '${f.qualifier}': give them different names with .alias(...)`
+      : `give the sides names with .alias('l') and .alias('r') and refer to col('l.${name}') and col('r.${name}'), rename one side (e.g. other.withColumnRenamed('${name}', '${name}_right')), or join on it by name`;
+    return new PlanError(`join: column '${name}' exists on both sides; ${hint}`);
   }
-  return out;
+  return null;
+}
+
+/** A join condition MUST NOT name a column both sides have under that name (see joinPairFields). */
+export function checkJoinCondition(condition: ExprNode, left: readonly FieldJSON[], right: readonly FieldJSON[]): void {
+  const err = joinClash(left, right, new Set(), columnsOf(condition));
+  if (err) throw err;
 }
 
 /**
@@ -91,6 +105,8 @@ export function joinFields(left: readonly FieldJSON[], right: readonly FieldJSON
   const nullableRight = how === 'left' || how === 'full';
   if (how === 'semi' || how === 'anti') return [...left];
   const usingNames = new Set(using ? leftKeys.map((k) => exprName(k)) : []);
+  const clash = joinClash(left, right, usingNames);
+  if (clash) throw clash;
   const pair = joinPairFields(left, right, usingNames);
   const out = pair.map((f, i) => ({ ...f, nullable: f.nullable || (i < left.length ? nullableLeft : nullableRight) }));
   if (using && how === 'full') {

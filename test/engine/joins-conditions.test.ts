@@ -45,6 +45,14 @@ describe('join on a condition', () => {
     expect(text).toMatch(/HashJoinExec: how=left, on=\[k = j\], filter=\(x < y\)/);
   });
 
+  it('a semi join may relate sides that share a name it does not use', async () => {
+    const a = q.createDataFrame(A, { partitions: 2 });
+    const b = q.createDataFrame(B.map((r) => ({ ...r, x: 0 })), { partitions: 2 });
+    const rows = await a.join(b, col('k').eq(col('j')).and(col('y').gt(20)), 'semi').toArray();
+    expect(multiset(rows)).toEqual(multiset([{ k: 1, x: 10 }, { k: 1, x: 20 }]));
+    expect(() => a.join(b, col('x').lt(col('y')), 'semi')).toThrow(/column 'x' exists on both sides/);
+  });
+
   it('runs a condition without equalities as a nested loop', async () => {
     const a = q.createDataFrame(A, { partitions: 2 });
     const b = q.createDataFrame(B, { partitions: 2 });

@@ -167,6 +167,16 @@ describe('qualified names', () => {
     expect(planToString(out)).toContain('Join: semi on [n_nationkey = n_regionkey]');
   });
 
+  it('a semi join on a condition may have sides sharing names it does not use, but not use them', () => {
+    const other = values('other', [f('k', 'int32'), f('n_name', 'utf8')], 1, 10, 1000);
+    const p = join(nation(), other, 'semi', [], [], false, 'auto', lt(col('k'), lit(3)));
+    expect(p.schema.map((x) => x.name)).toEqual(['n_nationkey', 'n_name', 'n_regionkey']);
+    expect(planToString(optimize(p, { rules: RULES }))).toContain('Join: semi cross');
+    const q = join(nation(), other, 'anti', [], [], false, 'auto', eq(col('n_regionkey'), col('k')));
+    expect(planToString(optimize(q, { rules: RULES }))).toContain('Join: anti on [n_regionkey = k]');
+    expect(() => join(nation(), other, 'anti', [], [], false, 'auto', eq(col('n_name'), lit('x')))).toThrow(/join: column 'n_name' exists on both sides; give the sides names with .alias/);
+  });
+
   it('a join with a condition and an alias round-trips through JSON', () => {
     const p = join(subqueryAlias(nation(), 'n1'), subqueryAlias(nation(), 'n2'), 'full', [col('n1.n_regionkey')], [col('n2.n_regionkey')], false, 'auto',
       lt(col('n1.n_nationkey'), col('n2.n_nationkey')));

@@ -13,10 +13,9 @@
 import { columnsOf, transformExpr, type ExprNode } from '../../../ops/expr/node.ts';
 import { filter } from '../../plan/filter.ts';
 import { join, pairSourcesOf, type Join } from '../../plan/join.ts';
-import { conjuncts } from '../../plan/join-condition.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project } from '../../plan/project.ts';
-import { colRef, conjoin } from '../expr-utils.ts';
+import { colRef, conjoin, splitConjuncts as conjuncts } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
 
 /** A column of relation `rel` named `name` there, as a key no plan uses. */
