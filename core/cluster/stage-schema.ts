@@ -17,7 +17,7 @@ const TypeSchema: v.GenericSchema<TypeJSON> = v.union([
   v.strictObject({ fixedList: v.lazy(() => TypeSchema), size: v.pipe(Count, v.minValue(1), v.maxValue(1 << 24)) }),
 ]);
 
-const Field = v.strictObject({ name: Name, type: TypeSchema, nullable: v.boolean() });
+const Field = v.strictObject({ name: Name, type: TypeSchema, nullable: v.boolean(), qualifier: v.optional(Name) });
 const Fields = v.array(Field);
 
 const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
@@ -78,7 +78,12 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('aggregate'), mode: v.picklist(['partial', 'final', 'single']), groupBy: v.array(Expr), aggs: v.array(Expr), child: v.lazy(() => Node) }),
   v.strictObject({
     op: v.literal('hashJoin'), how: v.picklist(['inner', 'left', 'right', 'full', 'semi', 'anti']), leftKeys: v.array(Expr), rightKeys: v.array(Expr),
-    using: v.boolean(), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(), outputFields: Fields, left: v.lazy(() => Node), right: v.lazy(() => Node),
+    using: v.boolean(), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(), outputFields: Fields, filter: v.optional(Expr), filterFields: v.optional(Fields),
+    left: v.lazy(() => Node), right: v.lazy(() => Node),
+  }),
+  v.strictObject({
+    op: v.literal('nestedLoopJoin'), how: v.picklist(['inner', 'left', 'right', 'full', 'semi', 'anti']), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(),
+    outputFields: Fields, filter: v.optional(Expr), filterFields: Fields, left: v.lazy(() => Node), right: v.lazy(() => Node),
   }),
   v.strictObject({ op: v.literal('sort'), keys: v.array(Expr), fetch: v.nullable(Count), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('sample'), keys: v.array(Expr), rows: v.pipe(Count, v.minValue(1)), child: v.lazy(() => Node) }),

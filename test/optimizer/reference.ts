@@ -3,6 +3,8 @@ import { assertNever } from '../../ops/errors.ts';
 import { exprName, type ExprNode, type LiteralValue } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from '../../core/plan/node.ts';
+import { pairSources } from '../../core/plan/join.ts';
+import { joinPairFields } from '../../core/plan/schema.ts';
 import { evalRows, type Row } from './helpers.ts';
 
 /** Rows of scans (by first path) and values (by id). */
@@ -81,7 +83,7 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
       const out = names(p);
       return p.inputs.flatMap((input) => runPlan(input, tables).map((r) => Object.fromEntries(input.schema.map((f, j) => [out[j], r[f.name]]))));
     }
-    case 'repartition': case 'cache': return runPlan(p.input, tables);
+    case 'repartition': case 'cache': case 'subqueryAlias': return runPlan(p.input, tables);
     case 'mapBatches':
       if (p.udf.module !== IDENTITY_UDF.module) throw new Error(`reference: unknown udf ${p.udf.module}`);
       return runPlan(p.input, tables);
@@ -148,8 +150,17 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
 function runJoin(p: Extract<LogicalPlan, { kind: 'join' }>, left: Row[], right: Row[]): Row[] {
   const lk = p.leftKeys.map((k) => evalOn(k, p.left.schema, left));
   const rk = p.rightKeys.map((k) => evalOn(k, p.right.schema, right));
-  const matches = (i: number, j: number) => lk.every((c, n) => c[i] !== null && rk[n][j] !== null && c[i] === rk[n][j]);
-  const leftNames = new Set(names(p.left));
+  const keysMatch = (i: number, j: number) => lk.every((c, n) => c[i] !== null && rk[n][j] !== null && c[i] === rk[n][j]);
+  // The residual condition, on the pair row (left columns, then right, under the pair's names).
+  const sources = p.how === 'semi' || p.how === 'anti' ? [] : pairSources(p);
+  const pairFields = p.filter ? joinPairFields(p.left.schema, p.right.schema) : [];
+  const cond = (i: number, j: number): boolean => {
+    if (!p.filter) return true;
+    const row = Object.fromEntries(pairSources(p).map((s) => [s.name, (s.side === 'left' ? left[i] : right[j])[s.input] ?? null]));
+    return evalOn(p.filter, pairFields, [row])[0] === true;
+  };
+  const matches = (i: number, j: number) => keysMatch(i, j) && cond(i, j);
+  const sourceOf = new Map(sources.map((s) => [s.name, s] as const));
   const usingNames = new Set(p.using ? p.leftKeys.map(exprName) : []);
   const emit = (l: Row | null, r: Row | null): Row => Object.fromEntries(p.schema.map((f) => {
     const n = f.name;
@@ -158,7 +169,8 @@ function runJoin(p: Extract<LogicalPlan, { kind: 'join' }>, left: Row[], right: 
       const v = p.how === 'right' ? fromRight : p.how === 'full' ? (l === null ? fromRight : l[n]) : l![n];
       return [n, v ?? null];
     }
-    return [n, (leftNames.has(n) ? l?.[n] : r?.[n]) ?? null];
+    const s = sourceOf.get(n)!;
+    return [n, (s.side === 'left' ? l?.[s.input] : r?.[s.input]) ?? null];
   }));
   const out: Row[] = [];
   const rightMatched = new Set<number>();

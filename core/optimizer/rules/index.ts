@@ -2,12 +2,14 @@
 import type { OptimizerRule } from '../rule.ts';
 import { ChooseJoinStrategy } from './choose-join-strategy.ts';
 import { CombineFilters } from './combine-filters.ts';
+import { EliminateCrossJoin } from './eliminate-cross-join.ts';
+import { ExtractJoinKeys } from './extract-join-keys.ts';
 import { FoldConstants } from './fold-constants.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
 
-export { ChooseJoinStrategy, CombineFilters, FoldConstants, PruneColumns, PushDownFilter, PushDownLimit };
+export { ChooseJoinStrategy, CombineFilters, EliminateCrossJoin, ExtractJoinKeys, FoldConstants, PruneColumns, PushDownFilter, PushDownLimit };
 
 /** Applied in this order, the whole list repeated until a pass changes nothing. */
 export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
@@ -15,6 +17,11 @@ export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
   FoldConstants,
   // Before PushDownFilter, so a stack of filters moves down as one.
   CombineFilters,
+  // Before PushDownFilter: takes a whole Filter over a tree of inner joins (SQL's `from a, b
+  // where ...`), so conditions relating relations reach the joins, not only one-side ones.
+  EliminateCrossJoin,
+  // After EliminateCrossJoin, which leaves equalities in join conditions for it to make keys.
+  ExtractJoinKeys,
   PushDownFilter,
   PushDownLimit,
   // After the push-downs, so in the same pass it prunes for filters where they ended up (in
