@@ -17,6 +17,7 @@ export { CoalesceBatchesExec } from './coalesce-batches-exec.ts';
 export { MapBatchesExec } from './map-batches-exec.ts';
 export { HashAggregateExec } from './aggregate/hash-aggregate-exec.ts';
 export { HashJoinExec } from './joins/hash-join-exec.ts';
+export { NestedLoopJoinExec } from './joins/nested-loop-join-exec.ts';
 export * from './sort/index.ts';
 export { splitByPartition, partitionIds } from './compute/partition.ts';
 export { hashColumns } from './compute/hash.ts';

@@ -23,6 +23,11 @@ export interface FieldJSON {
   name: string;
   type: TypeJSON;
   nullable: boolean;
+  /**
+   * Logical plans only: the relation name a field was given by df.alias('n1') (core/plan/
+   * subquery-alias.ts), so that col('n1.x') finds it. Operators ignore it; names stay unique.
+   */
+  qualifier?: string;
 }
 
 export function toArrowType(t: TypeJSON): arrow.DataType {

@@ -2,6 +2,7 @@
 import { PlanError } from '../../ops/errors.ts';
 import { floatLiteralValue, type BinaryOp, type ExprNode, type LiteralValue, type ScalarFn, type UnaryOp } from '../../ops/expr/node.ts';
 import { isFloat, type TypeJSON } from '../../ops/types.ts';
+import { intervalArithmetic, isIntervalNode } from './interval.ts';
 
 /** Anything accepted where an expression is expected: an Expr, a column name, or a plain value (for operands). */
 export type ColumnLike = Expr | string;
@@ -33,9 +34,14 @@ export class Expr {
   gt(o: Operand): Expr { return this.bin('gt', o); }
   gte(o: Operand): Expr { return this.bin('gte', o); }
   between(lo: Operand, hi: Operand): Expr { return this.gte(lo).and(this.lte(hi)); }
-  isin(...values: Operand[]): Expr {
-    if (values.length === 0) throw new PlanError('isin() needs at least one value');
-    return values.map((v) => this.eq(v)).reduce((a, b) => a.or(b));
+  /**
+   * SQL IN: true when equal to one of the values (given as arguments or as one array); null when
+   * this is null, or when nothing matches and a value is null. NOT IN is `.isin(...).not()`.
+   */
+  isin(...values: (Operand | readonly Operand[])[]): Expr {
+    const list = (values.length === 1 && Array.isArray(values[0]) ? values[0] : values) as Operand[];
+    if (list.length === 0) throw new PlanError('isin() needs at least one value');
+    return call('in', this, ...list);
   }
 
   // boolean
@@ -87,6 +93,17 @@ export class Expr {
   regexpExtract(pattern: string, group = 0): Expr { return call('regexpExtract', this, lit(pattern), lit(group)); }
   concat(...others: Operand[]): Expr { return call('concat', this, ...others); }
 
+  // patterns (null in, null out)
+  /**
+   * SQL LIKE over the whole string: `%` any run of characters, `_` one character, `escape`
+   * (backslash by default; '' for none) before %, _ or itself makes it literal. NOT LIKE is `.like(p).not()`.
+   */
+  like(pattern: Operand, escape?: string): Expr { return this.pattern('like', pattern, escape); }
+  /** LIKE ignoring case: lower(this) LIKE lower(pattern). */
+  ilike(pattern: Operand, escape?: string): Expr { return this.pattern('ilike', pattern, escape); }
+  /** True when the regular expression (JS syntax) matches anywhere in the string, as Spark's rlike. */
+  rlike(regex: Operand): Expr { return call('rlike', this, regex); }
+
   // math
   abs(): Expr { return call('abs', this); }
   round(digits = 0): Expr { return call('round', this, lit(digits)); }
@@ -100,7 +117,13 @@ export class Expr {
   toJSON(): ExprNode { return this.node; }
 
   private bin(op: BinaryOp, o: Operand): Expr {
-    return new Expr({ kind: 'binary', op, left: this.node, right: toExpr(o).node });
+    const right = toExpr(o).node;
+    // date ± fn.interval(...) becomes the date function it stands for.
+    if ((op === 'add' || op === 'sub') && (isIntervalNode(this.node) || isIntervalNode(right))) return new Expr(intervalArithmetic(op, this.node, right));
+    return new Expr({ kind: 'binary', op, left: this.node, right });
+  }
+  private pattern(fn: 'like' | 'ilike', pattern: Operand, escape: string | undefined): Expr {
+    return escape === undefined ? call(fn, this, pattern) : call(fn, this, pattern, lit(escape));
   }
   private un(op: UnaryOp): Expr {
     return new Expr({ kind: 'unary', op, arg: this.node });

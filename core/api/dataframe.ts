@@ -10,7 +10,10 @@ import type { LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
 import { filter } from '../plan/filter.ts';
 import { aggregate } from '../plan/aggregate.ts';
+import { aggregateExprs } from '../plan/aggregate-exprs.ts';
 import { join, type JoinType } from '../plan/join.ts';
+import { splitJoinCondition } from '../plan/join-condition.ts';
+import { subqueryAlias } from '../plan/subquery-alias.ts';
 import { sort } from '../plan/sort.ts';
 import { limit } from '../plan/limit.ts';
 import { distinct } from '../plan/distinct.ts';
@@ -142,13 +145,24 @@ export class DataFrame {
     return new GroupedData(this, (keys.flat() as ColumnLike[]).map((k) => toColumn(k).node));
   }
 
-  /** Aggregates over the whole frame (no grouping). */
+  /**
+   * Aggregates over the whole frame (no grouping). Outputs may be expressions over aggregates,
+   * e.g. `fn.sum('a').div(fn.count()).alias('m')` (see GroupedData.agg).
+   */
   agg(...aggs: Expr[]): DataFrame { return this.groupBy().agg(...aggs); }
 
   /**
    * Joins on column names present on both sides (`'id'` or `['a', 'b']`: each key appears
-   * once in the output), on `{ left: [...], right: [...] }` key lists, or on an equality
-   * expression like `col('a').eq(col('b'))` (ANDs of equalities for several keys).
+   * once in the output), on `{ left: [...], right: [...] }` key lists, or on any boolean
+   * condition over both sides' columns, e.g. `col('a').eq(col('b')).and(col('x').lt(col('y')))`.
+   *
+   * A condition's equalities between a left and a right expression (`l.eq(r)`, ANDed at the
+   * top) become hash-join keys; the rest is evaluated inside the join on each candidate pair,
+   * so for left/right/full/semi/anti joins it decides which rows match (SQL's ON, not a WHERE
+   * after the join). A condition with no such equality runs as a nested-loop join. Columns may
+   * be qualified by a side's alias (`df.alias('n1')`: `col('n1.n_name')`). Output: the left
+   * columns, then the right ones (left only for semi/anti); a name on both sides is a PlanError
+   * unless the sides are aliased, when each becomes `alias.name` (`n1.n_name`, `n2.n_name`).
    */
   join(other: DataFrame, on: JoinOn, how: JoinType | string = 'inner'): DataFrame {
     if (other.session !== this.session) throw new PlanError('join: both DataFrames must come from the same Quiver session');
@@ -165,23 +179,35 @@ export class DataFrame {
       rightKeys = leftKeys;
       using = true;
     } else if (on instanceof Expr) {
-      leftKeys = []; rightKeys = [];
-      const visit = (e: ExprNode): void => {
-        if (e.kind === 'binary' && e.op === 'and') { visit(e.left); visit(e.right); return; }
-        if (e.kind === 'binary' && e.op === 'eq') {
-          const l = sideOf(e.left, this.columns, other.columns), r = sideOf(e.right, this.columns, other.columns);
-          if (l === 'left' && r === 'right') { leftKeys.push(e.left); rightKeys.push(e.right); return; }
-          if (l === 'right' && r === 'left') { leftKeys.push(e.right); rightKeys.push(e.left); return; }
-        }
-        throw new PlanError(`join: condition must be equalities between a left and a right column joined with and(), e.g. col('a').eq(col('b')); cannot use ${JSON.stringify(e)}`);
-      };
-      visit(on.node);
+      const split = splitJoinCondition(on.node, this.plan.schema, other.plan.schema);
+      return this.next(join(this.plan, other.plan, kind, split.leftKeys, split.rightKeys, false, 'auto', conjoinAll(split.nonKeys)));
     } else {
       const keys = on as { readonly left: readonly ColumnLike[]; readonly right: readonly ColumnLike[] };
       leftKeys = keys.left.map((c) => toColumn(c).node);
       rightKeys = keys.right.map((c) => toColumn(c).node);
     }
     return this.next(join(this.plan, other.plan, kind, leftKeys, rightKeys, using));
+  }
+
+  /**
+   * The cartesian product: every row of this DataFrame with every row of `other` (SQL's CROSS
+   * JOIN). Runs as a nested-loop join that holds the smaller side whole (broadcast when it is
+   * under broadcastThresholdBytes); a side over the task's memoryBudget fails with a
+   * ResourceError. A filter on top that relates the two sides turns it into a hash join.
+   */
+  crossJoin(other: DataFrame): DataFrame {
+    if (!(other instanceof DataFrame)) throw new PlanError('crossJoin: expected a DataFrame');
+    if (other.session !== this.session) throw new PlanError('crossJoin: both DataFrames must come from the same Quiver session');
+    return this.next(join(this.plan, other.plan, 'inner', [], [], false));
+  }
+
+  /**
+   * Names this relation (SQL's `FROM nation n1`): its columns then also answer to
+   * `col('n1.<name>')`, and in a join with a column of the same name on the other side each
+   * becomes `n1.<name>` in the output. Column names and rows are unchanged.
+   */
+  alias(name: string): DataFrame {
+    return this.next(subqueryAlias(this.plan, name));
   }
 
   /** Sorts by columns or sort expressions (`col('x').desc()`); plain columns sort ascending, nulls first. */
@@ -307,22 +333,26 @@ export class DataFrame {
   get write(): DataFrameWriter { return new DataFrameWriter(this); }
 }
 
-function sideOf(e: ExprNode, left: string[], right: string[]): 'left' | 'right' | null {
-  if (e.kind !== 'column') return null;
-  const inL = left.includes(e.name), inR = right.includes(e.name);
-  if (inL && !inR) return 'left';
-  if (inR && !inL) return 'right';
-  if (inL && inR) throw new PlanError(`join: column '${e.name}' exists on both sides; join on it by name (join(other, '${e.name}')) or rename one side first`);
-  throw new PlanError(`join: unknown column '${e.name}': left has ${left.join(', ')}; right has ${right.join(', ')}`);
+/** `a AND b AND ...`; null for none. */
+function conjoinAll(es: readonly ExprNode[]): ExprNode | null {
+  return es.length === 0 ? null : es.reduce((a, b) => ({ kind: 'binary', op: 'and', left: a, right: b }));
 }
 
 export class GroupedData {
   constructor(readonly df: DataFrame, readonly keys: readonly ExprNode[]) {}
 
+  /**
+   * The group keys, then one column per expression. An expression is an aggregate
+   * (`fn.sum('x')`) or any expression over aggregates, group keys and literals
+   * (`fn.sum('a').div(fn.count())`, `col('k').add(fn.max('v'))`, `when(fn.sum('a').gt(0), 1).otherwise(0)`);
+   * each distinct aggregate is computed once. A column outside an aggregate that is not a group
+   * key is a PlanError.
+   */
   agg(...aggs: (Expr | readonly Expr[])[]): DataFrame {
     const flat = aggs.flat() as Expr[];
     if (flat.length === 0 && this.keys.length === 0) throw new PlanError('agg: give at least one aggregate, e.g. fn.count()');
-    return new DataFrame(this.df.session, aggregate(this.df.plan, this.keys, flat.map((a) => a.node)));
+    for (const a of flat) if (!(a instanceof Expr)) throw new PlanError(`agg: expected an expression such as fn.sum('x'), got ${JSON.stringify(a)}`);
+    return new DataFrame(this.df.session, aggregateExprs(this.df.plan, this.keys, flat.map((a) => a.node)));
   }
   count(): DataFrame { return this.agg(fn.count().alias('count')); }
   sum(c: string): DataFrame { return this.agg(fn.sum(c).alias(`sum(${c})`)); }

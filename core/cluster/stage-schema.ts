@@ -1,6 +1,6 @@
 // The schema of a stage plan as it crosses the network: executors validate every stage they fetch against it before anything else reads it.
 import * as v from 'valibot';
-import type { ExprNode } from '../../ops/expr/node.ts';
+import { PATTERN_AND_DATE_FNS, type ExprNode } from '../../ops/expr/node.ts';
 import type { TypeJSON } from '../../ops/types.ts';
 import type { PhysNode, Stage } from '../physical/phys-node.ts';
 
@@ -17,7 +17,7 @@ const TypeSchema: v.GenericSchema<TypeJSON> = v.union([
   v.strictObject({ fixedList: v.lazy(() => TypeSchema), size: v.pipe(Count, v.minValue(1), v.maxValue(1 << 24)) }),
 ]);
 
-const Field = v.strictObject({ name: Name, type: TypeSchema, nullable: v.boolean() });
+const Field = v.strictObject({ name: Name, type: TypeSchema, nullable: v.boolean(), qualifier: v.optional(Name) });
 const Fields = v.array(Field);
 
 const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
@@ -29,12 +29,18 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('alias'), arg: v.lazy(() => Expr), name: Name }),
   v.strictObject({
     kind: v.literal('call'),
-    fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln']),
+    fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln',
+      ...PATTERN_AND_DATE_FNS]),
     args: v.array(v.lazy(() => Expr)),
   }),
   v.strictObject({ kind: v.literal('case'), branches: v.array(v.strictObject({ when: v.lazy(() => Expr), then: v.lazy(() => Expr) })), otherwise: v.nullable(v.lazy(() => Expr)) }),
   v.strictObject({ kind: v.literal('sort'), arg: v.lazy(() => Expr), ascending: v.boolean(), nullsFirst: v.boolean() }),
-  v.strictObject({ kind: v.literal('agg'), fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last']), arg: v.nullable(v.lazy(() => Expr)) }),
+  v.strictObject({
+    kind: v.literal('agg'),
+    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct']),
+    arg: v.nullable(v.lazy(() => Expr)),
+    params: v.optional(v.strictObject({ percentage: v.union([v.number(), v.pipe(v.array(v.number()), v.maxLength(1 << 16))]), accuracy: v.number() })),
+  }),
 ]) as v.GenericSchema<ExprNode>;
 
 /** JSON values only (reader options, UDF options): no functions, no undefined. */
@@ -72,7 +78,12 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('aggregate'), mode: v.picklist(['partial', 'final', 'single']), groupBy: v.array(Expr), aggs: v.array(Expr), child: v.lazy(() => Node) }),
   v.strictObject({
     op: v.literal('hashJoin'), how: v.picklist(['inner', 'left', 'right', 'full', 'semi', 'anti']), leftKeys: v.array(Expr), rightKeys: v.array(Expr),
-    using: v.boolean(), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(), outputFields: Fields, left: v.lazy(() => Node), right: v.lazy(() => Node),
+    using: v.boolean(), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(), outputFields: Fields, filter: v.optional(Expr), filterFields: v.optional(Fields),
+    left: v.lazy(() => Node), right: v.lazy(() => Node),
+  }),
+  v.strictObject({
+    op: v.literal('nestedLoopJoin'), how: v.picklist(['inner', 'left', 'right', 'full', 'semi', 'anti']), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(),
+    outputFields: Fields, filter: v.optional(Expr), filterFields: Fields, left: v.lazy(() => Node), right: v.lazy(() => Node),
   }),
   v.strictObject({ op: v.literal('sort'), keys: v.array(Expr), fetch: v.nullable(Count), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('sample'), keys: v.array(Expr), rows: v.pipe(Count, v.minValue(1)), child: v.lazy(() => Node) }),

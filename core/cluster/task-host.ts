@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { errorToJSON, PlanError, TransportError } from '../../ops/errors.ts';
 import type { Stage } from '../physical/phys-node.ts';
-import { blocksBytes, type Block } from '../runtime/ipc.ts';
+import { blocksBytes, discardBlocks, type Block } from '../runtime/ipc.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from '../runtime/block-store.ts';
@@ -211,8 +211,9 @@ export class TaskHost {
       const payload = await this.inputs(req, fetched);
       const r = await this.runtime.runTask(payload);
       // The driver closed while this ran: keep nothing of it.
-      if (this.gone.has(req.driverId)) return;
+      if (this.gone.has(req.driverId)) { discardBlocks(r.blocks); return; }
       if (!this.drivers.has(req.driverId)) {
+        discardBlocks(r.blocks);
         // Forgotten for a silence: its output was not kept; if the driver is only stalled, it runs the task again.
         await this.deliver(req.driverId, { ...base, ok: false, dropped: `executor ${this.executorId} dropped the output: driver ${req.driverId} was silent for over ${this.o.driverTimeoutMs ?? 10_000} ms`, rows: 0, durationMs: r.durationMs, metrics: {}, outputRows: [] });
         return;

@@ -1,6 +1,7 @@
 // planToString: the text form of a logical plan that explain() prints, one node per line.
 import { assertNever } from '../../ops/errors.ts';
-import { exprToString, type ExprNode } from '../../ops/expr/node.ts';
+import { exprToString, transformExpr, type ExprNode } from '../../ops/expr/node.ts';
+import { qualifiedName } from '../plan/resolve.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
 
 const MAX_PATHS = 3;
@@ -25,11 +26,14 @@ export function nodeToString(node: LogicalPlan): string {
     case 'filter': return `Filter: ${exprToString(node.predicate)}`;
     case 'aggregate': return `Aggregate: groupBy=[${list(node.groupBy)}] aggs=[${list(node.aggs)}]`;
     case 'join': {
-      const on = node.using
-        ? `using [${list(node.leftKeys)}]`
-        : `on [${node.leftKeys.map((k, i) => `${exprToString(k)} = ${exprToString(node.rightKeys[i])}`).join(', ')}]`;
-      return `Join: ${node.how} ${on} strategy=${node.strategy}`;
+      // Keys are over each input's names: an aliased input's are shown qualified (n1.x = n2.x).
+      const side = (k: ExprNode, fields: LogicalPlan['schema']) => exprToString(qualified(k, fields));
+      const keys = node.leftKeys.length ? `on [${node.leftKeys.map((k, i) => `${side(k, node.left.schema)} = ${side(node.rightKeys[i], node.right.schema)}`).join(', ')}]` : '';
+      const on = node.using ? `using [${list(node.leftKeys)}]` : keys;
+      const cond = [on, node.filter ? `filter=${exprToString(node.filter)}` : ''].filter((x) => x !== '').join(' ');
+      return `Join: ${node.how} ${cond === '' ? 'cross' : cond} strategy=${node.strategy}`;
     }
+    case 'subqueryAlias': return `SubqueryAlias: ${node.alias}`;
     case 'sort': return `Sort: ${list(node.keys)}`;
     case 'limit': return `Limit: ${node.n}${node.offset ? ` offset=${node.offset}` : ''}`;
     case 'distinct': return 'Distinct';
@@ -43,6 +47,15 @@ export function nodeToString(node: LogicalPlan): string {
     }
     default: return assertNever(node, 'plan node');
   }
+}
+
+/** `e` with each column of a qualified field written `qualifier.name`. */
+function qualified(e: ExprNode, fields: LogicalPlan['schema']): ExprNode {
+  return transformExpr(e, (n) => {
+    if (n.kind !== 'column') return n;
+    const f = fields.find((x) => x.name === n.name);
+    return f?.qualifier === undefined ? n : { kind: 'column', name: qualifiedName(f) };
+  });
 }
 
 /** The whole tree, children indented two spaces under their parent. */

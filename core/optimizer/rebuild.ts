@@ -13,6 +13,7 @@ import { project } from '../plan/project.ts';
 import { repartition } from '../plan/repartition.ts';
 import { scan } from '../plan/scan.ts';
 import { sort } from '../plan/sort.ts';
+import { subqueryAlias } from '../plan/subquery-alias.ts';
 import { union } from '../plan/union.ts';
 import { values } from '../plan/values.ts';
 
@@ -29,7 +30,8 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'project': return project(c, node.exprs);
     case 'filter': return filter(c, node.predicate);
     case 'aggregate': return aggregate(c, node.groupBy, node.aggs);
-    case 'join': return join(children[0], children[1], node.how, node.leftKeys, node.rightKeys, node.using, node.strategy);
+    case 'join': return join(children[0], children[1], node.how, node.leftKeys, node.rightKeys, node.using, node.strategy, node.filter ?? null);
+    case 'subqueryAlias': return subqueryAlias(c, node.alias);
     case 'sort': return sort(c, node.keys);
     case 'limit': return limit(c, node.n, node.offset);
     case 'distinct': return distinct(c);

@@ -1,6 +1,7 @@
 // Plan-time evaluation of one expression node over literal operands (used by FoldConstants).
 import { exprChildren, floatLiteralNumber, type ExprNode, type LiteralValue } from '../../ops/expr/node.ts';
 import { typeOf } from '../../ops/expr/typecheck.ts';
+import { evalDateCall, evalTemporalCast } from './scalar-dates.ts';
 import { test as cmpTest } from '../../ops/expr/compare.ts';
 import { isFloat, isInteger, isNumeric, isTemporal, typeEquals, type TypeJSON } from '../../ops/types.ts';
 
@@ -169,7 +170,8 @@ function evalCast(l: Literal, to: TypeJSON): Out {
     const x = num(l);
     return x === NO ? NO : x !== 0;
   }
-  return NO;
+  const t = evalTemporalCast(l, to);
+  return t === undefined ? NO : t;
 }
 
 function evalCall(fn: Extract<ExprNode, { kind: 'call' }>['fn'], args: readonly Literal[], type: TypeJSON): Out {
@@ -231,7 +233,10 @@ function evalCall(fn: Extract<ExprNode, { kind: 'call' }>['fn'], args: readonly 
       return NO;
     }
     // round (half-up vs half-even), split (lists), at, regexpExtract: left to the runtime.
-    default: return NO;
+    default: {
+      const v = evalDateCall(fn, args, type);
+      return v === undefined ? NO : v;
+    }
   }
 }
 

@@ -96,9 +96,11 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       const l = est(node.left);
       if (node.how === 'semi' || node.how === 'anti') return l;
       const r = est(node.right);
+      // A cartesian product: every left row with every right row.
+      if (node.leftKeys.length === 0 && node.filter === null) return crossStats(l, r);
       return { rows: maxOrNull(l.rows, r.rows), bytes: maxOrNull(l.bytes, r.bytes) };
     }
-    case 'sort': case 'repartition': case 'distinct': case 'cache': return est(node.input);
+    case 'sort': case 'repartition': case 'distinct': case 'cache': case 'subqueryAlias': return est(node.input);
     case 'limit': {
       const s = est(node.input);
       const rows = s.rows === null ? node.n : Math.min(node.n, s.rows);
@@ -113,6 +115,12 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
   }
 }
 
+/** Rows of a cartesian product, and bytes: each left row's bytes once per right row, and the reverse. */
+function crossStats(l: Statistics, r: Statistics): Statistics {
+  if (l.rows === null || r.rows === null || l.bytes === null || r.bytes === null) return { rows: null, bytes: null };
+  return { rows: l.rows * r.rows, bytes: l.bytes * r.rows + r.bytes * l.rows };
+}
+
 /** An upper bound on the rows `node` can produce, or null when there is none known. */
 export function maxRows(node: LogicalPlan): number | null {
   switch (node.kind) {
@@ -122,7 +130,7 @@ export function maxRows(node: LogicalPlan): number | null {
     // A user function may return any number of rows.
     case 'mapBatches': return null;
     case 'join': return null;
-    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': return maxRows(node.input);
+    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': return maxRows(node.input);
     case 'aggregate': return node.groupBy.length === 0 ? 1 : maxRows(node.input);
     case 'limit': {
       const m = maxRows(node.input);

@@ -5,7 +5,8 @@ import { aggregate } from '../plan/aggregate.ts';
 import { filter } from '../plan/filter.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
-import { colRef, conjoin, splitConjuncts } from './expr-utils.ts';
+import { colRef, conjoin, renameColumns, splitConjuncts } from './expr-utils.ts';
+import { join, type JoinType } from '../plan/join.ts';
 
 export const isSubquery = (e: ExprNode): e is SubqueryExpr => e.kind === 'subquery';
 
@@ -46,9 +47,9 @@ export function nodeExprs(p: LogicalPlan): readonly ExprNode[] {
     case 'project': return p.exprs;
     case 'filter': return [p.predicate];
     case 'aggregate': return [...p.groupBy, ...p.aggs];
-    case 'join': return [...p.leftKeys, ...p.rightKeys];
+    case 'join': return [...p.leftKeys, ...p.rightKeys, ...(p.filter ? [p.filter] : [])];
     case 'sort': case 'repartition': return p.keys;
-    case 'values': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': return [];
+    case 'values': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': return [];
     default: return assertNever(p, 'plan node');
   }
 }
@@ -66,13 +67,12 @@ export function freshName(base: string, taken: ReadonlySet<string>): string {
  * A subquery's plan without its correlated conditions, and those conditions as join keys:
  * `outerKeys[i]` (over the enclosing plan) = `innerKeys[i]` (over `plan`). Conditions are
  * pulled out of Filters, through Projects (which then keep the columns the keys need); with
- * `throughAggregate`, a correlated plan under a global Aggregate is regrouped by its keys (the
- * caller MUST then treat the aggregate's output as per key). A correlated condition that is not
- * an equality, or a correlated reference anywhere else, is a PlanError saying so.
+ * Correlated conditions that are not such equalities come back in `residual` as they are
+ * (reading outerRef nodes; see keyedJoin). A correlated reference anywhere else is a PlanError.
  */
-export function decorrelate(sub: SubqueryExpr): { plan: LogicalPlan; outerKeys: ExprNode[]; innerKeys: ExprNode[] } {
+export function decorrelate(sub: SubqueryExpr): { plan: LogicalPlan; outerKeys: ExprNode[]; innerKeys: ExprNode[]; residual: ExprNode[] } {
   const { plan, conds } = pullUp(sub.plan as LogicalPlan);
-  const outerKeys: ExprNode[] = [], innerKeys: ExprNode[] = [];
+  const outerKeys: ExprNode[] = [], innerKeys: ExprNode[] = [], residual: ExprNode[] = [];
   const outer = (e: ExprNode): ExprNode => transformExpr(e, (n) => (n.kind === 'outerRef' ? sub.outerRefs[n.index] : n));
   const onlyOuter = (e: ExprNode): boolean => hasOuterRef(e) && !hasColumn(e);
   for (const c of conds) {
@@ -80,9 +80,36 @@ export function decorrelate(sub: SubqueryExpr): { plan: LogicalPlan; outerKeys: 
       if (onlyOuter(c.right) && !hasOuterRef(c.left)) { outerKeys.push(outer(c.right)); innerKeys.push(c.left); continue; }
       if (onlyOuter(c.left) && !hasOuterRef(c.right)) { outerKeys.push(outer(c.left)); innerKeys.push(c.right); continue; }
     }
-    throw new PlanError(`the correlated condition ${exprToString(c)} is not supported yet: only equalities between a column of the subquery and one of the enclosing query decorrelate into join keys (other conditions need joins with non-equality conditions)`);
+    if (hasNestedOuterRef(c)) throw new PlanError(`the correlated condition ${exprToString(c)} is not supported yet: it holds a subquery that reads the enclosing query`);
+    residual.push(c);
   }
-  return { plan, outerKeys, innerKeys };
+  return { plan, outerKeys, innerKeys, residual };
+}
+
+/** A subquery under `e` whose outer values read an outerRef (a reference two levels up). */
+const hasNestedOuterRef = (e: ExprNode): boolean => (e.kind === 'subquery' && e.outerRefs.some(hasOuterRef)) || exprChildren(e).some(hasNestedOuterRef);
+
+/**
+ * Join(how, left, right) on the keys and, when there are correlated conditions that are not
+ * equalities, with them as the join's condition. The condition reads both sides by name, so the
+ * right side's columns that the left also has are renamed (`name__inner`) first.
+ */
+export function keyedJoin(left: LogicalPlan, right: LogicalPlan, how: JoinType, leftKeys: readonly ExprNode[], rightKeys: readonly ExprNode[],
+  residual: readonly ExprNode[], outerRefs: readonly ExprNode[]): LogicalPlan {
+  if (residual.length === 0) return join(left, right, how, leftKeys, rightKeys, false);
+  const taken = new Set([...left.schema.map((f) => f.name), ...right.schema.map((f) => f.name)]);
+  const renames = new Map<string, string>();
+  for (const f of right.schema) {
+    if (!left.schema.some((l) => l.name === f.name)) continue;
+    let to = `${f.name}__inner`;
+    for (let i = 2; taken.has(to); i++) to = `${f.name}__inner${i}`;
+    taken.add(to);
+    renames.set(f.name, to);
+  }
+  const r = renames.size ? project(right, right.schema.map((f) => (renames.has(f.name) ? { kind: 'alias', arg: colRef(f.name), name: renames.get(f.name)! } : colRef(f.name)))) : right;
+  // Inner columns are renamed first; then the outer values (over left names) replace the outerRefs.
+  const cond = conjoin(residual.map((c) => transformExpr(renameColumns(c, renames), (n) => (n.kind === 'outerRef' ? outerRefs[n.index] : n))))!;
+  return join(left, r, how, leftKeys, rightKeys.map((k) => renameColumns(k, renames)), false, 'auto', cond);
 }
 
 const hasColumn = (e: ExprNode): boolean => e.kind === 'column' || (e.kind !== 'subquery' && exprChildren(e).some(hasColumn));
@@ -141,7 +168,8 @@ export function regroupScalar(sub: SubqueryExpr, keyName: (i: number) => string,
   if (agg.aggs.some((a) => JSON.stringify(a).includes('"fn":"count'))) {
     throw new PlanError('count() in a correlated scalar subquery is not supported yet (a key without rows must count 0)');
   }
-  const { plan: input, outerKeys, innerKeys } = decorrelate({ ...sub, plan: agg.input });
+  const { plan: input, outerKeys, innerKeys, residual } = decorrelate({ ...sub, plan: agg.input });
+  if (residual.length) throw new PlanError(`the correlated condition ${exprToString(residual[0])} in a scalar subquery is not supported yet: only equalities with the enclosing query decorrelate there`);
   const keyNames = innerKeys.map((_, i) => keyName(i));
   const regrouped = aggregate(input, innerKeys.map((k, i) => ({ kind: 'alias', arg: k, name: keyNames[i] })), agg.aggs);
   const value: ExprNode = proj ? proj.exprs[0] : colRef(agg.schema[0].name);

@@ -7,6 +7,7 @@ import { FilterExec } from '../../ops/filter-exec.ts';
 import { ProjectionExec } from '../../ops/projection-exec.ts';
 import { HashAggregateExec } from '../../ops/aggregate/hash-aggregate-exec.ts';
 import { HashJoinExec } from '../../ops/joins/hash-join-exec.ts';
+import { NestedLoopJoinExec } from '../../ops/joins/nested-loop-join-exec.ts';
 import { RangePartitionExec, SampleExec, SortExec } from '../../ops/sort/index.ts';
 import { LimitExec } from '../../ops/limit-exec.ts';
 import { UnionExec } from '../../ops/union-exec.ts';
@@ -29,7 +30,10 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'aggregate': return new HashAggregateExec({ mode: n.mode, groupBy: n.groupBy, aggs: n.aggs }, buildExec(n.child));
     case 'hashJoin':
       return new HashJoinExec({ how: n.how, leftKeys: n.leftKeys, rightKeys: n.rightKeys, using: n.using, buildSide: n.buildSide,
-        outputFields: n.outputFields }, buildExec(n.left), buildExec(n.right));
+        outputFields: n.outputFields, filter: n.filter ?? null, filterFields: n.filterFields }, buildExec(n.left), buildExec(n.right));
+    case 'nestedLoopJoin':
+      return new NestedLoopJoinExec({ how: n.how, filter: n.filter ?? null, filterFields: n.filterFields, buildSide: n.buildSide, outputFields: n.outputFields },
+        buildExec(n.left), buildExec(n.right));
     case 'sort': return new SortExec({ keys: n.keys, fetch: n.fetch }, buildExec(n.child));
     case 'sample': return new SampleExec({ keys: n.keys, rows: n.rows }, buildExec(n.child));
     case 'rangePartition': return new RangePartitionExec({ keys: n.keys, partitions: n.partitions }, buildExec(n.child), buildExec(n.sample));

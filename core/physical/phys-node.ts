@@ -22,8 +22,12 @@ export type PhysNode =
   | { op: 'filter'; predicate: ExprNode; child: PhysNode }
   | { op: 'project'; exprs: ExprNode[]; child: PhysNode }
   | { op: 'aggregate'; mode: 'partial' | 'final' | 'single'; groupBy: ExprNode[]; aggs: ExprNode[]; child: PhysNode }
+  /** `filter` (optional): a residual condition over `filterFields` (left input's fields, then right's). */
   | { op: 'hashJoin'; how: JoinType; leftKeys: ExprNode[]; rightKeys: ExprNode[]; using: boolean; buildSide: 'left' | 'right';
-      broadcast: boolean; outputFields: FieldJSON[]; left: PhysNode; right: PhysNode }
+      broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode; filterFields?: FieldJSON[]; left: PhysNode; right: PhysNode }
+  /** A join without keys: `filter` (none: every pair) over `filterFields`, as for hashJoin. */
+  | { op: 'nestedLoopJoin'; how: JoinType; buildSide: 'left' | 'right'; broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode;
+      filterFields: FieldJSON[]; left: PhysNode; right: PhysNode }
   | { op: 'sort'; keys: ExprNode[]; fetch: number | null; child: PhysNode }
   /** Each partition's sort-key values, a weighted reservoir of at most `rows` (feeds a range shuffle's bounds). */
   | { op: 'sample'; keys: ExprNode[]; rows: number; child: PhysNode }
@@ -92,7 +96,7 @@ export function physChildren(n: PhysNode): PhysNode[] {
     case 'scan': case 'values': case 'shuffleRead': case 'broadcast': case 'cacheRead': return [];
     case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
     case 'rangePartition': return [n.child, n.sample];
-    case 'hashJoin': return [n.left, n.right];
+    case 'hashJoin': case 'nestedLoopJoin': return [n.left, n.right];
     case 'union': return n.children;
     default: return assertNever(n, 'physical node');
   }

@@ -5,6 +5,7 @@ import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { physicalScanOptions, prunePartitions } from '../../ops/sources/index.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
+import { joinPairFields } from '../plan/schema.ts';
 import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
@@ -186,6 +187,8 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
       return planAggregate(c, plan.schema.map((f) => col(f.name)), [], cutter);
     }
     case 'join': return planJoin(plan, cutter);
+    // Qualifiers only matter to name resolution, which is done: operators see names.
+    case 'subqueryAlias': return planNode(plan.input, cutter);
     case 'sort': return planSort(await planNode(plan.input, cutter), [...plan.keys], cutter);
     case 'limit': {
       const keep = plan.n + plan.offset;
@@ -291,8 +294,11 @@ function planAggregate(c: Planned, groupBy: ExprNode[], aggs: ExprNode[], cutter
 async function planJoin(plan: Join, cutter: StageCutter): Promise<Planned> {
   const left = await planNode(plan.left, cutter);
   const right = await planNode(plan.right, cutter);
-  const base = { how: plan.how, leftKeys: [...plan.leftKeys], rightKeys: [...plan.rightKeys], using: plan.using, outputFields: [...plan.schema] };
+  const cond = plan.filter ? { filter: plan.filter, filterFields: joinPairFields(plan.left.schema, plan.right.schema).map(physField) } : {};
+  const outputFields = plan.schema.map(physField);
   const broadcast = plan.strategy === 'broadcast' && plan.how !== 'full';
+  if (plan.leftKeys.length === 0) return planNestedLoop(plan, left, right, cutter, broadcast, outputFields);
+  const base = { how: plan.how, leftKeys: [...plan.leftKeys], rightKeys: [...plan.rightKeys], using: plan.using, outputFields, ...cond };
   if (broadcast) {
     // Broadcast the side whose unmatched rows never need emitting.
     const buildSide = plan.how === 'right' ? 'left' : 'right';
@@ -308,4 +314,30 @@ async function planJoin(plan: Join, cutter: StageCutter): Promise<Planned> {
   const r = cutter.cut(right, { keys: [...plan.rightKeys], partitions: n });
   if (l.partitions !== r.partitions) throw new InternalError('shuffled join sides have different partition counts');
   return { node: { op: 'hashJoin', ...base, buildSide: plan.how === 'right' ? 'left' : 'right', broadcast: false, left: l.node, right: r.node }, partitions: n };
+}
+
+/**
+ * A join without keys. Broadcast: the side whose unmatched rows are never emitted is sent whole
+ * to every partition of the other. Otherwise (full joins, or broadcast ruled out) both sides are
+ * gathered into one partition: no partitioning by value can split a cartesian product.
+ */
+function planNestedLoop(plan: Join, left: Planned, right: Planned, cutter: StageCutter, broadcast: boolean, outputFields: FieldJSON[]): Planned {
+  const filterFields = joinPairFields(plan.left.schema, plan.right.schema).map(physField);
+  const base = { how: plan.how, outputFields, filterFields, ...(plan.filter ? { filter: plan.filter } : {}) };
+  if (broadcast) {
+    if (plan.how === 'right') {
+      const b = cutter.cut(left, 'broadcast');
+      return { node: { op: 'nestedLoopJoin', ...base, buildSide: 'left', broadcast: true, left: b.node, right: right.node }, partitions: right.partitions };
+    }
+    const b = cutter.cut(right, 'broadcast');
+    return { node: { op: 'nestedLoopJoin', ...base, buildSide: 'right', broadcast: true, left: left.node, right: b.node }, partitions: left.partitions };
+  }
+  const l = gather(left, cutter);
+  const r = gather(right, cutter);
+  return { node: { op: 'nestedLoopJoin', ...base, buildSide: plan.how === 'right' ? 'left' : 'right', broadcast: false, left: l.node, right: r.node }, partitions: 1 };
+}
+
+/** A logical field as operators see it: no qualifier. */
+function physField(f: FieldJSON): FieldJSON {
+  return { name: f.name, type: f.type, nullable: f.nullable };
 }

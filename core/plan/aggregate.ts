@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { carryQualifiers, resolveExprs } from './resolve.ts';
 import { checkAggregates, outputFields } from './schema.ts';
 
 export interface Aggregate {
@@ -15,7 +16,9 @@ export interface Aggregate {
 }
 
 export function aggregate(input: LogicalPlan, groupBy: readonly ExprNode[], aggs: readonly ExprNode[]): Aggregate {
+  groupBy = resolveExprs(groupBy, input.schema);
+  aggs = resolveExprs(aggs, input.schema);
   checkAggregates(groupBy, aggs, input.schema);
-  const schema = outputFields([...groupBy, ...aggs], input.schema);
+  const schema = carryQualifiers(groupBy, input.schema, outputFields([...groupBy, ...aggs], input.schema));
   return Object.freeze({ kind: 'aggregate', input, groupBy, aggs, schema });
 }

@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { resolveExpr } from './resolve.ts';
 import { checkPredicate } from './schema.ts';
 
 export interface Filter {
@@ -12,6 +13,7 @@ export interface Filter {
 }
 
 export function filter(input: LogicalPlan, predicate: ExprNode): Filter {
-  checkPredicate(predicate, input.schema, 'filter');
-  return Object.freeze({ kind: 'filter', input, predicate, schema: input.schema });
+  const p = resolveExpr(predicate, input.schema);
+  checkPredicate(p, input.schema, 'filter');
+  return Object.freeze({ kind: 'filter', input, predicate: p, schema: input.schema });
 }

@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { carryQualifiers, resolveExprs } from './resolve.ts';
 import { outputFields } from './schema.ts';
 
 export interface Project {
@@ -12,5 +13,7 @@ export interface Project {
 }
 
 export function project(input: LogicalPlan, exprs: readonly ExprNode[]): Project {
-  return Object.freeze({ kind: 'project', input, exprs, schema: outputFields(exprs, input.schema) });
+  const resolved = resolveExprs(exprs, input.schema);
+  const schema = carryQualifiers(resolved, input.schema, outputFields(resolved, input.schema));
+  return Object.freeze({ kind: 'project', input, exprs: resolved, schema });
 }

@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { resolveExprs } from './resolve.ts';
 import { checkExprs } from './schema.ts';
 
 export interface Repartition {
@@ -13,6 +14,7 @@ export interface Repartition {
 }
 
 export function repartition(input: LogicalPlan, n: number, keys: readonly ExprNode[]): Repartition {
+  keys = resolveExprs(keys, input.schema);
   checkExprs(keys, input.schema);
   return Object.freeze({ kind: 'repartition', input, n, keys, schema: input.schema });
 }

@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { resolveExprs } from './resolve.ts';
 import { checkExprs } from './schema.ts';
 
 export interface Sort {
@@ -13,6 +14,7 @@ export interface Sort {
 }
 
 export function sort(input: LogicalPlan, keys: readonly ExprNode[]): Sort {
+  keys = resolveExprs(keys, input.schema);
   checkExprs(keys, input.schema);
   return Object.freeze({ kind: 'sort', input, keys, schema: input.schema });
 }

@@ -1,15 +1,14 @@
 // An executor's block store: task output (shuffle, broadcast, result) kept in memory, spilled to disk as Arrow IPC past a budget, served to peers by id.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { blocksBytes, type Block, type BlockRef } from './ipc.ts';
-import { blockToIpc, ipcToBlock } from './ipc.ts';
+import { blocksBytes, blockToIpc, discardBlocks, ipcToBlock, isSpilled, memoryBytes, type Block, type BlockRef } from './ipc.ts';
 
 interface Entry {
-  /** One block per reduce partition (null: empty); null once spilled. */
-  blocks: (Block | null)[] | null;
-  /** Spilled blocks' files, by reduce partition (null: empty). */
-  files: (string | null)[] | null;
+  /** One block per reduce partition (null: empty), in memory or in a file this store owns. */
+  refs: (BlockRef | null)[];
+  /** Bytes of the blocks (as in memory), and of those held in memory. */
   bytes: number;
+  memoryBytes: number;
 }
 
 /** The id of one output block: `<output key>/<reduce partition>`. */
@@ -17,7 +16,8 @@ export const blockId = (key: string, reduce: number) => `${key}/${reduce}`;
 
 /**
  * Output of task attempts by key (driver, job, stage, map partition, attempt). Entries over the
- * memory budget are written to `spillDir`, oldest first; reads bring a spilled block back.
+ * memory budget are written to `spillDir`, oldest first; reads bring a spilled block back. A map
+ * task may hand over blocks it already spilled itself: the store owns their files from then on.
  */
 export class BlockStore {
   private readonly entries = new Map<string, Entry>();
@@ -30,11 +30,12 @@ export class BlockStore {
 
   constructor(private readonly budgetBytes: number, private readonly spillDir: string) {}
 
-  put(key: string, blocks: (Block | null)[]): void {
+  put(key: string, refs: (BlockRef | null)[]): void {
     this.drop(key);
-    const bytes = blocksBytes(blocks);
-    this.entries.set(key, { blocks, files: null, bytes });
-    this.memoryBytes += bytes;
+    const bytes = blocksBytes(refs), inMemory = memoryBytes(refs);
+    this.entries.set(key, { refs, bytes, memoryBytes: inMemory });
+    this.memoryBytes += inMemory;
+    this.spilledBytes += bytes - inMemory;
     this.spillIfNeeded(key);
   }
 
@@ -44,11 +45,8 @@ export class BlockStore {
 
   /** Reduce partition `reduce` of `key`: a block, null when that partition is empty, undefined when not here. */
   get(key: string, reduce: number): Block | null | undefined {
-    const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.blocks) return reduce < e.blocks.length ? e.blocks[reduce] : undefined;
-    const f = e.files![reduce];
-    return f === undefined ? undefined : f === null ? null : ipcToBlock(readFileSync(f));
+    const r = this.peek(key, reduce);
+    return r && isSpilled(r) ? ipcToBlock(readFileSync(r.file)) : r;
   }
 
   /**
@@ -57,10 +55,8 @@ export class BlockStore {
    */
   peek(key: string, reduce: number): BlockRef | null | undefined {
     const e = this.entries.get(key);
-    if (!e) return undefined;
-    if (e.blocks) return reduce < e.blocks.length ? e.blocks[reduce] : undefined;
-    const f = e.files![reduce];
-    return f === undefined ? undefined : f === null ? null : { file: f };
+    if (!e || reduce >= e.refs.length) return undefined;
+    return e.refs[reduce];
   }
 
   /** The Arrow IPC bytes of block `id` (`<key>/<reduce>`), for serving to another process. */
@@ -69,16 +65,9 @@ export class BlockStore {
     if (hit) return hit;
     const at = id.lastIndexOf('/');
     const key = id.slice(0, at), reduce = Number(id.slice(at + 1));
-    const e = this.entries.get(key);
-    if (!e || !Number.isInteger(reduce)) return undefined;
-    let bytes: Uint8Array | undefined;
-    if (e.files) {
-      const f = e.files[reduce];
-      bytes = f ? readFileSync(f) : f === null ? EMPTY : undefined;
-    } else {
-      const b = e.blocks![reduce];
-      bytes = b ? blockToIpc(b) : b === null ? EMPTY : undefined;
-    }
+    if (!Number.isInteger(reduce)) return undefined;
+    const r = this.peek(key, reduce);
+    const bytes = r === undefined ? undefined : r === null ? EMPTY : isSpilled(r) ? readFileSync(r.file) : blockToIpc(r);
     if (bytes && bytes.length > 0) {
       this.ipcCache.set(id, bytes);
       this.ipcCacheBytes += bytes.length;
@@ -106,8 +95,8 @@ export class BlockStore {
     for (const k of keys) {
       const e = this.entries.get(k);
       if (!e) continue;
-      if (e.blocks) memoryBytes += e.bytes;
-      else diskBytes += e.bytes;
+      memoryBytes += e.memoryBytes;
+      diskBytes += e.bytes - e.memoryBytes;
     }
     return { memoryBytes, diskBytes };
   }
@@ -120,27 +109,26 @@ export class BlockStore {
     const e = this.entries.get(key);
     if (!e) return;
     this.entries.delete(key);
-    if (e.files) {
-      this.spilledBytes -= e.bytes;
-      for (const f of e.files) if (f) rmSync(f, { force: true });
-    } else this.memoryBytes -= e.bytes;
+    discardBlocks(e.refs);
+    this.memoryBytes -= e.memoryBytes;
+    this.spilledBytes -= e.bytes - e.memoryBytes;
   }
 
   /** Spills the oldest in-memory entries (not `keep`, just written) until memory is under budget. */
   private spillIfNeeded(keep: string): void {
     for (const [key, e] of this.entries) {
       if (this.memoryBytes <= this.budgetBytes) return;
-      if (key === keep || !e.blocks) continue;
+      if (key === keep || e.memoryBytes === 0) continue;
       mkdirSync(this.spillDir, { recursive: true });
-      e.files = e.blocks.map((b) => {
-        if (!b) return null;
-        const f = join(this.spillDir, `block-${this.nextFile++}.arrows`);
-        writeFileSync(f, blockToIpc(b));
-        return f;
+      e.refs = e.refs.map((b) => {
+        if (!b || isSpilled(b)) return b;
+        const file = join(this.spillDir, `block-${this.nextFile++}.arrows`);
+        writeFileSync(file, blockToIpc(b));
+        return { file, rows: b.rows, bytes: b.bytes };
       });
-      e.blocks = null;
-      this.memoryBytes -= e.bytes;
-      this.spilledBytes += e.bytes;
+      this.memoryBytes -= e.memoryBytes;
+      this.spilledBytes += e.memoryBytes;
+      e.memoryBytes = 0;
     }
   }
 

@@ -9,6 +9,7 @@ import { splitByIds, splitByPartition } from '../../ops/compute/partition.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { Stage } from '../physical/phys-node.ts';
 import { decodeBlock, encodeBlock, readBlockRef } from './ipc.ts';
+import { MapOutput } from './map-output.ts';
 import { Progress, type TaskPayload, type TaskResult } from './task.ts';
 
 const stageCache = new Map<string, { stage: Stage; exec: ExecPlan }>();
@@ -29,6 +30,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
   const metrics: Record<string, number> = {};
   const spillDir = join(p.config.spillRoot, `job${p.jobId}-t${p.partition}-a${p.attempt}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   let spillUsed = false;
+  let mapOutput: MapOutput | null = null;
   // Progress for the runtime's watchdog: a task that stops bumping this is stopped as stalled.
   const cells = p.progress ? new Int32Array(p.progress) : null;
   const tick = cells ? (): void => { Atomics.add(cells, Progress.Count, 1); } : (): void => {};
@@ -70,9 +72,10 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
     let rows = 0;
     const out = stage.output;
     if (out.kind === 'shuffle') {
-      const parts: arrow.RecordBatch[][] = Array.from({ length: out.partitions }, () => []);
       // A range shuffle's rows carry their partition in the root's last column, which is not written.
       const schema = out.range ? new arrow.Schema(exec.schema.fields.slice(0, -1)) : exec.schema;
+      // Past half the task's memory budget, the output so far goes to disk (the store owns the files).
+      mapOutput = new MapOutput(schema, out.partitions, p.config.memoryBudget / 2, join(p.config.spillRoot, 'map-output'));
       let rr = p.partition;
       for await (const b of exec.execute(p.partition, ctx)) {
         tick();
@@ -82,15 +85,17 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
           const last = b.data.children.length - 1;
           const rowsOnly = makeBatch(schema, b.data.children.slice(0, last), b.numRows);
           const split = splitByIds(rowsOnly, b.data.children[last].values as Int32Array, out.partitions);
-          split.forEach((s, i) => { if (s.numRows > 0) parts[i].push(s); });
-        } else if (out.partitions === 1) parts[0].push(b);
+          split.forEach((s, i) => mapOutput!.add(i, s));
+        } else if (out.partitions === 1) mapOutput.add(0, b);
         else {
           const split = splitByPartition(b, out.keys, out.partitions, rr);
           rr += b.numRows;
-          split.forEach((s, i) => { if (s.numRows > 0) parts[i].push(s); });
+          split.forEach((s, i) => mapOutput!.add(i, s));
         }
       }
-      const blocks = parts.map((bs) => (bs.length ? encodeBlock(schema, bs) : null));
+      const blocks = mapOutput.finish();
+      if (mapOutput.spilledBytes > 0) metrics.shuffleSpillBytes = (metrics.shuffleSpillBytes ?? 0) + mapOutput.spilledBytes;
+      mapOutput = null;
       return { ok: true, blocks, rows, metrics, durationMs: performance.now() - t0 };
     }
     // The partition's batches, gathered into one block (cache and result stages).
@@ -115,6 +120,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
     // missing slot reads as a lost one (the driver would re-run the task again and again).
     return { ok: true, blocks: [batches.length ? encodeBlock(exec.schema, batches) : null], rows, metrics, durationMs: performance.now() - t0 };
   } catch (e) {
+    mapOutput?.discard();
     return { ok: false, error: errorToJSON(e), blocks: [], rows: 0, metrics, durationMs: performance.now() - t0 };
   } finally {
     if (spillUsed) await rm(spillDir, { recursive: true, force: true });

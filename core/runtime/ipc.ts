@@ -5,7 +5,7 @@
 // descriptor. Structured clone shares the memory; the reader rebuilds Arrow Data as views
 // into it. (Between processes, Arrow IPC is the format.)
 import * as arrow from 'apache-arrow';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { InternalError } from '../../ops/errors.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 
@@ -19,10 +19,19 @@ interface DataDesc {
   children: DataDesc[];
 }
 
-/** A block a store wrote to disk (Arrow IPC stream): the task that reads it loads it, one block at a time. */
+/**
+ * A block on disk (one Arrow IPC stream): written by a store past its budget, or by a map task
+ * whose output outgrew its share of memoryBudget. The task that reads it loads it, one block at a
+ * time; the store that holds it removes the file.
+ */
 export interface SpilledBlock {
   readonly file: string;
+  readonly rows: number;
+  /** Bytes of the batches (as in memory), not of the file. */
+  readonly bytes: number;
 }
+
+export const isSpilled = (ref: BlockRef): ref is SpilledBlock => 'file' in ref;
 
 /** A task input: a block in shared memory, or one on disk. */
 export type BlockRef = Block | SpilledBlock;
@@ -135,8 +144,18 @@ function write(p: Parts, mem: Uint8Array, at: { pos: number }): DataDesc {
 }
 
 /** Bytes of a task's output blocks (null: an empty partition). */
-export function blocksBytes(blocks: readonly (Block | null)[]): number {
+export function blocksBytes(blocks: readonly (BlockRef | null)[]): number {
   return blocks.reduce((n, b) => n + (b?.bytes ?? 0), 0);
+}
+
+/** Bytes of the blocks held in memory (not spilled). */
+export function memoryBytes(blocks: readonly (BlockRef | null)[]): number {
+  return blocks.reduce((n, b) => n + (b && !isSpilled(b) ? b.bytes : 0), 0);
+}
+
+/** Removes the files of spilled blocks that no store took (a failed or dropped task's output). */
+export function discardBlocks(blocks: readonly (BlockRef | null)[]): void {
+  for (const b of blocks) if (b && isSpilled(b)) rmSync(b.file, { force: true });
 }
 
 /** Packs batches of one schema into a block (one copy of their buffers). */
@@ -198,6 +217,6 @@ export function ipcToBlock(bytes: Uint8Array): Block {
 
 /** The record batches of a task input: a shared-memory block's views, or a spilled block read from its file. */
 export function* readBlockRef(ref: BlockRef): Generator<arrow.RecordBatch> {
-  if ('memory' in ref) { yield* decodeBlock(ref); return; }
+  if (!isSpilled(ref)) { yield* decodeBlock(ref); return; }
   for (const b of arrow.RecordBatchReader.from(readFileSync(ref.file))) if (b.numRows > 0) yield b;
 }

@@ -1,5 +1,5 @@
 // Local runtime: a piscina pool of worker threads, a DAG scheduler and a task scheduler with retries.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { InferenceHost } from './inference-host.ts';
 import { ResourceError } from '../../ops/errors.ts';
 import { resourcesFor, stageReads, type Stage } from '../physical/phys-node.ts';
 import { BlockStore } from './block-store.ts';
-import { blocksBytes, type Block, type BlockRef } from './ipc.ts';
+import { blocksBytes, isSpilled, memoryBytes, type Block, type BlockRef } from './ipc.ts';
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
 import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
@@ -148,12 +148,13 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     if (!r.ok) return { kind: 'failed', error: r.error!, durationMs: r.durationMs, metrics: r.metrics };
     const done = { kind: 'done' as const, rows: r.rows, durationMs: r.durationMs, metrics: r.metrics, bytes: blocksBytes(r.blocks) };
     if (stage.output.kind === 'result') {
-      const blocks = r.blocks.filter((b): b is Block => b !== null);
+      const blocks = r.blocks.filter((b): b is Block => b !== null && !isSpilled(b));
       return { ...done, result: async () => blocks };
     }
     // A cached DataFrame's partition outlives the job (endJob drops only the job's prefix).
     const key = stage.output.kind === 'cache' ? `${cachePrefix(stage.output.cacheId)}p${partition}/j${job.jobId}a${attempt}` : `j${job.jobId}/s${stage.id}/p${partition}/a${attempt}`;
-    const spilled0 = this.store.spilledBytes;
+    // What the store spills now (the task counted the files it wrote itself).
+    const spilled0 = this.store.spilledBytes + blocksBytes(r.blocks) - memoryBytes(r.blocks);
     this.store.put(key, r.blocks);
     const spilled = this.store.spilledBytes - spilled0;
     const metrics = spilled > 0 ? { ...r.metrics, shuffleSpillBytes: (r.metrics.shuffleSpillBytes ?? 0) + spilled } : r.metrics;
@@ -318,6 +319,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     this.watchdog.close();
     await this.pool.destroy();
     this.store.clear();
+    rmSync(join(this.config.spillRoot, 'map-output'), { recursive: true, force: true });
     await this.inference?.close();
   }
 }

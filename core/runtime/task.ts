@@ -48,9 +48,10 @@ export interface TaskResult {
   error?: ErrorJSON;
   /**
    * Output blocks. For a shuffle stage: one entry per reduce partition (null when empty).
-   * For broadcast and result stages: one entry (null when empty).
+   * For broadcast and result stages: one entry (null when empty). Only a shuffle map task's
+   * blocks may be files (its output outgrew half its memoryBudget); whoever receives them owns them.
    */
-  blocks: (Block | null)[];
+  blocks: (BlockRef | null)[];
   rows: number;
   metrics: Record<string, number>;
   durationMs: number;

@@ -65,8 +65,7 @@ export function translateExpr(ast: Ast, ctx: ExprContext): ExprNode {
     case 'InList': {
       const e = translateExpr(v.expr, ctx);
       if (v.list.length === 0) throw sqlError(ast, 'IN () needs at least one value');
-      const test = v.list.map((x: Ast) => bin('eq', e, translateExpr(x, ctx))).reduce((a: ExprNode, b: ExprNode) => bin('or', a, b));
-      return v.negated ? not(test) : test;
+      return API.inList(e, v.list.map((x: Ast) => translateExpr(x, ctx)), v.negated, ast);
     }
     case 'Like': case 'ILike': {
       const value = translateExpr(v.expr, ctx);

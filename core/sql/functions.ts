@@ -1,7 +1,8 @@
 // The SQL function-name table: each name -> the aggregate or scalar expression it builds.
 import type { AggFn, ExprNode, ScalarFn } from '../../ops/expr/node.ts';
-import { API } from './api-map.ts';
-import { sqlError } from './errors.ts';
+import { Expr } from '../api/column.ts';
+import { fn } from '../api/functions.ts';
+import { at, sqlError } from './errors.ts';
 
 export interface FunctionArgs {
   readonly args: readonly ExprNode[];
@@ -22,13 +23,18 @@ function arity(a: FunctionArgs, name: string, min: number, max = min): void {
   }
 }
 
-function agg(fn: AggFn): Builder {
-  return (a, name) => {
+/** An aggregate of one argument; `distinctFn`: what name(DISTINCT x) computes, when it exists. */
+function agg(fn: AggFn, distinctFn?: AggFn): Builder {
+  const b: Builder = (a, name) => {
     arity(a, name, 1);
-    if (a.distinct) throw sqlError(a.node, `${name}(DISTINCT ...) is not supported; only count(DISTINCT x) is`);
-    return { kind: 'agg', fn, arg: a.args[0] };
+    if (a.distinct && !distinctFn) throw sqlError(a.node, `${name}(DISTINCT ...) is not supported; count, sum and avg take DISTINCT`);
+    return { kind: 'agg', fn: a.distinct ? distinctFn! : fn, arg: a.args[0] };
   };
+  AGGREGATES.add(b);
+  return b;
 }
+
+const AGGREGATES = new Set<Builder>();
 
 function scalar(fn: ScalarFn, min: number, max = min): Builder {
   return (a, name) => {
@@ -38,21 +44,36 @@ function scalar(fn: ScalarFn, min: number, max = min): Builder {
   };
 }
 
+/** A date part through the fluent API (fn.year, ...). */
+function datePart(part: 'year' | 'quarter' | 'month' | 'day' | 'dayofweek' | 'dayofyear' | 'hour' | 'minute' | 'second'): Builder {
+  return (a, name) => { arity(a, name, 1); return at(a.node, () => fn[part](new Expr(a.args[0])).node); };
+}
+
+/** date_trunc('month', d): the unit MUST be a string constant. */
+const dateTrunc: Builder = (a, name) => {
+  arity(a, name, 2);
+  const unit = a.args[0];
+  if (unit.kind !== 'literal' || typeof unit.value !== 'string') throw sqlError(a.node, `${name}(): the unit must be a string constant such as 'month'`);
+  return at(a.node, () => fn.dateTrunc(unit.value as string, new Expr(a.args[1])).node);
+};
+
 const count: Builder = (a, name) => {
+  // count() counts rows: DuckDB accepts it as count(*).
+  if (a.args.length === 0 && !a.distinct) return { kind: 'agg', fn: 'countStar', arg: null };
   if (a.star) return { kind: 'agg', fn: 'countStar', arg: null };
   arity(a, name, 1);
   return { kind: 'agg', fn: a.distinct ? 'countDistinct' : 'count', arg: a.args[0] };
 };
 
-const pendingAgg: Builder = (a, name) => API.pendingAggregate(name, a.node);
 
 /** Lower-case SQL name -> builder. Aggregates are those building an `agg` node. */
 const FUNCTIONS: Readonly<Record<string, Builder>> = Object.freeze({
   count,
-  sum: agg('sum'), avg: agg('avg'), mean: agg('avg'), min: agg('min'), max: agg('max'),
-  first: agg('first'), last: agg('last'),
-  stddev: pendingAgg, stddev_samp: pendingAgg, stddev_pop: pendingAgg, variance: pendingAgg, var_samp: pendingAgg,
-  var_pop: pendingAgg, list: pendingAgg, array_agg: pendingAgg, approx_quantile: pendingAgg,
+  sum: agg('sum', 'sumDistinct'), avg: agg('avg', 'avgDistinct'), mean: agg('avg', 'avgDistinct'), min: agg('min', 'min'), max: agg('max', 'max'),
+  first: agg('first'), last: agg('last'), any_value: agg('first'),
+  stddev: agg('stddevSamp'), stddev_samp: agg('stddevSamp'), stddev_pop: agg('stddevPop'),
+  variance: agg('varSamp'), var_samp: agg('varSamp'), var_pop: agg('varPop'),
+  list: agg('collectList'), array_agg: agg('collectList'), collect_list: agg('collectList'), collect_set: agg('collectSet'),
   coalesce: scalar('coalesce', 1, Infinity), ifnull: scalar('coalesce', 2),
   abs: scalar('abs', 1), round: scalar('round', 1, 2), floor: scalar('floor', 1), ceil: scalar('ceil', 1), ceiling: scalar('ceil', 1),
   sqrt: scalar('sqrt', 1), exp: scalar('exp', 1), ln: scalar('ln', 1),
@@ -60,13 +81,16 @@ const FUNCTIONS: Readonly<Record<string, Builder>> = Object.freeze({
   length: scalar('length', 1), char_length: scalar('length', 1), character_length: scalar('length', 1),
   trim: scalar('trim', 1), substr: scalar('substr', 2, 3), substring: scalar('substr', 2, 3), concat: scalar('concat', 1, Infinity),
   starts_with: scalar('startsWith', 2), ends_with: scalar('endsWith', 2), contains: scalar('contains', 2),
-  regexp_extract: scalar('regexpExtract', 2, 3),
+  regexp_extract: scalar('regexpExtract', 2, 3), regexp_matches: scalar('rlike', 2),
+  year: datePart('year'), quarter: datePart('quarter'), month: datePart('month'), day: datePart('day'), dayofmonth: datePart('day'),
+  dayofweek: datePart('dayofweek'), dayofyear: datePart('dayofyear'), hour: datePart('hour'), minute: datePart('minute'), second: datePart('second'),
+  date_trunc: dateTrunc, last_day: (a, name) => { arity(a, name, 1); return at(a.node, () => fn.lastDay(new Expr(a.args[0])).node); },
 });
 
 /** True when `name` is an aggregate function (decides whether a SELECT aggregates). */
 export function isAggregateName(name: string): boolean {
   const b = FUNCTIONS[name.toLowerCase()];
-  return b === count || b === pendingAgg || (b !== undefined && /^(sum|avg|mean|min|max|first|last)$/.test(name.toLowerCase()));
+  return b === count || (b !== undefined && AGGREGATES.has(b));
 }
 
 /** The expression for `name(args)`; an unknown name is a SqlError listing the known ones. */

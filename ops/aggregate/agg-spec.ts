@@ -10,11 +10,21 @@
 //   min, max          -> [value of the argument's type, null if no value]
 //   first, last       -> [value of the argument's type]
 //   countDistinct     -> [list<argument type> of the distinct non-null values]
+//   collectSet, sumDistinct, avgDistinct
+//                     -> [list<argument type> of the distinct non-null values]
+//   collectList       -> [list<argument type> of the non-null values]
+//   varSamp, varPop, stddevSamp, stddevPop
+//                     -> [count int64, mean float64, m2 float64]: the non-null values' count, mean
+//                        and sum of squared deviations from the mean (Welford; merged with Chan
+//                        et al.'s formula, see variance.ts); count 0 when no value
+//   percentileApprox  -> [items list<argument type>, levelSizes list<int32>]: a QuantileSketch
+//                        (quantile-sketch.ts): its items, level 0 first, and the number of items
+//                        per level; an item at level h stands for 2^h values; empty lists when no value
 import * as arrow from 'apache-arrow';
-import { InternalError, PlanError } from '../errors.ts';
-import { exprName, exprToString, type AggFn, type ExprNode } from '../expr/node.ts';
+import { assertNever, InternalError, PlanError } from '../errors.ts';
+import { exprName, exprToString, type AggFn, type AggParams, type ExprNode } from '../expr/node.ts';
 import { inferField } from '../expr/typecheck.ts';
-import { fromArrowSchema, toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
+import { fromArrowSchema, isFloat, toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
 
 export type AggregateMode = 'partial' | 'final' | 'single';
 
@@ -44,12 +54,14 @@ export interface AggSpec {
   readonly out: FieldJSON;
   /** This aggregate's state columns in the partial schema. */
   readonly state: readonly FieldJSON[];
+  /** Literal parameters (percentileApprox). */
+  readonly params?: AggParams;
 }
 
 /** The agg node under an optional alias. */
 export function unwrapAgg(e: ExprNode): ExprNode & { kind: 'agg' } {
   const inner = e.kind === 'alias' ? e.arg : e;
-  if (inner.kind !== 'agg') throw new PlanError(`aggregate: ${exprToString(e)} is not an aggregate; use fn.count(), fn.sum(...), fn.avg(...), fn.min(...), fn.max(...), fn.countDistinct(...), fn.first(...) or fn.last(...)`);
+  if (inner.kind !== 'agg') throw new PlanError(`aggregate: ${exprToString(e)} is not an aggregate; use fn.count(), fn.sum(...), fn.avg(...), fn.min(...), fn.max(...), fn.countDistinct(...), fn.first(...), fn.last(...), fn.stddev(...), fn.variance(...), fn.collectList(...), fn.collectSet(...) or fn.percentileApprox(...)`);
   return inner;
 }
 
@@ -60,7 +72,13 @@ export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, o
     case 'sum': return [{ name: `${name}#sum`, type: out.type, nullable: true }];
     case 'avg': return [{ name: `${name}#sum`, type: 'float64', nullable: false }, { name: `${name}#count`, type: 'int64', nullable: false }];
     case 'min': case 'max': case 'first': case 'last': return [{ name: `${name}#${fn}`, type: argType!, nullable: true }];
-    case 'countDistinct': return [{ name: `${name}#distinct`, type: { list: argType! }, nullable: false }];
+    case 'countDistinct': case 'collectSet': case 'sumDistinct': case 'avgDistinct': return [{ name: `${name}#distinct`, type: { list: argType! }, nullable: false }];
+    case 'collectList': return [{ name: `${name}#list`, type: { list: argType! }, nullable: false }];
+    case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return [
+      { name: `${name}#count`, type: 'int64', nullable: false }, { name: `${name}#mean`, type: 'float64', nullable: false },
+      { name: `${name}#m2`, type: 'float64', nullable: false },
+    ];
+    case 'percentileApprox': return [{ name: `${name}#items`, type: { list: argType! }, nullable: false }, { name: `${name}#levels`, type: { list: 'int32' }, nullable: false }];
   }
 }
 
@@ -71,13 +89,19 @@ export function specsFromInput(aggs: readonly ExprNode[], input: readonly FieldJ
     const name = exprName(a);
     const argType = agg.arg ? inferField(agg.arg, input).type : null;
     const out = { ...inferField(agg, input), name };
-    return { fn: agg.fn, name, arg: agg.arg, argType, out, state: stateFields(agg.fn, name, argType, out) };
+    return { fn: agg.fn, name, arg: agg.arg, argType, out, state: stateFields(agg.fn, name, argType, out), ...(agg.params ? { params: agg.params } : {}) };
   });
 }
 
 /** Number of state columns an aggregate function uses. */
 export function stateWidth(fn: AggFn): number {
-  return fn === 'avg' ? 2 : 1;
+  switch (fn) {
+    case 'avg': case 'percentileApprox': return 2;
+    case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return 3;
+    case 'count': case 'countStar': case 'sum': case 'min': case 'max': case 'first': case 'last':
+    case 'countDistinct': case 'collectSet': case 'collectList': case 'sumDistinct': case 'avgDistinct': return 1;
+    default: return assertNever(fn, 'aggregate function');
+  }
 }
 
 /** Specs from a partial schema ('final'): types are read back from the state columns. */
@@ -95,18 +119,40 @@ export function specsFromPartial(aggs: readonly ExprNode[], nGroup: number, part
     switch (agg.fn) {
       case 'count': case 'countStar': out = { name, type: 'int64', nullable: false }; break;
       case 'countDistinct':
-        if (typeof t !== 'object' || !('list' in t)) throw new InternalError(`final aggregate: state of ${name} is not a list`);
-        argType = t.list;
+        argType = listElement(t, name);
         out = { name, type: 'int64', nullable: false };
         break;
+      case 'sumDistinct':
+        argType = listElement(t, name);
+        out = { name, type: isFloat(argType) ? 'float64' : 'int64', nullable: true };
+        break;
+      case 'avgDistinct':
+        argType = listElement(t, name);
+        out = { name, type: 'float64', nullable: true };
+        break;
+      case 'collectList': case 'collectSet':
+        argType = listElement(t, name);
+        out = { name, type: t, nullable: false };
+        break;
+      case 'percentileApprox':
+        argType = listElement(t, name);
+        out = { name, type: typeof agg.params?.percentage === 'number' ? argType : { list: argType }, nullable: true };
+        break;
+      case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': out = { name, type: 'float64', nullable: true }; break;
       case 'sum': out = { name, type: t, nullable: true }; break;
       case 'avg': out = { name, type: 'float64', nullable: true }; break;
       case 'min': case 'max': case 'first': case 'last': argType = t; out = { name, type: t, nullable: true }; break;
     }
-    return { fn: agg.fn, name, arg: agg.arg, argType, out, state };
+    return { fn: agg.fn, name, arg: agg.arg, argType, out, state, ...(agg.params ? { params: agg.params } : {}) };
   });
   if (at !== partial.length) throw new InternalError(`final aggregate: partial input has ${partial.length} columns, expected ${at}`);
   return specs;
+}
+
+/** The element type of a list-typed state column. */
+function listElement(t: TypeJSON, name: string): TypeJSON {
+  if (typeof t !== 'object' || !('list' in t)) throw new InternalError(`final aggregate: state of ${name} is not a list`);
+  return t.list;
 }
 
 /** Group output fields over raw input. */

@@ -1,13 +1,18 @@
 // The accumulator for each aggregate function and argument type.
-import { assertNever } from '../errors.ts';
+import { assertNever, InternalError } from '../errors.ts';
 import { KeyKind, keyKindOf } from '../compute/hash.ts';
 import { toArrowType } from '../types.ts';
 import type { Accumulator } from './accumulator.ts';
 import type { AggSpec } from './agg-spec.ts';
+import { CollectListAccumulator } from './collect-list.ts';
+import { CollectSetAccumulator } from './collect-set.ts';
 import { CountDistinctAccumulator } from './count-distinct.ts';
 import { FirstLastAccumulator } from './first-last.ts';
 import { MinMaxBytesAccumulator, MinMaxInt64Accumulator } from './min-max.ts';
 import { AvgAccumulator, CountAccumulator, MinMaxNumberAccumulator, NullAccumulator, SumAccumulator } from './numeric.ts';
+import { PercentileApproxAccumulator } from './percentile-approx.ts';
+import { SumDistinctAccumulator } from './sum-distinct.ts';
+import { VarianceAccumulator } from './variance.ts';
 
 export function makeAccumulator(spec: AggSpec): Accumulator {
   switch (spec.fn) {
@@ -29,6 +34,14 @@ export function makeAccumulator(spec: AggSpec): Accumulator {
     }
     case 'first': case 'last': return new FirstLastAccumulator(spec.fn === 'first', spec.argType!);
     case 'countDistinct': return new CountDistinctAccumulator(spec.argType!);
+    case 'collectSet': return new CollectSetAccumulator(spec.argType!);
+    case 'sumDistinct': case 'avgDistinct': return new SumDistinctAccumulator(spec.argType!, spec.out.type, spec.fn === 'avgDistinct');
+    case 'collectList': return new CollectListAccumulator(spec.argType!);
+    case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return new VarianceAccumulator(spec.fn);
+    case 'percentileApprox': {
+      if (!spec.params) throw new InternalError(`${spec.name}: percentileApprox without its parameters`);
+      return new PercentileApproxAccumulator(spec.argType!, spec.params);
+    }
     default: return assertNever(spec.fn, 'aggregate function');
   }
 }

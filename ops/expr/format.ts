@@ -1,4 +1,6 @@
 // Spark-compatible text forms of numbers, dates and timestamps, and the parsers for CAST.
+import { civilFromDays, daysFromCivil, daysInMonth } from './calendar.ts';
+
 const MS_PER_DAY = 86_400_000;
 
 /** Java's Double.toString: "1.0", "0.001", "1.0E7", "1.0E-4", "NaN", "Infinity". */
@@ -30,9 +32,14 @@ function javaStyle(x: number, plain: string, exp: string): string {
   return `${m.includes('.') ? m : `${m}.0`}E${Number(e)}`;
 }
 
+const ymd = new Int32Array(3);
+
 /** Days since the epoch as YYYY-MM-DD. */
 export function formatDate(days: number): string {
-  return isoDate(new Date(days * MS_PER_DAY));
+  civilFromDays(days, ymd);
+  const y = ymd[0];
+  const ys = y >= 0 && y <= 9999 ? String(y).padStart(4, '0') : String(y);
+  return `${ys}-${pad2(ymd[1])}-${pad2(ymd[2])}`;
 }
 
 function isoDate(d: Date): string {
@@ -96,10 +103,30 @@ const DATE_RE = /^([+-]?\d{4,})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[ T].*)?$/;
 
 /** 'YYYY', 'YYYY-MM', 'YYYY-MM-DD' (anything after a space or 'T' ignored) -> days. */
 export function parseDate(s: string): number | null {
+  if (s.length === 10) {
+    const fast = isoDay(s);
+    if (fast !== undefined) return fast;
+  }
   const m = DATE_RE.exec(s);
   if (!m) return null;
   const ms = civil(Number(m[1]), m[2] ? Number(m[2]) : 1, m[3] ? Number(m[3]) : 1);
   return ms === null ? null : ms / MS_PER_DAY;
+}
+
+/** Exactly 'YYYY-MM-DD' read by character codes (the common case, no RegExp or Date); undefined when it is another shape. */
+function isoDay(s: string): number | null | undefined {
+  if (s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45) return undefined;
+  let y = 0, m = 0, d = 0;
+  for (let k = 0; k < 10; k++) {
+    if (k === 4 || k === 7) continue;
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return undefined;
+    if (k < 4) y = y * 10 + c;
+    else if (k < 7) m = m * 10 + c;
+    else d = d * 10 + c;
+  }
+  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return null;
+  return daysFromCivil(y, m, d);
 }
 
 const TS_RE = /^([+-]?\d{4,})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;

@@ -19,13 +19,59 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  *  coalesce(a, b, ...)         -> first non-null
  *  abs(x), round(x, digits?), floor(x), ceil(x), sqrt(x), exp(x), ln(x)
  *  concat(a, b, ...)           -> utf8
+ * Patterns and sets (null in -> null out):
+ *  like(str, pattern, escape?), ilike(...) -> bool; SQL LIKE (% _ and an escape, '\\' by default), whole string
+ *  rlike(str, regex)           -> bool; a JS regular expression found anywhere in the string
+ *  in(x, v1, v2, ...)          -> bool; SQL IN: null when x is null, or when nothing matches and a value is null
+ * Dates and times (date32 days or timestamp_ms, UTC):
+ *  year(t) quarter month day dayOfWeek (1 = Sunday) dayOfYear weekOfYear (ISO) hour minute second -> int32
+ *  dateAdd(t, days), dateSub(t, days), addMonths(t, months) -> type of t (months clamp to the month's end)
+ *  addMillis(t, ms)            -> timestamp_ms (time units of an interval)
+ *  lastDay(t)                  -> date32, the last day of t's month
+ *  datediff(end, start)        -> int32 days between the dates
+ *  dateTrunc(unit, t)          -> type of t; unit a literal: year quarter month week day hour minute second
+ *  toDate(x, format?), toTimestamp(x, format?) -> date32 / timestamp_ms; format a literal pattern (yyyy-MM-dd ...)
+ *  interval(n, unit)           -> no value of its own: only an operand of add/sub on a date or timestamp
  */
 export type ScalarFn =
   | 'split' | 'at' | 'substr' | 'lower' | 'upper' | 'length'
   | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim'
-  | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln';
+  | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln'
+  | PatternFn | DatePartFn | DateFn;
 
-export type AggFn = 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last';
+export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
+export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'weekOfYear' | 'hour' | 'minute' | 'second';
+export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'lastDay' | 'toDate' | 'toTimestamp' | 'interval';
+
+const PATTERN_FNS: readonly PatternFn[] = ['like', 'ilike', 'rlike', 'in'];
+export const DATE_PART_FNS: readonly DatePartFn[] = ['year', 'quarter', 'month', 'day', 'dayOfWeek', 'dayOfYear', 'weekOfYear', 'hour', 'minute', 'second'];
+const DATE_FNS: readonly (DatePartFn | DateFn)[] = [
+  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'lastDay', 'toDate', 'toTimestamp', 'interval',
+];
+/** Every scalar function added with patterns and dates (stage-schema.ts validates plans with them). */
+export const PATTERN_AND_DATE_FNS: readonly (PatternFn | DatePartFn | DateFn)[] = [...PATTERN_FNS, ...DATE_FNS];
+
+const PATTERN_SET: ReadonlySet<string> = new Set(PATTERN_FNS);
+const DATE_SET: ReadonlySet<string> = new Set(DATE_FNS);
+const DATE_PART_SET: ReadonlySet<string> = new Set(DATE_PART_FNS);
+export const isPatternFn = (fn: ScalarFn): fn is PatternFn => PATTERN_SET.has(fn);
+export const isDateFn = (fn: ScalarFn): fn is DatePartFn | DateFn => DATE_SET.has(fn);
+export const isDatePartFn = (fn: ScalarFn): fn is DatePartFn => DATE_PART_SET.has(fn);
+
+export type AggFn =
+  | 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last'
+  | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox'
+  | 'sumDistinct' | 'avgDistinct';
+
+/**
+ * Literal parameters of an aggregate; only percentileApprox has them: `percentage` is a number
+ * in [0, 1] (the result is a value) or an array of them (the result is a list, one per
+ * percentage), `accuracy` a positive integer (rank error < n / accuracy, see quantile-sketch.ts).
+ */
+export interface AggParams {
+  readonly percentage: number | readonly number[];
+  readonly accuracy: number;
+}
 
 /**
  * A literal's value in JSON: int64 literals beyond 2^53 are decimal strings, and float32/float64
@@ -59,7 +105,7 @@ export type ExprNode =
   | { readonly kind: 'call'; readonly fn: ScalarFn; readonly args: readonly ExprNode[] }
   | { readonly kind: 'case'; readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[]; readonly otherwise: ExprNode | null }
   | { readonly kind: 'sort'; readonly arg: ExprNode; readonly ascending: boolean; readonly nullsFirst: boolean }
-  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null }
+  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null; readonly params?: AggParams }
   | SubqueryExpr
   | { readonly kind: 'outerRef'; readonly index: number; readonly name: string; readonly type: TypeJSON; readonly nullable: boolean };
 
@@ -172,10 +218,16 @@ export function exprToString(e: ExprNode): string {
       break;
     case 'cast': return `CAST(${exprToString(e.arg)} AS ${typeof e.to === 'string' ? e.to : JSON.stringify(e.to)})`;
     case 'alias': return `${exprToString(e.arg)} AS ${e.name}`;
-    case 'call': return `${e.fn}(${e.args.map(exprToString).join(', ')})`;
+    case 'call': return callToString(e);
     case 'case': return `CASE ${e.branches.map((b) => `WHEN ${exprToString(b.when)} THEN ${exprToString(b.then)}`).join(' ')}${e.otherwise ? ` ELSE ${exprToString(e.otherwise)}` : ''} END`;
     case 'sort': return `${exprToString(e.arg)} ${e.ascending ? 'ASC' : 'DESC'} NULLS ${e.nullsFirst ? 'FIRST' : 'LAST'}`;
-    case 'agg': return e.fn === 'countStar' ? 'count(*)' : `${e.fn}(${e.arg ? exprToString(e.arg) : ''})`;
+    case 'agg': {
+      if (e.fn === 'countStar') return 'count(*)';
+      const arg = e.arg ? exprToString(e.arg) : '';
+      if (!e.params) return `${e.fn}(${arg})`;
+      const p = e.params.percentage;
+      return `${e.fn}(${arg}, ${typeof p === 'number' ? p : `array(${p.join(', ')})`}, ${e.params.accuracy})`;
+    }
     case 'subquery': {
       const refs = e.outerRefs.length ? ` correlated on ${e.outerRefs.map(exprToString).join(', ')}` : '';
       const what = e.subquery === 'scalar' ? 'SUBQUERY' : e.subquery === 'exists' ? 'EXISTS' : `${exprToString(e.arg!)} IN`;
@@ -184,4 +236,15 @@ export function exprToString(e: ExprNode): string {
     case 'outerRef': return `outer(${e.name})`;
   }
   return '?';
+}
+
+/** SQL's infix forms for LIKE and IN, function syntax for the rest. */
+function callToString(e: ExprNode & { kind: 'call' }): string {
+  const args = e.args.map(exprToString);
+  switch (e.fn) {
+    case 'like': case 'ilike': case 'rlike':
+      return `(${args[0]} ${e.fn.toUpperCase()} ${args[1]}${args.length > 2 ? ` ESCAPE ${args[2]}` : ''})`;
+    case 'in': return `(${args[0]} IN (${args.slice(1).join(', ')}))`;
+    default: return `${e.fn}(${args.join(', ')})`;
+  }
 }

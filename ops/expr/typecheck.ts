@@ -4,9 +4,11 @@ import {
   commonNumericType, isFloat, isInteger, isNumeric, isTemporal, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, floatLiteralNumber, type ExprNode } from './node.ts';
+import { exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { dateCallType } from './typecheck-dates.ts';
+import { patternCallType } from './typecheck-patterns.ts';
 
-interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
+export interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
 
 /**
  * The output field of `e` over input `fields`: name (exprName), type and nullability.
@@ -198,6 +200,23 @@ export function commonType(types: readonly TypeJSON[]): TypeJSON | null {
   return t;
 }
 
+/** A call node of one of the functions `F`. */
+export type CallOf<F extends ScalarFn> = ExprNode & { kind: 'call'; fn: F };
+
+/** The argument checks callType gives the typing of a function family in its own file. */
+export interface CallChecks {
+  readonly args: readonly Typed[];
+  /** Whether any argument may be null. */
+  readonly anyNull: boolean;
+  /** Throws PlanError unless there are min..max arguments. */
+  arity(min: number, max?: number): void;
+  /** Throws PlanError naming argument i and `expected` unless ok(its type). */
+  arg(i: number, ok: (t: TypeJSON) => boolean, expected: string): void;
+  /** Argument i as a literal node, or a PlanError saying `what` must be a literal. */
+  literalArg(i: number, what: string): ExprNode & { kind: 'literal' };
+  comparable(a: TypeJSON, b: TypeJSON): TypeJSON | null;
+}
+
 function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
   const anyNull = a.some((x) => x.nullable);
   const arity = (min: number, max = min) => {
@@ -214,6 +233,10 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
     if (inner.kind !== 'literal') throw new PlanError(`${exprToString(e)}: ${what} must be a literal, got ${exprToString(x)}`);
     return inner;
   };
+  if (isPatternFn(e.fn) || isDateFn(e.fn)) {
+    const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType };
+    return isPatternFn(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);
+  }
   switch (e.fn) {
     case 'split':
       arity(2); arg(0, isStrish, 'utf8'); arg(1, isStrish, 'utf8');
@@ -308,16 +331,38 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
   if (a === null) throw new PlanError(`${exprToString(e)}: ${e.fn} needs an argument`);
   switch (e.fn) {
     case 'count': case 'countDistinct': return { type: 'int64', nullable: false };
-    case 'sum':
+    case 'sum': case 'sumDistinct':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: isFloat(a.type) ? 'float64' : 'int64', nullable: true };
-    case 'avg':
+    case 'avg': case 'avgDistinct':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };
     case 'min': case 'max':
       if (typeof a.type === 'object') throw new PlanError(`${exprToString(e)}: ${e.fn} needs an orderable type, got ${typeToString(a.type)}`);
       return { type: a.type, nullable: true };
     case 'first': case 'last': return { type: a.type, nullable: true };
+    case 'stddevSamp': case 'stddevPop': case 'varSamp': case 'varPop':
+      expectType(e, a, isNumish, 'a numeric type');
+      return { type: 'float64', nullable: true };
+    case 'collectList': case 'collectSet': return { type: { list: a.type }, nullable: false };
+    case 'percentileApprox': {
+      expectType(e, a, (t) => isNumeric(t) || isTemporal(t), 'a numeric, date or timestamp type');
+      checkPercentileParams(e);
+      return { type: typeof e.params!.percentage === 'number' ? a.type : { list: a.type }, nullable: true };
+    }
   }
   return assertNever(e.fn, 'aggregate');
+}
+
+/** percentileApprox's literal parameters: percentages in [0, 1] (one, or a non-empty array) and a positive integer accuracy. */
+export function checkPercentileParams(e: ExprNode & { kind: 'agg' }): void {
+  const p = e.params;
+  if (!p) throw new PlanError(`${exprToString(e)}: percentileApprox needs a percentage, e.g. fn.percentileApprox('x', 0.5)`);
+  const ps = typeof p.percentage === 'number' ? [p.percentage] : p.percentage;
+  if (!Array.isArray(ps) || ps.length === 0 || !ps.every((x) => typeof x === 'number' && x >= 0 && x <= 1)) {
+    throw new PlanError(`${exprToString(e)}: percentage must be a number in [0, 1] or a non-empty array of them, got ${JSON.stringify(p.percentage)}`);
+  }
+  if (!Number.isInteger(p.accuracy) || p.accuracy < 1 || p.accuracy > 2 ** 24) {
+    throw new PlanError(`${exprToString(e)}: accuracy must be an integer in [1, 2^24], got ${JSON.stringify(p.accuracy)}`);
+  }
 }

@@ -10,6 +10,7 @@ import { exprToString, type ExprNode } from '../expr/node.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { GRACE_FANOUT, GRACE_MAX_LEVELS, graceJoin, GracePartitions } from './grace-partitions.ts';
 import { alignKey, alignKeyPair, JoinHashTable } from './join-hash-table.ts';
+import { JoinFilter } from './join-filter.ts';
 import { gatherColumns, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
 
 export type { JoinType } from './join-output.ts';
@@ -24,6 +25,10 @@ export interface HashJoinOptions {
   readonly buildSide: 'left' | 'right';
   /** The join's output fields, as core/plan/schema.ts joinFields derives them. */
   readonly outputFields: readonly FieldJSON[];
+  /** Residual condition on the pairs of equal keys (see JoinFilter); they match only where it is true. */
+  readonly filter?: ExprNode | null;
+  /** The fields `filter` reads: left input's, then right input's (joinPairFields). */
+  readonly filterFields?: readonly FieldJSON[];
 }
 
 /** Share of memoryBudget the build input and its hash table may take; a probe batch and output batches take the rest. */
@@ -71,6 +76,7 @@ export class HashJoinExec implements ExecPlan {
   /** Build rows without a partner are output (outer joins keeping the build side). */
   private readonly buildPreserved: boolean;
   private readonly semiAnti: boolean;
+  private readonly filter: JoinFilter | null;
 
   constructor(readonly opts: HashJoinOptions, readonly left: ExecPlan, readonly right: ExecPlan) {
     if (opts.leftKeys.length !== opts.rightKeys.length || opts.leftKeys.length === 0) {
@@ -91,11 +97,13 @@ export class HashJoinExec implements ExecPlan {
     this.probePreserved = how === 'full' || how === (this.buildIsLeft ? 'right' : 'left');
     this.buildPreserved = how === 'full' || how === (this.buildIsLeft ? 'left' : 'right');
     this.semiAnti = how === 'semi' || how === 'anti';
+    this.filter = opts.filter ? new JoinFilter(opts.filter, opts.filterFields ?? [], left.schema, right.schema) : null;
   }
 
   display(): string {
     const on = this.opts.leftKeys.map((k, i) => `${exprToString(k)} = ${exprToString(this.opts.rightKeys[i])}`).join(', ');
-    return `HashJoinExec: how=${this.opts.how}, on=[${on}]${this.opts.using ? ' using' : ''}, build=${this.opts.buildSide}`;
+    const filter = this.opts.filter ? `, filter=${exprToString(this.opts.filter)}` : '';
+    return `HashJoinExec: how=${this.opts.how}, on=[${on}]${filter}${this.opts.using ? ' using' : ''}, build=${this.opts.buildSide}`;
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
@@ -187,7 +195,9 @@ export class HashJoinExec implements ExecPlan {
   }
 
   /** Streams `probeInput` through the build side's table, then outputs the build rows the join keeps. */
-  private async *probe({ batch: build, table }: Built, probeInput: AsyncIterable<arrow.RecordBatch>, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+  private async *probe(built: Built, probeInput: AsyncIterable<arrow.RecordBatch>, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+    if (this.filter) { yield* this.probeFiltered(built, this.filter, probeInput, ctx); return; }
+    const { batch: build, table } = built;
     const { how } = this.opts;
     const { buildIsLeft, probePreserved, semiAnti } = this;
     const size = Math.max(1, ctx.batchSize);
@@ -226,10 +236,15 @@ export class HashJoinExec implements ExecPlan {
         if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, bi.subarray(0, m));
       }
     }
-    if (!matched) return;
-    // Build rows after the probe: unmatched ones for outer joins (null-key rows included, as
-    // they never match), matched or unmatched left rows for semi/anti joins.
-    const want = how === 'semi' ? 1 : 0;
+    if (matched) yield* this.buildRowsAfter(build, matched, size);
+  }
+
+  /**
+   * Build rows after the probe: unmatched ones for outer joins (null-key rows included, as
+   * they never match), matched or unmatched left rows for semi/anti joins.
+   */
+  private *buildRowsAfter(build: arrow.RecordBatch, matched: Uint8Array, size: number): Generator<arrow.RecordBatch> {
+    const want = this.opts.how === 'semi' ? 1 : 0;
     const none = emptyBatch(this.probePlan.schema);
     let bi = new Int32Array(size), m = 0;
     for (let r = 0; r < build.numRows; r++) {
@@ -238,6 +253,78 @@ export class HashJoinExec implements ExecPlan {
       if (m === size) { yield this.leftovers(build, bi, none); bi = new Int32Array(size); m = 0; }
     }
     if (m > 0) yield this.leftovers(build, bi.subarray(0, m), none);
+  }
+
+  /**
+   * probe() with a residual condition: the pairs of equal keys are gathered a batch at a time
+   * and only those passing `filter` match, so a probe row's fate (outer, semi, anti) is known
+   * once all its pairs are tested; its unmatched rows follow its matched pairs.
+   */
+  private async *probeFiltered({ batch: build, table }: Built, filter: JoinFilter, probeInput: AsyncIterable<arrow.RecordBatch>, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
+    const { how } = this.opts;
+    const { buildIsLeft, probePreserved, semiAnti } = this;
+    const size = Math.max(1, ctx.batchSize);
+    const matched = this.buildPreserved || (semiAnti && buildIsLeft) ? new Uint8Array(build.numRows) : null;
+    const probeSide = probePreserved || (semiAnti && !buildIsLeft);
+    if (build.numRows > 0 || this.probeWithoutBuild()) {
+      for await (const p of probeInput) {
+        ctx.signal?.throwIfAborted();
+        const n = p.numRows;
+        if (n === 0) continue;
+        const gid = table.probe(this.keysOf(this.probeKeys, p), n);
+        const hit = probeSide ? new Uint8Array(n) : null;
+        const rows = table.rowList();
+        let pi = new Int32Array(size), bi = new Int32Array(size), m = 0;
+        const flush = (): arrow.RecordBatch | null => {
+          const ps = pi.subarray(0, m), bs = bi.subarray(0, m);
+          const pass = buildIsLeft ? filter.passing(build, bs, p, ps) : filter.passing(p, ps, build, bs);
+          m = 0;
+          for (const k of pass) { if (hit) hit[ps[k]] = 1; if (matched) matched[bs[k]] = 1; }
+          if (semiAnti || pass.length === 0) return null;
+          const outP = new Int32Array(pass.length), outB = new Int32Array(pass.length);
+          pass.forEach((k, j) => { outP[j] = ps[k]; outB[j] = bs[k]; });
+          return this.pairs(p, outP, build, outB);
+        };
+        for (let i = 0; i < n; i++) {
+          const g = gid[i];
+          if (g < 0) continue;
+          const end = table.groupEnd(g);
+          for (let t = table.groupStart(g); t < end; t++) {
+            pi[m] = i; bi[m] = rows[t];
+            if (++m === size) { const out = flush(); if (out) yield out; }
+          }
+        }
+        if (m > 0) { const out = flush(); if (out) yield out; }
+        if (semiAnti && !buildIsLeft) {
+          yield* this.keepLeft(p, hit!, how === 'semi');
+        } else if (probePreserved) {
+          yield* this.probeRowsAlone(p, hit!, build, size);
+        }
+      }
+    }
+    if (matched) yield* this.buildRowsAfter(build, matched, size);
+  }
+
+  /** Rows of probe batch `p` that matched nothing, each with no build row (outer joins). */
+  private *probeRowsAlone(p: arrow.RecordBatch, hit: Uint8Array, build: arrow.RecordBatch, size: number): Generator<arrow.RecordBatch> {
+    let pi = new Int32Array(size), m = 0;
+    for (let i = 0; i < p.numRows; i++) {
+      if (hit[i]) continue;
+      pi[m++] = i;
+      if (m === size) { yield this.pairs(p, pi, build, new Int32Array(size).fill(-1)); pi = new Int32Array(size); m = 0; }
+    }
+    if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, new Int32Array(m).fill(-1));
+  }
+
+  /** Semi/anti join streaming the left input: its rows with (semi) or without (anti) a passing pair. */
+  private *keepLeft(p: arrow.RecordBatch, hit: Uint8Array, semi: boolean): Generator<arrow.RecordBatch> {
+    const n = p.numRows;
+    const keep = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) if ((hit[i] === 1) === semi) keep[m++] = i;
+    if (m === 0) return;
+    if (m === n) { yield makeBatch(this.schema, p.data.children, n); return; }
+    yield makeBatch(this.schema, gatherColumns(this.cols, this.types, p, keep.subarray(0, m), null, null), m);
   }
 
   /** A spill partition still over budget after every round: its rows share a key. */

@@ -25,8 +25,8 @@ interface SortedRows {
 
 /**
  * Sorts all rows of each partition by `keys`; ties keep input order. With `fetch`, holds
- * only the best rows seen so far (memory O(fetch)). When the buffered input exceeds
- * ctx.memoryBudget, sorted runs go to ctx.spillDir and are merged at the end; spill files
+ * only the best rows seen so far (memory O(fetch)). When the buffered input exceeds half of
+ * ctx.memoryBudget (the sort copies it), sorted runs go to ctx.spillDir and are merged at the end; spill files
  * are deleted when the stream ends, however it ends.
  */
 export class SortExec implements ExecPlan {
@@ -72,8 +72,11 @@ export class SortExec implements ExecPlan {
           rows = kept.numRows;
           bytes = batchBytes(kept);
         }
-        if (bytes > ctx.memoryBudget) {
-          const run = await SpillFile.write(ctx.spillDir, this.schema, this.chunks(this.sortRows(buffer, fetch), batchSize));
+        // Sorting copies the buffer into one batch: half the budget each keeps both within it.
+        if (bytes > ctx.memoryBudget / 2) {
+          const sorted = this.sortRows(buffer, fetch);
+          buffer = [];
+          const run = await SpillFile.write(ctx.spillDir, this.schema, this.chunks(sorted, batchSize));
           runs.push(run);
           ctx.metrics.add('spills', 1);
           ctx.metrics.add('spillBytes', run.bytes);

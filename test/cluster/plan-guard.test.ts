@@ -32,6 +32,8 @@ describe('stage schema', () => {
       csv.groupBy('k').agg(fn.sum('v').alias('s'), fn.countDistinct('v').alias('d')).orderBy(col('s').desc()).limit(3),
       csv.join(t, 'k', 'left').withColumn('n', col('name').fillNull('?').upper()),
       csv.union(csv).distinct().repartition(3, 'k'),
+      t.filter(col('name').like('a%').or(col('name').rlike('^b')).and(col('k').isin(1, 2, 3)))
+        .select(fn.year(fn.toDate(lit('2024-01-02'))).alias('y'), fn.dateTrunc('month', fn.date('2024-05-06').add(fn.interval(col('k'), 'day'))).alias('m')),
     ];
     let stages = 0;
     for (const df of frames) {

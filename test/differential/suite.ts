@@ -1,7 +1,7 @@
 // The differential suite: the same queries in Quiver and DuckDB over generated data with nulls, for any way of making a session.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { col, fn, type DataFrame, type Quiver } from '../../core/index.ts';
+import { col, fn, when, type DataFrame, type Quiver } from '../../core/index.ts';
 import { makeTables, sqlValue, type Tables } from './data.ts';
 
 function norm(v: unknown): unknown {
@@ -41,6 +41,15 @@ export const CASES: Case[] = [
   { name: 'union all', quiver: (a, b) => a.select('k').union(b.select('k')), sql: 'SELECT k FROM a UNION ALL SELECT k FROM b' },
   { name: 'limit after filter', quiver: (a) => a.filter(col('y').lt(100)).orderBy('y').limit(7).select('y'), ordered: true,
     sql: 'SELECT y FROM a WHERE y < 100 ORDER BY y LIMIT 7' },
+  { name: 'expressions over aggregates by group',
+    quiver: (a) => a.groupBy('g').agg(fn.sum('x').div(fn.count()).alias('m'), fn.max('k').sub(fn.min('k')).alias('r'),
+      when(fn.sum('k').gt(40000), 1).otherwise(0).alias('big'), fn.count('x').add(1).alias('c1'), fn.sum('k').gt(fn.sum('y').div(100)).alias('cmp')),
+    sql: 'SELECT g, sum(x) / count(*) m, max(k) - min(k) r, CASE WHEN sum(k) > 40000 THEN 1 ELSE 0 END big, count(x) + 1 c1, sum(k) > sum(y) / 100 cmp FROM a GROUP BY g' },
+  { name: 'group key inside an expression over aggregates',
+    quiver: (a) => a.groupBy(col('k').mod(7)).agg(col('k').mod(7).mul(1000).add(fn.count()).alias('z'), fn.countDistinct('g').mul(2).alias('d2')),
+    sql: 'SELECT k % 7, (k % 7) * 1000 + count(*) z, count(DISTINCT g) * 2 d2 FROM a GROUP BY k % 7' },
+  { name: 'global expressions over aggregates', quiver: (a) => a.agg(fn.sum('y').div(fn.count()).alias('m'), fn.max('x').sub(fn.min('x')).alias('r'), fn.count().add(1).alias('n1')),
+    sql: 'SELECT sum(y) / count(*) m, max(x) - min(x) r, count(*) + 1 n1 FROM a' },
   { name: 'aggregate over join', quiver: (a, b) => a.join(b, 'k').groupBy('z').agg(fn.count().alias('n'), fn.sum('w').alias('sw')),
     sql: 'SELECT z, count(*) n, sum(w) sw FROM a JOIN b USING (k) GROUP BY z' },
 ];

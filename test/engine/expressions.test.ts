@@ -14,10 +14,12 @@ const SCHEMA: FieldJSON[] = [
   { name: 'n', type: 'int32', nullable: true },
   { name: 't', type: 'bool', nullable: true },
   { name: 'f', type: 'bool', nullable: true },
+  { name: 'dt', type: 'date32', nullable: true },
+  { name: 'ts', type: 'timestamp_ms', nullable: true },
 ];
 const ROWS = [
-  { a: 7, b: 2, x: -2.5, s: ' Hello, World ', u: 'a-b-c', n: null, t: true, f: false },
-  { a: -3, b: null, x: 4, s: null, u: 'x', n: 5, t: null, f: true },
+  { a: 7, b: 2, x: -2.5, s: ' Hello, World ', u: 'a-b-c', n: null, t: true, f: false, dt: new Date(Date.UTC(2024, 0, 31)), ts: new Date(Date.UTC(2024, 1, 29, 13, 14, 15)) },
+  { a: -3, b: null, x: 4, s: null, u: 'x', n: 5, t: null, f: true, dt: null, ts: new Date(Date.UTC(1969, 11, 31, 23, 59, 59)) },
 ];
 const DAY = 86_400_000;
 
@@ -55,6 +57,11 @@ const SCALAR: [string, Expr, [unknown, unknown]][] = [
   ['or', col('t').or(col('f')), [true, true]],
   ['between', col('a').between(0, 10), [true, false]],
   ['isin', col('u').isin('x', 'y'), [false, true]],
+  ['isin with a null', col('b').isin(1, null), [null, null]],
+  ['like', col('u').like('a%c'), [true, false]],
+  ['not like', col('s').like('%World%').not(), [false, null]],
+  ['ilike', col('s').ilike('%hello%'), [true, null]],
+  ['rlike', col('u').rlike('^[a-c-]+$'), [true, false]],
   ['not', col('t').not(), [false, null]],
   ['negate', col('a').negate(), [-7, 3]],
   ['isNull', col('b').isNull(), [false, true]],
@@ -86,6 +93,25 @@ const SCALAR: [string, Expr, [unknown, unknown]][] = [
   ['sqrt', col('b').sqrt(), [Math.SQRT2, null]],
   ['exp', col('b').exp(), [Math.exp(2), null]],
   ['ln', col('b').ln(), [Math.log(2), null]],
+  ['year', fn.year('dt'), [2024, null]],
+  ['quarter', fn.quarter('ts'), [1, 4]],
+  ['month', fn.month('dt'), [1, null]],
+  ['day', fn.day('ts'), [29, 31]],
+  ['dayofweek', fn.dayofweek('ts'), [5, 4]],
+  ['dayofyear', fn.dayofyear('ts'), [60, 365]],
+  ['weekofyear', fn.weekofyear('ts'), [9, 1]],
+  ['lastDay', fn.lastDay('dt'), [new Date(Date.UTC(2024, 0, 31)), null]],
+  ['hour', fn.hour('ts'), [13, 23]],
+  ['minute', fn.minute('ts'), [14, 59]],
+  ['second', fn.second('ts'), [15, 59]],
+  ['dateAdd', fn.dateAdd('dt', 1), [new Date(Date.UTC(2024, 1, 1)), null]],
+  ['dateSub', fn.dateSub('ts', col('a')), [new Date(Date.UTC(2024, 1, 22, 13, 14, 15)), new Date(Date.UTC(1970, 0, 3, 23, 59, 59))]],
+  ['addMonths', fn.addMonths('dt', 1), [new Date(Date.UTC(2024, 1, 29)), null]],
+  ['interval', col('ts').add(fn.interval(1, 'second')), [new Date(Date.UTC(2024, 1, 29, 13, 14, 16)), new Date(0)]],
+  ['datediff', fn.datediff('ts', 'dt'), [29, null]],
+  ['dateTrunc', fn.dateTrunc('week', 'ts'), [new Date(Date.UTC(2024, 1, 26)), new Date(Date.UTC(1969, 11, 29))]],
+  ['toDate', fn.toDate(lit('29.02.2024'), 'dd.MM.yyyy'), [new Date(Date.UTC(2024, 1, 29)), new Date(Date.UTC(2024, 1, 29))]],
+  ['toTimestamp', fn.toTimestamp(col('u').concat('2024-01-02 03:04:05').substr(6)), [new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), null]],
   ['case with otherwise', when(col('a').gt(0), 'pos').when(col('a').lt(0), 'neg').otherwise('zero'), ['pos', 'neg']],
   ['case without otherwise', fn.when(col('b').isNull(), 1), [null, 1]],
 ];
@@ -146,8 +172,9 @@ describe('expression JSON round trip', () => {
     expect([...kinds].sort()).toEqual(['agg', 'alias', 'binary', 'call', 'case', 'cast', 'column', 'literal', 'sort', 'unary']);
     expect([...binary].sort()).toEqual(['add', 'and', 'div', 'eq', 'gt', 'gte', 'lt', 'lte', 'mod', 'mul', 'neq', 'or', 'sub']);
     expect([...unary].sort()).toEqual(['isNotNull', 'isNull', 'negate', 'not']);
-    expect([...calls].sort()).toEqual(['abs', 'at', 'ceil', 'coalesce', 'concat', 'contains', 'endsWith', 'exp', 'floor', 'length', 'ln', 'lower',
-      'regexpExtract', 'round', 'split', 'sqrt', 'startsWith', 'substr', 'trim', 'upper']);
+    expect([...calls].sort()).toEqual(['abs', 'addMillis', 'addMonths', 'at', 'ceil', 'coalesce', 'concat', 'contains', 'dateAdd', 'dateSub', 'dateTrunc',
+      'datediff', 'day', 'dayOfWeek', 'dayOfYear', 'endsWith', 'exp', 'floor', 'hour', 'ilike', 'in', 'lastDay', 'length', 'like', 'ln', 'lower', 'minute', 'month',
+      'quarter', 'regexpExtract', 'rlike', 'round', 'second', 'split', 'sqrt', 'startsWith', 'substr', 'toDate', 'toTimestamp', 'trim', 'upper', 'weekOfYear', 'year']);
     expect([...aggs].sort()).toEqual(['avg', 'count', 'countDistinct', 'countStar', 'first', 'last', 'max', 'min', 'sum']);
   });
 

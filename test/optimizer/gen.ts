@@ -15,7 +15,7 @@ import { scan } from '../../core/plan/scan.ts';
 import { sort } from '../../core/plan/sort.ts';
 import { union } from '../../core/plan/union.ts';
 import { values } from '../../core/plan/values.ts';
-import { add, agg, alias, and, col, f, gt, lit, or, source, type Row } from './helpers.ts';
+import { add, agg, alias, and, col, eq, f, gt, lit, or, source, type Row } from './helpers.ts';
 import { IDENTITY_UDF, type Tables } from './reference.ts';
 
 const X_FIELDS: FieldJSON[] = [f('a', 'int32'), f('b', 'utf8'), f('c', 'float64'), f('d', 'bool'), f('e', 'int64', false)];
@@ -147,6 +147,10 @@ class Builder {
         let right = this.y(`_${id}`, using ? key.name : undefined);
         if (r[3] % 3 === 0) right = filter(right, this.pred(right.schema, [r[4], r[5], r[6], 1, 1, 1, 1, 1]));
         const rk = using ? key.name : `k_${id}`;
+        // Joins on conditions: a key equality with a one-side conjunct (keys and pushes for
+        // ExtractJoinKeys), or no equality at all (a nested loop).
+        if (!using && r[2] % 3 === 1) return join(plan, right, how, [], [], false, 'auto', and(eq(col(key.name), col(rk)), gt(col(rk), lit(r[4] % 5))));
+        if (!using && r[2] % 3 === 2 && r[3] % 2 === 1) return join(plan, right, how, [], [], false, 'auto', gt(col(rk), col(key.name)));
         return join(plan, right, how, [col(key.name)], [col(rk)], using);
       }
       case 'union': {

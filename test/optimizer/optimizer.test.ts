@@ -186,7 +186,7 @@ describe('size estimates', () => {
 describe('the rule list', () => {
   it('has each rule once, in the documented order', () => {
     expect(OPTIMIZER_RULES.map((r) => r.name)).toEqual([
-      'FoldConstants', 'CombineFilters', 'PushDownFilter', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
+      'FoldConstants', 'CombineFilters', 'EliminateCrossJoin', 'ExtractJoinKeys', 'PushDownFilter', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
     ]);
   });
 });

@@ -3,6 +3,8 @@ import { assertNever } from '../../ops/errors.ts';
 import { exprName, type ExprNode, type LiteralValue } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from '../../core/plan/node.ts';
+import { pairSources } from '../../core/plan/join.ts';
+import { joinPairFields } from '../../core/plan/schema.ts';
 import { evalRows, type Row } from './helpers.ts';
 
 /** Rows of scans (by first path) and values (by id). */
@@ -81,7 +83,7 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
       const out = names(p);
       return p.inputs.flatMap((input) => runPlan(input, tables).map((r) => Object.fromEntries(input.schema.map((f, j) => [out[j], r[f.name]]))));
     }
-    case 'repartition': case 'cache': return runPlan(p.input, tables);
+    case 'repartition': case 'cache': case 'subqueryAlias': return runPlan(p.input, tables);
     case 'mapBatches':
       if (p.udf.module !== IDENTITY_UDF.module) throw new Error(`reference: unknown udf ${p.udf.module}`);
       return runPlan(p.input, tables);
@@ -117,12 +119,26 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
         case 'countStar': row[a.name] = idx.length; break;
         case 'count': row[a.name] = nn.length; break;
         case 'countDistinct': row[a.name] = new Set(nn.map((v) => JSON.stringify(v))).size; break;
+        case 'sumDistinct': case 'avgDistinct': {
+          const xs = [...new Set(nn as number[])];
+          row[a.name] = xs.length ? xs.reduce((s, v) => s + v, 0) / (a.fn === 'avgDistinct' ? xs.length : 1) : null;
+          break;
+        }
         case 'sum': row[a.name] = nn.length ? (nn as number[]).reduce((s, v) => s + v, 0) : null; break;
         case 'avg': row[a.name] = nn.length ? (nn as number[]).reduce((s, v) => s + v, 0) / nn.length : null; break;
         case 'min': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) < 0 ? v : m)) : null; break;
         case 'max': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) > 0 ? v : m)) : null; break;
         case 'first': row[a.name] = vs.length ? vs[0] : null; break;
         case 'last': row[a.name] = vs.length ? vs[vs.length - 1] : null; break;
+        case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': {
+          const xs = nn as number[], samp = a.fn === 'varSamp' || a.fn === 'stddevSamp';
+          const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
+          const v = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (samp ? xs.length - 1 : xs.length);
+          row[a.name] = xs.length < (samp ? 2 : 1) ? null : a.fn.startsWith('stddev') ? Math.sqrt(v) : v;
+          break;
+        }
+        // Random plans (gen.ts) draw none of these: rows here hold scalars, and a percentile is approximate.
+        case 'collectList': case 'collectSet': case 'percentileApprox': throw new Error(`reference: ${a.fn} is not modelled`);
         default: assertNever(a.fn, 'aggregate');
       }
     }
@@ -134,8 +150,17 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
 function runJoin(p: Extract<LogicalPlan, { kind: 'join' }>, left: Row[], right: Row[]): Row[] {
   const lk = p.leftKeys.map((k) => evalOn(k, p.left.schema, left));
   const rk = p.rightKeys.map((k) => evalOn(k, p.right.schema, right));
-  const matches = (i: number, j: number) => lk.every((c, n) => c[i] !== null && rk[n][j] !== null && c[i] === rk[n][j]);
-  const leftNames = new Set(names(p.left));
+  const keysMatch = (i: number, j: number) => lk.every((c, n) => c[i] !== null && rk[n][j] !== null && c[i] === rk[n][j]);
+  // The residual condition, on the pair row (left columns, then right, under the pair's names).
+  const sources = p.how === 'semi' || p.how === 'anti' ? [] : pairSources(p);
+  const pairFields = p.filter ? joinPairFields(p.left.schema, p.right.schema) : [];
+  const cond = (i: number, j: number): boolean => {
+    if (!p.filter) return true;
+    const row = Object.fromEntries(pairSources(p).map((s) => [s.name, (s.side === 'left' ? left[i] : right[j])[s.input] ?? null]));
+    return evalOn(p.filter, pairFields, [row])[0] === true;
+  };
+  const matches = (i: number, j: number) => keysMatch(i, j) && cond(i, j);
+  const sourceOf = new Map(sources.map((s) => [s.name, s] as const));
   const usingNames = new Set(p.using ? p.leftKeys.map(exprName) : []);
   const emit = (l: Row | null, r: Row | null): Row => Object.fromEntries(p.schema.map((f) => {
     const n = f.name;
@@ -144,7 +169,8 @@ function runJoin(p: Extract<LogicalPlan, { kind: 'join' }>, left: Row[], right: 
       const v = p.how === 'right' ? fromRight : p.how === 'full' ? (l === null ? fromRight : l[n]) : l![n];
       return [n, v ?? null];
     }
-    return [n, (leftNames.has(n) ? l?.[n] : r?.[n]) ?? null];
+    const s = sourceOf.get(n)!;
+    return [n, (s.side === 'left' ? l?.[s.input] : r?.[s.input]) ?? null];
   }));
   const out: Row[] = [];
   const rightMatched = new Set<number>();

@@ -37,4 +37,26 @@ describe('local shuffle spill', () => {
       await disk.close();
     }
   });
+
+  it('spills a map task\'s own output past half its memoryBudget: same rows, files gone after the job', async () => {
+    const dir = join(spillDir, 'map-tasks');
+    const query = (q: Quiver) => q.createDataFrame(rows, { partitions: 4 }).repartition(5, 'k')
+      .groupBy('k').agg(fn.sum(col('v')).alias('sv'), fn.count().alias('n')).orderBy('k');
+    const mem = await Quiver.local({ workers: 2, quiet: true, ui: false });
+    const small = await Quiver.local({ workers: 2, memoryBudget: 64 * 1024, spillDir: dir, quiet: true, ui: false });
+    try {
+      const expected = await query(mem).toArray();
+      const got = await query(small).toArray();
+      expect(got).toEqual(expected);
+      expect(got.length).toBe(5_000);
+      expect(small.session.lastJob!.counters.shuffleSpillBytes).toBeGreaterThan(0);
+      const mapDir = join(dir, 'map-output');
+      expect(existsSync(mapDir)).toBe(true);
+      expect(readdirSync(mapDir)).toEqual([]);
+    } finally {
+      await mem.close();
+      await small.close();
+    }
+    expect(existsSync(join(dir, 'map-output'))).toBe(false);
+  });
 });

@@ -10,28 +10,11 @@ const TABLES = ['lineitem', 'orders', 'customer', 'part', 'partsupp', 'supplier'
 const QUERIES = Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(2, '0')}`);
 
 /**
- * Queries that cannot pass until an API from another branch is merged; each is run and MUST
- * still fail (it.fails), so one that starts passing fails here until it is taken off this list.
+ * Queries that cannot pass yet, with why; each is run and MUST still fail (it.fails), so one that
+ * starts passing fails here until it is taken off this list.
  */
 export const PENDING: Readonly<Record<string, string>> = {
-  q02: 'comma joins: df.crossJoin and the Filter-over-cross-join rule (joins branch)',
-  q03: 'comma joins (joins branch)',
-  q05: 'comma joins (joins branch)',
-  q07: 'comma joins (joins branch); EXTRACT (exprfn branch)',
-  q08: 'comma joins (joins branch); EXTRACT (exprfn branch)',
-  q09: 'comma joins (joins branch); EXTRACT (exprfn branch)',
-  q10: 'comma joins (joins branch)',
-  q11: 'comma joins (joins branch)',
-  q12: 'comma joins (joins branch)',
-  q13: "LIKE '%special%requests%' (Expr.like, exprfn branch)",
-  q14: 'comma joins (joins branch)',
-  q15: 'comma joins (joins branch)',
-  q16: "comma joins (joins branch); LIKE '%Customer%Complaints%' (exprfn branch)",
-  q17: 'comma joins (joins branch)',
-  q18: 'comma joins (joins branch)',
-  q19: 'comma joins (joins branch)',
-  q20: 'comma joins (joins branch)',
-  q21: 'comma joins and EXISTS with a non-equality correlated condition (joins branch: join conditions with a residual)',
+  q19: 'the join key p_partkey = l_partkey sits in each branch of an OR: no rule factors it out yet, so lineitem x part runs as a cross join',
 };
 
 describe('TPC-H SF 0.1 through q.sql vs DuckDB', () => {
@@ -45,7 +28,8 @@ describe('TPC-H SF 0.1 through q.sql vs DuckDB', () => {
   }, 60_000);
   afterAll(async () => { if (q) await q.close(); });
 
-  for (const name of QUERIES) {
+  // Pending queries last, with a short timeout: one may run long, and its job holds the workers.
+  for (const name of [...QUERIES.filter((n) => !PENDING[n]), ...QUERIES.filter((n) => PENDING[n])]) {
     const pending = PENDING[name];
     const run = pending ? it.fails : it;
     run(`${name}${pending ? ` (pending: ${pending})` : ''}`, async () => {
@@ -55,6 +39,6 @@ describe('TPC-H SF 0.1 through q.sql vs DuckDB', () => {
       const want = await duckRows(duck, text);
       expect(df.columns.length).toBe(want.columns);
       expectSameRows(got, want.rows, ordersRows(text));
-    }, 180_000);
+    }, pending ? 20_000 : 180_000);
   }
 });

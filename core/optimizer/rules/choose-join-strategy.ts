@@ -8,7 +8,9 @@ import { unchanged, type OptimizerContext, type OptimizerRule, type RewriteResul
  * The physical planner broadcasts the side whose unmatched rows are never emitted: the right one,
  * or the left one for right joins. Full joins always shuffle. For an inner join whose left side is
  * the small one, the sides are swapped (a Project restores the column order) so that the small
- * side is the one broadcast.
+ * side is the one broadcast. The same holds for joins without keys (nested loops), where
+ * 'shuffle' gathers both sides into one task: broadcasting the small side keeps the other's
+ * partitions apart.
  */
 export const ChooseJoinStrategy: OptimizerRule = {
   name: 'ChooseJoinStrategy',
@@ -23,7 +25,7 @@ function decide(j: Join, ctx: OptimizerContext): RewriteResult {
   const bytes = (side: Join['left']): number => ctx.estimate(side).bytes ?? Infinity;
   const fits = (b: number): boolean => ctx.broadcastThresholdBytes >= 0 && b <= ctx.broadcastThresholdBytes;
   const withStrategy = (s: 'broadcast' | 'shuffle'): RewriteResult =>
-    ({ node: join(j.left, j.right, j.how, j.leftKeys, j.rightKeys, j.using, s), changed: true });
+    ({ node: join(j.left, j.right, j.how, j.leftKeys, j.rightKeys, j.using, s, j.filter), changed: true });
   switch (j.how) {
     case 'full': return withStrategy('shuffle');
     case 'right': return withStrategy(fits(bytes(j.left)) ? 'broadcast' : 'shuffle');
@@ -34,7 +36,7 @@ function decide(j: Join, ctx: OptimizerContext): RewriteResult {
       if (fits(r) && r <= l) return withStrategy('broadcast');
       // USING joins take the key columns from the left side; swapping would change their types.
       if (fits(l) && !j.using) {
-        const swapped = join(j.right, j.left, 'inner', j.rightKeys, j.leftKeys, false, 'broadcast');
+        const swapped = join(j.right, j.left, 'inner', j.rightKeys, j.leftKeys, false, 'broadcast', j.filter);
         return { node: project(swapped, j.schema.map((f) => colRef(f.name))), changed: true };
       }
       return withStrategy(fits(r) ? 'broadcast' : 'shuffle');

@@ -1,4 +1,5 @@
 // CorrelatedScalarSubqueryToJoin: a correlated scalar subquery in a Filter becomes an aggregate grouped by the correlation keys, left-joined.
+import type { SubqueryExpr } from '../../../ops/expr/node.ts';
 import { filter } from '../../plan/filter.ts';
 import { join } from '../../plan/join.ts';
 import { project } from '../../plan/project.ts';
@@ -17,13 +18,19 @@ export const CorrelatedScalarSubqueryToJoin: OptimizerRule = {
   name: 'CorrelatedScalarSubqueryToJoin',
   rewrite(node) {
     if (node.kind !== 'filter') return unchanged(node);
-    const sub = findSubquery(node.predicate, (s) => s.subquery === 'scalar' && s.outerRefs.length > 0);
-    if (!sub) return unchanged(node);
+    // Every one in this filter at once: a later rule or pass might move what is left.
+    const test = (s: SubqueryExpr): boolean => s.subquery === 'scalar' && s.outerRefs.length > 0;
+    if (!findSubquery(node.predicate, test)) return unchanged(node);
     const input = node.input;
-    const name = freshName('__sq', new Set(input.schema.map((f) => f.name)));
-    const { plan, outerKeys, keyNames } = regroupScalar(sub, (i) => `${name}_k${i}`, name);
-    const joined = join(input, plan, 'left', outerKeys, keyNames.map(colRef), false);
-    const kept = filter(joined, replaceNode(node.predicate, sub, colRef(name)));
-    return { node: project(kept, input.schema.map((f) => colRef(f.name))), changed: true };
+    const taken = new Set(input.schema.map((f) => f.name));
+    let joined = input, predicate = node.predicate;
+    for (let sub = findSubquery(predicate, test); sub; sub = findSubquery(predicate, test)) {
+      const name = freshName('__sq', taken);
+      taken.add(name);
+      const { plan, outerKeys, keyNames } = regroupScalar(sub, (i) => `${name}_k${i}`, name);
+      joined = join(joined, plan, 'left', outerKeys, keyNames.map(colRef), false);
+      predicate = replaceNode(predicate, sub, colRef(name));
+    }
+    return { node: project(filter(joined, predicate), input.schema.map((f) => colRef(f.name))), changed: true };
   },
 };

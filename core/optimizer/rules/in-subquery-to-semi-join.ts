@@ -4,12 +4,11 @@ import { PlanError } from '../../../ops/errors.ts';
 import { typeOf } from '../../../ops/expr/typecheck.ts';
 import { aggregate } from '../../plan/aggregate.ts';
 import { filter } from '../../plan/filter.ts';
-import { join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project } from '../../plan/project.ts';
 import { colRef, conjoin, splitConjuncts } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
-import { decorrelate, subqueryConjunct } from '../subquery.ts';
+import { decorrelate, keyedJoin, subqueryConjunct } from '../subquery.ts';
 
 const lit0: ExprNode = { kind: 'literal', value: 0, type: 'int32' };
 const bin = (op: 'eq' | 'or' | 'and' | 'sub', left: ExprNode, right: ExprNode): ExprNode => ({ kind: 'binary', op, left, right });
@@ -35,27 +34,27 @@ export const InSubqueryToSemiJoin: OptimizerRule = {
   name: 'InSubqueryToSemiJoin',
   rewrite(node) {
     if (node.kind !== 'filter') return unchanged(node);
+    // Every IN of this filter at once: a later rule or pass might move what is left.
     const conjuncts = splitConjuncts(node.predicate);
-    const i = conjuncts.findIndex((c) => subqueryConjunct(c, 'in') !== null);
-    if (i < 0) return unchanged(node);
-    const sub = subqueryConjunct(conjuncts[i], 'in')!;
-    const { plan, outerKeys, innerKeys } = decorrelate(sub);
-    const v = plan.schema[0];
-    const arg = sub.arg!;
-    const leftKeys = [arg, ...outerKeys], rightKeys = [colRef(v.name), ...innerKeys];
-    const rest = conjuncts.filter((_, j) => j !== i);
-    if (!sub.negated) {
-      const joined = join(node.input, plan, 'semi', leftKeys, rightKeys, false);
-      const p = conjoin(rest);
-      return { node: p ? filter(joined, p) : joined, changed: true };
-    }
-    const joined = join(node.input, plan, 'anti', leftKeys, rightKeys, false);
-    const argNullable = typeOf(arg, node.input.schema).nullable;
-    if (argNullable || v.nullable) {
-      if (outerKeys.length > 0) throw new PlanError('a correlated NOT IN over columns that may be null is not supported yet; write NOT EXISTS, or filter the nulls out');
-      const noNulls = bin('eq', countOf(plan, v.name, (n, nv) => bin('sub', n, nv)), lit0);
-      const empty = bin('eq', countOf(plan, v.name, (n) => n), lit0);
-      rest.push(argNullable ? bin('and', noNulls, bin('or', { kind: 'unary', op: 'isNotNull', arg }, empty)) : noNulls);
+    const subs = conjuncts.map((c) => subqueryConjunct(c, 'in'));
+    if (subs.every((x) => x === null)) return unchanged(node);
+    const rest = conjuncts.filter((_, j) => subs[j] === null);
+    let joined = node.input;
+    for (const sub of subs) {
+      if (sub === null) continue;
+      const { plan, outerKeys, innerKeys, residual } = decorrelate(sub);
+      const v = plan.schema[0];
+      const arg = sub.arg!;
+      const leftKeys = [arg, ...outerKeys], rightKeys = [colRef(v.name), ...innerKeys];
+      joined = keyedJoin(joined, plan, sub.negated ? 'anti' : 'semi', leftKeys, rightKeys, residual, sub.outerRefs);
+      if (!sub.negated) continue;
+      const argNullable = typeOf(arg, node.input.schema).nullable;
+      if (argNullable || v.nullable) {
+        if (outerKeys.length > 0 || residual.length > 0) throw new PlanError('a correlated NOT IN over columns that may be null is not supported yet; write NOT EXISTS, or filter the nulls out');
+        const noNulls = bin('eq', countOf(plan, v.name, (n, nv) => bin('sub', n, nv)), lit0);
+        const empty = bin('eq', countOf(plan, v.name, (n) => n), lit0);
+        rest.push(argNullable ? bin('and', noNulls, bin('or', { kind: 'unary', op: 'isNotNull', arg }, empty)) : noNulls);
+      }
     }
     const p = conjoin(rest);
     return { node: p ? filter(joined, p) : joined, changed: true };

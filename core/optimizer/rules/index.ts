@@ -6,14 +6,16 @@ import { ExistsToSemiJoin } from './exists-to-semi-join.ts';
 import { InSubqueryToSemiJoin } from './in-subquery-to-semi-join.ts';
 import { ScalarSubqueryToJoin } from './scalar-subquery-to-join.ts';
 import { CombineFilters } from './combine-filters.ts';
+import { EliminateCrossJoin } from './eliminate-cross-join.ts';
+import { ExtractJoinKeys } from './extract-join-keys.ts';
 import { FoldConstants } from './fold-constants.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
 
 export {
-  ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, ExistsToSemiJoin, FoldConstants, InSubqueryToSemiJoin, PruneColumns,
-  PushDownFilter, PushDownLimit, ScalarSubqueryToJoin,
+  ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, EliminateCrossJoin, ExistsToSemiJoin, ExtractJoinKeys, FoldConstants,
+  InSubqueryToSemiJoin, PruneColumns, PushDownFilter, PushDownLimit, ScalarSubqueryToJoin,
 };
 
 /** Applied in this order, the whole list repeated until a pass changes nothing. */
@@ -26,10 +28,15 @@ export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
   InSubqueryToSemiJoin,
   ScalarSubqueryToJoin,
   CorrelatedScalarSubqueryToJoin,
-  // First: drops `true` conjuncts and Filter(true), so the rules below see the simplest predicates.
+  // Then: drops `true` conjuncts and Filter(true), so the rules below see the simplest predicates.
   FoldConstants,
   // Before PushDownFilter, so a stack of filters moves down as one.
   CombineFilters,
+  // Before PushDownFilter: takes a whole Filter over a tree of inner joins (SQL's `from a, b
+  // where ...`), so conditions relating relations reach the joins, not only one-side ones.
+  EliminateCrossJoin,
+  // After EliminateCrossJoin, which leaves equalities in join conditions for it to make keys.
+  ExtractJoinKeys,
   PushDownFilter,
   PushDownLimit,
   // After the push-downs, so in the same pass it prunes for filters where they ended up (in

@@ -1,12 +1,12 @@
 // PruneColumns: reads and carries only the columns some ancestor needs, down to the scans.
 import { assertNever } from '../../../ops/errors.ts';
-import { columnsOf, exprName, type ExprNode } from '../../../ops/expr/node.ts';
+import { columnsOf, type ExprNode } from '../../../ops/expr/node.ts';
 import type { FieldJSON } from '../../../ops/types.ts';
 import { aggregate, type Aggregate } from '../../plan/aggregate.ts';
 import { cache } from '../../plan/cache.ts';
 import { distinct } from '../../plan/distinct.ts';
 import { filter } from '../../plan/filter.ts';
-import { join, type Join } from '../../plan/join.ts';
+import { join, pairSources, type Join } from '../../plan/join.ts';
 import { limit } from '../../plan/limit.ts';
 import { mapBatches } from '../../plan/map-batches.ts';
 import { predict } from '../../plan/predict.ts';
@@ -15,6 +15,7 @@ import { project, type Project } from '../../plan/project.ts';
 import { repartition } from '../../plan/repartition.ts';
 import { scan, type Scan } from '../../plan/scan.ts';
 import { sort } from '../../plan/sort.ts';
+import { subqueryAlias } from '../../plan/subquery-alias.ts';
 import { union, type Union } from '../../plan/union.ts';
 import { colRef, stripAlias } from '../expr-utils.ts';
 import { rewritten, type OptimizerRule } from '../rule.ts';
@@ -100,6 +101,11 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
     }
     case 'aggregate': return pruneAggregate(node, required);
     case 'join': return pruneJoin(node, required);
+    // Same column names as its input: pass the requirement through.
+    case 'subqueryAlias': {
+      const input = prune(node.input, required);
+      return input === node.input ? node : subqueryAlias(input, node.alias);
+    }
     case 'union': return pruneUnion(node, required);
     default: return assertNever(node, 'plan node');
   }
@@ -144,16 +150,39 @@ function pruneAggregate(a: Aggregate, required: Names): LogicalPlan {
 }
 
 function pruneJoin(j: Join, required: Names): LogicalPlan {
-  const leftNames = allNames(j.left);
-  const rightNames = allNames(j.right);
   const semi = j.how === 'semi' || j.how === 'anti';
-  const usingNames = new Set(j.using ? j.leftKeys.map(exprName) : []);
-  const leftReq = namesOf(j.leftKeys, new Set([...required].filter((n) => leftNames.has(n))));
-  // Right columns reach the output unless the join is semi/anti or the name is a USING key.
-  const rightReq = namesOf(j.rightKeys, new Set(semi ? [] : [...required].filter((n) => rightNames.has(n) && !usingNames.has(n) && !leftNames.has(n))));
+  // A semi/anti join without a condition may have clashing names: it outputs the left side only.
+  const sources = semi && j.filter === null ? [] : pairSources(j);
+  const leftReq = namesOf(j.leftKeys);
+  const rightReq = namesOf(j.rightKeys);
+  // Output (and condition) names are the pair's names, which may be renamed `q.name`.
+  const fromPair = (names: Iterable<string>): void => {
+    const want = new Set(names);
+    for (const s of sources) if (want.has(s.name)) (s.side === 'left' ? leftReq : rightReq).add(s.input);
+  };
+  if (semi) {
+    const leftNames = allNames(j.left);
+    for (const n of required) if (leftNames.has(n)) leftReq.add(n);
+  } else {
+    fromPair(required);
+  }
+  if (j.filter) fromPair(columnsOf(j.filter));
   const left = pruneExact(j.left, leftReq);
   const right = pruneExact(j.right, rightReq);
-  return left === j.left && right === j.right ? j : join(left, right, j.how, j.leftKeys, j.rightKeys, j.using, j.strategy);
+  if (left === j.left && right === j.right) return j;
+  const pruned = join(left, right, j.how, j.leftKeys, j.rightKeys, j.using, j.strategy, j.filter);
+  return semi ? pruned : keepPairNames(j, pruned);
+}
+
+/**
+ * A column renamed `q.name` for clashing with the other side keeps its plain name once its
+ * partner is pruned away: a Project gives it back the name the parents use.
+ */
+function keepPairNames(before: Join, after: Join): LogicalPlan {
+  const oldNames = new Map(pairSources(before).map((s) => [`${s.side}:${s.input}`, s.name] as const));
+  const names = pairSources(after).map((s) => oldNames.get(`${s.side}:${s.input}`) ?? s.name);
+  if (names.every((n, i) => n === after.schema[i].name)) return after;
+  return project(after, after.schema.map((f, i) => (names[i] === f.name ? colRef(f.name) : { kind: 'alias', arg: colRef(f.name), name: names[i] })));
 }
 
 function pruneUnion(u: Union, required: Names): LogicalPlan {

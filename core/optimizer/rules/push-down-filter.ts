@@ -5,13 +5,14 @@ import { typeEquals } from '../../../ops/types.ts';
 import { aggregate, type Aggregate } from '../../plan/aggregate.ts';
 import { distinct } from '../../plan/distinct.ts';
 import { filter, type Filter } from '../../plan/filter.ts';
-import { join, type Join } from '../../plan/join.ts';
+import { join, pairSources, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { predict, type Predict } from '../../plan/predict.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { repartition } from '../../plan/repartition.ts';
 import { scan, type Scan } from '../../plan/scan.ts';
 import { sort } from '../../plan/sort.ts';
+import { subqueryAlias } from '../../plan/subquery-alias.ts';
 import { union, type Union } from '../../plan/union.ts';
 import { colRef, conjoin, exprKey, renameColumns, splitConjuncts, stripAlias, substituteColumns } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule, type RewriteResult } from '../rule.ts';
@@ -47,6 +48,8 @@ export const PushDownFilter: OptimizerRule = {
       case 'limit': case 'mapBatches': case 'filter': case 'values': return unchanged(node);
       // Cached rows are the input's, whatever reads them: a filter stays above.
       case 'cache': return unchanged(node);
+      // Same column names below: the filter moves under the alias as it is.
+      case 'subqueryAlias': return { node: subqueryAlias(filter(child.input, node.predicate), child.alias), changed: true };
       default: return assertNever(child, 'plan node');
     }
   },
@@ -106,16 +109,19 @@ function intoUnion(f: Filter, u: Union): RewriteResult {
 
 type Side = 'left' | 'right' | 'none';
 
-/** Which input each output column of the join is read from ('none': both, e.g. a full USING key). */
-function outputSides(j: Join): Map<string, Side> {
-  const sides = new Map<string, Side>();
-  const leftNames = new Set(j.left.schema.map((x) => x.name));
+/**
+ * Which input each output column of the join is read from ('none': both, e.g. a full USING
+ * key), and its name there (a column renamed `q.name` for a clash has its plain name below).
+ */
+function outputSides(j: Join): Map<string, { side: Side; input: string }> {
+  const sides = new Map<string, { side: Side; input: string }>();
+  if (j.how === 'semi' || j.how === 'anti') {
+    for (const f of j.left.schema) sides.set(f.name, { side: 'left', input: f.name });
+    return sides;
+  }
   const usingNames = new Set(j.using ? j.leftKeys.map(exprName) : []);
-  for (const out of j.schema) {
-    const n = out.name;
-    if (j.how === 'semi' || j.how === 'anti') sides.set(n, 'left');
-    else if (usingNames.has(n)) sides.set(n, usingKeySide(j, n));
-    else sides.set(n, leftNames.has(n) ? 'left' : 'right');
+  for (const s of pairSources(j)) {
+    sides.set(s.name, usingNames.has(s.name) ? { side: usingKeySide(j, s.name), input: s.name } : { side: s.side, input: s.input });
   }
   return sides;
 }
@@ -148,15 +154,17 @@ function throughJoin(f: Filter, j: Join): RewriteResult {
   const toRight: ExprNode[] = [];
   const kept: ExprNode[] = [];
   for (const c of splitConjuncts(f.predicate)) {
-    const s = new Set([...columnsOf(c)].map((n) => sides.get(n) ?? 'none'));
-    if (s.size === 1 && s.has('left') && leftOk) toLeft.push(c);
-    else if (s.size === 1 && s.has('right') && rightOk) toRight.push(c);
+    const cols = [...columnsOf(c)];
+    const s = new Set(cols.map((n) => sides.get(n)?.side ?? 'none'));
+    const below = (): ExprNode => renameColumns(c, new Map(cols.map((n) => [n, sides.get(n)!.input] as const)));
+    if (s.size === 1 && s.has('left') && leftOk) toLeft.push(below());
+    else if (s.size === 1 && s.has('right') && rightOk) toRight.push(below());
     else kept.push(c);
   }
   if (toLeft.length === 0 && toRight.length === 0) return unchanged(f);
   const left = toLeft.length ? filter(j.left, conjoin(toLeft)!) : j.left;
   const right = toRight.length ? filter(j.right, conjoin(toRight)!) : j.right;
-  return keepAbove(join(left, right, j.how, j.leftKeys, j.rightKeys, j.using, j.strategy), kept);
+  return keepAbove(join(left, right, j.how, j.leftKeys, j.rightKeys, j.using, j.strategy, j.filter), kept);
 }
 
 function throughAggregate(f: Filter, a: Aggregate): RewriteResult {

@@ -1,5 +1,5 @@
 // ScalarSubqueryToJoin: an uncorrelated scalar subquery in a Filter becomes a column of a one-row left join.
-import type { ExprNode } from '../../../ops/expr/node.ts';
+import type { ExprNode, SubqueryExpr } from '../../../ops/expr/node.ts';
 import { filter } from '../../plan/filter.ts';
 import { join } from '../../plan/join.ts';
 import { project } from '../../plan/project.ts';
@@ -19,14 +19,20 @@ export const ScalarSubqueryToJoin: OptimizerRule = {
   name: 'ScalarSubqueryToJoin',
   rewrite(node) {
     if (node.kind !== 'filter') return unchanged(node);
-    const sub = findSubquery(node.predicate, (s) => s.subquery === 'scalar' && s.outerRefs.length === 0);
-    if (!sub) return unchanged(node);
+    // Every one in this filter at once: a later rule or pass might move what is left.
+    const test = (s: SubqueryExpr): boolean => s.subquery === 'scalar' && s.outerRefs.length === 0;
+    if (!findSubquery(node.predicate, test)) return unchanged(node);
     const input = node.input;
-    const name = freshName('__sq', new Set(input.schema.map((f) => f.name)));
-    const plan = sub.plan as Parameters<typeof project>[0];
-    const right = project(plan, [{ kind: 'alias', arg: colRef(plan.schema[0].name), name }]);
-    const joined = join(input, right, 'left', [TRUE], [TRUE], false);
-    const kept = filter(joined, replaceNode(node.predicate, sub, colRef(name)));
-    return { node: project(kept, input.schema.map((f) => colRef(f.name))), changed: true };
+    const taken = new Set(input.schema.map((f) => f.name));
+    let joined = input, predicate = node.predicate;
+    for (let sub = findSubquery(predicate, test); sub; sub = findSubquery(predicate, test)) {
+      const name = freshName('__sq', taken);
+      taken.add(name);
+      const plan = sub.plan as Parameters<typeof project>[0];
+      const right = project(plan, [{ kind: 'alias', arg: colRef(plan.schema[0].name), name }]);
+      joined = join(joined, right, 'left', [TRUE], [TRUE], false);
+      predicate = replaceNode(predicate, sub, colRef(name));
+    }
+    return { node: project(filter(joined, predicate), input.schema.map((f) => colRef(f.name))), changed: true };
   },
 };
