@@ -186,6 +186,7 @@ describe('size estimates', () => {
 describe('the rule list', () => {
   it('has each rule once, in the documented order', () => {
     expect(OPTIMIZER_RULES.map((r) => r.name)).toEqual([
+      'ExistsToSemiJoin', 'InSubqueryToSemiJoin', 'ScalarSubqueryToJoin', 'CorrelatedScalarSubqueryToJoin',
       'FoldConstants', 'CombineFilters', 'EliminateCrossJoin', 'ExtractJoinKeys', 'PushDownFilter', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
     ]);
   });
