@@ -13,9 +13,7 @@ const QUERIES = Array.from({ length: 22 }, (_, i) => `q${String(i + 1).padStart(
  * Queries that cannot pass yet, with why; each is run and MUST still fail (it.fails), so one that
  * starts passing fails here until it is taken off this list.
  */
-export const PENDING: Readonly<Record<string, string>> = {
-  q19: 'the join key p_partkey = l_partkey sits in each branch of an OR: no rule factors it out yet, so lineitem x part runs as a cross join',
-};
+export const PENDING: Readonly<Record<string, string>> = {};
 
 describe('TPC-H SF 0.1 through q.sql vs DuckDB', () => {
   let q: Quiver;

@@ -8,13 +8,14 @@ import { ScalarSubqueryToJoin } from './scalar-subquery-to-join.ts';
 import { CombineFilters } from './combine-filters.ts';
 import { EliminateCrossJoin } from './eliminate-cross-join.ts';
 import { ExtractJoinKeys } from './extract-join-keys.ts';
+import { FactorOrConjuncts } from './factor-or-conjuncts.ts';
 import { FoldConstants } from './fold-constants.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
 
 export {
-  ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, EliminateCrossJoin, ExistsToSemiJoin, ExtractJoinKeys, FoldConstants,
+  ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, EliminateCrossJoin, ExistsToSemiJoin, ExtractJoinKeys, FactorOrConjuncts, FoldConstants,
   InSubqueryToSemiJoin, PruneColumns, PushDownFilter, PushDownLimit, ScalarSubqueryToJoin,
 };
 
@@ -32,6 +33,8 @@ export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
   FoldConstants,
   // Before PushDownFilter, so a stack of filters moves down as one.
   CombineFilters,
+  // Before EliminateCrossJoin: a join key written in every branch of an OR becomes a conjunct it can use.
+  FactorOrConjuncts,
   // Before PushDownFilter: takes a whole Filter over a tree of inner joins (SQL's `from a, b
   // where ...`), so conditions relating relations reach the joins, not only one-side ones.
   EliminateCrossJoin,
