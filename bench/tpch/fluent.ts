@@ -21,7 +21,7 @@ export interface Tables {
 
 export const TABLE_NAMES = ['lineitem', 'orders', 'partsupp', 'part', 'customer', 'supplier', 'nation', 'region'] as const;
 
-/** The tables read from `<dir>/<table>.parquet` (the layout of /work/shared/tpch/sf*). */
+/** The tables read from `<dir>/<table>.parquet`, one file per table. */
 export function parquetTables(q: Quiver, dir: string): Tables {
   const t = Object.fromEntries(TABLE_NAMES.map((name) => [name, q.read.parquet(join(dir, `${name}.parquet`))]));
   return t as unknown as Tables;
