@@ -280,7 +280,7 @@ function q18({ customer, orders, lineitem }: Tables): DataFrame {
     .join(customer, col('o_custkey').eq(col('c_custkey')))
     .join(lineitem, col('o_orderkey').eq(col('l_orderkey')))
     .groupBy('c_name', 'c_custkey', 'o_orderkey', 'o_orderdate', 'o_totalprice')
-    .agg(fn.sum('l_quantity').alias('sum_qty'))
+    .sum('l_quantity')
     .orderBy(col('o_totalprice').desc(), 'o_orderdate')
     .limit(100);
 }
