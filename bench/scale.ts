@@ -29,6 +29,7 @@ import { col, fn, Quiver } from '../core/index.ts';
 import { startBenchNats, startExecutorProcess } from './lib/cluster.ts';
 import { renderChart } from './lib/chart.ts';
 import { arg, median, printTable } from './util.ts';
+import { withBoundedMalloc } from '../bin/malloc-env.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const role = arg('role', '');
@@ -45,7 +46,8 @@ function peakRssMb(): number {
 
 /** Runs one engine's part in a fresh process (so its peak RSS is its own) and returns what it printed as JSON. */
 async function child(args: string[]): Promise<Record<string, number>> {
-  const p = spawn(process.execPath, [...process.execArgv, SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // As the quiver command runs: with glibc's malloc returning freed buffers (bin/malloc-env.mjs).
+  const p = spawn(process.execPath, [...process.execArgv, SELF, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: withBoundedMalloc(process.env) });
   let out = '';
   p.stdout!.on('data', (d) => { out += d; });
   const code = await new Promise<number | null>((r) => p.once('exit', r));

@@ -7,6 +7,7 @@
 // pipe loses nothing: every other byte is copied to our stderr, unchanged and in order.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { withBoundedMalloc } from './malloc-env.mjs';
 
 /** Exactly Dawn's limit-clamping lines (lavapipe reports 1,000,000 dynamic buffers; Dawn caps them). */
 export const DAWN_LIMIT_WARNING = /^Warning: maxDynamic\w+PerPipelineLayout artificially reduced from \d+ to \d+[^\n]*$/;
@@ -49,7 +50,7 @@ export async function runFiltered(script, args) {
   if (process.env[FILTERED] === '1' || process.env.QUIVER_LOG === 'debug') return null;
   const child = spawn(process.execPath, [...process.execArgv, script, ...args], {
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
-    env: { ...process.env, [FILTERED]: '1' },
+    env: { ...withBoundedMalloc(process.env), [FILTERED]: '1' },
   });
   const filter = dawnWarningFilter((s) => process.stderr.write(s));
   child.stderr.on('data', (b) => filter.push(b));

@@ -50,6 +50,8 @@ export const dateFunctions = {
   addMonths: (c: ColumnLike, n: Count): Expr => call('addMonths', [toColumn(c).node, count(n, 'addMonths: months')]),
   /** The last day of the month holding `c`, a date32 (Spark's last_day). */
   lastDay: (c: ColumnLike): Expr => call('lastDay', [toColumn(c).node]),
+  /** `c` as text in a pattern such as 'yyyy-MM-dd HH:mm' (Spark's date_format; the letters toDate reads). */
+  dateFormat: (c: ColumnLike, format: string): Expr => call('dateFormat', [toColumn(c).node, lit(format).node]),
   /** Days from `start` to `end` (int32; timestamps count by their dates). */
   datediff: (end: ColumnLike, start: ColumnLike): Expr => call('datediff', [toColumn(end).node, toColumn(start).node]),
   /** The start of the year/quarter/month/week (Monday)/day/hour/minute/second holding `c`, of `c`'s type. */

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { errorToJSON, PlanError, TransportError } from '../../ops/errors.ts';
 import type { Stage } from '../physical/phys-node.ts';
-import { blocksBytes, discardBlocks, type Block } from '../runtime/ipc.ts';
+import { blocksBytes, discardBlocks, type Block, type BlockRef } from '../runtime/ipc.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from '../runtime/block-store.ts';
@@ -46,7 +46,7 @@ interface DriverState {
   /** The hash of each job's secret (from its first task): a jobDone must reveal a secret that hashes to it. */
   jobHashes: Map<number, string>;
   resources: Map<string, Promise<Block>>;
-  broadcasts: Map<string, Promise<Block[]>>;
+  broadcasts: Map<string, Promise<BlockRef[]>>;
   /** Per cached DataFrame kept here, the hash of the secret its unpersist must reveal. */
   cacheHashes: Map<string, string>;
 }
@@ -266,11 +266,11 @@ export class TaskHost {
     const verified = await stage;
     checkStage(verified.stage, req.partition, this.policy);
     const stageJson = verified.text;
-    const shuffle: Record<number, Block[]> = {};
+    const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
       shuffle[Number(id)] = await this.gather(req, input.stage, input.from, req.partition, input.cache);
     }
-    const broadcast: Record<number, Block[]> = {};
+    const broadcast: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.broadcast)) {
       // Once per executor and job: every task of this executor shares the fetched relation.
       const key = `${req.jobId}/${id}`;
@@ -309,11 +309,11 @@ export class TaskHost {
    * Reduce partition `reduce` of every listed map output, in map order: from this executor's
    * store without a copy, from peers as Arrow IPC, at most 4 fetches in flight.
    */
-  private async gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number, cache?: string): Promise<Block[]> {
+  private async gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number, cache?: string): Promise<BlockRef[]> {
     const wanted: { map: number; attempt: number; executor: string }[] = [];
     for (const [executor, list] of Object.entries(from)) for (const [map, attempt] of list) wanted.push({ map, attempt, executor });
     wanted.sort((a, b) => a.map - b.map);
-    const out: (Block | null)[] = new Array(wanted.length).fill(null);
+    const out: (BlockRef | null)[] = new Array(wanted.length).fill(null);
     let next = 0;
     const fetchOne = async (): Promise<void> => {
       while (next < wanted.length) {
@@ -321,7 +321,8 @@ export class TaskHost {
         const w = wanted[i];
         const key = cache !== undefined ? cacheKey(req.driverId, cache, w.map, w.attempt) : outputKey(req.driverId, req.jobId, stage, w.map, w.attempt);
         if (w.executor === this.executorId) {
-          const b = this.store.get(key, reduce);
+          // A spilled block stays on disk: the task reads the file.
+          const b = this.store.peek(key, reduce);
           if (b === undefined) throw new FetchFailed(stage, w.map, w.executor, `output of stage ${stage} task ${w.map} is no longer on this executor`);
           out[i] = b;
           continue;
@@ -336,7 +337,7 @@ export class TaskHost {
       }
     };
     await Promise.all(Array.from({ length: Math.min(4, wanted.length) }, fetchOne));
-    return out.filter((b): b is Block => b !== null);
+    return out.filter((b): b is BlockRef => b !== null);
   }
 
   /** Resolves when no task is running (graceful decommission waits for this). */

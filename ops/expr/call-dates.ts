@@ -6,6 +6,7 @@ import { nullData } from './bits.ts';
 import type { TruncUnit } from './calendar.ts';
 import { stringOf, type Node } from './compiled.ts';
 import { compileDateFormat, parseColumn } from './date-format.ts';
+import { formatColumn } from './date-print.ts';
 import { addMillis, addMonths, datediff, datePart, dateTrunc, lastDay, shiftDays } from './dates.ts';
 import type { Coerce, Compile } from './functions.ts';
 import type { DateFn, DatePartFn, ExprNode } from './node.ts';
@@ -36,6 +37,11 @@ export function compileDateCall(e: ExprNode & { kind: 'call'; fn: DateFn | DateP
     case 'addMonths': return node(out, (r) => addMonths(a.type, a.evaluate(r), b.evaluate(r)));
     case 'addMillis': return node(out, (r) => addMillis(a.type, a.evaluate(r), b.evaluate(r)));
     case 'lastDay': return node(out, (r) => lastDay(a.type, a.evaluate(r)));
+    case 'dateFormat': {
+      const format = stringOf(b)!;
+      const t = a.type as 'date32' | 'timestamp_ms';
+      return node(out, (r) => formatColumn(a.evaluate(r), t, format));
+    }
     case 'datediff': return node(out, (r) => datediff(a.type, a.evaluate(r), b.type, b.evaluate(r)));
     case 'toDate': case 'toTimestamp': {
       const to = fn === 'toDate' ? 'date32' : 'timestamp_ms';

@@ -9,9 +9,12 @@ import { bufferOf } from './utf8.ts';
 /** Parses one string; null when it does not match the pattern or names a date that does not exist. */
 export type DateParser = (s: string) => number | null;
 
-type Field = 'year' | 'year2' | 'month' | 'monthName' | 'day' | 'hour' | 'hour12' | 'ampm' | 'minute' | 'second' | 'fraction';
+export type Field = 'year' | 'year2' | 'month' | 'monthName' | 'day' | 'hour' | 'hour12' | 'ampm' | 'minute' | 'second' | 'fraction';
 
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+/** A pattern's pieces: literal text, or a field with its letter-run length (MM: count 2) and the RegExp that parses it. */
+export type FormatPart = { readonly text: string } | { readonly field: Field; readonly count: number; readonly re: string };
+
+export const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
 
 /** Letter runs the parser understands: letter -> (run length -> [field, regexp]). */
 function token(letter: string, count: number): [Field, string] | null {
@@ -32,32 +35,57 @@ function token(letter: string, count: number): [Field, string] | null {
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 /**
- * Compiles `format` (letters yyyy yy MM M MMM dd d HH H hh h a mm m ss s S..., text in single
- * quotes, any other non-letter literal). Throws PlanError naming an unsupported letter. Missing
- * fields default to 1970-01-01 00:00:00; the result is UTC milliseconds.
+ * Splits `format` into text and fields (letters yyyy yy MM M MMM MMMM dd d HH H hh h a mm m ss s
+ * S..., text in single quotes, '' for a quote, any other non-letter literal). Throws PlanError
+ * naming an unsupported letter or an unclosed quote.
  */
-export function compileDateFormat(format: string): DateParser {
-  let re = '';
-  const fields: Field[] = [];
+export function tokenizeDateFormat(format: string): FormatPart[] {
+  const parts: FormatPart[] = [];
   for (let i = 0; i < format.length;) {
     const c = format[i];
     if (c === "'") {
-      const close = format.indexOf("'", i + 1);
-      if (close < 0) throw new PlanError(`date format '${format}': the quote at position ${i + 1} is never closed`);
-      re += close === i + 1 ? "'" : escapeRe(format.slice(i + 1, close));
-      i = close + 1;
+      // '' is a quote, in quoted text or out of it.
+      if (format[i + 1] === "'") { parts.push({ text: "'" }); i += 2; continue; }
+      let text = '';
+      let j = i + 1;
+      for (;;) {
+        if (j >= format.length) throw new PlanError(`date format '${format}': the quote at position ${i + 1} is never closed`);
+        if (format[j] === "'") {
+          if (format[j + 1] !== "'") break;
+          text += "'";
+          j += 2;
+          continue;
+        }
+        text += format[j++];
+      }
+      parts.push({ text });
+      i = j + 1;
       continue;
     }
-    if (!/[A-Za-z]/.test(c)) { re += escapeRe(c); i++; continue; }
+    if (!/[A-Za-z]/.test(c)) { parts.push({ text: c }); i++; continue; }
     let j = i;
     while (j < format.length && format[j] === c) j++;
     const t = token(c, j - i);
     if (t === null) {
       throw new PlanError(`date format '${format}': pattern letter '${c}' is not supported; use yyyy, yy, MM, MMM, dd, HH, hh, a, mm, ss, SSS, and quote literal text ('T')`);
     }
-    fields.push(t[0]);
-    re += t[1];
+    parts.push({ field: t[0], count: j - i, re: t[1] });
     i = j;
+  }
+  return parts;
+}
+
+/**
+ * Compiles `format` (see tokenizeDateFormat) into a parser. Missing fields default to
+ * 1970-01-01 00:00:00; the result is UTC milliseconds.
+ */
+export function compileDateFormat(format: string): DateParser {
+  const parts = tokenizeDateFormat(format);
+  const fields: Field[] = [];
+  let re = '';
+  for (const p of parts) {
+    if ('text' in p) re += escapeRe(p.text);
+    else { re += p.re; fields.push(p.field); }
   }
   const rx = new RegExp(`^${re}$`);
   return (s) => {

@@ -28,6 +28,7 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  *  dateAdd(t, days), dateSub(t, days), addMonths(t, months) -> type of t (months clamp to the month's end)
  *  addMillis(t, ms)            -> timestamp_ms (time units of an interval)
  *  lastDay(t)                  -> date32, the last day of t's month
+ *  dateFormat(t, format)       -> utf8; format a literal pattern (yyyy-MM-dd HH:mm ...)
  *  datediff(end, start)        -> int32 days between the dates
  *  dateTrunc(unit, t)          -> type of t; unit a literal: year quarter month week day hour minute second
  *  toDate(x, format?), toTimestamp(x, format?) -> date32 / timestamp_ms; format a literal pattern (yyyy-MM-dd ...)
@@ -41,12 +42,12 @@ export type ScalarFn =
 
 export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
 export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'weekOfYear' | 'hour' | 'minute' | 'second';
-export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'lastDay' | 'toDate' | 'toTimestamp' | 'interval';
+export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'lastDay' | 'dateFormat' | 'toDate' | 'toTimestamp' | 'interval';
 
 const PATTERN_FNS: readonly PatternFn[] = ['like', 'ilike', 'rlike', 'in'];
 export const DATE_PART_FNS: readonly DatePartFn[] = ['year', 'quarter', 'month', 'day', 'dayOfWeek', 'dayOfYear', 'weekOfYear', 'hour', 'minute', 'second'];
 const DATE_FNS: readonly (DatePartFn | DateFn)[] = [
-  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'lastDay', 'toDate', 'toTimestamp', 'interval',
+  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'lastDay', 'dateFormat', 'toDate', 'toTimestamp', 'interval',
 ];
 /** Every scalar function added with patterns and dates (stage-schema.ts validates plans with them). */
 export const PATTERN_AND_DATE_FNS: readonly (PatternFn | DatePartFn | DateFn)[] = [...PATTERN_FNS, ...DATE_FNS];

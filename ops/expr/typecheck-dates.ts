@@ -28,6 +28,10 @@ export function dateCallType(e: CallOf<DateFn | DatePartFn>, c: CallChecks): Typ
     case 'lastDay':
       c.arity(1); c.arg(0, isTemporalish, TEMPORAL);
       return { type: 'date32', nullable: c.anyNull };
+    case 'dateFormat':
+      c.arity(2); c.arg(0, isTemporalish, TEMPORAL);
+      formatOf(e, c);
+      return { type: 'utf8', nullable: c.anyNull };
     case 'datediff':
       c.arity(2); c.arg(0, isTemporalish, TEMPORAL); c.arg(1, isTemporalish, TEMPORAL);
       return { type: 'int32', nullable: c.anyNull };
@@ -62,7 +66,7 @@ export function truncUnitOf(e: CallOf<ScalarFn>, c: Pick<CallChecks, 'literalArg
   return v as TruncUnit;
 }
 
-/** The literal format of toDate/toTimestamp (argument 2), checked by compiling it. */
+/** The literal format of toDate/toTimestamp/dateFormat (argument 2), checked by compiling it. */
 function formatOf(e: CallOf<ScalarFn>, c: CallChecks): void {
   const v = c.literalArg(1, 'the format').value;
   if (typeof v !== 'string') throw new PlanError(`${exprToString(e)}: the format must be a non-null string such as 'yyyy-MM-dd'`);

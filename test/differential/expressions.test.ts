@@ -64,6 +64,8 @@ const CASES: Case[] = [
   { name: 'toTimestamp with a format', quiver: fn.toTimestamp(col('f').concat(' 13:45'), 'dd/MM/yyyy HH:mm'), sql: "try_strptime(f || ' 13:45', '%d/%m/%Y %H:%M')", kind: 'ts' },
   { name: 'toDate of ISO text', quiver: fn.toDate(col('d').cast('utf8')), sql: 'TRY_CAST(d::VARCHAR AS DATE)', kind: 'date' },
   { name: 'toTimestamp of ISO text', quiver: fn.toTimestamp(col('ts').cast('utf8')), sql: 'TRY_CAST(strftime(ts, \'%Y-%m-%d %H:%M:%S.%g\') AS TIMESTAMP)', kind: 'ts' },
+  { name: 'dateFormat of dates', quiver: fn.dateFormat('d', 'dd/MM/yy (MMM) yyyy'), sql: "strftime(d, '%d/%m/%y (%b) %Y')" },
+  { name: 'dateFormat of timestamps', quiver: fn.dateFormat('ts', 'yyyy-MM-dd hh:mm:ss a'), sql: "strftime(ts, '%Y-%m-%d %I:%M:%S %p')" },
   { name: 'toDate of a timestamp', quiver: fn.toDate('ts'), sql: 'ts::DATE', kind: 'date' },
   { name: 'filter on d <= date - interval', quiver: col('d').lte(fn.date('1998-12-01').sub(fn.interval(90, 'day'))), sql: "d <= DATE '1998-12-01' - INTERVAL 90 DAY" },
   { name: 'literal', quiver: lit(1).add(fn.year(fn.date('2024-02-29').add(fn.interval(1, 'year')))), sql: "1 + year(DATE '2024-02-29' + INTERVAL 1 YEAR)" },

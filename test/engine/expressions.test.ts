@@ -101,6 +101,7 @@ const SCALAR: [string, Expr, [unknown, unknown]][] = [
   ['dayofyear', fn.dayofyear('ts'), [60, 365]],
   ['weekofyear', fn.weekofyear('ts'), [9, 1]],
   ['lastDay', fn.lastDay('dt'), [new Date(Date.UTC(2024, 0, 31)), null]],
+  ['dateFormat', fn.dateFormat('ts', 'yyyy-MM-dd HH:mm'), ['2024-02-29 13:14', '1969-12-31 23:59']],
   ['hour', fn.hour('ts'), [13, 23]],
   ['minute', fn.minute('ts'), [14, 59]],
   ['second', fn.second('ts'), [15, 59]],
@@ -172,7 +173,7 @@ describe('expression JSON round trip', () => {
     expect([...kinds].sort()).toEqual(['agg', 'alias', 'binary', 'call', 'case', 'cast', 'column', 'literal', 'sort', 'unary']);
     expect([...binary].sort()).toEqual(['add', 'and', 'div', 'eq', 'gt', 'gte', 'lt', 'lte', 'mod', 'mul', 'neq', 'or', 'sub']);
     expect([...unary].sort()).toEqual(['isNotNull', 'isNull', 'negate', 'not']);
-    expect([...calls].sort()).toEqual(['abs', 'addMillis', 'addMonths', 'at', 'ceil', 'coalesce', 'concat', 'contains', 'dateAdd', 'dateSub', 'dateTrunc',
+    expect([...calls].sort()).toEqual(['abs', 'addMillis', 'addMonths', 'at', 'ceil', 'coalesce', 'concat', 'contains', 'dateAdd', 'dateFormat', 'dateSub', 'dateTrunc',
       'datediff', 'day', 'dayOfWeek', 'dayOfYear', 'endsWith', 'exp', 'floor', 'hour', 'ilike', 'in', 'lastDay', 'length', 'like', 'ln', 'lower', 'minute', 'month',
       'quarter', 'regexpExtract', 'rlike', 'round', 'second', 'split', 'sqrt', 'startsWith', 'substr', 'toDate', 'toTimestamp', 'trim', 'upper', 'weekOfYear', 'year']);
     expect([...aggs].sort()).toEqual(['avg', 'count', 'countDistinct', 'countStar', 'first', 'last', 'max', 'min', 'sum']);

@@ -149,6 +149,24 @@ describe('parsing', () => {
   });
 });
 
+describe('dateFormat', () => {
+  const f = (fmt: string, c = 't') => run(call('dateFormat', col(c), lit(fmt, 'utf8')), b);
+  it('prints dates and timestamps through a pattern; nulls stay null', () => {
+    expect(f('yyyy-MM-dd HH:mm:ss.SSS').slice(0, 6)).toEqual(['2024-02-29 23:59:58.999', '1970-01-01 00:00:00.000', '1969-12-31 12:34:56.789', '2000-03-01 01:02:03.000', '1900-02-28 10:00:00.000', null]);
+    expect(f("d MMM yy, h:mm a 'o''clock'").slice(0, 3)).toEqual(["29 Feb 24, 11:59 PM o'clock", "1 Jan 70, 12:00 AM o'clock", "31 Dec 69, 12:34 PM o'clock"]);
+    expect(f('MMMM', 'd').slice(0, 3)).toEqual(['February', 'January', 'December']);
+    expect(f('yyyy/M/d HH', 'd')).toEqual(['2024/2/29 00', '1970/1/1 00', '1969/12/31 00', '2000/3/1 00', '1900/2/28 00', '2023/12/31 00', '0001/1/1 00', '9999/12/31 00', null]);
+    expect(f('S', 't')[2]).toBe('7');
+    expect(() => inferField(call('dateFormat', col('d'), lit('yyyy-QQ', 'utf8')), [{ name: 'd', type: 'date32', nullable: true }])).toThrow("pattern letter 'Q' is not supported");
+  });
+
+  it('round-trips through toTimestamp with the same pattern', () => {
+    const fmt = "yyyy-MM-dd'T'HH:mm:ss.SSS";
+    const text = call('dateFormat', col('t'), lit(fmt, 'utf8'));
+    expect(run(call('toTimestamp', text, lit(fmt, 'utf8')), b)).toEqual(run(col('t'), b));
+  });
+});
+
 describe('intervals and date literals', () => {
   const fields = [{ name: 'd', type: 'date32' as const, nullable: true }, { name: 't', type: 'timestamp_ms' as const, nullable: true }];
   it('date ± interval resolves to the date function of its unit', () => {
