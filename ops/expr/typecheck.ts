@@ -1,10 +1,10 @@
 // Plan-time type checking of expressions: output name, type and nullability (inferField).
 import { PlanError, assertNever } from '../errors.ts';
 import {
-  commonNumericType, isFloat, isInteger, isNumeric, isTemporal, typeEquals, typeToString,
+  commonNumericType, isFloat, isInteger, isNumeric, isTemporal, toArrowType, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { containsAgg, exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
 import { dateCallType } from './typecheck-dates.ts';
 import { patternCallType } from './typecheck-patterns.ts';
 
@@ -53,6 +53,12 @@ export function typeOf(e: ExprNode, fields: readonly FieldJSON[]): Typed {
     case 'call': return callType(e, e.args.map((x) => typeOf(x, fields)));
     case 'case': return caseType(e, fields);
     case 'agg': return aggType(e, e.arg ? typeOf(e.arg, fields) : null);
+    case 'udf': {
+      for (const a of e.args) typeOf(a, fields);
+      if (e.args.some(containsAgg)) throw new PlanError(`${exprToString(e)}: a UDF's arguments cannot be aggregates; compute them in agg() and apply the UDF in a select after it`);
+      checkUserType(e, e.returnType);
+      return { type: e.returnType, nullable: true };
+    }
   }
   return assertNever(e, 'expression');
 }
@@ -338,6 +344,10 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };
     case 'collectList': case 'collectSet': return { type: { list: a.type }, nullable: false };
+    case 'udaf':
+      if (!e.udaf) throw new PlanError(`${exprToString(e)}: a udaf aggregate needs its { udf, returnType }`);
+      checkUserType(e, e.udaf.returnType);
+      return { type: e.udaf.returnType, nullable: true };
     case 'percentileApprox': {
       expectType(e, a, (t) => isNumeric(t) || isTemporal(t), 'a numeric, date or timestamp type');
       checkPercentileParams(e);
@@ -345,6 +355,16 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
     }
   }
   return assertNever(e.fn, 'aggregate');
+}
+
+/** A user function's promised type MUST be one Quiver plans with (not the null type). */
+function checkUserType(e: ExprNode, t: TypeJSON): void {
+  try {
+    toArrowType(t);
+  } catch {
+    throw new PlanError(`${exprToString(e)}: returnType ${JSON.stringify(t)} is not a Quiver type; use e.g. 'float64', 'int32', 'utf8' or { list: 'int32' }`);
+  }
+  if (t === 'null') throw new PlanError(`${exprToString(e)}: returnType cannot be 'null'; name the type the function returns`);
 }
 
 /** percentileApprox's literal parameters: percentages in [0, 1] (one, or a non-empty array) and a positive integer accuracy. */
