@@ -4,6 +4,7 @@ import { checkPercentileParams } from '../../ops/expr/typecheck.ts';
 import { Expr, toColumn, toExpr, when, type ColumnLike, type Operand } from './column.ts';
 import { dateFunctions } from './date-functions.ts';
 import { udaf, udf } from './udf-functions.ts';
+import { generatorFunctions } from './generators.ts';
 
 function agg(fn: AggFn, c: ColumnLike | null): Expr {
   return new Expr({ kind: 'agg', fn, arg: c === null ? null : toColumn(c).node });
@@ -56,5 +57,6 @@ export const fn = Object.freeze({
   when,
   udf,
   udaf,
+  ...generatorFunctions,
   ...dateFunctions,
 });

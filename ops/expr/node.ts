@@ -38,7 +38,16 @@ export type ScalarFn =
   | 'split' | 'at' | 'substr' | 'lower' | 'upper' | 'length'
   | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim'
   | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln'
-  | PatternFn | DatePartFn | DateFn;
+  | PatternFn | DatePartFn | DateFn | GeneratorFn;
+
+/**
+ * Generators: one row per list element (explode; posexplode adds the 0-based position; the Outer
+ * forms keep a null or empty list as one row of nulls). They are not scalar: DataFrame.select
+ * turns a top-level one into a Generate plan node, and anywhere else they are a PlanError.
+ */
+export type GeneratorFn = 'explode' | 'posexplode' | 'explodeOuter' | 'posexplodeOuter';
+const GENERATOR_SET: ReadonlySet<string> = new Set<GeneratorFn>(['explode', 'posexplode', 'explodeOuter', 'posexplodeOuter']);
+export const isGeneratorFn = (fn: ScalarFn): fn is GeneratorFn => GENERATOR_SET.has(fn);
 
 export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
 export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'weekOfYear' | 'hour' | 'minute' | 'second';

@@ -4,7 +4,7 @@ import {
   commonNumericType, isFloat, isInteger, isNumeric, isTemporal, toArrowType, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { containsAgg, exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { containsAgg, exprName, exprToString, floatLiteralNumber, isDateFn, isGeneratorFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
 import { dateCallType } from './typecheck-dates.ts';
 import { patternCallType } from './typecheck-patterns.ts';
 
@@ -232,6 +232,9 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
     if (inner.kind !== 'literal') throw new PlanError(`${exprToString(e)}: ${what} must be a literal, got ${exprToString(x)}`);
     return inner;
   };
+  if (isGeneratorFn(e.fn)) {
+    throw new PlanError(`${exprToString(e)}: ${e.fn} is a generator: use it as a whole item of select(), e.g. df.select('id', fn.${e.fn}('tags'))`);
+  }
   if (isPatternFn(e.fn) || isDateFn(e.fn)) {
     const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType };
     return isPatternFn(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);

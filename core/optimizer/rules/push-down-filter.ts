@@ -48,6 +48,9 @@ export const PushDownFilter: OptimizerRule = {
       case 'limit': case 'mapBatches': case 'filter': case 'values': return unchanged(node);
       // Cached rows are the input's, whatever reads them: a filter stays above.
       case 'cache': return unchanged(node);
+      // Below a sample a filter would change which rows a seed draws; below a generate it would
+      // need the generated columns split off (not done yet).
+      case 'sample': case 'generate': return unchanged(node);
       // Same column names below: the filter moves under the alias as it is.
       case 'subqueryAlias': return { node: subqueryAlias(filter(child.input, node.predicate), child.alias), changed: true };
       default: return assertNever(child, 'plan node');
