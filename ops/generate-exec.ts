@@ -55,8 +55,9 @@ export class GenerateExec implements ExecPlan {
       const list = this.list.evaluate(batch);
       const fixed = list.typeId === arrow.Type.FixedSizeList ? (list.type as arrow.FixedSizeList).listSize : -1;
       const offs = fixed < 0 ? (list.valueOffsets as Int32Array) : null;
-      const start = (i: number): number => (offs ? offs[list.offset + i] : (list.offset + i) * fixed);
-      const lengthOf = (i: number): number => (!isValid(list, i) ? 0 : offs ? offs[list.offset + i + 1] - offs[list.offset + i] : fixed);
+      // Arrow JS slices a list's offsets (and a fixed-size list's child) with the list: row i's are at i.
+      const start = (i: number): number => (offs ? offs[i] : i * fixed);
+      const lengthOf = (i: number): number => (!isValid(list, i) ? 0 : offs ? offs[i + 1] - offs[i] : fixed);
       let total = 0;
       for (let i = 0; i < n; i++) { const len = lengthOf(i); total += len > 0 ? len : this.opts.outer ? 1 : 0; }
       if (total === 0) continue;

@@ -104,11 +104,11 @@ export class DataFrame {
   }
   where(condition: Expr): DataFrame { return this.filter(condition); }
 
-  /** Adds a column, or replaces the one of the same name in place. */
+  /** Adds a column, or replaces the one of the same name in place (a generator such as fn.explode multiplies the rows). */
   withColumn(name: string, value: Expr): DataFrame {
     const exprs: ExprNode[] = this.columns.map((n) => (n === name ? value.alias(name).node : col(n).node));
     if (!this.columns.includes(name)) exprs.push(value.alias(name).node);
-    return this.next(project(this.plan, exprs));
+    return this.next(planSelect(this.plan, exprs));
   }
 
   /**

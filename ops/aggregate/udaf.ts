@@ -58,7 +58,8 @@ export class UdafAccumulator implements Accumulator {
     const offs = d.valueOffsets as Int32Array;
     const bytes = d.values as Uint8Array;
     for (let i = 0; i < n; i++) {
-      const text = decoder.decode(bytes.subarray(offs[d.offset + i], offs[d.offset + i + 1]));
+      // Arrow JS slices the offsets with the column: row i's are at i.
+      const text = decoder.decode(bytes.subarray(offs[i], offs[i + 1]));
       const s = JSON.parse(text) as unknown;
       const g = ids[i];
       const prev = this.states[g];

@@ -99,6 +99,11 @@ describe('fn.explode / fn.posexplode', () => {
     expect(() => df().select(fn.explode('id'))).toThrow(/the argument has type int\d+, expected a list/);
     expect(() => df().select(fn.explode('tags'), fn.posexplode('tags'))).toThrow(/only one generator per select/);
     expect(() => df().filter(fn.explode('tags').isNotNull())).toThrow(/is a generator: use it as a whole item of select/);
-    expect(() => df().withColumn('x', fn.explode('tags'))).toThrow(/is a generator/);
+    expect(() => df().groupBy('id').agg(fn.count(fn.explode('tags')))).toThrow(/is a generator/);
+  });
+
+  it('withColumn with a generator replaces the list by its elements, in place', async () => {
+    const rows = await df().withColumn('tags', fn.explode('tags')).select('id', 'tags').toArray();
+    expect(rows.map((r) => `${r.id}:${r.tags}`)).toEqual(['1:a', '1:b', '1:c', '3:d', '4:e', '4:f']);
   });
 });
