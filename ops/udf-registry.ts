@@ -8,7 +8,8 @@ export type ScalarUdf = (...args: unknown[]) => unknown;
 
 /**
  * A user-defined aggregate. `state` is any JSON value (it crosses stages as JSON text between
- * the partial and the final aggregate, and goes to spill files the same way):
+ * the partial and the final aggregate, and goes to spill files the same way), or with the UDAF's
+ * stateType a value of that type (see ops/aggregate/udaf.ts):
  *   init() -> the state of a group with no rows yet
  *   update(state, values: Vector) -> the state after the group's next values (nulls included)
  *   merge(a, b) -> the state of both groups' rows together

@@ -5,7 +5,7 @@ import { toArrowType, type TypeJSON } from '../../ops/types.ts';
 import { Expr, toColumn, type ColumnLike } from './column.ts';
 
 /** Checks what the user passed, so the mistake points at this call rather than at a task. */
-function checkRef(what: string, ref: UdfRef, returnType: unknown): void {
+function checkRef(what: string, ref: UdfRef, returnType: unknown, option = 'returnType'): void {
   if (typeof ref === 'function') {
     throw new PlanError(`fn.${what}: the function must be referenced as { module: '/abs/path/to/module', export: 'name' }, not passed as a function (every worker imports it)`);
   }
@@ -18,7 +18,7 @@ function checkRef(what: string, ref: UdfRef, returnType: unknown): void {
   try {
     toArrowType(returnType as TypeJSON);
   } catch {
-    throw new PlanError(`fn.${what} '${ref.export}': returnType ${JSON.stringify(returnType)} is not a Quiver type; use e.g. 'float64', 'int32', 'utf8' or { list: 'int32' }`);
+    throw new PlanError(`fn.${what} '${ref.export}': ${option} ${JSON.stringify(returnType)} is not a Quiver type; use e.g. 'float64', 'int32', 'utf8' or { list: 'int32' }`);
   }
 }
 
@@ -40,10 +40,16 @@ export function udf(ref: UdfRef, opts: { returnType: TypeJSON }): (...args: Colu
  * is an object { init(), update(state, values: Vector), merge(a, b), finish(state) } whose state
  * is a JSON value (see ops/udf-registry.ts): it runs as a partial aggregate per task and a final
  * one after the shuffle, and spills like the built-in aggregates. update() sees each group's
- * values in batches, nulls included.
+ * values in batches, nulls included. With `stateType` (e.g. 'float64' or { list: 'float64' }) the
+ * state crosses stages as an Arrow value of that type instead of JSON text: cheaper for numeric
+ * states; a list state comes back to merge() as a JS array.
  */
-export function udaf(ref: UdfRef, opts: { returnType: TypeJSON }): (arg: ColumnLike) => Expr {
+export function udaf(ref: UdfRef, opts: { returnType: TypeJSON; stateType?: TypeJSON }): (arg: ColumnLike) => Expr {
   checkRef('udaf', ref, opts?.returnType);
-  const spec = Object.freeze({ udf: Object.freeze({ module: ref.module, export: ref.export }), returnType: opts.returnType });
+  if (opts.stateType !== undefined) checkRef('udaf', ref, opts.stateType, 'stateType');
+  const spec = Object.freeze({
+    udf: Object.freeze({ module: ref.module, export: ref.export }), returnType: opts.returnType,
+    ...(opts.stateType !== undefined ? { stateType: opts.stateType } : {}),
+  });
   return (arg) => new Expr({ kind: 'agg', fn: 'udaf', arg: toColumn(arg).node, udaf: spec });
 }

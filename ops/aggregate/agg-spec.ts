@@ -20,7 +20,8 @@
 //   percentileApprox  -> [items list<argument type>, levelSizes list<int32>]: a QuantileSketch
 //                        (quantile-sketch.ts): its items, level 0 first, and the number of items
 //                        per level; an item at level h stands for 2^h values; empty lists when no value
-//   udaf              -> [state utf8]: JSON.stringify of the user's state (see udaf.ts)
+//   udaf              -> [state]: JSON.stringify of the user's state (utf8), or the state as a value
+//                        of the UDAF's stateType when it names one (see udaf.ts)
 import * as arrow from 'apache-arrow';
 import { assertNever, InternalError, PlanError } from '../errors.ts';
 import { exprName, exprToString, type AggFn, type AggParams, type ExprNode, type UdafSpec } from '../expr/node.ts';
@@ -69,7 +70,7 @@ export function unwrapAgg(e: ExprNode): ExprNode & { kind: 'agg' } {
 }
 
 /** State columns of one aggregate (names are informative; finals read them by position). */
-export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, out: FieldJSON): FieldJSON[] {
+export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, out: FieldJSON, udafStateType: TypeJSON = 'utf8'): FieldJSON[] {
   switch (fn) {
     case 'count': case 'countStar': return [{ name: `${name}#count`, type: 'int64', nullable: false }];
     case 'sum': return [{ name: `${name}#sum`, type: out.type, nullable: true }];
@@ -81,7 +82,7 @@ export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, o
       { name: `${name}#count`, type: 'int64', nullable: false }, { name: `${name}#mean`, type: 'float64', nullable: false },
       { name: `${name}#m2`, type: 'float64', nullable: false },
     ];
-    case 'udaf': return [{ name: `${name}#state`, type: 'utf8', nullable: false }];
+    case 'udaf': return [{ name: `${name}#state`, type: udafStateType, nullable: true }];
     case 'percentileApprox': return [{ name: `${name}#items`, type: { list: argType! }, nullable: false }, { name: `${name}#levels`, type: { list: 'int32' }, nullable: false }];
   }
 }
@@ -93,7 +94,7 @@ export function specsFromInput(aggs: readonly ExprNode[], input: readonly FieldJ
     const name = exprName(a);
     const argType = agg.arg ? inferField(agg.arg, input).type : null;
     const out = { ...inferField(agg, input), name };
-    return { fn: agg.fn, name, arg: agg.arg, argType, out, state: stateFields(agg.fn, name, argType, out), ...extras(agg) };
+    return { fn: agg.fn, name, arg: agg.arg, argType, out, state: stateFields(agg.fn, name, argType, out, agg.udaf?.stateType), ...extras(agg) };
   });
 }
 

@@ -1,10 +1,12 @@
-// UdafAccumulator: a user-defined aggregate ({ init, update, merge, finish } loaded by module path), its partial state as JSON text.
+// UdafAccumulator: a user-defined aggregate ({ init, update, merge, finish } loaded by module path), its partial state as JSON text or an Arrow value.
 //
 // The partial state of a group is JSON.stringify(state) in one utf8 column: it crosses the
 // shuffle between a 'partial' and a 'final' aggregate and goes to spill files like any other
 // state column, and a 'final' aggregate parses it back before merge(). So the state MUST be a
 // JSON value (numbers, strings, booleans, null, arrays, plain objects): a BigInt, a typed array
-// or a cycle fails the task with a DataError naming the UDAF.
+// or a cycle fails the task with a DataError naming the UDAF. With a stateType the column has
+// that type instead: states are written as values of it (checked as a UDF's result is) and read
+// back with Vector.get, a list as a JS array.
 import * as arrow from 'apache-arrow';
 import { DataError } from '../errors.ts';
 import { makeVarWidth } from '../expr/bits.ts';
@@ -54,20 +56,26 @@ export class UdafAccumulator implements Accumulator {
 
   merge(ids: Int32Array, n: number, state: readonly arrow.Data[], nGroups: number): void {
     this.grow(nGroups);
+    if (this.spec.stateType !== undefined) {
+      const v = arrow.makeVector(state[0]);
+      for (let i = 0; i < n; i++) this.mergeOne(ids[i], plain(v.get(i)));
+      return;
+    }
     const d = state[0];
     const offs = d.valueOffsets as Int32Array;
     const bytes = d.values as Uint8Array;
     for (let i = 0; i < n; i++) {
       // Arrow JS slices the offsets with the column: row i's are at i.
       const text = decoder.decode(bytes.subarray(offs[i], offs[i + 1]));
-      const s = JSON.parse(text) as unknown;
-      const g = ids[i];
-      const prev = this.states[g];
-      this.states[g] = prev === undefined ? s : this.call('merge', () => this.u.merge(prev, s));
+      this.mergeOne(ids[i], JSON.parse(text) as unknown);
     }
   }
 
   state(nGroups: number): arrow.Data[] {
+    if (this.spec.stateType !== undefined) {
+      const states = Array.from({ length: nGroups }, (_, g) => this.stateOf(g));
+      return [valuesToData(states, this.spec.stateType, nGroups, `${this.where}: its state`)];
+    }
     const parts: Uint8Array[] = [];
     const offs = new Int32Array(nGroups + 1);
     let at = 0;
@@ -92,6 +100,11 @@ export class UdafAccumulator implements Accumulator {
   }
 
   bytes(): number { return this.states.length * BYTES_PER_GROUP; }
+
+  private mergeOne(g: number, s: unknown): void {
+    const prev = this.states[g];
+    this.states[g] = prev === undefined ? s : this.call('merge', () => this.u.merge(prev, s));
+  }
 
   private feed(g: number, values: arrow.Vector): void {
     const s = this.stateOf(g);
@@ -128,4 +141,10 @@ export class UdafAccumulator implements Accumulator {
     if (text === undefined) throw new DataError(`${this.where}: its state is ${describe(s)}, which JSON cannot hold; return a JSON value from init(), update() and merge()`);
     return text;
   }
+}
+
+/** A value read from an Arrow state column as plain JS: lists become arrays (nested too). */
+function plain(v: unknown): unknown {
+  if (v instanceof arrow.Vector) return Array.from(v, plain);
+  return v;
 }

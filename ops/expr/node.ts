@@ -82,10 +82,14 @@ export interface UdfRef {
   readonly export: string;
 }
 
-/** A user-defined aggregate (fn 'udaf'): its module export and the type its finish() returns (see ops/aggregate/udaf.ts). */
+/**
+ * A user-defined aggregate (fn 'udaf'): its module export, the type its finish() returns, and
+ * optionally the Arrow type its state is shipped as (default: JSON text; see ops/aggregate/udaf.ts).
+ */
 export interface UdafSpec {
   readonly udf: UdfRef;
   readonly returnType: TypeJSON;
+  readonly stateType?: TypeJSON;
 }
 
 /**

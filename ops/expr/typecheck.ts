@@ -350,6 +350,7 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
     case 'udaf':
       if (!e.udaf) throw new PlanError(`${exprToString(e)}: a udaf aggregate needs its { udf, returnType }`);
       checkUserType(e, e.udaf.returnType);
+      if (e.udaf.stateType !== undefined) checkUserType(e, e.udaf.stateType);
       return { type: e.udaf.returnType, nullable: true };
     case 'percentileApprox': {
       expectType(e, a, (t) => isNumeric(t) || isTemporal(t), 'a numeric, date or timestamp type');

@@ -49,6 +49,9 @@ describe('user functions and explode vs DuckDB', () => {
     const g = await df.filter(col('id').mod(7).eq(0)).groupBy(col('id').mod(50).alias('b')).agg(sumSquares(col('n').isNull().cast('int32').mul(col('k'))).alias('ss')).toArray();
     const w = await sql('SELECT id % 50 AS b, sum(((n IS NULL)::INTEGER * k) * ((n IS NULL)::INTEGER * k))::DOUBLE AS ss FROM e WHERE id % 7 = 0 GROUP BY b');
     expect(lines(g, ['b', 'ss'])).toEqual(lines(w, ['b', 'ss']));
+    const listState = fn.udaf({ module: MOD, export: 'sumSquaresList' }, { returnType: 'float64', stateType: { list: 'float64' } });
+    const l = await df.groupBy('k').agg(listState('n').alias('ss')).toArray();
+    expect(lines(l, ['k', 'ss'])).toEqual(lines(want, ['k', 'ss']));
     const [all] = await df.agg(sumSquares('n').alias('ss')).toArray();
     const [ref] = await sql('SELECT sum(n * n)::DOUBLE AS ss FROM e');
     expect(num(all.ss)).toBe(num(ref.ss));

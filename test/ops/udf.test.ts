@@ -10,12 +10,15 @@ import { DataError, InternalError } from '../../ops/errors.ts';
 import { compileExpr } from '../../ops/expr/eval.ts';
 import type { ExprNode } from '../../ops/expr/node.ts';
 import { valuesToData } from '../../ops/expr/udf.ts';
+import type { TypeJSON } from '../../ops/types.ts';
 import { preloadUdfs, udfRefsIn } from '../../ops/udf-registry.ts';
 import { collect, col, columnValues, makeContext, SourceExec, sourceOf } from './stream-support.ts';
 
 const MOD = resolve(import.meta.dirname, '../fixtures/udf/scalar-udfs.ts');
 const udf = (exp: string, args: ExprNode[], returnType: 'float64' | 'utf8' = 'float64'): ExprNode => ({ kind: 'udf', udf: { module: MOD, export: exp }, args, returnType });
-const udaf = (exp: string, arg: ExprNode): ExprNode => ({ kind: 'alias', name: 'u', arg: { kind: 'agg', fn: 'udaf', arg, udaf: { udf: { module: MOD, export: exp }, returnType: 'float64' } } });
+const udaf = (exp: string, arg: ExprNode, stateType?: TypeJSON): ExprNode => ({
+  kind: 'alias', name: 'u', arg: { kind: 'agg', fn: 'udaf', arg, udaf: { udf: { module: MOD, export: exp }, returnType: 'float64', ...(stateType ? { stateType } : {}) } },
+});
 
 const table = new arrow.Table({
   a: arrow.vectorFromArray([1, 2, null, 4], new arrow.Int32()),
@@ -49,7 +52,7 @@ describe('scalar UDF nodes', () => {
 });
 
 describe('UDAF through HashAggregateExec', () => {
-  beforeAll(async () => { await preloadUdfs(udfRefsIn([udaf('sumSquares', col('a')), udaf('joinSorted', col('a'))])); });
+  beforeAll(async () => { await preloadUdfs(udfRefsIn([udaf('sumSquares', col('a')), udaf('joinSorted', col('a')), udaf('sumSquaresList', col('a'))])); });
 
   const keyed = (n: number) => new arrow.Table({
     k: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => i % 500), new arrow.Int32()),
@@ -61,11 +64,14 @@ describe('UDAF through HashAggregateExec', () => {
     return m;
   };
 
-  it('partial states (JSON text) merge in a final aggregate, and a spilling one gives the same', async () => {
+  it.each([
+    ['JSON text', udaf('sumSquares', col('x')), 'Utf8'],
+    ['a list<float64> stateType', udaf('sumSquaresList', col('x'), { list: 'float64' }), 'List<Float64>'],
+  ])('partial states (%s) merge in a final aggregate, and a spilling one gives the same', async (_, agg, stateArrow) => {
     const t = keyed(20_000);
-    const opts = { groupBy: [col('k')], aggs: [udaf('sumSquares', col('x'))] };
+    const opts = { groupBy: [col('k')], aggs: [agg] };
     const partial = new HashAggregateExec({ mode: 'partial', ...opts }, sourceOf(t, 1000));
-    expect(partial.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['k:Int32', 'u#state:Utf8']);
+    expect(partial.schema.fields.map((f) => `${f.name}:${String(f.type)}`)).toEqual(['k:Int32', `u#state:${stateArrow}`]);
     const states = await collect(partial.execute(0, await makeContext()));
     for (const budget of [1 << 30, 8 << 10]) {
       const ctx = await makeContext({ memoryBudget: budget });
