@@ -14,9 +14,12 @@ export interface Sample {
   readonly schema: readonly FieldJSON[];
 }
 
+/** With replacement, the most copies of a row expected (RandomSampleExec's Poisson draw stays exact up to here). */
+export const MAX_REPLACEMENT_FRACTION = 64;
+
 export function sample(input: LogicalPlan, fraction: number, withReplacement: boolean, seed: number): Sample {
-  if (typeof fraction !== 'number' || !Number.isFinite(fraction) || fraction < 0 || (!withReplacement && fraction > 1)) {
-    throw new PlanError(`sample: fraction must be a number in [0, 1]${withReplacement ? ' or, with replacement, any number >= 0' : ' (or >= 0 with { withReplacement: true })'}, got ${String(fraction)}`);
+  if (typeof fraction !== 'number' || !Number.isFinite(fraction) || fraction < 0 || fraction > MAX_REPLACEMENT_FRACTION || (!withReplacement && fraction > 1)) {
+    throw new PlanError(`sample: fraction must be a number in [0, 1]${withReplacement ? ` or, with replacement, in [0, ${MAX_REPLACEMENT_FRACTION}]` : ` (up to ${MAX_REPLACEMENT_FRACTION} with { withReplacement: true })`}, got ${String(fraction)}`);
   }
   if (!Number.isSafeInteger(seed)) throw new PlanError(`sample: seed must be an integer, got ${String(seed)}`);
   return Object.freeze({ kind: 'sample', input, fraction, withReplacement, seed, schema: input.schema });
