@@ -4,7 +4,7 @@ import {
   commonNumericType, isFloat, isInteger, isNumeric, isTemporal, toArrowType, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { containsAgg, exprName, exprToString, floatLiteralNumber, isDateFn, isGeneratorFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { exprName, exprToString, floatLiteralNumber, isDateFn, isGeneratorFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
 import { dateCallType } from './typecheck-dates.ts';
 import { patternCallType } from './typecheck-patterns.ts';
 
@@ -55,7 +55,6 @@ export function typeOf(e: ExprNode, fields: readonly FieldJSON[]): Typed {
     case 'agg': return aggType(e, e.arg ? typeOf(e.arg, fields) : null);
     case 'udf': {
       for (const a of e.args) typeOf(a, fields);
-      if (e.args.some(containsAgg)) throw new PlanError(`${exprToString(e)}: a UDF's arguments cannot be aggregates; compute them in agg() and apply the UDF in a select after it`);
       checkUserType(e, e.returnType);
       return { type: e.returnType, nullable: true };
     }

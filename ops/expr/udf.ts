@@ -36,6 +36,9 @@ export function compileUdf(e: ExprNode & { kind: 'udf' }, args: readonly Node[])
 /**
  * `out` (a Vector, typed array or JS array from user code) as Data of `type` with `n` rows;
  * DataError saying what came back and what was expected otherwise. Shared with UDAFs' finish().
+ * A typed array of the type's Arrow storage (Float64Array for float64, Int32Array of days for
+ * date32) is used as is; in other arrays int64 values may be numbers or bigints, date32 and
+ * timestamp_ms values Dates or epoch milliseconds (Arrow JS's convention), list values arrays.
  */
 export function valuesToData(out: unknown, type: TypeJSON, n: number, where: string): arrow.Data {
   const want = `${n} value(s) of type ${typeToString(type)}`;
@@ -57,6 +60,9 @@ export function valuesToData(out: unknown, type: TypeJSON, n: number, where: str
     if (!isInteger(type) && !isFloat(type) && type !== 'date32' && type !== 'timestamp_ms') {
       throw new DataError(`${where} returned a ${out.constructor.name}, expected ${want}; return an array or a Vector for non-numeric types`);
     }
+    // Arrow's own storage (Float64Array for float64, Int32Array of days for date32): used as is.
+    const t = toArrowType(type) as arrow.DataType & { ArrayType: unknown };
+    if (out.constructor === t.ArrayType) return arrow.makeData({ type: t, length: n, nullCount: 0, data: out } as never);
     return fromJs(Array.from(a), type, where);
   }
   if (Array.isArray(out)) {

@@ -41,6 +41,12 @@ describe('fn.udf', () => {
     expect(rows).toEqual([{ k: 'a', t: 12 + 19, n: 2 }, { k: 'b', t: 16, n: 1 }, { k: 'c', t: 13, n: 1 }]);
   });
 
+  it('applies to aggregates inside agg() (an expression over aggregates)', async () => {
+    const df = q.createDataFrame(ROWS, { partitions: 2 });
+    const rows = await df.groupBy('k').agg(twice(fn.sum('a'), fn.count()).alias('t')).orderBy('k').toArray();
+    expect(rows).toEqual([{ k: 'a', t: 7 * 2 + 3 }, { k: 'b', t: 7 * 2 + 2 }, { k: 'c', t: 4 * 2 + 1 }]);
+  });
+
   it('with literal arguments only is not folded at plan time, and runs per batch', async () => {
     const c = fn.udf({ module: MOD, export: 'fortyTwo' }, { returnType: 'float64' });
     const df = q.createDataFrame(ROWS, { partitions: 2 }).select(c().alias('c'), twice(lit(1), lit(2)).alias('d'));

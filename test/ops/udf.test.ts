@@ -40,6 +40,9 @@ describe('scalar UDF nodes', () => {
 
   it('valuesToData: typed arrays, arrays, Vectors, and what it refuses', () => {
     expect([...arrow.makeVector(valuesToData(new Float64Array([1, 2]), 'float64', 2, 'f'))]).toEqual([1, 2]);
+    expect([...arrow.makeVector(valuesToData(new Int32Array([1, 2]), 'float64', 2, 'f'))]).toEqual([1, 2]);
+    const days = valuesToData(new Int32Array([0, 19_000]), 'date32', 2, 'f');
+    expect(Array.from(days.values as Int32Array)).toEqual([0, 19_000]);
     expect([...arrow.makeVector(valuesToData([1, null, 3], 'int64', 3, 'f'))]).toEqual([1n, null, 3n]);
     expect([...arrow.makeVector(valuesToData([[1], null], { list: 'int32' }, 2, 'f'))].map((v) => (v ? [...v] : v))).toEqual([[1], null]);
     expect(() => valuesToData([1, 2], 'float64', 3, "UDF 'f'")).toThrow(/UDF 'f' returned an array of 2 value\(s\), expected 3/);
