@@ -20,7 +20,8 @@ export interface GenerateOptions {
 /**
  * Output: the child's columns, then the 0-based position (int32, when posName) and the
  * element. Rows keep the child's order, elements their list order. A null or empty list
- * gives no row, or with `outer` one row whose position and element are null.
+ * gives no row, or with `outer` one row whose position and element are null. Output batches
+ * hold at most ctx.batchSize rows.
  */
 export class GenerateExec implements ExecPlan {
   readonly name = 'GenerateExec';
@@ -88,7 +89,11 @@ export class GenerateExec implements ExecPlan {
         cols.push(arrow.makeData({ type: new arrow.Int32(), length: total, nullCount: nulls, nullBitmap: nulls ? posValid! : undefined, data: pos }));
       }
       cols.push(takeData(list.children[0], elems));
-      yield makeBatch(this.schema, cols, total);
+      const out = makeBatch(this.schema, cols, total);
+      // Long lists multiply the rows: the parents get them in batches of the usual size.
+      const size = Math.max(1, ctx.batchSize);
+      if (total <= size) yield out;
+      else for (let s = 0; s < total; s += size) yield out.slice(s, Math.min(total, s + size));
     }
   }
 }

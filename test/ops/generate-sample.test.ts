@@ -30,6 +30,13 @@ describe('GenerateExec', () => {
     expect(columnValues(out, 'v')).toEqual([10, 11, null, null, 12, 13, null, 14]);
   });
 
+  it('splits what one input batch gives into batches of ctx.batchSize rows', async () => {
+    const e = new GenerateExec({ arg: col('l'), outer: false, posName: null, colName: 'v' }, sourceOf(lists(), 5));
+    const out = await collect(e.execute(0, await makeContext({ batchSize: 4 })));
+    expect(out.map((b) => b.numRows)).toEqual([4, 2]);
+    expect(columnValues(out, 'v')).toEqual([10, 11, 12, 13, null, 14]);
+  });
+
   it('fixed-size lists', async () => {
     const child = arrow.vectorFromArray([1, 2, 3, 4, 5, 6], new arrow.Float32());
     const fsl = arrow.makeVector(arrow.makeData({ type: new arrow.FixedSizeList(3, new arrow.Field('item', new arrow.Float32(), true)), length: 2, nullCount: 0, child: child.data[0] }));
