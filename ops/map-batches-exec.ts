@@ -1,12 +1,10 @@
 // MapBatchesExec: runs a user function, loaded by module path and export name, over each batch.
 import * as arrow from 'apache-arrow';
-import { existsSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
 import { makeBatch } from './compute/batch.ts';
 import { DataError, PlanError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { fromArrowType, toArrowSchema, typeToString, type FieldJSON, type TypeJSON } from './types.ts';
-import { importUserModule } from './user-module.ts';
+import { importExport } from './user-module.ts';
 
 /** Where a worker loads the user function from: an absolute path or a package specifier. */
 export interface UdfRef {
@@ -29,42 +27,10 @@ export interface MapBatchesOptions {
 export type BatchUdf = (batch: arrow.RecordBatch, options: Readonly<Record<string, unknown>>) =>
   arrow.RecordBatch | arrow.Table | Promise<arrow.RecordBatch | arrow.Table>;
 
-// One import per module and process: every task of every plan shares it.
-const modules = new Map<string, Promise<Record<string, unknown>>>();
-
-function importModule(specifier: string, where: string): Promise<Record<string, unknown>> {
-  let m = modules.get(specifier);
-  if (!m) {
-    m = importUserModule(specifier, where);
-    // A failed import is not cached: the file may appear (or be fixed) before the next try.
-    m.catch(() => { if (modules.get(specifier) === m) modules.delete(specifier); });
-    modules.set(specifier, m);
-  }
-  return m;
-}
-
 /** Loads the function `udf` names; PlanError when the module, the export or a function is missing. */
 export async function loadUdf(udf: UdfRef): Promise<BatchUdf> {
   const where = `mapBatches UDF '${udf.export}' from module '${udf.module}'`;
-  if (udf.module.startsWith('./') || udf.module.startsWith('../')) {
-    // Relative to what? Each worker resolves from its own location, so this is never meant.
-    throw new PlanError(`${where}: a relative module path cannot be loaded by workers; give an absolute path (e.g. path.resolve('${udf.module}')) or a package name`);
-  }
-  let mod: Record<string, unknown>;
-  try {
-    mod = await importModule(udf.module, where);
-  } catch (e) {
-    if (e instanceof PlanError) throw e;
-    // Advice only where it applies: an absolute path that exists was given as it should be.
-    const hint = !isAbsolute(udf.module) ? '; give an absolute path or a package name every worker can import'
-      : existsSync(udf.module) ? '' : '; no such file on this machine (every worker and executor must see it at that path)';
-    throw new PlanError(`${where}: cannot import the module: ${(e as Error).message}${hint}`, { cause: e });
-  }
-  if (!(udf.export in mod)) {
-    const names = Object.keys(mod).sort();
-    throw new PlanError(`${where}: the module has no export '${udf.export}'; its exports are: ${names.length ? names.join(', ') : '(none)'}`);
-  }
-  const f = mod[udf.export];
+  const f = await importExport(udf, where);
   if (typeof f !== 'function') {
     throw new PlanError(`${where}: export '${udf.export}' is ${f === null ? 'null' : `a ${typeof f}`}, expected a function (batch, options) => RecordBatch | Table`);
   }

@@ -1,4 +1,5 @@
-// importUserModule: imports a user's module (a mapBatches UDF, a job for `quiver explain`), TypeScript through tsx when Node cannot load it.
+// importUserModule: imports a user's module (a UDF, a job for `quiver explain`), TypeScript through tsx when Node cannot load it.
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,4 +53,51 @@ export async function importUserModule(specifier: string, what: string): Promise
     }
   }
   return await import(url) as Record<string, unknown>;
+}
+
+/** A user export's address: an absolute path or a package name, and the export's name. */
+export interface ExportRef {
+  readonly module: string;
+  readonly export: string;
+}
+
+// One import per module and process: every task of every plan shares it.
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+function importCached(specifier: string, where: string): Promise<Record<string, unknown>> {
+  let m = modules.get(specifier);
+  if (!m) {
+    m = importUserModule(specifier, where);
+    // A failed import is not cached: the file may appear (or be fixed) before the next try.
+    m.catch(() => { if (modules.get(specifier) === m) modules.delete(specifier); });
+    modules.set(specifier, m);
+  }
+  return m;
+}
+
+/**
+ * The value of export `ref.export` of module `ref.module`, imported once per process. `where`
+ * starts every error message (e.g. "mapBatches UDF 'f' from module '/x.ts'"). PlanError when
+ * the path is relative, the module cannot be imported or lacks the export.
+ */
+export async function importExport(ref: ExportRef, where: string): Promise<unknown> {
+  if (ref.module.startsWith('./') || ref.module.startsWith('../')) {
+    // Relative to what? Each worker resolves from its own location, so this is never meant.
+    throw new PlanError(`${where}: a relative module path cannot be loaded by workers; give an absolute path (e.g. path.resolve('${ref.module}')) or a package name`);
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importCached(ref.module, where);
+  } catch (e) {
+    if (e instanceof PlanError) throw e;
+    // Advice only where it applies: an absolute path that exists was given as it should be.
+    const hint = !isAbsolute(ref.module) ? '; give an absolute path or a package name every worker can import'
+      : existsSync(ref.module) ? '' : '; no such file on this machine (every worker and executor must see it at that path)';
+    throw new PlanError(`${where}: cannot import the module: ${(e as Error).message}${hint}`, { cause: e });
+  }
+  if (!(ref.export in mod)) {
+    const names = Object.keys(mod).sort();
+    throw new PlanError(`${where}: the module has no export '${ref.export}'; its exports are: ${names.length ? names.join(', ') : '(none)'}`);
+  }
+  return mod[ref.export];
 }

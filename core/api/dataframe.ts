@@ -21,6 +21,8 @@ import { union } from '../plan/union.ts';
 import { repartition } from '../plan/repartition.ts';
 import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
 import { cache } from '../plan/cache.ts';
+import { sample } from '../plan/sample.ts';
+import { planSelect } from './generators.ts';
 import { nodeToString } from '../optimizer/display.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
@@ -93,7 +95,7 @@ export class DataFrame {
     const flat = cols.flat() as ColumnLike[];
     if (flat.length === 0) throw new PlanError('select: give at least one column');
     const exprs = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [toColumn(c).node]));
-    return this.next(project(this.plan, exprs));
+    return this.next(planSelect(this.plan, exprs));
   }
 
   filter(condition: Expr): DataFrame {
@@ -102,11 +104,11 @@ export class DataFrame {
   }
   where(condition: Expr): DataFrame { return this.filter(condition); }
 
-  /** Adds a column, or replaces the one of the same name in place. */
+  /** Adds a column, or replaces the one of the same name in place (a generator such as fn.explode multiplies the rows). */
   withColumn(name: string, value: Expr): DataFrame {
     const exprs: ExprNode[] = this.columns.map((n) => (n === name ? value.alias(name).node : col(n).node));
     if (!this.columns.includes(name)) exprs.push(value.alias(name).node);
-    return this.next(project(this.plan, exprs));
+    return this.next(planSelect(this.plan, exprs));
   }
 
   /**
@@ -255,6 +257,18 @@ export class DataFrame {
   /** Registers this DataFrame as a table named `name` for q.sql (replacing one of that name). */
   createOrReplaceTempView(name: string): void {
     this.session.catalog.register(name, this.plan);
+  }
+
+  /**
+   * A random subset of the rows (Spark's sample): without replacement each row is kept with
+   * probability `fraction` (Bernoulli); with replacement each row appears a Poisson(fraction)
+   * number of times. The count is about fraction x rows, not exact. With a `seed` the same input
+   * partitions give the same rows on every run; without one a random seed is fixed now, so
+   * every action on this DataFrame (and every task retry) draws the same rows.
+   */
+  sample(fraction: number, opts: { withReplacement?: boolean; seed?: number } = {}): DataFrame {
+    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+    return this.next(sample(this.plan, fraction, opts.withReplacement ?? false, seed));
   }
 
   // ---- caching ---------------------------------------------------------------------

@@ -3,6 +3,8 @@ import type { AggFn, ExprNode } from '../../ops/expr/node.ts';
 import { checkPercentileParams } from '../../ops/expr/typecheck.ts';
 import { Expr, toColumn, toExpr, when, type ColumnLike, type Operand } from './column.ts';
 import { dateFunctions } from './date-functions.ts';
+import { udaf, udf } from './udf-functions.ts';
+import { generatorFunctions } from './generators.ts';
 
 function agg(fn: AggFn, c: ColumnLike | null): Expr {
   return new Expr({ kind: 'agg', fn, arg: c === null ? null : toColumn(c).node });
@@ -53,5 +55,8 @@ export const fn = Object.freeze({
   coalesce: (...args: Operand[]) => new Expr({ kind: 'call', fn: 'coalesce', args: args.map((a) => (typeof a === 'string' ? toColumn(a) : toExpr(a)).node) }),
   concat: (...args: ColumnLike[]) => new Expr({ kind: 'call', fn: 'concat', args: args.map((a) => toColumn(a).node) }),
   when,
+  udf,
+  udaf,
+  ...generatorFunctions,
   ...dateFunctions,
 });

@@ -5,6 +5,7 @@ import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlanError } from '../../ops/errors.ts';
 import { imageCodec } from '../../ops/sources/index.ts';
+import { udfRefsIn } from '../../ops/udf-registry.ts';
 import { physChildren, type PhysNode, type Stage } from '../physical/phys-node.ts';
 
 /**
@@ -71,12 +72,12 @@ function checkPath(p: ExecutorPolicy, what: string, path: unknown, roots = p.rea
  * A mapBatches module: an installed package (resolved from this install, never a Node.js
  * built-in), or an absolute path under a UDF root. Never a data:, http: or file: URL.
  */
-export function checkUdfModule(p: ExecutorPolicy, spec: string): void {
+export function checkUdfModule(p: ExecutorPolicy, spec: string, what = 'mapBatches'): void {
   if (isAbsolute(spec)) {
-    if (!under(realPathOf(spec), p.udfRoots)) refuse(p, 'import the mapBatches module', spec, p.udfRoots, '--udf-path');
+    if (!under(realPathOf(spec), p.udfRoots)) refuse(p, `import the ${what} module`, spec, p.udfRoots, '--udf-path');
     return;
   }
-  const why = (reason: string) => new PlanError(`executor ${p.executorId} refuses to import the mapBatches module '${spec.slice(0, 200)}': ${reason}; executors import UDFs only from installed packages or from directories given with --udf-path`);
+  const why = (reason: string) => new PlanError(`executor ${p.executorId} refuses to import the ${what} module '${spec.slice(0, 200)}': ${reason}; executors import UDFs only from installed packages or from directories given with --udf-path`);
   if (!PACKAGE.test(spec) || spec.split('/').some((part) => part === '.' || part === '..')) throw why('it is neither an installed package name nor an absolute path');
   if (isBuiltin(spec)) throw why('it is a Node.js built-in module');
   const file = resolvePackage(spec);
@@ -105,6 +106,8 @@ function resolvePackage(spec: string): string | null {
  * partition reads are checked: a stage may read files other executors hold.
  */
 export function checkStage(stage: Stage, partition: number, p: ExecutorPolicy): void {
+  // UDFs and UDAFs in expressions, anywhere in the stage: every task may call them.
+  for (const r of udfRefsIn(stage.root)) checkUdfModule(p, r.udf.module, r.kind === 'udf' ? 'UDF' : 'UDAF');
   const visit = (n: PhysNode, part: number): void => {
     switch (n.op) {
       case 'scan': {

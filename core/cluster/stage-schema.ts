@@ -37,10 +37,12 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('sort'), arg: v.lazy(() => Expr), ascending: v.boolean(), nullsFirst: v.boolean() }),
   v.strictObject({
     kind: v.literal('agg'),
-    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct']),
+    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct', 'udaf']),
     arg: v.nullable(v.lazy(() => Expr)),
     params: v.optional(v.strictObject({ percentage: v.union([v.number(), v.pipe(v.array(v.number()), v.maxLength(1 << 16))]), accuracy: v.number() })),
+    udaf: v.optional(v.strictObject({ udf: v.lazy(() => Udf), returnType: TypeSchema, stateType: v.optional(TypeSchema) })),
   }),
+  v.strictObject({ kind: v.literal('udf'), udf: v.lazy(() => Udf), args: v.array(v.lazy(() => Expr)), returnType: TypeSchema }),
 ]) as v.GenericSchema<ExprNode>;
 
 /** JSON values only (reader options, UDF options): no functions, no undefined. */
@@ -89,6 +91,8 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('sample'), keys: v.array(Expr), rows: v.pipe(Count, v.minValue(1)), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('rangePartition'), keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), sample: v.lazy(() => Node), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('limit'), n: Count, offset: Count, child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('randomSample'), fraction: v.pipe(v.number(), v.minValue(0), v.maxValue(64)), withReplacement: v.boolean(), seed: v.pipe(v.number(), v.safeInteger()), child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('generate'), arg: Expr, outer: v.boolean(), posName: v.nullable(Name), colName: Name, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('union'), partitionCounts: v.array(Count), children: v.array(v.lazy(() => Node)) }),
   v.strictObject({ op: v.literal('mapBatches'), udf: Udf, fields: Fields, options: Options, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), backend: v.picklist(['wasm', 'onnxruntime', 'webgpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),

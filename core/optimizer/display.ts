@@ -41,6 +41,11 @@ export function nodeToString(node: LogicalPlan): string {
     case 'repartition': return `Repartition: ${node.n}${node.keys.length ? ` by [${list(node.keys)}]` : ' round-robin'}`;
     case 'mapBatches': return `MapBatches: ${node.udf.module}#${node.udf.export} -> [${node.schema.map((f) => f.name).join(', ')}]`;
     case 'cache': return `Cache: ${node.name} (${node.id})`;
+    case 'sample': return `Sample: fraction=${node.fraction} withReplacement=${node.withReplacement} seed=${node.seed}`;
+    case 'generate': {
+      const f = `${node.posName !== null ? 'pos' : ''}explode${node.outer ? 'Outer' : ''}`;
+      return `Generate: ${f}(${exprToString(node.arg)}) -> [${[node.posName, node.colName].filter((x) => x !== null).join(', ')}]`;
+    }
     case 'predict': {
       const s = node.spec;
       return `Predict: model=${s.modelName} (sha256 ${s.modelSha256.slice(0, 12)}) input=${s.inputCol} device=${s.device} batchSize=${s.batchSize}${s.topK ? ` topK=${s.topK}` : ''}${s.outputs?.length ? ` outputs=[${s.outputs.map((o) => o.name).join(', ')}]` : ''}`;

@@ -8,6 +8,8 @@ import { join } from '../plan/join.ts';
 import { limit } from '../plan/limit.ts';
 import { mapBatches } from '../plan/map-batches.ts';
 import { predict } from '../plan/predict.ts';
+import { generate } from '../plan/generate.ts';
+import { sample } from '../plan/sample.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
 import { repartition } from '../plan/repartition.ts';
@@ -40,6 +42,8 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'mapBatches': return mapBatches(c, node.udf, node.schema, node.options);
     case 'predict': return predict(c, node.spec);
     case 'cache': return cache(c, node.id, node.name);
+    case 'sample': return sample(c, node.fraction, node.withReplacement, node.seed);
+    case 'generate': return generate(c, node.arg, node.outer, node.posName, node.colName);
     default: return assertNever(node, 'plan node');
   }
 }

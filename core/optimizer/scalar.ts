@@ -28,7 +28,8 @@ export const isLiteral = (e: ExprNode): e is Literal => e.kind === 'literal';
  * literal passes through (coalesce, CASE) only in its named form ('Infinity').
  */
 export function foldLiteralExpr(e: ExprNode): Literal | null {
-  if (e.kind === 'literal' || e.kind === 'column' || e.kind === 'alias' || e.kind === 'sort' || e.kind === 'agg') return null;
+  // A UDF is user code: it runs in tasks, never at plan time.
+  if (e.kind === 'literal' || e.kind === 'column' || e.kind === 'alias' || e.kind === 'sort' || e.kind === 'agg' || e.kind === 'udf') return null;
   const kids = exprChildren(e);
   if (!kids.every(isLiteral)) return null;
   const type = typeOf(e, []).type;

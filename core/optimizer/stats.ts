@@ -11,6 +11,8 @@ export interface Statistics {
 
 /** Fraction of rows a filter (or a scan's pushed filters) is assumed to keep. */
 export const FILTER_SELECTIVITY = 0.5;
+/** Rows per input row an explode is assumed to give. */
+const GENERATE_GROWTH = 4;
 /** Fraction of input rows a grouped aggregate is assumed to produce. */
 export const AGGREGATE_REDUCTION = 0.5;
 
@@ -87,6 +89,15 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       const s = est(node.input);
       return { rows: scale(s.rows, FILTER_SELECTIVITY), bytes: scale(s.bytes, FILTER_SELECTIVITY) };
     }
+    case 'sample': {
+      const s = est(node.input);
+      return { rows: scale(s.rows, node.fraction), bytes: scale(s.bytes, node.fraction) };
+    }
+    // Lists hold a few elements each, as a guess; the input's columns are repeated per element.
+    case 'generate': {
+      const s = est(node.input);
+      return { rows: scale(s.rows, GENERATE_GROWTH), bytes: scale(s.bytes, GENERATE_GROWTH) };
+    }
     case 'aggregate': {
       if (node.groupBy.length === 0) return { rows: 1, bytes: rowWidth(node.schema) };
       const s = est(node.input);
@@ -128,7 +139,8 @@ export function maxRows(node: LogicalPlan): number | null {
     // scan.limit is per partition and the partition count is decided later.
     case 'scan': return null;
     // A user function may return any number of rows.
-    case 'mapBatches': return null;
+    case 'mapBatches': case 'generate': return null;
+    case 'sample': return node.withReplacement ? null : maxRows(node.input);
     case 'join': return null;
     case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': return maxRows(node.input);
     case 'aggregate': return node.groupBy.length === 0 ? 1 : maxRows(node.input);

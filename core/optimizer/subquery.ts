@@ -49,7 +49,8 @@ export function nodeExprs(p: LogicalPlan): readonly ExprNode[] {
     case 'aggregate': return [...p.groupBy, ...p.aggs];
     case 'join': return [...p.leftKeys, ...p.rightKeys, ...(p.filter ? [p.filter] : [])];
     case 'sort': case 'repartition': return p.keys;
-    case 'values': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': return [];
+    case 'generate': return [p.arg];
+    case 'values': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': return [];
     default: return assertNever(p, 'plan node');
   }
 }

@@ -10,6 +10,8 @@ import { HashJoinExec } from '../../ops/joins/hash-join-exec.ts';
 import { NestedLoopJoinExec } from '../../ops/joins/nested-loop-join-exec.ts';
 import { RangePartitionExec, SampleExec, SortExec } from '../../ops/sort/index.ts';
 import { LimitExec } from '../../ops/limit-exec.ts';
+import { RandomSampleExec } from '../../ops/random-sample-exec.ts';
+import { GenerateExec } from '../../ops/generate-exec.ts';
 import { UnionExec } from '../../ops/union-exec.ts';
 import { MapBatchesExec } from '../../ops/map-batches-exec.ts';
 import { PredictExec } from '../../ops/predict/predict-exec.ts';
@@ -38,6 +40,8 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'sample': return new SampleExec({ keys: n.keys, rows: n.rows }, buildExec(n.child));
     case 'rangePartition': return new RangePartitionExec({ keys: n.keys, partitions: n.partitions }, buildExec(n.child), buildExec(n.sample));
     case 'limit': return new LimitExec({ n: n.n, offset: n.offset }, buildExec(n.child));
+    case 'randomSample': return new RandomSampleExec({ fraction: n.fraction, withReplacement: n.withReplacement, seed: n.seed }, buildExec(n.child));
+    case 'generate': return new GenerateExec({ arg: n.arg, outer: n.outer, posName: n.posName, colName: n.colName }, buildExec(n.child));
     case 'union': return new UnionExec({ partitionCounts: n.partitionCounts }, n.children.map(buildExec));
     case 'mapBatches': return new MapBatchesExec({ udf: n.udf, fields: n.fields, options: n.options }, buildExec(n.child));
     case 'predict':

@@ -34,6 +34,10 @@ export type PhysNode =
   /** Appends each row's range partition, by bounds drawn from `sample` (a broadcast of `sample` nodes' output). */
   | { op: 'rangePartition'; keys: ExprNode[]; partitions: number; sample: PhysNode; child: PhysNode }
   | { op: 'limit'; n: number; offset: number; child: PhysNode }
+  /** df.sample: per partition, rows drawn from a generator seeded by (seed, partition). */
+  | { op: 'randomSample'; fraction: number; withReplacement: boolean; seed: number; child: PhysNode }
+  /** explode / posexplode of the list `arg`: the child's columns, then [posName] and colName. */
+  | { op: 'generate'; arg: ExprNode; outer: boolean; posName: string | null; colName: string; child: PhysNode }
   | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
   | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
@@ -94,7 +98,7 @@ export interface PhysicalPlan {
 export function physChildren(n: PhysNode): PhysNode[] {
   switch (n.op) {
     case 'scan': case 'values': case 'shuffleRead': case 'broadcast': case 'cacheRead': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'randomSample': case 'generate': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
     case 'rangePartition': return [n.child, n.sample];
     case 'hashJoin': case 'nestedLoopJoin': return [n.left, n.right];
     case 'union': return n.children;

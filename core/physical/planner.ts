@@ -1,4 +1,5 @@
 // Physical planner: cuts an optimized logical plan into stages at shuffle/broadcast boundaries.
+import { udfRefsIn } from '../../ops/udf-registry.ts';
 import { assertNever, InternalError } from '../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
@@ -229,6 +230,14 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
       }
       return cutter.embedCache(plan.id, lineage);
     }
+    case 'sample': {
+      const c = await planNode(plan.input, cutter);
+      return { node: { op: 'randomSample', fraction: plan.fraction, withReplacement: plan.withReplacement, seed: plan.seed, child: c.node }, partitions: c.partitions };
+    }
+    case 'generate': {
+      const c = await planNode(plan.input, cutter);
+      return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, child: c.node }, partitions: c.partitions };
+    }
     default: return assertNever(plan, 'logical plan node');
   }
 }
@@ -254,6 +263,7 @@ function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter): Planne
   // output is kept (a round-robin shuffle) and read by both the sample and the range shuffle.
   let costly = false;
   walkPhys(input.node, (x) => { costly ||= x.op === 'predict' || x.op === 'mapBatches'; });
+  costly ||= udfRefsIn(input.node).length > 0;
   const c = costly ? cutter.cut(input, { keys: [], partitions: input.partitions }) : input;
   const n = c.partitions;
   const rows = Math.ceil((OVERSAMPLE * Math.min(SAMPLE_PER_PARTITION * n, MAX_SAMPLE)) / c.partitions);

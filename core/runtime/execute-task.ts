@@ -6,19 +6,20 @@ import type { ExecPlan, TaskContext } from '../../ops/exec-plan.ts';
 import { errorToJSON, PlanError } from '../../ops/errors.ts';
 import { makeBatch } from '../../ops/compute/batch.ts';
 import { splitByIds, splitByPartition } from '../../ops/compute/partition.ts';
+import { preloadUdfs, udfRefsIn } from '../../ops/udf-registry.ts';
 import { buildExec } from '../physical/build-exec.ts';
 import type { Stage } from '../physical/phys-node.ts';
 import { decodeBlock, encodeBlock, readBlockRef } from './ipc.ts';
 import { MapOutput } from './map-output.ts';
 import { Progress, type TaskPayload, type TaskResult } from './task.ts';
 
-const stageCache = new Map<string, { stage: Stage; exec: ExecPlan }>();
+const stageCache = new Map<string, { stage: Stage; exec: ExecPlan; udfs: ReturnType<typeof udfRefsIn> }>();
 
-function stageFor(json: string): { stage: Stage; exec: ExecPlan } {
+function stageFor(json: string): { stage: Stage; exec: ExecPlan; udfs: ReturnType<typeof udfRefsIn> } {
   let hit = stageCache.get(json);
   if (!hit) {
     const stage = JSON.parse(json) as Stage;
-    hit = { stage, exec: buildExec(stage.root) };
+    hit = { stage, exec: buildExec(stage.root), udfs: udfRefsIn(stage.root) };
     if (stageCache.size > 32) stageCache.delete(stageCache.keys().next().value!);
     stageCache.set(json, hit);
   }
@@ -36,7 +37,9 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
   const tick = cells ? (): void => { Atomics.add(cells, Progress.Count, 1); } : (): void => {};
   tick();
   try {
-    const { stage, exec } = stageFor(p.stageJson);
+    const { stage, exec, udfs } = stageFor(p.stageJson);
+    // Expressions call user code synchronously: its modules are imported before the first batch.
+    if (udfs.length) await preloadUdfs(udfs);
     const broadcastCache = new Map<number, arrow.Table>();
     const ctx: TaskContext = {
       stageId: stage.id,

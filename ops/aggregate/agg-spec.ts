@@ -20,9 +20,11 @@
 //   percentileApprox  -> [items list<argument type>, levelSizes list<int32>]: a QuantileSketch
 //                        (quantile-sketch.ts): its items, level 0 first, and the number of items
 //                        per level; an item at level h stands for 2^h values; empty lists when no value
+//   udaf              -> [state]: JSON.stringify of the user's state (utf8), or the state as a value
+//                        of the UDAF's stateType when it names one (see udaf.ts)
 import * as arrow from 'apache-arrow';
 import { assertNever, InternalError, PlanError } from '../errors.ts';
-import { exprName, exprToString, type AggFn, type AggParams, type ExprNode } from '../expr/node.ts';
+import { exprName, exprToString, type AggFn, type AggParams, type ExprNode, type UdafSpec } from '../expr/node.ts';
 import { inferField } from '../expr/typecheck.ts';
 import { fromArrowSchema, isFloat, toArrowSchema, type FieldJSON, type TypeJSON } from '../types.ts';
 
@@ -56,6 +58,8 @@ export interface AggSpec {
   readonly state: readonly FieldJSON[];
   /** Literal parameters (percentileApprox). */
   readonly params?: AggParams;
+  /** The user's aggregate (fn 'udaf'). */
+  readonly udaf?: UdafSpec;
 }
 
 /** The agg node under an optional alias. */
@@ -66,7 +70,7 @@ export function unwrapAgg(e: ExprNode): ExprNode & { kind: 'agg' } {
 }
 
 /** State columns of one aggregate (names are informative; finals read them by position). */
-export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, out: FieldJSON): FieldJSON[] {
+export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, out: FieldJSON, udafStateType: TypeJSON = 'utf8'): FieldJSON[] {
   switch (fn) {
     case 'count': case 'countStar': return [{ name: `${name}#count`, type: 'int64', nullable: false }];
     case 'sum': return [{ name: `${name}#sum`, type: out.type, nullable: true }];
@@ -78,6 +82,7 @@ export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, o
       { name: `${name}#count`, type: 'int64', nullable: false }, { name: `${name}#mean`, type: 'float64', nullable: false },
       { name: `${name}#m2`, type: 'float64', nullable: false },
     ];
+    case 'udaf': return [{ name: `${name}#state`, type: udafStateType, nullable: true }];
     case 'percentileApprox': return [{ name: `${name}#items`, type: { list: argType! }, nullable: false }, { name: `${name}#levels`, type: { list: 'int32' }, nullable: false }];
   }
 }
@@ -89,7 +94,7 @@ export function specsFromInput(aggs: readonly ExprNode[], input: readonly FieldJ
     const name = exprName(a);
     const argType = agg.arg ? inferField(agg.arg, input).type : null;
     const out = { ...inferField(agg, input), name };
-    return { fn: agg.fn, name, arg: agg.arg, argType, out, state: stateFields(agg.fn, name, argType, out), ...(agg.params ? { params: agg.params } : {}) };
+    return { fn: agg.fn, name, arg: agg.arg, argType, out, state: stateFields(agg.fn, name, argType, out, agg.udaf?.stateType), ...extras(agg) };
   });
 }
 
@@ -98,7 +103,7 @@ export function stateWidth(fn: AggFn): number {
   switch (fn) {
     case 'avg': case 'percentileApprox': return 2;
     case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return 3;
-    case 'count': case 'countStar': case 'sum': case 'min': case 'max': case 'first': case 'last':
+    case 'count': case 'countStar': case 'sum': case 'min': case 'max': case 'first': case 'last': case 'udaf':
     case 'countDistinct': case 'collectSet': case 'collectList': case 'sumDistinct': case 'avgDistinct': return 1;
     default: return assertNever(fn, 'aggregate function');
   }
@@ -142,11 +147,21 @@ export function specsFromPartial(aggs: readonly ExprNode[], nGroup: number, part
       case 'sum': out = { name, type: t, nullable: true }; break;
       case 'avg': out = { name, type: 'float64', nullable: true }; break;
       case 'min': case 'max': case 'first': case 'last': argType = t; out = { name, type: t, nullable: true }; break;
+      case 'udaf':
+        if (!agg.udaf) throw new InternalError(`final aggregate: ${name} lacks its UDAF`);
+        out = { name, type: agg.udaf.returnType, nullable: true };
+        break;
+      default: return assertNever(agg.fn, 'aggregate function');
     }
-    return { fn: agg.fn, name, arg: agg.arg, argType, out, state, ...(agg.params ? { params: agg.params } : {}) };
+    return { fn: agg.fn, name, arg: agg.arg, argType, out, state, ...extras(agg) };
   });
   if (at !== partial.length) throw new InternalError(`final aggregate: partial input has ${partial.length} columns, expected ${at}`);
   return specs;
+}
+
+/** The literal parameters and user aggregate an agg node carries into its spec. */
+function extras(agg: ExprNode & { kind: 'agg' }): { params?: AggParams; udaf?: UdafSpec } {
+  return { ...(agg.params ? { params: agg.params } : {}), ...(agg.udaf ? { udaf: agg.udaf } : {}) };
 }
 
 /** The element type of a list-typed state column. */

@@ -12,6 +12,7 @@ import { MinMaxBytesAccumulator, MinMaxInt64Accumulator } from './min-max.ts';
 import { AvgAccumulator, CountAccumulator, MinMaxNumberAccumulator, NullAccumulator, SumAccumulator } from './numeric.ts';
 import { PercentileApproxAccumulator } from './percentile-approx.ts';
 import { SumDistinctAccumulator } from './sum-distinct.ts';
+import { UdafAccumulator } from './udaf.ts';
 import { VarianceAccumulator } from './variance.ts';
 
 export function makeAccumulator(spec: AggSpec): Accumulator {
@@ -41,6 +42,10 @@ export function makeAccumulator(spec: AggSpec): Accumulator {
     case 'percentileApprox': {
       if (!spec.params) throw new InternalError(`${spec.name}: percentileApprox without its parameters`);
       return new PercentileApproxAccumulator(spec.argType!, spec.params);
+    }
+    case 'udaf': {
+      if (!spec.udaf) throw new InternalError(`${spec.name}: a udaf aggregate without its UDAF`);
+      return new UdafAccumulator(spec.udaf);
     }
     default: return assertNever(spec.fn, 'aggregate function');
   }

@@ -4,7 +4,8 @@ import { InternalError, assertNever } from '../errors.ts';
 import { makeBatch } from '../compute/batch.ts';
 import { takeData } from '../compute/take.ts';
 import { fromArrowSchema, toArrowType, typeEquals, type FieldJSON, type TypeJSON } from '../types.ts';
-import { columnsOf, exprToString, type ExprNode } from './node.ts';
+import { columnsOf, containsUdf, exprToString, type ExprNode } from './node.ts';
+import { compileUdf } from './udf.ts';
 import { inferField, typeOf } from './typecheck.ts';
 import { arith, unaryMath } from './arith.ts';
 import { nullData } from './bits.ts';
@@ -48,10 +49,10 @@ export interface Ctx {
 
 const ONE_ROW = makeBatch(new arrow.Schema([]), [], 1);
 
-/** Compiles a sub-expression; expressions that read no column are folded to constants. */
+/** Compiles a sub-expression; expressions that read no column (and call no user code) are folded to constants. */
 export function compileNode(e: ExprNode, ctx: Ctx): Node {
   const node = build(e, ctx);
-  if (node.constant || e.kind === 'agg' || e.kind === 'sort' || columnsOf(e).size > 0) return node;
+  if (node.constant || e.kind === 'agg' || e.kind === 'sort' || columnsOf(e).size > 0 || containsUdf(e)) return node;
   return constNode(node.type, node.evaluate(ONE_ROW));
 }
 
@@ -98,6 +99,7 @@ function build(e: ExprNode, ctx: Ctx): Node {
       return coerce(a, e.to);
     }
     case 'call': return compileCall(e, (x) => compileNode(x, ctx), coerce, typeOf(e, ctx.fields).type);
+    case 'udf': return compileUdf(e, e.args.map((x) => compileNode(x, ctx)));
     case 'case': return compileCase(e, (x) => compileNode(x, ctx), coerce, typeOf(e, ctx.fields).type);
     case 'agg': case 'sort':
       throw new InternalError(`${e.kind} expression ${exprToString(e)} reached the scalar evaluator; the ${e.kind === 'agg' ? 'aggregate' : 'sort'} operator evaluates it`);

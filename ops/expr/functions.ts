@@ -1,6 +1,6 @@
 // Scalar function dispatch (call nodes): picks string, list and math kernels at compile time.
 import type * as arrow from 'apache-arrow';
-import { assertNever } from '../errors.ts';
+import { assertNever, InternalError } from '../errors.ts';
 import type { TypeJSON } from '../types.ts';
 import { round, unaryMath } from './arith.ts';
 import { nullData } from './bits.ts';
@@ -83,6 +83,8 @@ export function compileCall(e: ExprNode & { kind: 'call' }, compile: Compile, co
       if (digits !== digits) return nulls(out);
       return node(out, (batch) => round(out, a.evaluate(batch), digits));
     }
+    case 'explode': case 'posexplode': case 'explodeOuter': case 'posexplodeOuter':
+      throw new InternalError(`${fn} reached the scalar evaluator; a Generate node evaluates it`);
   }
   return assertNever(fn, 'function');
 }

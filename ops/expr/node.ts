@@ -38,7 +38,16 @@ export type ScalarFn =
   | 'split' | 'at' | 'substr' | 'lower' | 'upper' | 'length'
   | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim'
   | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln'
-  | PatternFn | DatePartFn | DateFn;
+  | PatternFn | DatePartFn | DateFn | GeneratorFn;
+
+/**
+ * Generators: one row per list element (explode; posexplode adds the 0-based position; the Outer
+ * forms keep a null or empty list as one row of nulls). They are not scalar: DataFrame.select
+ * turns a top-level one into a Generate plan node, and anywhere else they are a PlanError.
+ */
+export type GeneratorFn = 'explode' | 'posexplode' | 'explodeOuter' | 'posexplodeOuter';
+const GENERATOR_SET: ReadonlySet<string> = new Set<GeneratorFn>(['explode', 'posexplode', 'explodeOuter', 'posexplodeOuter']);
+export const isGeneratorFn = (fn: ScalarFn): fn is GeneratorFn => GENERATOR_SET.has(fn);
 
 export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
 export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'weekOfYear' | 'hour' | 'minute' | 'second';
@@ -62,7 +71,26 @@ export const isDatePartFn = (fn: ScalarFn): fn is DatePartFn => DATE_PART_SET.ha
 export type AggFn =
   | 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last'
   | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox'
-  | 'sumDistinct' | 'avgDistinct';
+  | 'sumDistinct' | 'avgDistinct' | 'udaf';
+
+/**
+ * Where executors load user code from: an absolute path or a package specifier, and an export
+ * name. Plans carry the reference, never code.
+ */
+export interface UdfRef {
+  readonly module: string;
+  readonly export: string;
+}
+
+/**
+ * A user-defined aggregate (fn 'udaf'): its module export, the type its finish() returns, and
+ * optionally the Arrow type its state is shipped as (default: JSON text; see ops/aggregate/udaf.ts).
+ */
+export interface UdafSpec {
+  readonly udf: UdfRef;
+  readonly returnType: TypeJSON;
+  readonly stateType?: TypeJSON;
+}
 
 /**
  * Literal parameters of an aggregate; only percentileApprox has them: `percentage` is a number
@@ -106,7 +134,9 @@ export type ExprNode =
   | { readonly kind: 'call'; readonly fn: ScalarFn; readonly args: readonly ExprNode[] }
   | { readonly kind: 'case'; readonly branches: readonly { readonly when: ExprNode; readonly then: ExprNode }[]; readonly otherwise: ExprNode | null }
   | { readonly kind: 'sort'; readonly arg: ExprNode; readonly ascending: boolean; readonly nullsFirst: boolean }
-  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null; readonly params?: AggParams }
+  | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null; readonly params?: AggParams; readonly udaf?: UdafSpec }
+  /** A scalar user function, vectorized over Arrow (see udf.ts): never evaluated at plan time. */
+  | { readonly kind: 'udf'; readonly udf: UdfRef; readonly args: readonly ExprNode[]; readonly returnType: TypeJSON }
   | SubqueryExpr
   | { readonly kind: 'outerRef'; readonly index: number; readonly name: string; readonly type: TypeJSON; readonly nullable: boolean };
 
@@ -146,7 +176,7 @@ export function exprChildren(e: ExprNode): readonly ExprNode[] {
     case 'column': case 'literal': return [];
     case 'binary': return [e.left, e.right];
     case 'unary': case 'cast': case 'alias': case 'sort': return [e.arg];
-    case 'call': return e.args;
+    case 'call': case 'udf': return e.args;
     case 'case': return [...e.branches.flatMap((b) => [b.when, b.then]), ...(e.otherwise ? [e.otherwise] : [])];
     case 'agg': return e.arg ? [e.arg] : [];
     case 'subquery': return e.arg ? [e.arg, ...e.outerRefs] : e.outerRefs;
@@ -160,7 +190,7 @@ export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode 
     case 'column': case 'literal': case 'outerRef': return e;
     case 'binary': return { ...e, left: c[0], right: c[1] };
     case 'unary': case 'cast': case 'alias': case 'sort': return { ...e, arg: c[0] };
-    case 'call': return { ...e, args: c };
+    case 'call': case 'udf': return { ...e, args: c };
     case 'case': {
       const branches = e.branches.map((_, i) => ({ when: c[2 * i], then: c[2 * i + 1] }));
       return { ...e, branches, otherwise: e.otherwise ? c[2 * e.branches.length] : null };
@@ -186,6 +216,11 @@ export function columnsOf(e: ExprNode, out = new Set<string>()): Set<string> {
 
 export function containsAgg(e: ExprNode): boolean {
   return e.kind === 'agg' || exprChildren(e).some(containsAgg);
+}
+
+/** Whether `e` calls user code (a scalar UDF or a UDAF): such nodes MUST NOT be evaluated at plan time. */
+export function containsUdf(e: ExprNode): boolean {
+  return e.kind === 'udf' || (e.kind === 'agg' && e.fn === 'udaf') || exprChildren(e).some(containsUdf);
 }
 
 /** The output name Spark would give: alias, column name, or a rendering of the expression. */
@@ -222,8 +257,10 @@ export function exprToString(e: ExprNode): string {
     case 'call': return callToString(e);
     case 'case': return `CASE ${e.branches.map((b) => `WHEN ${exprToString(b.when)} THEN ${exprToString(b.then)}`).join(' ')}${e.otherwise ? ` ELSE ${exprToString(e.otherwise)}` : ''} END`;
     case 'sort': return `${exprToString(e.arg)} ${e.ascending ? 'ASC' : 'DESC'} NULLS ${e.nullsFirst ? 'FIRST' : 'LAST'}`;
+    case 'udf': return `${e.udf.export}(${e.args.map(exprToString).join(', ')})`;
     case 'agg': {
       if (e.fn === 'countStar') return 'count(*)';
+      if (e.fn === 'udaf' && e.udaf) return `${e.udaf.udf.export}(${e.arg ? exprToString(e.arg) : ''})`;
       const arg = e.arg ? exprToString(e.arg) : '';
       if (!e.params) return `${e.fn}(${arg})`;
       const p = e.params.percentage;

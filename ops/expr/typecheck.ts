@@ -1,10 +1,10 @@
 // Plan-time type checking of expressions: output name, type and nullability (inferField).
 import { PlanError, assertNever } from '../errors.ts';
 import {
-  commonNumericType, isFloat, isInteger, isNumeric, isTemporal, typeEquals, typeToString,
+  commonNumericType, isFloat, isInteger, isNumeric, isTemporal, toArrowType, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, floatLiteralNumber, isDateFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import { exprName, exprToString, floatLiteralNumber, isDateFn, isGeneratorFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
 import { dateCallType } from './typecheck-dates.ts';
 import { patternCallType } from './typecheck-patterns.ts';
 
@@ -60,6 +60,11 @@ export function typeOf(e: ExprNode, fields: readonly FieldJSON[]): Typed {
       return { type: e.type, nullable: true };
     }
     case 'outerRef': return { type: e.type, nullable: e.nullable };
+    case 'udf': {
+      for (const a of e.args) typeOf(a, fields);
+      checkUserType(e, e.returnType);
+      return { type: e.returnType, nullable: true };
+    }
   }
   return assertNever(e, 'expression');
 }
@@ -233,6 +238,9 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
     if (inner.kind !== 'literal') throw new PlanError(`${exprToString(e)}: ${what} must be a literal, got ${exprToString(x)}`);
     return inner;
   };
+  if (isGeneratorFn(e.fn)) {
+    throw new PlanError(`${exprToString(e)}: ${e.fn} is a generator: use it as a whole item of select(), e.g. df.select('id', fn.${e.fn}('tags'))`);
+  }
   if (isPatternFn(e.fn) || isDateFn(e.fn)) {
     const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType };
     return isPatternFn(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);
@@ -345,6 +353,11 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };
     case 'collectList': case 'collectSet': return { type: { list: a.type }, nullable: false };
+    case 'udaf':
+      if (!e.udaf) throw new PlanError(`${exprToString(e)}: a udaf aggregate needs its { udf, returnType }`);
+      checkUserType(e, e.udaf.returnType);
+      if (e.udaf.stateType !== undefined) checkUserType(e, e.udaf.stateType);
+      return { type: e.udaf.returnType, nullable: true };
     case 'percentileApprox': {
       expectType(e, a, (t) => isNumeric(t) || isTemporal(t), 'a numeric, date or timestamp type');
       checkPercentileParams(e);
@@ -352,6 +365,16 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
     }
   }
   return assertNever(e.fn, 'aggregate');
+}
+
+/** A user function's promised type MUST be one Quiver plans with (not the null type). */
+function checkUserType(e: ExprNode, t: TypeJSON): void {
+  try {
+    toArrowType(t);
+  } catch {
+    throw new PlanError(`${exprToString(e)}: returnType ${JSON.stringify(t)} is not a Quiver type; use e.g. 'float64', 'int32', 'utf8' or { list: 'int32' }`);
+  }
+  if (t === 'null') throw new PlanError(`${exprToString(e)}: returnType cannot be 'null'; name the type the function returns`);
 }
 
 /** percentileApprox's literal parameters: percentages in [0, 1] (one, or a non-empty array) and a positive integer accuracy. */

@@ -5,7 +5,7 @@ import { maskToIndices } from '../compute/take.ts';
 import { makeBatch } from '../compute/batch.ts';
 import { PlanError } from '../errors.ts';
 import { compileExpr } from '../expr/eval.ts';
-import { columnsOf, type ExprNode } from '../expr/node.ts';
+import { columnsOf, containsUdf, type ExprNode } from '../expr/node.ts';
 import { parsePartitionSegment } from '../sinks/partition-path.ts';
 import { toArrowSchema, toArrowType, type FieldJSON } from '../types.ts';
 
@@ -76,10 +76,13 @@ export function partitionColumn(field: FieldJSON, values: readonly (string | nul
   return arrow.vectorFromArray(out, toArrowType(field.type) as any).data[0];
 }
 
-/** Filters that read partition columns only: they decide a whole file from its directories. */
+/**
+ * Filters that read partition columns only: they decide a whole file from its directories. A
+ * filter calling user code is not one: pruning runs on the driver, and UDFs run only in tasks.
+ */
 export function partitionFilters(filters: readonly ExprNode[], p: Partitioning): ExprNode[] {
   const names = new Set(p.columns.map((c) => c.name));
-  return filters.filter((f) => { const cols = columnsOf(f); return cols.size > 0 && [...cols].every((c) => names.has(c)); });
+  return filters.filter((f) => { const cols = columnsOf(f); return cols.size > 0 && [...cols].every((c) => names.has(c)) && !containsUdf(f); });
 }
 
 /**

@@ -34,6 +34,9 @@ describe('stage schema', () => {
       csv.union(csv).distinct().repartition(3, 'k'),
       t.filter(col('name').like('a%').or(col('name').rlike('^b')).and(col('k').isin(1, 2, 3)))
         .select(fn.year(fn.toDate(lit('2024-01-02'))).alias('y'), fn.dateTrunc('month', fn.date('2024-05-06').add(fn.interval(col('k'), 'day'))).alias('m')),
+      t.sample(0.5, { seed: 3 }).select('k', fn.posexplodeOuter(col('name').split('a'))).filter(col('k').gt(0)),
+      t.groupBy('name').agg(fn.udaf({ module: join(udfs, 'f.mjs'), export: 'f' }, { returnType: 'float64', stateType: { list: 'int64' } })(
+        fn.udf({ module: join(udfs, 'f.mjs'), export: 'f' }, { returnType: 'float64' })('k', lit(2))).alias('u')),
     ];
     let stages = 0;
     for (const df of frames) {

@@ -4,7 +4,8 @@
 //   error <name>                  an error class and message substring: `PlanError: unknown column`
 //   explain <name>                lines that must appear (in order) in explain()
 //
-// The expression sees `t` (the datasets as DataFrames) and col, lit, fn, when.
+// The expression sees `t` (the datasets as DataFrames), col, lit, fn, when, and UDFS (the absolute
+// path of test/fixtures/udf/scalar-udfs.ts, for fn.udf / fn.udaf).
 export interface GoldenCase {
   file: string;
   line: number;

@@ -7,6 +7,8 @@ import { datasets } from './datasets.ts';
 import { parseGolden, type GoldenCase } from './format.ts';
 
 const dir = join(import.meta.dirname, 'cases');
+/** The test UDF module the cases may reference by absolute path (executors allow test/fixtures). */
+const UDFS = join(import.meta.dirname, '../fixtures/udf/scalar-udfs.ts');
 const cases: GoldenCase[] = readdirSync(dir).filter((f) => f.endsWith('.golden')).sort()
   .flatMap((f) => parseGolden(f, readFileSync(join(dir, f), 'utf8')));
 
@@ -36,7 +38,7 @@ export function goldenSuite(name: string, cfg: GoldenConfig, open: (cfg: GoldenC
     for (const c of cases) {
       it(`${c.file}:${c.line} ${c.kind} ${c.name}`, async () => {
         const build = () => {
-          const df = new Function('t', 'col', 'lit', 'fn', 'when', `return (${c.code});`)(t, col, lit, fn, when) as DataFrame;
+          const df = new Function('t', 'col', 'lit', 'fn', 'when', 'UDFS', `return (${c.code});`)(t, col, lit, fn, when, UDFS) as DataFrame;
           // Plans cross the network in cluster mode: run the JSON round trip of the plan too.
           return cfg.roundTrip ? new DataFrame(df.session, JSON.parse(JSON.stringify(df.plan))) : df;
         };

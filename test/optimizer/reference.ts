@@ -89,6 +89,7 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
       return runPlan(p.input, tables);
     // Random plans (gen.ts) hold no models: predict only appears in hand-written plans.
     case 'predict': throw new Error('reference: predict is not modelled');
+    case 'sample': case 'generate': throw new Error(`reference: ${p.kind} is not modelled`);
     default: return assertNever(p, 'plan node');
   }
 }
@@ -138,7 +139,7 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
           break;
         }
         // Random plans (gen.ts) draw none of these: rows here hold scalars, and a percentile is approximate.
-        case 'collectList': case 'collectSet': case 'percentileApprox': throw new Error(`reference: ${a.fn} is not modelled`);
+        case 'collectList': case 'collectSet': case 'percentileApprox': case 'udaf': throw new Error(`reference: ${a.fn} is not modelled`);
         default: assertNever(a.fn, 'aggregate');
       }
     }

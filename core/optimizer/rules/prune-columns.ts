@@ -10,6 +10,8 @@ import { join, pairSources, type Join } from '../../plan/join.ts';
 import { limit } from '../../plan/limit.ts';
 import { mapBatches } from '../../plan/map-batches.ts';
 import { predict } from '../../plan/predict.ts';
+import { generate } from '../../plan/generate.ts';
+import { sample } from '../../plan/sample.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { repartition } from '../../plan/repartition.ts';
@@ -107,6 +109,18 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
       return input === node.input ? node : subqueryAlias(input, node.alias);
     }
     case 'union': return pruneUnion(node, required);
+    // Each row is drawn on its own: which columns it carries does not change the draw.
+    case 'sample': {
+      const input = prune(node.input, required);
+      return input === node.input ? node : sample(input, node.fraction, node.withReplacement, node.seed);
+    }
+    // The list's columns, and the required ones the generator does not add.
+    case 'generate': {
+      const need = new Set([...required].filter((n) => n !== node.posName && n !== node.colName));
+      columnsOf(node.arg, need);
+      const input = prune(node.input, need);
+      return input === node.input ? node : generate(input, node.arg, node.outer, node.posName, node.colName);
+    }
     default: return assertNever(node, 'plan node');
   }
 }

@@ -8,6 +8,7 @@ import { filter, type Filter } from '../../plan/filter.ts';
 import { join, pairSources, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { predict, type Predict } from '../../plan/predict.ts';
+import { generate, type Generate } from '../../plan/generate.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { repartition } from '../../plan/repartition.ts';
 import { scan, type Scan } from '../../plan/scan.ts';
@@ -48,6 +49,9 @@ export const PushDownFilter: OptimizerRule = {
       case 'limit': case 'mapBatches': case 'filter': case 'values': return unchanged(node);
       // Cached rows are the input's, whatever reads them: a filter stays above.
       case 'cache': return unchanged(node);
+      // Below a sample a filter would change which rows a seed draws.
+      case 'sample': return unchanged(node);
+      case 'generate': return throughGenerate(node, child);
       // Same column names below: the filter moves under the alias as it is.
       case 'subqueryAlias': return { node: subqueryAlias(filter(child.input, node.predicate), child.alias), changed: true };
       default: return assertNever(child, 'plan node');
@@ -95,6 +99,14 @@ function throughPredict(f: Filter, p: Predict): RewriteResult {
   const split = partition(f, (c) => ([...columnsOf(c)].every((n) => inputNames.has(n)) && deterministic(c) ? c : null));
   if (!split) return unchanged(f);
   return keepAbove(predict(filter(p.input, conjoin(split.pushed)!), p.spec), split.kept);
+}
+
+/** Conjuncts over the input's columns only hold for every row a list gives: they filter the input rows first. */
+function throughGenerate(f: Filter, g: Generate): RewriteResult {
+  const inputNames = new Set(g.input.schema.map((x) => x.name));
+  const split = partition(f, (c) => ([...columnsOf(c)].every((n) => inputNames.has(n)) && deterministic(c) ? c : null));
+  if (!split) return unchanged(f);
+  return keepAbove(generate(filter(g.input, conjoin(split.pushed)!), g.arg, g.outer, g.posName, g.colName), split.kept);
 }
 
 /** Union columns match by position; each input gets the predicate in its own column names. */
