@@ -8,6 +8,7 @@ import { exprName, type ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
+import { projectWithWindows } from '../plan/window-exprs.ts';
 import { filter } from '../plan/filter.ts';
 import { aggregate } from '../plan/aggregate.ts';
 import { aggregateExprs } from '../plan/aggregate-exprs.ts';
@@ -93,7 +94,7 @@ export class DataFrame {
     const flat = cols.flat() as ColumnLike[];
     if (flat.length === 0) throw new PlanError('select: give at least one column');
     const exprs = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [toColumn(c).node]));
-    return this.next(project(this.plan, exprs));
+    return this.next(projectWithWindows(this.plan, exprs));
   }
 
   filter(condition: Expr): DataFrame {
@@ -106,7 +107,7 @@ export class DataFrame {
   withColumn(name: string, value: Expr): DataFrame {
     const exprs: ExprNode[] = this.columns.map((n) => (n === name ? value.alias(name).node : col(n).node));
     if (!this.columns.includes(name)) exprs.push(value.alias(name).node);
-    return this.next(project(this.plan, exprs));
+    return this.next(projectWithWindows(this.plan, exprs));
   }
 
   /**

@@ -16,6 +16,7 @@ import { sort } from '../plan/sort.ts';
 import { subqueryAlias } from '../plan/subquery-alias.ts';
 import { union } from '../plan/union.ts';
 import { values } from '../plan/values.ts';
+import { window } from '../plan/window.ts';
 
 /**
  * A new node of `node`'s kind and fields over `children` (in planChildren order), built by the
@@ -40,6 +41,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'mapBatches': return mapBatches(c, node.udf, node.schema, node.options);
     case 'predict': return predict(c, node.spec);
     case 'cache': return cache(c, node.id, node.name);
+    case 'window': return window(c, node.exprs);
     default: return assertNever(node, 'plan node');
   }
 }

@@ -190,6 +190,17 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     // Qualifiers only matter to name resolution, which is done: operators see names.
     case 'subqueryAlias': return planNode(plan.input, cutter);
     case 'sort': return planSort(await planNode(plan.input, cutter), [...plan.keys], cutter);
+    case 'window': {
+      // Whole window partitions in one task (hash by the keys; no keys: one task), sorted by keys then order.
+      const c = await planNode(plan.input, cutter);
+      const partitionBy = [...plan.partitionBy];
+      // A Window right under one with the same keys finds its rows already partitioned by them.
+      const placed = partitionBy.length > 0 && c.node.op === 'window' && JSON.stringify(c.node.partitionBy) === JSON.stringify(partitionBy);
+      const s = placed ? c : partitionBy.length ? cutter.cut(c, { keys: partitionBy, partitions: o.shufflePartitions }) : gather(c, cutter);
+      const keys: ExprNode[] = [...partitionBy.map((k): ExprNode => ({ kind: 'sort', arg: k, ascending: true, nullsFirst: true })), ...plan.orderBy];
+      const sorted: PhysNode = keys.length ? { op: 'sort', keys, fetch: null, child: s.node } : s.node;
+      return { node: { op: 'window', partitionBy, orderBy: [...plan.orderBy], exprs: [...plan.exprs], child: sorted }, partitions: s.partitions };
+    }
     case 'limit': {
       const keep = plan.n + plan.offset;
       if (plan.input.kind === 'sort') {

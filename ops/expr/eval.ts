@@ -101,6 +101,8 @@ function build(e: ExprNode, ctx: Ctx): Node {
     case 'case': return compileCase(e, (x) => compileNode(x, ctx), coerce, typeOf(e, ctx.fields).type);
     case 'agg': case 'sort':
       throw new InternalError(`${e.kind} expression ${exprToString(e)} reached the scalar evaluator; the ${e.kind === 'agg' ? 'aggregate' : 'sort'} operator evaluates it`);
+    case 'windowFn': case 'over':
+      throw new InternalError(`window expression ${exprToString(e)} reached the scalar evaluator; WindowExec evaluates it`);
   }
   return assertNever(e, 'expression');
 }
