@@ -198,7 +198,11 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
       const placed = partitionBy.length > 0 && c.node.op === 'window' && JSON.stringify(c.node.partitionBy) === JSON.stringify(partitionBy);
       const s = placed ? c : partitionBy.length ? cutter.cut(c, { keys: partitionBy, partitions: o.shufflePartitions }) : gather(c, cutter);
       const keys: ExprNode[] = [...partitionBy.map((k): ExprNode => ({ kind: 'sort', arg: k, ascending: true, nullsFirst: true })), ...plan.orderBy];
-      const sorted: PhysNode = keys.length ? { op: 'sort', keys, fetch: null, child: s.node } : s.node;
+      // WindowExec keeps its input's order: rows sorted for the Window below by keys that start
+      // with these are sorted for this one too.
+      const below = placed && s.node.op === 'window' && s.node.child.op === 'sort' ? s.node.child.keys : [];
+      const presorted = keys.length <= below.length && keys.every((k, i) => JSON.stringify(k) === JSON.stringify(below[i]));
+      const sorted: PhysNode = keys.length && !presorted ? { op: 'sort', keys, fetch: null, child: s.node } : s.node;
       return { node: { op: 'window', partitionBy, orderBy: [...plan.orderBy], exprs: [...plan.exprs], child: sorted }, partitions: s.partitions };
     }
     case 'limit': {

@@ -8,7 +8,9 @@ import { window } from './window.ts';
  * select(exprs) / withColumn. Without window expressions this is one Project, as before.
  * Otherwise each distinct `expr.over(spec)` is computed once by a Window node, the nodes that
  * share a PARTITION BY and ORDER BY (frames may differ) being one node (one sort), stacked
- * in the order the specs first appear:
+ * in the order the specs first appear, except that longer ORDER BYs go first (below): rows
+ * sorted for one stay sorted for a spec whose keys are a prefix of its, which then needs no
+ * sort of its own (core/physical/planner.ts):
  *   Project[exprs with each over(...) replaced by its column]
  *     Window[spec 2] <- Window[spec 1] <- input
  * Each expression keeps its output name (alias or rendering). A window expression that is a
@@ -48,7 +50,9 @@ export function projectWithWindows(input: LogicalPlan, exprs: readonly ExprNode[
     return r.kind === 'alias' || exprName(r) === name ? r : { kind: 'alias', arg: r, name };
   });
   let plan = input;
-  for (const group of specs.values()) plan = window(plan, group);
+  const groups = [...specs.values()].map((g, i) => ({ g, i, n: (g[0].kind === 'alias' ? g[0].arg : g[0]) as ExprNode & { kind: 'over' } }));
+  groups.sort((a, b) => b.n.spec.orderBy.length - a.n.spec.orderBy.length || a.i - b.i);
+  for (const { g } of groups) plan = window(plan, g);
   return project(plan, outputs);
 }
 
