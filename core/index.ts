@@ -17,3 +17,4 @@ export type { ExprNode } from '../ops/expr/node.ts';
 export type { LogicalPlan } from './plan/node.ts';
 export type { RuntimeEvent, EventListener } from './runtime/events.ts';
 export type { JobMetrics, TaskProgress } from './runtime/runtime.ts';
+export { SqlError } from './sql/errors.ts';

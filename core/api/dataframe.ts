@@ -253,6 +253,11 @@ export class DataFrame {
     return this.next(mapBatches(this.plan, udf, opts.schema ?? this.plan.schema, opts.options ?? {}));
   }
 
+  /** Registers this DataFrame as a table named `name` for q.sql (replacing one of that name). */
+  createOrReplaceTempView(name: string): void {
+    this.session.catalog.register(name, this.plan);
+  }
+
   // ---- caching ---------------------------------------------------------------------
 
   /**

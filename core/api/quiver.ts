@@ -11,6 +11,7 @@ import { DataFrame } from './dataframe.ts';
 import { ModelRef } from './model.ts';
 import { DataFrameReader } from './reader.ts';
 import { Session } from './session.ts';
+import { loadSqlParser, sqlToPlan } from '../sql/index.ts';
 
 /** Options of an embedded session; the observability options (eventLog, progress, quiet, ui, uiHost) are in ObservabilityOptions. */
 export interface LocalOptions extends ObservabilityOptions {
@@ -63,6 +64,8 @@ export class Quiver {
 
   /** Wraps a runtime in a session with what the options ask to observe. */
   private static async open(runtime: Runtime, options: LocalOptions | ConnectOptions): Promise<Quiver> {
+    // Loaded here (about 0.1 s, once per process) so that q.sql can stay synchronous like Spark's.
+    await loadSqlParser();
     const session = new Session(runtime, {
       shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
@@ -121,6 +124,42 @@ export class Quiver {
   /** A DataFrame over an Arrow table or plain row objects (schema inferred unless given). */
   createDataFrame(data: arrow.Table | readonly Record<string, unknown>[], opts: { schema?: FieldJSON[]; partitions?: number } = {}): DataFrame {
     return new DataFrame(this.session, this.session.registerTable(data, opts.schema, opts.partitions));
+  }
+
+  /**
+   * Runs nothing: the DataFrame of one SQL query (SELECT, WITH, UNION) over the tables registered
+   * with df.createOrReplaceTempView(name) or q.registerTable(name, pathOrDf). A mistake in the
+   * text is a SqlError naming its line and column.
+   */
+  sql(text: string): DataFrame {
+    return new DataFrame(this.session, sqlToPlan(text, this.session.catalog, () => this.session.oneRow()));
+  }
+
+  /**
+   * Registers a table for q.sql and q.table: a DataFrame, or a path (or glob) read by its
+   * extension (.parquet, .csv, .json/.jsonl/.ndjson, .arrow/.feather/.ipc). Replaces a table of that name.
+   */
+  registerTable(name: string, source: string | DataFrame): DataFrame {
+    const df = typeof source === 'string' ? this.readByExtension(source) : source;
+    if (!(df instanceof DataFrame) || df.session !== this.session) throw new PlanError(`registerTable('${name}'): give a path or a DataFrame of this session`);
+    this.session.catalog.register(name, df.plan);
+    return df;
+  }
+
+  /** The DataFrame of a registered table; an unknown name is a PlanError listing the known ones. */
+  table(name: string): DataFrame {
+    return new DataFrame(this.session, this.session.catalog.get(name));
+  }
+
+  private readByExtension(path: string): DataFrame {
+    const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+    switch (ext) {
+      case 'parquet': return this.read.parquet(path);
+      case 'csv': return this.read.csv(path);
+      case 'json': case 'jsonl': case 'ndjson': return this.read.json(path);
+      case 'arrow': case 'feather': case 'ipc': return this.read.arrow(path);
+      default: throw new PlanError(`registerTable: cannot tell the format of '${path}' from its extension; use .parquet, .csv, .json, .jsonl, .ndjson, .arrow, .feather or .ipc, or pass a DataFrame (q.read.<format>(path))`);
+    }
   }
 
   /** A model directory (model.json + safetensors weights + card), loaded and verified now; see df.predict. */

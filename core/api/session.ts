@@ -16,6 +16,7 @@ import type { EventListener, RuntimeEvent } from '../runtime/events.ts';
 import type { JobMetrics, RunHooks, Runtime, TaskProgress } from '../runtime/runtime.ts';
 import { DagScheduler } from '../scheduler/dag-scheduler.ts';
 import { normalizeTable, tableFromRows } from './ingest.ts';
+import { Catalog } from '../sql/catalog.ts';
 
 export interface SessionOptions {
   shufflePartitions: number;
@@ -49,6 +50,16 @@ export class Session {
 
   /** Runs jobs' stages as task attempts on the runtime (worker threads or a cluster's executors). */
   readonly scheduler: DagScheduler;
+
+  /** Tables by name, for q.sql and q.table (createOrReplaceTempView, q.registerTable). */
+  readonly catalog = new Catalog();
+  private oneRowPlan: LogicalPlan | null = null;
+
+  /** A one-row, one-column relation (SELECT without FROM), registered once. */
+  oneRow(): LogicalPlan {
+    this.oneRowPlan ??= this.registerTable([{ one: 1 }], [{ name: 'one', type: 'int32', nullable: false }], 1);
+    return this.oneRowPlan;
+  }
 
   constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
     this.scheduler = new DagScheduler(runtime);

@@ -114,7 +114,37 @@ export type ExprNode =
    */
   | { readonly kind: 'windowFn'; readonly fn: WindowFnName; readonly args: readonly ExprNode[] }
   /** `arg` (a windowFn or an agg) computed over a window; only a Window plan node evaluates it. */
-  | { readonly kind: 'over'; readonly arg: ExprNode; readonly spec: WindowSpecJSON };
+  | { readonly kind: 'over'; readonly arg: ExprNode; readonly spec: WindowSpecJSON }
+  | SubqueryExpr
+  | { readonly kind: 'outerRef'; readonly index: number; readonly name: string; readonly type: TypeJSON; readonly nullable: boolean };
+
+/**
+ * What a subquery asks of its rows: 'scalar' (its one value, null when it has no row), 'exists'
+ * (whether it has a row) or 'in' (whether `arg` equals one of its values, with SQL's nulls).
+ */
+export type SubqueryKind = 'scalar' | 'exists' | 'in';
+
+/**
+ * A subquery inside an expression (SQL's `(select ...)`, EXISTS, IN (select ...)). `plan` is a
+ * core logical plan, opaque to ops; the optimizer's decorrelation rules MUST rewrite every
+ * subquery into a join before physical planning (the evaluator refuses one with InternalError).
+ * Correlation is by position: `outerRefs[i]` is an expression over the enclosing plan's columns,
+ * and inside `plan` an `outerRef` node with index i stands for its value. Because the outer
+ * values are ordinary children here, rules that rename or substitute the enclosing plan's
+ * columns keep a subquery consistent.
+ */
+export interface SubqueryExpr {
+  readonly kind: 'subquery';
+  readonly subquery: SubqueryKind;
+  readonly plan: unknown;
+  /** The tested value of an 'in' subquery; null otherwise. */
+  readonly arg: ExprNode | null;
+  /** NOT EXISTS, NOT IN. */
+  readonly negated: boolean;
+  readonly outerRefs: readonly ExprNode[];
+  /** Result type: the single column's for 'scalar', bool otherwise. */
+  readonly type: TypeJSON;
+}
 
 export type ExprKind = ExprNode['kind'];
 
@@ -129,13 +159,15 @@ export function exprChildren(e: ExprNode): readonly ExprNode[] {
     case 'agg': return e.arg ? [e.arg] : [];
     case 'windowFn': return e.args;
     case 'over': return [e.arg, ...e.spec.partitionBy, ...e.spec.orderBy];
+    case 'subquery': return e.arg ? [e.arg, ...e.outerRefs] : e.outerRefs;
+    case 'outerRef': return [];
   }
 }
 
 /** Rebuilds `e` with new children (same order as exprChildren). */
 export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode {
   switch (e.kind) {
-    case 'column': case 'literal': return e;
+    case 'column': case 'literal': case 'outerRef': return e;
     case 'binary': return { ...e, left: c[0], right: c[1] };
     case 'unary': case 'cast': case 'alias': case 'sort': return { ...e, arg: c[0] };
     case 'call': return { ...e, args: c };
@@ -149,6 +181,7 @@ export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode 
       const p = e.spec.partitionBy.length;
       return { ...e, arg: c[0], spec: { ...e.spec, partitionBy: c.slice(1, 1 + p), orderBy: c.slice(1 + p) } };
     }
+    case 'subquery': return e.arg ? { ...e, arg: c[0], outerRefs: c.slice(1) } : { ...e, outerRefs: c };
   }
 }
 
@@ -226,6 +259,12 @@ export function exprToString(e: ExprNode): string {
       if (e.spec.frame) parts.push(frameToString(e.spec.frame));
       return `${exprToString(e.arg)} OVER (${parts.join(' ')})`;
     }
+    case 'subquery': {
+      const refs = e.outerRefs.length ? ` correlated on ${e.outerRefs.map(exprToString).join(', ')}` : '';
+      const what = e.subquery === 'scalar' ? 'SUBQUERY' : e.subquery === 'exists' ? 'EXISTS' : `${exprToString(e.arg!)} IN`;
+      return `${e.negated ? 'NOT ' : ''}${what}(<subquery>${refs})`;
+    }
+    case 'outerRef': return `outer(${e.name})`;
   }
   return '?';
 }

@@ -57,6 +57,13 @@ export function typeOf(e: ExprNode, fields: readonly FieldJSON[]): Typed {
       throw new PlanError(`${exprToString(e)} is a window function: call .over(...) on it, e.g. fn.rowNumber().over(Window.partitionBy('k').orderBy('v'))`);
     case 'over':
       throw new PlanError(`${exprToString(e)}: a window expression is only allowed in select(...) and withColumn(...); compute it there, then filter or aggregate the column`);
+    case 'subquery': {
+      // The outer values and the tested value are checked against the enclosing plan's columns.
+      for (const r of e.outerRefs) typeOf(r, fields);
+      if (e.arg) typeOf(e.arg, fields);
+      return { type: e.type, nullable: true };
+    }
+    case 'outerRef': return { type: e.type, nullable: e.nullable };
   }
   return assertNever(e, 'expression');
 }

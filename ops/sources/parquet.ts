@@ -6,7 +6,7 @@ import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
 import { sliceRowGroups } from './parquet-slice.ts';
-import { ParquetPanic, withParquetWasm } from './parquet-wasm.ts';
+import { ParquetPanic, trimParquetWasm, withParquetWasm } from './parquet-wasm.ts';
 import type { SplitJSON } from './splits.ts';
 
 const PAR1 = Buffer.from('PAR1');
@@ -199,6 +199,8 @@ export async function* readParquetSplit(split: SplitJSON, columns: readonly stri
     if (table.numRows !== rows) throw new DataError(`row group ${g} decoded to ${table.numRows} rows, its footer says ${rows}`, { file: split.path });
     yield { table, rows: table.numRows };
   }
+  // A split's big row groups grew the decoder's memory: give it back before the next task.
+  trimParquetWasm();
 }
 
 /** count(*): the row counts from the footer alone. */

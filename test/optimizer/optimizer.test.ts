@@ -186,7 +186,8 @@ describe('size estimates', () => {
 describe('the rule list', () => {
   it('has each rule once, in the documented order', () => {
     expect(OPTIMIZER_RULES.map((r) => r.name)).toEqual([
-      'FoldConstants', 'CombineFilters', 'EliminateCrossJoin', 'ExtractJoinKeys', 'PushDownFilter', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
+      'ExistsToSemiJoin', 'InSubqueryToSemiJoin', 'ScalarSubqueryToJoin', 'CorrelatedScalarSubqueryToJoin',
+      'FoldConstants', 'CombineFilters', 'FactorOrConjuncts', 'EliminateCrossJoin', 'ExtractJoinKeys', 'PushDownFilter', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
     ]);
   });
 });

@@ -1,22 +1,40 @@
 // The optimizer's ordered rule list.
 import type { OptimizerRule } from '../rule.ts';
 import { ChooseJoinStrategy } from './choose-join-strategy.ts';
+import { CorrelatedScalarSubqueryToJoin } from './correlated-scalar-subquery-to-join.ts';
+import { ExistsToSemiJoin } from './exists-to-semi-join.ts';
+import { InSubqueryToSemiJoin } from './in-subquery-to-semi-join.ts';
+import { ScalarSubqueryToJoin } from './scalar-subquery-to-join.ts';
 import { CombineFilters } from './combine-filters.ts';
 import { EliminateCrossJoin } from './eliminate-cross-join.ts';
 import { ExtractJoinKeys } from './extract-join-keys.ts';
+import { FactorOrConjuncts } from './factor-or-conjuncts.ts';
 import { FoldConstants } from './fold-constants.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
 
-export { ChooseJoinStrategy, CombineFilters, EliminateCrossJoin, ExtractJoinKeys, FoldConstants, PruneColumns, PushDownFilter, PushDownLimit };
+export {
+  ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, EliminateCrossJoin, ExistsToSemiJoin, ExtractJoinKeys, FactorOrConjuncts, FoldConstants,
+  InSubqueryToSemiJoin, PruneColumns, PushDownFilter, PushDownLimit, ScalarSubqueryToJoin,
+};
 
 /** Applied in this order, the whole list repeated until a pass changes nothing. */
 export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
-  // First: drops `true` conjuncts and Filter(true), so the rules below see the simplest predicates.
+  // First, before any rule moves a filter: subqueries (q.sql) become joins. Each reads the
+  // Filter its subquery sits in; the driver then visits the joined subquery plan, so nested
+  // subqueries decorrelate in the same pass. InSubqueryToSemiJoin before ScalarSubqueryToJoin:
+  // a NOT IN over nullable columns leaves scalar subqueries for it.
+  ExistsToSemiJoin,
+  InSubqueryToSemiJoin,
+  ScalarSubqueryToJoin,
+  CorrelatedScalarSubqueryToJoin,
+  // Then: drops `true` conjuncts and Filter(true), so the rules below see the simplest predicates.
   FoldConstants,
   // Before PushDownFilter, so a stack of filters moves down as one.
   CombineFilters,
+  // Before EliminateCrossJoin: a join key written in every branch of an OR becomes a conjunct it can use.
+  FactorOrConjuncts,
   // Before PushDownFilter: takes a whole Filter over a tree of inner joins (SQL's `from a, b
   // where ...`), so conditions relating relations reach the joins, not only one-side ones.
   EliminateCrossJoin,

@@ -1,0 +1,62 @@
+// InSubqueryToSemiJoin: a Filter's `x [NOT] IN (subquery)` conjunct becomes a semi (anti) join on x and the correlation keys.
+import type { ExprNode, SubqueryExpr } from '../../../ops/expr/node.ts';
+import { PlanError } from '../../../ops/errors.ts';
+import { typeOf } from '../../../ops/expr/typecheck.ts';
+import { aggregate } from '../../plan/aggregate.ts';
+import { filter } from '../../plan/filter.ts';
+import type { LogicalPlan } from '../../plan/node.ts';
+import { project } from '../../plan/project.ts';
+import { colRef, conjoin, splitConjuncts } from '../expr-utils.ts';
+import { unchanged, type OptimizerRule } from '../rule.ts';
+import { decorrelate, keyedJoin, subqueryConjunct } from '../subquery.ts';
+
+const lit0: ExprNode = { kind: 'literal', value: 0, type: 'int32' };
+const bin = (op: 'eq' | 'or' | 'and' | 'sub', left: ExprNode, right: ExprNode): ExprNode => ({ kind: 'binary', op, left, right });
+
+/** An uncorrelated scalar subquery over `plan` computing `value` from count(*) `n` and count(v) `nv`. */
+function countOf(plan: LogicalPlan, v: string, value: (n: ExprNode, nv: ExprNode) => ExprNode): SubqueryExpr {
+  const counts = aggregate(plan, [], [
+    { kind: 'alias', arg: { kind: 'agg', fn: 'countStar', arg: null }, name: 'n' },
+    { kind: 'alias', arg: { kind: 'agg', fn: 'count', arg: colRef(v) }, name: 'nv' },
+  ]);
+  const one = project(counts, [{ kind: 'alias', arg: value(colRef('n'), colRef('nv')), name: 'c' }]);
+  return { kind: 'subquery', subquery: 'scalar', plan: one, arg: null, negated: false, outerRefs: [], type: one.schema[0].type };
+}
+
+/**
+ * `x IN (select v ... where inner.k = outer.k)`: Join(semi, input, sub, [x, outer.k] = [v, inner.k]).
+ * `x NOT IN (...)` is the anti join only when neither x nor v can be null; otherwise SQL's three
+ * values apply (one null v makes every row unknown, a null x is unknown unless the subquery is
+ * empty) and the filter above the anti join says so with two uncorrelated scalar subqueries,
+ * which ScalarSubqueryToJoin then plans.
+ */
+export const InSubqueryToSemiJoin: OptimizerRule = {
+  name: 'InSubqueryToSemiJoin',
+  rewrite(node) {
+    if (node.kind !== 'filter') return unchanged(node);
+    // Every IN of this filter at once: a later rule or pass might move what is left.
+    const conjuncts = splitConjuncts(node.predicate);
+    const subs = conjuncts.map((c) => subqueryConjunct(c, 'in'));
+    if (subs.every((x) => x === null)) return unchanged(node);
+    const rest = conjuncts.filter((_, j) => subs[j] === null);
+    let joined = node.input;
+    for (const sub of subs) {
+      if (sub === null) continue;
+      const { plan, outerKeys, innerKeys, residual } = decorrelate(sub);
+      const v = plan.schema[0];
+      const arg = sub.arg!;
+      const leftKeys = [arg, ...outerKeys], rightKeys = [colRef(v.name), ...innerKeys];
+      joined = keyedJoin(joined, plan, sub.negated ? 'anti' : 'semi', leftKeys, rightKeys, residual, sub.outerRefs);
+      if (!sub.negated) continue;
+      const argNullable = typeOf(arg, node.input.schema).nullable;
+      if (argNullable || v.nullable) {
+        if (outerKeys.length > 0 || residual.length > 0) throw new PlanError('a correlated NOT IN over columns that may be null is not supported yet; write NOT EXISTS, or filter the nulls out');
+        const noNulls = bin('eq', countOf(plan, v.name, (n, nv) => bin('sub', n, nv)), lit0);
+        const empty = bin('eq', countOf(plan, v.name, (n) => n), lit0);
+        rest.push(argNullable ? bin('and', noNulls, bin('or', { kind: 'unary', op: 'isNotNull', arg }, empty)) : noNulls);
+      }
+    }
+    const p = conjoin(rest);
+    return { node: p ? filter(joined, p) : joined, changed: true };
+  },
+};
