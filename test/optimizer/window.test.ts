@@ -10,6 +10,7 @@ import { CombineFilters } from '../../core/optimizer/rules/combine-filters.ts';
 import { createPhysicalPlan } from '../../core/physical/planner.ts';
 import { walkPhys, type PhysNode, type PhysicalPlan } from '../../core/physical/phys-node.ts';
 import { filter } from '../../core/plan/filter.ts';
+import { limit } from '../../core/plan/limit.ts';
 import type { LogicalPlan } from '../../core/plan/node.ts';
 import { project } from '../../core/plan/project.ts';
 import { projectWithWindows } from '../../core/plan/window-exprs.ts';
@@ -82,6 +83,15 @@ describe('optimizer rules over a Window', () => {
     const text = planToString(out);
     // r is the window's output and a its order key: filtering either first would change the ranks.
     expect(text).toMatch(/Filter: \(\(r > 1\) AND \(a > 3\)\)[\s\S]*Window:[\s\S]*Scan: csv \[\/x\.csv\] filters=\[\(b = 'x'\)\]/);
+  });
+});
+
+describe('the whole optimizer over a Window', () => {
+  it('keeps a limit above the Window: fewer input rows would change every window value', () => {
+    const p = limit(projectWithWindows(xScan(), [col('a'), fn.sum('c').over(W).alias('s').node]), 5);
+    const text = planToString(optimize(p));
+    expect(text.indexOf('Limit: 5')).toBeLessThan(text.indexOf('Window:'));
+    expect(text).not.toMatch(/limit=5/);
   });
 });
 
