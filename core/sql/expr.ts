@@ -233,7 +233,8 @@ function call(name: string, v: Ast, a: FunctionArgs, ctx: ExprContext): ExprNode
     return buildFunction(name, a);
   }
   const arg = windowFunction(name, a, () => buildFunction(name, a));
-  return { kind: 'over', arg, spec: windowSpec(v.over, (e) => translateExpr(e, ctx), orderKey, a.node) };
+  const spec = windowSpec(v.over, { translate: (e) => translateExpr(e, ctx), sortKey: orderKey, columnType: (e) => ctx.scope.typeOf(e).type }, a.node);
+  return { kind: 'over', arg, spec };
 }
 
 /** An ORDER BY key with SQL's options; DuckDB's default puts nulls last in both directions. */

@@ -1,5 +1,6 @@
 // SQL window calls, name(args) OVER (PARTITION BY ... ORDER BY ... ROWS|RANGE BETWEEN ...), as `over` expressions.
 import type { ExprNode } from '../../ops/expr/node.ts';
+import type { TypeJSON } from '../../ops/types.ts';
 import type { FrameBound, WindowFnName, WindowFrame, WindowSpecJSON } from '../../ops/expr/window-spec.ts';
 import { parseInterval } from './dates.ts';
 import { notSupported, sqlError } from './errors.ts';
@@ -51,34 +52,51 @@ export function windowFunction(name: string, a: FunctionArgs, aggregate: () => E
   }
 }
 
+/** What windowSpec needs from the query: expressions, ORDER BY keys (SQL's default null order), and a column's type. */
+export interface SpecContext {
+  translate(ast: Ast): ExprNode;
+  sortKey(e: ExprNode, opts: Ast): ExprNode;
+  columnType(e: ExprNode & { kind: 'column' }): TypeJSON;
+}
+
+const DAY_MS = 86_400_000;
+
 /**
- * OVER (...)'s spec. `translate` turns an AST expression into an ExprNode; `sortKey` an ORDER BY
- * item into a sort node (SQL's default null order). A frame's offsets are numbers, or INTERVALs
- * of days or weeks (a number of days: for DATE order keys).
+ * OVER (...)'s spec. A frame's offsets are numbers, or INTERVALs of days or weeks over one DATE
+ * (offsets in days) or TIMESTAMP (in milliseconds) column ordering the window.
  */
-export function windowSpec(over: Ast, translate: (ast: Ast) => ExprNode, sortKey: (e: ExprNode, opts: Ast) => ExprNode, node: Ast): WindowSpecJSON {
+export function windowSpec(over: Ast, c: SpecContext, node: Ast): WindowSpecJSON {
   if (over.NamedWindow !== undefined) throw notSupported(node, `a named window (OVER ${over.NamedWindow.value})`, 'write the window spec inline: OVER (PARTITION BY ... ORDER BY ...)');
   const s = over.WindowSpec;
   if (!s) throw notSupported(node, `OVER ${Object.keys(over)[0]}`);
   if (s.window_name) throw notSupported(node, `a window spec extending a named window (${s.window_name.value})`);
-  const partitionBy = (s.partition_by ?? []).map(translate);
-  const orderBy = (s.order_by ?? []).map((o: Ast) => sortKey(translate(o.expr), o.options));
-  return { partitionBy, orderBy, frame: s.window_frame ? frame(s.window_frame, node) : null };
+  const partitionBy: ExprNode[] = (s.partition_by ?? []).map((e: Ast) => c.translate(e));
+  const orderBy: ExprNode[] = (s.order_by ?? []).map((o: Ast) => c.sortKey(c.translate(o.expr), o.options));
+  // INTERVAL offsets count days; a TIMESTAMP key counts milliseconds.
+  const dayUnit = (): number => {
+    const k = orderBy.length === 1 ? orderBy[0] : null;
+    const key = k?.kind === 'sort' ? k.arg : k;
+    const t = key?.kind === 'column' ? c.columnType(key) : null;
+    if (t === 'date32') return 1;
+    if (t === 'timestamp_ms') return DAY_MS;
+    throw sqlError(node, 'a RANGE offset INTERVAL needs exactly one DATE or TIMESTAMP column in ORDER BY');
+  };
+  return { partitionBy, orderBy, frame: s.window_frame ? frame(s.window_frame, node, dayUnit) : null };
 }
 
-function frame(f: Ast, node: Ast): WindowFrame {
+function frame(f: Ast, node: Ast, dayUnit: () => number): WindowFrame {
   if (f.units !== 'Rows' && f.units !== 'Range') throw notSupported(node, `${String(f.units).toUpperCase()} frames`, 'use ROWS or RANGE');
   const unit = f.units === 'Rows' ? 'rows' : 'range';
-  const start = bound(f.start_bound, 'start', node);
+  const start = bound(f.start_bound, 'start', node, dayUnit);
   // `ROWS 2 PRECEDING` ends at the current row.
-  const end = f.end_bound === undefined || f.end_bound === null ? 0 : bound(f.end_bound, 'end', node);
+  const end = f.end_bound === undefined || f.end_bound === null ? 0 : bound(f.end_bound, 'end', node, dayUnit);
   if (start !== 'unbounded' && end !== 'unbounded' && start > end) throw sqlError(node, `the window frame starts after it ends (${describe(start)} .. ${describe(end)})`);
   return { unit, start, end };
 }
 
 const describe = (b: number) => (b === 0 ? 'CURRENT ROW' : b < 0 ? `${-b} PRECEDING` : `${b} FOLLOWING`);
 
-function bound(b: Ast, side: 'start' | 'end', node: Ast): FrameBound {
+function bound(b: Ast, side: 'start' | 'end', node: Ast, dayUnit: () => number): FrameBound {
   if (b === 'CurrentRow') return 0;
   const preceding = 'Preceding' in b;
   const v = preceding ? b.Preceding : b.Following;
@@ -86,16 +104,16 @@ function bound(b: Ast, side: 'start' | 'end', node: Ast): FrameBound {
     if (preceding !== (side === 'start')) throw sqlError(node, `a window frame cannot ${side} at UNBOUNDED ${preceding ? 'PRECEDING' : 'FOLLOWING'}`);
     return 'unbounded';
   }
-  const n = offset(v, node);
+  const n = offset(v, node, dayUnit);
   return preceding ? -n : n;
 }
 
-/** A frame offset: a non-negative number, or INTERVAL n DAY / WEEK as days. */
-function offset(v: Ast, node: Ast): number {
+/** A frame offset: a non-negative number, or INTERVAL n DAY / WEEK in the order key's unit. */
+function offset(v: Ast, node: Ast, dayUnit: () => number): number {
   if (v.Interval) {
     const i = parseInterval(v.Interval, v);
     if (i.unit !== 'day') throw sqlError(v, 'a RANGE offset INTERVAL must be in days or weeks');
-    return i.amount;
+    return i.amount * dayUnit();
   }
   const raw = v.Value?.value?.Number?.[0];
   const n = raw === undefined ? NaN : Number(raw);

@@ -2,6 +2,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlanError, Quiver, SqlError } from '../../core/index.ts';
+import { rng } from '../../examples/data/access-log.ts';
 import { makeTables, sqlValue } from '../differential/data.ts';
 import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
 
@@ -18,6 +19,8 @@ const CASES: readonly (readonly [string, string])[] = [
     + 'sum(x) over (partition by g order by k desc range between 3 preceding and current row) s, min(x) over (order by k range between 10 following and unbounded following) mn from a'],
   ['a window over grouped rows', 'select g, sum(x) s, rank() over (order by sum(x) desc) r, sum(count(*)) over () total from a group by g'],
   ['a window inside an expression, ordered by it', 'select y, x - avg(x) over (partition by g) as dev from a where x is not null order by dev desc, y limit 20'],
+  ['RANGE INTERVAL frames over a DATE and a TIMESTAMP key', 'select id, count(*) over (order by d range between interval 3 day preceding and current row) c1, '
+    + "sum(v) over (partition by id % 3 order by ts desc range between interval '1' day preceding and interval 1 day following) s from c"],
   ['filtering a window in a subquery (top 2 per group)', 'select g, y, rn from (select g, y, row_number() over (partition by g order by x desc, y) rn from a) t where rn <= 2'],
 ];
 
@@ -31,6 +34,16 @@ describe('q.sql window functions vs DuckDB', () => {
     q.createDataFrame(data.a, { partitions: 3, schema: [{ name: 'k', type: 'int32', nullable: true }, { name: 'g', type: 'utf8', nullable: true },
       { name: 'x', type: 'float64', nullable: true }, { name: 'y', type: 'int32', nullable: false }] }).createOrReplaceTempView('a');
     await duck.run('CREATE TABLE a (k INTEGER, g VARCHAR, x DOUBLE, y INTEGER NOT NULL)');
+    // Dates over 40 days and timestamps over 20 (a tenth of each null): many ties among the dates.
+    const r = rng(3);
+    const c = Array.from({ length: 800 }, (_, id) => ({
+      id, d: r() < 0.1 ? null : new Date((19_700 + Math.floor(r() * 40)) * 86_400_000), ts: r() < 0.1 ? null : new Date(1_700_000_000_000 + Math.floor(r() * 20 * 86_400_000)),
+      v: Math.round(r() * 1000) / 10,
+    }));
+    q.createDataFrame(c, { partitions: 2, schema: [{ name: 'id', type: 'int32', nullable: false }, { name: 'd', type: 'date32', nullable: true },
+      { name: 'ts', type: 'timestamp_ms', nullable: true }, { name: 'v', type: 'float64', nullable: false }] }).createOrReplaceTempView('c');
+    await duck.run('CREATE TABLE c (id INTEGER, d DATE, ts TIMESTAMP, v DOUBLE)');
+    await duck.run(`INSERT INTO c VALUES ${c.map((x) => `(${x.id}, ${x.d ? `DATE '${x.d.toISOString().slice(0, 10)}'` : 'NULL'}, ${x.ts ? `epoch_ms(${x.ts.getTime()})` : 'NULL'}, ${x.v})`).join(', ')}`);
     await duck.run(`INSERT INTO a VALUES ${data.a.map((r) => `(${[r.k, r.g, r.x, r.y].map(sqlValue).join(', ')})`).join(', ')}`);
   }, 60_000);
   afterAll(async () => { if (q) await q.close(); });
@@ -64,5 +77,6 @@ describe('q.sql window functions vs DuckDB', () => {
     expect(errorOf('select sum(x) over (order by y rows between 1 following and 1 preceding) from a').message).toMatch(/starts after it ends/);
     expect(errorOf('select sum(x) over (order by g range between 1 preceding and current row) from a').message).toMatch(/numeric, date or timestamp order key/);
     expect(errorOf('select upper(g) over (order by y) from a').message).toMatch(/not a window function or an aggregate/);
+    expect(errorOf('select count(*) over (order by y range between interval 1 day preceding and current row) from a').message).toMatch(/needs exactly one DATE or TIMESTAMP column/);
   });
 });
