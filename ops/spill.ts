@@ -1,6 +1,7 @@
 // Spill files: batches written to a task's spill directory as an Arrow IPC stream and read back lazily.
 import * as arrow from 'apache-arrow';
 import { createReadStream } from 'node:fs';
+import { IPC_EOS, ipcStreamPiece } from './compute/ipc-stream.ts';
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ResourceError } from './errors.ts';
@@ -23,19 +24,18 @@ export class SpillFile {
     }
     let rows = 0, bytes = 0;
     try {
-      const writer = new arrow.RecordBatchStreamWriter();
-      writer.reset(undefined, schema);
-      // The writer is an async iterable of encoded chunks; drain it to the file concurrently.
-      const drained = (async () => {
-        for await (const chunk of writer as AsyncIterable<Uint8Array>) { await fh.write(chunk); bytes += chunk.byteLength; }
-      })();
+      // One IPC message at a time, each written before the next batch is taken: the sort's
+      // sorted copy is produced batch by batch and never queues up whole in the writer.
+      const put = async (piece: Uint8Array) => { await fh.write(piece); bytes += piece.byteLength; };
+      let first = true;
       for await (const b of batches) {
         if (b.numRows === 0) continue;
-        writer.write(b);
+        await put(ipcStreamPiece(schema, [b], first));
+        first = false;
         rows += b.numRows;
       }
-      writer.close();
-      await drained;
+      if (first) await put(ipcStreamPiece(schema, [], true));
+      await put(IPC_EOS);
     } catch (e) {
       await fh.close();
       await rm(path, { force: true });

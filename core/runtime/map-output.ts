@@ -10,21 +10,8 @@ import * as arrow from 'apache-arrow';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchBytes } from '../../ops/compute/batch.ts';
+import { IPC_EOS, ipcStreamPiece } from '../../ops/compute/ipc-stream.ts';
 import { encodeBlock, type BlockRef } from './ipc.ts';
-
-/** The IPC stream bytes of `batches` without the trailing end-of-stream marker, and optionally without the schema message. */
-function streamBody(schema: arrow.Schema, batches: readonly arrow.RecordBatch[], withSchema: boolean): Uint8Array {
-  const bytes = arrow.tableToIPC(new arrow.Table(schema, batches as arrow.RecordBatch[]), 'stream');
-  // A stream is: schema message, record batch messages, end-of-stream (0xFFFFFFFF 0x00000000).
-  // A message is 0xFFFFFFFF, its metadata length (int32, padded to 8), the metadata, its body;
-  // a schema message has no body.
-  const end = bytes.length - 8;
-  if (withSchema) return bytes.subarray(0, end);
-  const metaLength = new DataView(bytes.buffer, bytes.byteOffset + 4, 4).getInt32(0, true);
-  return bytes.subarray(8 + metaLength, end);
-}
-
-const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
 
 function writeAll(fd: number, bytes: Uint8Array): void {
   for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
@@ -63,7 +50,7 @@ export class MapOutput {
     this.files = null;
     return files.map((f, i) => {
       if (!f) return null;
-      writeAll(f.fd, EOS);
+      writeAll(f.fd, IPC_EOS);
       closeSync(f.fd);
       return { file: f.path, rows: this.rows[i], bytes: this.bytes[i] };
     });
@@ -92,7 +79,7 @@ export class MapOutput {
         const path = join(this.dir, `r${i}-${Math.random().toString(36).slice(2, 10)}.arrows`);
         f = this.files[i] = { path, fd: openSync(path, 'w') };
       }
-      const body = streamBody(this.schema, bs, first);
+      const body = ipcStreamPiece(this.schema, bs, first);
       writeAll(f.fd, body);
       this.spilledBytes += body.length;
       this.buffered[i] = [];
