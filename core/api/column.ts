@@ -1,8 +1,9 @@
 // The fluent expression builder: `col('a').gt(1).and(col('b').isNotNull())`, plus col, lit, when.
 import { PlanError } from '../../ops/errors.ts';
-import { floatLiteralValue, type BinaryOp, type ExprNode, type LiteralValue, type ScalarFn, type UnaryOp } from '../../ops/expr/node.ts';
+import { exprToString, floatLiteralValue, type BinaryOp, type ExprNode, type LiteralValue, type ScalarFn, type UnaryOp } from '../../ops/expr/node.ts';
 import { isFloat, type TypeJSON } from '../../ops/types.ts';
 import { intervalArithmetic, isIntervalNode } from './interval.ts';
+import { WindowSpec } from './window.ts';
 
 /** Anything accepted where an expression is expected: an Expr, a column name, or a plain value (for operands). */
 export type ColumnLike = Expr | string;
@@ -113,6 +114,18 @@ export class Expr {
   exp(): Expr { return call('exp', this); }
   /** Natural logarithm. */
   ln(): Expr { return call('ln', this); }
+
+  /**
+   * This window function (fn.rowNumber(), fn.lag(...), ...) or aggregate (fn.sum(...), ...)
+   * computed over `window` (Window.partitionBy(...).orderBy(...)); only in select/withColumn.
+   */
+  over(window: WindowSpec): Expr {
+    if (!(window instanceof WindowSpec)) throw new PlanError('over(): pass a window spec such as Window.partitionBy(\'k\').orderBy(\'v\')');
+    if (this.node.kind !== 'agg' && this.node.kind !== 'windowFn') {
+      throw new PlanError(`over(): ${exprToString(this.node)} is not a window function or an aggregate; use fn.rowNumber(), fn.rank(), fn.denseRank(), fn.ntile(n), fn.percentRank(), fn.cumeDist(), fn.lag(...), fn.lead(...), or fn.count/sum/avg/min/max/first/last`);
+    }
+    return new Expr({ kind: 'over', arg: this.node, spec: window.spec });
+  }
 
   toJSON(): ExprNode { return this.node; }
 

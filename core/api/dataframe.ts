@@ -4,10 +4,11 @@ import { predict, type PredictDevice } from '../plan/predict.ts';
 import { ModelRef } from './model.ts';
 import type * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
-import { exprName, type ExprNode } from '../../ops/expr/node.ts';
+import { containsWindow, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
+import { projectWithWindows } from '../plan/window-exprs.ts';
 import { filter } from '../plan/filter.ts';
 import { aggregate } from '../plan/aggregate.ts';
 import { aggregateExprs } from '../plan/aggregate-exprs.ts';
@@ -95,7 +96,7 @@ export class DataFrame {
     const flat = cols.flat() as ColumnLike[];
     if (flat.length === 0) throw new PlanError('select: give at least one column');
     const exprs = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [toColumn(c).node]));
-    return this.next(planSelect(this.plan, exprs));
+    return this.next(exprs.some(containsWindow) ? projectWithWindows(this.plan, exprs) : planSelect(this.plan, exprs));
   }
 
   filter(condition: Expr): DataFrame {
@@ -108,7 +109,7 @@ export class DataFrame {
   withColumn(name: string, value: Expr): DataFrame {
     const exprs: ExprNode[] = this.columns.map((n) => (n === name ? value.alias(name).node : col(n).node));
     if (!this.columns.includes(name)) exprs.push(value.alias(name).node);
-    return this.next(planSelect(this.plan, exprs));
+    return this.next(exprs.some(containsWindow) ? projectWithWindows(this.plan, exprs) : planSelect(this.plan, exprs));
   }
 
   /**

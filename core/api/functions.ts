@@ -1,7 +1,9 @@
 // `fn`: aggregate and scalar functions (fn.count(), fn.sum('x'), fn.coalesce(a, b)...).
-import type { AggFn, ExprNode } from '../../ops/expr/node.ts';
+import { PlanError } from '../../ops/errors.ts';
+import { exprToString, type AggFn, type ExprNode } from '../../ops/expr/node.ts';
+import type { WindowFnName } from '../../ops/expr/window-spec.ts';
 import { checkPercentileParams } from '../../ops/expr/typecheck.ts';
-import { Expr, toColumn, toExpr, when, type ColumnLike, type Operand } from './column.ts';
+import { Expr, lit, toColumn, toExpr, when, type ColumnLike, type Operand } from './column.ts';
 import { dateFunctions } from './date-functions.ts';
 import { udaf, udf } from './udf-functions.ts';
 import { generatorFunctions } from './generators.ts';
@@ -17,7 +19,38 @@ function percentileApprox(c: ColumnLike, percentage: number | readonly number[],
   return new Expr(node);
 }
 
+function windowFn(name: WindowFnName, ...args: ExprNode[]): Expr {
+  return new Expr({ kind: 'windowFn', fn: name, args });
+}
+
+/** lag/lead's node: the value, the offset (an integer) and the default (a literal, null when not given). */
+function offsetFn(name: 'lag' | 'lead', c: ColumnLike, offset: number, dflt: Operand): Expr {
+  if (!Number.isInteger(offset)) throw new PlanError(`fn.${name}(): offset must be an integer, got ${String(offset)}`);
+  const d = toExpr(dflt);
+  if (d.node.kind !== 'literal') throw new PlanError(`fn.${name}(): the default must be a plain value, got ${exprToString(d.node)}`);
+  return windowFn(name, toColumn(c).node, lit(offset).node, d.node);
+}
+
 export const fn = Object.freeze({
+  /** 1, 2, 3, ... within the window partition, in its order (ties numbered in input order). */
+  rowNumber: () => windowFn('rowNumber'),
+  /** 1 + the number of rows that sort before this one (ties share a rank, gaps follow). */
+  rank: () => windowFn('rank'),
+  /** Like rank, without gaps. */
+  denseRank: () => windowFn('denseRank'),
+  /** The bucket 1..n of the row when the partition is split into n nearly equal buckets (the first ones one row larger). */
+  ntile: (n: number) => {
+    if (!Number.isInteger(n) || n < 1) throw new PlanError(`fn.ntile(): the number of buckets must be a positive integer, got ${String(n)}`);
+    return windowFn('ntile', lit(n).node);
+  },
+  /** (rank - 1) / (rows in partition - 1); 0 for a one-row partition. */
+  percentRank: () => windowFn('percentRank'),
+  /** Rows up to and including this row's last peer, over the rows of the partition. */
+  cumeDist: () => windowFn('cumeDist'),
+  /** The value `offset` rows before this one in the window partition, or `dflt` (default null) when there is none. */
+  lag: (c: ColumnLike, offset = 1, dflt: Operand = null) => offsetFn('lag', c, offset, dflt),
+  /** The value `offset` rows after this one in the window partition, or `dflt` (default null) when there is none. */
+  lead: (c: ColumnLike, offset = 1, dflt: Operand = null) => offsetFn('lead', c, offset, dflt),
   /** count() counts rows; count(x) counts non-null x. */
   count: (c?: ColumnLike) => (c === undefined || c === '*' ? agg('countStar', null) : agg('count', c)),
   sum: (c: ColumnLike) => agg('sum', c),

@@ -1,6 +1,7 @@
 // The schema of a stage plan as it crosses the network: executors validate every stage they fetch against it before anything else reads it.
 import * as v from 'valibot';
 import { PATTERN_AND_DATE_FNS, type ExprNode } from '../../ops/expr/node.ts';
+import { WINDOW_FNS } from '../../ops/expr/window-spec.ts';
 import type { TypeJSON } from '../../ops/types.ts';
 import type { PhysNode, Stage } from '../physical/phys-node.ts';
 
@@ -19,6 +20,8 @@ const TypeSchema: v.GenericSchema<TypeJSON> = v.union([
 
 const Field = v.strictObject({ name: Name, type: TypeSchema, nullable: v.boolean(), qualifier: v.optional(Name) });
 const Fields = v.array(Field);
+
+const FrameBound = v.union([v.literal('unbounded'), v.pipe(v.number(), v.finite())]);
 
 const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('column'), name: Name }),
@@ -43,6 +46,11 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
     udaf: v.optional(v.strictObject({ udf: v.lazy(() => Udf), returnType: TypeSchema, stateType: v.optional(TypeSchema) })),
   }),
   v.strictObject({ kind: v.literal('udf'), udf: v.lazy(() => Udf), args: v.array(v.lazy(() => Expr)), returnType: TypeSchema }),
+  v.strictObject({ kind: v.literal('windowFn'), fn: v.picklist(WINDOW_FNS), args: v.pipe(v.array(v.lazy(() => Expr)), v.maxLength(3)) }),
+  v.strictObject({
+    kind: v.literal('over'), arg: v.lazy(() => Expr),
+    spec: v.strictObject({ partitionBy: v.array(v.lazy(() => Expr)), orderBy: v.array(v.lazy(() => Expr)), frame: v.nullable(v.strictObject({ unit: v.picklist(['rows', 'range']), start: FrameBound, end: FrameBound })) }),
+  }),
 ]) as v.GenericSchema<ExprNode>;
 
 /** JSON values only (reader options, UDF options): no functions, no undefined. */
@@ -88,6 +96,7 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
     outputFields: Fields, filter: v.optional(Expr), filterFields: Fields, left: v.lazy(() => Node), right: v.lazy(() => Node),
   }),
   v.strictObject({ op: v.literal('sort'), keys: v.array(Expr), fetch: v.nullable(Count), child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('window'), partitionBy: v.array(Expr), orderBy: v.array(Expr), exprs: v.array(Expr), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('sample'), keys: v.array(Expr), rows: v.pipe(Count, v.minValue(1)), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('rangePartition'), keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), sample: v.lazy(() => Node), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('limit'), n: Count, offset: Count, child: v.lazy(() => Node) }),

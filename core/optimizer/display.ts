@@ -1,6 +1,6 @@
 // planToString: the text form of a logical plan that explain() prints, one node per line.
 import { assertNever } from '../../ops/errors.ts';
-import { exprToString, transformExpr, type ExprNode } from '../../ops/expr/node.ts';
+import { exprToString, transformExpr, windowExprBrief, type ExprNode } from '../../ops/expr/node.ts';
 import { qualifiedName } from '../plan/resolve.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
 
@@ -35,6 +35,7 @@ export function nodeToString(node: LogicalPlan): string {
     }
     case 'subqueryAlias': return `SubqueryAlias: ${node.alias}`;
     case 'sort': return `Sort: ${list(node.keys)}`;
+    case 'window': return `Window: partitionBy=[${list(node.partitionBy)}] orderBy=[${list(node.orderBy)}] [${node.exprs.map(windowExprBrief).join(', ')}]`;
     case 'limit': return `Limit: ${node.n}${node.offset ? ` offset=${node.offset}` : ''}`;
     case 'distinct': return 'Distinct';
     case 'union': return 'Union';

@@ -18,6 +18,7 @@ import { sort } from '../plan/sort.ts';
 import { subqueryAlias } from '../plan/subquery-alias.ts';
 import { union } from '../plan/union.ts';
 import { values } from '../plan/values.ts';
+import { window } from '../plan/window.ts';
 
 /**
  * A new node of `node`'s kind and fields over `children` (in planChildren order), built by the
@@ -44,6 +45,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'cache': return cache(c, node.id, node.name);
     case 'sample': return sample(c, node.fraction, node.withReplacement, node.seed);
     case 'generate': return generate(c, node.arg, node.outer, node.posName, node.colName);
+    case 'window': return window(c, node.exprs);
     default: return assertNever(node, 'plan node');
   }
 }

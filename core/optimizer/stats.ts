@@ -81,7 +81,7 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       return { rows: scale(rows, sel), bytes: scale(scaleByWidth(total, node.schema, node.fileSchema), sel) };
     }
     case 'values': return { rows: node.rows, bytes: node.bytes };
-    case 'project': case 'mapBatches': case 'predict': {
+    case 'project': case 'mapBatches': case 'predict': case 'window': {
       const s = est(node.input);
       return { rows: s.rows, bytes: scaleByWidth(s.bytes, node.schema, node.input.schema) };
     }
@@ -142,7 +142,7 @@ export function maxRows(node: LogicalPlan): number | null {
     case 'mapBatches': case 'generate': return null;
     case 'sample': return node.withReplacement ? null : maxRows(node.input);
     case 'join': return null;
-    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': return maxRows(node.input);
+    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': case 'window': return maxRows(node.input);
     case 'aggregate': return node.groupBy.length === 0 ? 1 : maxRows(node.input);
     case 'limit': {
       const m = maxRows(node.input);

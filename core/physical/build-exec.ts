@@ -19,6 +19,7 @@ import { ShuffleReadExec } from '../../ops/shuffle-read-exec.ts';
 import { CacheReadExec } from '../../ops/cache-read-exec.ts';
 import { BroadcastExec } from '../../ops/broadcast-exec.ts';
 import { WriteFilesExec } from '../../ops/sinks/write-files-exec.ts';
+import { WindowExec } from '../../ops/window/window-exec.ts';
 import type { PhysNode } from './phys-node.ts';
 
 export function buildExec(n: PhysNode): ExecPlan {
@@ -37,6 +38,7 @@ export function buildExec(n: PhysNode): ExecPlan {
       return new NestedLoopJoinExec({ how: n.how, filter: n.filter ?? null, filterFields: n.filterFields, buildSide: n.buildSide, outputFields: n.outputFields },
         buildExec(n.left), buildExec(n.right));
     case 'sort': return new SortExec({ keys: n.keys, fetch: n.fetch }, buildExec(n.child));
+    case 'window': return new WindowExec({ partitionBy: n.partitionBy, orderBy: n.orderBy, exprs: n.exprs }, buildExec(n.child));
     case 'sample': return new SampleExec({ keys: n.keys, rows: n.rows }, buildExec(n.child));
     case 'rangePartition': return new RangePartitionExec({ keys: n.keys, partitions: n.partitions }, buildExec(n.child), buildExec(n.sample));
     case 'limit': return new LimitExec({ n: n.n, offset: n.offset }, buildExec(n.child));

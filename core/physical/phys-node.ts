@@ -29,6 +29,8 @@ export type PhysNode =
   | { op: 'nestedLoopJoin'; how: JoinType; buildSide: 'left' | 'right'; broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode;
       filterFields: FieldJSON[]; left: PhysNode; right: PhysNode }
   | { op: 'sort'; keys: ExprNode[]; fetch: number | null; child: PhysNode }
+  /** Window expressions (each `alias(over(...))`) over a child sorted by partitionBy then orderBy, whole window partitions in one task. */
+  | { op: 'window'; partitionBy: ExprNode[]; orderBy: ExprNode[]; exprs: ExprNode[]; child: PhysNode }
   /** Each partition's sort-key values, a weighted reservoir of at most `rows` (feeds a range shuffle's bounds). */
   | { op: 'sample'; keys: ExprNode[]; rows: number; child: PhysNode }
   /** Appends each row's range partition, by bounds drawn from `sample` (a broadcast of `sample` nodes' output). */
@@ -98,7 +100,7 @@ export interface PhysicalPlan {
 export function physChildren(n: PhysNode): PhysNode[] {
   switch (n.op) {
     case 'scan': case 'values': case 'shuffleRead': case 'broadcast': case 'cacheRead': return [];
-    case 'filter': case 'project': case 'aggregate': case 'sort': case 'sample': case 'randomSample': case 'generate': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'window': case 'sample': case 'randomSample': case 'generate': case 'limit': case 'mapBatches': case 'predict': case 'write': return [n.child];
     case 'rangePartition': return [n.child, n.sample];
     case 'hashJoin': case 'nestedLoopJoin': return [n.left, n.right];
     case 'union': return n.children;

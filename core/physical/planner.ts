@@ -191,6 +191,21 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     // Qualifiers only matter to name resolution, which is done: operators see names.
     case 'subqueryAlias': return planNode(plan.input, cutter);
     case 'sort': return planSort(await planNode(plan.input, cutter), [...plan.keys], cutter);
+    case 'window': {
+      // Whole window partitions in one task (hash by the keys; no keys: one task), sorted by keys then order.
+      const c = await planNode(plan.input, cutter);
+      const partitionBy = [...plan.partitionBy];
+      // A Window right under one with the same keys finds its rows already partitioned by them.
+      const placed = partitionBy.length > 0 && c.node.op === 'window' && JSON.stringify(c.node.partitionBy) === JSON.stringify(partitionBy);
+      const s = placed ? c : partitionBy.length ? cutter.cut(c, { keys: partitionBy, partitions: o.shufflePartitions }) : gather(c, cutter);
+      const keys: ExprNode[] = [...partitionBy.map((k): ExprNode => ({ kind: 'sort', arg: k, ascending: true, nullsFirst: true })), ...plan.orderBy];
+      // WindowExec keeps its input's order: rows sorted for the Window below by keys that start
+      // with these are sorted for this one too.
+      const below = placed && s.node.op === 'window' && s.node.child.op === 'sort' ? s.node.child.keys : [];
+      const presorted = keys.length <= below.length && keys.every((k, i) => JSON.stringify(k) === JSON.stringify(below[i]));
+      const sorted: PhysNode = keys.length && !presorted ? { op: 'sort', keys, fetch: null, child: s.node } : s.node;
+      return { node: { op: 'window', partitionBy, orderBy: [...plan.orderBy], exprs: [...plan.exprs], child: sorted }, partitions: s.partitions };
+    }
     case 'limit': {
       const keep = plan.n + plan.offset;
       if (plan.input.kind === 'sort') {

@@ -1,6 +1,6 @@
 // Aggregation whose outputs are expressions over aggregates (sum(a) / count(*)): an Aggregate of the distinct aggregate calls under a Project.
 import { PlanError } from '../../ops/errors.ts';
-import { containsAgg, exprChildren, exprName, exprToString, withExprChildren, type ExprNode } from '../../ops/expr/node.ts';
+import { containsAgg, containsWindow, exprChildren, exprName, exprToString, withExprChildren, type ExprNode } from '../../ops/expr/node.ts';
 import { aggregate } from './aggregate.ts';
 import type { LogicalPlan } from './node.ts';
 import { project } from './project.ts';
@@ -16,6 +16,9 @@ import { project } from './project.ts';
  * (sum(max(x))) are a PlanError.
  */
 export function aggregateExprs(input: LogicalPlan, groupBy: readonly ExprNode[], exprs: readonly ExprNode[]): LogicalPlan {
+  for (const e of [...groupBy, ...exprs]) {
+    if (containsWindow(e)) throw new PlanError(`agg: window expression in ${exprToString(e)} is not allowed in groupBy(...).agg(...); aggregate first, then compute it with select(...) or withColumn(...)`);
+  }
   if (exprs.every(isAggCall)) return aggregate(input, groupBy, exprs);
   for (const g of groupBy) {
     if (containsAgg(g)) throw new PlanError(`groupBy: ${exprToString(g)} contains an aggregate; group keys must be plain expressions`);

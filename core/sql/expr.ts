@@ -3,7 +3,8 @@ import { floatLiteralValue, type BinaryOp, type ExprNode, type SubqueryKind } fr
 import type { TypeJSON } from '../../ops/types.ts';
 import { API } from './api-map.ts';
 import { notSupported, sqlError } from './errors.ts';
-import { buildFunction } from './functions.ts';
+import { buildFunction, type FunctionArgs } from './functions.ts';
+import { isWindowOnlyName, windowFunction, windowSpec } from './window.ts';
 import type { Ast } from './parse.ts';
 import type { Scope } from './scope.ts';
 import { addInterval, parseInterval, type Interval } from './dates.ts';
@@ -207,10 +208,9 @@ function caseExpr(v: Ast, ctx: ExprContext): ExprNode {
 
 function functionCall(v: Ast, ctx: ExprContext, node: Ast): ExprNode {
   const name = v.name.map((p: Ast) => variant(p)[1].value).join('.');
-  if (v.over) throw notSupported(node, `window function ${name}() OVER (...)`);
   if (v.filter) throw notSupported(node, `${name}(...) FILTER (WHERE ...)`);
   const [argKind, list] = variant(v.args);
-  if (argKind === 'None') return buildFunction(name, { args: [], star: false, distinct: false, node });
+  if (argKind === 'None') return call(name, v, { args: [], star: false, distinct: false, node }, ctx);
   if (argKind !== 'List') throw notSupported(node, `${name}(${argKind})`);
   if (list.clauses?.length) throw notSupported(node, `${name}(... ${variant(list.clauses[0])[0]})`);
   let star = false;
@@ -223,7 +223,23 @@ function functionCall(v: Ast, ctx: ExprContext, node: Ast): ExprNode {
     if (ik !== 'Expr') throw notSupported(node, `${ik} arguments in ${name}()`);
     args.push(translateExpr(e, ctx));
   }
-  return buildFunction(name, { args, star, distinct: list.duplicate_treatment === 'Distinct', node });
+  return call(name, v, { args, star, distinct: list.duplicate_treatment === 'Distinct', node }, ctx);
+}
+
+/** A function call, or with OVER (...) a window expression; a window-only function without OVER is an error. */
+function call(name: string, v: Ast, a: FunctionArgs, ctx: ExprContext): ExprNode {
+  if (!v.over) {
+    if (isWindowOnlyName(name)) throw sqlError(a.node, `${name}() is a window function: add OVER (PARTITION BY ... ORDER BY ...)`);
+    return buildFunction(name, a);
+  }
+  const arg = windowFunction(name, a, () => buildFunction(name, a));
+  const spec = windowSpec(v.over, { translate: (e) => translateExpr(e, ctx), sortKey: orderKey, columnType: (e) => ctx.scope.typeOf(e).type }, a.node);
+  return { kind: 'over', arg, spec };
+}
+
+/** An ORDER BY key with SQL's options; DuckDB's default puts nulls last in both directions. */
+function orderKey(e: ExprNode, opts: Ast): ExprNode {
+  return { kind: 'sort', arg: e, ascending: opts?.asc !== false, nullsFirst: opts?.nulls_first === true };
 }
 
 /** SQL type names -> Quiver types (DECIMAL is read as DOUBLE, as the TPC-H files store it). */

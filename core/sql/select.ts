@@ -1,10 +1,11 @@
 // One SELECT block: FROM, WHERE, GROUP BY, HAVING, the select list, DISTINCT and ORDER BY -> a plan.
-import { containsAgg, exprChildren, withExprChildren, type ExprNode } from '../../ops/expr/node.ts';
+import { containsAgg, containsWindow, exprChildren, withExprChildren, type ExprNode } from '../../ops/expr/node.ts';
 import { aggregate } from '../plan/aggregate.ts';
 import { distinct } from '../plan/distinct.ts';
 import { filter } from '../plan/filter.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
+import { projectWithWindows } from '../plan/window-exprs.ts';
 import { sort } from '../plan/sort.ts';
 import { exprKey } from '../optimizer/expr-utils.ts';
 import type { SqlContext } from './context.ts';
@@ -49,6 +50,7 @@ export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlConte
   if (sel.selection) {
     const p = translateExpr(sel.selection, { scope, subquery: sub, clause: 'WHERE' });
     if (containsAgg(p)) throw sqlError(sel.selection, 'aggregates are not allowed in WHERE; use HAVING');
+    if (containsWindow(p)) throw sqlError(sel.selection, 'window functions are not allowed in WHERE; compute them in a subquery and filter its result');
     plan = at(sel.selection, () => filter(plan, p));
   }
 
@@ -117,6 +119,11 @@ export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlConte
     const rewrite = (e: ExprNode, where: Ast): ExprNode => {
       const key = keyIndex.get(exprKey(e));
       if (key !== undefined) return col(key);
+      // A window over the groups: its function's arguments and its keys are over group keys and aggregates.
+      if (e.kind === 'over') {
+        const inner = e.arg.kind === 'agg' ? (e.arg.arg ? { ...e.arg, arg: rewrite(e.arg.arg, where) } : e.arg) : withExprChildren(e.arg, exprChildren(e.arg).map((c) => rewrite(c, where)));
+        return { ...e, arg: inner, spec: { ...e.spec, partitionBy: e.spec.partitionBy.map((c) => rewrite(c, where)), orderBy: e.spec.orderBy.map((c) => rewrite(c, where)) } };
+      }
       if (e.kind === 'agg') {
         const k = exprKey(e);
         if (!aggs.has(k)) aggs.set(k, { node: e, name: `__agg${aggs.size}` });
@@ -161,7 +168,7 @@ export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlConte
     }
     return sortKey(col(target), k.opts);
   });
-  plan = at(sel, () => project(plan, [...exprs, ...hidden]));
+  plan = at(sel, () => projectWithWindows(plan, [...exprs, ...hidden]));
   if (sel.distinct) plan = distinct(plan);
   if (sortKeys.length) plan = at(orderBy[0], () => sort(plan, sortKeys));
   if (hidden.length) plan = project(plan, outputs.map((o) => col(o.name)));

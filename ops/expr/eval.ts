@@ -103,6 +103,8 @@ function build(e: ExprNode, ctx: Ctx): Node {
     case 'case': return compileCase(e, (x) => compileNode(x, ctx), coerce, typeOf(e, ctx.fields).type);
     case 'agg': case 'sort':
       throw new InternalError(`${e.kind} expression ${exprToString(e)} reached the scalar evaluator; the ${e.kind === 'agg' ? 'aggregate' : 'sort'} operator evaluates it`);
+    case 'windowFn': case 'over':
+      throw new InternalError(`window expression ${exprToString(e)} reached the scalar evaluator; WindowExec evaluates it`);
     case 'subquery': case 'outerRef':
       throw new InternalError(`invariant violated: ${exprToString(e)} reached the evaluator; the optimizer's decorrelation rules turn every subquery into a join (this is a bug)`);
   }

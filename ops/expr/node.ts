@@ -1,5 +1,6 @@
 // Expression trees as plain JSON data: built by the fluent API (core), evaluated by operators (ops).
 import type { TypeJSON } from '../types.ts';
+import { frameToString, WINDOW_FN_SQL, type WindowFnName, type WindowSpecJSON } from './window-spec.ts';
 
 export type BinaryOp =
   | 'add' | 'sub' | 'mul' | 'div' | 'mod'
@@ -137,6 +138,13 @@ export type ExprNode =
   | { readonly kind: 'agg'; readonly fn: AggFn; readonly arg: ExprNode | null; readonly params?: AggParams; readonly udaf?: UdafSpec }
   /** A scalar user function, vectorized over Arrow (see udf.ts): never evaluated at plan time. */
   | { readonly kind: 'udf'; readonly udf: UdfRef; readonly args: readonly ExprNode[]; readonly returnType: TypeJSON }
+  /**
+   * A ranking or offset function, meaningful only as the `arg` of an `over` node. Arguments:
+   * ntile(n literal); lag/lead(value, offset int literal, default literal); the others none.
+   */
+  | { readonly kind: 'windowFn'; readonly fn: WindowFnName; readonly args: readonly ExprNode[] }
+  /** `arg` (a windowFn or an agg) computed over a window; only a Window plan node evaluates it. */
+  | { readonly kind: 'over'; readonly arg: ExprNode; readonly spec: WindowSpecJSON }
   | SubqueryExpr
   | { readonly kind: 'outerRef'; readonly index: number; readonly name: string; readonly type: TypeJSON; readonly nullable: boolean };
 
@@ -179,6 +187,8 @@ export function exprChildren(e: ExprNode): readonly ExprNode[] {
     case 'call': case 'udf': return e.args;
     case 'case': return [...e.branches.flatMap((b) => [b.when, b.then]), ...(e.otherwise ? [e.otherwise] : [])];
     case 'agg': return e.arg ? [e.arg] : [];
+    case 'windowFn': return e.args;
+    case 'over': return [e.arg, ...e.spec.partitionBy, ...e.spec.orderBy];
     case 'subquery': return e.arg ? [e.arg, ...e.outerRefs] : e.outerRefs;
     case 'outerRef': return [];
   }
@@ -196,6 +206,11 @@ export function withExprChildren(e: ExprNode, c: readonly ExprNode[]): ExprNode 
       return { ...e, branches, otherwise: e.otherwise ? c[2 * e.branches.length] : null };
     }
     case 'agg': return { ...e, arg: e.arg ? c[0] : null };
+    case 'windowFn': return { ...e, args: c };
+    case 'over': {
+      const p = e.spec.partitionBy.length;
+      return { ...e, arg: c[0], spec: { ...e.spec, partitionBy: c.slice(1, 1 + p), orderBy: c.slice(1 + p) } };
+    }
     case 'subquery': return e.arg ? { ...e, arg: c[0], outerRefs: c.slice(1) } : { ...e, outerRefs: c };
   }
 }
@@ -214,13 +229,20 @@ export function columnsOf(e: ExprNode, out = new Set<string>()): Set<string> {
   return out;
 }
 
+/** An aggregate call outside any window (an aggregate under `over` is a window function, not a group's). */
 export function containsAgg(e: ExprNode): boolean {
+  if (e.kind === 'over') return false;
   return e.kind === 'agg' || exprChildren(e).some(containsAgg);
 }
 
 /** Whether `e` calls user code (a scalar UDF or a UDAF): such nodes MUST NOT be evaluated at plan time. */
 export function containsUdf(e: ExprNode): boolean {
   return e.kind === 'udf' || (e.kind === 'agg' && e.fn === 'udaf') || exprChildren(e).some(containsUdf);
+}
+
+/** Whether `e` holds a window expression (`over`) or a window function outside one. */
+export function containsWindow(e: ExprNode): boolean {
+  return e.kind === 'over' || e.kind === 'windowFn' || exprChildren(e).some(containsWindow);
 }
 
 /** The output name Spark would give: alias, column name, or a rendering of the expression. */
@@ -266,6 +288,14 @@ export function exprToString(e: ExprNode): string {
       const p = e.params.percentage;
       return `${e.fn}(${arg}, ${typeof p === 'number' ? p : `array(${p.join(', ')})`}, ${e.params.accuracy})`;
     }
+    case 'windowFn': return `${WINDOW_FN_SQL[e.fn]}(${e.args.map(exprToString).join(', ')})`;
+    case 'over': {
+      const parts: string[] = [];
+      if (e.spec.partitionBy.length) parts.push(`PARTITION BY ${e.spec.partitionBy.map(exprToString).join(', ')}`);
+      if (e.spec.orderBy.length) parts.push(`ORDER BY ${e.spec.orderBy.map(exprToString).join(', ')}`);
+      if (e.spec.frame) parts.push(frameToString(e.spec.frame));
+      return `${exprToString(e.arg)} OVER (${parts.join(' ')})`;
+    }
     case 'subquery': {
       const refs = e.outerRefs.length ? ` correlated on ${e.outerRefs.map(exprToString).join(', ')}` : '';
       const what = e.subquery === 'scalar' ? 'SUBQUERY' : e.subquery === 'exists' ? 'EXISTS' : `${exprToString(e.arg!)} IN`;
@@ -274,6 +304,17 @@ export function exprToString(e: ExprNode): string {
     case 'outerRef': return `outer(${e.name})`;
   }
   return '?';
+}
+
+/**
+ * A window expression without the PARTITION BY / ORDER BY its Window node already shows:
+ * `sum(x) ROWS BETWEEN 1 PRECEDING AND CURRENT ROW AS s`.
+ */
+export function windowExprBrief(e: ExprNode): string {
+  const o = e.kind === 'alias' ? e.arg : e;
+  if (o.kind !== 'over') return exprToString(e);
+  const s = `${exprToString(o.arg)}${o.spec.frame ? ` ${frameToString(o.spec.frame)}` : ''}`;
+  return e.kind === 'alias' ? `${s} AS ${e.name}` : s;
 }
 
 /** SQL's infix forms for LIKE and IN, function syntax for the rest. */

@@ -53,6 +53,10 @@ export function typeOf(e: ExprNode, fields: readonly FieldJSON[]): Typed {
     case 'call': return callType(e, e.args.map((x) => typeOf(x, fields)));
     case 'case': return caseType(e, fields);
     case 'agg': return aggType(e, e.arg ? typeOf(e.arg, fields) : null);
+    case 'windowFn':
+      throw new PlanError(`${exprToString(e)} is a window function: call .over(...) on it, e.g. fn.rowNumber().over(Window.partitionBy('k').orderBy('v'))`);
+    case 'over':
+      throw new PlanError(`${exprToString(e)}: a window expression is only allowed in select(...) and withColumn(...); compute it there, then filter or aggregate the column`);
     case 'subquery': {
       // The outer values and the tested value are checked against the enclosing plan's columns.
       for (const r of e.outerRefs) typeOf(r, fields);

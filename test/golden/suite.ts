@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Quiver, col, lit, fn, when, DataFrame } from '../../core/index.ts';
+import { Quiver, Window, col, lit, fn, when, DataFrame } from '../../core/index.ts';
 import { datasets } from './datasets.ts';
 import { parseGolden, type GoldenCase } from './format.ts';
 
@@ -38,7 +38,7 @@ export function goldenSuite(name: string, cfg: GoldenConfig, open: (cfg: GoldenC
     for (const c of cases) {
       it(`${c.file}:${c.line} ${c.kind} ${c.name}`, async () => {
         const build = () => {
-          const df = new Function('t', 'col', 'lit', 'fn', 'when', 'UDFS', `return (${c.code});`)(t, col, lit, fn, when, UDFS) as DataFrame;
+          const df = new Function('t', 'col', 'lit', 'fn', 'when', 'UDFS', 'Window', `return (${c.code});`)(t, col, lit, fn, when, UDFS, Window) as DataFrame;
           // Plans cross the network in cluster mode: run the JSON round trip of the plan too.
           return cfg.roundTrip ? new DataFrame(df.session, JSON.parse(JSON.stringify(df.plan))) : df;
         };

@@ -90,6 +90,7 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
     // Random plans (gen.ts) hold no models: predict only appears in hand-written plans.
     case 'predict': throw new Error('reference: predict is not modelled');
     case 'sample': case 'generate': throw new Error(`reference: ${p.kind} is not modelled`);
+    case 'window': throw new Error('reference: window is not modelled');
     default: return assertNever(p, 'plan node');
   }
 }

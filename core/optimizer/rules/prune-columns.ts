@@ -19,6 +19,7 @@ import { scan, type Scan } from '../../plan/scan.ts';
 import { sort } from '../../plan/sort.ts';
 import { subqueryAlias } from '../../plan/subquery-alias.ts';
 import { union, type Union } from '../../plan/union.ts';
+import { window, type Window } from '../../plan/window.ts';
 import { colRef, stripAlias } from '../expr-utils.ts';
 import { rewritten, type OptimizerRule } from '../rule.ts';
 import { typeWidth } from '../stats.ts';
@@ -121,6 +122,7 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
       const input = prune(node.input, need);
       return input === node.input ? node : generate(input, node.arg, node.outer, node.posName, node.colName);
     }
+    case 'window': return pruneWindow(node, required);
     default: return assertNever(node, 'plan node');
   }
 }
@@ -209,4 +211,15 @@ function pruneUnion(u: Union, required: Names): LogicalPlan {
     return sameList(pruned.schema.map((f) => f.name), names) ? pruned : project(pruned, names.map(colRef));
   });
   return inputs.every((x, i) => x === u.inputs[i]) ? u : union(inputs);
+}
+
+function pruneWindow(w: Window, required: Names): LogicalPlan {
+  // Window columns no ancestor reads are not computed; a Window left with none goes away.
+  const offset = w.input.schema.length;
+  const exprs = w.exprs.filter((_, i) => required.has(w.schema[offset + i].name));
+  const need = new Set([...required].filter((n) => w.input.schema.some((f) => f.name === n)));
+  if (exprs.length === 0) return prune(w.input, need);
+  // The input is sorted and shuffled under the window: carry only what is needed.
+  const input = pruneExact(w.input, namesOf(exprs, need));
+  return input === w.input && exprs.length === w.exprs.length ? w : window(input, exprs);
 }

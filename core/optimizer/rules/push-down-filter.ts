@@ -15,6 +15,7 @@ import { scan, type Scan } from '../../plan/scan.ts';
 import { sort } from '../../plan/sort.ts';
 import { subqueryAlias } from '../../plan/subquery-alias.ts';
 import { union, type Union } from '../../plan/union.ts';
+import { window, type Window } from '../../plan/window.ts';
 import { colRef, conjoin, exprKey, renameColumns, splitConjuncts, stripAlias, substituteColumns } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule, type RewriteResult } from '../rule.ts';
 
@@ -23,7 +24,7 @@ const NONDETERMINISTIC: ReadonlySet<ScalarFn> = new Set<ScalarFn>();
 
 /** Safe to evaluate on other rows or more than once: no aggregate, no nondeterministic call. */
 function deterministic(e: ExprNode): boolean {
-  if (e.kind === 'agg') return false;
+  if (e.kind === 'agg' || e.kind === 'over' || e.kind === 'windowFn') return false;
   if (e.kind === 'call' && NONDETERMINISTIC.has(e.fn)) return false;
   return exprChildren(e).every(deterministic);
 }
@@ -42,6 +43,7 @@ export const PushDownFilter: OptimizerRule = {
       case 'union': return intoUnion(node, child);
       case 'join': return throughJoin(node, child);
       case 'aggregate': return throughAggregate(node, child);
+      case 'window': return throughWindow(node, child);
       case 'scan': return intoScan(node, child);
       case 'predict': return throughPredict(node, child);
       // A limit picks rows before the filter sees them, and a UDF may depend on every row;
@@ -194,6 +196,21 @@ function throughAggregate(f: Filter, a: Aggregate): RewriteResult {
   });
   if (!split) return unchanged(f);
   return keepAbove(aggregate(filter(a.input, conjoin(split.pushed)!), a.groupBy, a.aggs), split.kept);
+}
+
+/**
+ * A conjunct over partition keys only (plain columns) drops whole window partitions, which
+ * changes no other partition's window values: it may go below. Any other conjunct changes
+ * which rows the frames see, so it stays above.
+ */
+function throughWindow(f: Filter, w: Window): RewriteResult {
+  const keys = new Set(w.partitionBy.filter((k) => k.kind === 'column').map((k) => (k as { name: string }).name));
+  const split = partition(f, (c) => {
+    const cols = [...columnsOf(c)];
+    return cols.length > 0 && cols.every((n) => keys.has(n)) && deterministic(c) ? c : null;
+  });
+  if (!split) return unchanged(f);
+  return keepAbove(window(filter(w.input, conjoin(split.pushed)!), w.exprs), split.kept);
 }
 
 /** The scan applies its filters exactly, so the Filter node goes away. */
