@@ -1,7 +1,7 @@
 // HashJoinExec: equi-join that builds a hash table on one input and streams the other through it.
 import { makeVector } from 'apache-arrow';
 import type * as arrow from 'apache-arrow';
-import { batchBytes, concatBatches, emptyBatch, makeBatch } from '../compute/batch.ts';
+import { batchBytes, concatBatches, makeBatch } from '../compute/batch.ts';
 import { keyKindOf } from '../compute/hash.ts';
 import { PlanError, ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
@@ -11,7 +11,7 @@ import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { GRACE_FANOUT, GRACE_MAX_LEVELS, graceJoin, GracePartitions } from './grace-partitions.ts';
 import { alignKey, alignKeyPair, JoinHashTable } from './join-hash-table.ts';
 import { JoinFilter } from './join-filter.ts';
-import { gatherColumns, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
+import { gatherColumns, JoinRows, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
 
 export type { JoinType } from './join-output.ts';
 
@@ -66,6 +66,7 @@ export class HashJoinExec implements ExecPlan {
   private readonly leftKeys: readonly CompiledExpr[];
   private readonly rightKeys: readonly CompiledExpr[];
   private readonly buildIsLeft: boolean;
+  private readonly rows: JoinRows;
   private readonly buildPlan: ExecPlan;
   private readonly probePlan: ExecPlan;
   private readonly buildKeys: readonly CompiledExpr[];
@@ -92,6 +93,7 @@ export class HashJoinExec implements ExecPlan {
     const { how } = opts;
     this.buildIsLeft = opts.buildSide === 'left';
     [this.buildPlan, this.probePlan] = this.buildIsLeft ? [left, right] : [right, left];
+    this.rows = new JoinRows(this.schema, this.cols, this.types, this.buildIsLeft, this.probePlan.schema);
     [this.buildKeys, this.probeKeys] = this.buildIsLeft ? [this.leftKeys, this.rightKeys] : [this.rightKeys, this.leftKeys];
     this.align = this.buildKeys.map((k, i) => alignKeyPair(k.field.type, this.probeKeys[i].field.type));
     this.probePreserved = how === 'full' || how === (this.buildIsLeft ? 'right' : 'left');
@@ -226,34 +228,19 @@ export class HashJoinExec implements ExecPlan {
               if (matched) matched[r] = 1;
               if (!emitPairs) continue;
               pi[m] = i; bi[m] = r;
-              if (++m === size) { yield this.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
+              if (++m === size) { yield this.rows.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
             }
           } else if (probePreserved) {
             pi[m] = i; bi[m] = -1;
-            if (++m === size) { yield this.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
+            if (++m === size) { yield this.rows.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
           }
         }
-        if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, bi.subarray(0, m));
+        if (m > 0) yield this.rows.pairs(p, pi.subarray(0, m), build, bi.subarray(0, m));
       }
     }
-    if (matched) yield* this.buildRowsAfter(build, matched, size);
+    if (matched) yield* this.rows.buildRows(build, matched, this.opts.how === 'semi' ? 1 : 0, size);
   }
 
-  /**
-   * Build rows after the probe: unmatched ones for outer joins (null-key rows included, as
-   * they never match), matched or unmatched left rows for semi/anti joins.
-   */
-  private *buildRowsAfter(build: arrow.RecordBatch, matched: Uint8Array, size: number): Generator<arrow.RecordBatch> {
-    const want = this.opts.how === 'semi' ? 1 : 0;
-    const none = emptyBatch(this.probePlan.schema);
-    let bi = new Int32Array(size), m = 0;
-    for (let r = 0; r < build.numRows; r++) {
-      if (matched[r] !== want) continue;
-      bi[m++] = r;
-      if (m === size) { yield this.leftovers(build, bi, none); bi = new Int32Array(size); m = 0; }
-    }
-    if (m > 0) yield this.leftovers(build, bi.subarray(0, m), none);
-  }
 
   /**
    * probe() with a residual condition: the pairs of equal keys are gathered a batch at a time
@@ -283,7 +270,7 @@ export class HashJoinExec implements ExecPlan {
           if (semiAnti || pass.length === 0) return null;
           const outP = new Int32Array(pass.length), outB = new Int32Array(pass.length);
           pass.forEach((k, j) => { outP[j] = ps[k]; outB[j] = bs[k]; });
-          return this.pairs(p, outP, build, outB);
+          return this.rows.pairs(p, outP, build, outB);
         };
         for (let i = 0; i < n; i++) {
           const g = gid[i];
@@ -296,36 +283,16 @@ export class HashJoinExec implements ExecPlan {
         }
         if (m > 0) { const out = flush(); if (out) yield out; }
         if (semiAnti && !buildIsLeft) {
-          yield* this.keepLeft(p, hit!, how === 'semi');
+          yield* this.rows.keepLeft(p, hit!, how === 'semi');
         } else if (probePreserved) {
-          yield* this.probeRowsAlone(p, hit!, build, size);
+          yield* this.rows.probeRowsAlone(p, hit!, build, size);
         }
       }
     }
-    if (matched) yield* this.buildRowsAfter(build, matched, size);
+    if (matched) yield* this.rows.buildRows(build, matched, this.opts.how === 'semi' ? 1 : 0, size);
   }
 
-  /** Rows of probe batch `p` that matched nothing, each with no build row (outer joins). */
-  private *probeRowsAlone(p: arrow.RecordBatch, hit: Uint8Array, build: arrow.RecordBatch, size: number): Generator<arrow.RecordBatch> {
-    let pi = new Int32Array(size), m = 0;
-    for (let i = 0; i < p.numRows; i++) {
-      if (hit[i]) continue;
-      pi[m++] = i;
-      if (m === size) { yield this.pairs(p, pi, build, new Int32Array(size).fill(-1)); pi = new Int32Array(size); m = 0; }
-    }
-    if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, new Int32Array(m).fill(-1));
-  }
 
-  /** Semi/anti join streaming the left input: its rows with (semi) or without (anti) a passing pair. */
-  private *keepLeft(p: arrow.RecordBatch, hit: Uint8Array, semi: boolean): Generator<arrow.RecordBatch> {
-    const n = p.numRows;
-    const keep = new Int32Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) if ((hit[i] === 1) === semi) keep[m++] = i;
-    if (m === 0) return;
-    if (m === n) { yield makeBatch(this.schema, p.data.children, n); return; }
-    yield makeBatch(this.schema, gatherColumns(this.cols, this.types, p, keep.subarray(0, m), null, null), m);
-  }
 
   /** A spill partition still over budget after every round: its rows share a key. */
   private skewed(sample: arrow.RecordBatch, rows: number, bytes: number, partition: number, ctx: TaskContext): ResourceError {
@@ -347,18 +314,7 @@ export class HashJoinExec implements ExecPlan {
     yield makeBatch(this.schema, gatherColumns(this.cols, this.types, p, keep.subarray(0, m), null, null), m);
   }
 
-  /** The output batch for row pairs (probe row pi[i], build row bi[i]; -1 = none). */
-  private pairs(probe: arrow.RecordBatch, pi: Int32Array, build: arrow.RecordBatch, bi: Int32Array): arrow.RecordBatch {
-    const cols = this.buildIsLeft
-      ? gatherColumns(this.cols, this.types, build, bi, probe, pi)
-      : gatherColumns(this.cols, this.types, probe, pi, build, bi);
-    return makeBatch(this.schema, cols, pi.length);
-  }
 
-  /** Build rows `bi` with no probe partner (outer joins), or the left rows of a semi/anti join. */
-  private leftovers(build: arrow.RecordBatch, bi: Int32Array, none: arrow.RecordBatch): arrow.RecordBatch {
-    return this.pairs(none, new Int32Array(bi.length).fill(-1), build, bi);
-  }
 }
 
 /** A key value as an error message shows it. */

@@ -4,7 +4,7 @@
 // join keeps one column per key (from the left; from the right for right joins; for full joins
 // coalesce(left, right)); semi/anti joins output the left columns only.
 import * as arrow from 'apache-arrow';
-import { concatData } from '../compute/batch.ts';
+import { concatData, emptyBatch, makeBatch } from '../compute/batch.ts';
 import { takeData } from '../compute/take.ts';
 import { InternalError } from '../errors.ts';
 import { castData } from '../expr/cast.ts';
@@ -80,4 +80,62 @@ export function gatherColumns(cols: readonly OutputColumn[], types: readonly arr
 
 export function outputTypes(fields: readonly FieldJSON[]): arrow.DataType[] {
   return fields.map((f) => toArrowType(f.type));
+}
+
+/**
+ * A join's output batches from row pairs (probe row, build row; -1 = none), shared by
+ * HashJoinExec and NestedLoopJoinExec: matched pairs, the rows an outer join keeps alone, and a
+ * semi/anti join's left rows.
+ */
+export class JoinRows {
+  private readonly noProbeRows: arrow.RecordBatch;
+
+  constructor(readonly schema: arrow.Schema, private readonly cols: readonly OutputColumn[], private readonly types: readonly arrow.DataType[],
+    private readonly buildIsLeft: boolean, probeSchema: arrow.Schema) {
+    this.noProbeRows = emptyBatch(probeSchema);
+  }
+
+  /** The output batch for pairs (probe row pi[i], build row bi[i]; -1 = none). */
+  pairs(probe: arrow.RecordBatch, pi: Int32Array, build: arrow.RecordBatch, bi: Int32Array): arrow.RecordBatch {
+    const cols = this.buildIsLeft
+      ? gatherColumns(this.cols, this.types, build, bi, probe, pi)
+      : gatherColumns(this.cols, this.types, probe, pi, build, bi);
+    return makeBatch(this.schema, cols, pi.length);
+  }
+
+  /** Rows of probe batch `p` that matched nothing (hit[i] = 0), each with no build row (outer joins). */
+  *probeRowsAlone(p: arrow.RecordBatch, hit: Uint8Array, build: arrow.RecordBatch, size: number): Generator<arrow.RecordBatch> {
+    let pi = new Int32Array(size), m = 0;
+    for (let i = 0; i < p.numRows; i++) {
+      if (hit[i]) continue;
+      pi[m++] = i;
+      if (m === size) { yield this.pairs(p, pi, build, new Int32Array(size).fill(-1)); pi = new Int32Array(size); m = 0; }
+    }
+    if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, new Int32Array(m).fill(-1));
+  }
+
+  /**
+   * Build rows after the probe whose matched flag is `want`, each with no probe row: an outer
+   * join's unmatched rows (0), a semi (1) or anti (0) join's left rows when the left is built.
+   */
+  *buildRows(build: arrow.RecordBatch, matched: Uint8Array, want: 0 | 1, size: number): Generator<arrow.RecordBatch> {
+    let bi = new Int32Array(size), m = 0;
+    for (let r = 0; r < build.numRows; r++) {
+      if (matched[r] !== want) continue;
+      bi[m++] = r;
+      if (m === size) { yield this.pairs(this.noProbeRows, new Int32Array(m).fill(-1), build, bi); bi = new Int32Array(size); m = 0; }
+    }
+    if (m > 0) yield this.pairs(this.noProbeRows, new Int32Array(m).fill(-1), build, bi.subarray(0, m));
+  }
+
+  /** Semi/anti join streaming the left input: its rows with (semi) or without (anti) a match (hit[i] = 1). */
+  *keepLeft(p: arrow.RecordBatch, hit: Uint8Array, semi: boolean): Generator<arrow.RecordBatch> {
+    const n = p.numRows;
+    const keep = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) if ((hit[i] === 1) === semi) keep[m++] = i;
+    if (m === 0) return;
+    if (m === n) { yield makeBatch(this.schema, p.data.children, n); return; }
+    yield makeBatch(this.schema, gatherColumns(this.cols, this.types, p, keep.subarray(0, m), null, null), m);
+  }
 }

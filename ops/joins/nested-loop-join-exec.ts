@@ -1,12 +1,12 @@
 // NestedLoopJoinExec: join without equality keys; every (build row, probe row) pair is tested against the condition.
 import type * as arrow from 'apache-arrow';
-import { batchBytes, concatBatches, emptyBatch, makeBatch } from '../compute/batch.ts';
+import { batchBytes, concatBatches } from '../compute/batch.ts';
 import { ResourceError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import { exprToString, type ExprNode } from '../expr/node.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { JoinFilter } from './join-filter.ts';
-import { gatherColumns, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
+import { JoinRows, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
 
 export interface NestedLoopJoinOptions {
   readonly how: JoinType;
@@ -37,6 +37,7 @@ export class NestedLoopJoinExec implements ExecPlan {
   private readonly types: readonly arrow.DataType[];
   private readonly filter: JoinFilter | null;
   private readonly buildIsLeft: boolean;
+  private readonly rows: JoinRows;
   private readonly buildPlan: ExecPlan;
   private readonly probePlan: ExecPlan;
   private readonly probePreserved: boolean;
@@ -52,6 +53,7 @@ export class NestedLoopJoinExec implements ExecPlan {
     const { how } = opts;
     this.buildIsLeft = opts.buildSide === 'left';
     [this.buildPlan, this.probePlan] = this.buildIsLeft ? [left, right] : [right, left];
+    this.rows = new JoinRows(this.schema, this.cols, this.types, this.buildIsLeft, this.probePlan.schema);
     this.probePreserved = how === 'full' || how === (this.buildIsLeft ? 'right' : 'left');
     this.buildPreserved = how === 'full' || how === (this.buildIsLeft ? 'left' : 'right');
     this.semiAnti = how === 'semi' || how === 'anti';
@@ -71,7 +73,7 @@ export class NestedLoopJoinExec implements ExecPlan {
     const matched = this.buildPreserved || (semiAnti && buildIsLeft) ? new Uint8Array(nb) : null;
     const probeSide = probePreserved || (semiAnti && !buildIsLeft);
     // Nothing to pair with, and nothing of the probe side to keep: do not read it.
-    if (nb === 0 && !probeSide) { if (matched) yield* this.buildRowsAfter(build, matched, size); return; }
+    if (nb === 0 && !probeSide) { if (matched) yield* this.rows.buildRows(build, matched, this.opts.how === 'semi' ? 1 : 0, size); return; }
     for await (const p of this.probePlan.execute(partition, ctx)) {
       ctx.signal?.throwIfAborted();
       const n = p.numRows;
@@ -95,7 +97,7 @@ export class NestedLoopJoinExec implements ExecPlan {
         if (semiAnti || count === 0) return null;
         const outP = pass ? Int32Array.from(pass, (k) => ps[k]) : ps.slice();
         const outB = pass ? Int32Array.from(pass, (k) => bs[k]) : bs.slice();
-        return this.pairs(p, outP, build, outB);
+        return this.rows.pairs(p, outP, build, outB);
       };
       // Semi/anti joins on the probe side without a condition: any build row is a match.
       if (!(semiAnti && !buildIsLeft && !this.filter)) {
@@ -109,10 +111,10 @@ export class NestedLoopJoinExec implements ExecPlan {
       } else if (nb > 0) {
         hit!.fill(1);
       }
-      if (semiAnti && !buildIsLeft) yield* this.keepLeft(p, hit!, how === 'semi');
-      else if (probePreserved) yield* this.probeRowsAlone(p, hit!, build, size);
+      if (semiAnti && !buildIsLeft) yield* this.rows.keepLeft(p, hit!, how === 'semi');
+      else if (probePreserved) yield* this.rows.probeRowsAlone(p, hit!, build, size);
     }
-    if (matched) yield* this.buildRowsAfter(build, matched, size);
+    if (matched) yield* this.rows.buildRows(build, matched, this.opts.how === 'semi' ? 1 : 0, size);
   }
 
   /** The build input's partition as one batch; a ResourceError past ctx.memoryBudget. */
@@ -133,46 +135,7 @@ export class NestedLoopJoinExec implements ExecPlan {
     return concatBatches(this.buildPlan.schema, batches);
   }
 
-  /** The output batch for pairs (probe row pi[i], build row bi[i]; -1 = none). */
-  private pairs(probe: arrow.RecordBatch, pi: Int32Array, build: arrow.RecordBatch, bi: Int32Array): arrow.RecordBatch {
-    const cols = this.buildIsLeft
-      ? gatherColumns(this.cols, this.types, build, bi, probe, pi)
-      : gatherColumns(this.cols, this.types, probe, pi, build, bi);
-    return makeBatch(this.schema, cols, pi.length);
-  }
 
-  /** Build rows an outer join keeps unmatched, or a semi/anti join's left rows, after the probe. */
-  private *buildRowsAfter(build: arrow.RecordBatch, matched: Uint8Array, size: number): Generator<arrow.RecordBatch> {
-    const want = this.opts.how === 'semi' ? 1 : 0;
-    const none = emptyBatch(this.probePlan.schema);
-    let bi = new Int32Array(size), m = 0;
-    for (let r = 0; r < build.numRows; r++) {
-      if (matched[r] !== want) continue;
-      bi[m++] = r;
-      if (m === size) { yield this.pairs(none, new Int32Array(m).fill(-1), build, bi); bi = new Int32Array(size); m = 0; }
-    }
-    if (m > 0) yield this.pairs(none, new Int32Array(m).fill(-1), build, bi.subarray(0, m));
-  }
 
-  /** Rows of probe batch `p` that matched nothing, each with no build row (outer joins). */
-  private *probeRowsAlone(p: arrow.RecordBatch, hit: Uint8Array, build: arrow.RecordBatch, size: number): Generator<arrow.RecordBatch> {
-    let pi = new Int32Array(size), m = 0;
-    for (let i = 0; i < p.numRows; i++) {
-      if (hit[i]) continue;
-      pi[m++] = i;
-      if (m === size) { yield this.pairs(p, pi, build, new Int32Array(m).fill(-1)); pi = new Int32Array(size); m = 0; }
-    }
-    if (m > 0) yield this.pairs(p, pi.subarray(0, m), build, new Int32Array(m).fill(-1));
-  }
 
-  /** Semi/anti join streaming the left input: its rows with (semi) or without (anti) a match. */
-  private *keepLeft(p: arrow.RecordBatch, hit: Uint8Array, semi: boolean): Generator<arrow.RecordBatch> {
-    const n = p.numRows;
-    const keep = new Int32Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) if ((hit[i] === 1) === semi) keep[m++] = i;
-    if (m === 0) return;
-    if (m === n) { yield makeBatch(this.schema, p.data.children, n); return; }
-    yield makeBatch(this.schema, gatherColumns(this.cols, this.types, p, keep.subarray(0, m), null, null), m);
-  }
 }
