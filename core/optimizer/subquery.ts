@@ -8,6 +8,26 @@ import { project } from '../plan/project.ts';
 import { colRef, conjoin, renameColumns, splitConjuncts } from './expr-utils.ts';
 import { join, type JoinType } from '../plan/join.ts';
 
+/**
+ * Replaces the scalar subqueries of a Filter that `test` accepts, all at once (a later rule or
+ * pass might move what is left), each by column `name` of a left join that `joinOne` builds onto
+ * the input so far; a projection restores the input's columns. Null when there is none.
+ */
+export function scalarSubqueriesToJoins(node: LogicalPlan, test: (s: SubqueryExpr) => boolean,
+  joinOne: (joined: LogicalPlan, sub: SubqueryExpr, name: string) => LogicalPlan): LogicalPlan | null {
+  if (node.kind !== 'filter' || !findSubquery(node.predicate, test)) return null;
+  const input = node.input;
+  const taken = new Set(input.schema.map((f) => f.name));
+  let joined = input, predicate = node.predicate;
+  for (let sub = findSubquery(predicate, test); sub; sub = findSubquery(predicate, test)) {
+    const name = freshName('__sq', taken);
+    taken.add(name);
+    joined = joinOne(joined, sub, name);
+    predicate = replaceNode(predicate, sub, colRef(name));
+  }
+  return project(filter(joined, predicate), input.schema.map((f) => colRef(f.name)));
+}
+
 export const isSubquery = (e: ExprNode): e is SubqueryExpr => e.kind === 'subquery';
 
 /** A Filter conjunct that is `[NOT] EXISTS (...)` or `x [NOT] IN (...)` (NOT (...) folded into `negated`). */
