@@ -1,7 +1,6 @@
 // K-way merge of sorted batch streams: a binary heap over stream cursors, streaming out batches.
 import type * as arrow from 'apache-arrow';
-import { concatData, makeBatch } from '../compute/batch.ts';
-import { takeBatch } from '../compute/take.ts';
+import { interleave } from '../compute/interleave.ts';
 import { compareRows, type CompiledSortKeys, type KeyColumn } from './sort-keys.ts';
 
 export interface MergeOptions {
@@ -85,7 +84,7 @@ export async function* mergeSorted(inputs: readonly AsyncIterable<arrow.RecordBa
   let pending = 0;
   let emitted = 0;
   const flush = (): arrow.RecordBatch => {
-    const out = gather(schema, sources, srcOf.subarray(0, pending), rowOf.subarray(0, pending));
+    const out = interleave(schema, sources, srcOf.subarray(0, pending), rowOf.subarray(0, pending));
     emitted += pending;
     pending = 0;
     sources = [];
@@ -124,28 +123,4 @@ export async function* mergeSorted(inputs: readonly AsyncIterable<arrow.RecordBa
   } finally {
     await Promise.all(cursors.map((c) => c.close()));
   }
-}
-
-/**
- * Builds one batch of `schema` from rows of several source batches. A cursor emits the rows
- * of its batch in order, so each source's rows form one contiguous range: slice each range,
- * concatenate, and let one permutation interleave them (a single range is just a slice).
- */
-function gather(schema: arrow.Schema, sources: arrow.RecordBatch[], src: Int32Array, rows: Int32Array): arrow.RecordBatch {
-  const n = src.length;
-  const first = new Int32Array(sources.length).fill(-1);
-  const counts = new Int32Array(sources.length);
-  for (let i = 0; i < n; i++) {
-    const s = src[i];
-    if (first[s] < 0) first[s] = rows[i];
-    counts[s]++;
-  }
-  const slices = sources.map((b, s) => b.slice(first[s], first[s] + counts[s]));
-  if (slices.length === 1) return makeBatch(schema, slices[0].data.children, n);
-  const base = new Int32Array(sources.length);
-  for (let s = 1; s < sources.length; s++) base[s] = base[s - 1] + counts[s - 1];
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) { const s = src[i]; perm[i] = base[s] + rows[i] - first[s]; }
-  const columns = schema.fields.map((_, c) => concatData(slices.map((b) => b.data.children[c])));
-  return takeBatch(makeBatch(schema, columns, n), perm);
 }

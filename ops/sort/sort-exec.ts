@@ -1,7 +1,7 @@
 // SortExec: a stable sort of each partition, with top-k (fetch) and external sort over spill runs.
 import type * as arrow from 'apache-arrow';
-import { batchBytes, concatBatches, makeBatch } from '../compute/batch.ts';
-import { takeBatch } from '../compute/take.ts';
+import { batchBytes } from '../compute/batch.ts';
+import { interleave } from '../compute/interleave.ts';
 import { PlanError } from '../errors.ts';
 import type { ExecPlan, TaskContext } from '../exec-plan.ts';
 import type { ExprNode } from '../expr/node.ts';
@@ -17,9 +17,10 @@ export interface SortOptions {
   readonly fetch: number | null;
 }
 
-/** Rows of one batch in sorted order: `batch` gathered through `order`. */
+/** Buffered rows in sorted order: row `order[i]` counts rows across `batches`, which start at `starts`. */
 interface SortedRows {
-  readonly batch: arrow.RecordBatch;
+  readonly batches: readonly arrow.RecordBatch[];
+  readonly starts: Int32Array;
   readonly order: Int32Array;
 }
 
@@ -67,12 +68,12 @@ export class SortExec implements ExecPlan {
         bytes += batchBytes(b);
         if (rows > topKAt) {
           const top = this.sortRows(buffer, fetch);
-          const kept = takeBatch(top.batch, top.order);
+          const kept = gatherRows(this.schema, top, 0, top.order.length);
           buffer = [kept];
           rows = kept.numRows;
           bytes = batchBytes(kept);
         }
-        // Sorting copies the buffer into one batch: half the budget each keeps both within it.
+        // A sorted run is written while the buffer it gathers from is still held: half the budget.
         if (bytes > ctx.memoryBudget / 2) {
           const sorted = this.sortRows(buffer, fetch);
           buffer = [];
@@ -100,30 +101,48 @@ export class SortExec implements ExecPlan {
     }
   }
 
-  /** Sorts the buffered batches as one; with `fetch`, only the first `fetch` rows of the order. */
+  /**
+   * Sorts the buffered batches as one, without copying them into one (only the key columns are
+   * concatenated); with `fetch`, only the first `fetch` rows of the order.
+   */
   private sortRows(buffer: readonly arrow.RecordBatch[], fetch: number | null): SortedRows {
-    const batch = concatBatches(this.schema, buffer);
-    const keys = this.sortKeys.evaluate(batch);
-    const order = sortIndices(this.sortKeys.orders, keys, batch.numRows);
-    return { batch, order: fetch !== null && fetch < order.length ? order.subarray(0, fetch) : order };
+    const batches = buffer.filter((b) => b.numRows > 0);
+    const starts = new Int32Array(batches.length + 1);
+    for (let i = 0; i < batches.length; i++) starts[i + 1] = starts[i] + batches[i].numRows;
+    const keys = this.sortKeys.evaluateAll(batches);
+    const order = sortIndices(this.sortKeys.orders, keys, starts[batches.length]);
+    return { batches, starts, order: fetch !== null && fetch < order.length ? order.subarray(0, fetch) : order };
   }
 
-  /** Sorted rows in batches of `batchSize`: slices when the input was already in order. */
+  /** Sorted rows in batches of `batchSize` (slices where the input was already in order). */
   private *chunks(s: SortedRows, batchSize: number): Generator<arrow.RecordBatch> {
-    const { batch, order } = s;
-    const inOrder = isIdentity(order);
-    for (let i = 0; i < order.length; i += batchSize) {
-      const end = Math.min(order.length, i + batchSize);
-      const out = inOrder ? batch.slice(i, end) : takeBatch(batch, order.subarray(i, end));
-      // Exactly this operator's schema: an IPC writer closes the stream on any schema difference.
-      yield makeBatch(this.schema, out.data.children, end - i);
-    }
+    for (let i = 0; i < s.order.length; i += batchSize) yield gatherRows(this.schema, s, i, Math.min(s.order.length, i + batchSize));
   }
 }
 
-function isIdentity(order: Int32Array): boolean {
-  for (let i = 0; i < order.length; i++) if (order[i] !== i) return false;
-  return true;
+/** Sorted rows [from, to) as one batch of exactly `schema` (an IPC writer closes its stream on any schema difference). */
+function gatherRows(schema: arrow.Schema, s: SortedRows, from: number, to: number): arrow.RecordBatch {
+  const n = to - from, src = new Int32Array(n), rows = new Int32Array(n);
+  const { starts, order } = s;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    const g = order[from + i];
+    // Sorted runs of input keep the same batch for long stretches: look nearby before searching.
+    if (g < starts[b] || g >= starts[b + 1]) b = batchOf(starts, g);
+    src[i] = b;
+    rows[i] = g - starts[b];
+  }
+  return interleave(schema, s.batches, src, rows);
+}
+
+/** The batch holding global row `g`: the last b with starts[b] <= g. */
+function batchOf(starts: Int32Array, g: number): number {
+  let lo = 0, hi = starts.length - 2;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= g) lo = mid; else hi = mid - 1;
+  }
+  return lo;
 }
 
 async function* toAsync<T>(it: Iterable<T>): AsyncGenerator<T> {

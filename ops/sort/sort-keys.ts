@@ -5,6 +5,7 @@
 // point order), false < true, dates and timestamps by time. Null placement is independent of
 // direction: NULLS FIRST puts nulls first for ASC and DESC alike.
 import * as arrow from 'apache-arrow';
+import { concatData } from '../compute/batch.ts';
 import { PlanError } from '../errors.ts';
 import { compileExpr } from '../expr/eval.ts';
 import { exprToString, type ExprNode } from '../expr/node.ts';
@@ -40,6 +41,8 @@ export interface SortOrder {
 export interface CompiledSortKeys {
   readonly orders: readonly SortOrder[];
   evaluate(batch: arrow.RecordBatch): KeyColumn[];
+  /** Every key of several batches as if they were one (only the key columns are concatenated). */
+  evaluateAll(batches: readonly arrow.RecordBatch[]): KeyColumn[];
 }
 
 /**
@@ -59,6 +62,7 @@ export function compileSortKeys(keys: readonly ExprNode[], schema: arrow.Schema)
   return {
     orders,
     evaluate: (batch) => compiled.map((c) => keyColumn(c.evaluate(batch))),
+    evaluateAll: (batches) => compiled.map((c) => keyColumn(concatData(batches.map((b) => c.evaluate(b))))),
   };
 }
 
