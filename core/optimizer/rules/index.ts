@@ -13,10 +13,11 @@ import { FoldConstants } from './fold-constants.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
+import { PushDownSemiJoin } from './push-down-semi-join.ts';
 
 export {
   ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, EliminateCrossJoin, ExistsToSemiJoin, ExtractJoinKeys, FactorOrConjuncts, FoldConstants,
-  InSubqueryToSemiJoin, PruneColumns, PushDownFilter, PushDownLimit, ScalarSubqueryToJoin,
+  InSubqueryToSemiJoin, PruneColumns, PushDownFilter, PushDownLimit, PushDownSemiJoin, ScalarSubqueryToJoin,
 };
 
 /** Applied in this order, the whole list repeated until a pass changes nothing. */
@@ -41,6 +42,9 @@ export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
   // After EliminateCrossJoin, which leaves equalities in join conditions for it to make keys.
   ExtractJoinKeys,
   PushDownFilter,
+  // After EliminateCrossJoin and ExtractJoinKeys: the semi joins that subqueries became sit
+  // above the FROM clause's joins, which now have their keys; each moves to the input it tests.
+  PushDownSemiJoin,
   PushDownLimit,
   // After the push-downs, so in the same pass it prunes for filters where they ended up (in
   // scans, below joins) instead of carrying their columns up to where they started.
