@@ -88,7 +88,7 @@ export class JetStreamSource implements Source {
       } catch {
         await jsm.consumers.add(o.stream, {
           durable_name: o.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: -1,
-          ack_wait: (o.ackWaitMs ?? 30_000) * 1_000_000, ...(subjects.length ? { filter_subjects: subjects } : {}),
+          ack_wait: (o.ackWaitMs ?? 30_000) * 1_000_000, ...subjectFilter(subjects),
         });
       }
       const js = jetstream(nc);
@@ -151,7 +151,7 @@ export class JetStreamSource implements Source {
   /** The messages of (from, to] read by sequence with an ordered (ephemeral) consumer. */
   private async replay(from: number, to: number): Promise<JsMsg[]> {
     const oc = await this.js.consumers.get(this.o.stream, {
-      deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1, ...(this.subjects.length ? { filter_subjects: this.subjects } : {}),
+      deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from + 1, ...(this.subjects.length ? { filter_subjects: this.subjects.length === 1 ? this.subjects[0] : this.subjects } : {}),
     });
     const out: JsMsg[] = [];
     for (;;) {
@@ -186,6 +186,12 @@ export class JetStreamSource implements Source {
     await this.nc.flush().catch(() => {});
     await this.nc.close().catch(() => {});
   }
+}
+
+/** One subject as filter_subject, which servers before 2.10 know; several need filter_subjects (2.10). */
+function subjectFilter(subjects: readonly string[]): { filter_subject?: string; filter_subjects?: string[] } {
+  if (subjects.length === 0) return {};
+  return subjects.length === 1 ? { filter_subject: subjects[0] } : { filter_subjects: [...subjects] };
 }
 
 /** A JSON text on one line: raw CR and LF can only be whitespace in valid JSON (inside strings they are escaped), so they become spaces. */
