@@ -28,6 +28,8 @@ import { nodeToString } from '../optimizer/display.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
 import { DataFrameWriter } from './writer.ts';
+import { DataStreamWriter } from './stream-writer.ts';
+import { streamScansOf } from '../stream/substitute.ts';
 import type { IterateOptions, Session } from './session.ts';
 import { formatTable, rowsOf, type ToArrayOptions } from './show.ts';
 
@@ -346,6 +348,12 @@ export class DataFrame {
   explain(): Promise<string> { return this.session.explain(this.plan); }
 
   get write(): DataFrameWriter { return new DataFrameWriter(this); }
+
+  /** Whether this DataFrame reads a stream (q.readStream): it then runs only through writeStream...start(). */
+  get isStreaming(): boolean { return streamScansOf(this.plan).length > 0; }
+
+  /** Starts a streaming query over this (streaming) DataFrame: df.writeStream.format('parquet').option('checkpointLocation', dir).start(out). */
+  get writeStream(): DataStreamWriter { return new DataStreamWriter(this); }
 }
 
 /** `a AND b AND ...`; null for none. */

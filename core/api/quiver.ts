@@ -10,6 +10,8 @@ import { attachObservability, type Observability, type ObservabilityOptions } fr
 import { DataFrame } from './dataframe.ts';
 import { ModelRef } from './model.ts';
 import { DataFrameReader } from './reader.ts';
+import { DataStreamReader } from './stream-reader.ts';
+import type { StreamingQueryManager } from '../stream/query-manager.ts';
 import { Session } from './session.ts';
 import { loadSqlParser, sqlToPlan } from '../sql/index.ts';
 
@@ -118,6 +120,12 @@ export class Quiver {
 
   get workers(): number { return this.session.runtime.workers; }
 
+  /** Streaming readers: q.readStream.rate|files|jetstream(options); run with df.writeStream...start(). */
+  get readStream(): DataStreamReader { return new DataStreamReader(this.session); }
+
+  /** The session's active streaming queries. */
+  get streams(): StreamingQueryManager { return this.session.streams; }
+
   /** Readers: q.read.text|csv|json|arrow|parquet(path | glob | paths[], options). */
   get read(): DataFrameReader { return new DataFrameReader(this.session); }
 
@@ -182,7 +190,7 @@ export class Quiver {
   /** The web UI's address, e.g. http://127.0.0.1:4040 (null when the ui option turned it off). */
   get uiUrl(): string | null { return this.obs.uiUrl; }
 
-  /** Stops the worker pool and frees the driver's GPU device. The process can exit once this resolves. */
+  /** Stops the streaming queries, the worker pool, and frees the driver's GPU device. The process can exit once this resolves. */
   async close(): Promise<void> {
     await this.obs.close();
     await this.session.close();

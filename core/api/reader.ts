@@ -1,8 +1,8 @@
 // q.read.<format>(path | glob | paths[], options): DataFrames over files; schemas are read when the plan is built.
-import { PlanError } from '../../ops/errors.ts';
-import { discoverPartitions, IMAGE_DIRECTORY_FILTER, imageCodec, inferSchemaSync, resolvePathsSync, sourceStats } from '../../ops/sources/index.ts';
+import { resolvePathsSync } from '../../ops/sources/index.ts';
 import type { FieldJSON } from '../../ops/types.ts';
-import { scan, type SourceFormat } from '../plan/scan.ts';
+import type { SourceFormat } from '../plan/scan.ts';
+import { fileScan } from './file-scan.ts';
 import { DataFrame } from './dataframe.ts';
 import type { Session } from './session.ts';
 
@@ -45,20 +45,7 @@ export class DataFrameReader {
 
   /** Any format by name. */
   format(format: SourceFormat, paths: string | readonly string[], options: ReadOptions = {}): DataFrame {
-    if (!['text', 'csv', 'json', 'arrow', 'parquet', 'idx', 'images'].includes(format)) {
-      throw new PlanError(`read: unknown format '${format}': use text, csv, json, arrow, parquet, idx or images`);
-    }
-    const files = resolvePathsSync(paths, format === 'images' ? IMAGE_DIRECTORY_FILTER : undefined);
-    const fileSchema = inferSchemaSync({ format, paths: files, options });
-    const image = fileSchema.find((f) => f.name === 'image')?.type;
-    const imageValues = format === 'images' && typeof image === 'object' && image !== null && 'size' in image ? Number(image.size) : 0;
-    // Files under `col=value/` directories (df.write.partitionBy, Hive, Spark) get those columns after their own.
-    const partitioning = format === 'idx' || format === 'images' ? null : discoverPartitions(files, fileSchema.map((f) => f.name));
-    const source = { format, paths: files, options: { ...options, ...sourceStats(format, files, imageValues), ...(partitioning ? { partitioning } : {}) } };
-    if (partitioning) return new DataFrame(this.session, scan(source, [...fileSchema, ...partitioning.columns]));
-    // libvips stays loaded on this thread while workers decode (see imageCodec).
-    if (format === 'images') imageCodec();
-    return new DataFrame(this.session, scan(source, fileSchema));
+    return new DataFrame(this.session, fileScan(format, paths, options));
   }
 
   /** Lines of text files as one utf8 column `line`. */

@@ -6,7 +6,7 @@ import { log } from '../../gpu-kernels/log.ts';
 import { fromArrowSchema, toArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { planSplits } from '../../ops/sources/index.ts';
 import { planChildren, withPlanChildren, type LogicalPlan } from '../plan/node.ts';
-import { values } from '../plan/values.ts';
+import { values, type Values } from '../plan/values.ts';
 import { optimize } from '../optimizer/optimizer.ts';
 import { explainText, planEvents } from '../obs/plan-events.ts';
 import { createPhysicalPlan } from '../physical/planner.ts';
@@ -17,6 +17,7 @@ import type { JobMetrics, RunHooks, Runtime, TaskProgress } from '../runtime/run
 import { DagScheduler } from '../scheduler/dag-scheduler.ts';
 import { normalizeTable, tableFromRows } from './ingest.ts';
 import { Catalog } from '../sql/catalog.ts';
+import { StreamingQueryManager } from '../stream/query-manager.ts';
 
 export interface SessionOptions {
   shufflePartitions: number;
@@ -53,6 +54,9 @@ export class Session {
 
   /** Tables by name, for q.sql and q.table (createOrReplaceTempView, q.registerTable). */
   readonly catalog = new Catalog();
+
+  /** Active streaming queries (df.writeStream...start()); stopped by close(). */
+  readonly streams = new StreamingQueryManager();
   private oneRowPlan: LogicalPlan | null = null;
 
   /** A one-row, one-column relation (SELECT without FROM), registered once. */
@@ -81,7 +85,7 @@ export class Session {
   }
 
   /** Registers an in-memory table, split into `partitions` IPC blocks shared with workers. */
-  registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): LogicalPlan {
+  registerTable(input: arrow.Table | readonly Record<string, unknown>[], schema?: readonly FieldJSON[], partitions?: number): Values {
     const table = input instanceof arrow.Table ? normalizeTable(input) : tableFromRows(input, schema);
     const fields = schema ?? fromArrowSchema(table.schema);
     const n = Math.max(1, Math.min(partitions ?? this.runtime.workers, Math.max(1, table.numRows)));
@@ -96,6 +100,11 @@ export class Session {
       bytes += block.bytes;
     }
     return values(id, fields, n, table.numRows, bytes);
+  }
+
+  /** Frees the blocks of a table registered with registerTable; jobs planned over it afterwards fail. */
+  dropTable(table: Values): void {
+    for (let i = 0; i < table.partitions; i++) delete this.resources[`${table.id}/${i}`];
   }
 
   private optimizerOptions() {
@@ -201,6 +210,7 @@ export class Session {
 
   /** Stops the workers and frees the driver thread's GPU device (opened by predict's calibration). */
   async close(): Promise<void> {
+    await this.streams.stopAll();
     await this.runtime.close();
     await releasePlacementDevices();
   }

@@ -20,6 +20,7 @@ export function nodeToString(node: LogicalPlan): string {
       if (node.limit !== null) s += ` limit=${node.limit}`;
       return s;
     }
+    case 'streamScan': return `StreamScan: ${node.source.format} (${node.id}) [${node.schema.map((f) => f.name).join(', ')}]`;
     case 'values':
       return `Values: ${node.id} [${node.schema.map((f) => f.name).join(', ')}] rows=${node.rows} partitions=${node.partitions}`;
     case 'project': return `Project: ${list(node.exprs)}`;

@@ -18,6 +18,7 @@ import { sort } from '../plan/sort.ts';
 import { subqueryAlias } from '../plan/subquery-alias.ts';
 import { union } from '../plan/union.ts';
 import { values } from '../plan/values.ts';
+import { streamScan } from '../plan/stream-scan.ts';
 import { window } from '../plan/window.ts';
 
 /**
@@ -29,6 +30,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
   const [c] = children;
   switch (node.kind) {
     case 'scan': return scan(node.source, node.fileSchema, node.projection, node.filters, node.limit);
+    case 'streamScan': return streamScan(node.id, node.source, node.schema);
     case 'values': return values(node.id, node.schema, node.partitions, node.rows, node.bytes);
     case 'project': return project(c, node.exprs);
     case 'filter': return filter(c, node.predicate);

@@ -81,6 +81,7 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       return { rows: scale(rows, sel), bytes: scale(scaleByWidth(total, node.schema, node.fileSchema), sel) };
     }
     case 'values': return { rows: node.rows, bytes: node.bytes };
+    case 'streamScan': return { rows: null, bytes: null };
     case 'project': case 'mapBatches': case 'predict': case 'window': {
       const s = est(node.input);
       return { rows: s.rows, bytes: scaleByWidth(s.bytes, node.schema, node.input.schema) };
@@ -137,7 +138,7 @@ export function maxRows(node: LogicalPlan): number | null {
   switch (node.kind) {
     case 'values': return node.rows;
     // scan.limit is per partition and the partition count is decided later.
-    case 'scan': return null;
+    case 'scan': case 'streamScan': return null;
     // A user function may return any number of rows.
     case 'mapBatches': case 'generate': return null;
     case 'sample': return node.withReplacement ? null : maxRows(node.input);

@@ -1,6 +1,6 @@
 // Physical planner: cuts an optimized logical plan into stages at shuffle/broadcast boundaries.
 import { udfRefsIn } from '../../ops/udf-registry.ts';
-import { assertNever, InternalError } from '../../ops/errors.ts';
+import { assertNever, InternalError, PlanError } from '../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { physicalScanOptions, prunePartitions } from '../../ops/sources/index.ts';
@@ -253,6 +253,8 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
       const c = await planNode(plan.input, cutter);
       return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, child: c.node }, partitions: c.partitions };
     }
+    case 'streamScan':
+      throw new PlanError(`a streaming DataFrame (read with q.readStream.${plan.source.format}) runs only as a streaming query: use df.writeStream...start(), or foreachBatch to run batch actions on each micro-batch`);
     default: return assertNever(plan, 'logical plan node');
   }
 }

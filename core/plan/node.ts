@@ -18,16 +18,17 @@ import type { SubqueryAlias } from './subquery-alias.ts';
 import type { Sample } from './sample.ts';
 import type { Generate } from './generate.ts';
 import type { Window } from './window.ts';
+import type { StreamScan } from './stream-scan.ts';
 
 export type LogicalPlan =
   | Scan | Values | Project | Filter | Aggregate | Join | Sort | Limit | Distinct | Union | Repartition | MapBatches | Predict | Cache
-  | SubqueryAlias | Sample | Generate | Window;
+  | SubqueryAlias | Sample | Generate | Window | StreamScan;
 
 export type PlanKind = LogicalPlan['kind'];
 
 export function planChildren(p: LogicalPlan): readonly LogicalPlan[] {
   switch (p.kind) {
-    case 'scan': case 'values': return [];
+    case 'scan': case 'values': case 'streamScan': return [];
     case 'project': case 'filter': case 'aggregate': case 'sort': case 'limit':
     case 'distinct': case 'repartition': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window': return [p.input];
     case 'join': return [p.left, p.right];
@@ -43,7 +44,7 @@ export function planChildren(p: LogicalPlan): readonly LogicalPlan[] {
  */
 export function withPlanChildren(p: LogicalPlan, c: readonly LogicalPlan[]): LogicalPlan {
   switch (p.kind) {
-    case 'scan': case 'values': return p;
+    case 'scan': case 'values': case 'streamScan': return p;
     case 'project': case 'filter': case 'aggregate': case 'sort': case 'limit':
     case 'distinct': case 'repartition': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window':
       return c[0] === p.input ? p : Object.freeze({ ...p, input: c[0] }) as LogicalPlan;

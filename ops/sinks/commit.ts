@@ -60,6 +60,8 @@ export interface CommitOptions {
   schema: arrow.Schema;
   options: WriteOptions;
   partitioned: boolean;
+  /** Whether a job that wrote no file leaves one empty file (default: unless partitioned); a streaming sink's empty batch leaves none. */
+  emptyFile?: boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function commitJob(o: CommitOptions): Promise<number> {
     await rename(join(tmp, ...f.file.split('/')), to);
     rows += f.rows;
   }
-  if (o.files.length === 0 && !o.partitioned) {
+  if (o.files.length === 0 && (o.emptyFile ?? !o.partitioned)) {
     const name = `part-00000-${o.jobToken.slice(0, 8)}-000${FILE_EXTENSIONS[o.format]}`;
     await writeTable(o.format, join(o.path, name), [], o.schema, o.options, 'overwrite');
   }

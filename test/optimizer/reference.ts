@@ -91,6 +91,7 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
     case 'predict': throw new Error('reference: predict is not modelled');
     case 'sample': case 'generate': throw new Error(`reference: ${p.kind} is not modelled`);
     case 'window': throw new Error('reference: window is not modelled');
+    case 'streamScan': throw new Error('reference: streamScan is not modelled');
     default: return assertNever(p, 'plan node');
   }
 }

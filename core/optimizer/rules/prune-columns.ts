@@ -62,6 +62,8 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
     case 'scan': return pruneScan(node, required);
     // An in-memory table is shipped whole; a parent exchange projects it.
     case 'values': return node;
+    // Each batch's rows replace it before optimizing (core/stream): nothing to prune in its place.
+    case 'streamScan': return node;
     case 'project': return pruneProject(node, required);
     case 'filter': {
       const input = prune(node.input, union2(required, columnsOf(node.predicate)));

@@ -48,7 +48,7 @@ export const PushDownFilter: OptimizerRule = {
       case 'predict': return throughPredict(node, child);
       // A limit picks rows before the filter sees them, and a UDF may depend on every row;
       // stacked filters are merged by CombineFilters instead.
-      case 'limit': case 'mapBatches': case 'filter': case 'values': return unchanged(node);
+      case 'limit': case 'mapBatches': case 'filter': case 'values': case 'streamScan': return unchanged(node);
       // Cached rows are the input's, whatever reads them: a filter stays above.
       case 'cache': return unchanged(node);
       // Below a sample a filter would change which rows a seed draws.

@@ -1,0 +1,120 @@
+// df.writeStream[.format(f)][.option(k, v)][.trigger(t)][.queryName(n)][.foreachBatch(fn)].start(path?): starts a streaming query.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PlanError } from '../../ops/errors.ts';
+import type { WriteOptions } from '../../ops/sinks/index.ts';
+import type { LogicalPlan } from '../plan/node.ts';
+import { Checkpoint } from '../stream/checkpoint.ts';
+import type { Sink } from '../stream/sink.ts';
+import { ConsoleSink } from '../stream/sinks/console-sink.ts';
+import { FileSink } from '../stream/sinks/file-sink.ts';
+import { ForeachBatchSink } from '../stream/sinks/foreach-batch-sink.ts';
+import { MemorySink } from '../stream/sinks/memory-sink.ts';
+import { StreamExecution } from '../stream/stream-execution.ts';
+import { StreamingQuery } from '../stream/streaming-query.ts';
+import { DEFAULT_TRIGGER, parseTrigger, type Trigger, type TriggerSpec } from '../stream/trigger.ts';
+import { checkStreamingPlan } from '../stream/unsupported-operations.ts';
+import { DataFrame } from './dataframe.ts';
+
+export type StreamSinkFormat = 'parquet' | 'json' | 'csv' | 'arrow' | 'memory' | 'console';
+const FORMATS: readonly StreamSinkFormat[] = ['parquet', 'json', 'csv', 'arrow', 'memory', 'console'];
+
+export type BatchFunction = (batch: DataFrame, batchId: number) => unknown;
+
+interface StreamWriterState {
+  format: StreamSinkFormat | null;
+  options: Readonly<Record<string, unknown>>;
+  trigger: Trigger;
+  name: string | null;
+  foreachBatch: BatchFunction | null;
+}
+
+/** Immutable, as DataFrameWriter: each method returns a new writer. */
+export class DataStreamWriter {
+  private readonly state: StreamWriterState;
+
+  constructor(private readonly df: DataFrame, state?: StreamWriterState) {
+    this.state = Object.freeze(state ?? { format: null, options: {}, trigger: DEFAULT_TRIGGER, name: null, foreachBatch: null });
+    Object.freeze(this);
+  }
+
+  private with(s: Partial<StreamWriterState>): DataStreamWriter { return new DataStreamWriter(this.df, { ...this.state, ...s }); }
+
+  /** 'parquet', 'json', 'csv', 'arrow' (a directory of part files, exactly once per batch), 'memory' (the table queryName), 'console'. */
+  format(format: StreamSinkFormat): DataStreamWriter {
+    if (!FORMATS.includes(format)) throw new PlanError(`writeStream.format: unknown format ${JSON.stringify(format)}; use ${FORMATS.join(', ')}`);
+    return this.with({ format });
+  }
+
+  /** checkpointLocation (required by the file sinks), path, numRows (console), or a format's write option. */
+  option(key: string, value: unknown): DataStreamWriter { return this.with({ options: { ...this.state.options, [key]: value } }); }
+  options(options: Record<string, unknown>): DataStreamWriter { return this.with({ options: { ...this.state.options, ...options } }); }
+
+  /** Only 'append' for now (each batch's rows are added); 'update' and 'complete' come with stateful aggregation. */
+  outputMode(mode: 'append' | 'update' | 'complete'): DataStreamWriter {
+    if (mode !== 'append') throw new PlanError(`writeStream.outputMode('${String(mode)}') is not supported yet: only 'append' (stateful aggregation, which needs update/complete, is a later step)`);
+    return this;
+  }
+
+  /** { processingTime: '1 second' } (default: the next batch as soon as the last ends), { availableNow: true }, { once: true }. */
+  trigger(spec: TriggerSpec): DataStreamWriter { return this.with({ trigger: parseTrigger(spec) }); }
+
+  /** Names the query (and the memory sink's table). */
+  queryName(name: string): DataStreamWriter {
+    if (typeof name !== 'string' || name === '') throw new PlanError('writeStream.queryName: give a non-empty name');
+    return this.with({ name });
+  }
+
+  /** Runs `fn(batch, batchId)` for each micro-batch instead of a sink: batch actions (write, collect) on each; keep it idempotent by batchId. */
+  foreachBatch(fn: BatchFunction): DataStreamWriter {
+    if (typeof fn !== 'function') throw new PlanError('writeStream.foreachBatch: give a function (batch: DataFrame, batchId: number) => ...');
+    return this.with({ foreachBatch: fn });
+  }
+
+  /** Starts the query; for a file format `path` (or option 'path') is the output directory. */
+  async start(path?: string): Promise<StreamingQuery> {
+    const { df } = this;
+    if (!checkStreamingPlan(df.plan)) throw new PlanError('writeStream: this DataFrame is not streaming (it reads no q.readStream source); write it with df.write');
+    const { checkpointLocation, path: optionPath, numRows, ...formatOptions } = this.state.options;
+    const target = path ?? (optionPath as string | undefined);
+    const format = this.state.format;
+    const isFile = format !== null && format !== 'memory' && format !== 'console' && this.state.foreachBatch === null;
+    if (isFile && typeof target !== 'string') throw new PlanError(`writeStream.format('${format}'): give the output directory, start('/out/dir') or option('path', ...)`);
+    if (isFile && typeof checkpointLocation !== 'string') {
+      throw new PlanError(`writeStream.format('${format}'): option('checkpointLocation', dir) is required: the file sink is exactly-once only with the offsets and commits it keeps there`);
+    }
+    if (format === null && this.state.foreachBatch === null) throw new PlanError("writeStream: give a sink: .format('parquet' | 'json' | 'memory' | 'console') or .foreachBatch(fn)");
+    if (format === 'memory' && this.state.name === null) throw new PlanError("writeStream.format('memory'): give .queryName(name): the rows are the table of that name");
+    const temporary = typeof checkpointLocation === 'string' ? null : await mkdtemp(join(tmpdir(), 'quiver-stream-checkpoint-'));
+    const location = resolve((checkpointLocation as string | undefined) ?? temporary!);
+    const session = df.session;
+    session.streams.checkFree(location, this.state.name);
+    const sink = this.sink(target, numRows, formatOptions);
+    const checkpoint = await Checkpoint.open(location);
+    const runId = randomUUID();
+    const exec = new StreamExecution(session, df.plan, sink, checkpoint, { id: checkpoint.queryId, runId, name: this.state.name });
+    const query = new StreamingQuery(this.state.name, runId, exec, sink, checkpoint, this.state.trigger, (q) => {
+      session.streams.remove(q);
+      if (temporary) void rm(temporary, { recursive: true, force: true });
+    });
+    session.streams.add(query, location);
+    return query;
+  }
+
+  private sink(path: string | undefined, numRows: unknown, options: Record<string, unknown>): Sink {
+    const { df } = this;
+    const fn = this.state.foreachBatch;
+    if (fn !== null) return new ForeachBatchSink((plan: LogicalPlan, batchId) => fn(new DataFrame(df.session, plan), batchId));
+    switch (this.state.format) {
+      case 'memory': return new MemorySink(df.session, this.state.name!, df.schema);
+      case 'console': {
+        const n = numRows ?? 20;
+        if (!Number.isInteger(n) || (n as number) < 1) throw new PlanError(`writeStream console: numRows must be a positive integer, got ${JSON.stringify(numRows)}`);
+        return new ConsoleSink(df.session, n as number);
+      }
+      default: return new FileSink(df.session, this.state.format!, path!, options as WriteOptions, df.schema);
+    }
+  }
+}
