@@ -40,7 +40,7 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('sort'), arg: v.lazy(() => Expr), ascending: v.boolean(), nullsFirst: v.boolean() }),
   v.strictObject({
     kind: v.literal('agg'),
-    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct', 'udaf']),
+    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct', 'udaf', 'singleValue']),
     arg: v.nullable(v.lazy(() => Expr)),
     params: v.optional(v.strictObject({ percentage: v.union([v.number(), v.pipe(v.array(v.number()), v.maxLength(1 << 16))]), accuracy: v.number() })),
     udaf: v.optional(v.strictObject({ udf: v.lazy(() => Udf), returnType: TypeSchema, stateType: v.optional(TypeSchema) })),

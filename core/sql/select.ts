@@ -14,7 +14,7 @@ import { translateExpr, variant, type ExprContext } from './expr.ts';
 import { translateFrom, type QueryTranslator } from './from.ts';
 import type { Ast } from './parse.ts';
 import { Scope } from './scope.ts';
-import { subqueryBuilder, type NestedQueryTranslator } from './subquery.ts';
+import { scalarOnly, subqueryBuilder, type NestedQueryTranslator } from './subquery.ts';
 
 interface Item { readonly expr: ExprNode; readonly name: string; readonly node: Ast }
 type OrderKey = { readonly output: number; readonly node: Ast; readonly opts: Ast } | { readonly expr: ExprNode; readonly node: Ast; readonly opts: Ast };
@@ -54,7 +54,7 @@ export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlConte
     plan = at(sel.selection, () => filter(plan, p));
   }
 
-  const plain: ExprContext = { scope, subquery: null, clause: 'the select list' };
+  const plain: ExprContext = { scope, subquery: scalarOnly(sub, 'the select list'), clause: 'the select list' };
   const items: Item[] = [];
   for (const p of sel.projection) {
     const [kind, v] = variant(p);

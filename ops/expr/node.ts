@@ -72,7 +72,9 @@ export const isDatePartFn = (fn: ScalarFn): fn is DatePartFn => DATE_PART_SET.ha
 export type AggFn =
   | 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last'
   | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox'
-  | 'sumDistinct' | 'avgDistinct' | 'udaf';
+  | 'sumDistinct' | 'avgDistinct' | 'udaf'
+  /** A scalar subquery's value: a group's one value, an error (DataError) when it has more rows. */
+  | 'singleValue';
 
 /**
  * Where executors load user code from: an absolute path or a package specifier, and an export

@@ -352,7 +352,7 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
     case 'min': case 'max':
       if (typeof a.type === 'object') throw new PlanError(`${exprToString(e)}: ${e.fn} needs an orderable type, got ${typeToString(a.type)}`);
       return { type: a.type, nullable: true };
-    case 'first': case 'last': return { type: a.type, nullable: true };
+    case 'first': case 'last': case 'singleValue': return { type: a.type, nullable: true };
     case 'stddevSamp': case 'stddevPop': case 'varSamp': case 'varPop':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };
