@@ -1,9 +1,8 @@
 // q.sql set operations (UNION / INTERSECT / EXCEPT [ALL]) and VALUES vs DuckDB on tables with duplicates and nulls, and the DataFrame twins.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlanError, Quiver, SqlError, col } from '../../core/index.ts';
-import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
-import { loadTables } from './tables.ts';
+import { describe, expect, it } from 'vitest';
+import { PlanError, SqlError, col } from '../../core/index.ts';
+import { duckRows, expectSameAsDuck, expectSameRows, quiverRows } from './compare.ts';
+import { openSuite } from './tables.ts';
 
 // k % 5 and g give many duplicate rows, nulls in both columns; the two halves of a overlap.
 const LEFT = 'select k % 5 as m, g from a where y < 400';
@@ -26,26 +25,12 @@ const CASES: readonly (readonly [string, string])[] = [
 ];
 
 describe('q.sql set operations and VALUES vs DuckDB', () => {
-  let q: Quiver;
-  let duck: DuckDBConnection;
-  beforeAll(async () => {
-    q = await Quiver.local({ workers: 2, shufflePartitions: 3, batchSize: 200, ui: false });
-    duck = await (await DuckDBInstance.create(':memory:')).connect();
-    await loadTables(q, duck, 41, 600, 300);
-  }, 60_000);
-  afterAll(async () => { if (q) await q.close(); });
+  const s = openSuite(41, 600, 300);
 
-  for (const [name, sql] of CASES) {
-    it(name, async () => {
-      const df = q.sql(sql);
-      const want = await duckRows(duck, sql);
-      expect(df.columns.length).toBe(want.columns);
-      expectSameRows(await quiverRows(df), want.rows, ordersRows(sql));
-    }, 30_000);
-  }
+  for (const [name, sql] of CASES) it(name, () => expectSameAsDuck(s.q, s.duck, sql), 30_000);
 
   it('the DataFrame twins: intersect, intersectAll, subtract, exceptAll', async () => {
-    const a = q.table('a');
+    const a = s.q.table('a');
     const left = a.filter(col('y').lt(400)).select(col('k').mod(5).alias('m'), 'g');
     const right = a.filter(col('y').gte(250)).select(col('k').mod(5).alias('m2'), 'g');
     const pairs: readonly [string, () => ReturnType<typeof left.intersect>][] = [
@@ -55,16 +40,16 @@ describe('q.sql set operations and VALUES vs DuckDB', () => {
     for (const [op, df] of pairs) {
       const got = df();
       expect(got.columns).toEqual(['m', 'g']);
-      expectSameRows(await quiverRows(got), (await duckRows(duck, `${LEFT} ${op} ${RIGHT}`)).rows, false);
+      expectSameRows(await quiverRows(got), (await duckRows(s.duck, `${LEFT} ${op} ${RIGHT}`)).rows, false);
     }
   }, 30_000);
 
   it('refuses mismatched inputs and bad VALUES with clear errors', () => {
-    expect(() => q.table('a').intersect(q.table('b').select('k'))).toThrow(PlanError);
-    expect(() => q.table('a').select('k').subtract(q.table('b').select('z'))).toThrow(/column 0 \('k'\) is int32 in the first input but utf8/);
-    expect(() => q.sql('select k from a intersect select k, w from b')).toThrow(SqlError);
-    expect(() => q.sql("values (1, 'a'),\n (2)")).toThrow(/line 2, column 2: VALUES row 2 has 1 values but the first has 2/);
-    expect(() => q.sql("values (1), ('a')")).toThrow(/VALUES column 1 mixes int32 and utf8; cast the values to one type/);
-    expect(() => q.sql('values (k)')).toThrow(SqlError);
+    expect(() => s.q.table('a').intersect(s.q.table('b').select('k'))).toThrow(PlanError);
+    expect(() => s.q.table('a').select('k').subtract(s.q.table('b').select('z'))).toThrow(/column 0 \('k'\) is int32 in the first input but utf8/);
+    expect(() => s.q.sql('select k from a intersect select k, w from b')).toThrow(SqlError);
+    expect(() => s.q.sql("values (1, 'a'),\n (2)")).toThrow(/line 2, column 2: VALUES row 2 has 1 values but the first has 2/);
+    expect(() => s.q.sql("values (1), ('a')")).toThrow(/VALUES column 1 mixes int32 and utf8; cast the values to one type/);
+    expect(() => s.q.sql('values (k)')).toThrow(SqlError);
   });
 });

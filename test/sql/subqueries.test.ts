@@ -1,9 +1,8 @@
 // q.sql subqueries vs DuckDB: scalar (correlated or not, in WHERE and in the select list), EXISTS, IN and NOT IN with nulls.
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DataError, Quiver, SqlError } from '../../core/index.ts';
-import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
-import { loadTables } from './tables.ts';
+import { describe, expect, it } from 'vitest';
+import { DataError, SqlError } from '../../core/index.ts';
+import { expectSameAsDuck } from './compare.ts';
+import { openSuite } from './tables.ts';
 
 // a.k and b.k share values 0..299 with ties and nulls; a.y is unique; b.w has nulls.
 const CASES: readonly (readonly [string, string])[] = [
@@ -30,39 +29,25 @@ const CASES: readonly (readonly [string, string])[] = [
 ];
 
 describe('q.sql subqueries vs DuckDB', () => {
-  let q: Quiver;
-  let duck: DuckDBConnection;
-  beforeAll(async () => {
-    q = await Quiver.local({ workers: 2, shufflePartitions: 3, batchSize: 200, ui: false });
-    duck = await (await DuckDBInstance.create(':memory:')).connect();
-    await loadTables(q, duck, 31, 600, 300);
-  }, 60_000);
-  afterAll(async () => { if (q) await q.close(); });
+  const s = openSuite(31, 600, 300);
 
-  for (const [name, sql] of CASES) {
-    it(name, async () => {
-      const df = q.sql(sql);
-      const want = await duckRows(duck, sql);
-      expect(df.columns.length).toBe(want.columns);
-      expectSameRows(await quiverRows(df), want.rows, ordersRows(sql));
-    }, 30_000);
-  }
+  for (const [name, sql] of CASES) it(name, () => expectSameAsDuck(s.q, s.duck, sql), 30_000);
 
   it('a scalar subquery with more than one row fails at run time, as in DuckDB', async () => {
     for (const sql of ['select y, (select w from b) from a', 'select k, (select y from a where a.k = b.k) from b']) {
-      await expect(duck.run(sql)).rejects.toThrow(/More than one row/);
-      await expect(q.sql(sql).toArray()).rejects.toThrow(DataError);
-      await expect(q.sql(sql).toArray()).rejects.toThrow(/a scalar subquery returned more than one row/);
+      await expect(s.duck.run(sql)).rejects.toThrow(/More than one row/);
+      await expect(s.q.sql(sql).toArray()).rejects.toThrow(DataError);
+      await expect(s.q.sql(sql).toArray()).rejects.toThrow(/a scalar subquery returned more than one row/);
     }
   }, 30_000);
 
   it('refuses EXISTS and IN in the select list with a position', () => {
-    expect(() => q.sql('select y, exists (select 1 from b where b.k = a.k) from a')).toThrow(SqlError);
-    expect(() => q.sql('select y,\n k in (select k from b) from a')).toThrow(/line 2, column 2: IN \(subquery\) in the select list is not supported yet/);
+    expect(() => s.q.sql('select y, exists (select 1 from b where b.k = a.k) from a')).toThrow(SqlError);
+    expect(() => s.q.sql('select y,\n k in (select k from b) from a')).toThrow(/line 2, column 2: IN \(subquery\) in the select list is not supported yet/);
   });
 
   it('plans the count with its marker, no subquery left', async () => {
-    const text = await q.sql('select y, (select count(*) from b where b.k = a.k) n from a').explain();
+    const text = await s.q.sql('select y, (select count(*) from b where b.k = a.k) n from a').explain();
     const optimized = text.slice(text.indexOf('Optimized'), text.indexOf('Physical') > 0 ? text.indexOf('Physical') : undefined);
     expect(optimized).toMatch(/Join: left on \[k = __sq0_k0\]/);
     expect(optimized).toMatch(/CASE WHEN __sq0_m IS NULL THEN 0 ELSE __sq0 END AS n/);

@@ -1,6 +1,7 @@
 // The generated tables a and b (with nulls and ties) loaded into Quiver and into DuckDB alike, for the SQL differential tests.
-import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Quiver } from '../../core/index.ts';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { afterAll, beforeAll } from 'vitest';
+import { Quiver } from '../../core/index.ts';
 import { makeTables, sqlValue } from '../differential/data.ts';
 
 /** a(k int null, g varchar null, x double null, y int unique) and b(k int null, z varchar null, w int null), `na` and `nb` rows. */
@@ -14,4 +15,16 @@ export async function loadTables(q: Quiver, duck: DuckDBConnection, seed: number
   await duck.run('CREATE TABLE b (k INTEGER, z VARCHAR, w INTEGER)');
   await duck.run(`INSERT INTO a VALUES ${data.a.map((r) => `(${[r.k, r.g, r.x, r.y].map(sqlValue).join(', ')})`).join(', ')}`);
   await duck.run(`INSERT INTO b VALUES ${data.b.map((r) => `(${[r.k, r.z, r.w].map(sqlValue).join(', ')})`).join(', ')}`);
+}
+
+/** Quiver (2 workers, 3 shuffle partitions) and DuckDB, both holding a and b, for one describe block; closed after it. */
+export function openSuite(seed: number, na?: number, nb?: number): { q: Quiver; duck: DuckDBConnection } {
+  const s = {} as { q: Quiver; duck: DuckDBConnection };
+  beforeAll(async () => {
+    s.q = await Quiver.local({ workers: 2, shufflePartitions: 3, batchSize: 200, ui: false });
+    s.duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await loadTables(s.q, s.duck, seed, na, nb);
+  }, 60_000);
+  afterAll(async () => { if (s.q) await s.q.close(); });
+  return s;
 }
