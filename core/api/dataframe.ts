@@ -19,6 +19,7 @@ import { sort } from '../plan/sort.ts';
 import { limit } from '../plan/limit.ts';
 import { distinct } from '../plan/distinct.ts';
 import { union } from '../plan/union.ts';
+import { setOperation, type SetOperation } from '../plan/set-operations.ts';
 import { repartition } from '../plan/repartition.ts';
 import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
 import { cache } from '../plan/cache.ts';
@@ -237,6 +238,22 @@ export class DataFrame {
     return this.next(union([this.plan, ...others.map((o) => o.plan)]));
   }
   unionAll(...others: DataFrame[]): DataFrame { return this.union(...others); }
+
+  /** Rows in both, once each (SQL INTERSECT); columns by position, nulls equal. */
+  intersect(other: DataFrame): DataFrame { return this.setOp('intersect', false, other); }
+  /** Rows in both, each as often as in the side that has it fewer times (SQL INTERSECT ALL). */
+  intersectAll(other: DataFrame): DataFrame { return this.setOp('intersect', true, other); }
+  /** Rows of this one not in `other`, once each (SQL EXCEPT, Spark's subtract); nulls equal. */
+  subtract(other: DataFrame): DataFrame { return this.setOp('except', false, other); }
+  /** Rows of this one not in `other`, each as often as it is here more than there (SQL EXCEPT ALL). */
+  exceptAll(other: DataFrame): DataFrame { return this.setOp('except', true, other); }
+
+  private setOp(op: SetOperation, all: boolean, other: DataFrame): DataFrame {
+    const name = op === 'intersect' ? (all ? 'intersectAll' : 'intersect') : all ? 'exceptAll' : 'subtract';
+    if (!(other instanceof DataFrame)) throw new PlanError(`${name}: expected a DataFrame`);
+    if (other.session !== this.session) throw new PlanError(`${name}: both DataFrames must come from the same Quiver session`);
+    return this.next(setOperation(op, all, this.plan, other.plan));
+  }
 
   /** Hash-partitions into n partitions by keys, or round-robin without keys. */
   repartition(n: number, ...keys: ColumnLike[]): DataFrame {

@@ -23,10 +23,12 @@ export class WindowSpec {
   rowsBetween(start: number, end: number): WindowSpec { return new WindowSpec({ ...this.spec, frame: frame('rows', start, end) }); }
   /** Rows whose order key lies within [key + start, key + end] (for a descending order, preceding rows have larger keys); 0 is the current row's peers. */
   rangeBetween(start: number, end: number): WindowSpec { return new WindowSpec({ ...this.spec, frame: frame('range', start, end) }); }
+  /** Peer groups (rows with equal order keys) from `start` to `end` relative to the current row's group, both included. */
+  groupsBetween(start: number, end: number): WindowSpec { return new WindowSpec({ ...this.spec, frame: frame('groups', start, end) }); }
   toJSON(): WindowSpecJSON { return this.spec; }
 }
 
-function frame(unit: 'rows' | 'range', start: number, end: number): WindowFrame {
+function frame(unit: WindowFrame['unit'], start: number, end: number): WindowFrame {
   const what = `${unit}Between(${start}, ${end})`;
   if (typeof start !== 'number' || typeof end !== 'number' || Number.isNaN(start) || Number.isNaN(end)) {
     throw new PlanError(`${what}: bounds must be numbers, Window.unboundedPreceding, Window.currentRow or Window.unboundedFollowing`);
@@ -35,8 +37,8 @@ function frame(unit: 'rows' | 'range', start: number, end: number): WindowFrame 
   if (end === -Infinity) throw new PlanError(`${what}: the frame cannot end at Window.unboundedPreceding`);
   const s: FrameBound = start === -Infinity ? 'unbounded' : start;
   const e: FrameBound = end === Infinity ? 'unbounded' : end;
-  if (unit === 'rows' && ((s !== 'unbounded' && !Number.isInteger(s)) || (e !== 'unbounded' && !Number.isInteger(e)))) {
-    throw new PlanError(`${what}: row offsets must be integers`);
+  if (unit !== 'range' && ((s !== 'unbounded' && !Number.isInteger(s)) || (e !== 'unbounded' && !Number.isInteger(e)))) {
+    throw new PlanError(`${what}: ${unit === 'rows' ? 'row' : 'group'} offsets must be integers`);
   }
   if (s !== 'unbounded' && e !== 'unbounded' && s > e) throw new PlanError(`${what}: the start (${s}) is after the end (${e})`);
   return { unit, start: s, end: e };
@@ -53,4 +55,5 @@ export const Window = Object.freeze({
   orderBy: (...cols: Cols) => EMPTY.orderBy(...cols),
   rowsBetween: (start: number, end: number) => EMPTY.rowsBetween(start, end),
   rangeBetween: (start: number, end: number) => EMPTY.rangeBetween(start, end),
+  groupsBetween: (start: number, end: number) => EMPTY.groupsBetween(start, end),
 });

@@ -32,7 +32,7 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('alias'), arg: v.lazy(() => Expr), name: Name }),
   v.strictObject({
     kind: v.literal('call'),
-    fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln',
+    fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'sequence', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln',
       ...PATTERN_AND_DATE_FNS]),
     args: v.array(v.lazy(() => Expr)),
   }),
@@ -40,7 +40,7 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('sort'), arg: v.lazy(() => Expr), ascending: v.boolean(), nullsFirst: v.boolean() }),
   v.strictObject({
     kind: v.literal('agg'),
-    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct', 'udaf']),
+    fn: v.picklist(['count', 'countStar', 'sum', 'avg', 'min', 'max', 'countDistinct', 'first', 'last', 'stddevSamp', 'stddevPop', 'varSamp', 'varPop', 'collectList', 'collectSet', 'percentileApprox', 'sumDistinct', 'avgDistinct', 'udaf', 'singleValue']),
     arg: v.nullable(v.lazy(() => Expr)),
     params: v.optional(v.strictObject({ percentage: v.union([v.number(), v.pipe(v.array(v.number()), v.maxLength(1 << 16))]), accuracy: v.number() })),
     udaf: v.optional(v.strictObject({ udf: v.lazy(() => Udf), returnType: TypeSchema, stateType: v.optional(TypeSchema) })),
@@ -49,7 +49,7 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({ kind: v.literal('windowFn'), fn: v.picklist(WINDOW_FNS), args: v.pipe(v.array(v.lazy(() => Expr)), v.maxLength(3)) }),
   v.strictObject({
     kind: v.literal('over'), arg: v.lazy(() => Expr),
-    spec: v.strictObject({ partitionBy: v.array(v.lazy(() => Expr)), orderBy: v.array(v.lazy(() => Expr)), frame: v.nullable(v.strictObject({ unit: v.picklist(['rows', 'range']), start: FrameBound, end: FrameBound })) }),
+    spec: v.strictObject({ partitionBy: v.array(v.lazy(() => Expr)), orderBy: v.array(v.lazy(() => Expr)), frame: v.nullable(v.strictObject({ unit: v.picklist(['rows', 'range', 'groups']), start: FrameBound, end: FrameBound })) }),
   }),
 ]) as v.GenericSchema<ExprNode>;
 

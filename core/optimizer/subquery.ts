@@ -1,31 +1,47 @@
 // What the decorrelation rules share: finding subqueries, and pulling correlated conditions out of a subquery's plan.
 import { PlanError, assertNever } from '../../ops/errors.ts';
-import { exprChildren, exprToString, transformExpr, withExprChildren, type ExprNode, type SubqueryExpr } from '../../ops/expr/node.ts';
+import { columnsOf, exprChildren, exprToString, transformExpr, withExprChildren, type ExprNode, type SubqueryExpr } from '../../ops/expr/node.ts';
 import { aggregate } from '../plan/aggregate.ts';
 import { filter } from '../plan/filter.ts';
 import { planChildren, type LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
-import { colRef, conjoin, renameColumns, splitConjuncts } from './expr-utils.ts';
+import { colRef, conjoin, renameColumns, splitConjuncts, substituteColumns } from './expr-utils.ts';
 import { join, type JoinType } from '../plan/join.ts';
 
+/** What joining one scalar subquery gives: the joined plan, and the expression over it that replaces the subquery. */
+export interface JoinedScalar {
+  readonly plan: LogicalPlan;
+  readonly value: ExprNode;
+}
+
 /**
- * Replaces the scalar subqueries of a Filter that `test` accepts, all at once (a later rule or
- * pass might move what is left), each by column `name` of a left join that `joinOne` builds onto
- * the input so far; a projection restores the input's columns. Null when there is none.
+ * Replaces the scalar subqueries of a Filter's predicate or a Project's expressions (SQL's
+ * select list) that `test` accepts, all at once (a later rule or pass might move what is left),
+ * each by the value of a left join that `joinOne` builds onto the input so far (it may use
+ * `name` and names starting with it). A Filter gets a projection restoring the input's columns.
+ * Null when there is none.
  */
 export function scalarSubqueriesToJoins(node: LogicalPlan, test: (s: SubqueryExpr) => boolean,
-  joinOne: (joined: LogicalPlan, sub: SubqueryExpr, name: string) => LogicalPlan): LogicalPlan | null {
-  if (node.kind !== 'filter' || !findSubquery(node.predicate, test)) return null;
+  joinOne: (joined: LogicalPlan, sub: SubqueryExpr, name: string) => JoinedScalar): LogicalPlan | null {
+  if (node.kind !== 'filter' && node.kind !== 'project') return null;
+  let exprs: readonly ExprNode[] = node.kind === 'filter' ? [node.predicate] : node.exprs;
+  if (!exprs.some((e) => findSubquery(e, test))) return null;
   const input = node.input;
   const taken = new Set(input.schema.map((f) => f.name));
-  let joined = input, predicate = node.predicate;
-  for (let sub = findSubquery(predicate, test); sub; sub = findSubquery(predicate, test)) {
+  let joined = input;
+  for (;;) {
+    const at = exprs.findIndex((e) => findSubquery(e, test));
+    if (at < 0) break;
+    const sub = findSubquery(exprs[at], test)!;
     const name = freshName('__sq', taken);
     taken.add(name);
-    joined = joinOne(joined, sub, name);
-    predicate = replaceNode(predicate, sub, colRef(name));
+    const one = joinOne(joined, sub, name);
+    for (const f of one.plan.schema) taken.add(f.name);
+    joined = one.plan;
+    exprs = exprs.map((e, i) => (i === at ? replaceNode(e, sub, one.value) : e));
   }
-  return project(filter(joined, predicate), input.schema.map((f) => colRef(f.name)));
+  if (node.kind === 'project') return project(joined, exprs);
+  return project(filter(joined, exprs[0]), input.schema.map((f) => colRef(f.name)));
 }
 
 export const isSubquery = (e: ExprNode): e is SubqueryExpr => e.kind === 'subquery';
@@ -174,27 +190,52 @@ function collectColumns(e: ExprNode, out: Set<string>): void {
   for (const c of exprChildren(e)) collectColumns(c, out);
 }
 
+/** Aggregates whose value over no rows is 0, not null (SQL's COUNT bug when a left join gives null instead). */
+const COUNTING: ReadonlySet<string> = new Set(['count', 'countStar', 'countDistinct']);
+
+/** `singleValue(column)` named `name`: a scalar subquery's one value per group, an error at run time for more. */
+export const singleValueOf = (column: string, name: string): ExprNode => ({ kind: 'alias', arg: { kind: 'agg', fn: 'singleValue', arg: colRef(column) }, name });
+
 /**
- * A correlated scalar subquery's plan, `[Project] over a global Aggregate over X`, regrouped by
- * its correlation keys: one row per key with columns `keys[i]` then `value`. Counting aggregates
- * are refused (a key with no rows must give 0, and a left join gives null).
+ * A correlated scalar subquery as a plan to left-join: one row per correlation key with
+ * columns `keyName(i)` and `name`, and `value`, the expression over the joined plan that
+ * replaces the subquery.
+ * - `[Project] over a global Aggregate over X` is regrouped by the correlation keys. When the
+ *   value reads a counting aggregate, a key without rows must give the value over no rows
+ *   (count 0, not null), so the plan also has a `${name}_m` column (true) and `value` is
+ *   `CASE WHEN ${name}_m IS NULL THEN <value with counts 0, other aggregates null> ELSE name END`.
+ * - Anything else is grouped by the keys with singleValue: one value per key, and a run-time
+ *   error where a key has more than one row (as SQL says).
  */
-export function regroupScalar(sub: SubqueryExpr, keyName: (i: number) => string, valueName: string): { plan: LogicalPlan; outerKeys: ExprNode[]; keyNames: string[] } {
+export function regroupScalar(sub: SubqueryExpr, keyName: (i: number) => string, name: string): { plan: LogicalPlan; outerKeys: ExprNode[]; keyNames: string[]; value: ExprNode } {
   const top = sub.plan as LogicalPlan;
   const proj = top.kind === 'project' ? top : null;
   const agg = proj ? proj.input : top;
-  if (agg.kind !== 'aggregate' || agg.groupBy.length > 0) {
-    throw new PlanError('a correlated scalar subquery is supported when it computes one aggregate over its rows (select max(x) from ... where ...); this one does not');
-  }
+  const aggregated = agg.kind === 'aggregate' && agg.groupBy.length === 0;
   if (proj && (proj.exprs.length !== 1 || hasOuterRef(proj.exprs[0]))) throw new PlanError('a correlated scalar subquery must return one column that does not read the enclosing query');
-  if (agg.aggs.some((a) => JSON.stringify(a).includes('"fn":"count'))) {
-    throw new PlanError('count() in a correlated scalar subquery is not supported yet (a key without rows must count 0)');
-  }
-  const { plan: input, outerKeys, innerKeys, residual } = decorrelate({ ...sub, plan: agg.input });
+  const { plan: input, outerKeys, innerKeys, residual } = decorrelate({ ...sub, plan: aggregated ? agg.input : top });
   if (residual.length) throw new PlanError(`the correlated condition ${exprToString(residual[0])} in a scalar subquery is not supported yet: only equalities with the enclosing query decorrelate there`);
   const keyNames = innerKeys.map((_, i) => keyName(i));
-  const regrouped = aggregate(input, innerKeys.map((k, i) => ({ kind: 'alias', arg: k, name: keyNames[i] })), agg.aggs);
-  const value: ExprNode = proj ? proj.exprs[0] : colRef(agg.schema[0].name);
-  const bare = value.kind === 'alias' ? value.arg : value;
-  return { plan: project(regrouped, [...keyNames.map(colRef), { kind: 'alias', arg: bare, name: valueName }]), outerKeys, keyNames };
+  const keys = innerKeys.map((k, i): ExprNode => ({ kind: 'alias', arg: k, name: keyNames[i] }));
+  if (!aggregated) {
+    const plan = aggregate(input, keys, [singleValueOf(input.schema[0].name, name)]);
+    return { plan, outerKeys, keyNames, value: colRef(name) };
+  }
+  const regrouped = aggregate(input, keys, agg.aggs);
+  const raw: ExprNode = proj ? proj.exprs[0] : colRef(agg.schema[0].name);
+  const bare = raw.kind === 'alias' ? raw.arg : raw;
+  const outputs = [...keyNames.map(colRef), { kind: 'alias', arg: bare, name } as ExprNode];
+  // The value over no rows: each aggregate's own value over no rows in its place.
+  const overNone = new Map<string, ExprNode>(agg.aggs.map((a, i) => {
+    const f = agg.schema[i];
+    const fn = (a.kind === 'alias' ? a.arg : a) as ExprNode & { kind: 'agg' };
+    return [f.name, COUNTING.has(fn.fn) ? { kind: 'literal', value: 0, type: f.type } : { kind: 'literal', value: null, type: f.type }];
+  }));
+  const counts = [...columnsOf(bare)].some((c) => { const e = overNone.get(c); return e?.kind === 'literal' && e.value !== null; });
+  if (!counts) return { plan: project(regrouped, outputs), outerKeys, keyNames, value: colRef(name) };
+  const marker = `${name}_m`;
+  const plan = project(regrouped, [...outputs, { kind: 'alias', arg: { kind: 'literal', value: true, type: 'bool' }, name: marker }]);
+  const empty = substituteColumns(bare, (c) => overNone.get(c));
+  const value: ExprNode = { kind: 'case', branches: [{ when: { kind: 'unary', op: 'isNull', arg: colRef(marker) }, then: empty }], otherwise: colRef(name) };
+  return { plan, outerKeys, keyNames, value };
 }

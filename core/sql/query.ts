@@ -1,16 +1,18 @@
-// A query: WITH, the body (SELECT or UNION [ALL]), ORDER BY, LIMIT/OFFSET -> a logical plan.
+// A query: WITH, the body (SELECT, VALUES, or UNION / INTERSECT / EXCEPT [ALL]), ORDER BY, LIMIT/OFFSET -> a logical plan.
 import { distinct } from '../plan/distinct.ts';
 import { limit } from '../plan/limit.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { project } from '../plan/project.ts';
 import { sort } from '../plan/sort.ts';
 import { union } from '../plan/union.ts';
+import { setOperation } from '../plan/set-operations.ts';
 import type { ExprNode } from '../../ops/expr/node.ts';
 import { withCtes, type SqlContext } from './context.ts';
 import { at, notSupported, sqlError } from './errors.ts';
 import { variant } from './expr.ts';
 import type { Ast } from './parse.ts';
 import type { Scope } from './scope.ts';
+import { translateValues } from './values.ts';
 import { ordinalOf, sortKey, translateSelect } from './select.ts';
 
 const col = (name: string): ExprNode => ({ kind: 'column', name });
@@ -73,14 +75,22 @@ function setExpr(body: Ast, ctx: SqlContext, outer: Scope | null): LogicalPlan {
     case 'Select': return translateSelect(v, [], ctx, outer, (sub, c) => translateQuery(sub, c, null), translateQuery);
     case 'Query': return translateQuery(v, ctx, outer);
     case 'SetOperation': {
-      if (v.op !== 'Union') throw notSupported(body, v.op.toUpperCase());
       const quant = String(v.set_quantifier);
-      if (quant !== 'All' && quant !== 'Distinct' && quant !== 'None') throw notSupported(body, `UNION ${quant.toUpperCase()}`);
+      if (quant !== 'All' && quant !== 'Distinct' && quant !== 'None') throw notSupported(body, `${String(v.op).toUpperCase()} ${quant.toUpperCase()}`);
+      const all = quant === 'All';
       const left = setExpr(v.left, ctx, outer), right = setExpr(v.right, ctx, outer);
-      const all = at(body, () => union([left, right]));
-      return quant === 'All' ? all : distinct(all);
+      switch (v.op) {
+        case 'Union': {
+          const rows = at(body, () => union([left, right]));
+          return all ? rows : distinct(rows);
+        }
+        case 'Intersect': return at(body, () => setOperation('intersect', all, left, right));
+        case 'Except': case 'Minus': return at(body, () => setOperation('except', all, left, right));
+        default: throw notSupported(body, String(v.op).toUpperCase());
+      }
     }
-    default: throw notSupported(body, k === 'Values' ? 'VALUES lists' : k);
+    case 'Values': return translateValues(v, body, ctx);
+    default: throw notSupported(body, k);
   }
 }
 

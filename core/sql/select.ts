@@ -13,8 +13,9 @@ import { at, notSupported, sqlError } from './errors.ts';
 import { translateExpr, variant, type ExprContext } from './expr.ts';
 import { translateFrom, type QueryTranslator } from './from.ts';
 import type { Ast } from './parse.ts';
+import { inlineNamedWindows } from './named-windows.ts';
 import { Scope } from './scope.ts';
-import { subqueryBuilder, type NestedQueryTranslator } from './subquery.ts';
+import { scalarOnly, subqueryBuilder, type NestedQueryTranslator } from './subquery.ts';
 
 interface Item { readonly expr: ExprNode; readonly name: string; readonly node: Ast }
 type OrderKey = { readonly output: number; readonly node: Ast; readonly opts: Ast } | { readonly expr: ExprNode; readonly node: Ast; readonly opts: Ast };
@@ -29,7 +30,6 @@ function rejectUnsupported(sel: Ast): void {
   if (sel.into) throw notSupported(sel.into, 'SELECT INTO');
   if (sel.qualify) throw notSupported(sel.qualify, 'QUALIFY');
   if (sel.prewhere) throw notSupported(sel.prewhere, 'PREWHERE');
-  if (sel.named_window?.length) throw notSupported(sel.named_window, 'WINDOW clauses');
   if (sel.lateral_views?.length) throw notSupported(sel.lateral_views, 'LATERAL VIEW');
   if (sel.sort_by?.length || sel.cluster_by?.length || sel.distribute_by?.length) throw notSupported(sel, 'SORT/CLUSTER/DISTRIBUTE BY');
   if (sel.connect_by?.length) throw notSupported(sel.connect_by, 'CONNECT BY');
@@ -39,9 +39,10 @@ function rejectUnsupported(sel: Ast): void {
  * A SELECT (with the ORDER BY of its query, which may name columns and aggregates the select
  * list does not) over `outer` (the enclosing query's scope for a subquery; null at top level).
  */
-export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlContext, outer: Scope | null,
+export function translateSelect(written: Ast, writtenOrderBy: readonly Ast[], ctx: SqlContext, outer: Scope | null,
   query: QueryTranslator, nested: NestedQueryTranslator): LogicalPlan {
-  rejectUnsupported(sel);
+  rejectUnsupported(written);
+  const { sel, orderBy } = inlineNamedWindows(written, writtenOrderBy);
   const from = translateFrom(sel.from ?? [], ctx, query);
   const scope = new Scope(from.columns, outer);
   const sub = subqueryBuilder(scope, ctx, nested);
@@ -54,7 +55,7 @@ export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlConte
     plan = at(sel.selection, () => filter(plan, p));
   }
 
-  const plain: ExprContext = { scope, subquery: null, clause: 'the select list' };
+  const plain: ExprContext = { scope, subquery: scalarOnly(sub, 'the select list'), clause: 'the select list' };
   const items: Item[] = [];
   for (const p of sel.projection) {
     const [kind, v] = variant(p);

@@ -2,7 +2,7 @@
 import type { ExprNode, SubqueryExpr, SubqueryKind } from '../../ops/expr/node.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { SqlContext } from './context.ts';
-import { sqlError } from './errors.ts';
+import { notSupported, sqlError } from './errors.ts';
 import type { SubqueryBuilder } from './expr.ts';
 import type { Ast } from './parse.ts';
 import { Scope } from './scope.ts';
@@ -26,5 +26,13 @@ export function subqueryBuilder(scope: Scope, ctx: SqlContext, nested: NestedQue
       type: kind === 'scalar' ? plan.schema[0].type : 'bool',
     };
     return e;
+  };
+}
+
+/** A builder that plans only scalar subqueries: EXISTS and IN are refused with `clause` named. */
+export function scalarOnly(build: SubqueryBuilder, clause: string): SubqueryBuilder {
+  return (kind, query, arg, negated, node) => {
+    if (kind !== 'scalar') throw notSupported(node, `${kind === 'exists' ? 'EXISTS' : 'IN (subquery)'} in ${clause}`, 'use it in WHERE, or select a scalar subquery such as (select count(*) ...) > 0');
+    return build(kind, query, arg, negated, node);
   };
 }

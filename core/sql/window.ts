@@ -66,10 +66,11 @@ const DAY_MS = 86_400_000;
  * (offsets in days) or TIMESTAMP (in milliseconds) column ordering the window.
  */
 export function windowSpec(over: Ast, c: SpecContext, node: Ast): WindowSpecJSON {
-  if (over.NamedWindow !== undefined) throw notSupported(node, `a named window (OVER ${over.NamedWindow.value})`, 'write the window spec inline: OVER (PARTITION BY ... ORDER BY ...)');
+  // Named windows are written out by named-windows.ts when the query has a WINDOW clause.
+  if (over.NamedWindow !== undefined) throw sqlError(node, `unknown window '${over.NamedWindow.value}': define it with WINDOW ${over.NamedWindow.value} AS (PARTITION BY ... ORDER BY ...)`);
   const s = over.WindowSpec;
   if (!s) throw notSupported(node, `OVER ${Object.keys(over)[0]}`);
-  if (s.window_name) throw notSupported(node, `a window spec extending a named window (${s.window_name.value})`);
+  if (s.window_name) throw sqlError(node, `unknown window '${s.window_name.value}': define it with WINDOW ${s.window_name.value} AS (PARTITION BY ... ORDER BY ...)`);
   const partitionBy: ExprNode[] = (s.partition_by ?? []).map((e: Ast) => c.translate(e));
   const orderBy: ExprNode[] = (s.order_by ?? []).map((o: Ast) => c.sortKey(c.translate(o.expr), o.options));
   // INTERVAL offsets count days; a TIMESTAMP key counts milliseconds.
@@ -84,12 +85,16 @@ export function windowSpec(over: Ast, c: SpecContext, node: Ast): WindowSpecJSON
   return { partitionBy, orderBy, frame: s.window_frame ? frame(s.window_frame, node, dayUnit) : null };
 }
 
+const UNITS: Readonly<Record<string, WindowFrame['unit']>> = { Rows: 'rows', Range: 'range', Groups: 'groups' };
+
 function frame(f: Ast, node: Ast, dayUnit: () => number): WindowFrame {
-  if (f.units !== 'Rows' && f.units !== 'Range') throw notSupported(node, `${String(f.units).toUpperCase()} frames`, 'use ROWS or RANGE');
-  const unit = f.units === 'Rows' ? 'rows' : 'range';
-  const start = bound(f.start_bound, 'start', node, dayUnit);
+  const unit = UNITS[String(f.units)];
+  if (!unit) throw notSupported(node, `${String(f.units).toUpperCase()} frames`, 'use ROWS, RANGE or GROUPS');
+  const offsets = unit === 'range' ? dayUnit : () => { throw sqlError(node, `${unit.toUpperCase()} frame offsets are counts, not INTERVALs`); };
+  const start = bound(f.start_bound, 'start', node, offsets);
   // `ROWS 2 PRECEDING` ends at the current row.
-  const end = f.end_bound === undefined || f.end_bound === null ? 0 : bound(f.end_bound, 'end', node, dayUnit);
+  const end = f.end_bound === undefined || f.end_bound === null ? 0 : bound(f.end_bound, 'end', node, offsets);
+  if (unit !== 'range' && ![start, end].every((b) => b === 'unbounded' || Number.isInteger(b))) throw sqlError(node, `${unit.toUpperCase()} frame offsets must be whole numbers`);
   if (start !== 'unbounded' && end !== 'unbounded' && start > end) throw sqlError(node, `the window frame starts after it ends (${describe(start)} .. ${describe(end)})`);
   return { unit, start, end };
 }

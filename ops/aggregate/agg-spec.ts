@@ -75,7 +75,7 @@ export function stateFields(fn: AggFn, name: string, argType: TypeJSON | null, o
     case 'count': case 'countStar': return [{ name: `${name}#count`, type: 'int64', nullable: false }];
     case 'sum': return [{ name: `${name}#sum`, type: out.type, nullable: true }];
     case 'avg': return [{ name: `${name}#sum`, type: 'float64', nullable: false }, { name: `${name}#count`, type: 'int64', nullable: false }];
-    case 'min': case 'max': case 'first': case 'last': return [{ name: `${name}#${fn}`, type: argType!, nullable: true }];
+    case 'min': case 'max': case 'first': case 'last': case 'singleValue': return [{ name: `${name}#${fn}`, type: argType!, nullable: true }];
     case 'countDistinct': case 'collectSet': case 'sumDistinct': case 'avgDistinct': return [{ name: `${name}#distinct`, type: { list: argType! }, nullable: false }];
     case 'collectList': return [{ name: `${name}#list`, type: { list: argType! }, nullable: false }];
     case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return [
@@ -103,7 +103,7 @@ export function stateWidth(fn: AggFn): number {
   switch (fn) {
     case 'avg': case 'percentileApprox': return 2;
     case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': return 3;
-    case 'count': case 'countStar': case 'sum': case 'min': case 'max': case 'first': case 'last': case 'udaf':
+    case 'count': case 'countStar': case 'sum': case 'min': case 'max': case 'first': case 'last': case 'singleValue': case 'udaf':
     case 'countDistinct': case 'collectSet': case 'collectList': case 'sumDistinct': case 'avgDistinct': return 1;
     default: return assertNever(fn, 'aggregate function');
   }
@@ -146,7 +146,7 @@ export function specsFromPartial(aggs: readonly ExprNode[], nGroup: number, part
       case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': out = { name, type: 'float64', nullable: true }; break;
       case 'sum': out = { name, type: t, nullable: true }; break;
       case 'avg': out = { name, type: 'float64', nullable: true }; break;
-      case 'min': case 'max': case 'first': case 'last': argType = t; out = { name, type: t, nullable: true }; break;
+      case 'min': case 'max': case 'first': case 'last': case 'singleValue': argType = t; out = { name, type: t, nullable: true }; break;
       case 'udaf':
         if (!agg.udaf) throw new InternalError(`final aggregate: ${name} lacks its UDAF`);
         out = { name, type: agg.udaf.returnType, nullable: true };

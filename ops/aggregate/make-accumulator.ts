@@ -11,6 +11,7 @@ import { FirstLastAccumulator } from './first-last.ts';
 import { MinMaxBytesAccumulator, MinMaxInt64Accumulator } from './min-max.ts';
 import { AvgAccumulator, CountAccumulator, MinMaxNumberAccumulator, NullAccumulator, SumAccumulator } from './numeric.ts';
 import { PercentileApproxAccumulator } from './percentile-approx.ts';
+import { SingleValueAccumulator } from './single-value.ts';
 import { SumDistinctAccumulator } from './sum-distinct.ts';
 import { UdafAccumulator } from './udaf.ts';
 import { VarianceAccumulator } from './variance.ts';
@@ -34,6 +35,7 @@ export function makeAccumulator(spec: AggSpec): Accumulator {
       return assertNever(keyKindOf(toArrowType(t)) as never, 'min/max key kind');
     }
     case 'first': case 'last': return new FirstLastAccumulator(spec.fn === 'first', spec.argType!);
+    case 'singleValue': return new SingleValueAccumulator(spec.argType!);
     case 'countDistinct': return new CountDistinctAccumulator(spec.argType!);
     case 'collectSet': return new CollectSetAccumulator(spec.argType!);
     case 'sumDistinct': case 'avgDistinct': return new SumDistinctAccumulator(spec.argType!, spec.out.type, spec.fn === 'avgDistinct');

@@ -9,6 +9,7 @@ import { isDateFn, isPatternFn, type ExprNode } from './node.ts';
 import { compileDateCall } from './call-dates.ts';
 import { compilePatternCall } from './call-patterns.ts';
 import { compileCoalesce } from './select.ts';
+import { sequenceList } from './sequence.ts';
 import { listAt, splitAt, splitList, splitPerRow } from './split.ts';
 import { changeCase, charLength, concatUtf8, matchBytes, regexpExtract, substr, trimSpaces } from './strings.ts';
 
@@ -75,6 +76,10 @@ export function compileCall(e: ExprNode & { kind: 'call' }, compile: Compile, co
     case 'concat': {
       const parts = args.map((x) => coerce(x, 'utf8'));
       return node(out, (batch) => concatUtf8(parts.map((p) => p.evaluate(batch)), batch.numRows));
+    }
+    case 'sequence': {
+      const from = coerce(a, 'int32'), to = coerce(b, 'int32');
+      return node(out, (batch) => sequenceList(from.evaluate(batch), to.evaluate(batch)));
     }
     case 'abs': case 'floor': case 'ceil': case 'sqrt': case 'exp': case 'ln':
       return node(out, (batch) => unaryMath(fn, out, a.evaluate(batch)));

@@ -20,6 +20,7 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  *  coalesce(a, b, ...)         -> first non-null
  *  abs(x), round(x, digits?), floor(x), ceil(x), sqrt(x), exp(x), ln(x)
  *  concat(a, b, ...)           -> utf8
+ *  sequence(start, stop)       -> list<int32>: start, start + 1, ..., stop (empty when stop < start)
  * Patterns and sets (null in -> null out):
  *  like(str, pattern, escape?), ilike(...) -> bool; SQL LIKE (% _ and an escape, '\\' by default), whole string
  *  rlike(str, regex)           -> bool; a JS regular expression found anywhere in the string
@@ -37,7 +38,7 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  */
 export type ScalarFn =
   | 'split' | 'at' | 'substr' | 'lower' | 'upper' | 'length'
-  | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim'
+  | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim' | 'sequence'
   | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln'
   | PatternFn | DatePartFn | DateFn | GeneratorFn;
 
@@ -72,7 +73,9 @@ export const isDatePartFn = (fn: ScalarFn): fn is DatePartFn => DATE_PART_SET.ha
 export type AggFn =
   | 'count' | 'countStar' | 'sum' | 'avg' | 'min' | 'max' | 'countDistinct' | 'first' | 'last'
   | 'stddevSamp' | 'stddevPop' | 'varSamp' | 'varPop' | 'collectList' | 'collectSet' | 'percentileApprox'
-  | 'sumDistinct' | 'avgDistinct' | 'udaf';
+  | 'sumDistinct' | 'avgDistinct' | 'udaf'
+  /** A scalar subquery's value: a group's one value, an error (DataError) when it has more rows. */
+  | 'singleValue';
 
 /**
  * Where executors load user code from: an absolute path or a package specifier, and an export

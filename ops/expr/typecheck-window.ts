@@ -71,13 +71,13 @@ function checkSpec(e: Over, fields: readonly FieldJSON[]): void {
   if (e.spec.frame) checkFrame(e.spec.frame, e.spec, fields, exprToString(e));
 }
 
-/** A frame's bounds: integers for ROWS, numbers for RANGE (over one numeric, date or timestamp key), start <= end. */
+/** A frame's bounds: integers for ROWS and GROUPS, numbers for RANGE (over one numeric, date or timestamp key), start <= end. */
 export function checkFrame(f: WindowFrame, spec: WindowSpecJSON, fields: readonly FieldJSON[], where: string): void {
   const bad = (why: string) => new PlanError(`${where}: bad window frame: ${why}`);
-  if (f.unit !== 'rows' && f.unit !== 'range') throw bad(`unit must be rows or range, got ${JSON.stringify(f.unit)}`);
+  if (f.unit !== 'rows' && f.unit !== 'range' && f.unit !== 'groups') throw bad(`unit must be rows, range or groups, got ${JSON.stringify(f.unit)}`);
   const ok = (b: FrameBound) => b === 'unbounded' || (typeof b === 'number' && Number.isFinite(b) && (f.unit === 'range' || Number.isInteger(b)));
   if (!ok(f.start) || !ok(f.end)) {
-    throw bad(`bounds must be ${f.unit === 'rows' ? 'integers' : 'finite numbers'} or Window.unboundedPreceding / Window.unboundedFollowing, got ${JSON.stringify(f.start)} and ${JSON.stringify(f.end)}`);
+    throw bad(`bounds must be ${f.unit !== 'range' ? 'integers' : 'finite numbers'} or Window.unboundedPreceding / Window.unboundedFollowing, got ${JSON.stringify(f.start)} and ${JSON.stringify(f.end)}`);
   }
   if (f.start !== 'unbounded' && f.end !== 'unbounded' && f.start > f.end) throw bad(`start ${f.start} is after end ${f.end}; the start MUST NOT follow the end`);
   if (f.unit !== 'range') return;

@@ -265,6 +265,9 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
       arity(2, 3); arg(0, isStrish, 'utf8'); arg(1, isIntish, 'an integer (1-based start)');
       if (a.length > 2) arg(2, isIntish, 'an integer length');
       return { type: 'utf8', nullable: anyNull };
+    case 'sequence':
+      arity(2); arg(0, isIntish, 'an integer start'); arg(1, isIntish, 'an integer stop');
+      return { type: { list: 'int32' }, nullable: anyNull };
     case 'lower': case 'upper': case 'trim':
       arity(1); arg(0, isStrish, 'utf8');
       return { type: 'utf8', nullable: anyNull };
@@ -352,7 +355,7 @@ function aggType(e: ExprNode & { kind: 'agg' }, a: Typed | null): Typed {
     case 'min': case 'max':
       if (typeof a.type === 'object') throw new PlanError(`${exprToString(e)}: ${e.fn} needs an orderable type, got ${typeToString(a.type)}`);
       return { type: a.type, nullable: true };
-    case 'first': case 'last': return { type: a.type, nullable: true };
+    case 'first': case 'last': case 'singleValue': return { type: a.type, nullable: true };
     case 'stddevSamp': case 'stddevPop': case 'varSamp': case 'varPop':
       expectType(e, a, isNumish, 'a numeric type');
       return { type: 'float64', nullable: true };

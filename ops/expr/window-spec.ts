@@ -15,12 +15,13 @@ export type FrameBound = number | 'unbounded';
 
 /**
  * A window frame. ROWS counts rows from the current one (negative = preceding); RANGE compares
- * order key values (current row = its peers, the rows with an equal key). `start` MUST NOT be
+ * order key values (current row = its peers, the rows with an equal key); GROUPS counts peer
+ * groups from the current row's (SQL:2011; 0 = its peers). `start` MUST NOT be
  * greater than `end`; an 'unbounded' start means UNBOUNDED PRECEDING, an 'unbounded' end
  * UNBOUNDED FOLLOWING.
  */
 export interface WindowFrame {
-  readonly unit: 'rows' | 'range';
+  readonly unit: 'rows' | 'range' | 'groups';
   readonly start: FrameBound;
   readonly end: FrameBound;
 }

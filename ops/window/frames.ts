@@ -59,7 +59,8 @@ export interface FrameBounds {
  * Frame bounds of every row. ROWS offsets count rows, clamped to the segment. RANGE: 0 is the
  * row's peer group; an offset selects the non-null keys within [key + start, key + end]
  * (descending: [key - end, key - start]); a row whose key is null frames its null peers.
- * Unbounded ends are the segment's. `key` MUST be given for RANGE frames with offsets.
+ * GROUPS offsets count peer groups (clamped to the segment; 0 is the row's group). Unbounded
+ * ends are the segment's. `key` MUST be given for RANGE frames with offsets.
  */
 export function frameBounds(frame: WindowFrame, segments: readonly Segment[], peers: Peers, key: RangeKey | null, n: number): FrameBounds {
   const lo = new Int32Array(n), hi = new Int32Array(n);
@@ -71,12 +72,21 @@ export function frameBounds(frame: WindowFrame, segments: readonly Segment[], pe
       nnE = nnS;
       while (nnE < pe && key.valid[nnE]) nnE++;
     }
+    // GROUPS: the start row of each peer group of the segment, and each row's group number.
+    const groupStarts: number[] = [];
+    const groupOf = frame.unit === 'groups' ? new Int32Array(pe - ps) : null;
+    if (groupOf) for (let i = ps; i < pe; i++) { if (peerStart[i] === i) groupStarts.push(i); groupOf[i - ps] = groupStarts.length - 1; }
+    const groupEdge = (g: number): number => (g <= 0 ? ps : g >= groupStarts.length ? pe : groupStarts[g]);
     for (let i = ps; i < pe; i++) {
       let a: number, b: number;
       const s = frame.start, e = frame.end;
       if (frame.unit === 'rows') {
         a = s === 'unbounded' ? ps : Math.min(pe, Math.max(ps, i + s));
         b = e === 'unbounded' ? pe : Math.min(pe, Math.max(ps, i + e + 1));
+      } else if (groupOf) {
+        const g = groupOf[i - ps];
+        a = s === 'unbounded' ? ps : groupEdge(g + s);
+        b = e === 'unbounded' ? pe : groupEdge(g + e + 1);
       } else {
         const isNull = key !== null && key.valid !== null && !key.valid[i];
         a = s === 'unbounded' ? ps : s === 0 || isNull || key === null ? peerStart[i] : boundary(key, nnS, nnE, key.values[i], s, true);

@@ -133,6 +133,10 @@ function runAggregate(p: Extract<LogicalPlan, { kind: 'aggregate' }>, input: Row
         case 'max': row[a.name] = nn.length ? nn.reduce((m, v) => (cmp(v, m) > 0 ? v : m)) : null; break;
         case 'first': row[a.name] = vs.length ? vs[0] : null; break;
         case 'last': row[a.name] = vs.length ? vs[vs.length - 1] : null; break;
+        case 'singleValue':
+          if (vs.length > 1) throw new Error('reference: a scalar subquery returned more than one row');
+          row[a.name] = vs.length ? vs[0] : null;
+          break;
         case 'varSamp': case 'varPop': case 'stddevSamp': case 'stddevPop': {
           const xs = nn as number[], samp = a.fn === 'varSamp' || a.fn === 'stddevSamp';
           const mean = xs.reduce((s, v) => s + v, 0) / xs.length;

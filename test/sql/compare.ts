@@ -1,7 +1,7 @@
 // Result comparison for the SQL tests: Quiver rows and DuckDB rows as plain values, floats within a relative tolerance.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { expect } from 'vitest';
-import type { DataFrame } from '../../core/index.ts';
+import type { DataFrame, Quiver } from '../../core/index.ts';
 
 type Row = unknown[];
 
@@ -44,3 +44,11 @@ export function expectSameRows(got: Row[], want: Row[], ordered: boolean): void 
 
 /** Whether the outermost query orders its rows (an ORDER BY after the last closing parenthesis). */
 export const ordersRows = (sql: string): boolean => /order\s+by/i.test(sql.slice(sql.lastIndexOf(')') + 1));
+
+/** Runs `sql` in Quiver and in DuckDB and expects the same columns count and rows (in order when the query orders them). */
+export async function expectSameAsDuck(q: Quiver, duck: DuckDBConnection, sql: string): Promise<void> {
+  const df = q.sql(sql);
+  const want = await duckRows(duck, sql);
+  expect(df.columns.length).toBe(want.columns);
+  expectSameRows(await quiverRows(df), want.rows, ordersRows(sql));
+}

@@ -62,9 +62,9 @@ describe('q.sql errors', () => {
   });
 
   it('constructs not supported yet say so, at their position', () => {
-    expect(errorOf(q, 'select k, sum(k) over (order by k groups 1 preceding) from t').message).toMatch(/^SQL error at line 1, column 11: GROUPS frames is not supported yet \(use ROWS or RANGE\)$/);
-    expect(errorOf(q, 'select k from t intersect select k from u').message).toMatch(/^SQL error at line 1, column \d+: INTERSECT is not supported yet$/);
-    expect(errorOf(q, 'select (select max(w) from u) from t').message).toMatch(/^SQL error at line 1, column 9: a subquery in the select list is not supported yet/);
+    expect(errorOf(q, 'select k, sum(k) over (order by k groups interval 1 day preceding) from t').message).toMatch(/^SQL error at line 1, column 11: GROUPS frame offsets are counts, not INTERVALs$/);
+    expect(errorOf(q, 'select k from t union by name select k from u').message).toMatch(/^SQL error at line 1, column \d+: UNION BYNAME is not supported yet$/);
+    expect(errorOf(q, 'select exists (select max(w) from u) from t').message).toMatch(/^SQL error at line 1, column 16: EXISTS in the select list is not supported yet/);
   });
 
   it('bad statements', () => {

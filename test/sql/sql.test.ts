@@ -2,8 +2,8 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver } from '../../core/index.ts';
-import { makeTables, sqlValue } from '../differential/data.ts';
-import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
+import { expectSameAsDuck } from './compare.ts';
+import { loadTables } from './tables.ts';
 
 /** [construct, query]; a query ordered by a unique key is compared in order. */
 const CASES: readonly (readonly [string, string])[] = [
@@ -60,26 +60,11 @@ describe('q.sql vs DuckDB, construct by construct', () => {
   beforeAll(async () => {
     q = await Quiver.local({ workers: 2, shufflePartitions: 3, batchSize: 500, ui: false });
     duck = await (await DuckDBInstance.create(':memory:')).connect();
-    const data = makeTables(11);
-    q.createDataFrame(data.a, { partitions: 3, schema: [{ name: 'k', type: 'int32', nullable: true }, { name: 'g', type: 'utf8', nullable: true },
-      { name: 'x', type: 'float64', nullable: true }, { name: 'y', type: 'int32', nullable: false }] }).createOrReplaceTempView('a');
-    q.createDataFrame(data.b, { partitions: 2, schema: [{ name: 'k', type: 'int32', nullable: true }, { name: 'z', type: 'utf8', nullable: true },
-      { name: 'w', type: 'int32', nullable: true }] }).createOrReplaceTempView('b');
-    await duck.run('CREATE TABLE a (k INTEGER, g VARCHAR, x DOUBLE, y INTEGER NOT NULL)');
-    await duck.run('CREATE TABLE b (k INTEGER, z VARCHAR, w INTEGER)');
-    await duck.run(`INSERT INTO a VALUES ${data.a.map((r) => `(${[r.k, r.g, r.x, r.y].map(sqlValue).join(', ')})`).join(', ')}`);
-    await duck.run(`INSERT INTO b VALUES ${data.b.map((r) => `(${[r.k, r.z, r.w].map(sqlValue).join(', ')})`).join(', ')}`);
+    await loadTables(q, duck, 11);
   }, 60_000);
   afterAll(async () => { if (q) await q.close(); });
 
-  for (const [name, sql] of CASES) {
-    it(name, async () => {
-      const df = q.sql(sql);
-      const want = await duckRows(duck, sql);
-      expect(df.columns.length).toBe(want.columns);
-      expectSameRows(await quiverRows(df), want.rows, ordersRows(sql));
-    }, 60_000);
-  }
+  for (const [name, sql] of CASES) it(name, () => expectSameAsDuck(q, duck, sql), 60_000);
 
   it('decorrelates every subquery into a join (explain shows semi, anti and left joins, no subquery)', async () => {
     const text = await q.sql('select y from a where exists (select 1 from b where b.k = a.k) and k not in (select k from b where k is not null) '

@@ -1,6 +1,5 @@
 // InSubqueryToSemiJoin: a Filter's `x [NOT] IN (subquery)` conjunct becomes a semi (anti) join on x and the correlation keys.
 import type { ExprNode, SubqueryExpr } from '../../../ops/expr/node.ts';
-import { PlanError } from '../../../ops/errors.ts';
 import { typeOf } from '../../../ops/expr/typecheck.ts';
 import { aggregate } from '../../plan/aggregate.ts';
 import { filter } from '../../plan/filter.ts';
@@ -24,11 +23,25 @@ function countOf(plan: LogicalPlan, v: string, value: (n: ExprNode, nv: ExprNode
 }
 
 /**
+ * A correlated `x NOT IN (...)` where x or v may be null: a row goes when some row of its
+ * subquery has `x = v` not false (equal, or either side null), so the anti join's condition is
+ * `x = v OR x IS NULL OR v IS NULL` beside the correlation keys. x joins the outer values read
+ * through outerRef, so keyedJoin's renaming of inner columns never touches it.
+ */
+function nullAwareAnti(input: LogicalPlan, plan: LogicalPlan, sub: SubqueryExpr, outerKeys: ExprNode[], innerKeys: ExprNode[], residual: ExprNode[]): LogicalPlan {
+  const t = typeOf(sub.arg!, input.schema);
+  const x: ExprNode = { kind: 'outerRef', index: sub.outerRefs.length, name: '__notInValue', type: t.type, nullable: t.nullable };
+  const v = colRef(plan.schema[0].name);
+  const unknown = bin('or', bin('or', bin('eq', x, v), { kind: 'unary', op: 'isNull', arg: x }), { kind: 'unary', op: 'isNull', arg: v });
+  return keyedJoin(input, plan, 'anti', outerKeys, innerKeys, [...residual, unknown], [...sub.outerRefs, sub.arg!]);
+}
+
+/**
  * `x IN (select v ... where inner.k = outer.k)`: Join(semi, input, sub, [x, outer.k] = [v, inner.k]).
  * `x NOT IN (...)` is the anti join only when neither x nor v can be null; otherwise SQL's three
  * values apply (one null v makes every row unknown, a null x is unknown unless the subquery is
- * empty) and the filter above the anti join says so with two uncorrelated scalar subqueries,
- * which ScalarSubqueryToJoin then plans.
+ * empty): uncorrelated, the filter above the anti join says so with two scalar subqueries
+ * (which ScalarSubqueryToJoin then plans); correlated, nullAwareAnti's condition does.
  */
 export const InSubqueryToSemiJoin: OptimizerRule = {
   name: 'InSubqueryToSemiJoin',
@@ -45,16 +58,18 @@ export const InSubqueryToSemiJoin: OptimizerRule = {
       const { plan, outerKeys, innerKeys, residual } = decorrelate(sub);
       const v = plan.schema[0];
       const arg = sub.arg!;
+      const nullable = sub.negated && (typeOf(arg, node.input.schema).nullable || v.nullable);
+      if (nullable && (outerKeys.length > 0 || residual.length > 0)) {
+        joined = nullAwareAnti(joined, plan, sub, outerKeys, innerKeys, residual);
+        continue;
+      }
       const leftKeys = [arg, ...outerKeys], rightKeys = [colRef(v.name), ...innerKeys];
       joined = keyedJoin(joined, plan, sub.negated ? 'anti' : 'semi', leftKeys, rightKeys, residual, sub.outerRefs);
-      if (!sub.negated) continue;
-      const argNullable = typeOf(arg, node.input.schema).nullable;
-      if (argNullable || v.nullable) {
-        if (outerKeys.length > 0 || residual.length > 0) throw new PlanError('a correlated NOT IN over columns that may be null is not supported yet; write NOT EXISTS, or filter the nulls out');
-        const noNulls = bin('eq', countOf(plan, v.name, (n, nv) => bin('sub', n, nv)), lit0);
-        const empty = bin('eq', countOf(plan, v.name, (n) => n), lit0);
-        rest.push(argNullable ? bin('and', noNulls, bin('or', { kind: 'unary', op: 'isNotNull', arg }, empty)) : noNulls);
-      }
+      if (!nullable) continue;
+      const noNulls = bin('eq', countOf(plan, v.name, (n, nv) => bin('sub', n, nv)), lit0);
+      if (!typeOf(arg, node.input.schema).nullable) { rest.push(noNulls); continue; }
+      const empty = bin('eq', countOf(plan, v.name, (n) => n), lit0);
+      rest.push(bin('and', noNulls, bin('or', { kind: 'unary', op: 'isNotNull', arg }, empty)));
     }
     const p = conjoin(rest);
     return { node: p ? filter(joined, p) : joined, changed: true };
