@@ -112,7 +112,7 @@ export const TaskRequest = v.object({
    * Shuffle inputs by shuffle id: the map stage that wrote them and where each map output lies;
    * `cache`: a cached DataFrame's partitions, kept under that cache's keys rather than the job's.
    */
-  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations, cache: v.optional(Id) })),
+  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, reduce: Count, from: Locations, cache: v.optional(Id) })),
   /** Broadcast inputs by broadcast id, likewise. */
   broadcast: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
   /** In-memory table partitions, fetched from the driver by key, with the SHA-256 of each one's bytes. */

@@ -1,6 +1,6 @@
 // What one task of a stage needs from the cluster: its map-output locations, in-memory tables, and the file it reads (for locality).
 import { InternalError } from '../../ops/errors.ts';
-import { resourcesFor, stageReads, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
+import { resourcesFor, stageReads, taskShuffleReads, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import type { Block } from '../runtime/ipc.ts';
 import type { MapOutput } from '../runtime/runtime.ts';
 
@@ -23,7 +23,8 @@ function locate(outputs: (MapStatus | null)[], stage: number, reduce: number): L
 }
 
 export interface TaskInputs {
-  shuffle: Record<string, { stage: number; from: Locations; cache?: string }>;
+  /** Each read's map outputs at reduce partition `reduce` (the task's own, except under a union). */
+  shuffle: Record<string, { stage: number; reduce: number; from: Locations; cache?: string }>;
   broadcast: Record<string, { stage: number; from: Locations }>;
   resources: string[];
 }
@@ -31,8 +32,8 @@ export interface TaskInputs {
 /** The inputs task `partition` of `stage` reads, from the map outputs known now. */
 export function taskInputs(plan: PhysicalPlan, stage: Stage, partition: number, outputs: Map<number, (MapStatus | null)[]>, resources: Record<string, Block>): TaskInputs {
   const out: TaskInputs = { shuffle: {}, broadcast: {}, resources: Object.keys(resourcesFor(stage, partition, resources)) };
-  for (const { id, stage: from, cacheId } of stageReads(plan, stage, 'shuffleRead')) {
-    out.shuffle[id] = { stage: from, from: locate(outputs.get(from) ?? [], from, partition), ...(cacheId !== undefined ? { cache: cacheId } : {}) };
+  for (const { id, stage: from, cacheId, reduce } of taskShuffleReads(plan, stage, partition)) {
+    out.shuffle[id] = { stage: from, reduce, from: locate(outputs.get(from) ?? [], from, reduce), ...(cacheId !== undefined ? { cache: cacheId } : {}) };
   }
   for (const { id, stage: from } of stageReads(plan, stage, 'broadcast')) out.broadcast[id] = { stage: from, from: locate(outputs.get(from) ?? [], from, 0) };
   return out;

@@ -268,7 +268,7 @@ export class TaskHost {
     const stageJson = verified.text;
     const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
-      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, req.partition, input.cache);
+      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, input.reduce, input.cache);
     }
     const broadcast: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.broadcast)) {

@@ -175,6 +175,17 @@ export function stageReads(plan: PhysicalPlan, stage: Stage, op: 'shuffleRead' |
   return out;
 }
 
+/**
+ * The shuffles task `partition` of `stage` reads (stageReads' 'shuffleRead' ones), each with the
+ * reduce partition it reads: the partition its read runs at (walkPartition), which under a union
+ * is not the task's own. Reads that task does not reach (other union inputs) are left out.
+ */
+export function taskShuffleReads(plan: PhysicalPlan, stage: Stage, partition: number): { id: number; stage: number; cacheId?: string; reduce: number }[] {
+  const at = new Map<number, number>();
+  walkPartition(stage.root, partition, (n, p) => { if (n.op === 'shuffleRead' || n.op === 'cacheRead') at.set(n.shuffleId, p); });
+  return stageReads(plan, stage, 'shuffleRead').flatMap((r) => (at.has(r.id) ? [{ ...r, reduce: at.get(r.id)! }] : []));
+}
+
 /** The model paths a stage's tasks load (predict): an executor runs them only if it may read each. */
 export function stageModelPaths(stage: Stage): string[] {
   const out = new Set<string>();

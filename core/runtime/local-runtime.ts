@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { InferenceHost } from './inference-host.ts';
 import { ResourceError } from '../../ops/errors.ts';
-import { resourcesFor, stageReads, type Stage } from '../physical/phys-node.ts';
+import { resourcesFor, stageReads, taskShuffleReads, type Stage } from '../physical/phys-node.ts';
 import { BlockStore } from './block-store.ts';
 import { blocksBytes, isSpilled, memoryBytes, type Block, type BlockRef } from './ipc.ts';
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
@@ -169,14 +169,14 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     return this.store.usage(outputs.map((o) => o.key));
   }
 
-  /** The shuffle blocks task `partition` reads: its reduce partition of every map output, in map order. */
+  /** The shuffle blocks task `partition` reads: the reduce partition each read runs at, of every map output, in map order. */
   private shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, BlockRef[]> {
     const out: Record<number, BlockRef[]> = {};
-    for (const { id, stage: from } of stageReads(job.plan, stage, 'shuffleRead')) {
+    for (const { id, stage: from, reduce } of taskShuffleReads(job.plan, stage, partition)) {
       out[id] = [];
       for (const m of job.outputs.get(from) ?? []) {
         // A spilled block travels as its file name: the worker loads it when the task runs, not while it waits.
-        const b = m && m.rows[partition] ? this.store.peek(m.key, partition) : null;
+        const b = m && m.rows[reduce] ? this.store.peek(m.key, reduce) : null;
         if (b) out[id].push(b);
       }
     }

@@ -39,6 +39,10 @@ export const CASES: Case[] = [
     sql: 'SELECT y, x FROM a ORDER BY x DESC NULLS LAST, y ASC LIMIT 25' },
   { name: 'distinct', quiver: (a) => a.select('g', col('k').mod(3).alias('m')).distinct(), sql: 'SELECT DISTINCT g, k % 3 AS m FROM a' },
   { name: 'union all', quiver: (a, b) => a.select('k').union(b.select('k')), sql: 'SELECT k FROM a UNION ALL SELECT k FROM b' },
+  // Every input after the first reads a shuffle: its tasks must read their own reduce partitions.
+  { name: 'union all of aggregates', quiver: (a, b) => a.groupBy(col('k').mod(5).alias('m')).agg(fn.count().alias('n'))
+      .union(b.groupBy(col('k').mod(5).alias('m')).agg(fn.count().alias('n'))).union(a.groupBy(col('k').mod(3).alias('m')).agg(fn.count().alias('n'))),
+    sql: 'SELECT k % 5 m, count(*) n FROM a GROUP BY 1 UNION ALL SELECT k % 5, count(*) FROM b GROUP BY 1 UNION ALL SELECT k % 3, count(*) FROM a GROUP BY 1' },
   { name: 'limit after filter', quiver: (a) => a.filter(col('y').lt(100)).orderBy('y').limit(7).select('y'), ordered: true,
     sql: 'SELECT y FROM a WHERE y < 100 ORDER BY y LIMIT 7' },
   { name: 'expressions over aggregates by group',

@@ -14,8 +14,8 @@ const CASES: readonly (readonly [string, string])[] = [
   ['EXCEPT (nulls equal)', `${LEFT} except ${RIGHT}`],
   ['EXCEPT ALL keeps the surplus duplicates', `${LEFT} except all ${RIGHT}`],
   ['UNION and UNION ALL', `${LEFT} union ${RIGHT}`],
-  // The shuffled input first: a union whose later input reads a shuffle loses its rows (the runtime's bug, reported).
   ['set operations chained, parenthesized, ordered', `((${LEFT} except all ${RIGHT}) intersect all ${LEFT}) union all (select k % 5, g from a where y > 500) order by m nulls first, g nulls first`],
+  ['a set operation after a union of shuffled inputs', `(select k % 5, g from a where y > 500) union all (${LEFT} intersect ${RIGHT}) union all (${LEFT} except all ${RIGHT})`],
   ['EXCEPT between two tables, one column', 'select k from a except select k from b'],
   ['INTERSECT inside a subquery', `select count(*), count(g) from (${LEFT} intersect all ${RIGHT}) t`],
   ['VALUES as a query', "values (1, 'a'), (-2, null), (3.5, 'c')"],
