@@ -71,6 +71,41 @@ function pruneSchema(mf: Map<number, Node>, columns: readonly string[]): Set<num
   return keptLeaves;
 }
 
+/** A footer's FileMetaData parsed once, for several slices of one file (a split's row groups one by one). */
+export interface ParsedFooter {
+  readonly meta: Node;
+}
+
+export function parseFooterTree(footer: Uint8Array): ParsedFooter {
+  return { meta: new Reader(footer).value(T.Struct, 0) };
+}
+
+/** A copy of `n` that slicing may change: structs and lists copied all the way down (values are never changed in place). */
+function deepCopy(n: Node): Node {
+  if (n.t === T.Struct) return { t: T.Struct, fields: new Map([...n.fields].map(([k, v]) => [k, deepCopy(v)])) };
+  if (n.t === T.List || n.t === T.Set) return { ...n, items: n.items.map(deepCopy) };
+  if (n.t === T.Map) return { ...n, entries: n.entries.map(([k, v]) => [deepCopy(k), deepCopy(v)] as [Node, Node]) };
+  return n;
+}
+
+/**
+ * The metadata sliceRowGroups may change for `groups`: everything but the row group list copied,
+ * and of that list only the groups it keeps (the others are only read).
+ */
+function forSlice(meta: Node, groups: readonly number[]): Node {
+  const mf = struct(meta, 'the file metadata');
+  const fields = new Map<number, Node>();
+  for (const [k, v] of mf) {
+    if (k === FileMetaData.rowGroups && v.t === T.List) {
+      const keep = new Set(groups);
+      fields.set(k, { ...v, items: v.items.map((g, i) => (keep.has(i) ? deepCopy(g) : g)) });
+    } else {
+      fields.set(k, deepCopy(v));
+    }
+  }
+  return { t: T.Struct, fields };
+}
+
 /** A file image holding only some row groups: decode it as a whole (its row groups are 0..n-1). */
 export interface ParquetSlice {
   bytes: Uint8Array;
@@ -87,8 +122,8 @@ export interface ParquetSlice {
  * (see pruneSchema), so the decoder decodes only what is read. Null when the
  * file's chunks cannot be moved (encrypted columns, or chunks in other files): read it whole.
  */
-export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Array, groups: readonly number[], columns: readonly string[] | null = null): ParquetSlice | null {
-  const meta = new Reader(footer).value(T.Struct, 0);
+export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Array | ParsedFooter, groups: readonly number[], columns: readonly string[] | null = null): ParquetSlice | null {
+  const meta = footer instanceof Uint8Array ? parseFooterTree(footer).meta : forSlice(footer.meta, groups);
   const mf = struct(meta, 'the file metadata');
   // The decoder decodes every column of what it is given: give it only the columns read.
   const leaves = columns && columns.length ? pruneSchema(mf, columns) : null;

@@ -5,7 +5,7 @@ import { DataError, InternalError, QuiverError, ResourceError } from '../errors.
 import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
-import { sliceRowGroups } from './parquet-slice.ts';
+import { parseFooterTree, sliceRowGroups } from './parquet-slice.ts';
 import { ParquetPanic, trimParquetWasm, withParquetWasm } from './parquet-wasm.ts';
 import type { SplitJSON } from './splits.ts';
 
@@ -140,8 +140,9 @@ function splitImage(split: SplitJSON, columns: readonly string[]): SplitImage {
   }
   const image = { groups: [...groups], counts: groups.map((g) => counts[g]) };
   if (groups.length === 0) return { ...image, part: () => { throw new InternalError('invariant violated: a split with no row groups has nothing to decode'); } };
-  const body = footer.subarray(4, footer.length - 8);
-  const slice = (g: number) => sliceRowGroups(split.path, size, body, [g], columns);
+  // Parsed once for the split: a wide file's footer costs more to parse than a small row group to slice.
+  const parsed = parseFooterTree(footer.subarray(4, footer.length - 8));
+  const slice = (g: number) => sliceRowGroups(split.path, size, parsed, [g], columns);
   const first = slice(groups[0]);
   if (first) {
     return {

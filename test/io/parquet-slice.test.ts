@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fn, Quiver } from '../../core/index.ts';
 import { parseFooter } from '../../ops/sources/parquet-footer.ts';
-import { roundTripFooter, sliceRowGroups } from '../../ops/sources/parquet-slice.ts';
+import { parseFooterTree, roundTripFooter, sliceRowGroups } from '../../ops/sources/parquet-slice.ts';
 import { withParquetWasm } from '../../ops/sources/parquet-wasm.ts';
 
 const TPCH = resolve(import.meta.dirname, '../../../shared/tpch/sf0.1');
@@ -64,6 +64,20 @@ describe('Parquet row group slices', () => {
     for (const c of cols) expect(digest(got, c), c).toBe(digest(want, c));
     // A name the file does not have: nothing is pruned (the reader then says what is missing).
     expect(sliceRowGroups(LINEITEM, whole.length, footer, [1], ['nope'])!.bytes.length).toBe(all.bytes.length);
+  });
+
+  it('slices of one parsed footer, in any order, equal slices of the raw footer (slicing changes no shared metadata)', () => {
+    const whole = readFileSync(LINEITEM);
+    const footer = footerOf(whole);
+    const parsed = parseFooterTree(footer);
+    const groups = parseFooter(footer).length;
+    const cols = ['l_orderkey', 'l_comment'];
+    for (const [pick, c] of [[[1], cols], [[0], null], [[1], null], [[groups - 1, 0], cols], [[1], cols]] as const) {
+      const want = sliceRowGroups(LINEITEM, whole.length, footer, pick, c)!;
+      const got = sliceRowGroups(LINEITEM, whole.length, parsed, pick, c)!;
+      expect(Buffer.from(got.bytes).equals(Buffer.from(want.bytes)), `${pick} ${c}`).toBe(true);
+      expect(got.rows).toEqual(want.rows);
+    }
   });
 
   describe('through the engine', () => {
