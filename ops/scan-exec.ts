@@ -84,6 +84,8 @@ export class ScanExec implements ExecPlan {
     if (o.projection) parts.push(`projection=[${o.projection.join(', ')}]`);
     if (o.filters.length) parts.push(`filters=[${o.filters.map(exprToString).join(', ')}]`);
     if (o.limit !== null) parts.push(`limit=${o.limit}`);
+    const pruned = o.options.prunedRowGroups;
+    if (typeof pruned === 'number' && pruned > 0) parts.push(`prunedRowGroups=${pruned}`);
     if (this.partitioning) parts.push(`partitionColumns=[${this.partitioning.columns.map((c) => c.name).join(', ')}] prunedFiles=${this.partitioning.prunedFiles ?? 0}`);
     return parts.join(' ');
   }

@@ -119,7 +119,7 @@ export class Session {
       cachedStages: this.scheduler.cache.lineage,
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
-      planSplits: (source, target) => planSplits(source as any, target, this.runtime.workers) as any,
+      planSplits: (source, target, scan) => planSplits(source as any, target, this.runtime.workers, scan) as any,
       placePredict: (spec) => placePredict({ modelPath: spec.modelPath, sha: spec.modelSha256, kind: spec.modelFormat ?? 'mlp', device: spec.device, backend: spec.backend, workers: this.runtime.workers, batchSize: spec.batchSize }),
       write,
     });

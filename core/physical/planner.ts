@@ -3,7 +3,7 @@ import { udfRefsIn } from '../../ops/udf-registry.ts';
 import { assertNever, InternalError, PlanError } from '../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
-import { physicalScanOptions, prunePartitions } from '../../ops/sources/index.ts';
+import { physicalScanOptions, prunePartitions, type ScanFilters } from '../../ops/sources/index.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
 import { joinPairFields } from '../plan/schema.ts';
@@ -18,7 +18,8 @@ export interface PhysicalPlannerOptions {
   /** Files larger than this are split into byte ranges across tasks. */
   targetSplitBytes: number;
   /** Splits a scan into tasks (driver side; reads file sizes). */
-  planSplits(source: SourceSpec, targetSplitBytes: number): Promise<SplitJSON[]>;
+  /** `scan`: the scan's filters, so splits leave out Parquet row groups they rule out. */
+  planSplits(source: SourceSpec, targetSplitBytes: number, scan?: ScanFilters): Promise<SplitJSON[]>;
   /** Chooses the device of a predict stage ('auto' calibrates; see ops/predict/placement.ts). */
   placePredict(spec: PredictSpec): Promise<{ device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string }>;
   /** A write job: the result stage's root becomes a write node, so each task writes its own rows (df.write). */
@@ -155,9 +156,12 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     case 'scan': {
       // A partitioned source reads only the directories its filters can match.
       const source = prunePartitions(plan.source, plan.filters) as SourceSpec;
-      const splits = await o.planSplits(source, o.targetSplitBytes);
+      let prunedRowGroups = 0;
+      const splits = await o.planSplits(source, o.targetSplitBytes, { filters: plan.filters, fileSchema: plan.fileSchema, onPruned: (n) => { prunedRowGroups += n; } });
+      const options = physicalScanOptions(source.options);
+      if (prunedRowGroups > 0) options.prunedRowGroups = prunedRowGroups;
       return {
-        node: { op: 'scan', format: plan.source.format, splits, options: physicalScanOptions(source.options), fileSchema: [...plan.fileSchema],
+        node: { op: 'scan', format: plan.source.format, splits, options, fileSchema: [...plan.fileSchema],
           projection: plan.projection ? [...plan.projection] : null, filters: [...plan.filters], limit: plan.limit },
         partitions: splits.length,
       };

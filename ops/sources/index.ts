@@ -24,6 +24,7 @@ import { inferIdxSchema } from './idx.ts';
 import { inferImagesSchema } from './images.ts';
 import { inferParquetSchema } from './parquet.ts';
 import { planFileSplits, type SplitJSON } from './splits.ts';
+import { rowGroupPredicate } from './row-group-pruning.ts';
 import { keptByPartition, type Partitioning } from './partitions.ts';
 import type { ExprNode } from '../expr/node.ts';
 import { TEXT_SCHEMA } from './text.ts';
@@ -81,16 +82,26 @@ export function inferSchemaSync(source: SourceSpec): FieldJSON[] {
   }
 }
 
+/** A scan's filters, for splits to leave out what they rule out (Parquet row groups by their statistics). */
+export interface ScanFilters {
+  readonly filters: readonly ExprNode[];
+  readonly fileSchema: readonly FieldJSON[];
+  /** Told how many row groups of each file the filters ruled out. */
+  onPruned?(n: number): void;
+}
+
 /**
  * Cuts the source's files into splits of about `targetSplitBytes`: text/json/csv files into
  * byte ranges (csv only when `splittable`), parquet files into groups of row groups, arrow
  * files whole. Empty text/json files add no split; an empty csv file with a header expected is
  * a DataError. Always at least one split.
  */
-export async function planSplits(source: SourceSpec, targetSplitBytes: number, parallelism = 1): Promise<SplitJSON[]> {
+export async function planSplits(source: SourceSpec, targetSplitBytes: number, parallelism = 1, scan?: ScanFilters): Promise<SplitJSON[]> {
   const opts = parseReadOptions(source.format, source.options);
   checkPaths(source);
-  const splits = await planFileSplits(source.format, source.paths, opts, targetSplitBytes, parallelism);
+  const mayPass = source.format === 'parquet' && scan ? rowGroupPredicate(scan.filters, scan.fileSchema) : null;
+  const prune = mayPass && scan ? { fileSchema: scan.fileSchema, mayPass, pruned: (n: number) => scan.onPruned?.(n) } : undefined;
+  const splits = await planFileSplits(source.format, source.paths, opts, targetSplitBytes, parallelism, prune);
   // A partitioned source: each split carries its file's directory values (ScanExec adds them as columns).
   const p = source.options.partitioning as Partitioning | undefined;
   if (p?.values) {

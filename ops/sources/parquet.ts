@@ -6,6 +6,7 @@ import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
 import { parseFooterTree, sliceRowGroups } from './parquet-slice.ts';
+import { rowGroupStats, type RowGroupStats } from './parquet-stats.ts';
 import { ParquetPanic, trimParquetWasm, withParquetWasm } from './parquet-wasm.ts';
 import type { SplitJSON } from './splits.ts';
 
@@ -79,24 +80,46 @@ export function parquetFileStats(path: string): { rows: number; bytes: number } 
 }
 
 /** Consecutive row groups grouped until each split holds about `target` compressed bytes. */
-export async function parquetRowGroupSplits(path: string, size: number, target: number): Promise<SplitJSON[]> {
+export async function parquetRowGroupSplits(path: string, size: number, target: number, prune?: RowGroupPrune): Promise<SplitJSON[]> {
   let groups: number[];
+  let keep: boolean[] | null = null;
   try {
-    groups = rowGroupsOf(readFooter(path).footer).map((g) => g.compressedSize);
+    const { footer } = readFooter(path);
+    groups = rowGroupsOf(footer).map((g) => g.compressedSize);
+    if (prune) {
+      const len = footer.readUInt32LE(footer.length - 8);
+      const stats = rowGroupStats(footer.subarray(footer.length - 8 - len, footer.length - 8), prune.fileSchema);
+      if (stats.length === groups.length) keep = stats.map(prune.mayPass);
+    }
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: path }, { cause: e });
     throw notParquet(path, e);
   }
-  if (groups.length <= 1) return [{ path, start: 0, end: size }];
+  if (keep && keep.some((k) => !k)) {
+    prune!.pruned(keep.filter((k) => !k).length);
+    // Every row group ruled out: one split that reads none (the scan keeps a partition).
+    if (!keep.some(Boolean)) return [{ path, start: 0, end: size, rowGroups: [] }];
+  } else if (groups.length <= 1) {
+    return [{ path, start: 0, end: size }];
+  }
   const out: SplitJSON[] = [];
   let cur: number[] = [], bytes = 0;
   for (let i = 0; i < groups.length; i++) {
+    if (keep && !keep[i]) continue;
     cur.push(i);
     bytes += groups[i];
     if (bytes >= target) { out.push({ path, start: 0, end: size, rowGroups: cur }); cur = []; bytes = 0; }
   }
   if (cur.length) out.push({ path, start: 0, end: size, rowGroups: cur });
   return out;
+}
+
+/** What a scan's filters rule out, for parquetRowGroupSplits (see row-group-pruning.ts). */
+export interface RowGroupPrune {
+  readonly fileSchema: readonly FieldJSON[];
+  mayPass(g: RowGroupStats): boolean;
+  /** Told how many row groups of a file were ruled out. */
+  pruned(n: number): void;
 }
 
 /** Decodes `columns` of row group `g` into a JS Arrow table (no wasm object outlives the call). */

@@ -5,7 +5,7 @@ import type { FileFormat, ReadOptions } from './options.ts';
 import { csvRecordStarts } from './csv.ts';
 import { idxSplits } from './idx.ts';
 import { imageSplits } from './images.ts';
-import { parquetRowGroupSplits } from './parquet.ts';
+import { parquetRowGroupSplits, type RowGroupPrune } from './parquet.ts';
 
 /**
  * A piece of one file that one task reads; JSON, shipped to workers. Line-oriented formats
@@ -42,7 +42,7 @@ export interface SplitJSON {
  * multiple of it, so that the last wave of tasks keeps every worker busy (5 pieces on 2
  * workers would leave one idle for a whole piece; 6 smaller ones do not).
  */
-export async function planFileSplits(format: FileFormat, paths: readonly string[], opts: ReadOptions, targetSplitBytes: number, parallelism = 1): Promise<SplitJSON[]> {
+export async function planFileSplits(format: FileFormat, paths: readonly string[], opts: ReadOptions, targetSplitBytes: number, parallelism = 1, prune?: RowGroupPrune): Promise<SplitJSON[]> {
   if (!Number.isFinite(targetSplitBytes) || targetSplitBytes < 1) throw new PlanError(`targetSplitBytes must be a positive number of bytes, got ${targetSplitBytes}`);
   const target = Math.floor(targetSplitBytes);
   if (format === 'idx') return idxSplits(paths, opts.labels, target);
@@ -76,7 +76,7 @@ export async function planFileSplits(format: FileFormat, paths: readonly string[
         out.push({ path, start: 0, end: size });
         break;
       case 'parquet':
-        out.push(...await parquetRowGroupSplits(path, size, split));
+        out.push(...await parquetRowGroupSplits(path, size, split, prune));
         break;
       default: assertNever(format, 'file format');
     }
