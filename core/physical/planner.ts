@@ -251,7 +251,7 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     }
     case 'generate': {
       const c = await planNode(plan.input, cutter);
-      return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, child: c.node }, partitions: c.partitions };
+      return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, valueName: plan.valueName, child: c.node }, partitions: c.partitions };
     }
     default: return assertNever(plan, 'logical plan node');
   }
