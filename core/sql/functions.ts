@@ -97,7 +97,7 @@ const FUNCTIONS: Readonly<Record<string, Builder>> = Object.freeze({
   struct: scalar('struct', 1, Infinity), struct_pack: scalar('struct', 1, Infinity), row: scalar('struct', 1, Infinity),
   named_struct: (a, name) => { arity(a, name, 2, Infinity); return at(a.node, () => fn.namedStruct(...namedPairs(a, name)).node); },
   map: scalar('createMap', 2, Infinity), map_keys: scalar('mapKeys', 1), map_values: scalar('mapValues', 1),
-  element_at: scalar('elementAt', 2), cardinality: scalar('size', 1), size: scalar('size', 1), to_json: scalar('toJson', 1), last_day: (a, name) => { arity(a, name, 1); return at(a.node, () => fn.lastDay(new Expr(a.args[0])).node); },
+  element_at: scalar('elementAt', 2), cardinality: scalar('size', 1), size: scalar('size', 1), array_length: scalar('size', 1), to_json: scalar('toJson', 1), last_day: (a, name) => { arity(a, name, 1); return at(a.node, () => fn.lastDay(new Expr(a.args[0])).node); },
 });
 
 /** True when `name` is an aggregate function (decides whether a SELECT aggregates). */

@@ -47,10 +47,15 @@ export function compoundIdentifier(parts: readonly string[], scope: Scope, node:
   return scope.resolve(parts[0], parts[1], node);
 }
 
-/** `root[...]...` and `(root).field` chains. */
+/** `root[...]...` and `(root).field` chains; `t.m['k']` parses as root t then .m: leading names form one dotted reference. */
 export function fieldAccess(v: Ast, translate: Translate, scope: Scope, node: Ast): ExprNode {
-  let e = translate(v.root);
-  for (const step of v.access_chain as Ast[]) {
+  const chain = v.access_chain as Ast[];
+  const root = v.root.Identifier ? [v.root.Identifier.value] : v.root.CompoundIdentifier ? v.root.CompoundIdentifier.map((p: Ast) => p.value) : null;
+  let lead = 0;
+  if (root) while (lead < chain.length && chain[lead].Dot?.Identifier) lead++;
+  const names = root ? [...root, ...chain.slice(0, lead).map((s) => s.Dot.Identifier.value)] : [];
+  let e = names.length > 1 ? compoundIdentifier(names, scope, node) : translate(v.root);
+  for (const step of chain.slice(lead)) {
     if (step.Dot) {
       const id = step.Dot.Identifier;
       if (!id) throw notSupported(node, 'a field access other than .name');
