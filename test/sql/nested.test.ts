@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeStage } from '../../core/cluster/stage-schema.ts';
 import { col, fn, Quiver, type DataFrame } from '../../core/index.ts';
 import { rng } from '../../examples/data/access-log.ts';
 import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
@@ -102,6 +103,20 @@ describe('structs and maps vs DuckDB on the same nested JSON', () => {
     expect(await dotted.select('s.a').orderBy('s.a').limit(3).toArray()).toEqual([{ 's.a': 0 }, { 's.a': 1 }, { 's.a': 2 }]);
     const aliased = df.alias('s').select(col('s.id'));
     expect(aliased.columns).toEqual(['id']);
+  }, 60_000);
+
+  it('struct and map columns cross shuffles, and plans over them decode as executors validate them', async () => {
+    const norm = (rows: Record<string, unknown>[]) => JSON.stringify(rows, (_, v) => (v instanceof Map ? [...v] : v));
+    expect(norm(await df.repartition(4).orderBy('id').toArray())).toBe(norm(await df.orderBy('id').toArray()));
+    const out = df.filter(col('s.a').gt(0)).select('id', col('s.b'), fn.struct('arr', col('m')).alias('st'), fn.createMap('x', col('id')).alias('cm'))
+      .repartition(3, 'id').select('id', 'b', 'st', fn.explode('cm'));
+    const { physical } = await q.session.physical(out.plan);
+    expect(physical.stages.length).toBeGreaterThan(1);
+    for (const stage of physical.stages) {
+      const d = decodeStage(JSON.stringify(stage));
+      expect(d.ok ? d.stage : d.reason).toEqual(JSON.parse(JSON.stringify(stage)));
+    }
+    expect((await out.orderBy('id').limit(1).toArray())[0]).toMatchObject({ key: 'x' });
   }, 60_000);
 
   it('struct and map keys, and csv output, are PlanErrors that name the column and a fix', async () => {
