@@ -71,6 +71,20 @@ export function fieldAccess(v: Ast, translate: Translate, scope: Scope, node: As
   return e;
 }
 
+/**
+ * `s.*` (or `t.s.*`, `s.a.*`) where the name before `.*` is a struct and not a table: one item per
+ * field, named as the field. Null when it names a table (or nothing): `t.*` as before.
+ */
+export function structStar(name: string, scope: Scope, node: Ast): { expr: ExprNode; name: string }[] | null {
+  const parts = name.split('.');
+  if (parts.length === 1 && scope.columns.some((c) => c.qualifier !== null && c.qualifier.toLowerCase() === name.toLowerCase())) return null;
+  if (!scope.has(null, parts[0]) && !(parts.length > 1 && scope.has(parts[0], parts[1]))) return null;
+  const e = parts.length === 1 ? scope.resolve(null, parts[0], node) : compoundIdentifier(parts, scope, node);
+  const t = typeIn(e, scope);
+  if (t === null || !isStruct(t)) return null;
+  return t.struct.map((f) => ({ expr: call('getField', [e, utf8(f.name)]), name: f.name }));
+}
+
 /** DuckDB's `MAP {k: v, ...}`. */
 export function mapLiteral(v: Ast, translate: Translate): ExprNode {
   const args = (v.entries as Ast[]).flatMap((en) => [translate(en.key), translate(en.value)]);

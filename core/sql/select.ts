@@ -15,6 +15,7 @@ import { translateFrom, type QueryTranslator } from './from.ts';
 import type { Ast } from './parse.ts';
 import { Scope } from './scope.ts';
 import { subqueryBuilder, type NestedQueryTranslator } from './subquery.ts';
+import { structStar } from './nested.ts';
 
 interface Item { readonly expr: ExprNode; readonly name: string; readonly node: Ast }
 type OrderKey = { readonly output: number; readonly node: Ast; readonly opts: Ast } | { readonly expr: ExprNode; readonly node: Ast; readonly opts: Ast };
@@ -61,6 +62,8 @@ export function translateSelect(sel: Ast, orderBy: readonly Ast[], ctx: SqlConte
     if (kind === 'Wildcard' || kind === 'QualifiedWildcard') {
       const opts = kind === 'Wildcard' ? v : v[1];
       if (opts && (opts.opt_exclude || opts.opt_except || opts.opt_replace || opts.opt_rename)) throw notSupported(p, '* with EXCLUDE/EXCEPT/REPLACE/RENAME');
+      const fields = kind === 'QualifiedWildcard' ? structStar(objectName(v[0]), scope, p) : null;
+      if (fields) { for (const f of fields) items.push({ ...f, node: p }); continue; }
       const cols = kind === 'Wildcard' ? scope.columns.filter((c) => !c.hidden) : scope.columnsOf(objectName(v[0]), p);
       if (cols.length === 0) throw sqlError(p, 'SELECT * needs a FROM clause');
       for (const c of cols) items.push({ expr: col(c.planName), name: c.name, node: p });

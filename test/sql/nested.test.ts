@@ -38,6 +38,7 @@ const CASES: readonly (readonly [string, string])[] = [
   ["map subscripts, list subscripts (1-based, negative from the end)", "select id, m['k1'] as k1, m['k4'] as k4, arr[1] as first, arr[-1] as last, arr[2] as second from t order by id"],
   ['map_keys / map_values sizes, cardinality', 'select id, cardinality(m) as n, array_length(map_keys(m)) as nk, array_length(map_values(m)) as nv from t order by id'],
   ['filter and group by struct fields and map values', "select s.b.c as c, count(*) as n, sum(s.a) as sa, sum(m['k2']) as k2 from t where s.a > 0 or m['k1'] is not null group by s.b.c"],
+  ['a struct star expands its fields', 'select id, s.* from t order by id'],
   ['a struct field in a join key', 'select t.id, u.id from t join t as u on t.s.a = u.m[\'k3\'] where t.id < 40'],
 ];
 
@@ -65,6 +66,13 @@ describe('structs and maps vs DuckDB on the same nested JSON', () => {
       expectSameRows(await quiverRows(got), want.rows, ordersRows(sql));
     }, 60_000);
   }
+
+  it('SQL: a nested struct star (t.s.b.*) is its fields; t.* is still the table', async () => {
+    const got = q.sql('select id, t.s.b.* from t');
+    expect(got.columns).toEqual(['id', 'c', 'd']);
+    expectSameRows(await quiverRows(got), (await duckRows(duck, 'select id, s.b.c, s.b.d from t')).rows, false);
+    expect(q.sql('select t.* from t').columns).toEqual(['id', 's', 'm', 'arr']);
+  }, 60_000);
 
   it('DataFrame: col("s.b.c"), getField, getItem and elementAt agree with DuckDB', async () => {
     const got = df.select('id', col('s.b.c'), col('s').getField('a').alias('a'), col('m').getItem('k2').alias('k2'), fn.elementAt('arr', 1).alias('first'), fn.size('m').alias('n'));
