@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeStage } from '../../core/cluster/stage-schema.ts';
 import { col, fn, Quiver, type DataFrame } from '../../core/index.ts';
+import { typeToString } from '../../ops/types.ts';
 import { rng } from '../../examples/data/access-log.ts';
 import { duckRows, expectSameRows, ordersRows, quiverRows } from './compare.ts';
 
@@ -46,9 +47,10 @@ describe('structs and maps vs DuckDB on the same nested JSON', () => {
   let q: Quiver;
   let duck: DuckDBConnection;
   let df: DataFrame;
+  let path: string;
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'quiver-nested-'));
-    const path = join(dir, 'nested.json');
+    path = join(dir, 'nested.json');
     await writeFile(path, nestedLines(7, 600));
     q = await Quiver.local({ workers: 2, shufflePartitions: 3, batchSize: 128, ui: false });
     df = q.read.json(path, { schema: SCHEMA });
@@ -72,6 +74,16 @@ describe('structs and maps vs DuckDB on the same nested JSON', () => {
     expect(got.columns).toEqual(['id', 'c', 'd']);
     expectSameRows(await quiverRows(got), (await duckRows(duck, 'select id, s.b.c, s.b.d from t')).rows, false);
     expect(q.sql('select t.* from t').columns).toEqual(['id', 's', 'm', 'arr']);
+  }, 60_000);
+
+  it('inference: both engines read the objects as structs and the arrays as lists, and agree on the values', async () => {
+    const inferred = q.read.json(path);
+    expect(inferred.schema.map((f) => typeToString(f.type))).toEqual([
+      'int32', 'struct<a: int32, b: struct<c: utf8, d: float64>>', 'struct<k3: int32, k4: int32, k1: int32, k2: int32>', 'list<int32>', // fields in first-seen order
+    ]);
+    inferred.createOrReplaceTempView('ti');
+    const sql = 'select id, s.a, s.b.c, s.b.d, m.k1, m.k4, arr[2] as second from ti';
+    expectSameRows(await quiverRows(q.sql(sql)), (await duckRows(duck, sql.replace('from ti', `from read_json_auto('${path}')`))).rows, false);
   }, 60_000);
 
   it('DataFrame: col("s.b.c"), getField, getItem and elementAt agree with DuckDB', async () => {
