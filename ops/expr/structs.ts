@@ -10,7 +10,7 @@ import { Utf8Builder } from './utf8.ts';
 
 /** Field `index` of each struct row; null where the struct is null. */
 export function structField(d: arrow.Data, index: number): arrow.Data {
-  const child = d.children[index];
+  const child = d.children[index].length === d.length ? d.children[index] : d.children[index].slice(0, d.length);
   const v = validity(d);
   if (v === null) return child;
   const n = d.length;
