@@ -45,11 +45,11 @@ export type ScalarFn =
 /**
  * Structs, maps and lists (null in -> null out):
  *  getField(struct, name)      -> the field's type; name a utf8 literal (col('s.a') resolves to it)
- *  getItem(map, key)           -> value type; null when the key is absent
+ *  getItem(map, key)           -> value type; null when the key is absent (a map read from a file with a key twice: the first)
  *  getItem(list, index)        -> element type; 0-based as Spark's getItem, out of range -> null
  *  elementAt(map, key)         -> as getItem; elementAt(list, index): 1-based, negative counts from the end
  *  struct(a, b, ...)           -> struct<...>; a field per argument, named by its alias, column or field name (else colN)
- *  createMap(k1, v1, ...)      -> map<K, V>; keys MUST NOT be null (a DataError), a repeated key keeps its first value
+ *  createMap(k1, v1, ...)      -> map<K, V>; a null key, or a key given twice in a row, is a DataError (as Spark's default)
  *  mapKeys(map), mapValues(map) -> list<K>, list<V> in entry order
  *  size(map | list)            -> int32 number of entries or elements
  *  toJson(struct | map | list) -> utf8 JSON text
