@@ -1,4 +1,4 @@
-// GenerateExec: explode / posexplode a list column: one row per element, the input columns repeated.
+// GenerateExec: explode / posexplode a list or map column: one row per element (or entry), the input columns repeated.
 import * as arrow from 'apache-arrow';
 import { makeBatch } from './compute/batch.ts';
 import { isValid, takeData } from './compute/take.ts';
@@ -8,13 +8,16 @@ import { compileExpr, type CompiledExpr } from './expr/eval.ts';
 import { exprToString, type ExprNode } from './expr/node.ts';
 
 export interface GenerateOptions {
-  /** A list or fixed-size-list expression over the child's rows. */
+  /** A list, fixed-size-list or map expression over the child's rows. */
   readonly arg: ExprNode;
   /** Whether a null or empty list gives one row with a null element (and null position). */
   readonly outer: boolean;
   /** The position column's name (posexplode), or null. */
   readonly posName: string | null;
+  /** The element column's name (a map's key column). */
   readonly colName: string;
+  /** A map's value column's name; MUST be given exactly when `arg` is a map. */
+  readonly valueName?: string | null;
 }
 
 /**
@@ -33,20 +36,26 @@ export class GenerateExec implements ExecPlan {
     this.children = [child];
     this.list = compileExpr(opts.arg, child.schema);
     const t = this.list.field.type;
-    if (!(t instanceof arrow.List) && !(t instanceof arrow.FixedSizeList)) {
-      throw new InternalError(`explode of ${exprToString(opts.arg)}: not a list (${String(t)})`);
+    const isMap = t instanceof arrow.Map_;
+    if (!(t instanceof arrow.List) && !(t instanceof arrow.FixedSizeList) && !isMap) {
+      throw new InternalError(`explode of ${exprToString(opts.arg)}: not a list or map (${String(t)})`);
     }
-    const element = (t as arrow.List).children[0].type;
+    if (isMap !== (opts.valueName != null)) throw new InternalError(`explode of ${exprToString(opts.arg)}: a map needs a value column name, a list none`);
+    const element = t.children[0].type;
+    // A map's entries are a struct of key and value: each becomes a column.
+    const generated = isMap
+      ? [new arrow.Field(opts.colName, element.children[0].type, opts.outer), new arrow.Field(opts.valueName!, element.children[1].type, true)]
+      : [new arrow.Field(opts.colName, element, true)];
     this.schema = new arrow.Schema([
       ...child.schema.fields,
       ...(opts.posName !== null ? [new arrow.Field(opts.posName, new arrow.Int32(), opts.outer)] : []),
-      new arrow.Field(opts.colName, element, true),
+      ...generated,
     ]);
   }
 
   display(): string {
     const f = `${this.opts.posName !== null ? 'pos' : ''}explode${this.opts.outer ? 'Outer' : ''}`;
-    return `GenerateExec: ${f}(${exprToString(this.opts.arg)}) -> [${[this.opts.posName, this.opts.colName].filter((x) => x !== null).join(', ')}]`;
+    return `GenerateExec: ${f}(${exprToString(this.opts.arg)}) -> [${[this.opts.posName, this.opts.colName, this.opts.valueName ?? null].filter((x) => x !== null).join(', ')}]`;
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
@@ -88,7 +97,9 @@ export class GenerateExec implements ExecPlan {
         const nulls = posValid ? total - popcount(posValid, total) : 0;
         cols.push(arrow.makeData({ type: new arrow.Int32(), length: total, nullCount: nulls, nullBitmap: nulls ? posValid! : undefined, data: pos }));
       }
-      cols.push(takeData(list.children[0], elems));
+      const element = list.children[0];
+      if (list.typeId === arrow.Type.Map) cols.push(takeData(element.children[0], elems), takeData(element.children[1], elems));
+      else cols.push(takeData(element, elems));
       const out = makeBatch(this.schema, cols, total);
       // Long lists multiply the rows: the parents get them in batches of the usual size.
       const size = Math.max(1, ctx.batchSize);

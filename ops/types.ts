@@ -14,10 +14,23 @@ export type PrimitiveTypeName =
   | 'float32' | 'float64'
   | 'utf8' | 'binary' | 'date32' | 'timestamp_ms';
 
+/**
+ * Nested types: lists, fixed-size lists, structs (named fields, in order; names unique) and maps
+ * (entries of a non-null key and a nullable value, as Arrow's Map with unsorted keys).
+ */
 export type TypeJSON =
   | PrimitiveTypeName
   | { list: TypeJSON }
-  | { fixedList: TypeJSON; size: number };
+  | { fixedList: TypeJSON; size: number }
+  | { struct: readonly StructFieldJSON[] }
+  | { map: { key: TypeJSON; value: TypeJSON } };
+
+/** A struct's field: its name, type and whether it may be null. */
+export interface StructFieldJSON {
+  readonly name: string;
+  readonly type: TypeJSON;
+  readonly nullable: boolean;
+}
 
 export interface FieldJSON {
   name: string;
@@ -33,7 +46,9 @@ export interface FieldJSON {
 export function toArrowType(t: TypeJSON): arrow.DataType {
   if (typeof t === 'object') {
     if ('list' in t) return new arrow.List(new arrow.Field('item', toArrowType(t.list), true));
-    return new arrow.FixedSizeList(t.size, new arrow.Field('item', toArrowType(t.fixedList), true));
+    if ('fixedList' in t) return new arrow.FixedSizeList(t.size, new arrow.Field('item', toArrowType(t.fixedList), true));
+    if ('struct' in t) return new arrow.Struct(t.struct.map((f) => new arrow.Field(f.name, toArrowType(f.type), f.nullable)));
+    if ('map' in t) return mapArrowType(t.map.key, t.map.value);
   }
   switch (t) {
     case 'null': return new arrow.Null();
@@ -80,8 +95,20 @@ export function fromArrowType(t: arrow.DataType): TypeJSON {
       const f = t as arrow.FixedSizeList;
       return { fixedList: fromArrowType(f.children[0].type), size: f.listSize };
     }
+    case arrow.Type.Struct:
+      return { struct: (t as arrow.Struct).children.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable })) };
+    case arrow.Type.Map: {
+      const [k, v] = (t as arrow.Map_).children[0].type.children;
+      return { map: { key: fromArrowType(k.type), value: fromArrowType(v.type) } };
+    }
   }
-  throw new PlanError(`unsupported Arrow type ${String(t)}: Quiver handles bool, ints, floats, utf8, binary, date32, timestamp, list and fixed-size list`);
+  throw new PlanError(`unsupported Arrow type ${String(t)}: Quiver handles bool, ints, floats, utf8, binary, date32, timestamp, list, fixed-size list, struct and map`);
+}
+
+/** Arrow's Map for `map<key, value>`: entries named 'entries' of a non-null 'key' and a nullable 'value' (as Parquet and DuckDB write it). */
+function mapArrowType(key: TypeJSON, value: TypeJSON): arrow.Map_ {
+  const entries = new arrow.Struct([new arrow.Field('key', toArrowType(key), false), new arrow.Field('value', toArrowType(value), true)]);
+  return new arrow.Map_(new arrow.Field('entries', entries, false), false);
 }
 
 export function toArrowSchema(fields: readonly FieldJSON[]): arrow.Schema {
@@ -92,10 +119,29 @@ export function fromArrowSchema(s: arrow.Schema): FieldJSON[] {
   return s.fields.map((f) => ({ name: f.name, type: fromArrowType(f.type), nullable: f.nullable }));
 }
 
+/** Spark/DuckDB-like text: `list<int64>`, `struct<a: int64, b: utf8>`, `map<utf8, int64>` (a not-null field says so). */
 export function typeToString(t: TypeJSON): string {
   if (typeof t === 'string') return t;
   if ('list' in t) return `list<${typeToString(t.list)}>`;
-  return `fixed_list<${typeToString(t.fixedList)}, ${t.size}>`;
+  if ('fixedList' in t) return `fixed_list<${typeToString(t.fixedList)}, ${t.size}>`;
+  if ('struct' in t) return `struct<${t.struct.map((f) => `${f.name}: ${typeToString(f.type)}${f.nullable ? '' : ' not null'}`).join(', ')}>`;
+  return `map<${typeToString(t.map.key)}, ${typeToString(t.map.value)}>`;
+}
+
+export type ListTypeJSON = Extract<TypeJSON, { list: unknown } | { fixedList: unknown }>;
+export type StructTypeJSON = Extract<TypeJSON, { struct: unknown }>;
+export type MapTypeJSON = Extract<TypeJSON, { map: unknown }>;
+
+export const isList = (t: TypeJSON): t is ListTypeJSON => typeof t === 'object' && ('list' in t || 'fixedList' in t);
+export const isStruct = (t: TypeJSON): t is StructTypeJSON => typeof t === 'object' && 'struct' in t;
+export const isMap = (t: TypeJSON): t is MapTypeJSON => typeof t === 'object' && 'map' in t;
+/** Whether `t` is, or holds somewhere inside it, a struct or a map. */
+export const hasStructOrMap = (t: TypeJSON): boolean =>
+  typeof t === 'object' && (isStruct(t) || isMap(t) || hasStructOrMap('list' in t ? t.list : t.fixedList));
+
+/** The element type of a list or fixed-size list. */
+export function listElement(t: ListTypeJSON): TypeJSON {
+  return 'list' in t ? t.list : t.fixedList;
 }
 
 export function typeEquals(a: TypeJSON, b: TypeJSON): boolean {

@@ -105,6 +105,15 @@ export class Expr {
   /** True when the regular expression (JS syntax) matches anywhere in the string, as Spark's rlike. */
   rlike(regex: Operand): Expr { return call('rlike', this, regex); }
 
+  // structs, maps, lists
+  /** Field `name` of a struct (col('s.name') reads the same field). */
+  getField(name: string): Expr {
+    if (typeof name !== 'string' || name.length === 0) throw new PlanError(`getField(): name must be a non-empty string, got ${JSON.stringify(name)}`);
+    return call('getField', this, lit(name));
+  }
+  /** A map's value under `key` (null when absent), or a list's element `key` (0-based, as Spark's getItem; null out of range). */
+  getItem(key: Operand): Expr { return call('getItem', this, key); }
+
   // math
   abs(): Expr { return call('abs', this); }
   round(digits = 0): Expr { return call('round', this, lit(digits)); }

@@ -15,6 +15,7 @@ import { aggregateExprs } from '../plan/aggregate-exprs.ts';
 import { join, type JoinType } from '../plan/join.ts';
 import { splitJoinCondition } from '../plan/join-condition.ts';
 import { subqueryAlias } from '../plan/subquery-alias.ts';
+import { expandStar } from '../plan/resolve.ts';
 import { sort } from '../plan/sort.ts';
 import { limit } from '../plan/limit.ts';
 import { distinct } from '../plan/distinct.ts';
@@ -98,7 +99,10 @@ export class DataFrame {
   select(...cols: (ColumnLike | readonly ColumnLike[])[]): DataFrame {
     const flat = cols.flat() as ColumnLike[];
     if (flat.length === 0) throw new PlanError('select: give at least one column');
-    const exprs = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [toColumn(c).node]));
+    const exprs = flat.flatMap((c) => {
+      if (c === '*') return this.columns.map((n) => col(n).node);
+      return typeof c === 'string' && c.endsWith('.*') ? expandStar(c.slice(0, -2), this.plan.schema) : [toColumn(c).node];
+    });
     return this.next(exprs.some(containsWindow) ? projectWithWindows(this.plan, exprs) : planSelect(this.plan, exprs));
   }
 

@@ -7,6 +7,7 @@ import { Expr, lit, toColumn, toExpr, when, type ColumnLike, type Operand } from
 import { dateFunctions } from './date-functions.ts';
 import { udaf, udf } from './udf-functions.ts';
 import { generatorFunctions } from './generators.ts';
+import { nestedFunctions } from './nested-functions.ts';
 
 function agg(fn: AggFn, c: ColumnLike | null): Expr {
   return new Expr({ kind: 'agg', fn, arg: c === null ? null : toColumn(c).node });
@@ -92,4 +93,5 @@ export const fn = Object.freeze({
   udaf,
   ...generatorFunctions,
   ...dateFunctions,
+  ...nestedFunctions,
 });

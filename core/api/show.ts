@@ -19,7 +19,8 @@ const DATE_MS_MAX = 8.64e15;
  * The JS value of each type, the mapping toArray() documents: bool -> boolean; int8-int32,
  * uint8-uint32, float32, float64 -> number (NaN, ±Infinity, -0 kept); int64, uint64 -> number
  * (see ToArrayOptions); utf8 -> string; binary -> Uint8Array; date32 -> Date at 00:00 UTC;
- * timestamp_ms -> Date; lists -> arrays of their elements' values; null -> null.
+ * timestamp_ms -> Date; lists -> arrays of their elements' values; structs -> plain objects
+ * (one property per field); maps -> JS Maps (keys of any type, in entry order); null -> null.
  */
 function converter(type: arrow.DataType, name: string, o: Required<ToArrayOptions>): (v: any) => unknown {
   switch (type.typeId) {
@@ -46,6 +47,23 @@ function converter(type: arrow.DataType, name: string, o: Required<ToArrayOption
     case arrow.Type.List: case arrow.Type.FixedSizeList: {
       const inner = converter((type as arrow.List).children[0].type, name, o);
       return (v) => Array.from(v as Iterable<unknown>, (x) => (x === null || x === undefined ? null : inner(x)));
+    }
+    case arrow.Type.Struct: {
+      const fields = (type as arrow.Struct).children.map((f) => ({ name: f.name, conv: converter(f.type, `${name}.${f.name}`, o) }));
+      return (v) => {
+        const out: Record<string, unknown> = {};
+        for (const f of fields) { const x = v[f.name]; out[f.name] = x === null || x === undefined ? null : f.conv(x); }
+        return out;
+      };
+    }
+    case arrow.Type.Map: {
+      const [kf, vf] = (type as arrow.Map_).children[0].type.children as arrow.Field[];
+      const key = converter(kf.type, name, o), value = converter(vf.type, name, o);
+      return (v) => {
+        const out = new Map<unknown, unknown>();
+        for (const [k, x] of v as Iterable<[unknown, unknown]>) out.set(key(k), x === null || x === undefined ? null : value(x));
+        return out;
+      };
     }
     default:
       return (v) => v;

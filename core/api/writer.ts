@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { PlanError } from '../../ops/errors.ts';
 import {
-  abortJob, checkWriteOptions, commitJob, prepareOutput, writtenFiles, type WriteMode, type WriteOptions,
+  abortJob, checkSinkColumns, checkWriteOptions, commitJob, prepareOutput, writtenFiles, type WriteMode, type WriteOptions,
 } from '../../ops/sinks/index.ts';
-import { toArrowSchema } from '../../ops/types.ts';
+import { toArrowSchema, typeToString } from '../../ops/types.ts';
 import type { WriteFormat } from '../physical/phys-node.ts';
 import type { DataFrame } from './dataframe.ts';
 
@@ -60,6 +60,8 @@ export class DataFrameWriter {
     const names = this.df.columns;
     for (const c of columns) {
       if (!names.includes(c)) throw new PlanError(`partitionBy: '${c}' is not a column; columns: ${names.join(', ')}`);
+      const t = this.df.schema.find((f) => f.name === c)!.type;
+      if (typeof t === 'object') throw new PlanError(`partitionBy: column '${c}' has type ${typeToString(t)}; partition by plain values, e.g. a struct's field: df.withColumn('${c}_x', col('${c}.x'))`);
     }
     return new DataFrameWriter(this.df, { ...this.state, partitionBy: [...columns] });
   }
@@ -78,6 +80,7 @@ export class DataFrameWriter {
   async save(format: WriteFormat, path: string, options: WriterOptions = {}): Promise<number> {
     const { maxRowsPerFile = null, ...formatOptions } = { ...this.state.options, ...options } as Record<string, unknown>;
     checkWriteOptions(format, formatOptions);
+    checkSinkColumns(format, this.df.schema);
     if (maxRowsPerFile !== null && (!Number.isInteger(maxRowsPerFile) || (maxRowsPerFile as number) < 1)) {
       throw new PlanError(`maxRowsPerFile must be a positive integer, got ${String(maxRowsPerFile)}`);
     }

@@ -1,6 +1,6 @@
 // The schema of a stage plan as it crosses the network: executors validate every stage they fetch against it before anything else reads it.
 import * as v from 'valibot';
-import { PATTERN_AND_DATE_FNS, type ExprNode } from '../../ops/expr/node.ts';
+import { NESTED_FNS, PATTERN_AND_DATE_FNS, type ExprNode } from '../../ops/expr/node.ts';
 import { WINDOW_FNS } from '../../ops/expr/window-spec.ts';
 import type { TypeJSON } from '../../ops/types.ts';
 import type { PhysNode, Stage } from '../physical/phys-node.ts';
@@ -16,6 +16,8 @@ const TypeSchema: v.GenericSchema<TypeJSON> = v.union([
   Primitive,
   v.strictObject({ list: v.lazy(() => TypeSchema) }),
   v.strictObject({ fixedList: v.lazy(() => TypeSchema), size: v.pipe(Count, v.minValue(1), v.maxValue(1 << 24)) }),
+  v.strictObject({ struct: v.array(v.strictObject({ name: Name, type: v.lazy(() => TypeSchema), nullable: v.boolean() })) }),
+  v.strictObject({ map: v.strictObject({ key: v.lazy(() => TypeSchema), value: v.lazy(() => TypeSchema) }) }),
 ]);
 
 const Field = v.strictObject({ name: Name, type: TypeSchema, nullable: v.boolean(), qualifier: v.optional(Name) });
@@ -33,7 +35,7 @@ const Expr: v.GenericSchema<ExprNode> = v.variant('kind', [
   v.strictObject({
     kind: v.literal('call'),
     fn: v.picklist(['split', 'at', 'substr', 'lower', 'upper', 'length', 'startsWith', 'endsWith', 'contains', 'regexpExtract', 'concat', 'trim', 'sequence', 'coalesce', 'abs', 'round', 'floor', 'ceil', 'sqrt', 'exp', 'ln',
-      ...PATTERN_AND_DATE_FNS]),
+      ...PATTERN_AND_DATE_FNS, ...NESTED_FNS]),
     args: v.array(v.lazy(() => Expr)),
   }),
   v.strictObject({ kind: v.literal('case'), branches: v.array(v.strictObject({ when: v.lazy(() => Expr), then: v.lazy(() => Expr) })), otherwise: v.nullable(v.lazy(() => Expr)) }),
@@ -101,7 +103,7 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('rangePartition'), keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), sample: v.lazy(() => Node), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('limit'), n: Count, offset: Count, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('randomSample'), fraction: v.pipe(v.number(), v.minValue(0), v.maxValue(64)), withReplacement: v.boolean(), seed: v.pipe(v.number(), v.safeInteger()), child: v.lazy(() => Node) }),
-  v.strictObject({ op: v.literal('generate'), arg: Expr, outer: v.boolean(), posName: v.nullable(Name), colName: Name, child: v.lazy(() => Node) }),
+  v.strictObject({ op: v.literal('generate'), arg: Expr, outer: v.boolean(), posName: v.nullable(Name), colName: Name, valueName: v.nullable(Name), child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('union'), partitionCounts: v.array(Count), children: v.array(v.lazy(() => Node)) }),
   v.strictObject({ op: v.literal('mapBatches'), udf: Udf, fields: Fields, options: Options, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), backend: v.picklist(['wasm', 'onnxruntime', 'webgpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),

@@ -46,7 +46,7 @@ export function nodeToString(node: LogicalPlan): string {
     case 'sample': return `Sample: fraction=${node.fraction} withReplacement=${node.withReplacement} seed=${node.seed}`;
     case 'generate': {
       const f = `${node.posName !== null ? 'pos' : ''}explode${node.outer ? 'Outer' : ''}`;
-      return `Generate: ${f}(${exprToString(node.arg)}) -> [${[node.posName, node.colName].filter((x) => x !== null).join(', ')}]`;
+      return `Generate: ${f}(${exprToString(node.arg)}) -> [${[node.posName, node.colName, node.valueName].filter((x) => x !== null).join(', ')}]`;
     }
     case 'predict': {
       const s = node.spec;

@@ -46,7 +46,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'predict': return predict(c, node.spec);
     case 'cache': return cache(c, node.id, node.name);
     case 'sample': return sample(c, node.fraction, node.withReplacement, node.seed);
-    case 'generate': return generate(c, node.arg, node.outer, node.posName, node.colName);
+    case 'generate': return generate(c, node.arg, node.outer, node.posName, node.colName, node.valueName);
     case 'window': return window(c, node.exprs);
     default: return assertNever(node, 'plan node');
   }

@@ -18,7 +18,12 @@ export const AGGREGATE_REDUCTION = 0.5;
 
 /** Rough in-memory bytes per value of a type; only ratios between columns matter. */
 export function typeWidth(t: TypeJSON): number {
-  if (typeof t === 'object') return 'list' in t ? 4 + 4 * typeWidth(t.list) : t.size * typeWidth(t.fixedList);
+  if (typeof t === 'object') {
+    if ('list' in t) return 4 + 4 * typeWidth(t.list);
+    if ('fixedList' in t) return t.size * typeWidth(t.fixedList);
+    if ('struct' in t) return t.struct.reduce((s, f) => s + typeWidth(f.type), 1);
+    return 4 + 4 * (typeWidth(t.map.key) + typeWidth(t.map.value));
+  }
   switch (t) {
     case 'null': case 'bool': case 'int8': case 'uint8': return 1;
     case 'int16': case 'uint16': return 2;

@@ -43,7 +43,7 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'rangePartition': return new RangePartitionExec({ keys: n.keys, partitions: n.partitions }, buildExec(n.child), buildExec(n.sample));
     case 'limit': return new LimitExec({ n: n.n, offset: n.offset }, buildExec(n.child));
     case 'randomSample': return new RandomSampleExec({ fraction: n.fraction, withReplacement: n.withReplacement, seed: n.seed }, buildExec(n.child));
-    case 'generate': return new GenerateExec({ arg: n.arg, outer: n.outer, posName: n.posName, colName: n.colName }, buildExec(n.child));
+    case 'generate': return new GenerateExec({ arg: n.arg, outer: n.outer, posName: n.posName, colName: n.colName, valueName: n.valueName }, buildExec(n.child));
     case 'union': return new UnionExec({ partitionCounts: n.partitionCounts }, n.children.map(buildExec));
     case 'mapBatches': return new MapBatchesExec({ udf: n.udf, fields: n.fields, options: n.options }, buildExec(n.child));
     case 'predict':

@@ -38,8 +38,8 @@ export type PhysNode =
   | { op: 'limit'; n: number; offset: number; child: PhysNode }
   /** df.sample: per partition, rows drawn from a generator seeded by (seed, partition). */
   | { op: 'randomSample'; fraction: number; withReplacement: boolean; seed: number; child: PhysNode }
-  /** explode / posexplode of the list `arg`: the child's columns, then [posName] and colName. */
-  | { op: 'generate'; arg: ExprNode; outer: boolean; posName: string | null; colName: string; child: PhysNode }
+  /** explode / posexplode of the list or map `arg`: the child's columns, then [posName], colName and (a map's) valueName. */
+  | { op: 'generate'; arg: ExprNode; outer: boolean; posName: string | null; colName: string; valueName: string | null; child: PhysNode }
   | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
   | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string; fields: FieldJSON[]; child: PhysNode }

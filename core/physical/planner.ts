@@ -255,7 +255,7 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     }
     case 'generate': {
       const c = await planNode(plan.input, cutter);
-      return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, child: c.node }, partitions: c.partitions };
+      return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, valueName: plan.valueName, child: c.node }, partitions: c.partitions };
     }
     case 'streamScan':
       throw new PlanError(`a streaming DataFrame (read with q.readStream.${plan.source.format}) runs only as a streaming query: use df.writeStream...start(), or foreachBatch to run batch actions on each micro-batch`);

@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { checkDistinctAggArgs, checkKeyTypes } from './key-types.ts';
 import { carryQualifiers, resolveExprs } from './resolve.ts';
 import { checkAggregates, outputFields } from './schema.ts';
 
@@ -19,6 +20,8 @@ export function aggregate(input: LogicalPlan, groupBy: readonly ExprNode[], aggs
   groupBy = resolveExprs(groupBy, input.schema);
   aggs = resolveExprs(aggs, input.schema);
   checkAggregates(groupBy, aggs, input.schema);
+  checkKeyTypes('group by', groupBy, input.schema);
+  checkDistinctAggArgs(aggs, input.schema);
   const schema = carryQualifiers(groupBy, input.schema, outputFields([...groupBy, ...aggs], input.schema));
   return Object.freeze({ kind: 'aggregate', input, groupBy, aggs, schema });
 }

@@ -5,6 +5,7 @@
 // the filter is evaluated inside the join operator on the pairs the keys admit, so for outer,
 // semi and anti joins it decides matching (it is not a filter after the join). No keys: a
 // nested-loop join (no keys and no filter: the cartesian product, df.crossJoin).
+import { checkKeyTypes } from './key-types.ts';
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { PlanError } from '../../ops/errors.ts';
@@ -44,6 +45,7 @@ export function join(left: LogicalPlan, right: LogicalPlan, how: JoinType, leftK
   const lk = using ? leftKeys : resolveExprs(leftKeys, left.schema);
   const rk = using ? rightKeys : resolveExprs(rightKeys, right.schema);
   const schema = joinFields(left.schema, right.schema, how, lk, rk, using);
+  checkKeyTypes('join on', lk, left.schema);
   let f: ExprNode | null = null;
   if (filter !== null) {
     if (using) throw new PlanError('join: a USING join (join on column names) cannot have a further condition; join on an expression instead');

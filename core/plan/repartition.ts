@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { checkKeyTypes } from './key-types.ts';
 import { resolveExprs } from './resolve.ts';
 import { checkExprs } from './schema.ts';
 
@@ -16,5 +17,6 @@ export interface Repartition {
 export function repartition(input: LogicalPlan, n: number, keys: readonly ExprNode[]): Repartition {
   keys = resolveExprs(keys, input.schema);
   checkExprs(keys, input.schema);
+  checkKeyTypes('partition by', keys, input.schema);
   return Object.freeze({ kind: 'repartition', input, n, keys, schema: input.schema });
 }

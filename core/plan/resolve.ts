@@ -12,9 +12,15 @@
 // - The plan constructors resolve every column reference of their expressions against their
 //   input (resolveExpr): `col('n1.n_name')` becomes a reference to the field's unique name. So
 //   the optimizer, the physical planner and the operators only ever see exact names.
+// - A dotted reference is read in this order (the first that applies wins): a column whose exact
+//   name or qualified name it is (a column really named 'a.b', or `q.b` after df.alias('q')); the
+//   one column with that base name; then a struct field path: the longest prefix naming a struct
+//   column (by the same two rules), then one getField per remaining part (`col('s.a.b')`, or
+//   `col('q.s.a')`). So a real column or a qualifier always wins over a struct field.
 import { PlanError } from '../../ops/errors.ts';
 import { columnsOf, transformExpr, type ExprNode } from '../../ops/expr/node.ts';
-import type { FieldJSON } from '../../ops/types.ts';
+import { inferField } from '../../ops/expr/typecheck.ts';
+import { isStruct, typeToString, type FieldJSON } from '../../ops/types.ts';
 
 /** The name of `f` without its qualifier prefix (`n1.n_name` -> `n_name`). */
 export function baseName(f: FieldJSON): string {
@@ -52,8 +58,40 @@ export function resolveExpr(e: ExprNode, fields: readonly FieldJSON[]): ExprNode
   return transformExpr(e, (n) => {
     if (n.kind !== 'column') return n;
     const f = resolveField(n.name, fields);
-    return f === null || f.name === n.name ? n : { kind: 'column', name: f.name };
+    if (f === null) return resolveFieldPath(n.name, fields) ?? n;
+    return f.name === n.name ? n : { kind: 'column', name: f.name };
   });
+}
+
+/**
+ * `s.a.b` as getField(getField(s, 'a'), 'b') when a prefix of the dotted `ref` (the longest) names
+ * a struct column; null when none does. Missing fields are left to type checking, which lists the
+ * struct's fields.
+ */
+function resolveFieldPath(ref: string, fields: readonly FieldJSON[]): ExprNode | null {
+  const parts = ref.split('.');
+  for (let k = parts.length - 1; k >= 1; k--) {
+    const f = resolveField(parts.slice(0, k).join('.'), fields);
+    if (f === null) continue;
+    if (!isStruct(f.type)) return null;
+    return parts.slice(k).reduce<ExprNode>((arg, name) => ({ kind: 'call', fn: 'getField', args: [arg, { kind: 'literal', value: name, type: 'utf8' }] }), { kind: 'column', name: f.name });
+  }
+  return null;
+}
+
+/**
+ * What `select('x.*')` stands for: the columns of relation x (df.alias('x')) when there is one,
+ * else the fields of struct x, each a column named as the field. PlanError when x is neither.
+ */
+export function expandStar(prefix: string, fields: readonly FieldJSON[]): ExprNode[] {
+  const own = fields.filter((f) => f.qualifier === prefix);
+  if (own.length > 0) return own.map((f) => ({ kind: 'column', name: f.name }));
+  const arg = resolveExpr({ kind: 'column', name: prefix }, fields);
+  const known = arg.kind !== 'column' || fields.some((f) => f.name === arg.name);
+  if (!known) throw new PlanError(`select('${prefix}.*'): '${prefix}' is neither a relation (df.alias) nor a column; columns are ${fields.map((f) => f.name).join(', ')}`);
+  const t = inferField(arg, fields).type;
+  if (!isStruct(t)) throw new PlanError(`select('${prefix}.*'): column '${prefix}' has type ${typeToString(t)}; only a struct's fields expand with .*`);
+  return t.struct.map((f) => ({ kind: 'call', fn: 'getField', args: [arg, { kind: 'literal', value: f.name, type: 'utf8' }] }));
 }
 
 export function resolveExprs(es: readonly ExprNode[], fields: readonly FieldJSON[]): readonly ExprNode[] {

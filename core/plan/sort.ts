@@ -2,6 +2,7 @@
 import type { ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from './node.ts';
+import { checkKeyTypes } from './key-types.ts';
 import { resolveExprs } from './resolve.ts';
 import { checkExprs } from './schema.ts';
 
@@ -16,5 +17,6 @@ export interface Sort {
 export function sort(input: LogicalPlan, keys: readonly ExprNode[]): Sort {
   keys = resolveExprs(keys, input.schema);
   checkExprs(keys, input.schema);
+  checkKeyTypes('sort by', keys, input.schema);
   return Object.freeze({ kind: 'sort', input, keys, schema: input.schema });
 }

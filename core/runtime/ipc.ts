@@ -104,7 +104,7 @@ function partsOf(d: arrow.Data): Parts {
       for (let i = 0; i <= n; i++) offs[i] = o[i] - start;
       return { ...base, offsets: asBytes(offs), values: (d.values as Uint8Array).subarray(start, end), children: [] };
     }
-    case arrow.Type.List: {
+    case arrow.Type.List: case arrow.Type.Map: {
       const o = d.valueOffsets as Int32Array;
       const start = o[0], end = o[n];
       const offs = new Int32Array(n + 1);
@@ -117,6 +117,9 @@ function partsOf(d: arrow.Data): Parts {
       const c = child.length === n * size ? child : child.slice(0, n * size);
       return { ...base, offsets: null, values: null, children: [partsOf(c)] };
     }
+    case arrow.Type.Struct:
+      // Arrow JS slices a struct's children with it; each holds (at least) the struct's rows.
+      return { ...base, offsets: null, values: null, children: d.children.map((c) => partsOf(c.length === n ? c : c.slice(0, n))) };
   }
   throw new InternalError(`blocks: unsupported column type ${String(d.type)}`);
 }
@@ -187,7 +190,8 @@ function readData(type: arrow.DataType, d: DataDesc, memory: SharedArrayBuffer):
   const children = d.children.map((c, i) => readData(type.children[i].type, c, memory));
   const data = type.typeId === arrow.Type.Bool || type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.Binary ? raw : typed(type, raw);
   const props: Record<string, unknown> = { type, length: d.length, nullCount: d.nullCount, nullBitmap, valueOffsets, data };
-  if (children.length === 1) props.child = children[0];
+  if (type.typeId === arrow.Type.Struct) props.children = children;
+  else if (children.length === 1) props.child = children[0];
   return arrow.makeData(props as any);
 }
 

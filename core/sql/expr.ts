@@ -8,6 +8,7 @@ import { isWindowOnlyName, windowFunction, windowSpec } from './window.ts';
 import type { Ast } from './parse.ts';
 import type { Scope } from './scope.ts';
 import { addInterval, parseInterval, type Interval } from './dates.ts';
+import { compoundIdentifier, fieldAccess, mapLiteral, structLiteral } from './nested.ts';
 
 /** Builds a subquery expression (see subquery.ts); null where the clause allows none. */
 export type SubqueryBuilder = (kind: SubqueryKind, query: Ast, arg: ExprNode | null, negated: boolean, node: Ast) => ExprNode;
@@ -39,10 +40,10 @@ export function translateExpr(ast: Ast, ctx: ExprContext): ExprNode {
   const [kind, v] = variant(ast);
   switch (kind) {
     case 'Identifier': return ctx.scope.resolve(null, v.value, ast);
-    case 'CompoundIdentifier': {
-      if (v.length !== 2) throw sqlError(ast, `column reference ${v.map((p: Ast) => p.value).join('.')} must be column or table.column`);
-      return ctx.scope.resolve(v[0].value, v[1].value, ast);
-    }
+    case 'CompoundIdentifier': return compoundIdentifier(v.map((p: Ast) => p.value), ctx.scope, ast);
+    case 'CompoundFieldAccess': return fieldAccess(v, (x) => translateExpr(x, ctx), ctx.scope, ast);
+    case 'Map': return mapLiteral(v, (x) => translateExpr(x, ctx));
+    case 'Dictionary': return structLiteral(v, (x) => translateExpr(x, ctx));
     case 'Value': return literal(v.value, ast);
     case 'TypedString': return typedString(v, ast);
     case 'Nested': return translateExpr(v, ctx);
@@ -217,11 +218,14 @@ function functionCall(v: Ast, ctx: ExprContext, node: Ast): ExprNode {
   const args: ExprNode[] = [];
   for (const a of list.args) {
     const [k, inner] = variant(a);
-    if (k !== 'Unnamed') throw notSupported(node, `named arguments in ${name}()`);
-    const [ik, e] = variant(inner);
+    // DuckDB's struct_pack(a := 1, b := x) names its fields; no other function takes names.
+    const named = k === 'Named' && name.toLowerCase() === 'struct_pack';
+    if (k !== 'Unnamed' && !named) throw notSupported(node, `named arguments in ${name}()`);
+    const [ik, e] = variant(named ? inner.arg : inner);
     if (ik === 'Wildcard') { star = true; continue; }
     if (ik !== 'Expr') throw notSupported(node, `${ik} arguments in ${name}()`);
-    args.push(translateExpr(e, ctx));
+    const arg = translateExpr(e, ctx);
+    args.push(named ? { kind: 'alias', arg, name: inner.name.value } : arg);
   }
   return call(name, v, { args, star, distinct: list.duplicate_treatment === 'Distinct', node }, ctx);
 }

@@ -57,6 +57,15 @@ const dateTrunc: Builder = (a, name) => {
   return at(a.node, () => fn.dateTrunc(unit.value as string, new Expr(a.args[1])).node);
 };
 
+/** named_struct('a', x, 'b', y): the names MUST be string constants. */
+function namedPairs(a: FunctionArgs, name: string): (string | Expr)[] {
+  return a.args.map((x, i) => {
+    if (i % 2 === 1) return new Expr(x);
+    if (x.kind !== 'literal' || typeof x.value !== 'string') throw sqlError(a.node, `${name}(): argument ${i + 1} must be a field name (a string constant)`);
+    return x.value;
+  });
+}
+
 const count: Builder = (a, name) => {
   // count() counts rows: DuckDB accepts it as count(*).
   if (a.args.length === 0 && !a.distinct) return { kind: 'agg', fn: 'countStar', arg: null };
@@ -84,7 +93,11 @@ const FUNCTIONS: Readonly<Record<string, Builder>> = Object.freeze({
   regexp_extract: scalar('regexpExtract', 2, 3), regexp_matches: scalar('rlike', 2),
   year: datePart('year'), quarter: datePart('quarter'), month: datePart('month'), day: datePart('day'), dayofmonth: datePart('day'),
   dayofweek: datePart('dayofweek'), dayofyear: datePart('dayofyear'), hour: datePart('hour'), minute: datePart('minute'), second: datePart('second'),
-  date_trunc: dateTrunc, last_day: (a, name) => { arity(a, name, 1); return at(a.node, () => fn.lastDay(new Expr(a.args[0])).node); },
+  date_trunc: dateTrunc,
+  struct: scalar('struct', 1, Infinity), struct_pack: scalar('struct', 1, Infinity), row: scalar('struct', 1, Infinity),
+  named_struct: (a, name) => { arity(a, name, 2, Infinity); return at(a.node, () => fn.namedStruct(...namedPairs(a, name)).node); },
+  map: scalar('createMap', 2, Infinity), map_keys: scalar('mapKeys', 1), map_values: scalar('mapValues', 1),
+  element_at: scalar('elementAt', 2), cardinality: scalar('size', 1), size: scalar('size', 1), array_length: scalar('size', 1), to_json: scalar('toJson', 1), last_day: (a, name) => { arity(a, name, 1); return at(a.node, () => fn.lastDay(new Expr(a.args[0])).node); },
 });
 
 /** True when `name` is an aggregate function (decides whether a SELECT aggregates). */

@@ -16,6 +16,7 @@ import type { Ast } from './parse.ts';
 import { inlineNamedWindows } from './named-windows.ts';
 import { Scope } from './scope.ts';
 import { scalarOnly, subqueryBuilder, type NestedQueryTranslator } from './subquery.ts';
+import { structStar } from './nested.ts';
 
 interface Item { readonly expr: ExprNode; readonly name: string; readonly node: Ast }
 type OrderKey = { readonly output: number; readonly node: Ast; readonly opts: Ast } | { readonly expr: ExprNode; readonly node: Ast; readonly opts: Ast };
@@ -62,6 +63,8 @@ export function translateSelect(written: Ast, writtenOrderBy: readonly Ast[], ct
     if (kind === 'Wildcard' || kind === 'QualifiedWildcard') {
       const opts = kind === 'Wildcard' ? v : v[1];
       if (opts && (opts.opt_exclude || opts.opt_except || opts.opt_replace || opts.opt_rename)) throw notSupported(p, '* with EXCLUDE/EXCEPT/REPLACE/RENAME');
+      const fields = kind === 'QualifiedWildcard' ? structStar(objectName(v[0]), scope, p) : null;
+      if (fields) { for (const f of fields) items.push({ ...f, node: p }); continue; }
       const cols = kind === 'Wildcard' ? scope.columns.filter((c) => !c.hidden) : scope.columnsOf(objectName(v[0]), p);
       if (cols.length === 0) throw sqlError(p, 'SELECT * needs a FROM clause');
       for (const c of cols) items.push({ expr: col(c.planName), name: c.name, node: p });

@@ -65,7 +65,7 @@ function mergeTaken(chunks: arrow.Data[]): arrow.Data {
       for (const d of chunks) for (let i = 0; i < d.length; i++, w++) if (d.values[i >> 3] & (1 << (i & 7))) out[w >> 3] |= 1 << (w & 7);
       return arrow.makeData({ type, length, nullCount, nullBitmap, data: out } as any);
     }
-    case arrow.Type.Utf8: case arrow.Type.Binary: case arrow.Type.List: {
+    case arrow.Type.Utf8: case arrow.Type.Binary: case arrow.Type.List: case arrow.Type.Map: {
       const offs = new Int32Array(length + 1);
       let w = 0, base = 0;
       for (const d of chunks) {
@@ -73,7 +73,7 @@ function mergeTaken(chunks: arrow.Data[]): arrow.Data {
         for (let i = 0; i < d.length; i++) offs[++w] = base + o[i + 1] - o[0];
         base += o[d.length] - o[0];
       }
-      if (type.typeId === arrow.Type.List) {
+      if (type.typeId === arrow.Type.List || type.typeId === arrow.Type.Map) {
         const child = mergeTaken(chunks.map((d) => d.children[0]));
         return arrow.makeData({ type, length, nullCount, nullBitmap, valueOffsets: offs, child } as any);
       }
@@ -85,6 +85,10 @@ function mergeTaken(chunks: arrow.Data[]): arrow.Data {
     case arrow.Type.FixedSizeList: {
       const child = mergeTaken(chunks.map((d) => d.children[0]));
       return arrow.makeData({ type, length, nullCount, nullBitmap, child } as any);
+    }
+    case arrow.Type.Struct: {
+      const children = type.children.map((_: arrow.Field, i: number) => mergeTaken(chunks.map((d) => d.children[i])));
+      return arrow.makeData({ type, length, nullCount, nullBitmap, children } as any);
     }
     default: {
       const Ctor = (chunks[0].values as any).constructor;

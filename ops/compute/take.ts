@@ -103,7 +103,12 @@ export function takeData(d: arrow.Data, indices: Int32Array): arrow.Data {
       const c = takeData(child, childIdx);
       return arrow.makeData({ type, length: n, nullCount, nullBitmap, child: c } as any);
     }
-    case arrow.Type.List: {
+    case arrow.Type.Struct: {
+      // A struct's children are sliced with it: row k of the struct is row k of each child.
+      const children = d.children.map((c) => takeData(c, indices));
+      return arrow.makeData({ type, length: n, nullCount, nullBitmap, children } as any);
+    }
+    case arrow.Type.List: case arrow.Type.Map: {
       const offs = d.valueOffsets as Int32Array;
       const o = 0;
       const outOffs = new Int32Array(n + 1);

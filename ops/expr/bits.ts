@@ -1,6 +1,6 @@
 // Bitmap and Data-building helpers shared by the expression kernels.
 import * as arrow from 'apache-arrow';
-import { toArrowType, type TypeJSON } from '../types.ts';
+import { fromArrowType, toArrowType, type StructTypeJSON, type TypeJSON } from '../types.ts';
 
 /** A row-aligned bitmap (bit i = row i, starting at bit 0 of byte 0). */
 export type Bits = Uint8Array;
@@ -100,6 +100,14 @@ export function nullData(t: TypeJSON, n: number): arrow.Data {
       const ft = t as { fixedList: TypeJSON; size: number };
       const child = nullData(ft.fixedList, n * ft.size);
       return arrow.makeData({ type, length: n, nullCount: n, nullBitmap: valid, child } as any);
+    }
+    case arrow.Type.Struct: {
+      const children = (t as StructTypeJSON).struct.map((f) => nullData(f.type, n));
+      return arrow.makeData({ type, length: n, nullCount: n, nullBitmap: valid, children } as any);
+    }
+    case arrow.Type.Map: {
+      const child = arrow.makeData({ type: type.children[0].type, length: 0, nullCount: 0, children: type.children[0].type.children.map((f: arrow.Field) => nullData(fromArrowType(f.type), 0)) } as any);
+      return arrow.makeData({ type, length: n, nullCount: n, nullBitmap: valid, valueOffsets: new Int32Array(n + 1), child } as any);
     }
     default: {
       const Ctor = (type as any).ArrayType as new (len: number) => ArrayBufferView;

@@ -1,7 +1,8 @@
 // CAST between Quiver types with Spark's (non-ANSI) semantics: parse failures become null.
 import * as arrow from 'apache-arrow';
 import { InternalError } from '../errors.ts';
-import { isFloat, isInteger, isNumeric, toArrowType, typeEquals, type TypeJSON } from '../types.ts';
+import { isFloat, isInteger, isList, isMap, isNumeric, isStruct, listElement, toArrowType, typeEquals, typeToString, type TypeJSON } from '../types.ts';
+import { jsonText } from './structs.ts';
 import { allValid, byteLen, clearBit, getBit, makeValues, makeVarWidth, nullData, validity } from './bits.ts';
 import { boolData } from './compare.ts';
 import { allocNumbers, fromNumbers, is64, numbersOf } from './num.ts';
@@ -16,7 +17,7 @@ export function castData(d: arrow.Data, from: TypeJSON, to: TypeJSON): arrow.Dat
   if (typeEquals(from, to)) return d;
   if (from === 'null') return nullData(to, n);
   if (to === 'utf8') return toUtf8(d, from);
-  if (typeof to === 'object') return castList(d, from, to);
+  if (typeof to === 'object') return castNested(d, from, to);
   if (from === 'utf8') return fromUtf8(d, to);
   const v = validity(d);
   const valid = v ? v.slice() : null;
@@ -87,17 +88,29 @@ function castNumeric(d: arrow.Data, from: TypeJSON, to: TypeJSON, valid: Uint8Ar
   return fromNumbers(to, R, n, valid, true);
 }
 
-function castList(d: arrow.Data, from: TypeJSON, to: Exclude<TypeJSON, string>): arrow.Data {
-  if (typeof from !== 'object') throw new InternalError(`castList from ${String(from)}`);
-  const fe = 'list' in from ? from.list : from.fixedList;
-  const te = 'list' in to ? to.list : to.fixedList;
-  const child = castData(d.children[0], fe, te);
+/** Lists element-wise; structs field by field (by position, taking the target's names); maps key and value. */
+function castNested(d: arrow.Data, from: TypeJSON, to: Exclude<TypeJSON, string>): arrow.Data {
   const type = toArrowType(to);
   const v = validity(d);
   const nullCount = v ? d.nullCount : 0;
   const nullBitmap = v ? v.slice() : undefined;
-  if ('list' in to) return arrow.makeData({ type, length: d.length, nullCount, nullBitmap, valueOffsets: d.valueOffsets, child } as any);
-  return arrow.makeData({ type, length: d.length, nullCount, nullBitmap, child } as any);
+  const length = d.length;
+  if (isStruct(from) && isStruct(to)) {
+    const children = to.struct.map((f, i) => castData(d.children[i], from.struct[i].type, f.type));
+    return arrow.makeData({ type, length, nullCount, nullBitmap, children } as any);
+  }
+  if (isMap(from) && isMap(to)) {
+    const e = d.children[0];
+    const entries = arrow.makeData({
+      type: type.children[0].type, length: e.length, nullCount: 0,
+      children: [castData(e.children[0], from.map.key, to.map.key), castData(e.children[1], from.map.value, to.map.value)],
+    } as any);
+    return arrow.makeData({ type, length, nullCount, nullBitmap, valueOffsets: d.valueOffsets, child: entries } as any);
+  }
+  if (!isList(from) || !isList(to)) throw new InternalError(`castData: no cast from ${typeToString(from)} to ${typeToString(to)}`);
+  const child = castData(d.children[0], listElement(from), listElement(to));
+  if ('list' in to) return arrow.makeData({ type, length, nullCount, nullBitmap, valueOffsets: d.valueOffsets, child } as any);
+  return arrow.makeData({ type, length, nullCount, nullBitmap, child } as any);
 }
 
 /** Any type to its Spark string form. */
@@ -107,10 +120,12 @@ function toUtf8(d: arrow.Data, from: TypeJSON): arrow.Data {
   if (from === 'binary') {
     return makeVarWidth(new arrow.Utf8(), n, d.valueOffsets as Int32Array, d.values as Uint8Array, v ? v.slice() : null);
   }
+  // Structs and maps as their JSON text (what toJson gives).
+  if (isStruct(from) || isMap(from)) return jsonText(d);
   const b = new Utf8Builder(n);
   const isValid = (i: number) => !v || getBit(v, i) === 1;
-  if (typeof from === 'object') {
-    const child = castData(d.children[0], 'list' in from ? from.list : from.fixedList, 'utf8');
+  if (isList(from)) {
+    const child = castData(d.children[0], listElement(from), 'utf8');
     const cv = validity(child);
     const co = child.valueOffsets as Int32Array;
     const buf = bufferOf(child);

@@ -5,9 +5,10 @@ import type { TypeJSON } from '../types.ts';
 import { round, unaryMath } from './arith.ts';
 import { nullData } from './bits.ts';
 import { isConstNull, numberOf, stringOf, utf8BytesOf, type Node } from './compiled.ts';
-import { isDateFn, isPatternFn, type ExprNode } from './node.ts';
+import { isDateFn, isNestedFn, isPatternFn, type ExprNode } from './node.ts';
 import { compileDateCall } from './call-dates.ts';
 import { compilePatternCall } from './call-patterns.ts';
+import { compileNestedCall } from './call-nested.ts';
 import { compileCoalesce } from './select.ts';
 import { sequenceList } from './sequence.ts';
 import { listAt, splitAt, splitList, splitPerRow } from './split.ts';
@@ -36,6 +37,7 @@ export function compileCall(e: ExprNode & { kind: 'call' }, compile: Compile, co
   if (fn === 'coalesce') return compileCoalesce(e.args.map(compile), coerce, out);
   if (isPatternFn(fn)) return compilePatternCall({ ...e, fn }, compile, coerce, out);
   if (isDateFn(fn)) return compileDateCall({ ...e, fn }, compile, coerce, out);
+  if (isNestedFn(fn)) return compileNestedCall({ ...e, fn }, compile, coerce, out);
   const args = e.args.map(compile);
   // Every other function is null when an argument has the null type (or a null literal).
   if (fn !== 'concat' && args.some((a) => a.type === 'null')) return nulls(out);

@@ -35,12 +35,43 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  *  dateTrunc(unit, t)          -> type of t; unit a literal: year quarter month week day hour minute second
  *  toDate(x, format?), toTimestamp(x, format?) -> date32 / timestamp_ms; format a literal pattern (yyyy-MM-dd ...)
  *  interval(n, unit)           -> no value of its own: only an operand of add/sub on a date or timestamp
+ * Structs, maps and lists (see NestedFn).
  */
 export type ScalarFn =
   | 'split' | 'at' | 'substr' | 'lower' | 'upper' | 'length'
   | 'startsWith' | 'endsWith' | 'contains' | 'regexpExtract' | 'concat' | 'trim' | 'sequence'
   | 'coalesce' | 'abs' | 'round' | 'floor' | 'ceil' | 'sqrt' | 'exp' | 'ln'
-  | PatternFn | DatePartFn | DateFn | GeneratorFn;
+  | PatternFn | DatePartFn | DateFn | NestedFn | GeneratorFn;
+
+/**
+ * Structs, maps and lists (null in -> null out):
+ *  getField(struct, name)      -> the field's type; name a utf8 literal (col('s.a') resolves to it)
+ *  getItem(map, key)           -> value type; null when the key is absent (a map read from a file with a key twice: the first)
+ *  getItem(list, index)        -> element type; 0-based as Spark's getItem, out of range -> null
+ *  elementAt(map, key)         -> as getItem; elementAt(list, index): 1-based, negative counts from the end
+ *  struct(a, b, ...)           -> struct<...>; a field per argument, named by its alias, column or field name (else colN)
+ *  createMap(k1, v1, ...)      -> map<K, V>; a null key, or a key given twice in a row, is a DataError (as Spark's default)
+ *  mapKeys(map), mapValues(map) -> list<K>, list<V> in entry order
+ *  size(map | list)            -> int32 number of entries or elements
+ *  toJson(struct | map | list) -> utf8 JSON text
+ */
+export type NestedFn = 'getField' | 'getItem' | 'elementAt' | 'struct' | 'createMap' | 'mapKeys' | 'mapValues' | 'size' | 'toJson';
+export const NESTED_FNS: readonly NestedFn[] = ['getField', 'getItem', 'elementAt', 'struct', 'createMap', 'mapKeys', 'mapValues', 'size', 'toJson'];
+const NESTED_SET: ReadonlySet<string> = new Set(NESTED_FNS);
+export const isNestedFn = (fn: ScalarFn): fn is NestedFn => NESTED_SET.has(fn);
+
+/** The name struct(...) gives the field made from argument `i`: its alias, column or struct field name, else col{i+1}. */
+export function structFieldName(e: ExprNode, i: number): string {
+  if (e.kind === 'alias' || e.kind === 'column') return e.name;
+  if (e.kind === 'call' && e.fn === 'getField') return getFieldName(e);
+  return `col${i + 1}`;
+}
+
+/** The field a getField call reads (its second argument, a utf8 literal); '?' when malformed (typecheck reports it). */
+function getFieldName(e: ExprNode & { kind: 'call' }): string {
+  const n = e.args[1];
+  return n?.kind === 'literal' && typeof n.value === 'string' ? n.value : '?';
+}
 
 /**
  * Generators: one row per list element (explode; posexplode adds the 0-based position; the Outer
@@ -254,6 +285,8 @@ export function exprName(e: ExprNode): string {
     case 'alias': return e.name;
     case 'column': return e.name;
     case 'sort': return exprName(e.arg);
+    // col('s.a') is named a, as Spark and DuckDB name a struct field.
+    case 'call': return e.fn === 'getField' ? getFieldName(e) : exprToString(e);
     default: return exprToString(e);
   }
 }
@@ -327,6 +360,8 @@ function callToString(e: ExprNode & { kind: 'call' }): string {
     case 'like': case 'ilike': case 'rlike':
       return `(${args[0]} ${e.fn.toUpperCase()} ${args[1]}${args.length > 2 ? ` ESCAPE ${args[2]}` : ''})`;
     case 'in': return `(${args[0]} IN (${args.slice(1).join(', ')}))`;
+    case 'getField': return `${args[0]}.${getFieldName(e)}`;
+    case 'getItem': return `${args[0]}[${args[1]}]`;
     default: return `${e.fn}(${args.join(', ')})`;
   }
 }

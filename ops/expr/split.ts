@@ -203,25 +203,25 @@ function countOnes(b: Bits, n: number): number {
   return c;
 }
 
-/** at(list, i), 0-based: element i of each list, null when out of range. */
-export function listAt(list: arrow.Data, index: arrow.Data): arrow.Data {
+/**
+ * at(list, i), 0-based: element i of each list, null when out of range. `oneBased` (element_at,
+ * SQL's list[i]): i counts from 1, a negative i from the end (-1 the last), 0 gives null.
+ */
+export function listAt(list: arrow.Data, index: arrow.Data, oneBased = false): arrow.Data {
   const n = list.length;
   const I = numbersOf(index);
   const v = andValidity(validity(list), validity(index), n);
   const idx = new Int32Array(n);
   const child = list.children[0];
-  if (list.typeId === arrow.Type.FixedSizeList) {
-    const size = (list.type as arrow.FixedSizeList).listSize;
-    for (let i = 0; i < n; i++) {
-      const k = I[i];
-      idx[i] = (v && !getBit(v, i)) || k < 0 || k >= size ? -1 : i * size + k;
-    }
-  } else {
-    const offs = list.valueOffsets as Int32Array;
-    for (let i = 0; i < n; i++) {
-      const k = I[i];
-      idx[i] = (v && !getBit(v, i)) || k < 0 || k >= offs[i + 1] - offs[i] ? -1 : offs[i] + k;
-    }
+  const fixed = list.typeId === arrow.Type.FixedSizeList ? (list.type as arrow.FixedSizeList).listSize : -1;
+  const offs = list.valueOffsets as Int32Array;
+  for (let i = 0; i < n; i++) {
+    // A fixed-size list's child is sliced with it: row i's elements start at i * size.
+    const start = fixed >= 0 ? i * fixed : offs[i];
+    const len = fixed >= 0 ? fixed : offs[i + 1] - offs[i];
+    let k = I[i];
+    if (oneBased) k = k > 0 ? k - 1 : k < 0 ? len + k : -1;
+    idx[i] = (v && !getBit(v, i)) || k < 0 || k >= len ? -1 : start + k;
   }
   return takeData(child, idx);
 }

@@ -1,12 +1,16 @@
 // Plan-time type checking of expressions: output name, type and nullability (inferField).
 import { PlanError, assertNever } from '../errors.ts';
 import {
-  commonNumericType, isFloat, isInteger, isNumeric, isTemporal, toArrowType, typeEquals, typeToString,
+  commonNumericType, isFloat, isInteger, isList, isMap, isNumeric, isStruct, isTemporal, listElement, toArrowType, typeEquals, typeToString,
   type FieldJSON, type TypeJSON,
 } from '../types.ts';
-import { exprName, exprToString, floatLiteralNumber, isDateFn, isGeneratorFn, isPatternFn, type DateFn, type DatePartFn, type ExprNode, type PatternFn, type ScalarFn } from './node.ts';
+import {
+  exprName, exprToString, floatLiteralNumber, isDateFn, isGeneratorFn, isNestedFn, isPatternFn,
+  type DateFn, type DatePartFn, type ExprNode, type NestedFn, type PatternFn, type ScalarFn,
+} from './node.ts';
 import { dateCallType } from './typecheck-dates.ts';
 import { patternCallType } from './typecheck-patterns.ts';
+import { nestedCallType } from './typecheck-nested.ts';
 
 export interface Typed { readonly type: TypeJSON; readonly nullable: boolean }
 
@@ -116,7 +120,7 @@ function literalType(e: ExprNode & { kind: 'literal' }): Typed {
     }
     if ((t === 'utf8' || t === 'binary') && typeof v !== 'string') throw bad('expected a string');
     if (isTemporal(t) && typeof v !== 'number' && typeof v !== 'string') throw bad('expected a number or an ISO date string');
-    if (typeof t === 'object') throw bad('list literals are not supported; build lists with split(...)');
+    if (typeof t === 'object') throw bad('list, struct and map literals are not supported; build them with split(...), fn.struct(...) or fn.createMap(...)');
   }
   return { type: t, nullable: v === null };
 }
@@ -170,11 +174,11 @@ function binaryType(e: ExprNode & { kind: 'binary' }, l: Typed, r: Typed): Typed
 export function canCast(from: TypeJSON, to: TypeJSON): boolean {
   if (from === 'null' || typeEquals(from, to) || to === 'utf8') return true;
   if (typeof to === 'object') {
-    if (typeof from !== 'object') return false;
-    const fe = 'list' in from ? from.list : from.fixedList;
-    const te = 'list' in to ? to.list : to.fixedList;
+    if (isStruct(from) && isStruct(to)) return from.struct.length === to.struct.length && from.struct.every((f, i) => canCast(f.type, to.struct[i].type));
+    if (isMap(from) && isMap(to)) return canCast(from.map.key, to.map.key) && canCast(from.map.value, to.map.value);
+    if (!isList(from) || !isList(to)) return false;
     if ('fixedList' in to && !('fixedList' in from && from.size === to.size)) return false;
-    return canCast(fe, te);
+    return canCast(listElement(from), listElement(to));
   }
   if (typeof from === 'object') return false;
   if (to === 'null') return false;
@@ -193,7 +197,9 @@ function castMayFail(from: TypeJSON, to: TypeJSON): boolean {
 
 function castHint(from: TypeJSON, to: TypeJSON): string {
   if (isTemporal(from) && isNumeric(to)) return 'cast the date to timestamp_ms first';
-  if (typeof from === 'object' || typeof to === 'object') return 'lists cast only to lists of castable elements or to utf8';
+  if (typeof from === 'object' || typeof to === 'object') {
+    return 'lists cast only to lists of castable elements, structs to structs of as many castable fields, maps to maps of castable keys and values, and all of them to utf8';
+  }
   return 'cast through utf8 or pick a numeric type';
 }
 
@@ -224,6 +230,8 @@ export interface CallChecks {
   /** Argument i as a literal node, or a PlanError saying `what` must be a literal. */
   literalArg(i: number, what: string): ExprNode & { kind: 'literal' };
   comparable(a: TypeJSON, b: TypeJSON): TypeJSON | null;
+  /** The common type of branches (commonType). */
+  common(types: readonly TypeJSON[]): TypeJSON | null;
 }
 
 function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
@@ -245,8 +253,9 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
   if (isGeneratorFn(e.fn)) {
     throw new PlanError(`${exprToString(e)}: ${e.fn} is a generator: use it as a whole item of select(), e.g. df.select('id', fn.${e.fn}('tags'))`);
   }
-  if (isPatternFn(e.fn) || isDateFn(e.fn)) {
-    const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType };
+  if (isPatternFn(e.fn) || isDateFn(e.fn) || isNestedFn(e.fn)) {
+    const checks: CallChecks = { args: a, anyNull, arity, arg, literalArg, comparable: comparableType, common: commonType };
+    if (isNestedFn(e.fn)) return nestedCallType(e as CallOf<NestedFn>, checks);
     return isPatternFn(e.fn) ? patternCallType(e as CallOf<PatternFn>, checks) : dateCallType(e as CallOf<DateFn | DatePartFn>, checks);
   }
   switch (e.fn) {
@@ -257,9 +266,9 @@ function callType(e: ExprNode & { kind: 'call' }, a: readonly Typed[]): Typed {
       arity(2);
       const lt = a[0].type;
       if (lt === 'null') return { type: 'null', nullable: true };
-      if (typeof lt !== 'object') throw new PlanError(`${exprToString(e)}: at() needs a list, got ${typeToString(lt)}; use split(...) to make one`);
+      if (!isList(lt)) throw new PlanError(`${exprToString(e)}: at() needs a list, got ${typeToString(lt)}; use split(...) to make one`);
       arg(1, isIntish, 'an integer index');
-      return { type: 'list' in lt ? lt.list : lt.fixedList, nullable: true };
+      return { type: listElement(lt), nullable: true };
     }
     case 'substr':
       arity(2, 3); arg(0, isStrish, 'utf8'); arg(1, isIntish, 'an integer (1-based start)');

@@ -2,7 +2,7 @@
 import * as arrow from 'apache-arrow';
 import { DataError } from '../errors.ts';
 import { concatData } from '../compute/batch.ts';
-import { fromArrowType, isFloat, isInteger, toArrowType, typeEquals, typeToString, type TypeJSON } from '../types.ts';
+import { fromArrowType, isFloat, isInteger, isMap, isStruct, toArrowType, typeEquals, typeToString, type TypeJSON } from '../types.ts';
 import { describe, loadedUdf, udfWhere } from '../udf-registry.ts';
 import type { Node } from './compiled.ts';
 import type { ExprNode } from './node.ts';
@@ -90,6 +90,9 @@ function fromJs(values: readonly unknown[], type: TypeJSON, where: string): arro
 }
 
 function checker(type: TypeJSON): (v: unknown) => boolean {
+  // Structs are plain objects (a property per field), maps JS Maps, lists arrays; their insides are arrow's to convert.
+  if (isStruct(type)) return (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map);
+  if (isMap(type)) return (v) => v instanceof Map;
   if (typeof type === 'object') return (v) => Array.isArray(v) || ArrayBuffer.isView(v) || v instanceof arrow.Vector;
   if (isInteger(type)) return (v) => (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint';
   if (isFloat(type)) return (v) => typeof v === 'number';

@@ -15,7 +15,9 @@ import { isValid } from '../compute/take.ts';
  *         NaN and ±Infinity, which JSON cannot hold, as null; strings, dates, timestamps
  *         and base64 binary as strings.
  *   show: timestamps 'YYYY-MM-DD HH:MM:SS' with '.fff' only when the milliseconds are not zero;
- *         binary as 0x hex; lists as [a, b].
+ *         binary as 0x hex; lists as [a, b]; structs as {a: 1, b: x}; maps as {k -> v} (as Spark).
+ * Structs are JSON objects in 'json' (and 'csv', whose writer refuses them first); maps are JSON
+ * objects whose member names are the keys' text.
  */
 export type TextStyle = 'csv' | 'json' | 'show';
 
@@ -115,6 +117,28 @@ function formatValid(d: arrow.Data, style: TextStyle): (i: number) => string {
         const parts: string[] = [];
         for (let k = a; k < b; k++) parts.push(inner(k) ?? none);
         return `[${parts.join(sepr)}]`;
+      };
+    }
+    case arrow.Type.Struct: {
+      // A struct's children are sliced with it: row i is row i of each child.
+      const names = d.type.children.map((f: arrow.Field) => f.name);
+      const inner = d.children.map((c) => valueFormatter(c, style === 'show' ? 'show' : 'json'));
+      if (style === 'show') return (i) => `{${names.map((n: string, k: number) => `${n}: ${inner[k](i) ?? 'NULL'}`).join(', ')}}`;
+      return (i) => `{${names.map((n: string, k: number) => `${JSON.stringify(n)}:${inner[k](i) ?? 'null'}`).join(',')}}`;
+    }
+    case arrow.Type.Map: {
+      const offs = d.valueOffsets as Int32Array;
+      const [kd, vd] = d.children[0].children;
+      const show = style === 'show';
+      const keyText = valueFormatter(kd, show ? 'show' : 'csv');
+      const value = valueFormatter(vd, show ? 'show' : 'json');
+      return (i) => {
+        const parts: string[] = [];
+        for (let k = offs[i]; k < offs[i + 1]; k++) {
+          const key = keyText(k) ?? 'null';
+          parts.push(show ? `${key} -> ${value(k) ?? 'NULL'}` : `${JSON.stringify(key)}:${value(k) ?? 'null'}`);
+        }
+        return `{${parts.join(show ? ', ' : ',')}}`;
       };
     }
   }

@@ -5,6 +5,7 @@ import { batchBytes, makeBatch } from '../compute/batch.ts';
 import { PlanError, assertNever } from '../errors.ts';
 import { writeAtomically, type FileSink, type SaveMode } from './atomic.ts';
 import { valueFormatter } from './format-values.ts';
+import { fromArrowSchema, hasStructOrMap, typeToString, type FieldJSON } from '../types.ts';
 
 export type SinkFormat = 'arrow' | 'parquet' | 'csv' | 'json';
 
@@ -59,7 +60,7 @@ export async function writeTable(format: SinkFormat, path: string, batches: Batc
     switch (format) {
       case 'arrow': return writeArrow(sink, counted(), schema, options.stream === true);
       case 'parquet': return writeParquet(sink, counted(), schema, options);
-      case 'csv': return writeCsv(sink, counted(), schema, options);
+      case 'csv': checkSinkColumns('csv', fromArrowSchema(schema)); return writeCsv(sink, counted(), schema, options);
       case 'json': return writeJson(sink, counted(), schema);
       default: return assertNever(format, 'output format');
     }
@@ -183,6 +184,19 @@ async function writeJson(sink: FileSink, batches: AsyncIterable<arrow.RecordBatc
       lines[i] = line + '}';
     }
     await sink.write(lines.join('\n') + '\n');
+  }
+}
+
+/**
+ * Whether `format` can hold these columns: csv holds no struct or map (nor a list of them), a
+ * PlanError naming the column and what to write instead. Checked on the driver before a job runs.
+ */
+export function checkSinkColumns(format: SinkFormat, fields: readonly FieldJSON[]): void {
+  if (format !== 'csv') return;
+  const f = fields.find((x) => hasStructOrMap(x.type));
+  if (f) {
+    throw new PlanError(`cannot write column '${f.name}' of type ${typeToString(f.type)} to csv: csv has no nested values; `
+      + `select its fields (df.select('${f.name}.*')), write it as JSON text (fn.toJson('${f.name}').alias('${f.name}')), or write json, parquet or arrow`);
   }
 }
 

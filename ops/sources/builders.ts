@@ -5,8 +5,8 @@ import { toArrowType, type FieldJSON, type PrimitiveTypeName } from '../types.ts
 
 type NumArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 
-/** Validity, one byte per row while building; packed into a bitmap by finish(). */
-abstract class BuilderBase {
+/** Validity, one byte per row while building; packed into a bitmap by finish(). Nested builders (json-nested.ts) extend it too. */
+export abstract class BuilderBase {
   length = 0;
   protected valid: Uint8Array;
   protected nulls = 0;

@@ -1,10 +1,11 @@
 // JSON lines reader: one object per line; schema inferred from a sample (keys in first-seen order).
 //
-// Nested objects and arrays are read as utf8 holding their JSON text. Numbers go through
-// JSON.parse, which rounds integers beyond 2^53: when the schema has an int64/uint64 column,
-// integer tokens of 16 or more digits are quoted before parsing, so they read back exactly (the
-// json sink writes int64 as plain numbers, as DuckDB and Spark do); strings of digits are read
-// as integers too. A value read
+// Nested objects are read as structs and arrays as lists (json-nested.ts; a schema may also
+// declare maps), and a utf8 column holds a nested value's JSON text. Numbers go through
+// JSON.parse, which rounds integers beyond 2^53: when the schema has an int64/uint64 column (at
+// the top level, or inside a struct, list or map), integer tokens of 16 or more digits are quoted
+// before parsing, so they read back exactly (the json sink writes int64 as plain numbers, as
+// DuckDB and Spark do); strings of digits are read as integers too. A value read
 // into a column MUST be valid UTF-8; one that is not makes its record bad (failfast: a DataError
 // naming file, line and key; permissive: quarantined), checked once per buffer on the fast path.
 // Bad records do not depend on the projection: every key of the schema is read (requested
@@ -13,14 +14,15 @@ import type * as arrow from 'apache-arrow';
 import { isUtf8 } from 'node:buffer';
 import { makeBatch } from '../compute/batch.ts';
 import type { TaskContext } from '../exec-plan.ts';
-import { toArrowSchema, type FieldJSON, type PrimitiveTypeName } from '../types.ts';
+import { isMap, isStruct, listElement, toArrowSchema, type FieldJSON, type PrimitiveTypeName, type TypeJSON } from '../types.ts';
 import { BadRecords, ReadEnd } from './bad-records.ts';
-import { makeBuilder, type BoolBuilder, type ColumnBuilder, type NumberBuilder, type Utf8Builder } from './builders.ts';
+import type { BoolBuilder, ColumnBuilder, NumberBuilder, Utf8Builder } from './builders.ts';
+import { inferredType, inferValue, jsonColumn, mergeInferred, type Inferred, type ValueReader } from './json-nested.ts';
 import type { ReadOptions } from './options.ts';
 import { HeadReader, RangeReader } from './range-reader.ts';
 import type { SplitJSON } from './splits.ts';
 import {
-  describeType, invalidUtf8, kindToType, mergeKinds, parseDateText, parseFloatText, parseIntText, parseTimestampText, type InferredKind,
+  describeType, invalidUtf8, parseDateText, parseFloatText, parseIntText, parseTimestampText, type InferredKind,
 } from './values.ts';
 
 const NL = 10;
@@ -87,6 +89,7 @@ function isBlank(buf: Buffer, a: number, e: number): boolean {
   return true;
 }
 
+/** The kind of a primitive JSON value (objects and arrays are json-nested.ts's). */
 function kindOf(v: unknown): InferredKind {
   switch (typeof v) {
     case 'number':
@@ -105,7 +108,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The union of keys of the first `inferRows` objects, in first-seen order, with merged types (synchronous). */
 export function inferJsonSchema(paths: readonly string[], opts: ReadOptions): FieldJSON[] {
   if (opts.schema) return opts.schema;
-  const kinds = new Map<string, InferredKind>();
+  const kinds = new Map<string, Inferred>();
   let sampled = 0;
   for (const path of paths) {
     const r = HeadReader.open(path, Math.min(opts.bufferBytes, 1 << 20));
@@ -123,7 +126,7 @@ export function inferJsonSchema(paths: readonly string[], opts: ReadOptions): Fi
         let obj: unknown;
         try { obj = JSON.parse(buf.toString('utf8', start, nl)); } catch { continue; } // reported when read
         if (!isObject(obj)) continue;
-        for (const k of Object.keys(obj)) kinds.set(k, mergeKinds(kinds.get(k) ?? 'null', kindOf(obj[k])));
+        for (const k of Object.keys(obj)) kinds.set(k, mergeInferred(kinds.get(k) ?? 'null', inferValue(obj[k], kindOf)));
         sampled++;
       }
     } finally {
@@ -131,12 +134,10 @@ export function inferJsonSchema(paths: readonly string[], opts: ReadOptions): Fi
     }
     if (sampled >= opts.inferRows) break;
   }
-  return [...kinds].map(([name, k]) => ({ name, type: kindToType(k), nullable: true }));
+  return [...kinds].map(([name, k]) => ({ name, type: inferredType(k), nullable: true }));
 }
 
-/** Appends a parsed JSON value to its column; returns why it cannot, or null. */
-type ValueReader = (v: unknown) => string | null;
-
+/** The reader of a primitive column. */
 function valueReader(builder: ColumnBuilder): ValueReader {
   const field = builder.field;
   const t = field.type as PrimitiveTypeName;
@@ -216,11 +217,14 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
   const r = await RangeReader.open(split.path, split.start, split.end, opts.bufferBytes);
   const bad = new BadRecords(split, opts.mode, opts.badRecordsPath, ctx);
   let end = ReadEnd.Stopped;
-  const builders = allFields.map((f) => makeBuilder(f, ctx.batchSize));
-  const readers = builders.map(valueReader);
+  const cols = allFields.map((f) => jsonColumn(f, ctx.batchSize, valueReader));
+  const builders = cols.map((c) => c.builder);
+  const readers = cols.map((c) => c.read);
   const output = builders.slice(0, fields.length);
   // By the file's schema, not the projection: a record parses the same whatever is read.
-  const wide = fileSchema.some((f) => f.type === 'int64' || f.type === 'uint64');
+  const wide = fileSchema.map((f) => wideInts(f.type));
+  const quote = wide.includes('top') || wide.includes('nested');
+  const quoteNested = wide.includes('nested');
   const ready: arrow.RecordBatch[] = [];
   let rows = 0;
   try {
@@ -232,7 +236,7 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
       }
       let obj: unknown;
       try {
-        obj = JSON.parse(wide && LONG_DIGITS.test(line) ? quoteLongIntegers(line) : line);
+        obj = JSON.parse(quote && LONG_DIGITS.test(line) ? quoteLongIntegers(line, quoteNested) : line);
       } catch (e) {
         await bad.report({ offset, reason: `malformed JSON: ${(e as Error).message}`, record: line });
         return;
@@ -286,21 +290,29 @@ export async function* readJson(split: SplitJSON, opts: ReadOptions, fileSchema:
 const QUOTE = 34, BACKSLASH = 92;
 
 const LONG_DIGITS = /\d{16}/;
-// A string (kept whole), a bracket, or a member value that is an integer of 16+ digits.
-const JSON_PIECE = /"(?:[^"\\]|\\.)*"|[{}[\]]|(?<=:\s*)(-?\d{16,})(?=\s*[,}])/g;
+// A string (kept whole), a bracket, or a member value or array element that is an integer of 16+ digits.
+const JSON_PIECE = /"(?:[^"\\]|\\.)*"|[{}[\]]|(?<=[:[,]\s*)(-?\d{16,})(?=\s*[,}\]])/g;
 
 /**
- * The line with the top-level members' long integer values quoted, which JSON.parse would
- * round to a double (an int64 column reads the string exactly). Nested objects and arrays,
- * read as their JSON text, are left as they are.
+ * The line with long integer values quoted, which JSON.parse would round to a double (an int64
+ * column or field reads the string exactly; a float reads it as a number). Only the top-level
+ * members' unless `nested` (a struct, list or map column holds 64-bit integers): nested values
+ * read into utf8 columns keep their JSON text as parsed, numbers and not strings.
  */
-function quoteLongIntegers(line: string): string {
+function quoteLongIntegers(line: string, nested: boolean): string {
   let depth = 0;
   return line.replace(JSON_PIECE, (m, digits: string | undefined) => {
     if (m === '{' || m === '[') depth++;
     else if (m === '}' || m === ']') depth--;
-    return digits !== undefined && depth === 1 ? `"${digits}"` : m;
+    return digits !== undefined && (nested || depth === 1) ? `"${digits}"` : m;
   });
+}
+
+/** Whether a column of type `t` holds 64-bit integers: 'top' as itself, 'nested' inside a struct, list or map. */
+function wideInts(t: TypeJSON, depth = 0): 'top' | 'nested' | null {
+  if (typeof t === 'string') return t === 'int64' || t === 'uint64' ? (depth === 0 ? 'top' : 'nested') : null;
+  const inner = isStruct(t) ? t.struct.map((f) => f.type) : isMap(t) ? [t.map.key, t.map.value] : [listElement(t)];
+  return inner.some((x) => wideInts(x, depth + 1) !== null) ? 'nested' : null;
 }
 
 /**

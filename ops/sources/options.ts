@@ -120,7 +120,7 @@ export function parseReadOptions(format: FileFormat, options: Readonly<Record<st
     nullValue: optString(options, 'nullValue') ?? '',
     inferRows: optInt(options, 'inferRows', 1000, 1),
     splittable: optBool(options, 'splittable', true),
-    schema: schemaOpt === undefined || schemaOpt === null ? null : parseSchemaOption(schemaOpt),
+    schema: schemaOpt === undefined || schemaOpt === null ? null : parseSchemaOption(schemaOpt, format === 'json'),
     maxRecordBytes: optInt(options, 'maxRecordBytes', 64 << 20, 16),
     labels: options.labels ?? null,
     ...parseImageOptions(options),

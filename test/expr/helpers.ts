@@ -26,7 +26,7 @@ function c0(cols: Cols): number {
   return v.length ? v[0].values.length : 0;
 }
 
-/** JS values of a Data (bigint -> number, dates as day numbers, lists as arrays). */
+/** JS values of a Data (bigint -> number, dates as day numbers, lists as arrays, structs as objects, maps as Maps). */
 export function valuesOf(d: arrow.Data): unknown[] {
   const v = arrow.makeVector(d);
   const out: unknown[] = [];
@@ -41,6 +41,13 @@ function norm(x: unknown, t: arrow.DataType): unknown {
   if (t.typeId === arrow.Type.List || t.typeId === arrow.Type.FixedSizeList) {
     const child = (t as arrow.List).children[0].type;
     return Array.from(x as Iterable<unknown>, (y) => norm(y, child));
+  }
+  if (t.typeId === arrow.Type.Struct) {
+    return Object.fromEntries((t as arrow.Struct).children.map((f) => [f.name, norm((x as Record<string, unknown>)[f.name], f.type)]));
+  }
+  if (t.typeId === arrow.Type.Map) {
+    const [k, v] = (t as arrow.Map_).children[0].type.children as arrow.Field[];
+    return new Map(Array.from(x as Iterable<[unknown, unknown]>, ([a, b]) => [norm(a, k.type), norm(b, v.type)]));
   }
   return x;
 }

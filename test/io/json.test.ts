@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { DataError } from '../../ops/errors.ts';
 import { writeTable } from '../../ops/sinks/index.ts';
 import { inferSchema } from '../../ops/sources/index.ts';
+import { rowsOf } from '../../core/api/show.ts';
 import { scanAll, tempDir } from './helpers.ts';
 
 async function jsonFile(text: string, name = 'data.json'): Promise<string> {
@@ -16,7 +17,7 @@ async function jsonFile(text: string, name = 'data.json'): Promise<string> {
 }
 
 describe('json lines reader', () => {
-  it('infers the union of keys in first-seen order; nested values read as JSON text', async () => {
+  it('infers the union of keys in first-seen order; objects read as structs, arrays as lists', async () => {
     const path = await jsonFile([
       '{"id": 1, "name": "a", "tags": ["x", "y"]}',
       '',
@@ -27,15 +28,15 @@ describe('json lines reader', () => {
     expect(schema).toEqual([
       { name: 'id', type: 'int64', nullable: true },
       { name: 'name', type: 'utf8', nullable: true },
-      { name: 'tags', type: 'utf8', nullable: true },
+      { name: 'tags', type: { list: 'utf8' }, nullable: true },
       { name: 'score', type: 'float64', nullable: true },
-      { name: 'meta', type: 'utf8', nullable: true },
+      { name: 'meta', type: { struct: [{ name: 'k', type: 'bool', nullable: true }] }, nullable: true },
       { name: 'ok', type: 'bool', nullable: true },
     ]);
-    const { rows } = await scanAll('json', path);
-    expect(rows).toEqual([
-      { id: 1n, name: 'a', tags: '["x","y"]', score: null, meta: null, ok: null },
-      { id: 3000000000n, name: null, tags: null, score: 1.5, meta: '{"k":true}', ok: null },
+    const { batches } = await scanAll('json', path);
+    expect(rowsOf(new arrow.Table(batches), { int64: 'bigint' })).toEqual([
+      { id: 1n, name: 'a', tags: ['x', 'y'], score: null, meta: null, ok: null },
+      { id: 3000000000n, name: null, tags: null, score: 1.5, meta: { k: true }, ok: null },
       { id: null, name: null, tags: null, score: 2, meta: null, ok: false },
     ]);
   });

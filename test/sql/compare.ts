@@ -42,6 +42,13 @@ export function expectSameRows(got: Row[], want: Row[], ordered: boolean): void 
   });
 }
 
+/** `df` (Quiver's plan of `sql`) against DuckDB running `sql`: as many columns, and the same rows (in order when the query orders them). */
+export async function expectSameAsDuckDB(df: DataFrame, duck: DuckDBConnection, sql: string): Promise<void> {
+  const want = await duckRows(duck, sql);
+  expect(df.columns.length).toBe(want.columns);
+  expectSameRows(await quiverRows(df), want.rows, ordersRows(sql));
+}
+
 /** Whether the outermost query orders its rows (an ORDER BY after the last closing parenthesis). */
 export const ordersRows = (sql: string): boolean => /order\s+by/i.test(sql.slice(sql.lastIndexOf(')') + 1));
 

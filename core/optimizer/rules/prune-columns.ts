@@ -119,10 +119,10 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
     }
     // The list's columns, and the required ones the generator does not add.
     case 'generate': {
-      const need = new Set([...required].filter((n) => n !== node.posName && n !== node.colName));
+      const need = new Set([...required].filter((n) => n !== node.posName && n !== node.colName && n !== node.valueName));
       columnsOf(node.arg, need);
       const input = prune(node.input, need);
-      return input === node.input ? node : generate(input, node.arg, node.outer, node.posName, node.colName);
+      return input === node.input ? node : generate(input, node.arg, node.outer, node.posName, node.colName, node.valueName);
     }
     case 'window': return pruneWindow(node, required);
     default: return assertNever(node, 'plan node');

@@ -108,7 +108,7 @@ function throughGenerate(f: Filter, g: Generate): RewriteResult {
   const inputNames = new Set(g.input.schema.map((x) => x.name));
   const split = partition(f, (c) => ([...columnsOf(c)].every((n) => inputNames.has(n)) && deterministic(c) ? c : null));
   if (!split) return unchanged(f);
-  return keepAbove(generate(filter(g.input, conjoin(split.pushed)!), g.arg, g.outer, g.posName, g.colName), split.kept);
+  return keepAbove(generate(filter(g.input, conjoin(split.pushed)!), g.arg, g.outer, g.posName, g.colName, g.valueName), split.kept);
 }
 
 /** Union columns match by position; each input gets the predicate in its own column names. */
