@@ -25,6 +25,7 @@ import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
 import { cache } from '../plan/cache.ts';
 import { sample } from '../plan/sample.ts';
 import { planSelect } from './generators.ts';
+import { planTimeWindow, TimeWindow } from './time-window.ts';
 import { nodeToString } from '../optimizer/display.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
@@ -95,11 +96,13 @@ export class DataFrame {
 
   // ---- transformations -------------------------------------------------------------
 
-  select(...cols: (ColumnLike | readonly ColumnLike[])[]): DataFrame {
-    const flat = cols.flat() as ColumnLike[];
+  /** Columns, expressions, '*', or one fn.window(...) (giving window_start and window_end). */
+  select(...cols: (ColumnLike | TimeWindow | readonly (ColumnLike | TimeWindow)[])[]): DataFrame {
+    const flat = cols.flat() as (ColumnLike | TimeWindow)[];
     if (flat.length === 0) throw new PlanError('select: give at least one column');
-    const exprs = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [toColumn(c).node]));
-    return this.next(exprs.some(containsWindow) ? projectWithWindows(this.plan, exprs) : planSelect(this.plan, exprs));
+    const items = flat.flatMap((c) => (c === '*' ? this.columns.map((n) => col(n).node) : [c instanceof TimeWindow ? c : toColumn(c).node]));
+    const { plan, exprs } = planTimeWindow(this.plan, items, 'select');
+    return this.next(exprs.some(containsWindow) ? projectWithWindows(plan, exprs) : planSelect(plan, exprs));
   }
 
   filter(condition: Expr): DataFrame {
@@ -147,8 +150,11 @@ export class DataFrame {
     return this.next(project(this.plan, keep.map((n) => col(n).node)));
   }
 
-  groupBy(...keys: (ColumnLike | readonly ColumnLike[])[]): GroupedData {
-    return new GroupedData(this, (keys.flat() as ColumnLike[]).map((k) => toColumn(k).node));
+  /** Group keys: columns, expressions, or one fn.window(...) (grouping by window_start and window_end, which lead the output). */
+  groupBy(...keys: (ColumnLike | TimeWindow | readonly (ColumnLike | TimeWindow)[])[]): GroupedData {
+    const items = (keys.flat() as (ColumnLike | TimeWindow)[]).map((k) => (k instanceof TimeWindow ? k : toColumn(k).node));
+    const { plan, exprs } = planTimeWindow(this.plan, items, 'groupBy');
+    return new GroupedData(plan === this.plan ? this : this.next(plan), exprs);
   }
 
   /**
