@@ -25,6 +25,8 @@ import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
 import { cache } from '../plan/cache.ts';
 import { sample } from '../plan/sample.ts';
 import { planSelect } from './generators.ts';
+import { eventTimeWatermark } from '../plan/watermark.ts';
+import { parseDuration } from '../stream/trigger.ts';
 import { planTimeWindow, TimeWindow } from './time-window.ts';
 import { nodeToString } from '../optimizer/display.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
@@ -95,6 +97,16 @@ export class DataFrame {
   private next(plan: LogicalPlan): DataFrame { return new DataFrame(this.session, plan); }
 
   // ---- transformations -------------------------------------------------------------
+
+  /**
+   * Marks `column` (timestamp_ms) as the event time, with events up to `delay` late ('10
+   * seconds'): a streaming aggregate drops rows older than the watermark (the latest event time
+   * seen minus the delay), counting them, and in append mode outputs a window once the
+   * watermark passes its end. On a batch DataFrame it changes nothing, as in Spark.
+   */
+  withWatermark(column: string, delay: string | number): DataFrame {
+    return this.next(eventTimeWatermark(this.plan, column, parseDuration(delay, `withWatermark('${column}') delay`)));
+  }
 
   /** Columns, expressions, '*', or one fn.window(...) (giving window_start and window_end). */
   select(...cols: (ColumnLike | TimeWindow | readonly (ColumnLike | TimeWindow)[])[]): DataFrame {

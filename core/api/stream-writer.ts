@@ -16,6 +16,7 @@ import { StreamExecution } from '../stream/stream-execution.ts';
 import { StreamingQuery } from '../stream/streaming-query.ts';
 import { DEFAULT_TRIGGER, parseTrigger, type Trigger, type TriggerSpec } from '../stream/trigger.ts';
 import { checkStreamingPlan } from '../stream/unsupported-operations.ts';
+import { OUTPUT_MODES, planStatefulAggregate, type OutputMode } from '../stream/stateful-aggregate.ts';
 import { DataFrame } from './dataframe.ts';
 
 export type StreamSinkFormat = 'parquet' | 'json' | 'csv' | 'arrow' | 'memory' | 'console';
@@ -29,6 +30,7 @@ interface StreamWriterState {
   trigger: Trigger;
   name: string | null;
   foreachBatch: BatchFunction | null;
+  mode: OutputMode;
 }
 
 /** Immutable, as DataFrameWriter: each method returns a new writer. */
@@ -36,7 +38,7 @@ export class DataStreamWriter {
   private readonly state: StreamWriterState;
 
   constructor(private readonly df: DataFrame, state?: StreamWriterState) {
-    this.state = Object.freeze(state ?? { format: null, options: {}, trigger: DEFAULT_TRIGGER, name: null, foreachBatch: null });
+    this.state = Object.freeze(state ?? { format: null, options: {}, trigger: DEFAULT_TRIGGER, name: null, foreachBatch: null, mode: 'append' });
     Object.freeze(this);
   }
 
@@ -52,10 +54,14 @@ export class DataStreamWriter {
   option(key: string, value: unknown): DataStreamWriter { return this.with({ options: { ...this.state.options, [key]: value } }); }
   options(options: Record<string, unknown>): DataStreamWriter { return this.with({ options: { ...this.state.options, ...options } }); }
 
-  /** Only 'append' for now (each batch's rows are added); 'update' and 'complete' come with stateful aggregation. */
-  outputMode(mode: 'append' | 'update' | 'complete'): DataStreamWriter {
-    if (mode !== 'append') throw new PlanError(`writeStream.outputMode('${String(mode)}') is not supported yet: only 'append' (stateful aggregation, which needs update/complete, is a later step)`);
-    return this;
+  /**
+   * What a streaming groupBy outputs each batch: 'append' (default: a group once, when the
+   * watermark passes its window's end), 'update' (the groups the batch changed), 'complete'
+   * (every group). Without an aggregate only 'append' (and 'update', the same) apply.
+   */
+  outputMode(mode: OutputMode): DataStreamWriter {
+    if (!OUTPUT_MODES.includes(mode)) throw new PlanError(`writeStream.outputMode: unknown mode ${JSON.stringify(mode)}; use ${OUTPUT_MODES.map((m) => `'${m}'`).join(', ')}`);
+    return this.with({ mode });
   }
 
   /** { processingTime: '1 second' } (default: the next batch as soon as the last ends), { availableNow: true }, { once: true }. */
@@ -76,7 +82,9 @@ export class DataStreamWriter {
   /** Starts the query; for a file format `path` (or option 'path') is the output directory. */
   async start(path?: string): Promise<StreamingQuery> {
     const { df } = this;
-    if (!checkStreamingPlan(df.plan)) throw new PlanError('writeStream: this DataFrame is not streaming (it reads no q.readStream source); write it with df.write');
+    const { mode } = this.state;
+    if (!checkStreamingPlan(df.plan, mode)) throw new PlanError('writeStream: this DataFrame is not streaming (it reads no q.readStream source); write it with df.write');
+    const stateful = planStatefulAggregate(df.plan, mode);
     const { checkpointLocation, path: optionPath, numRows, ...formatOptions } = this.state.options;
     const target = path ?? (optionPath as string | undefined);
     const format = this.state.format;
@@ -86,6 +94,7 @@ export class DataStreamWriter {
       throw new PlanError(`writeStream.format('${format}'): option('checkpointLocation', dir) is required: the file sink is exactly-once only with the offsets and commits it keeps there`);
     }
     if (format === null && this.state.foreachBatch === null) throw new PlanError("writeStream: give a sink: .format('parquet' | 'json' | 'memory' | 'console') or .foreachBatch(fn)");
+    if (isFile && mode !== 'append') throw new PlanError(`writeStream.format('${format}'): files are only appended to, so outputMode('${mode}') cannot rewrite the groups it output before; use 'append' (with a watermark), or a memory, console or foreachBatch sink`);
     if (format === 'memory' && this.state.name === null) throw new PlanError("writeStream.format('memory'): give .queryName(name): the rows are the table of that name");
     const temporary = typeof checkpointLocation === 'string' ? null : await mkdtemp(join(tmpdir(), 'quiver-stream-checkpoint-'));
     const location = resolve((checkpointLocation as string | undefined) ?? temporary!);
@@ -94,7 +103,7 @@ export class DataStreamWriter {
     const sink = this.sink(target, numRows, formatOptions);
     const checkpoint = await Checkpoint.open(location);
     const runId = randomUUID();
-    const exec = new StreamExecution(session, df.plan, sink, checkpoint, { id: checkpoint.queryId, runId, name: this.state.name });
+    const exec = new StreamExecution(session, df.plan, sink, checkpoint, { id: checkpoint.queryId, runId, name: this.state.name }, stateful);
     const query = new StreamingQuery(this.state.name, runId, exec, sink, checkpoint, this.state.trigger, (q) => {
       session.streams.remove(q);
       if (temporary) void rm(temporary, { recursive: true, force: true });
@@ -108,7 +117,7 @@ export class DataStreamWriter {
     const fn = this.state.foreachBatch;
     if (fn !== null) return new ForeachBatchSink((plan: LogicalPlan, batchId) => fn(new DataFrame(df.session, plan), batchId));
     switch (this.state.format) {
-      case 'memory': return new MemorySink(df.session, this.state.name!, df.schema);
+      case 'memory': return new MemorySink(df.session, this.state.name!, df.schema, this.state.mode === 'complete');
       case 'console': {
         const n = numRows ?? 20;
         if (!Number.isInteger(n) || (n as number) < 1) throw new PlanError(`writeStream console: numRows must be a positive integer, got ${JSON.stringify(numRows)}`);
