@@ -12,6 +12,9 @@ import { ConsoleSink } from '../stream/sinks/console-sink.ts';
 import { FileSink } from '../stream/sinks/file-sink.ts';
 import { ForeachBatchSink } from '../stream/sinks/foreach-batch-sink.ts';
 import { MemorySink } from '../stream/sinks/memory-sink.ts';
+import { JetStreamSink, type JetStreamSinkOptions } from '../stream/sinks/jetstream-sink.ts';
+import { progressLine } from '../stream/progress-line.ts';
+import { log } from '../../gpu-kernels/log.ts';
 import { StreamExecution } from '../stream/stream-execution.ts';
 import { StreamingQuery } from '../stream/streaming-query.ts';
 import { DEFAULT_TRIGGER, parseTrigger, type Trigger, type TriggerSpec } from '../stream/trigger.ts';
@@ -19,8 +22,10 @@ import { checkStreamingPlan } from '../stream/unsupported-operations.ts';
 import { OUTPUT_MODES, planStatefulAggregate, type OutputMode } from '../stream/stateful-aggregate.ts';
 import { DataFrame } from './dataframe.ts';
 
-export type StreamSinkFormat = 'parquet' | 'json' | 'csv' | 'arrow' | 'memory' | 'console';
-const FORMATS: readonly StreamSinkFormat[] = ['parquet', 'json', 'csv', 'arrow', 'memory', 'console'];
+export type StreamSinkFormat = 'parquet' | 'json' | 'csv' | 'arrow' | 'memory' | 'console' | 'jetstream';
+const FORMATS: readonly StreamSinkFormat[] = ['parquet', 'json', 'csv', 'arrow', 'memory', 'console', 'jetstream'];
+/** Sinks that are not a directory of files. */
+const NOT_FILES: readonly (StreamSinkFormat | null)[] = ['memory', 'console', 'jetstream'];
 
 export type BatchFunction = (batch: DataFrame, batchId: number) => unknown;
 
@@ -44,7 +49,7 @@ export class DataStreamWriter {
 
   private with(s: Partial<StreamWriterState>): DataStreamWriter { return new DataStreamWriter(this.df, { ...this.state, ...s }); }
 
-  /** 'parquet', 'json', 'csv', 'arrow' (a directory of part files, exactly once per batch), 'memory' (the table queryName), 'console'. */
+  /** 'parquet', 'json', 'csv', 'arrow' (a directory of part files, exactly once per batch), 'memory' (the table queryName), 'console', 'jetstream' (options servers, subject: a JSON message per row, de-duplicated by id). */
   format(format: StreamSinkFormat): DataStreamWriter {
     if (!FORMATS.includes(format)) throw new PlanError(`writeStream.format: unknown format ${JSON.stringify(format)}; use ${FORMATS.join(', ')}`);
     return this.with({ format });
@@ -88,7 +93,7 @@ export class DataStreamWriter {
     const { checkpointLocation, path: optionPath, numRows, ...formatOptions } = this.state.options;
     const target = path ?? (optionPath as string | undefined);
     const format = this.state.format;
-    const isFile = format !== null && format !== 'memory' && format !== 'console' && this.state.foreachBatch === null;
+    const isFile = format !== null && !NOT_FILES.includes(format) && this.state.foreachBatch === null;
     if (isFile && typeof target !== 'string') throw new PlanError(`writeStream.format('${format}'): give the output directory, start('/out/dir') or option('path', ...)`);
     if (isFile && typeof checkpointLocation !== 'string') {
       throw new PlanError(`writeStream.format('${format}'): option('checkpointLocation', dir) is required: the file sink is exactly-once only with the offsets and commits it keeps there`);
@@ -100,19 +105,21 @@ export class DataStreamWriter {
     const location = resolve((checkpointLocation as string | undefined) ?? temporary!);
     const session = df.session;
     session.streams.checkFree(location, this.state.name);
-    const sink = this.sink(target, numRows, formatOptions);
+    let queryId = '';
+    const sink = this.sink(target, numRows, formatOptions, () => queryId);
     const checkpoint = await Checkpoint.open(location);
+    queryId = checkpoint.queryId;
     const runId = randomUUID();
     const exec = new StreamExecution(session, df.plan, sink, checkpoint, { id: checkpoint.queryId, runId, name: this.state.name }, stateful);
     const query = new StreamingQuery(this.state.name, runId, exec, sink, checkpoint, this.state.trigger, (q) => {
       session.streams.remove(q);
       if (temporary) void rm(temporary, { recursive: true, force: true });
-    });
+    }, session.options.quiet ? null : (p) => log.info(progressLine(p)));
     session.streams.add(query, location);
     return query;
   }
 
-  private sink(path: string | undefined, numRows: unknown, options: Record<string, unknown>): Sink {
+  private sink(path: string | undefined, numRows: unknown, options: Record<string, unknown>, queryId: () => string): Sink {
     const { df } = this;
     const fn = this.state.foreachBatch;
     if (fn !== null) return new ForeachBatchSink((plan: LogicalPlan, batchId) => fn(new DataFrame(df.session, plan), batchId));
@@ -123,6 +130,7 @@ export class DataStreamWriter {
         if (!Number.isInteger(n) || (n as number) < 1) throw new PlanError(`writeStream console: numRows must be a positive integer, got ${JSON.stringify(numRows)}`);
         return new ConsoleSink(df.session, n as number);
       }
+      case 'jetstream': return new JetStreamSink(df.session, options as unknown as JetStreamSinkOptions, queryId);
       default: return new FileSink(df.session, this.state.format!, path!, options as WriteOptions, df.schema);
     }
   }

@@ -1,5 +1,5 @@
 // A streaming aggregate's plan: where it sits, its watermark and window key, its aggregates split into mergeable parts, and each batch's partial aggregate.
-import { PlanError } from '../../ops/errors.ts';
+import { InternalError, PlanError } from '../../ops/errors.ts';
 import { exprName, exprToString, type AggFn, type ExprNode } from '../../ops/expr/node.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import { aggregate, type Aggregate } from '../plan/aggregate.ts';
@@ -113,7 +113,7 @@ export function planStatefulAggregate(plan: LogicalPlan, mode: OutputMode): Stat
 /** The Aggregate at `path` of a batch's plan (the streaming plan with its sources substituted). */
 export function aggregateAt(plan: LogicalPlan, path: readonly number[]): Aggregate {
   const node = path.reduce((p, i) => planChildren(p)[i], plan);
-  if (node.kind !== 'aggregate') throw new PlanError(`invariant violated: no aggregate at ${path.join('/')} of the batch plan`);
+  if (node.kind !== 'aggregate') throw new InternalError(`no aggregate at ${path.join('/')} of the batch plan`);
   return node;
 }
 
