@@ -7,6 +7,7 @@ export { DataFrame, GroupedData, type JoinOn, type PredictOptions } from './api/
 export { ModelRef } from './api/model.ts';
 export { col, lit, when, Expr, CaseBuilder, type ColumnLike } from './api/column.ts';
 export { fn } from './api/functions.ts';
+export { TimeWindow, WINDOW_START, WINDOW_END } from './api/time-window.ts';
 export { Window, WindowSpec } from './api/window.ts';
 export { DataFrameReader } from './api/reader.ts';
 export { DataFrameWriter, type SaveMode } from './api/writer.ts';

@@ -26,6 +26,9 @@ import { mapBatches, type UdfRef } from '../plan/map-batches.ts';
 import { cache } from '../plan/cache.ts';
 import { sample } from '../plan/sample.ts';
 import { planSelect } from './generators.ts';
+import { eventTimeWatermark } from '../plan/watermark.ts';
+import { parseDuration } from '../stream/trigger.ts';
+import { planTimeWindow, TimeWindow } from './time-window.ts';
 import { nodeToString } from '../optimizer/display.ts';
 import { col, Expr, toColumn, type ColumnLike } from './column.ts';
 import { fn } from './functions.ts';
@@ -96,14 +99,27 @@ export class DataFrame {
 
   // ---- transformations -------------------------------------------------------------
 
-  select(...cols: (ColumnLike | readonly ColumnLike[])[]): DataFrame {
-    const flat = cols.flat() as ColumnLike[];
+  /**
+   * Marks `column` (timestamp_ms) as the event time, with events up to `delay` late ('10
+   * seconds'): a streaming aggregate drops rows older than the watermark (the latest event time
+   * seen minus the delay), counting them, and in append mode outputs a window once the
+   * watermark passes its end. On a batch DataFrame it changes nothing, as in Spark.
+   */
+  withWatermark(column: string, delay: string | number): DataFrame {
+    return this.next(eventTimeWatermark(this.plan, column, parseDuration(delay, `withWatermark('${column}') delay`)));
+  }
+
+  /** Columns, expressions, '*', or one fn.window(...) (giving window_start and window_end). */
+  select(...cols: (ColumnLike | TimeWindow | readonly (ColumnLike | TimeWindow)[])[]): DataFrame {
+    const flat = cols.flat() as (ColumnLike | TimeWindow)[];
     if (flat.length === 0) throw new PlanError('select: give at least one column');
-    const exprs = flat.flatMap((c) => {
+    const items = flat.flatMap((c): (ExprNode | TimeWindow)[] => {
       if (c === '*') return this.columns.map((n) => col(n).node);
+      if (c instanceof TimeWindow) return [c];
       return typeof c === 'string' && c.endsWith('.*') ? expandStar(c.slice(0, -2), this.plan.schema) : [toColumn(c).node];
     });
-    return this.next(exprs.some(containsWindow) ? projectWithWindows(this.plan, exprs) : planSelect(this.plan, exprs));
+    const { plan, exprs } = planTimeWindow(this.plan, items, 'select');
+    return this.next(exprs.some(containsWindow) ? projectWithWindows(plan, exprs) : planSelect(plan, exprs));
   }
 
   filter(condition: Expr): DataFrame {
@@ -151,8 +167,11 @@ export class DataFrame {
     return this.next(project(this.plan, keep.map((n) => col(n).node)));
   }
 
-  groupBy(...keys: (ColumnLike | readonly ColumnLike[])[]): GroupedData {
-    return new GroupedData(this, (keys.flat() as ColumnLike[]).map((k) => toColumn(k).node));
+  /** Group keys: columns, expressions, or one fn.window(...) (grouping by window_start and window_end, which lead the output). */
+  groupBy(...keys: (ColumnLike | TimeWindow | readonly (ColumnLike | TimeWindow)[])[]): GroupedData {
+    const items = (keys.flat() as (ColumnLike | TimeWindow)[]).map((k) => (k instanceof TimeWindow ? k : toColumn(k).node));
+    const { plan, exprs } = planTimeWindow(this.plan, items, 'groupBy');
+    return new GroupedData(plan === this.plan ? this : this.next(plan), exprs);
   }
 
   /**

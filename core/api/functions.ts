@@ -8,6 +8,7 @@ import { dateFunctions } from './date-functions.ts';
 import { udaf, udf } from './udf-functions.ts';
 import { generatorFunctions } from './generators.ts';
 import { nestedFunctions } from './nested-functions.ts';
+import { timeWindow } from './time-window.ts';
 
 function agg(fn: AggFn, c: ColumnLike | null): Expr {
   return new Expr({ kind: 'agg', fn, arg: c === null ? null : toColumn(c).node });
@@ -89,6 +90,8 @@ export const fn = Object.freeze({
   coalesce: (...args: Operand[]) => new Expr({ kind: 'call', fn: 'coalesce', args: args.map((a) => (typeof a === 'string' ? toColumn(a) : toExpr(a)).node) }),
   concat: (...args: ColumnLike[]) => new Expr({ kind: 'call', fn: 'concat', args: args.map((a) => toColumn(a).node) }),
   when,
+  /** Event-time windows for select/groupBy: fn.window('ts', '10 seconds') (tumbling), fn.window('ts', '10 seconds', '5 seconds') (sliding). */
+  window: timeWindow,
   udf,
   udaf,
   ...generatorFunctions,

@@ -48,6 +48,7 @@ export function nodeToString(node: LogicalPlan): string {
       const f = `${node.posName !== null ? 'pos' : ''}explode${node.outer ? 'Outer' : ''}`;
       return `Generate: ${f}(${exprToString(node.arg)}) -> [${[node.posName, node.colName, node.valueName].filter((x) => x !== null).join(', ')}]`;
     }
+    case 'watermark': return `EventTimeWatermark: ${node.column}, delay ${node.delayMs} ms`;
     case 'predict': {
       const s = node.spec;
       return `Predict: model=${s.modelName} (sha256 ${s.modelSha256.slice(0, 12)}) input=${s.inputCol} device=${s.device} batchSize=${s.batchSize}${s.topK ? ` topK=${s.topK}` : ''}${s.outputs?.length ? ` outputs=[${s.outputs.map((o) => o.name).join(', ')}]` : ''}`;

@@ -18,6 +18,7 @@ import { sort } from '../plan/sort.ts';
 import { subqueryAlias } from '../plan/subquery-alias.ts';
 import { union } from '../plan/union.ts';
 import { values } from '../plan/values.ts';
+import { eventTimeWatermark } from '../plan/watermark.ts';
 import { streamScan } from '../plan/stream-scan.ts';
 import { window } from '../plan/window.ts';
 
@@ -48,6 +49,7 @@ export function rebuildNode(node: LogicalPlan, children: readonly LogicalPlan[])
     case 'sample': return sample(c, node.fraction, node.withReplacement, node.seed);
     case 'generate': return generate(c, node.arg, node.outer, node.posName, node.colName, node.valueName);
     case 'window': return window(c, node.exprs);
+    case 'watermark': return eventTimeWatermark(c, node.column, node.delayMs);
     default: return assertNever(node, 'plan node');
   }
 }

@@ -117,7 +117,7 @@ function estimateNode(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): S
       if (node.leftKeys.length === 0 && node.filter === null) return crossStats(l, r);
       return { rows: maxOrNull(l.rows, r.rows), bytes: maxOrNull(l.bytes, r.bytes) };
     }
-    case 'sort': case 'repartition': case 'distinct': case 'cache': case 'subqueryAlias': return est(node.input);
+    case 'sort': case 'repartition': case 'distinct': case 'cache': case 'subqueryAlias': case 'watermark': return est(node.input);
     case 'limit': {
       const s = est(node.input);
       const rows = s.rows === null ? node.n : Math.min(node.n, s.rows);
@@ -148,7 +148,7 @@ export function maxRows(node: LogicalPlan): number | null {
     case 'mapBatches': case 'generate': return null;
     case 'sample': return node.withReplacement ? null : maxRows(node.input);
     case 'join': return null;
-    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': case 'window': return maxRows(node.input);
+    case 'project': case 'filter': case 'sort': case 'repartition': case 'distinct': case 'predict': case 'cache': case 'subqueryAlias': case 'window': case 'watermark': return maxRows(node.input);
     case 'aggregate': return node.groupBy.length === 0 ? 1 : maxRows(node.input);
     case 'limit': {
       const m = maxRows(node.input);

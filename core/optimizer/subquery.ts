@@ -87,7 +87,7 @@ export function nodeExprs(p: LogicalPlan): readonly ExprNode[] {
     case 'sort': case 'repartition': return p.keys;
     case 'generate': return [p.arg];
     case 'window': return [...p.partitionBy, ...p.orderBy, ...p.exprs];
-    case 'values': case 'streamScan': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': return [];
+    case 'values': case 'streamScan': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'watermark': return [];
     default: return assertNever(p, 'plan node');
   }
 }

@@ -257,6 +257,8 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
       const c = await planNode(plan.input, cutter);
       return { node: { op: 'generate', arg: plan.arg, outer: plan.outer, posName: plan.posName, colName: plan.colName, valueName: plan.valueName, child: c.node }, partitions: c.partitions };
     }
+    // A watermark only matters to a streaming aggregate (core/stream); in a batch job rows pass through, as in Spark.
+    case 'watermark': return planNode(plan.input, cutter);
     case 'streamScan':
       throw new PlanError(`a streaming DataFrame (read with q.readStream.${plan.source.format}) runs only as a streaming query: use df.writeStream...start(), or foreachBatch to run batch actions on each micro-batch`);
     default: return assertNever(plan, 'logical plan node');

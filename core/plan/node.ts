@@ -19,10 +19,11 @@ import type { Sample } from './sample.ts';
 import type { Generate } from './generate.ts';
 import type { Window } from './window.ts';
 import type { StreamScan } from './stream-scan.ts';
+import type { EventTimeWatermark } from './watermark.ts';
 
 export type LogicalPlan =
   | Scan | Values | Project | Filter | Aggregate | Join | Sort | Limit | Distinct | Union | Repartition | MapBatches | Predict | Cache
-  | SubqueryAlias | Sample | Generate | Window | StreamScan;
+  | SubqueryAlias | Sample | Generate | Window | StreamScan | EventTimeWatermark;
 
 export type PlanKind = LogicalPlan['kind'];
 
@@ -30,7 +31,7 @@ export function planChildren(p: LogicalPlan): readonly LogicalPlan[] {
   switch (p.kind) {
     case 'scan': case 'values': case 'streamScan': return [];
     case 'project': case 'filter': case 'aggregate': case 'sort': case 'limit':
-    case 'distinct': case 'repartition': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window': return [p.input];
+    case 'distinct': case 'repartition': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window': case 'watermark': return [p.input];
     case 'join': return [p.left, p.right];
     case 'union': return p.inputs;
     default: return assertNever(p, 'plan node');
@@ -46,7 +47,7 @@ export function withPlanChildren(p: LogicalPlan, c: readonly LogicalPlan[]): Log
   switch (p.kind) {
     case 'scan': case 'values': case 'streamScan': return p;
     case 'project': case 'filter': case 'aggregate': case 'sort': case 'limit':
-    case 'distinct': case 'repartition': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window':
+    case 'distinct': case 'repartition': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window': case 'watermark':
       return c[0] === p.input ? p : Object.freeze({ ...p, input: c[0] }) as LogicalPlan;
     case 'join': return c[0] === p.left && c[1] === p.right ? p : Object.freeze({ ...p, left: c[0], right: c[1] });
     case 'union': return c.every((x, i) => x === p.inputs[i]) ? p : Object.freeze({ ...p, inputs: c });

@@ -20,6 +20,7 @@ const RETAINED_BATCHES = 100;
  * - `offsets/<batchId>`: the batch's range per source, written before it runs.
  * - `commits/<batchId>`: written after the sink committed it.
  * - `sources/<index>/`: what a source keeps (the files source's list of files seen).
+ * - `state/<batchId>/aggregate.arrow`: a streaming aggregate's groups after the batch (Arrow IPC).
  */
 export class Checkpoint {
   readonly offsets: MetadataLog<OffsetRecord>;
@@ -52,6 +53,11 @@ export class Checkpoint {
   /** The directory source `index` keeps its own state in. */
   sourceDir(index: number): string {
     return join(this.dir, 'sources', String(index));
+  }
+
+  /** Where a streaming aggregate saves its state after each batch (`state/<batchId>/`). */
+  stateDir(): string {
+    return join(this.dir, 'state');
   }
 
   /** Drops log entries far behind `batchId` (recovery needs only the latest offsets and commit). */

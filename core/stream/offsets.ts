@@ -18,12 +18,16 @@ export interface OffsetRecord {
   readonly batchId: number;
   readonly timestampMs: number;
   readonly sources: readonly SourceRange[];
+  /** The event-time watermark the batch drops late rows and closes windows by (Unix ms); null before any event, absent in logs of older versions. */
+  readonly watermarkMs?: number | null;
 }
 
 /** `commits/<batchId>`: written once the sink has committed the batch. */
 export interface CommitRecord {
   readonly batchId: number;
   readonly timestampMs: number;
+  /** The watermark after the batch: the next batch's (a restart after this commit starts from it). */
+  readonly nextWatermarkMs?: number | null;
 }
 
 /** Whether two offsets are the same position (their JSON text is equal; sources MUST build offsets with keys in a fixed order). */

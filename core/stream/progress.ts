@@ -1,5 +1,6 @@
 // What a streaming query reports: its status now and one progress record per micro-batch (Spark's StreamingQueryStatus and StreamingQueryProgress).
 import type { Offset } from './offsets.ts';
+import type { StateOperatorProgress } from './streaming-aggregation.ts';
 
 /** The phases of a trigger, timed in `durationMs`. */
 export type Phase = 'latestOffset' | 'walCommit' | 'getBatch' | 'addBatch' | 'commitOffsets' | 'triggerExecution';
@@ -36,6 +37,10 @@ export interface StreamingQueryProgress {
   durationMs: Record<Phase, number>;
   sources: SourceProgress[];
   sink: SinkProgress;
+  /** The watermark the batch ran with (ISO 8601), null before any event time was seen or without withWatermark. */
+  eventTime: { watermark: string | null };
+  /** The streaming aggregate's state after the batch (one entry), empty for a stateless query. */
+  stateOperators: StateOperatorProgress[];
 }
 
 export interface StreamingQueryStatus {

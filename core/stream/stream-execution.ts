@@ -9,6 +9,8 @@ import { PhaseTimer, perSecond, sumKnown, type StreamingQueryProgress } from './
 import type { Sink } from './sink.ts';
 import type { Source, SourceBatch } from './source.ts';
 import { openSource } from './sources/open-source.ts';
+import { StreamingAggregation, type StateOperatorProgress } from './streaming-aggregation.ts';
+import type { StatefulAggregate } from './stateful-aggregate.ts';
 import { streamScansOf, substituteBatches } from './substitute.ts';
 
 export interface ExecutionIdentity {
@@ -31,10 +33,15 @@ export class StreamExecution {
   /** A batch the offsets log holds but the commits log does not: it runs first, with the same ranges. */
   private pending: OffsetRecord | null = null;
   private lastBatchStartMs: number | null = null;
+  /** The streaming aggregate's state, or null for a stateless query. */
+  private readonly aggregation: StreamingAggregation | null;
+  /** The watermark of the next new batch (max event time seen - delay), null until an event was seen. */
+  private watermarkMs: number | null = null;
 
   constructor(private readonly session: Session, private readonly plan: LogicalPlan, private readonly sink: Sink,
-    private readonly checkpoint: Checkpoint, private readonly identity: ExecutionIdentity) {
+    private readonly checkpoint: Checkpoint, private readonly identity: ExecutionIdentity, stateful: StatefulAggregate | null = null) {
     this.scans = streamScansOf(plan);
+    this.aggregation = stateful === null ? null : new StreamingAggregation(session, stateful, checkpoint.stateDir());
   }
 
   /** Opens every source and reads the logs: where to start, and which batch to run again. */
@@ -53,12 +60,16 @@ export class StreamExecution {
     if (lastCommitted === latest.batchId) {
       this.ends = latest.entry.sources.map((s) => s.end);
       this.nextBatchId = latest.batchId + 1;
+      this.watermarkMs = committed?.entry.nextWatermarkMs ?? latest.entry.watermarkMs ?? null;
+      await this.aggregation?.restore(latest.batchId);
       // The crash may have come between the commits log and the sources' commit.
       await Promise.all(this.sources.map((s, i) => s.commit(this.ends[i])));
     } else if (lastCommitted === latest.batchId - 1) {
       this.pending = latest.entry;
       this.ends = latest.entry.sources.map((s) => s.start);
       this.nextBatchId = latest.batchId;
+      this.watermarkMs = latest.entry.watermarkMs ?? null;
+      await this.aggregation?.restore(latest.batchId - 1);
     } else {
       throw new DataError(`the offsets log ends at batch ${latest.batchId} but the commits log at ${lastCommitted}: the checkpoint is damaged; start the query with a new checkpointLocation`, { file: this.checkpoint.dir });
     }
@@ -86,7 +97,7 @@ export class StreamExecution {
     this.pending = null;
     if (rec === null) return null;
     onData();
-    const { rows, outputRows } = await this.runBatch(rec, timer);
+    const { rows, outputRows, state } = await this.runBatch(rec, timer);
     timer.durationMs.triggerExecution = Math.round(performance.now() - t0);
     // Between batches (idle polls do not count), as Spark's inputRowsPerSecond.
     const sinceLast = this.lastBatchStartMs === null ? null : startMs - this.lastBatchStartMs;
@@ -102,6 +113,8 @@ export class StreamExecution {
         numInputRows: rows[i], inputRowsPerSecond: perSecond(rows[i], sinceLast), processedRowsPerSecond: perSecond(rows[i], ms),
       })),
       sink: { description: this.sink.description, numOutputRows: outputRows },
+      eventTime: { watermark: rec.watermarkMs === undefined || rec.watermarkMs === null ? null : new Date(rec.watermarkMs).toISOString() },
+      stateOperators: state === null ? [] : [state],
     };
   }
 
@@ -110,7 +123,7 @@ export class StreamExecution {
     const latest = await timer.time('latestOffset', () => Promise.all(this.sources.map((s, i) => s.latestOffset(this.ends[i]))));
     if (latest.every((o, i) => sameOffset(o, this.ends[i]))) return null;
     const rec: OffsetRecord = {
-      batchId: this.nextBatchId, timestampMs: startMs,
+      batchId: this.nextBatchId, timestampMs: startMs, watermarkMs: this.watermarkMs,
       sources: this.scans.map((scan, i) => ({ index: i, description: describe(scan), start: this.ends[i], end: latest[i] })),
     };
     const written = await timer.time('walCommit', () => this.checkpoint.offsets.add(rec.batchId, rec));
@@ -119,24 +132,38 @@ export class StreamExecution {
   }
 
   /** getBatch per source, the substituted plan to the sink, then the commits log and the sources' commit. */
-  private async runBatch(rec: OffsetRecord, timer: PhaseTimer): Promise<{ rows: (number | null)[]; outputRows: number | null }> {
+  private async runBatch(rec: OffsetRecord, timer: PhaseTimer): Promise<{ rows: (number | null)[]; outputRows: number | null; state: StateOperatorProgress | null }> {
     const batches: SourceBatch[] = [];
+    const release: (() => void)[] = [];
     try {
       await timer.time('getBatch', async () => {
         for (const [i, s] of rec.sources.entries()) batches.push(await this.batchOf(i, s.start, s.end));
       });
-      const plan = substituteBatches(this.plan, new Map(this.scans.map((scan, i) => [scan.id, batches[i].plan])));
-      const outputRows = await timer.time('addBatch', () => this.sink.addBatch(rec.batchId, plan));
+      release.push(...batches.map((b) => () => b.release()));
+      let plan = substituteBatches(this.plan, new Map(this.scans.map((scan, i) => [scan.id, batches[i].plan])));
+      let state: StateOperatorProgress | null = null;
+      let nextWatermarkMs = rec.watermarkMs ?? null;
+      const outputRows = await timer.time('addBatch', async () => {
+        if (this.aggregation !== null) {
+          const a = await this.aggregation.run(plan, rec.watermarkMs ?? null);
+          release.push(a.release);
+          ({ plan, progress: state, nextWatermarkMs } = a);
+        }
+        return this.sink.addBatch(rec.batchId, plan);
+      });
       await timer.time('commitOffsets', async () => {
-        await this.checkpoint.commits.add(rec.batchId, { batchId: rec.batchId, timestampMs: Date.now() });
+        // The state after a batch is saved before the batch counts as done: a restart re-runs it from the state before.
+        await this.aggregation?.save(rec.batchId);
+        await this.checkpoint.commits.add(rec.batchId, { batchId: rec.batchId, timestampMs: Date.now(), nextWatermarkMs });
+        this.watermarkMs = nextWatermarkMs;
         this.ends = rec.sources.map((s) => s.end);
         this.nextBatchId = rec.batchId + 1;
         await Promise.all(this.sources.map((s, i) => s.commit(this.ends[i])));
         await this.checkpoint.purge(rec.batchId);
       });
-      return { rows: batches.map((b) => b.rows), outputRows };
+      return { rows: batches.map((b) => b.rows), outputRows, state };
     } finally {
-      for (const b of batches) b.release();
+      for (const r of release) r();
     }
   }
 

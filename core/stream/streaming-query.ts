@@ -24,7 +24,9 @@ export class StreamingQuery {
   private triggers = 0;
 
   constructor(readonly name: string | null, /** New for each start. */ readonly runId: string, private readonly exec: StreamExecution, private readonly sink: Sink,
-    checkpoint: Checkpoint, private readonly trigger: Trigger, private readonly onEnd: (q: StreamingQuery) => void) {
+    checkpoint: Checkpoint, private readonly trigger: Trigger, private readonly onEnd: (q: StreamingQuery) => void,
+    /** Called with each batch's progress (the console line when the session is not quiet). */
+    private readonly onProgress: ((p: StreamingQueryProgress) => void) | null = null) {
     this.id = checkpoint.queryId;
     this.ended = this.run();
   }
@@ -49,6 +51,7 @@ export class StreamingQuery {
         const p = await this.exec.runTrigger(() => { this.statusNow = { ...this.statusNow, isDataAvailable: true }; });
         if (p) {
           this.progress.push(p);
+          this.onProgress?.(p);
           if (this.progress.length > RECENT_PROGRESS) this.progress.shift();
         } else {
           this.statusNow = { message: 'Waiting for data to arrive', isDataAvailable: false, isTriggerActive: false };

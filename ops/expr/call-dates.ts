@@ -4,10 +4,10 @@ import { InternalError, assertNever } from '../errors.ts';
 import type { TypeJSON } from '../types.ts';
 import { nullData } from './bits.ts';
 import type { TruncUnit } from './calendar.ts';
-import { stringOf, type Node } from './compiled.ts';
+import { numberOf, stringOf, type Node } from './compiled.ts';
 import { compileDateFormat, parseColumn } from './date-format.ts';
 import { formatColumn } from './date-print.ts';
-import { addMillis, addMonths, datediff, datePart, dateTrunc, lastDay, shiftDays } from './dates.ts';
+import { addMillis, addMonths, datediff, datePart, dateTrunc, lastDay, shiftDays, windowStart } from './dates.ts';
 import type { Coerce, Compile } from './functions.ts';
 import type { DateFn, DatePartFn, ExprNode } from './node.ts';
 
@@ -48,6 +48,10 @@ export function compileDateCall(e: ExprNode & { kind: 'call'; fn: DateFn | DateP
       if (!b) return coerce(a, to);
       const parse = compileDateFormat(stringOf(b)!);
       return node(out, (r) => parseColumn(a.evaluate(r), parse, to));
+    }
+    case 'windowStart': {
+      const slide = numberOf(b), k = args[2];
+      return node(out, (r) => windowStart(a.type, a.evaluate(r), slide, k.evaluate(r)));
     }
     case 'interval':
       throw new InternalError(`${fn} reached the evaluator; typecheck refuses an interval outside date arithmetic`);

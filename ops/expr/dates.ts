@@ -97,6 +97,19 @@ export function addMillis(type: TypeJSON, t: arrow.Data, ms: arrow.Data): arrow.
   return fromNumbers('timestamp_ms', R, n, andValidity(validity(t), validity(ms), n));
 }
 
+/**
+ * The start of window `k` back from the latest tumbling/sliding window holding each row's time:
+ * floor(t / slide) * slide - k * slide (floor, so times before 1970 fall in the right window).
+ */
+export function windowStart(type: TypeJSON, t: arrow.Data, slideMs: number, k: arrow.Data): arrow.Data {
+  const n = t.length;
+  const A = numbersOf(t), K = numbersOf(k);
+  const R = new Float64Array(n);
+  const scale = type === 'date32' ? MS_PER_DAY : 1;
+  for (let i = 0; i < n; i++) R[i] = (Math.floor((A[i] * scale) / slideMs) - K[i]) * slideMs;
+  return fromNumbers('timestamp_ms', R, n, andValidity(validity(t), validity(k), n));
+}
+
 /** The last day of each row's month, as a date. */
 export function lastDay(type: TypeJSON, t: arrow.Data): arrow.Data {
   const n = t.length;

@@ -35,6 +35,8 @@ export type UnaryOp = 'not' | 'negate' | 'isNull' | 'isNotNull';
  *  dateTrunc(unit, t)          -> type of t; unit a literal: year quarter month week day hour minute second
  *  toDate(x, format?), toTimestamp(x, format?) -> date32 / timestamp_ms; format a literal pattern (yyyy-MM-dd ...)
  *  interval(n, unit)           -> no value of its own: only an operand of add/sub on a date or timestamp
+ *  windowStart(t, slideMs, k)  -> timestamp_ms: the start of the k-th event-time window (0 = the latest) holding t,
+ *                                 floor(t / slide) * slide - k * slide; slideMs a positive integer literal (fn.window)
  * Structs, maps and lists (see NestedFn).
  */
 export type ScalarFn =
@@ -84,12 +86,12 @@ export const isGeneratorFn = (fn: ScalarFn): fn is GeneratorFn => GENERATOR_SET.
 
 export type PatternFn = 'like' | 'ilike' | 'rlike' | 'in';
 export type DatePartFn = 'year' | 'quarter' | 'month' | 'day' | 'dayOfWeek' | 'dayOfYear' | 'weekOfYear' | 'hour' | 'minute' | 'second';
-export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'lastDay' | 'dateFormat' | 'toDate' | 'toTimestamp' | 'interval';
+export type DateFn = 'dateAdd' | 'dateSub' | 'addMonths' | 'addMillis' | 'datediff' | 'dateTrunc' | 'lastDay' | 'dateFormat' | 'toDate' | 'toTimestamp' | 'interval' | 'windowStart';
 
 const PATTERN_FNS: readonly PatternFn[] = ['like', 'ilike', 'rlike', 'in'];
 export const DATE_PART_FNS: readonly DatePartFn[] = ['year', 'quarter', 'month', 'day', 'dayOfWeek', 'dayOfYear', 'weekOfYear', 'hour', 'minute', 'second'];
 const DATE_FNS: readonly (DatePartFn | DateFn)[] = [
-  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'lastDay', 'dateFormat', 'toDate', 'toTimestamp', 'interval',
+  ...DATE_PART_FNS, 'dateAdd', 'dateSub', 'addMonths', 'addMillis', 'datediff', 'dateTrunc', 'lastDay', 'dateFormat', 'toDate', 'toTimestamp', 'interval', 'windowStart',
 ];
 /** Every scalar function added with patterns and dates (stage-schema.ts validates plans with them). */
 export const PATTERN_AND_DATE_FNS: readonly (PatternFn | DatePartFn | DateFn)[] = [...PATTERN_FNS, ...DATE_FNS];

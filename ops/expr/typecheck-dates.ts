@@ -52,6 +52,12 @@ export function dateCallType(e: CallOf<DateFn | DatePartFn>, c: CallChecks): Typ
       }
       return { type: e.fn === 'toDate' ? 'date32' : 'timestamp_ms', nullable: a[0].nullable || a[0].type === 'utf8' };
     }
+    case 'windowStart': {
+      c.arity(3); c.arg(0, isTemporalish, TEMPORAL); c.arg(2, isIntish, 'an integer window index');
+      const slide = c.literalArg(1, 'the slide (milliseconds)').value;
+      if (typeof slide !== 'number' || !Number.isInteger(slide) || slide <= 0) throw new PlanError(`${exprToString(e)}: the slide must be a positive integer number of milliseconds, got ${JSON.stringify(slide)}`);
+      return { type: 'timestamp_ms', nullable: c.anyNull };
+    }
     case 'interval':
       throw new PlanError(`${exprToString(e)}: an interval has no value of its own; add it to or subtract it from a date or timestamp, e.g. col('d').add(fn.interval(3, 'month'))`);
   }

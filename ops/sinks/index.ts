@@ -1,5 +1,5 @@
 // File sinks: one file atomically (writeTable), part files per task (WriteFilesExec) and the driver's job commit.
-export { writeTable, checkSinkColumns, checkWriteOptions, type SinkFormat, type WriteOptions } from './write-table.ts';
+export { writeTable, checkSinkColumns, checkWriteOptions, jsonLines, type SinkFormat, type WriteOptions } from './write-table.ts';
 export { exists, pathExistsError, type SaveMode } from './atomic.ts';
 export { abortJob, commitJob, prepareOutput, writtenFiles, type WriteMode, type WrittenFile } from './commit.ts';
 export { FILE_EXTENSIONS, WRITTEN_FILE_FIELDS, WriteFilesExec, jobTemporaryDir, type WriteFilesOptions } from './write-files-exec.ts';

@@ -174,17 +174,20 @@ async function writeCsv(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch
 }
 
 async function writeJson(sink: FileSink, batches: AsyncIterable<arrow.RecordBatch>, schema: arrow.Schema): Promise<void> {
+  for await (const b of batches) await sink.write(jsonLines(b, schema).join('\n') + '\n');
+}
+
+/** Each row of `b` as one JSON object (the json writer's text: int64 exact, timestamps as text, NaN as null). */
+export function jsonLines(b: arrow.RecordBatch, schema: arrow.Schema = b.schema): string[] {
   const keys = schema.fields.map((f) => `${JSON.stringify(f.name)}:`);
-  for await (const b of batches) {
-    const cols = b.data.children.map((d) => valueFormatter(d, 'json'));
-    const lines: string[] = new Array(b.numRows);
-    for (let i = 0; i < b.numRows; i++) {
-      let line = '{';
-      for (let c = 0; c < cols.length; c++) line += (c > 0 ? ',' : '') + keys[c] + (cols[c](i) ?? 'null');
-      lines[i] = line + '}';
-    }
-    await sink.write(lines.join('\n') + '\n');
+  const cols = b.data.children.map((d) => valueFormatter(d, 'json'));
+  const lines: string[] = new Array(b.numRows);
+  for (let i = 0; i < b.numRows; i++) {
+    let line = '{';
+    for (let c = 0; c < cols.length; c++) line += (c > 0 ? ',' : '') + keys[c] + (cols[c](i) ?? 'null');
+    lines[i] = line + '}';
   }
+  return lines;
 }
 
 /**

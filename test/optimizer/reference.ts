@@ -83,7 +83,7 @@ export function runPlan(p: LogicalPlan, tables: Tables): Row[] {
       const out = names(p);
       return p.inputs.flatMap((input) => runPlan(input, tables).map((r) => Object.fromEntries(input.schema.map((f, j) => [out[j], r[f.name]]))));
     }
-    case 'repartition': case 'cache': case 'subqueryAlias': return runPlan(p.input, tables);
+    case 'repartition': case 'cache': case 'subqueryAlias': case 'watermark': return runPlan(p.input, tables);
     case 'mapBatches':
       if (p.udf.module !== IDENTITY_UDF.module) throw new Error(`reference: unknown udf ${p.udf.module}`);
       return runPlan(p.input, tables);

@@ -94,7 +94,8 @@ describe('rate source -> memory sink', () => {
 
   it('refuses what a stream cannot run yet, and batch actions on a stream', async () => {
     const s = q.readStream.rate();
-    await expect(s.groupBy('value').agg(fn.count()).writeStream.format('memory').queryName('x').start()).rejects.toThrow(/groupBy\/agg .*not supported on a streaming DataFrame yet/);
+    await expect(s.groupBy('value').agg(fn.count()).writeStream.format('memory').queryName('x').start()).rejects.toThrow(/outputMode\('append'\) with a streaming groupBy needs withWatermark/);
+    await expect(s.groupBy('value').count().groupBy('count').agg(fn.count().alias('n')).writeStream.outputMode('complete').format('memory').queryName('x').start()).rejects.toThrow(/aggregate over a streaming aggregate/);
     await expect(s.orderBy('value').writeStream.format('console').start()).rejects.toThrow(PlanError);
     await expect(s.limit(3).writeStream.format('console').start()).rejects.toThrow(/limit/);
     await expect(s.join(q.readStream.rate(), ['timestamp', 'value']).writeStream.format('console').start()).rejects.toThrow(/join of two streams/);
@@ -104,7 +105,7 @@ describe('rate source -> memory sink', () => {
     await expect(st.writeStream.format('console').start()).rejects.toThrow(/not streaming/);
     await expect(s.writeStream.format('parquet').start(join(dir.path, 'out'))).rejects.toThrow(/checkpointLocation.*is required/);
     await expect(s.writeStream.format('memory').start()).rejects.toThrow(/queryName/);
-    expect(() => s.writeStream.outputMode('complete')).toThrow(/only 'append'/);
+    expect(() => s.writeStream.outputMode('all' as 'complete')).toThrow(/unknown mode "all"/);
     expect(() => s.writeStream.trigger({ processingTime: 'soon' })).toThrow(/'1 second'/);
   });
 

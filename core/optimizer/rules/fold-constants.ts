@@ -53,7 +53,7 @@ export const FoldConstants: OptimizerRule = {
         return { node: scan(node.source, node.fileSchema, node.projection, filters, node.limit), changed: true };
       }
       // Join keys are columns in practice; folding them would only risk the USING names.
-      case 'join': case 'values': case 'streamScan': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window': return unchanged(node);
+      case 'join': case 'values': case 'streamScan': case 'limit': case 'distinct': case 'union': case 'mapBatches': case 'predict': case 'cache': case 'subqueryAlias': case 'sample': case 'generate': case 'window': case 'watermark': return unchanged(node);
       default: return assertNever(node, 'plan node');
     }
   },

@@ -6,6 +6,7 @@ import { aggregate, type Aggregate } from '../../plan/aggregate.ts';
 import { cache } from '../../plan/cache.ts';
 import { distinct } from '../../plan/distinct.ts';
 import { filter } from '../../plan/filter.ts';
+import { eventTimeWatermark } from '../../plan/watermark.ts';
 import { join, pairSources, type Join } from '../../plan/join.ts';
 import { limit } from '../../plan/limit.ts';
 import { mapBatches } from '../../plan/map-batches.ts';
@@ -125,6 +126,11 @@ function prune(node: LogicalPlan, required: Names): LogicalPlan {
       return input === node.input ? node : generate(input, node.arg, node.outer, node.posName, node.colName, node.valueName);
     }
     case 'window': return pruneWindow(node, required);
+    // The event-time column is read by the streaming aggregate above, whatever else is pruned.
+    case 'watermark': {
+      const input = prune(node.input, union2(required, new Set([node.column])));
+      return input === node.input ? node : eventTimeWatermark(input, node.column, node.delayMs);
+    }
     default: return assertNever(node, 'plan node');
   }
 }

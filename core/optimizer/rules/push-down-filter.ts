@@ -56,6 +56,8 @@ export const PushDownFilter: OptimizerRule = {
       case 'generate': return throughGenerate(node, child);
       // Same column names below: the filter moves under the alias as it is.
       case 'subqueryAlias': return { node: subqueryAlias(filter(child.input, node.predicate), child.alias), changed: true };
+      // A filter above the watermark would hide dropped rows from its max event time: it stays.
+      case 'watermark': return unchanged(node);
       default: return assertNever(child, 'plan node');
     }
   },

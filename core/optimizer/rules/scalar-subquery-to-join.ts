@@ -17,7 +17,7 @@ function atMostOneRow(p: LogicalPlan): boolean {
     case 'aggregate': return p.groupBy.length === 0;
     case 'limit': return p.n <= 1 || atMostOneRow(p.input);
     case 'values': return p.rows <= 1;
-    case 'project': case 'filter': case 'sort': case 'subqueryAlias': case 'sample': case 'distinct': case 'repartition': case 'cache': return atMostOneRow(p.input);
+    case 'project': case 'filter': case 'sort': case 'subqueryAlias': case 'sample': case 'distinct': case 'repartition': case 'cache': case 'watermark': return atMostOneRow(p.input);
     case 'scan': case 'streamScan': case 'join': case 'union': case 'mapBatches': case 'predict': case 'generate': case 'window': return false;
     default: return assertNever(p, 'plan node');
   }

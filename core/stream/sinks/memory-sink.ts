@@ -12,13 +12,15 @@ export class MemorySink implements Sink {
   private readonly batches = new Map<number, arrow.Table>();
   private table: Values | null = null;
 
-  constructor(private readonly session: Session, readonly name: string, private readonly schema: LogicalPlan['schema']) {
+  /** `complete`: each batch holds every row (outputMode complete), so the table is the latest batch's rows alone. */
+  constructor(private readonly session: Session, readonly name: string, private readonly schema: LogicalPlan['schema'], private readonly complete = false) {
     this.description = `MemorySink[${name}]`;
     this.publish();
   }
 
   async addBatch(batchId: number, plan: LogicalPlan): Promise<number> {
     const t = await this.session.execute(plan);
+    if (this.complete) this.batches.clear();
     this.batches.set(batchId, t);
     this.publish();
     return t.numRows;
