@@ -1,0 +1,77 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { predictBatch } from '../../core/capacity/batch.ts';
+import { fitEventLogs, type JobShapeFit } from '../../core/capacity/fit.ts';
+import { allocate, analyzeTandem, pipeStages } from '../../core/capacity/pipeline.ts';
+import { planCapacity } from '../../core/capacity/plan.ts';
+import { synthEvents, twoStageJob, writeLog } from './synthetic-log.ts';
+
+const dir = writeLog(synthEvents(twoStageJob(), { runs: 3, workers: 1, seed: 4 }));
+const template = fitEventLogs([dir])[0];
+
+/** The template job with other per-stage laws. */
+function shape(laws: { overheadMs: number; msPerRow: number; cv: number; tasks: number; scales: boolean }[]): JobShapeFit {
+  return {
+    ...template,
+    stages: laws.map((l, i) => ({ ...template.stages[Math.min(i, 1)], index: i, parents: i ? [i - 1] : [], overheadMs: l.overheadMs, msPerRow: l.msPerRow, cv: l.cv, tasks: l.tasks, tasksScaleWithWorkers: l.scales })),
+  };
+}
+
+const law = fc.record({
+  overheadMs: fc.double({ min: 0, max: 50, noNaN: true }),
+  msPerRow: fc.double({ min: 1e-5, max: 0.01, noNaN: true }),
+  cv: fc.double({ min: 0, max: 1.5, noNaN: true }),
+  tasks: fc.integer({ min: 1, max: 64 }),
+  scales: fc.boolean(),
+});
+
+describe('what-if', () => {
+  it('predicts the measured run back on the configuration it was measured on', () => {
+    const p = predictBatch(template, { slots: template.slots });
+    expect(Math.abs(p.jobMs - template.measured.jobMs.p50) / template.measured.jobMs.p50).toBeLessThan(0.1);
+  });
+
+  it('more workers never predict less throughput (batch job, task counts as set)', () => {
+    fc.assert(fc.property(fc.array(law, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 8 }), (laws, slots, more) => {
+      const s = shape(laws);
+      const a = predictBatch(s, { slots, shufflePartitions: 8, replications: 20 });
+      const b = predictBatch(s, { slots: slots + more, shufflePartitions: 8, replications: 20 });
+      expect(b.recordsPerSecond).toBeGreaterThanOrEqual(a.recordsPerSecond * (1 - 1e-12));
+    }), { numRuns: 60 });
+  });
+
+  it('more workers never predict less throughput with Quiver\'s default shuffle partitions, on the measured job', () => {
+    let prev = 0;
+    for (const slots of [1, 2, 3, 4, 6, 8, 12, 16]) {
+      const r = predictBatch(template, { slots }).recordsPerSecond;
+      expect(r).toBeGreaterThanOrEqual(prev);
+      prev = r;
+    }
+  });
+
+  it('a larger pool never lowers the pipeline\'s capacity nor raises its latency', () => {
+    fc.assert(fc.property(fc.array(law, { minLength: 1, maxLength: 4 }), fc.integer({ min: 4, max: 40 }), (laws, slots) => {
+      const stages = pipeStages(shape(laws), 1000);
+      const a = allocate(stages, slots)!, b = allocate(stages, slots + 1)!;
+      expect(b.every((n, k) => n >= a[k])).toBe(true);
+      const rate = analyzeTandem(stages, a, 1).capacity * 0.7;
+      const x = analyzeTandem(stages, a, rate), y = analyzeTandem(stages, b, rate);
+      expect(y.capacity).toBeGreaterThanOrEqual(x.capacity);
+      expect(y.latency.mean).toBeLessThanOrEqual(x.latency.mean * (1 + 1e-9));
+    }), { numRuns: 100 });
+  });
+
+  it('q.plan\'s answer: executors × workers, GPUs, the target and the batch job', () => {
+    const plan = planCapacity({ events: dir, target: '2M/s', executors: 3, workers: 4 });
+    const [job] = plan.jobs;
+    expect(job.whatIf.batch.slots).toBe(12);
+    expect(job.whatIf.pipeline!.stages.reduce((n, s) => n + s.servers, 0)).toBe(12);
+    expect(job.sizing!.target).toBe(2e6);
+    expect(job.sizing!.stages.every((s) => s.model.utilization <= 0.8)).toBe(true);
+    // At the 4 workers per executor asked for.
+    expect(job.sizing!.totals.executors).toBe(Math.ceil(job.sizing!.totals.workers / 4));
+    expect(() => planCapacity({ events: dir, devices: 'gpu' })).toThrow(/no run in the event logs used only the devices gpu; measured: .* on cpu/);
+    expect(() => planCapacity({ events: dir, devices: 'tpu' })).toThrow(/unknown device 'tpu'/);
+    expect(() => planCapacity({ events: dir, workers: 0 })).toThrow(/workers: expected a whole number of at least 1, got '0'/);
+  });
+});
