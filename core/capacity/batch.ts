@@ -7,6 +7,11 @@ import { serveFcfs } from './fcfs.ts';
 export interface BatchConfig {
   /** Worker slots (executors × workers per executor). */
   slots: number;
+  /**
+   * CPU cores the slots share (default: one per slot). With more slots than cores, every task runs
+   * slots/cores times slower (the cores shared evenly): the contention the fit did not see.
+   */
+  cores?: number;
   /** Tasks of the stages that read a shuffle with Quiver's default count (default: 2 per slot, as Quiver does). */
   shufflePartitions?: number;
   /** Input records of the job (default: as in the fitted runs). */
@@ -33,19 +38,20 @@ export function tasksOn(st: ShapeStage, slots: number, shufflePartitions?: numbe
  * the runs) all ready at its start, served greedily by the first free slot, each task's time
  * drawn from the stage's gamma around overhead + ms/row · rows; the makespan averaged over
  * sample paths, plus the stage's measured gap (scheduling, shuffle hand-off). Stages run one after
- * another (a barrier per stage, as the DAG scheduler does); the job adds its measured gap. Not
- * modeled: slots contending for cores, memory or the network (tasks are assumed as fast on N
- * slots as on the slots they were measured on), and independent stages running side by side.
+ * another (a barrier per stage, as the DAG scheduler does); the job adds its measured gap. Cores
+ * shared by more slots slow every task evenly (`cores`); not modeled: contention for memory
+ * bandwidth or the network, and independent stages running side by side.
  */
 export function predictBatch(shape: JobShapeFit, cfg: BatchConfig): BatchPrediction {
   const records = cfg.records ?? shape.records;
   const reps = cfg.replications ?? 200;
+  const share = cfg.cores !== undefined && cfg.slots > cfg.cores ? cfg.slots / cfg.cores : 1;
   const stages = shape.stages.map((st): BatchStagePrediction => {
     // One stream per stage: configurations compared draw the same task times where they have the same tasks.
     const rng = mulberry32((cfg.seed ?? 7) + 7919 * st.index);
     const tasks = tasksOn(st, cfg.slots, cfg.shufflePartitions);
     const rows = (st.rowsPerRecord * records) / tasks;
-    const mean = st.overheadMs + st.msPerRow * rows;
+    const mean = (st.overheadMs + st.msPerRow * rows) * share;
     const draw = gammaSampler({ mean, cv: st.cv }, rng);
     const zero = new Float64Array(tasks);
     let total = 0;

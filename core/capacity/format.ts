@@ -46,7 +46,7 @@ function whatIfText(w: WhatIf, f: JobShapeFit): string {
   const b = w.batch;
   const rows = b.stages.map((s) => [`${s.index} ${s.name}`, num(s.tasks), ms(s.taskMs), ms(s.makespanMs), ms(s.gapMs), pct(s.utilization)]);
   const out = [
-    `what-if: ${w.executors} executor${w.executors === 1 ? '' : 's'} × ${w.workersPerExecutor} worker${w.workersPerExecutor === 1 ? '' : 's'}${w.gpus ? `, ${w.gpus} GPU${w.gpus === 1 ? '' : 's'}` : ''}`,
+    `what-if: ${w.executors} executor${w.executors === 1 ? '' : 's'} × ${w.workersPerExecutor} worker${w.workersPerExecutor === 1 ? '' : 's'}${w.gpus ? `, ${w.gpus} GPU${w.gpus === 1 ? '' : 's'}` : ''}${w.cores !== null ? ` on ${w.cores} core${w.cores === 1 ? '' : 's'}` : ''}`,
     `  batch job of ${num(b.records)} records (stages behind barriers): ${ms(b.jobMs)}, ${num(b.recordsPerSecond)} records/s (measured on ${f.slots} slot${f.slots === 1 ? '' : 's'}: ${num(f.measured.recordsPerSecond)} records/s); bottleneck: stage ${b.stages[b.bottleneck].index} ${b.stages[b.bottleneck].name}`,
     table(['stage', 'tasks', 'task', 'makespan', 'gap', 'util'], rows).replace(/^/gm, '  '),
   ];

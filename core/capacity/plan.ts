@@ -20,6 +20,8 @@ export interface PlanOptions {
   executors?: number | string;
   workers?: number | string;
   gpus?: number | string;
+  /** What-if: CPU cores the worker slots share, all executors together (default: a core per slot); more slots than cores slow each task. */
+  cores?: number | string;
   /** What-if: tasks of the shuffle-reading stages (Quiver's shufflePartitions; default 2 per worker slot, as Quiver does). */
   shufflePartitions?: number | string;
   /** Records per pipeline customer (default: the mean input rows of a first-stage task in the runs). */
@@ -63,6 +65,8 @@ export interface WhatIf {
   executors: number;
   workersPerExecutor: number;
   gpus: number;
+  /** CPU cores the slots share (null: a core per slot). */
+  cores: number | null;
   /** The batch job as Quiver runs it (stages behind barriers) on executors × workers slots, for the fitted input size. */
   batch: BatchPrediction;
   /** The same job as a pipeline at the target rate, the slots shared out to the stages by load; null without a target or with fewer slots than stages. */
@@ -83,7 +87,7 @@ export const ASSUMPTIONS = [
   'Service times: per stage, task time = fixed overhead + ms per input row (least squares over the measured tasks), its spread a gamma distribution fitted by moments (mean, cv).',
   'Batch jobs (what Quiver runs): stages one after another behind barriers, each stage\'s tasks list-scheduled on the worker slots (simulated, averaged over 200 sample paths), plus each stage\'s and the job\'s measured scheduling gaps.',
   'Continuous arrivals (a stream): each stage an M/G/c queue with its own servers fed by the one before (Allen–Cunneen wait, Whitt\'s departure variability); latency is the sum of the stages\' sojourn times, its p99 from a gamma matched to their mean and variance; checked by a seeded simulation of the same stages.',
-  'Fails when: tasks slow each other down (workers contending for cores, memory bandwidth or the network: more slots than cores), arrivals are burstier than Poisson, a stage runs on a device other than the one measured, or input rows per task vary far beyond the measured range.',
+  'Fails when: tasks slow each other down beyond sharing cores evenly (--cores: memory bandwidth, the network, the driver and NATS on the same cores), arrivals are burstier than Poisson, a stage runs on a device other than the one measured, or input rows per task vary far beyond the measured range.',
 ];
 
 /** Reads the options, fits the logs, and answers for every job shape found. */
@@ -120,6 +124,7 @@ function planJob(fit: JobShapeFit, o: PlanOptions, target: number | undefined, p
     sizing = pipelinePlan(stages, s.servers, s.analysis, target, batch, perExecutor, s.meetsLatency, sim);
   }
   const slots = executors * perExecutor;
+  const cores = o.cores === undefined ? null : parseCount(o.cores, 'cores');
   let pipeline: PipelinePlan | null = null, pipelineNote: string | null = null;
   if (target !== undefined) {
     const servers = shareOut(stages, slots, gpus);
@@ -129,7 +134,7 @@ function planJob(fit: JobShapeFit, o: PlanOptions, target: number | undefined, p
       pipeline = pipelinePlan(stages, servers, a, target, batch, perExecutor, p99 === undefined || a.latency.p99 <= p99, sim);
     }
   }
-  return { fit, sizing, whatIf: { executors, workersPerExecutor: perExecutor, gpus, batch: predictBatch(fit, { slots, seed: o.seed, shufflePartitions: o.shufflePartitions === undefined ? undefined : parseCount(o.shufflePartitions, 'shufflePartitions') }), pipeline, pipelineNote } };
+  return { fit, sizing, whatIf: { executors, workersPerExecutor: perExecutor, gpus, cores, batch: predictBatch(fit, { slots, seed: o.seed, cores: cores ?? undefined, shufflePartitions: o.shufflePartitions === undefined ? undefined : parseCount(o.shufflePartitions, 'shufflePartitions') }), pipeline, pipelineNote } };
 }
 
 /** CPU slots to the CPU stages and GPUs to the GPU stages, each in proportion to load; a reason instead when that cannot be done. */

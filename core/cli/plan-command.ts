@@ -4,7 +4,7 @@ import { planCapacity, planText } from '../capacity/index.ts';
 
 interface PlanFlags {
   events: string[]; target?: string; latencyP99?: string; devices?: string;
-  executors?: string; workers?: string; gpus?: string; shufflePartitions?: string; batchRecords?: string; maxUtilization?: string; seed?: string; json?: boolean;
+  executors?: string; workers?: string; gpus?: string; cores?: string; shufflePartitions?: string; batchRecords?: string; maxUtilization?: string; seed?: string; json?: boolean;
 }
 
 export function addPlanCommand(p: Command): void {
@@ -18,6 +18,7 @@ export function addPlanCommand(p: Command): void {
     .option('--executors <n>', 'what-if: executors (default: as measured)')
     .option('--workers <n>', 'what-if: worker threads per executor (default: as measured)')
     .option('--gpus <n>', 'what-if: GPUs in all (default: 1 if a stage ran on a GPU)')
+    .option('--cores <n>', 'what-if: CPU cores the worker slots share, all executors together (default: a core per slot)')
     .option('--shuffle-partitions <n>', 'what-if: tasks of the stages that read a shuffle (default: 2 per worker, as Quiver does)')
     .option('--batch-records <n>', 'records per task in the pipelined model (default: a first-stage task\'s mean input rows as measured)')
     .option('--max-utilization <u>', 'utilization no stage may pass when sizing, between 0 and 1', '0.8')
@@ -26,7 +27,7 @@ export function addPlanCommand(p: Command): void {
     .action((o: PlanFlags) => {
       const plan = planCapacity({
         events: o.events, target: o.target, latencyP99: o.latencyP99, devices: o.devices,
-        executors: o.executors, workers: o.workers, gpus: o.gpus, shufflePartitions: o.shufflePartitions, batchRecords: o.batchRecords,
+        executors: o.executors, workers: o.workers, gpus: o.gpus, cores: o.cores, shufflePartitions: o.shufflePartitions, batchRecords: o.batchRecords,
         maxUtilization: Number(o.maxUtilization), seed: Number(o.seed),
       });
       console.log(o.json ? JSON.stringify(plan, null, 2) : planText(plan));

@@ -49,6 +49,14 @@ describe('what-if', () => {
     }
   });
 
+  it('slots beyond the cores share them: no faster than as many slots as cores', () => {
+    const free = predictBatch(template, { slots: 4, shufflePartitions: 8 }).recordsPerSecond;
+    const shared = predictBatch(template, { slots: 4, cores: 2, shufflePartitions: 8 }).recordsPerSecond;
+    const two = predictBatch(template, { slots: 2, shufflePartitions: 8 }).recordsPerSecond;
+    expect(shared).toBeLessThan(free * 0.7);
+    expect(shared).toBeLessThanOrEqual(two * 1.05);
+  });
+
   it('a larger pool never lowers the pipeline\'s capacity nor raises its latency', () => {
     fc.assert(fc.property(fc.array(law, { minLength: 1, maxLength: 4 }), fc.integer({ min: 4, max: 40 }), (laws, slots) => {
       const stages = pipeStages(shape(laws), 1000);
