@@ -21,7 +21,7 @@ function fitText(f: JobShapeFit): string {
   return [
     `job: ${f.name} — ${f.runs} run${f.runs === 1 ? '' : 's'} on ${f.executors} executor${f.executors === 1 ? '' : 's'}, ${f.slots} worker slot${f.slots === 1 ? '' : 's'}; ${num(f.records)} input records per run; measured ${num(f.measured.recordsPerSecond)} records/s (median run ${ms(f.measured.jobMs.p50)})`,
     f.rowsMeasured ? '' : 'note: the log has no inputRows task metrics (recorded by an older version): rows are the stages\' output rows',
-    table(['stage', 'device', 'tasks', 'rows/task', 'mean', 'cv', 'p99', 'overhead', 'per row', 'rows/record', 'gap'], rows),
+    table(['stage', 'device', 'tasks fitted', 'rows/task', 'mean', 'cv', 'p99', 'overhead', 'per row', 'rows/record', 'gap'], rows),
     'service time per task: gamma fitted by moments around overhead + per row × rows',
   ].filter(Boolean).join('\n');
 }
