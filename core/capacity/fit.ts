@@ -147,7 +147,8 @@ function fitShape(runs: { job: JobState; file: string; state: ObsState }[]): Job
     const sr: StageRun[] = shape.map((r) => ({ job: r.job, stage: r.job.stages[index], tasks: ok(r.job.stages[index]), slots: r.slots, file: r.file, device: deviceOf(r.job.stages[index]) }));
     const fit = fitStage(st0, sr, rowsOf);
     const perRecord = sr.map((x, i) => (recordsPerRun[i] > 0 ? x.tasks.reduce((n, a) => n + rowsOf(x.stage, a), 0) / recordsPerRun[i] : 0));
-    const gaps = sr.map((x) => Math.max(0, x.stage.durationMs! - x.tasks.reduce((n, a) => n + a.durationMs!, 0) / x.slots));
+    // A stage skipped in a run (its output cached) has no end: no gap there.
+    const gaps = sr.map((x) => (x.stage.durationMs === null ? 0 : Math.max(0, x.stage.durationMs - x.tasks.reduce((n, a) => n + a.durationMs!, 0) / x.slots)));
     const last = sr[sr.length - 1];
     // Quiver's default shuffle partitions are 2 per worker: such a stage has more tasks on more workers.
     const scales = st0.parents.length > 0 && sr.every((x) => x.stage.partitions === 2 * x.slots);
@@ -206,6 +207,7 @@ function fitStage(st0: StageState, runs: StageRun[], rowsOf: (st: StageState, a:
  * intercept cannot be told apart from the slope: it is then 0, everything per row.
  */
 function line(x: number[], y: number[]): { a: number; b: number; fitted: boolean } {
+  if (x.length === 0) return { a: 0, b: 0, fitted: false }; // a stage never run (skipped: cached) costs nothing
   const sx = summarize(x), sy = summarize(y);
   const through0 = (): { a: number; b: number; fitted: boolean } => {
     const xx = x.reduce((s, v) => s + v * v, 0);

@@ -16,6 +16,7 @@ export interface SimOptions {
   seed?: number;
 }
 
+/** One stage on the sample path: busy fraction of its servers, time-average number waiting, mean wait, and the p99 of the time spent in it (wait + service). */
 export interface SimStageResult { utilization: number; meanQueue: number; meanWait: number; p99: number }
 export interface SimResult {
   /** Customers leaving the last stage per unit time (over the measured window). */

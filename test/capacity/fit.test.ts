@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { predictBatch } from '../../core/capacity/batch.ts';
 import { fitEventLogs } from '../../core/capacity/fit.ts';
 import { stageSignature } from '../../core/capacity/stage-signature.ts';
 import { parseDuration, parseRate } from '../../core/capacity/units.ts';
@@ -49,6 +50,18 @@ describe('fitting stage costs from event logs', () => {
     expect(stageSignature('ScanExec: text [a.log] splits=7\n  ShuffleReadExec: shuffle=3')).toBe(stageSignature('ScanExec: text [a.log] splits=40\n  ShuffleReadExec: shuffle=0'));
     expect(stageSignature('PredictExec: model=m input=x device=gpu backend=webgpu (calibrated: 1200 img/s (batch 64)) batchSize=64'))
       .toBe('PredictExec: model=m input=x device=gpu backend=webgpu batchSize=64');
+  });
+
+  it('a stage skipped (its input cached) costs nothing, and the job still plans', () => {
+    const s = twoStageJob();
+    s.unshift({ ...s[0], name: 'Scan > Cache', operators: 'ScanExec: parquet [c.parquet] splits=4', rows: [1, 1, 1, 1], skipped: true });
+    s[1].parents = []; s[2].parents = [1];
+    const [fit] = fitEventLogs([writeLog(synthEvents(s, { runs: 2 }))]);
+    expect(fit.stages[0].taskMs.n).toBe(0);
+    expect(fit.stages[0].overheadMs + fit.stages[0].msPerRow + fit.stages[0].gapMs).toBe(0);
+    const p = predictBatch(fit, { slots: 2 });
+    expect(Number.isFinite(p.jobMs) && p.jobMs > 0).toBe(true);
+    expect(p.stages[0].makespanMs).toBe(0);
   });
 
   it('refuses a log without the stages it needs, naming what is missing', () => {

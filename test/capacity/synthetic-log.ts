@@ -7,7 +7,7 @@ import { gammaSampler } from '../../core/capacity/gamma.ts';
 import type { RuntimeEvent } from '../../core/index.ts';
 
 /** A stage of a made-up job: tasks of `rows` input rows each (a list: sizes vary) taking overheadMs + msPerRow · rows, times a gamma of mean 1 and this cv. */
-export interface SynthStage { name: string; operators: string; parents: number[]; rows: number[]; overheadMs: number; msPerRow: number; cv: number; device?: 'cpu' | 'gpu' }
+export interface SynthStage { name: string; operators: string; parents: number[]; rows: number[]; overheadMs: number; msPerRow: number; cv: number; device?: 'cpu' | 'gpu'; skipped?: boolean }
 
 /** Events of `runs` runs of one job on one executor with `workers` slots (tasks back to back per slot). */
 export function synthEvents(stages: SynthStage[], o: { runs?: number; workers?: number; seed?: number; plan?: boolean; taskEnds?: boolean } = {}): RuntimeEvent[] {
@@ -23,6 +23,7 @@ export function synthEvents(stages: SynthStage[], o: { runs?: number; workers?: 
       if (s.device === 'gpu') ev.push({ kind: 'placement', ts, jobId, stageId, operator: 'predict m', device: 'gpu', reason: 'test' });
     });
     stages.forEach((s, stageId) => {
+      if (s.skipped) return; // its output was cached: no stage or task events
       const start = ts;
       ev.push({ kind: 'stageStart', ts, jobId, stageId, tasks: s.rows.length });
       const noise = gammaSampler({ mean: 1, cv: s.cv }, rng);
