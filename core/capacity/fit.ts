@@ -28,6 +28,11 @@ export interface StageFit {
    * model draws from a gamma distribution with this cv (fitted by moments).
    */
   cv: number;
+  /**
+   * A GPU stage's model time (the predictMs task metric), fitted the same way: the part of each
+   * task the GPUs serve; the rest of the task (time less this) is the CPU's. Null on the CPU.
+   */
+  gpu: { overheadMs: number; msPerRow: number; cv: number } | null;
   /** Tasks per executor (the local worker pool is executor "local"), with their mean time. */
   executors: { executor: string; tasks: number; meanMs: number }[];
 }
@@ -175,31 +180,39 @@ function fitShape(runs: { job: JobState; file: string; state: ObsState }[]): Job
 
 /** Least-squares task time = a + b · rows over every run's tasks of a stage; the cv of time around the line. */
 function fitStage(st0: StageState, runs: StageRun[], rowsOf: (st: StageState, a: TaskAttempt) => number): StageFit {
-  const d: number[] = [], r: number[] = [];
+  const d: number[] = [], r: number[] = [], model: number[] = [];
   const byExec = new Map<string, { tasks: number; ms: number }>();
   for (const x of runs) {
     for (const a of x.tasks) {
       d.push(a.durationMs!);
       r.push(rowsOf(x.stage, a));
+      model.push(a.metrics?.predictMs ?? 0);
       const e = byExec.get(a.executor) ?? { tasks: 0, ms: 0 };
       e.tasks++; e.ms += a.durationMs!;
       byExec.set(a.executor, e);
     }
   }
   const { a, b, fitted } = line(r, d);
-  const ratio = d.map((t, i) => { const p = a + b * r[i]; return p > 0 ? t / p : 1; });
+  const device: Device = runs.some((x) => x.device === 'gpu') ? 'gpu' : 'cpu';
+  const g = device === 'gpu' && model.some((m) => m > 0) ? line(r, model) : null;
   return {
     name: st0.name,
     signature: stageSignature(st0.operators),
-    device: runs.some((x) => x.device === 'gpu') ? 'gpu' : 'cpu',
+    device,
     taskMs: summarize(d),
     rowsPerTask: summarize(r),
     overheadMs: a,
     msPerRow: b,
     overheadFitted: fitted,
-    cv: summarize(ratio).cv,
+    cv: spread(r, d, a, b),
+    gpu: g ? { overheadMs: g.a, msPerRow: g.b, cv: spread(r, model, g.a, g.b) } : null,
     executors: [...byExec].map(([executor, e]) => ({ executor, tasks: e.tasks, meanMs: e.ms / e.tasks })),
   };
+}
+
+/** The cv of y around the line a + b x (y over the line's value): the spread drawn from a gamma. */
+function spread(x: number[], y: number[], a: number, b: number): number {
+  return summarize(y.map((t, i) => { const p = a + b * x[i]; return p > 0 ? t / p : 1; })).cv;
 }
 
 /**

@@ -19,9 +19,20 @@ export interface TandemAnalysis {
 /**
  * The stages of `shape` with a customer of `batch` input records: stage k serves the rows the
  * batch becomes there (rowsPerRecord · batch) in overhead + ms/row · rows, with the fitted cv.
+ * A GPU stage is two queues in tandem: its CPU part on worker threads (the task less the model's
+ * time) and its model on the GPUs.
  */
 export function pipeStages(shape: JobShapeFit, batch: number): PipeStage[] {
-  return shape.stages.map((st) => ({ name: st.name, device: st.device, service: { mean: st.overheadMs + st.msPerRow * st.rowsPerRecord * batch, cv: st.cv } }));
+  return shape.stages.flatMap((st): PipeStage[] => {
+    const rows = st.rowsPerRecord * batch;
+    const task = st.overheadMs + st.msPerRow * rows;
+    if (!st.gpu) return [{ name: st.name, device: st.device, service: { mean: task, cv: st.cv } }];
+    const model = st.gpu.overheadMs + st.gpu.msPerRow * rows;
+    return [
+      { name: `${st.name} (CPU part)`, device: 'cpu', service: { mean: Math.max(0, task - model), cv: st.cv } },
+      { name: `${st.name} (GPU: model)`, device: 'gpu', service: { mean: model, cv: st.gpu.cv } },
+    ];
+  });
 }
 
 /**

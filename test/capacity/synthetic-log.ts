@@ -7,7 +7,9 @@ import { gammaSampler } from '../../core/capacity/gamma.ts';
 import type { RuntimeEvent } from '../../core/index.ts';
 
 /** A stage of a made-up job: tasks of `rows` input rows each (a list: sizes vary) taking overheadMs + msPerRow · rows, times a gamma of mean 1 and this cv. */
-export interface SynthStage { name: string; operators: string; parents: number[]; rows: number[]; overheadMs: number; msPerRow: number; cv: number; device?: 'cpu' | 'gpu'; skipped?: boolean }
+export interface SynthStage { name: string; operators: string; parents: number[]; rows: number[]; overheadMs: number; msPerRow: number; cv: number; device?: 'cpu' | 'gpu'; skipped?: boolean;
+  /** A GPU stage's model time per row (the predictMs metric), part of the task's time. */
+  modelMsPerRow?: number }
 
 /** Events of `runs` runs of one job on one executor with `workers` slots (tasks back to back per slot). */
 export function synthEvents(stages: SynthStage[], o: { runs?: number; workers?: number; seed?: number; plan?: boolean; taskEnds?: boolean } = {}): RuntimeEvent[] {
@@ -31,9 +33,11 @@ export function synthEvents(stages: SynthStage[], o: { runs?: number; workers?: 
       s.rows.forEach((rows, partition) => {
         const w = free.indexOf(Math.min(...free));
         const durationMs = (s.overheadMs + s.msPerRow * rows) * noise();
+        const metrics: Record<string, number> = { inputRows: rows };
+        if (s.modelMsPerRow) metrics.predictMs = Math.min(durationMs, s.modelMsPerRow * rows * noise());
         ev.push({ kind: 'taskStart', ts: free[w], jobId, stageId, partition, attempt: 0, executor: 'local' });
         free[w] += durationMs;
-        if (o.taskEnds !== false) ev.push({ kind: 'taskEnd', ts: free[w], jobId, stageId, partition, attempt: 0, executor: 'local', ok: true, durationMs, rows, metrics: { inputRows: rows } });
+        if (o.taskEnds !== false) ev.push({ kind: 'taskEnd', ts: free[w], jobId, stageId, partition, attempt: 0, executor: 'local', ok: true, durationMs, rows, metrics });
       });
       ts = Math.max(...free) + 1;
       ev.push({ kind: 'stageEnd', ts, jobId, stageId, durationMs: ts - start, rows: 0 });

@@ -69,6 +69,25 @@ describe('what-if', () => {
     }), { numRuns: 100 });
   });
 
+  it('a GPU stage is its CPU part on workers and its model on the GPUs', () => {
+    const rows = Array.from({ length: 40 }, (_, i) => 1000 + 100 * (i % 7));
+    const gpuLog = writeLog(synthEvents([{ name: 'Scan > Predict > WriteFiles', operators: 'PredictExec: model=m device=gpu\n  ScanExec: idx [x] splits=40', parents: [], rows, overheadMs: 2, msPerRow: 0.05, cv: 0.2, device: 'gpu', modelMsPerRow: 0.02 }], { runs: 2 }));
+    const [fit] = fitEventLogs([gpuLog]);
+    expect(fit.devices).toEqual(['gpu']);
+    expect(fit.stages[0].gpu!.msPerRow).toBeGreaterThan(0.02 * 0.9);
+    expect(fit.stages[0].gpu!.msPerRow).toBeLessThan(0.02 * 1.1);
+    const stages = pipeStages(fit, 1000);
+    expect(stages.map((s) => s.device)).toEqual(['cpu', 'gpu']);
+    // 20k records/s = 20 batches of 1000 per second: the model's 20 ms each fill 0.4 GPUs, the CPU part's ~32 ms 0.64 workers.
+    const plan = planCapacity({ events: gpuLog, target: '20k/s', batchRecords: 1000, gpus: 1, workers: 2 });
+    const sizing = plan.jobs[0].sizing!;
+    expect(sizing.totals.gpus).toBe(1);
+    expect(sizing.totals.workers).toBe(1);
+    const big = planCapacity({ events: gpuLog, target: '100k/s', batchRecords: 1000 }).jobs[0].sizing!;
+    expect(big.totals.gpus).toBe(3); // 100 x 20 ms = 2 GPUs busy, under 0.8 each: 3
+    expect(() => planCapacity({ events: gpuLog, devices: 'cpu' })).toThrow(/measured: Scan > Predict > WriteFiles on gpu/);
+  });
+
   it('q.plan\'s answer: executors × workers, GPUs, the target and the batch job', () => {
     const plan = planCapacity({ events: dir, target: '2M/s', executors: 3, workers: 4 });
     const [job] = plan.jobs;
