@@ -8,8 +8,8 @@ export interface BatchConfig {
   /** Worker slots (executors × workers per executor). */
   slots: number;
   /**
-   * CPU cores the slots share (default: one per slot). With more slots than cores, every task runs
-   * slots/cores times slower (the cores shared evenly): the contention the fit did not see.
+   * CPU cores the slots share (default: one per slot): a stage then takes at least its tasks'
+   * work divided by the cores (the cores shared evenly), the contention the fit did not see.
    */
   cores?: number;
   /** Tasks of the stages that read a shuffle with Quiver's default count (default: 2 per slot, as Quiver does). */
@@ -38,27 +38,28 @@ export function tasksOn(st: ShapeStage, slots: number, shufflePartitions?: numbe
  * the runs) all ready at its start, served greedily by the first free slot, each task's time
  * drawn from the stage's gamma around overhead + ms/row · rows; the makespan averaged over
  * sample paths, plus the stage's measured gap (scheduling, shuffle hand-off). Stages run one after
- * another (a barrier per stage, as the DAG scheduler does); the job adds its measured gap. Cores
- * shared by more slots slow every task evenly (`cores`); not modeled: contention for memory
- * bandwidth or the network, and independent stages running side by side.
+ * another (a barrier per stage, as the DAG scheduler does); the job adds its measured gap. Slots
+ * sharing fewer `cores` take at least the work over the cores; not modeled: contention for
+ * memory bandwidth or the network, and independent stages running side by side.
  */
 export function predictBatch(shape: JobShapeFit, cfg: BatchConfig): BatchPrediction {
   const records = cfg.records ?? shape.records;
   const reps = cfg.replications ?? 200;
-  const share = cfg.cores !== undefined && cfg.slots > cfg.cores ? cfg.slots / cfg.cores : 1;
   const stages = shape.stages.map((st): BatchStagePrediction => {
     // One stream per stage: configurations compared draw the same task times where they have the same tasks.
     const rng = mulberry32((cfg.seed ?? 7) + 7919 * st.index);
     const tasks = tasksOn(st, cfg.slots, cfg.shufflePartitions);
     const rows = (st.rowsPerRecord * records) / tasks;
-    const mean = (st.overheadMs + st.msPerRow * rows) * share;
+    const mean = st.overheadMs + st.msPerRow * rows;
     const draw = gammaSampler({ mean, cv: st.cv }, rng);
     const zero = new Float64Array(tasks);
     let total = 0;
     for (let r = 0; r < reps; r++) {
       const svc = Float64Array.from({ length: tasks }, draw);
       const { end } = serveFcfs(zero, svc, cfg.slots);
-      total += end.reduce((m, t) => Math.max(m, t), 0);
+      // Slots sharing fewer cores: no sooner than the stage's work spread over the cores (processor sharing, load balanced).
+      const work = cfg.cores === undefined ? 0 : svc.reduce((a, b) => a + b, 0) / cfg.cores;
+      total += Math.max(work, end.reduce((m, t) => Math.max(m, t), 0));
     }
     const makespanMs = total / reps;
     return { index: st.index, name: st.name, tasks, taskMs: mean, makespanMs, gapMs: st.gapMs, utilization: makespanMs > 0 ? (tasks * mean) / (cfg.slots * makespanMs) : 0 };

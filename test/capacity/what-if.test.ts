@@ -32,10 +32,10 @@ describe('what-if', () => {
   });
 
   it('more workers never predict less throughput (batch job, task counts as set)', () => {
-    fc.assert(fc.property(fc.array(law, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 8 }), (laws, slots, more) => {
+    fc.assert(fc.property(fc.array(law, { minLength: 1, maxLength: 3 }), fc.integer({ min: 1, max: 24 }), fc.integer({ min: 1, max: 8 }), fc.option(fc.integer({ min: 1, max: 8 })), (laws, slots, more, cores) => {
       const s = shape(laws);
-      const a = predictBatch(s, { slots, shufflePartitions: 8, replications: 20 });
-      const b = predictBatch(s, { slots: slots + more, shufflePartitions: 8, replications: 20 });
+      const a = predictBatch(s, { slots, shufflePartitions: 8, replications: 20, cores: cores ?? undefined });
+      const b = predictBatch(s, { slots: slots + more, shufflePartitions: 8, replications: 20, cores: cores ?? undefined });
       expect(b.recordsPerSecond).toBeGreaterThanOrEqual(a.recordsPerSecond * (1 - 1e-12));
     }), { numRuns: 60 });
   });
