@@ -117,27 +117,26 @@ function planJob(fit: JobShapeFit, o: PlanOptions, target: number | undefined, p
   const batch = o.batchRecords === undefined ? Math.max(1, Math.round(leaves.reduce((n, s) => n + s.rowsPerTask.mean, 0) / leaves.length)) : parseCount(o.batchRecords, 'batchRecords');
   const stages = pipeStages(fit, batch);
   const sim = { customers: o.customers, seed: o.seed };
-  let sizing: PipelinePlan | null = null;
-  if (target !== undefined) {
-    const rate = target / 1000 / batch;
-    const s = sizeTandem(stages, rate, { maxUtilization: maxUtil, latencyP99: p99 });
-    sizing = pipelinePlan(stages, s.servers, s.analysis, target, batch, perExecutor, s.meetsLatency, sim);
-  }
   const slots = executors * perExecutor;
   const cores = o.cores === undefined ? null : parseCount(o.cores, 'cores');
-  let pipeline: PipelinePlan | null = null, pipelineNote: string | null = null;
+  const shufflePartitions = o.shufflePartitions === undefined ? undefined : parseCount(o.shufflePartitions, 'shufflePartitions');
+  let sizing: PipelinePlan | null = null, pipeline: PipelinePlan | null = null, pipelineNote: string | null = null;
   if (target !== undefined) {
+    const rate = target / 1000 / batch; // customers (batches of records) per ms
+    const s = sizeTandem(stages, rate, { maxUtilization: maxUtil, latencyP99: p99 });
+    sizing = pipelinePlan(stages, s.servers, s.analysis, target, batch, perExecutor, s.meetsLatency, sim);
     const servers = shareOut(stages, slots, gpus);
     if (typeof servers === 'string') pipelineNote = servers;
     else {
-      const a = analyzeTandem(stages, servers, target / 1000 / batch);
+      const a = analyzeTandem(stages, servers, rate);
       pipeline = pipelinePlan(stages, servers, a, target, batch, perExecutor, p99 === undefined || a.latency.p99 <= p99, sim);
     }
   }
-  return { fit, sizing, whatIf: { executors, workersPerExecutor: perExecutor, gpus, cores, batch: predictBatch(fit, { slots, seed: o.seed, cores: cores ?? undefined, shufflePartitions: o.shufflePartitions === undefined ? undefined : parseCount(o.shufflePartitions, 'shufflePartitions') }), pipeline, pipelineNote } };
+  const batchJob = predictBatch(fit, { slots, seed: o.seed, cores: cores ?? undefined, shufflePartitions });
+  return { fit, sizing, whatIf: { executors, workersPerExecutor: perExecutor, gpus, cores, batch: batchJob, pipeline, pipelineNote } };
 }
 
-/** CPU slots to the CPU stages and GPUs to the GPU stages, each in proportion to load; a reason instead when that cannot be done. */
+/** CPU slots to the CPU stages and GPUs to the GPU stages (each next one to the most loaded per server); a reason instead when that cannot be done. */
 function shareOut(stages: PipeStage[], slots: number, gpus: number): number[] | string {
   const out = new Array<number>(stages.length).fill(0);
   for (const [device, n] of [['cpu', slots], ['gpu', gpus]] as const) {
