@@ -3,6 +3,7 @@ export { Quiver, type LocalOptions, type ConnectOptions } from './api/quiver.ts'
 export type { ObservabilityOptions } from './obs/attach.ts';
 export { readEventLog, eventLogFiles } from './obs/event-log.ts';
 export { replay, type ObsState } from './obs/state.ts';
+export { planCapacity, planText, type CapacityPlan, type JobPlan, type PipelinePlan, type PlanOptions, type StagePlan, type WhatIf } from './capacity/index.ts';
 export { DataFrame, GroupedData, type JoinOn, type PredictOptions } from './api/dataframe.ts';
 export { ModelRef } from './api/model.ts';
 export { col, lit, when, Expr, CaseBuilder, type ColumnLike } from './api/column.ts';

@@ -104,6 +104,8 @@ export class ScanExec implements ExecPlan {
     const batches = values ? this.withPartitionColumns(raw, values) : raw;
     for await (let b of batches) {
       ctx.signal?.throwIfAborted();
+      // Rows read before the filters: the task's input, which the capacity planner scales by.
+      ctx.metrics.add('inputRows', b.numRows);
       for (const c of this.compiled) {
         if (b.numRows === 0) break;
         b = applyFilter(b, c);

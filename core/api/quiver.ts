@@ -14,6 +14,7 @@ import { DataStreamReader } from './stream-reader.ts';
 import type { StreamingQueryManager } from '../stream/query-manager.ts';
 import { Session } from './session.ts';
 import { loadSqlParser, sqlToPlan } from '../sql/index.ts';
+import { planCapacity, type CapacityPlan, type PlanOptions } from '../capacity/index.ts';
 
 /** Options of an embedded session; the observability options (eventLog, progress, quiet, ui, uiHost) are in ObservabilityOptions. */
 export interface LocalOptions extends ObservabilityOptions {
@@ -182,6 +183,17 @@ export class Quiver {
   onEvent(listener: EventListener): () => void {
     this.session.listeners.add(listener);
     return () => { this.session.listeners.delete(listener); };
+  }
+
+  /**
+   * The capacity planner over event logs of real runs (`events`: the eventLog directories; this
+   * session's own by default): per job, the workers/executors/GPUs each stage needs for `target`
+   * records/s, or what executors × workers (+ gpus) achieve. Runs nothing; see core/capacity.
+   */
+  plan(options: Omit<PlanOptions, 'events'> & { events?: PlanOptions['events'] } = {}): CapacityPlan {
+    const events = options.events ?? this.options.eventLog;
+    if (events === undefined) throw new PlanError('plan: give events (an event log directory), or open this session with the eventLog option so that its own runs can be planned from');
+    return planCapacity({ ...options, events });
   }
 
   /** The event log file this session appends to (null without the eventLog option). */

@@ -1,9 +1,10 @@
-// The `quiver` command line (commander): demo, tag, train, bench, explain, ui, executor and nats-config, each with --help; errors in one line (stacks with --verbose).
+// The `quiver` command line (commander): demo, tag, train, bench, explain, ui, plan, executor and nats-config, each with --help; errors in one line (stacks with --verbose).
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { addExecutorCommand } from './executor-command.ts';
 import { addExplainCommand } from './explain-command.ts';
 import { addNatsConfigCommand } from './nats-config-command.ts';
+import { addPlanCommand } from './plan-command.ts';
 import { repoFile } from './run-script.ts';
 import { addScriptCommands } from './script-commands.ts';
 import { addTagCommand } from './tag-command.ts';
@@ -30,11 +31,12 @@ export function program(): Command {
   addTagCommand(p);
   addExplainCommand(p);
   addUiCommand(p);
+  addPlanCommand(p);
   addExecutorCommand(p);
   addNatsConfigCommand(p);
   // Every subcommand points at --help after a usage error, as the top level does.
   for (const c of p.commands) c.showHelpAfterError(`(run quiver ${c.name()} --help for usage)`);
-  p.addHelpText('after', '\nExamples:\n  quiver demo\n  quiver tag --model models/fmnist-mlp --input /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --output out/tags.parquet\n  quiver ui --events out/events\n  quiver explain my-job.ts\n  quiver bench tagging --runs 5');
+  p.addHelpText('after', '\nExamples:\n  quiver demo\n  quiver tag --model models/fmnist-mlp --input /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz --output out/tags.parquet\n  quiver ui --events out/events\n  quiver plan --events out/events --target 14000/s --latency-p99 2s\n  quiver explain my-job.ts\n  quiver bench tagging --runs 5');
   return p;
 }
 

@@ -53,7 +53,8 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       get signal() { tick(); return undefined; },
       metrics: { add(name, n) { metrics[name] = (metrics[name] ?? 0) + n; } },
       async *shuffleInput(shuffleId) {
-        for (const block of p.shuffle[shuffleId] ?? []) for (const b of readBlockRef(block)) { tick(); yield b; }
+        // The rows a task reads (here, from resource() and in ScanExec): the capacity planner's unit.
+        for (const block of p.shuffle[shuffleId] ?? []) for (const b of readBlockRef(block)) { tick(); metrics.inputRows = (metrics.inputRows ?? 0) + b.numRows; yield b; }
       },
       async broadcast(id) {
         let t = broadcastCache.get(id);
@@ -69,7 +70,7 @@ export async function executeTask(p: TaskPayload): Promise<TaskResult> {
       resource(id) {
         const r = p.resources[id];
         if (!r) throw new PlanError(`in-memory data '${id}' is not available to this task`);
-        return (function* () { for (const b of decodeBlock(r)) { tick(); yield b; } })();
+        return (function* () { for (const b of decodeBlock(r)) { tick(); metrics.inputRows = (metrics.inputRows ?? 0) + b.numRows; yield b; } })();
       },
     };
     let rows = 0;

@@ -4,9 +4,9 @@ import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runQuiver } from './run-quiver.ts';
+import { runQuiver, runQuiverInProcess } from './run-quiver.ts';
 import { Quiver } from '../../core/index.ts';
-import { main, program } from '../../core/cli/main.ts';
+import { program } from '../../core/cli/main.ts';
 import { runRepoScript } from '../../core/cli/run-script.ts';
 import { inputFormat, outputFormat } from '../../core/cli/tag-command.ts';
 import { writeFmnistFiles } from '../../examples/lib/fmnist-files.ts';
@@ -16,20 +16,7 @@ const FMNIST = process.env.FMNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
 
 const quiver = runQuiver;
 
-/** main() in this process, its console output captured. */
-async function inProcess(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => { out.push(a.join(' ')); });
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => { err.push(a.join(' ')); });
-  try {
-    await main(['node', 'quiver', ...args]);
-    return { code: Number(process.exitCode ?? 0), out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const inProcess = runQuiverInProcess;
 
 describe('quiver command line', () => {
   afterEach(() => { process.exitCode = undefined; });
