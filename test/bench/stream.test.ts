@@ -1,0 +1,31 @@
+// bench/stream.ts --quick: the streaming benchmark runs to the end as a child process (its own nats-server) and writes stream.json with every section and the chart (no timing is asserted).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const out = mkdtempSync(join(tmpdir(), 'quiver-stream-bench-test-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+describe('bench/stream.ts --quick', () => {
+  it('exits 0 and writes stream.json with throughput and latency for Quiver and the raw loop, every event counted once, and the chart', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/stream.ts', '--quick', '--events', '2000', '--seconds', '1', '--out', out], { maxBuffer: 16 * 2 ** 20, timeout: 110_000 });
+    expect(stdout).toMatch(/^full speed\s+quiver\s+2000\s/m);
+    const r = JSON.parse(readFileSync(join(out, 'stream.json'), 'utf8'));
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['machine', 'quick', 'date', 'throughput', 'latency']));
+    expect(r.quick).toBe(true);
+    for (const run of [r.throughput.quiver, r.throughput.raw, r.latency.quiver, r.latency.raw]) {
+      expect(run.counted).toBe(run.events);
+      expect(run.eventsPerSecond).toBeGreaterThan(0);
+      expect(run.p99Ms).toBeGreaterThanOrEqual(run.p50Ms);
+      expect(run.batches).toBeGreaterThan(0);
+    }
+    expect(r.throughput.quiver.events).toBe(2000);
+    expect(r.latency.ratePerSecond).toBe(Math.max(1, Math.round(r.throughput.quiver.eventsPerSecond / 2)));
+    expect(r.latency.quiver.events).toBe(r.latency.raw.events);
+    expect(existsSync(join(out, 'stream.png')) && existsSync(join(out, 'stream.svg'))).toBe(true);
+  }, 120_000);
+});
