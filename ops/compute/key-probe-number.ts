@@ -5,7 +5,7 @@
 // MUST always come here): an int32-valued number hashes as its int, any other as its float64
 // bits, so equal values hash equal whatever array they come from.
 import { fmix32, mixRound, NULL_HASH } from './hash.ts';
-import { GOLDEN, type KeySlots } from './key-slots.ts';
+import type { KeySlots } from './key-slots.ts';
 import { growStore, type KeyInput, type KeyStore } from './key-store.ts';
 
 const F64 = new Float64Array(1);
@@ -43,39 +43,19 @@ export function probeNumber1(t: KeySlots, s: KeyStore, c: KeyInput, n: number, i
       if ((bits[j >> 3] & (1 << (j & 7))) === 0) { hs[i] = NULL_HASH; cand[i] = trackNull ? 0 : -1; } else { hs[i] = fmix32(numberWord(v[i])) | 0; cand[i] = 0; }
     }
   }
-  t.guess(hs, cand, n);
-  const keys = s.vals, valid = s.valid;
-  for (let i = 0; i < n; i++) {
-    const g = cand[i];
-    if (g >= 0) {
-      const j = off + i;
-      const isNull = bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0;
-      if (trackNull ? (valid[g] === 0) === isNull && (isNull || sameNumber(keys[g], v[i])) : sameNumber(keys[g], v[i])) { ids[i] = g; continue; }
-      ids[i] = -2;
-    } else ids[i] = g === -1 ? -1 : -2;
-  }
-  for (let i = 0; i < n; i++) if (ids[i] === -2) ids[i] = number1Row(t, s, c, i, hs[i], add, trackNull);
+  t.resolve(hs, cand, ids, n, add, (g, i) => number1Equals(s, c, g, i, trackNull), (g, i) => {
+    const isNull = isNullBit(bits, off + i);
+    growStore(s, g);
+    s.vals[g] = isNull ? 0 : v[i];
+    if (trackNull) s.valid[g] = isNull ? 0 : 1;
+  });
 }
 
-/** One row of probeNumber1, scalar: walks the chain, inserts when `add`. */
-function number1Row(t: KeySlots, s: KeyStore, c: KeyInput, i: number, hash: number, add: boolean, trackNull: boolean): number {
-  const j = c.off + i;
-  const isNull = c.bits !== null && (c.bits[j >> 3] & (1 << (j & 7))) === 0;
-  const x = c.vals[i];
-  const slots = t.slots, mask = t.mask, keys = s.vals, valid = s.valid;
-  let idx = Math.imul(hash, GOLDEN) >>> t.shift;
-  for (;;) {
-    const g = slots[2 * idx] - 1;
-    if (g < 0) break;
-    if (slots[2 * idx + 1] === hash && (trackNull ? (valid[g] === 0) === isNull && (isNull || sameNumber(keys[g], x)) : sameNumber(keys[g], x))) return g;
-    idx = (idx + 1) & mask;
-  }
-  if (!add) return -1;
-  const g = t.add(hash, idx);
-  growStore(s, g);
-  s.vals[g] = isNull ? 0 : x;
-  if (trackNull) s.valid[g] = isNull ? 0 : 1;
-  return g;
+/** Whether group g's key equals row i's (a null key equals only the null group, under 'group'). */
+function number1Equals(s: KeyStore, c: KeyInput, g: number, i: number, trackNull: boolean): boolean {
+  const isNull = isNullBit(c.bits, c.off + i);
+  if (trackNull && (s.valid[g] === 0) !== isNull) return false;
+  return isNull ? trackNull : sameNumber(s.vals[g], c.vals[i]);
 }
 
 /** Two number keys (e.g. two int32 columns): as probeNumber1, a null in either column per NullKeys. */
@@ -91,35 +71,14 @@ export function probeNumber2(t: KeySlots, s0: KeyStore, s1: KeyStore, c0: KeyInp
       cand[i] = (null0 || null1) && !trackNull ? -1 : 0;
     }
   }
-  t.guess(hs, cand, n);
-  for (let i = 0; i < n; i++) {
-    const g = cand[i];
-    if (g >= 0) ids[i] = number2Equals(s0, s1, c0, c1, g, i, trackNull) ? g : -2;
-    else ids[i] = g === -1 ? -1 : -2;
-  }
-  for (let i = 0; i < n; i++) {
-    if (ids[i] !== -2) continue;
-    const hash = hs[i];
-    const slots = t.slots, mask = t.mask;
-    let idx = Math.imul(hash, GOLDEN) >>> t.shift;
-    let found = -1;
-    for (;;) {
-      const g = slots[2 * idx] - 1;
-      if (g < 0) break;
-      if (slots[2 * idx + 1] === hash && number2Equals(s0, s1, c0, c1, g, i, trackNull)) { found = g; break; }
-      idx = (idx + 1) & mask;
-    }
-    if (found < 0 && add) {
-      found = t.add(hash, idx);
-      const null0 = isNullBit(b0, o0 + i), null1 = isNullBit(b1, o1 + i);
-      growStore(s0, found);
-      growStore(s1, found);
-      s0.vals[found] = null0 ? 0 : v0[i];
-      s1.vals[found] = null1 ? 0 : v1[i];
-      if (trackNull) { s0.valid[found] = null0 ? 0 : 1; s1.valid[found] = null1 ? 0 : 1; }
-    }
-    ids[i] = found;
-  }
+  t.resolve(hs, cand, ids, n, add, (g, i) => number2Equals(s0, s1, c0, c1, g, i, trackNull), (g, i) => {
+    const null0 = isNullBit(b0, o0 + i), null1 = isNullBit(b1, o1 + i);
+    growStore(s0, g);
+    growStore(s1, g);
+    s0.vals[g] = null0 ? 0 : v0[i];
+    s1.vals[g] = null1 ? 0 : v1[i];
+    if (trackNull) { s0.valid[g] = null0 ? 0 : 1; s1.valid[g] = null1 ? 0 : 1; }
+  });
 }
 
 /** True when bit j of validity bitmap `bits` says null (no bitmap: never). */

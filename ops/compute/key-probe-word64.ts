@@ -4,7 +4,7 @@
 // mixed, so keys beyond 2^53 do not collide the way their float64 values would. Vectorized in
 // passes as probeNumber1 is.
 import { fmix32, mixRound, NULL_HASH } from './hash.ts';
-import { GOLDEN, type KeySlots } from './key-slots.ts';
+import type { KeySlots } from './key-slots.ts';
 import { growStore, type KeyInput, type KeyStore } from './key-store.ts';
 
 /**
@@ -18,35 +18,14 @@ export function probeWord64(t: KeySlots, s: KeyStore, c: KeyInput, n: number, id
     const j = off + i;
     if (bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0) { hs[i] = NULL_HASH; cand[i] = trackNull ? 0 : -1; } else { hs[i] = fmix32(mixRound(w[2 * i], w[2 * i + 1])) | 0; cand[i] = 0; }
   }
-  t.guess(hs, cand, n);
-  for (let i = 0; i < n; i++) {
-    const g = cand[i];
-    if (g >= 0) ids[i] = word64Equals(s, c, g, i, trackNull) ? g : -2;
-    else ids[i] = g === -1 ? -1 : -2;
-  }
-  for (let i = 0; i < n; i++) {
-    if (ids[i] !== -2) continue;
-    const hash = hs[i];
-    const slots = t.slots, mask = t.mask;
-    let idx = Math.imul(hash, GOLDEN) >>> t.shift;
-    let found = -1;
-    for (;;) {
-      const g = slots[2 * idx] - 1;
-      if (g < 0) break;
-      if (slots[2 * idx + 1] === hash && word64Equals(s, c, g, i, trackNull)) { found = g; break; }
-      idx = (idx + 1) & mask;
-    }
-    if (found < 0 && add) {
-      found = t.add(hash, idx);
-      const j = off + i;
-      const isNull = bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0;
-      growStore(s, found);
-      s.vals[2 * found] = isNull ? 0 : w[2 * i];
-      s.vals[2 * found + 1] = isNull ? 0 : w[2 * i + 1];
-      if (trackNull) s.valid[found] = isNull ? 0 : 1;
-    }
-    ids[i] = found;
-  }
+  t.resolve(hs, cand, ids, n, add, (g, i) => word64Equals(s, c, g, i, trackNull), (g, i) => {
+    const j = off + i;
+    const isNull = bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0;
+    growStore(s, g);
+    s.vals[2 * g] = isNull ? 0 : w[2 * i];
+    s.vals[2 * g + 1] = isNull ? 0 : w[2 * i + 1];
+    if (trackNull) s.valid[g] = isNull ? 0 : 1;
+  });
 }
 
 /** Whether group g's key equals row i's (a null key equals only the null group, under 'group'). */

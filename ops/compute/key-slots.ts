@@ -71,6 +71,47 @@ export class KeySlots {
     }
   }
 
+  /**
+   * Passes 2-4 of a vectorized probe, after pass 1 wrote each row's hash to hs and 0 to cand
+   * (-1 for a row settled as absent: a null key that never matches): guess, confirm each guess
+   * with `equals(g, i)`, settle the rest. ids[i] gets row i's group, or -1.
+   */
+  resolve(hs: Int32Array, cand: Int32Array, ids: Int32Array, n: number, add: boolean, equals: (g: number, i: number) => boolean, append: (g: number, i: number) => void): void {
+    this.guess(hs, cand, n);
+    for (let i = 0; i < n; i++) {
+      const g = cand[i];
+      if (g >= 0) ids[i] = equals(g, i) ? g : -2;
+      else ids[i] = g === -1 ? -1 : -2;
+    }
+    this.settle(hs, ids, n, add, equals, append);
+  }
+
+  /**
+   * Pass 4 of a vectorized probe: every row with ids[i] === -2 walks its chain from its home
+   * slot; it gets the group where `equals(g, i)` holds, else (when `add`) a new group whose key
+   * `append(g, i)` stores, else -1. Rows are taken in order, so new ids stay in first-seen order.
+   */
+  settle(hs: Int32Array, ids: Int32Array, n: number, add: boolean, equals: (g: number, i: number) => boolean, append: (g: number, i: number) => void): void {
+    for (let i = 0; i < n; i++) {
+      if (ids[i] !== -2) continue;
+      const hash = hs[i];
+      const slots = this.slots, mask = this.mask;
+      let idx = Math.imul(hash, GOLDEN) >>> this.shift;
+      let found = -1;
+      for (;;) {
+        const g = slots[2 * idx] - 1;
+        if (g < 0) break;
+        if (slots[2 * idx + 1] === hash && equals(g, i)) { found = g; break; }
+        idx = (idx + 1) & mask;
+      }
+      if (found < 0 && add) {
+        found = this.add(hash, idx);
+        append(found, i);
+      }
+      ids[i] = found;
+    }
+  }
+
   private rehash(): void {
     const cap = (this.mask + 1) * 2;
     const slots = new Int32Array(cap * 2);
