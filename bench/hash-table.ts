@@ -29,7 +29,7 @@ const outDir = arg('out', 'bench/results');
 interface Shape { name: string; types: arrow.DataType[]; columns(keys: Int32Array): arrow.Data[] }
 
 /** A bijection on 32 bits, so that key k's value does not reveal k (no sequential keys). */
-const scramble = (k: number, salt: number) => Math.imul(k ^ salt, 0x9e3779b1) ^ (k >>> 7);
+const scramble = (k: number, salt: number) => { const x = Math.imul(k ^ salt, 0x9e3779b1); return x ^ (x >>> 16); };
 
 function int32Col(keys: Int32Array, salt: number): arrow.Data {
   const v = new Int32Array(keys.length);
