@@ -12,9 +12,12 @@ export class AggTable {
   /** Groups when there are no group keys: 0 until a row arrives, then 1. */
   private globalGroups = 0;
 
-  /** `keyTypes` MUST be the output types of the group columns (keysData() returns them). */
-  constructor(keyTypes: readonly arrow.DataType[], readonly specs: readonly AggSpec[]) {
-    this.keys = keyTypes.length ? new KeyTable(keyTypes, { nullKeys: 'group' }) : null;
+  /**
+   * `keyTypes` MUST be the output types of the group columns (keysData() returns them);
+   * `capacity`: groups expected, when known (a table for one batch), so the key table does not rehash on the way.
+   */
+  constructor(keyTypes: readonly arrow.DataType[], readonly specs: readonly AggSpec[], capacity = 0) {
+    this.keys = keyTypes.length ? new KeyTable(keyTypes, { nullKeys: 'group', capacity }) : null;
     this.accs = specs.map(makeAccumulator);
   }
 

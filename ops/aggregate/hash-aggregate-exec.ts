@@ -119,7 +119,8 @@ export class HashAggregateExec implements ExecPlan {
       ctx.signal?.throwIfAborted();
       if (b.numRows === 0) continue;
       if (skipping) {
-        const own = new AggTable(this.keyTypes, this.specs);
+        // Skipping means nearly every row is its own group: size the table for the batch.
+        const own = new AggTable(this.keyTypes, this.specs, b.numRows);
         this.feed(own, b, raw);
         yield* this.emit(this.stateSchema, own.stateColumns(), own.size, ctx);
         continue;

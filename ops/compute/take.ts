@@ -13,14 +13,48 @@ export function isValid(d: arrow.Data, i: number): boolean {
   return (d.nullBitmap[j >> 3] & (1 << (j & 7))) !== 0;
 }
 
-function bitmapFrom(valid: Uint8Array, n: number): { bitmap: Uint8Array; nulls: number } {
+/** The validity of the gathered rows: null where the index is -1 or the source row is null. */
+function takeValidity(d: arrow.Data, indices: Int32Array): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+  const n = indices.length;
+  const bits = d.nullCount > 0 && d.nullBitmap && d.nullBitmap.length > 0 ? d.nullBitmap : null;
+  let missing = false;
+  for (let i = 0; i < n; i++) if (indices[i] < 0) { missing = true; break; }
+  if (!bits && !missing) return { nullBitmap: undefined, nullCount: 0 };
   const bitmap = new Uint8Array((n + 7) >> 3);
+  const off = d.offset;
   let nulls = 0;
   for (let i = 0; i < n; i++) {
-    if (valid[i]) bitmap[i >> 3] |= 1 << (i & 7);
+    const k = indices[i];
+    const j = off + k;
+    if (k >= 0 && (bits === null || (bits[j >> 3] & (1 << (j & 7))) !== 0)) bitmap[i >> 3] |= 1 << (i & 7);
     else nulls++;
   }
-  return { bitmap, nulls };
+  return { nullBitmap: bitmap, nullCount: nulls };
+}
+
+type FixedArray = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+
+// One gather loop per element type, so that each stays monomorphic (a tight typed-array loop);
+// an index of -1 leaves 0 (the row is null).
+function gatherInt32(src: Int32Array, indices: Int32Array, out: Int32Array): void {
+  for (let i = 0; i < indices.length; i++) { const k = indices[i]; out[i] = k >= 0 ? src[k] : 0; }
+}
+function gatherFloat64(src: Float64Array, indices: Int32Array, out: Float64Array): void {
+  for (let i = 0; i < indices.length; i++) { const k = indices[i]; out[i] = k >= 0 ? src[k] : 0; }
+}
+/** 64-bit integers as int32 word pairs: reading a BigInt64Array element would allocate a BigInt. */
+function gatherWordPairs(src: Int32Array, indices: Int32Array, out: Int32Array): void {
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i];
+    if (k >= 0) { out[2 * i] = src[2 * k]; out[2 * i + 1] = src[2 * k + 1]; }
+  }
+}
+function gatherAny(src: ArrayLike<number> & { [i: number]: number }, stride: number, indices: Int32Array, out: { [i: number]: number }): void {
+  for (let i = 0; i < indices.length; i++) {
+    const k = indices[i];
+    if (k < 0) continue;
+    for (let s = 0; s < stride; s++) out[i * stride + s] = src[k * stride + s];
+  }
 }
 
 /**
@@ -31,15 +65,7 @@ export function takeData(d: arrow.Data, indices: Int32Array): arrow.Data {
   const n = indices.length;
   const type = d.type;
   if (type.typeId === arrow.Type.Null) return arrow.makeData({ type, length: n, nullCount: n });
-  const hasNulls = d.nullCount > 0 || indices.some((x) => x < 0);
-  let valid: Uint8Array | null = null;
-  if (hasNulls) {
-    valid = new Uint8Array(n);
-    for (let i = 0; i < n; i++) { const k = indices[i]; valid[i] = k >= 0 && isValid(d, k) ? 1 : 0; }
-  }
-  const nb = valid ? bitmapFrom(valid, n) : null;
-  const nullBitmap = nb?.bitmap;
-  const nullCount = nb?.nulls ?? 0;
+  const { nullBitmap, nullCount } = takeValidity(d, indices);
   switch (type.typeId) {
     case arrow.Type.Bool: {
       const src = d.values as Uint8Array;
@@ -53,42 +79,34 @@ export function takeData(d: arrow.Data, indices: Int32Array): arrow.Data {
       return arrow.makeData({ type, length: n, nullCount, nullBitmap, data: out } as any);
     }
     case arrow.Type.Int: case arrow.Type.Float: case arrow.Type.Date: case arrow.Type.Timestamp: {
-      const src = d.values as any;
+      const src = d.values as FixedArray;
       const stride = d.stride;
-      const Ctor = src.constructor as any;
-      const out = new Ctor(n * stride);
-      const base = 0;
-      if (stride === 1) {
-        for (let i = 0; i < n; i++) { const k = indices[i]; if (k >= 0) out[i] = src[base + k]; }
-      } else {
-        for (let i = 0; i < n; i++) {
-          const k = indices[i];
-          if (k < 0) continue;
-          for (let s = 0; s < stride; s++) out[i * stride + s] = src[base + k * stride + s];
-        }
-      }
+      const out = new (src.constructor as new (len: number) => FixedArray)(n * stride);
+      if (stride === 1 && src instanceof Int32Array) gatherInt32(src, indices, out as Int32Array);
+      else if (stride === 1 && src instanceof Float64Array) gatherFloat64(src, indices, out as Float64Array);
+      else if (stride === 1 && src.BYTES_PER_ELEMENT === 8) gatherWordPairs(new Int32Array(src.buffer, src.byteOffset, 2 * src.length), indices, new Int32Array(out.buffer));
+      else gatherAny(src as Int16Array, stride, indices, out as Int16Array);
       return arrow.makeData({ type, length: n, nullCount, nullBitmap, data: out } as any);
     }
     case arrow.Type.Utf8: case arrow.Type.Binary: {
       const offs = d.valueOffsets as Int32Array;
       const bytes = d.values as Uint8Array;
-      const o = 0;
+      // Pass 1 reads each row's offsets once (random access) and keeps its start, so that
+      // pass 2 copies from a sequential list into an output sized exactly.
       const outOffs = new Int32Array(n + 1);
+      const starts = new Int32Array(n);
       let total = 0;
       for (let i = 0; i < n; i++) {
         const k = indices[i];
-        if (k >= 0) total += offs[o + k + 1] - offs[o + k];
+        if (k >= 0) { const a = offs[k]; starts[i] = a; total += offs[k + 1] - a; }
         outOffs[i + 1] = total;
       }
       const out = new Uint8Array(total);
       for (let i = 0; i < n; i++) {
-        const k = indices[i];
-        if (k < 0) continue;
-        const a = offs[o + k], b = offs[o + k + 1];
-        const len = b - a;
-        const w = outOffs[i];
-        if (len < 16) for (let t = 0; t < len; t++) out[w + t] = bytes[a + t];
-        else out.set(bytes.subarray(a, b), w);
+        const w = outOffs[i], len = outOffs[i + 1] - w, a = starts[i];
+        // A byte loop beats set(subarray(...)) below ~64 bytes: subarray allocates a view per row.
+        if (len < 64) for (let t = 0; t < len; t++) out[w + t] = bytes[a + t];
+        else out.set(bytes.subarray(a, a + len), w);
       }
       return arrow.makeData({ type, length: n, nullCount, nullBitmap, valueOffsets: outOffs, data: out } as any);
     }
