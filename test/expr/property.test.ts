@@ -53,7 +53,8 @@ function ref(e: ExprNode, row: Row, fields: FieldJSON[]): V {
       const a = ref(e.arg, row, fields);
       if (a === null) return null;
       const from = typeOf(e.arg);
-      if (e.to === 'utf8') return String(a);
+      // An int64 holds an integer exactly (a product past 2^53 is rounded once, to the stored integer): its digits, not the double's shortest form.
+      if (e.to === 'utf8') return from === 'int64' && typeof a === 'number' ? BigInt(a).toString() : String(a);
       if (from === 'utf8') {
         const m = /^\s*([+-]?\d+)(\.\d*)?\s*$/.exec(a as string);
         if (!m) return null;
