@@ -19,6 +19,9 @@ import { normalizeTable, tableFromRows } from './ingest.ts';
 import { Catalog } from '../sql/catalog.ts';
 import { StreamingQueryManager } from '../stream/query-manager.ts';
 
+/** Share of memoryBudget one range partition of a sort is planned to hold (see PhysicalPlannerOptions.sortPartitionBytes). */
+const SORT_PARTITION_BUDGET_SHARE = 0.35;
+
 export interface SessionOptions {
   shufflePartitions: number;
   targetSplitBytes: number;
@@ -119,6 +122,9 @@ export class Session {
       cachedStages: this.scheduler.cache.lineage,
       shufflePartitions: this.options.shufflePartitions,
       targetSplitBytes: this.options.targetSplitBytes,
+      // A partition's sort spills past half the budget; at 0.35 of it, estimates that fall short
+      // (and uneven range bounds) still leave room.
+      sortPartitionBytes: this.runtime.config.memoryBudget * SORT_PARTITION_BUDGET_SHARE,
       planSplits: (source, target, scan) => planSplits(source as any, target, this.runtime.workers, scan) as any,
       placePredict: (spec) => placePredict({ modelPath: spec.modelPath, sha: spec.modelSha256, kind: spec.modelFormat ?? 'mlp', device: spec.device, backend: spec.backend, workers: this.runtime.workers, batchSize: spec.batchSize }),
       write,

@@ -4,6 +4,7 @@ import { assertNever, InternalError, PlanError } from '../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { physicalScanOptions, prunePartitions, type ScanFilters } from '../../ops/sources/index.ts';
+import { estimateStats } from '../optimizer/stats.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
 import { joinPairFields } from '../plan/schema.ts';
@@ -17,6 +18,13 @@ export interface PhysicalPlannerOptions {
   shufflePartitions: number;
   /** Files larger than this are split into byte ranges across tasks. */
   targetSplitBytes: number;
+  /**
+   * A sort gets enough range partitions that each holds about this many bytes (the input's
+   * estimated size in memory), so each partition sorts in memory instead of spilling runs and
+   * merging them: a partition's sort spills past half of memoryBudget. Unset: as many range
+   * partitions as input partitions.
+   */
+  sortPartitionBytes?: number;
   /** Splits a scan into tasks (driver side; reads file sizes). */
   /** `scan`: the scan's filters, so splits leave out Parquet row groups they rule out. */
   planSplits(source: SourceSpec, targetSplitBytes: number, scan?: ScanFilters): Promise<SplitJSON[]>;
@@ -194,7 +202,10 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     case 'join': return planJoin(plan, cutter);
     // Qualifiers only matter to name resolution, which is done: operators see names.
     case 'subqueryAlias': return planNode(plan.input, cutter);
-    case 'sort': return planSort(await planNode(plan.input, cutter), [...plan.keys], cutter);
+    case 'sort': {
+      const c = await planNode(plan.input, cutter);
+      return planSort(c, [...plan.keys], cutter, sortPartitions(plan.input, c.partitions, o.sortPartitionBytes));
+    }
     case 'window': {
       // Whole window partitions in one task (hash by the keys; no keys: one task), sorted by keys then order.
       const c = await planNode(plan.input, cutter);
@@ -270,6 +281,18 @@ const SAMPLE_PER_PARTITION = 20;
 const MAX_SAMPLE = 1_000_000;
 const OVERSAMPLE = 3;
 
+/** Range partitions of a sort never exceed this (each is a task and an output file)... */
+const MAX_SORT_PARTITIONS = 1024;
+/** ...nor hold less than this, whatever the budget: under it, tasks cost more than spilling. */
+const MIN_SORT_PARTITION_BYTES = 16 * 2 ** 20;
+
+/** The range partitions of a sort of `input` (planned as `partitions`): more where the estimated input would spill (see sortPartitionBytes). */
+function sortPartitions(input: LogicalPlan, partitions: number, perPartition: number | undefined): number {
+  const bytes = perPartition ? estimateStats(input).bytes : null;
+  if (bytes === null || !perPartition) return partitions;
+  return Math.max(partitions, Math.min(MAX_SORT_PARTITIONS, Math.ceil(bytes / Math.max(perPartition, MIN_SORT_PARTITION_BYTES))));
+}
+
 /**
  * orderBy over several partitions: sample the keys (a broadcast stage), range-partition by
  * bounds drawn from the sample (every map task draws the same ones), sort each range
@@ -277,8 +300,8 @@ const OVERSAMPLE = 3;
  * the result's partitions in order are the total order. The child runs twice, once to sample
  * (unless costly, see below).
  */
-function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter): Planned {
-  if (input.partitions <= 1) {
+function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter, partitions = input.partitions): Planned {
+  if (partitions <= 1) {
     const g = gather(input, cutter);
     return { node: { op: 'sort', keys, fetch: null, child: g.node }, partitions: 1 };
   }
@@ -288,7 +311,7 @@ function planSort(input: Planned, keys: ExprNode[], cutter: StageCutter): Planne
   walkPhys(input.node, (x) => { costly ||= x.op === 'predict' || x.op === 'mapBatches'; });
   costly ||= udfRefsIn(input.node).length > 0;
   const c = costly ? cutter.cut(input, { keys: [], partitions: input.partitions }) : input;
-  const n = c.partitions;
+  const n = partitions;
   const rows = Math.ceil((OVERSAMPLE * Math.min(SAMPLE_PER_PARTITION * n, MAX_SAMPLE)) / c.partitions);
   const sample = cutter.cut({ node: { op: 'sample', keys, rows, child: keyColumnsOnly(c.node, keys) }, partitions: c.partitions }, 'broadcast');
   const ranged = cutter.cut({ node: { op: 'rangePartition', keys, partitions: n, sample: sample.node, child: c.node }, partitions: c.partitions }, { keys, partitions: n, range: true });

@@ -36,4 +36,19 @@ describe('distributed sort: user code below it, its stages as executors check th
     bad.output.range = 'yes';
     expect(decodeStage(JSON.stringify(bad))).toMatchObject({ ok: false, reason: expect.stringMatching(/output\.range/) });
   });
+
+  it('plans more range partitions than input partitions where the input, as estimated, would spill: each then sorts in memory', async () => {
+    const df = q.createDataFrame([{ a: 1 }, { a: 2 }], { partitions: 2 }).orderBy(col('a'));
+    const ranges = async (bytes: number) => {
+      // The same plan over a table said to hold `bytes` (planning reads no rows).
+      type Node = { kind: string; input?: Node };
+      const sized = (n: Node): Node => (n.kind === 'values' ? { ...n, bytes } as Node : { ...n, input: sized(n.input!) });
+      const { physical } = await q.session.physical(sized(df.plan as unknown as Node) as unknown as typeof df.plan);
+      return physical.stages.map((s) => (s.output.kind === 'shuffle' ? s.output.partitions : null)).filter((n) => n !== null);
+    };
+    // Default budget 256 MB: a partition is planned to hold 0.35 x 256 MB (a sort spills past half of it).
+    expect(await ranges(10 * 2 ** 20)).toEqual([2]);
+    expect(await ranges(2 ** 30)).toEqual([Math.ceil(2 ** 30 / (0.35 * 256 * 2 ** 20))]);
+    expect(await ranges(2 ** 50)).toEqual([1024]);
+  });
 });
