@@ -1,21 +1,29 @@
-// The stable sort permutation of one batch's keys: packed native sort when it fits, else a comparator.
+// The stable sort permutation of one batch's keys: a radix sort of numeric keys (ops/sort/radix-order.ts),
+// for fewer rows a packed native sort when it fits, else a comparator.
 //
 // Comparator sorts in JS cost a function call per comparison. When every key can be replaced
 // by an integer rank (numbers, bools, dates, timestamps; not strings), the ranks and the row
 // index are packed into one float64 below 2^53 and sorted by the engine's native numeric
 // sort: the index in the low bits makes the order stable and is read back from the result.
+import { RADIX_MIN_ROWS, radixOrder } from './radix-order.ts';
 import { cmpF64, compareRows, KeyTag, type KeyColumn, type SortOrder } from './sort-keys.ts';
 
 const MAX_EXACT = 2 ** 53;
 
-/**
- * The permutation that sorts rows [0, n) of `keys` (stable: ties keep row order). `packed`
- * false forces the comparator path (tests compare both).
- */
-export function sortIndices(orders: readonly SortOrder[], keys: readonly KeyColumn[], n: number, packed = true): Int32Array {
-  if (packed && orders.length > 0 && n > 1) {
-    const order = packedOrder(orders, keys, n);
-    if (order) return order;
+/** Which algorithm sorts: 'auto' picks by row count and key types; the others force one where it applies (tests compare them). */
+export type SortPath = 'auto' | 'radix' | 'packed' | 'compare';
+
+/** The permutation that sorts rows [0, n) of `keys` (stable: ties keep row order). */
+export function sortIndices(orders: readonly SortOrder[], keys: readonly KeyColumn[], n: number, path: SortPath = 'auto'): Int32Array {
+  if (orders.length > 0 && n > 1) {
+    if (path === 'radix' || (path === 'auto' && n >= RADIX_MIN_ROWS)) {
+      const order = radixOrder(orders, keys, n);
+      if (order) return order;
+    }
+    if (path === 'packed' || path === 'auto') {
+      const order = packedOrder(orders, keys, n);
+      if (order) return order;
+    }
   }
   const idx = new Int32Array(n);
   for (let i = 0; i < n; i++) idx[i] = i;
