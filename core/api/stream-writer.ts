@@ -15,6 +15,8 @@ import { MemorySink } from '../stream/sinks/memory-sink.ts';
 import { JetStreamSink, type JetStreamSinkOptions } from '../stream/sinks/jetstream-sink.ts';
 import { KvSink, type KvSinkOptions } from '../stream/sinks/kv-sink.ts';
 import { progressLine } from '../stream/progress-line.ts';
+import { sourceText, streamEndEvent, streamProgressEvent, streamStartEvent } from '../stream/stream-events.ts';
+import { streamScansOf } from '../stream/substitute.ts';
 import { log } from '../../gpu-kernels/log.ts';
 import { StreamExecution } from '../stream/stream-execution.ts';
 import { StreamingQuery } from '../stream/streaming-query.ts';
@@ -112,10 +114,18 @@ export class DataStreamWriter {
     queryId = checkpoint.queryId;
     const runId = randomUUID();
     const exec = new StreamExecution(session, df.plan, sink, checkpoint, { id: checkpoint.queryId, runId, name: this.state.name }, stateful);
+    const quiet = session.options.quiet;
     const query = new StreamingQuery(this.state.name, runId, exec, sink, checkpoint, this.state.trigger, (q) => {
       session.streams.remove(q);
+      session.emit(streamEndEvent(q, q.exception));
       if (temporary) void rm(temporary, { recursive: true, force: true });
-    }, session.options.quiet ? null : (p) => log.info(progressLine(p)));
+    }, (p) => {
+      // The event log, the web UI's streaming page and /metrics see each batch; the console too unless quiet.
+      session.emit(streamProgressEvent(p));
+      if (!quiet) log.info(progressLine(p));
+    });
+    // Before any batch: the query's run ends only after an await in its loop.
+    session.emit(streamStartEvent(query, sink.description, streamScansOf(df.plan).map((s) => sourceText(s.source)), this.state.trigger));
     session.streams.add(query, location);
     return query;
   }
