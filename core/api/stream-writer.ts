@@ -13,7 +13,10 @@ import { FileSink } from '../stream/sinks/file-sink.ts';
 import { ForeachBatchSink } from '../stream/sinks/foreach-batch-sink.ts';
 import { MemorySink } from '../stream/sinks/memory-sink.ts';
 import { JetStreamSink, type JetStreamSinkOptions } from '../stream/sinks/jetstream-sink.ts';
+import { KvSink, type KvSinkOptions } from '../stream/sinks/kv-sink.ts';
 import { progressLine } from '../stream/progress-line.ts';
+import { sourceText, streamEndEvent, streamProgressEvent, streamStartEvent } from '../stream/stream-events.ts';
+import { streamScansOf } from '../stream/substitute.ts';
 import { log } from '../../gpu-kernels/log.ts';
 import { StreamExecution } from '../stream/stream-execution.ts';
 import { StreamingQuery } from '../stream/streaming-query.ts';
@@ -22,10 +25,10 @@ import { checkStreamingPlan } from '../stream/unsupported-operations.ts';
 import { OUTPUT_MODES, planStatefulAggregate, type OutputMode } from '../stream/stateful-aggregate.ts';
 import { DataFrame } from './dataframe.ts';
 
-export type StreamSinkFormat = 'parquet' | 'json' | 'csv' | 'arrow' | 'memory' | 'console' | 'jetstream';
-const FORMATS: readonly StreamSinkFormat[] = ['parquet', 'json', 'csv', 'arrow', 'memory', 'console', 'jetstream'];
+export type StreamSinkFormat = 'parquet' | 'json' | 'csv' | 'arrow' | 'memory' | 'console' | 'jetstream' | 'kv';
+const FORMATS: readonly StreamSinkFormat[] = ['parquet', 'json', 'csv', 'arrow', 'memory', 'console', 'jetstream', 'kv'];
 /** Sinks that are not a directory of files. */
-const NOT_FILES: readonly (StreamSinkFormat | null)[] = ['memory', 'console', 'jetstream'];
+const NOT_FILES: readonly (StreamSinkFormat | null)[] = ['memory', 'console', 'jetstream', 'kv'];
 
 export type BatchFunction = (batch: DataFrame, batchId: number) => unknown;
 
@@ -49,7 +52,7 @@ export class DataStreamWriter {
 
   private with(s: Partial<StreamWriterState>): DataStreamWriter { return new DataStreamWriter(this.df, { ...this.state, ...s }); }
 
-  /** 'parquet', 'json', 'csv', 'arrow' (a directory of part files, exactly once per batch), 'memory' (the table queryName), 'console', 'jetstream' (options servers, subject: a JSON message per row, de-duplicated by id). */
+  /** 'parquet', 'json', 'csv', 'arrow' (a directory of part files, exactly once per batch), 'memory' (the table queryName), 'console', 'jetstream' (options servers, subject: a JSON message per row, de-duplicated by id), 'kv' (options servers, bucket, keys: each row as JSON under its key in a JetStream KV bucket). */
   format(format: StreamSinkFormat): DataStreamWriter {
     if (!FORMATS.includes(format)) throw new PlanError(`writeStream.format: unknown format ${JSON.stringify(format)}; use ${FORMATS.join(', ')}`);
     return this.with({ format });
@@ -98,7 +101,7 @@ export class DataStreamWriter {
     if (isFile && typeof checkpointLocation !== 'string') {
       throw new PlanError(`writeStream.format('${format}'): option('checkpointLocation', dir) is required: the file sink is exactly-once only with the offsets and commits it keeps there`);
     }
-    if (format === null && this.state.foreachBatch === null) throw new PlanError("writeStream: give a sink: .format('parquet' | 'json' | 'memory' | 'console') or .foreachBatch(fn)");
+    if (format === null && this.state.foreachBatch === null) throw new PlanError("writeStream: give a sink: .format('parquet' | 'json' | 'memory' | 'console' | 'jetstream' | 'kv') or .foreachBatch(fn)");
     if (isFile && mode !== 'append') throw new PlanError(`writeStream.format('${format}'): files are only appended to, so outputMode('${mode}') cannot rewrite the groups it output before; use 'append' (with a watermark), or a memory, console or foreachBatch sink`);
     if (format === 'memory' && this.state.name === null) throw new PlanError("writeStream.format('memory'): give .queryName(name): the rows are the table of that name");
     const temporary = typeof checkpointLocation === 'string' ? null : await mkdtemp(join(tmpdir(), 'quiver-stream-checkpoint-'));
@@ -106,20 +109,28 @@ export class DataStreamWriter {
     const session = df.session;
     session.streams.checkFree(location, this.state.name);
     let queryId = '';
-    const sink = this.sink(target, numRows, formatOptions, () => queryId);
+    const sink = this.sink(target, numRows, formatOptions, () => queryId, location);
     const checkpoint = await Checkpoint.open(location);
     queryId = checkpoint.queryId;
     const runId = randomUUID();
     const exec = new StreamExecution(session, df.plan, sink, checkpoint, { id: checkpoint.queryId, runId, name: this.state.name }, stateful);
+    const quiet = session.options.quiet;
     const query = new StreamingQuery(this.state.name, runId, exec, sink, checkpoint, this.state.trigger, (q) => {
       session.streams.remove(q);
+      session.emit(streamEndEvent(q, q.exception));
       if (temporary) void rm(temporary, { recursive: true, force: true });
-    }, session.options.quiet ? null : (p) => log.info(progressLine(p)));
+    }, (p) => {
+      // The event log, the web UI's streaming page and /metrics see each batch; the console too unless quiet.
+      session.emit(streamProgressEvent(p));
+      if (!quiet) log.info(progressLine(p));
+    });
+    // Before any batch: the query's run ends only after an await in its loop.
+    session.emit(streamStartEvent(query, sink.description, streamScansOf(df.plan).map((s) => sourceText(s.source)), this.state.trigger));
     session.streams.add(query, location);
     return query;
   }
 
-  private sink(path: string | undefined, numRows: unknown, options: Record<string, unknown>, queryId: () => string): Sink {
+  private sink(path: string | undefined, numRows: unknown, options: Record<string, unknown>, queryId: () => string, checkpoint: string): Sink {
     const { df } = this;
     const fn = this.state.foreachBatch;
     if (fn !== null) return new ForeachBatchSink((plan: LogicalPlan, batchId) => fn(new DataFrame(df.session, plan), batchId));
@@ -131,6 +142,7 @@ export class DataStreamWriter {
         return new ConsoleSink(df.session, n as number);
       }
       case 'jetstream': return new JetStreamSink(df.session, options as unknown as JetStreamSinkOptions, queryId);
+      case 'kv': return new KvSink(df.session, options as unknown as KvSinkOptions, df.schema, Checkpoint.sinkDir(checkpoint));
       default: return new FileSink(df.session, this.state.format!, path!, options as WriteOptions, df.schema);
     }
   }

@@ -1,5 +1,6 @@
-// /metrics: Prometheus text exposition (format 0.0.4) computed from derived state: task latency histograms, rows, bytes, errors, queue depth, busy slots, memory, GPU time.
+// /metrics: Prometheus text exposition (format 0.0.4) computed from derived state: task latency histograms, rows, bytes, errors, queue depth, busy slots, memory, GPU time, streaming queries.
 import type { ObsState } from './state.ts';
+import type { StreamState } from './stream-state.ts';
 
 /** Upper bounds of the task latency histogram buckets, seconds. */
 export const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
@@ -42,6 +43,16 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
   const events = family('quiver_events_total', 'counter', 'Runtime events seen.');
   const cacheParts = family('quiver_cache_partitions', 'gauge', 'Partitions of each cached DataFrame kept now.');
   const cacheBytes = family('quiver_cache_bytes', 'gauge', 'Bytes of each cached DataFrame kept now, in memory and on disk.');
+  const streamsActive = family('quiver_stream_queries_active', 'gauge', 'Streaming queries running now.');
+  const streamUp = family('quiver_stream_up', 'gauge', '1 while the streaming query runs, 0 once stopped or failed (its latest run).');
+  const streamBatches = family('quiver_stream_batches_total', 'counter', 'Micro-batches the streaming query committed, over its runs.');
+  const streamInput = family('quiver_stream_input_rows_total', 'counter', 'Rows its sources gave the streaming query, over its runs (rows a source could not count left out).');
+  const streamOutput = family('quiver_stream_output_rows_total', 'counter', 'Rows the streaming query\'s sink wrote, over its runs (where the sink can tell).');
+  const streamInRate = family('quiver_stream_input_rows_per_second', 'gauge', 'Input rows over the time between the last two batches\' starts (how fast data arrives).');
+  const streamRate = family('quiver_stream_processed_rows_per_second', 'gauge', 'Input rows over the last batch\'s own time (how fast it was processed).');
+  const streamDuration = family('quiver_stream_batch_duration_seconds', 'gauge', 'Run time of the last micro-batch (trigger execution).');
+  const streamWatermark = family('quiver_stream_watermark_seconds', 'gauge', 'The event-time watermark the last batch ran with, in seconds since the epoch.');
+  const streamState = family('quiver_stream_state_rows', 'gauge', 'Groups the streaming aggregate holds after the last batch.');
 
   for (const { id, state } of apps) {
     const app: Labels = o.appLabel ? { app: id } : {};
@@ -107,6 +118,26 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
       sample(cacheBytes, { ...l, where: 'memory' }, c.memoryBytes);
       sample(cacheBytes, { ...l, where: 'disk' }, c.diskBytes);
     }
+    sample(streamsActive, app, state.streams.filter((x) => x.status === 'active').length);
+    // One series per query id: a restart from the checkpoint is a new run of the same query.
+    const byId = new Map<string, StreamState[]>();
+    for (const run of state.streams) byId.set(run.id, [...(byId.get(run.id) ?? []), run]);
+    for (const [id, runs] of byId) {
+      const latest = runs[runs.length - 1];
+      const l = { ...app, query_id: id, query_name: latest.name ?? '' };
+      const sum = (f: (r: StreamState) => number) => runs.reduce((n, r) => n + f(r), 0);
+      sample(streamUp, l, latest.status === 'active' ? 1 : 0);
+      sample(streamBatches, l, sum((r) => r.batches));
+      sample(streamInput, l, sum((r) => r.inputRows));
+      sample(streamOutput, l, sum((r) => r.outputRows));
+      const b = latest.last;
+      if (b === null) continue;
+      if (b.inputRowsPerSecond !== null) sample(streamInRate, l, b.inputRowsPerSecond);
+      if (b.processedRowsPerSecond !== null) sample(streamRate, l, b.processedRowsPerSecond);
+      sample(streamDuration, l, b.durationMs / 1000);
+      if (b.watermarkMs !== null) sample(streamWatermark, l, b.watermarkMs / 1000);
+      if (b.stateRows !== null) sample(streamState, l, b.stateRows);
+    }
     sample(events, app, state.events);
   }
 
@@ -127,5 +158,6 @@ function formatValue(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
-  return String(Number.isInteger(v) ? v : Number(v.toPrecision(12)));
+  // 15 digits drop float noise (0.1 + 0.2) and keep milliseconds on seconds since the epoch (13 digits).
+  return String(Number.isInteger(v) ? v : Number(v.toPrecision(15)));
 }

@@ -1,5 +1,6 @@
 // Job history derived from runtime events alone: the live UI, the progress bars, /metrics and `quiver ui --events` fold the same events through applyEvent.
 import { LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
+import { applyStreamEvent, type StreamState } from './stream-state.ts';
 
 export type JobStatus = 'running' | 'succeeded' | 'failed';
 export type StageStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -128,6 +129,8 @@ export interface ObsState {
   executors: ExecutorState[];
   /** Cached DataFrames kept now, in the order first cached (unpersisted ones are removed). */
   caches: CacheState[];
+  /** Streaming queries' runs, in the order they started. */
+  streams: StreamState[];
   /** Events folded so far. */
   events: number;
   /** Epoch ms of the first and last event (null before any). */
@@ -136,7 +139,7 @@ export interface ObsState {
 }
 
 export function emptyState(): ObsState {
-  return { jobs: [], executors: [], caches: [], events: 0, first: null, last: null };
+  return { jobs: [], executors: [], caches: [], streams: [], events: 0, first: null, last: null };
 }
 
 /** The state after `events`, from an empty one. */
@@ -318,6 +321,10 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
       if (e.removed) { if (at >= 0) s.caches.splice(at, 1); return s; }
       const c: CacheState = { cacheId: e.cacheId, name: e.name, partitions: e.partitions, cached: e.cached, memoryBytes: e.memoryBytes, diskBytes: e.diskBytes, executors: { ...e.executors }, updated: e.ts };
       if (at >= 0) s.caches[at] = c; else s.caches.push(c);
+      return s;
+    }
+    case 'streamStart': case 'streamProgress': case 'streamEnd': {
+      applyStreamEvent(s.streams, e);
       return s;
     }
     default: {

@@ -40,6 +40,17 @@ export type RuntimeEvent = At & (
    * by each; `diskBytes`: those spilled, where the runtime knows (else all count as memory).
    */
   | { kind: 'cacheUpdate'; cacheId: string; name: string; partitions: number; cached: number; memoryBytes: number; diskBytes: number; executors: Record<string, number>; removed?: true }
+  /** A streaming query started (a run: `id` stays the same across restarts from one checkpoint, `runId` is new each start). */
+  | { kind: 'streamStart'; id: string; runId: string; name: string | null; sink: string; sources: string[]; trigger: string }
+  /**
+   * A streaming query's micro-batch committed: its lastProgress in brief. Rates are null where
+   * unknown (the first batch's input rate, rows a source cannot count); `watermarkMs` is the
+   * watermark the batch ran with, `stateRows`/`lateRowsDropped` null without a streaming aggregate.
+   */
+  | { kind: 'streamProgress'; id: string; runId: string; batchId: number; numInputRows: number | null; inputRowsPerSecond: number | null; processedRowsPerSecond: number | null;
+      durationMs: number; watermarkMs: number | null; stateRows: number | null; lateRowsDropped: number | null; outputRows: number | null }
+  /** A streaming query's run ended: stopped (`ok`), or failed with `error`. */
+  | { kind: 'streamEnd'; id: string; runId: string; ok: boolean; error?: string }
 );
 
 export type EventListener = (e: RuntimeEvent) => void;

@@ -21,6 +21,7 @@ const RETAINED_BATCHES = 100;
  * - `commits/<batchId>`: written after the sink committed it.
  * - `sources/<index>/`: what a source keeps (the files source's list of files seen).
  * - `state/<batchId>/aggregate.arrow`: a streaming aggregate's groups after the batch (Arrow IPC).
+ * - `sink/<batchId>`: what a sink without its own place for it (the KV sink) records of a batch it wrote in full.
  */
 export class Checkpoint {
   readonly offsets: MetadataLog<OffsetRecord>;
@@ -53,6 +54,11 @@ export class Checkpoint {
   /** The directory source `index` keeps its own state in. */
   sourceDir(index: number): string {
     return join(this.dir, 'sources', String(index));
+  }
+
+  /** The directory a sink keeps its own log in, `sink/` under checkpoint directory `dir` (known before the checkpoint is opened). */
+  static sinkDir(dir: string): string {
+    return join(resolve(dir), 'sink');
   }
 
   /** Where a streaming aggregate saves its state after each batch (`state/<batchId>/`). */

@@ -10,3 +10,5 @@ export type { JetStreamOptions } from './sources/jetstream-source.ts';
 export { StreamingQuery } from './streaming-query.ts';
 export { StreamingQueryManager } from './query-manager.ts';
 export { Checkpoint } from './checkpoint.ts';
+export type { KvSinkOptions } from './sinks/kv-sink.ts';
+export { kvKey, type KeyPart } from './sinks/kv-key.ts';

@@ -25,7 +25,7 @@ export class StreamingQuery {
 
   constructor(readonly name: string | null, /** New for each start. */ readonly runId: string, private readonly exec: StreamExecution, private readonly sink: Sink,
     checkpoint: Checkpoint, private readonly trigger: Trigger, private readonly onEnd: (q: StreamingQuery) => void,
-    /** Called with each batch's progress (the console line when the session is not quiet). */
+    /** Called with each batch's progress (the session's streamProgress event, and the console line when the session is not quiet). */
     private readonly onProgress: ((p: StreamingQueryProgress) => void) | null = null) {
     this.id = checkpoint.queryId;
     this.ended = this.run();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { Quiver } from '../../core/index.ts';
+import { Quiver, fn } from '../../core/index.ts';
+import { until } from '../cluster/cluster-helpers.ts';
 import { resolve } from 'node:path';
 import { renderMetrics } from '../../core/obs/metrics.ts';
 import { replay } from '../../core/obs/state.ts';
@@ -36,6 +37,18 @@ const EVENTS: RuntimeEvent[] = [
   { kind: 'stageStart', ts: 21, jobId: 0, stageId: 1, tasks: 3 },
   { kind: 'taskStart', ts: 21, jobId: 0, stageId: 1, partition: 0, attempt: 0, executor: 'e1' },
   { kind: 'executorMetrics', ts: 22, executor: 'e1', rssBytes: 123456789 },
+];
+
+/** A streaming query run twice from its checkpoint (the first run stopped after two batches, the second running), and another that failed. */
+const STREAM_EVENTS: RuntimeEvent[] = [
+  { kind: 'streamStart', ts: 1, id: 'q1', runId: 'r1', name: 'counts', sink: 'MemorySink[counts]', sources: ['rate 100 rows/s'], trigger: 'processingTime 0 ms' },
+  { kind: 'streamProgress', ts: 2, id: 'q1', runId: 'r1', batchId: 0, numInputRows: 100, inputRowsPerSecond: null, processedRowsPerSecond: 500, durationMs: 200, watermarkMs: null, stateRows: 3, lateRowsDropped: 0, outputRows: 3 },
+  { kind: 'streamProgress', ts: 3, id: 'q1', runId: 'r1', batchId: 1, numInputRows: 50, inputRowsPerSecond: 50, processedRowsPerSecond: 250, durationMs: 200, watermarkMs: 1_700_000_000_000, stateRows: 4, lateRowsDropped: 1, outputRows: 2 },
+  { kind: 'streamEnd', ts: 4, id: 'q1', runId: 'r1', ok: true },
+  { kind: 'streamStart', ts: 5, id: 'q1', runId: 'r2', name: 'counts', sink: 'MemorySink[counts]', sources: ['rate 100 rows/s'], trigger: 'processingTime 0 ms' },
+  { kind: 'streamProgress', ts: 6, id: 'q1', runId: 'r2', batchId: 2, numInputRows: 25, inputRowsPerSecond: null, processedRowsPerSecond: 100, durationMs: 250, watermarkMs: 1_700_000_001_500, stateRows: 5, lateRowsDropped: 0, outputRows: 1 },
+  { kind: 'streamStart', ts: 7, id: 'q2', runId: 'r3', name: null, sink: 'KvSink[b by k]', sources: ['jetstream TAGS durable=d'], trigger: 'availableNow' },
+  { kind: 'streamEnd', ts: 8, id: 'q2', runId: 'r3', ok: false, error: 'sink down' },
 ];
 
 describe('/metrics', () => {
@@ -87,6 +100,27 @@ describe('/metrics', () => {
     expect(text).not.toContain('device="gpu"');
   });
 
+  it('renders streaming queries per query id: counters over their runs, gauges of the latest batch', () => {
+    const text = renderMetrics([{ id: 'a', state: replay(STREAM_EVENTS) }]);
+    const lines = text.trim().split('\n');
+    const has = (l: string) => expect(lines).toContain(l);
+    has('quiver_stream_queries_active 1');
+    has('quiver_stream_up{query_id="q1",query_name="counts"} 1');
+    has('quiver_stream_batches_total{query_id="q1",query_name="counts"} 3');
+    has('quiver_stream_input_rows_total{query_id="q1",query_name="counts"} 175');
+    has('quiver_stream_output_rows_total{query_id="q1",query_name="counts"} 6');
+    has('quiver_stream_processed_rows_per_second{query_id="q1",query_name="counts"} 100');
+    has('quiver_stream_batch_duration_seconds{query_id="q1",query_name="counts"} 0.25');
+    has('quiver_stream_watermark_seconds{query_id="q1",query_name="counts"} 1700000001.5');
+    has('quiver_stream_state_rows{query_id="q1",query_name="counts"} 5');
+    has('quiver_stream_up{query_id="q2",query_name=""} 0');
+    has('quiver_stream_batches_total{query_id="q2",query_name=""} 0');
+    // The latest batch's input rate is unknown (a run's first batch): no sample rather than a made-up one.
+    expect(text).not.toMatch(/^quiver_stream_input_rows_per_second\{/m);
+    expect(text).not.toMatch(/^quiver_stream_state_rows\{query_id="q2"/m);
+    expect(promtool(text)).toBe('');
+  });
+
   it('labels each log with app in a history server, and escapes label values', () => {
     const state = replay([{ kind: 'executorAdded', ts: 1, executor: 'odd "name"\\x', name: 'n', host: 'h', workers: 1, gpu: null, paths: [] }]);
     const text = renderMetrics([{ id: 'log1', state }, { id: 'log2', state }], { appLabel: true });
@@ -114,6 +148,31 @@ describe('/metrics', () => {
     }
   });
 
+  it('is served by the driver for a running streaming query: its input rows, rates, batch duration, watermark and state rows', async () => {
+    const q = await Quiver.local({ workers: 1, ui: 0, quiet: true });
+    try {
+      const query = await q.readStream.rate({ rowsPerSecond: 200 }).withWatermark('timestamp', '1 second')
+        .groupBy(fn.window('timestamp', '1 second')).agg(fn.count().alias('n'))
+        .writeStream.outputMode('update').format('memory').queryName('per_second').trigger({ processingTime: '100 ms' }).start();
+      await until(() => query.recentProgress.length >= 3, 20_000, 'three batches');
+      await query.stop();
+      const text = await (await fetch(`${q.uiUrl}/metrics`)).text();
+      const l = `{query_id="${query.id}",query_name="per_second"}`;
+      const p = query.recentProgress;
+      const last = p.at(-1)!;
+      expect(text).toContain(`quiver_stream_batches_total${l} ${p.length}\n`);
+      expect(text).toContain(`quiver_stream_input_rows_total${l} ${p.reduce((n, x) => n + x.numInputRows!, 0)}\n`);
+      expect(text).toContain(`quiver_stream_batch_duration_seconds${l} ${last.durationMs.triggerExecution / 1000}\n`);
+      expect(text).toContain(`quiver_stream_state_rows${l} ${last.stateOperators[0].numRowsTotal}\n`);
+      expect(text).toContain(`quiver_stream_watermark_seconds${l} ${Date.parse(last.eventTime.watermark!) / 1000}\n`);
+      expect(Number(new RegExp(`quiver_stream_processed_rows_per_second\\{query_id="${query.id}"[^}]*\\} (\\S+)`).exec(text)?.[1])).toBeCloseTo(last.processedRowsPerSecond!, 6);
+      expect(text).toContain(`quiver_stream_up${l} 0\n`);
+      expect(promtool(text)).toBe('');
+    } finally {
+      await q.close();
+    }
+  });
+
   it('passes promtool check metrics (errors and lint) for a real session after jobs, and no sample uses the label job', async () => {
     const q = await Quiver.local({ workers: 1, ui: 0, quiet: true });
     try {
@@ -123,8 +182,8 @@ describe('/metrics', () => {
       // Prometheus owns `job` (the scrape job): a sample's own job label would be renamed exported_job.
       expect(text).not.toMatch(/[{,]job="/);
       expect(promtool(text)).toBe('');
-      // Every family with samples (GPU time, failed attempts, queue depth, app labels), replayed.
-      expect(promtool(renderMetrics([{ id: 'a', state: replay(EVENTS) }], { appLabel: true }))).toBe('');
+      // Every family with samples (GPU time, failed attempts, queue depth, app labels, streams), replayed.
+      expect(promtool(renderMetrics([{ id: 'a', state: replay([...EVENTS, ...STREAM_EVENTS]) }], { appLabel: true }))).toBe('');
     } finally {
       await q.close();
     }

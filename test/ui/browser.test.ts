@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fn, Quiver } from '../../core/index.ts';
+import { until } from '../cluster/cluster-helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/ui');
@@ -106,6 +107,28 @@ describe('web UI in a browser', () => {
     await local.waitFor(WAIT);
     expect((await local.locator('td').allInnerTexts()).slice(0, 6)).toEqual(['local', 'local (worker threads of the driver)', expect.any(String), 'active', '2', '0']);
     await page.screenshot({ path: join(ARTIFACTS, 'executors.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a running streaming query with its last progress and rates, then the same query stopped', async () => {
+    const query = await q.readStream.rate({ rowsPerSecond: 100 }).writeStream.format('memory').queryName('ticks').trigger({ processingTime: '200 ms' }).start();
+    try {
+      await page.goto(`${q.uiUrl}/#/apps/live/streaming`);
+      const row = page.locator(`#streams-active tbody tr[data-query-id="${query.id}"][data-status="active"]`);
+      await row.waitFor(WAIT);
+      expect(await row.locator('td').first().innerText()).toBe('ticks');
+      // Two batches reported or more: a rate history of as many points on the page.
+      const rates = row.locator('svg.rates');
+      await until(async () => Number(await rates.getAttribute('data-points', WAIT)) >= 2, WAIT.timeout, 'a rate history of two batches');
+      expect(await rates.locator('polyline[data-series="processedRowsPerSecond"]').count()).toBe(1);
+      expect(await page.locator('#nav a.active').innerText()).toBe('Streaming');
+      await page.screenshot({ path: join(ARTIFACTS, 'streaming.png'), fullPage: true });
+    } finally {
+      await query.stop();
+    }
+    // The page follows the query to its end without a reload.
+    await page.locator(`#streams-finished tbody tr[data-query-id="${query.id}"][data-status="stopped"]`).waitFor(WAIT);
+    expect(await page.locator('#streams-active').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), storage (cached DataFrames) and executors, re-rendered on server-sent change events.
+// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), streaming queries, storage (cached DataFrames) and executors, re-rendered on server-sent change events.
 // Plain ES2017 in a string: no build step, no framework. DOM is built with h(), which sets text
 // (never HTML) so names and errors from plans cannot inject markup; the only HTML inserted is
 // the server's own SVG, whose texts it escapes.
@@ -99,6 +99,7 @@ function route() {
   if (p[0] !== 'apps' || !p[1]) return { page: 'root' };
   var r = { app: p[1], base: '#/apps/' + encodeURIComponent(p[1]) };
   if (p[2] === 'executors') r.page = 'executors';
+  else if (p[2] === 'streaming') r.page = 'streaming';
   else if (p[2] === 'storage') r.page = 'storage';
   else if (p[2] === 'jobs' && p[3] !== undefined && p[4] === 'stages' && p[5] !== undefined) { r.page = 'stage'; r.job = p[3]; r.stage = p[5]; }
   else if (p[2] === 'jobs' && p[3] !== undefined) { r.page = 'job'; r.job = p[3]; }
@@ -109,7 +110,8 @@ function route() {
 function setNav(r, apps) {
   navEl.textContent = '';
   if (r.base) {
-    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' || r.page === 'streaming' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/streaming', class: r.page === 'streaming' ? 'active' : null, text: 'Streaming' }));
     navEl.appendChild(h('a', { href: r.base + '/storage', class: r.page === 'storage' ? 'active' : null, text: 'Storage' }));
     navEl.appendChild(h('a', { href: r.base + '/executors', class: r.page === 'executors' ? 'active' : null, text: 'Executors' }));
   }
@@ -236,6 +238,59 @@ function executorsPage(r, d) {
       : h('p', { class: 'empty', text: 'No executor has run a task yet.' })];
 }
 
+// A rate history: input rows/s (grey) and processed rows/s (blue) of the last batches, on one scale.
+function sparkline(recent) {
+  var NS = 'http://www.w3.org/2000/svg', W = 140, H = 28;
+  var svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('width', W); svg.setAttribute('height', H); svg.setAttribute('class', 'rates');
+  svg.setAttribute('data-points', recent.length);
+  var max = 0;
+  recent.forEach(function (b) { max = Math.max(max, b.inputRowsPerSecond || 0, b.processedRowsPerSecond || 0); });
+  [['inputRowsPerSecond', '#94a3b8'], ['processedRowsPerSecond', '#2563eb']].forEach(function (k) {
+    var pts = [];
+    recent.forEach(function (b, i) {
+      var v = b[k[0]];
+      if (v === null || v === undefined) return;
+      var x = recent.length === 1 ? W / 2 : 2 + (i * (W - 4)) / (recent.length - 1);
+      pts.push(x.toFixed(1) + ',' + (H - 2 - (max > 0 ? (v / max) * (H - 4) : 0)).toFixed(1));
+    });
+    var line = document.createElementNS(NS, 'polyline');
+    line.setAttribute('points', pts.join(' ')); line.setAttribute('fill', 'none'); line.setAttribute('stroke', k[1]); line.setAttribute('stroke-width', '1.5');
+    line.setAttribute('data-series', k[0]);
+    svg.appendChild(line);
+  });
+  var t = document.createElementNS(NS, 'title');
+  t.textContent = 'input and processed rows/s of the last ' + recent.length + ' batches (max ' + fmtCount(max) + ' rows/s)';
+  svg.appendChild(t);
+  return svg;
+}
+function fmtRate(v) { return v === null || v === undefined ? '' : fmtCount(v); }
+
+function streamingPage(r, d) {
+  var active = d.streams.filter(function (x) { return x.status === 'active'; });
+  hasRunning = active.length > 0;
+  function rows(list) {
+    return list.map(function (x) {
+      var b = x.last || {};
+      return h('tr', { 'data-query-id': x.id, 'data-run-id': x.runId, 'data-status': x.status },
+        h('td', { text: x.name || '', title: x.sources.join(', ') + ' -> ' + x.sink }), h('td', { text: x.id.slice(0, 8), title: 'id ' + x.id + ', run ' + x.runId }),
+        h('td', null, badge(x.status)), h('td', { text: fmtTime(x.start) }), num(fmtMs(elapsed(x.start, x.end, d.now))),
+        num(x.last ? b.batchId : ''), num(fmtRate(b.inputRowsPerSecond)), num(fmtRate(b.processedRowsPerSecond)),
+        num(x.last ? fmtMs(b.durationMs) : ''), h('td', { text: b.watermarkMs ? new Date(b.watermarkMs).toISOString().replace('T', ' ').replace('Z', '') : '' }),
+        num(b.stateRows === null || b.stateRows === undefined ? '' : fmtCount(b.stateRows)), num(fmtCount(x.inputRows)),
+        h('td', null, sparkline(x.recent)), h('td', { text: x.sink }), h('td', { text: x.error || '' }));
+    });
+  }
+  var heads = ['Name', 'Id', 'Status', 'Started', '#Duration', '#Last batch', '#Input rows/s', '#Processed rows/s', '#Batch duration', 'Watermark', '#State rows', '#Input rows', 'Rates', 'Sink', 'Error'];
+  var done = d.streams.filter(function (x) { return x.status !== 'active'; });
+  return [h('h1', { text: 'Streaming queries' }),
+    h('p', { class: 'muted', text: active.length + ' active, ' + done.length + ' finished' }),
+    h('h2', { text: 'Active' }),
+    active.length ? table('streams-active', heads, rows(active)) : h('p', { class: 'empty', text: 'No streaming query is running (df.writeStream...start() runs one).' }),
+    h('h2', { text: 'Finished' }),
+    done.length ? table('streams-finished', heads, rows(done)) : h('p', { class: 'empty', text: 'No streaming query has ended yet.' })];
+}
+
 function storagePage(r, d) {
   var rows = d.caches.map(function (c) {
     var where = Object.keys(c.executors).map(function (x) { return x + ' (' + c.executors[x] + ')'; }).join(', ');
@@ -260,6 +315,7 @@ function render() {
     if (r.page === 'jobs') return get(api + '/jobs').then(function (d) { return jobsPage(r, d); });
     if (r.page === 'executors') return get(api + '/executors').then(function (d) { return executorsPage(r, d); });
     if (r.page === 'storage') return get(api + '/storage').then(function (d) { return storagePage(r, d); });
+    if (r.page === 'streaming') return get(api + '/streams').then(function (d) { return streamingPage(r, d); });
     var jb = api + '/jobs/' + encodeURIComponent(r.job);
     if (r.page === 'job') return Promise.all([get(jb), getText(jb + '/dag.svg')]).then(function (x) { return jobPage(r, x[0], x[1]); });
     var sb = jb + '/stages/' + encodeURIComponent(r.stage);

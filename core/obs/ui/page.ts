@@ -59,6 +59,8 @@ tr:hover td { background: #f1f5f9; }
 .badge.pending, .badge.skipped { background: #f1f5f9; border-color: #94a3b8; color: #475569; }
 .badge.active { background: #dcfce7; border-color: #16a34a; color: #166534; }
 .badge.removed { background: #f1f5f9; border-color: #94a3b8; color: #475569; }
+.badge.stopped { background: #f1f5f9; border-color: #94a3b8; color: #475569; }
+svg.rates { display: block; background: var(--soft); border-radius: 3px; }
 .badge.cpu { background: #f1f5f9; border-color: #64748b; color: #334155; }
 .badge.gpu { background: #ede9fe; border-color: #7c3aed; color: #5b21b6; }
 .progress { position: relative; width: 180px; height: 16px; background: #f1f5f9; border: 1px solid #cbd5e1; border-radius: 4px; overflow: hidden; }

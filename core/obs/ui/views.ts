@@ -1,5 +1,6 @@
-// What the UI's JSON API returns: summaries of jobs, a job without its task attempts, a stage with them, executors; all computed from the derived state.
+// What the UI's JSON API returns: summaries of jobs, a job without its task attempts, a stage with them, executors, streaming queries; all computed from the derived state.
 import { queuedTasks, type CacheState, type ExecutorState, type JobState, type ObsState, type StageState } from '../state.ts';
+import type { StreamState } from '../stream-state.ts';
 
 export interface AppSummary { id: string; name: string; live: boolean; jobs: number; running: number; failed: number; first: number | null; last: number | null }
 
@@ -95,6 +96,12 @@ export function executorsView(s: ObsState): ExecutorState[] {
 /** The storage page: cached DataFrames kept now. */
 export function storageView(s: ObsState): CacheState[] {
   return s.caches;
+}
+
+/** The streaming page: active runs first, then finished ones, each group newest first. */
+export function streamsView(s: ObsState): StreamState[] {
+  const newest = (a: StreamState, b: StreamState) => b.start - a.start;
+  return [...s.streams.filter((x) => x.status === 'active').sort(newest), ...s.streams.filter((x) => x.status !== 'active').sort(newest)];
 }
 
 /** "Project: label <- Scan: idx [...]": a plan's root and its (first) source. */
