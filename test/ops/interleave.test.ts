@@ -8,20 +8,26 @@ const schema = new arrow.Schema([
   new arrow.Field('i', new arrow.Int32(), true),
   new arrow.Field('s', new arrow.Utf8(), true),
   new arrow.Field('b', new arrow.Bool(), true),
+  new arrow.Field('l', new arrow.Int64(), true),
+  new arrow.Field('f', new arrow.Float64(), true),
+  new arrow.Field('h', new arrow.Int16(), true),
 ]);
-type Row = [number | null, string | null, boolean | null];
+type Row = [number | null, string | null, boolean | null, bigint | null, number | null, number | null];
 
 function batchOf(rows: readonly Row[]): arrow.RecordBatch {
   const t = new arrow.Table({
     i: arrow.vectorFromArray(rows.map((r) => r[0]), new arrow.Int32()),
     s: arrow.vectorFromArray(rows.map((r) => r[1]), new arrow.Utf8()),
     b: arrow.vectorFromArray(rows.map((r) => r[2]), new arrow.Bool()),
+    l: arrow.vectorFromArray(rows.map((r) => r[3]), new arrow.Int64()),
+    f: arrow.vectorFromArray(rows.map((r) => r[4]), new arrow.Float64()),
+    h: arrow.vectorFromArray(rows.map((r) => r[5]), new arrow.Int16()),
   });
   return t.batches[0];
 }
-const rowsOf = (b: arrow.RecordBatch): Row[] => [...b].map((r) => [r.i, r.s, r.b] as Row);
+const rowsOf = (b: arrow.RecordBatch): Row[] => [...b].map((r) => [r.i, r.s, r.b, r.l, r.f, r.h] as Row);
 
-const row = fc.tuple(fc.option(fc.integer()), fc.option(fc.string()), fc.option(fc.boolean()));
+const row = fc.tuple(fc.option(fc.integer()), fc.option(fc.string()), fc.option(fc.boolean()), fc.option(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n })), fc.option(fc.double({ noNaN: true })), fc.option(fc.integer({ min: -32768, max: 32767 })));
 
 describe('interleave', () => {
   it('gathers (source, row) pairs in order, across sources, slices and permutations alike', () => {
@@ -44,8 +50,19 @@ describe('interleave', () => {
   });
 
   it('takes a sliced batch by its own row numbers', () => {
-    const b = batchOf([[1, 'a', true], [2, null, false], [3, 'c', null], [4, 'd', true]]).slice(1, 4);
+    const b = batchOf([[1, 'a', true, 1n, 1.5, 1], [2, null, false, null, 2.5, 2], [3, 'c', null, -3n, null, 3], [4, 'd', true, 4n, 4.5, null]]).slice(1, 4);
     const out = interleave(schema, [b, b], Int32Array.from([1, 0, 0, 1]), Int32Array.from([2, 0, 1, 1]));
-    expect(rowsOf(out)).toEqual([[4, 'd', true], [2, null, false], [3, 'c', null], [3, 'c', null]]);
+    expect(rowsOf(out)).toEqual([[4, 'd', true, 4n, 4.5, null], [2, null, false, null, 2.5, 2], [3, 'c', null, -3n, null, 3], [3, 'c', null, -3n, null, 3]]);
+  });
+
+  it('gathers a list column (the per-source path) beside plain ones', () => {
+    const ls = new arrow.Schema([new arrow.Field('i', new arrow.Int32(), true), new arrow.Field('xs', new arrow.List(new arrow.Field('item', new arrow.Int32(), true)), true)]);
+    const mk = (rows: [number, number[] | null][]) => new arrow.Table({
+      i: arrow.vectorFromArray(rows.map((r) => r[0]), new arrow.Int32()),
+      xs: arrow.vectorFromArray(rows.map((r) => r[1]), new arrow.List(new arrow.Field('item', new arrow.Int32(), true))),
+    }).batches[0];
+    const a = mk([[1, [1]], [2, null]]), b = mk([[3, [3, 3]], [4, []]]);
+    const out = interleave(ls, [a, b], Int32Array.from([1, 0, 1, 0]), Int32Array.from([0, 1, 1, 0]));
+    expect([...out].map((r) => [r.i, r.xs === null ? null : [...r.xs]])).toEqual([[3, [3, 3]], [2, null], [4, []], [1, [1]]]);
   });
 });
