@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataError, PlanError, Quiver } from '../../core/index.ts';
 import { startNats, type NatsServer } from '../cluster/nats-server.ts';
 import { tempDir } from '../engine/helpers.ts';
+import { BAD, SCHEMA, expectLetters, publishMixed, readDeadLetters } from './bad-messages.ts';
 
 let q: Quiver;
 let nats: NatsServer;
@@ -27,64 +28,8 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-const SCHEMA = 'id BIGINT, k STRING';
-
-/** The kinds of bad message, by position: the reason the reader (or the source) gives for each. */
-const BAD: { data: string; reason: RegExp; column: string | null }[] = [
-  { data: '{"id": 7, "k": ', reason: /^malformed JSON/, column: null },
-  { data: '{"id": "seven", "k": "a"}', reason: /./, column: 'id' },
-  { data: '[1, 2]', reason: /^expected a JSON object, found an array/, column: null },
-  { data: '', reason: /^empty message/, column: null },
-];
-
-/** Publishes `n` messages to `subject`, every `every`th a bad one (in BAD's order); returns the good ids and the sequences of the bad ones by kind. */
-async function publish(subject: string, n: number, every: number): Promise<{ good: number[]; bad: Map<number, number>; lastSeq: number }> {
-  const good: number[] = [];
-  const bad = new Map<number, number>();
-  const first = (await jsm.streams.find(subject).then((s) => jsm.streams.info(s))).state.last_seq + 1;
-  for (let i = 0; i < n; i++) {
-    if (i % every === every - 1) {
-      const kind = bad.size % BAD.length;
-      bad.set(first + i, kind);
-      nc.publish(subject, BAD[kind].data);
-    } else {
-      good.push(i);
-      nc.publish(subject, JSON.stringify({ id: i, k: `k${i % 3}` }));
-    }
-  }
-  await nc.flush();
-  const stream = await jsm.streams.find(subject);
-  for (let t = 0; (await jsm.streams.info(stream)).state.last_seq < first + n - 1; t++) {
-    if (t > 200) throw new Error('the stream did not store every message');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return { good, bad, lastSeq: first + n - 1 };
-}
-
-interface Letter { seq: number; subject: string; reason: string; column: string | null; data: string; msgId: string | undefined }
-
-/** Every message of the dead-letter stream. */
-async function deadLetters(stream: string): Promise<Letter[]> {
-  const info = await jsm.streams.info(stream);
-  const out: Letter[] = [];
-  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-    const m = (await jsm.streams.getMessage(stream, { seq }))!;
-    out.push({
-      seq: Number(m.header!.get('Quiver-Sequence')), subject: m.header!.get('Quiver-Subject'), reason: m.header!.get('Quiver-Reason'),
-      column: m.header!.has('Quiver-Column') ? m.header!.get('Quiver-Column') : null, data: m.string(), msgId: m.header!.get('Nats-Msg-Id'),
-    });
-  }
-  return out;
-}
-
-function expectLetters(letters: { seq: number; reason: string; column: string | null }[], bad: Map<number, number>): void {
-  expect(letters.map((l) => l.seq).sort((a, b) => a - b)).toEqual([...bad.keys()]);
-  for (const l of letters) {
-    const kind = BAD[bad.get(l.seq)!];
-    expect(l.reason).toMatch(kind.reason);
-    expect(l.column).toBe(kind.column);
-  }
-}
+const publish = (subject: string, n: number, every: number) => publishMixed(nc, jsm, subject, n, every);
+const deadLetters = (stream: string) => readDeadLetters(nc, jsm, stream);
 
 describe('JetStream source: bad messages', () => {
   it('failfast stops the query with the stream, sequence, subject and reason; the failed batch stays unacked', async () => {
