@@ -34,12 +34,19 @@ export interface DataLocation {
   offset?: number;
 }
 
-/** Bad input data: the message names file, line and column and what was expected. */
+/**
+ * Bad input data: the message names file, line and column and what was expected. `reason` is
+ * what is wrong without the location or the fix, for a caller that restates where in its own
+ * terms (a streaming source names the message a staged line came from).
+ */
 export class DataError extends QuiverError {
   readonly location: DataLocation;
-  constructor(message: string, location: DataLocation = {}, options?: { cause?: unknown }) {
-    super('DATA_ERROR', DataError.format(message, location), options);
+  readonly reason: string;
+  /** `fix`: how to get past it, appended to the message after '; '. */
+  constructor(message: string, location: DataLocation = {}, options?: { cause?: unknown; fix?: string }) {
+    super('DATA_ERROR', DataError.format(options?.fix ? `${message}; ${options.fix}` : message, location), options);
     this.location = location;
+    this.reason = message;
   }
   static format(message: string, loc: DataLocation): string {
     const where: string[] = [];
@@ -89,6 +96,8 @@ export interface ErrorJSON {
   name: string;
   message: string;
   location?: DataLocation;
+  /** DataError: its reason without location and fix. */
+  reason?: string;
   stack?: string;
   /** Present when the error said whether a retry can help (see isRetryable). */
   retryable?: boolean;
@@ -108,7 +117,7 @@ export function isRetryable(e: { code: string; retryable?: boolean }): boolean {
 export function errorToJSON(e: unknown): ErrorJSON {
   if (e instanceof QuiverError) {
     const out: ErrorJSON = { code: e.code, name: e.name, message: e.message, stack: e.stack };
-    if (e instanceof DataError) out.location = e.location;
+    if (e instanceof DataError) { out.location = e.location; out.reason = e.reason; }
     const retryable = (e as { retryable?: unknown }).retryable;
     if (typeof retryable === 'boolean') out.retryable = retryable;
     return out;
@@ -122,7 +131,7 @@ export function errorFromJSON(j: ErrorJSON): QuiverError {
   let e: QuiverError;
   switch (j.code) {
     case 'PLAN_ERROR': e = new PlanError(j.message); break;
-    case 'DATA_ERROR': e = Object.assign(new QuiverError('DATA_ERROR', j.message), { location: j.location ?? {} }); Object.setPrototypeOf(e, DataError.prototype); break;
+    case 'DATA_ERROR': e = Object.assign(new QuiverError('DATA_ERROR', j.message), { location: j.location ?? {}, reason: j.reason ?? j.message }); Object.setPrototypeOf(e, DataError.prototype); break;
     case 'RESOURCE_ERROR': e = new ResourceError(j.message, typeof j.retryable === 'boolean' ? { retryable: j.retryable } : {}); break;
     case 'TRANSPORT_ERROR': e = new TransportError(j.message); break;
     case 'INTERNAL_ERROR': e = new QuiverError('INTERNAL_ERROR', j.message); Object.setPrototypeOf(e, InternalError.prototype); break;

@@ -56,8 +56,8 @@ export interface BenchNats {
 }
 
 /** A nats-server on free loopback ports, JetStream on (as test/cluster/nats-server.ts starts it), with HTTP monitoring. */
-export async function startBenchNats(opts: { maxPayload?: number } = {}): Promise<BenchNats> {
-  const [port, monitor] = [await freePort(), await freePort()];
+export async function startBenchNats(opts: { maxPayload?: number; /** Client port (default: a free one). */ port?: number } = {}): Promise<BenchNats> {
+  const [port, monitor] = [opts.port || await freePort(), await freePort()];
   const store = mkdtempSync(join(tmpdir(), 'quiver-bench-nats-'));
   const args = ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-js', '-sd', store];
   if (opts.maxPayload) {

@@ -64,11 +64,35 @@ export class DataStreamReader {
     if (o.maxMessagesPerBatch !== undefined && (!Number.isInteger(o.maxMessagesPerBatch) || o.maxMessagesPerBatch < 1)) {
       throw new PlanError(`readStream.jetstream: maxMessagesPerBatch must be a positive integer, got ${JSON.stringify(o.maxMessagesPerBatch)}`);
     }
+    checkBadMessageOptions(o);
     let schema: readonly FieldJSON[] = JETSTREAM_BYTES_SCHEMA;
     if (o.format === 'json') {
       if (o.schema === undefined) throw new PlanError("readStream.jetstream: format 'json' needs a schema, e.g. schema: 'id BIGINT, label STRING'");
       schema = parseSchemaOption(o.schema);
     }
-    return this.df({ format: 'jetstream', options: { ...o, schema: [...schema] } }, schema);
+    const deadLetter = o.deadLetter !== undefined && 'path' in o.deadLetter ? { deadLetter: { path: resolve(o.deadLetter.path) } } : {};
+    return this.df({ format: 'jetstream', options: { ...o, schema: [...schema], ...deadLetter } }, schema);
+  }
+}
+
+/** mode and deadLetter of readStream.jetstream: permissive needs a dead-letter place, and only json reads can find bad messages. */
+function checkBadMessageOptions(o: JetStreamOptions): void {
+  if ((o as { badRecordsPath?: unknown }).badRecordsPath !== undefined) {
+    throw new PlanError("readStream.jetstream: bad messages go to a deadLetter, not a badRecordsPath: give mode: 'permissive' with deadLetter: { path: '...' } (files) or { subject: '...' } (a JetStream subject)");
+  }
+  if (o.mode !== undefined && o.mode !== 'failfast' && o.mode !== 'permissive') {
+    throw new PlanError(`readStream.jetstream: mode must be 'failfast' or 'permissive', got ${JSON.stringify(o.mode)}`);
+  }
+  if (o.mode === 'permissive' && o.format !== 'json') throw new PlanError("readStream.jetstream: mode 'permissive' is for format 'json' (format 'bytes' reads every message)");
+  const dl = o.deadLetter as { subject?: unknown; path?: unknown } | undefined;
+  if (o.mode === 'permissive' && dl === undefined) {
+    throw new PlanError("readStream.jetstream: mode 'permissive' needs a deadLetter for the bad messages: { subject: 'events.dead' } (a subject a JetStream stream captures) or { path: '/data/dead' }");
+  }
+  if (dl === undefined) return;
+  if (o.mode !== 'permissive') throw new PlanError("readStream.jetstream: deadLetter is for mode 'permissive' (failfast stops at the first bad message); add mode: 'permissive'");
+  const subject = typeof dl.subject === 'string' && dl.subject !== '' && !/[\s*>]/.test(dl.subject);
+  const path = typeof dl.path === 'string' && dl.path !== '';
+  if (subject === path || Object.keys(dl).length !== 1) {
+    throw new PlanError(`readStream.jetstream: deadLetter must be { subject } (a subject without spaces or wildcards) or { path } (a directory), got ${JSON.stringify(dl)}`);
   }
 }

@@ -40,6 +40,12 @@ export interface Source {
   commit(end: Offset): Promise<void>;
   /** Trigger availableNow: from now on, never report data that arrived after this call. */
   prepareForAvailableNow(): Promise<void>;
+  /**
+   * Optional: an error raised while a batch ran (a reader's DataError about data this source
+   * staged), restated in the source's terms, e.g. the stream sequence of the bad message; any
+   * other error is returned as it is.
+   */
+  explainError?(e: unknown): unknown;
   /** Closes connections; data read but not committed is left to be read again. */
   stop(): Promise<void>;
 }

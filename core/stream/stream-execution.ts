@@ -162,6 +162,8 @@ export class StreamExecution {
         await this.checkpoint.purge(rec.batchId);
       });
       return { rows: batches.map((b) => b.rows), outputRows, state };
+    } catch (e) {
+      throw this.sources.reduce<unknown>((err, s) => (s.explainError ? s.explainError(err) : err), e);
     } finally {
       for (const r of release) r();
     }

@@ -73,7 +73,7 @@ export class BadRecords {
     const line = await this.lines.lineAt(bad.offset);
     if (this.mode === ParseMode.FailFast) {
       const loc = bad.column === undefined ? { file: this.file, line } : { file: this.file, line, column: bad.column };
-      throw new DataError(`${bad.reason}${hint}; to skip bad records, read with mode: 'permissive' and a badRecordsPath`, loc);
+      throw new DataError(`${bad.reason}${hint}`, loc, { fix: "to skip bad records, read with mode: 'permissive' and a badRecordsPath" });
     }
     this.ctx.metrics.add('badRecords', 1);
     const rec: BadRecord = { file: this.file, line, reason: bad.reason, record: clip(bad.record) };

@@ -3,13 +3,15 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type Consumer, t
 import type { NatsConnection } from '@nats-io/transport-node';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PlanError, TransportError } from '../../../ops/errors.ts';
+import { DataError, PlanError, TransportError } from '../../../ops/errors.ts';
 import type { FieldJSON } from '../../../ops/types.ts';
 import { fileScan } from '../../api/file-scan.ts';
 import { tableFromRows } from '../../api/ingest.ts';
 import { connectCluster, type ClusterAuth } from '../../cluster/connect.ts';
 import type { Offset } from '../offsets.ts';
 import type { Source, SourceBatch, SourceContext } from '../source.ts';
+import { EMPTY_MESSAGE, deliverDeadLetters, lineOf, stagedFile, writeStagedLines, type DeadLetter, type StagedLines } from './jetstream-dead-letters.ts';
+import { OutageClock, retryOutage } from './nats-outage.ts';
 
 export interface JetStreamOptions extends Omit<ClusterAuth, 'cluster'> {
   /** The stream (it MUST exist: create it with the retention the data needs). */
@@ -25,9 +27,15 @@ export interface JetStreamOptions extends Omit<ClusterAuth, 'cluster'> {
   maxMessagesPerBatch?: number;
   /** How long the server waits for an ack before it redelivers (default 30 s); a batch longer than that gets (ignored) redeliveries. */
   ackWaitMs?: number;
-  /** json: 'failfast' (default) or 'permissive', and where permissive mode writes bad messages (see q.read.json). */
+  /**
+   * json, a message that is not a JSON object of the schema (or is empty): 'failfast' (default)
+   * stops the query with a DataError naming the stream, the message's stream sequence and subject,
+   * and the reason; 'permissive' skips it and, once its batch is committed, delivers it with its
+   * reason to `deadLetter` and acks it with the batch.
+   */
   mode?: 'failfast' | 'permissive';
-  badRecordsPath?: string;
+  /** Where permissive mode puts bad messages: `{ subject }` or `{ path }` (see DeadLetter); required with it. */
+  deadLetter?: DeadLetter;
 }
 
 export const JETSTREAM_BYTES_SCHEMA: readonly FieldJSON[] = Object.freeze([
@@ -47,14 +55,24 @@ interface SeqOffset {
 }
 
 const seqOf = (o: Offset): number => (o as unknown as SeqOffset).seq;
-const NL = 10, CR = 13, SPACE = 32;
+const NL = 10, CR = 13, SPACE = 32, TAB = 9;
+/** An empty message is staged as a line the json reader finds bad in its place (a blank line it would skip); its reason is then EMPTY_MESSAGE. */
+const EMPTY_LINE = Buffer.from('""');
 
 /**
  * Reading: messages the durable consumer delivers to this process are kept (by sequence) until
- * their batch commits, then acked. After a restart, the messages the consumer had delivered to
- * the run before (up to its `delivered` sequence at open) are redelivered only after ackWait,
- * so a batch over that range reads it again by sequence with an ordered consumer: a range
- * gives the same messages whenever it is read (while the stream keeps them).
+ * their batch commits, then acked; nothing is acked before. Messages the consumer delivered but
+ * this process never got (those delivered to the run before a restart, or lost with a connection
+ * to a server that restarted) come again only after ackWait, so a batch over such a range reads
+ * it by sequence with an ordered consumer: a range gives the same messages whenever it is read
+ * (while the stream keeps them). While the server is unreachable, a poll finds nothing new and
+ * a batch's reads and acks are retried, for up to MAX_OUTAGE_MS; acks sent while disconnected
+ * are lost, so they are sent again once the server answers.
+ *
+ * json: a batch is staged as a JSON-lines file (line n: its nth message) read by the json
+ * reader, whose errors (failfast) are restated with the message's stream sequence
+ * (explainError); in permissive mode its quarantine under the source's directory gives the
+ * dead letters, delivered at commit before the acks.
  */
 export class JetStreamSource implements Source {
   readonly description: string;
@@ -63,15 +81,31 @@ export class JetStreamSource implements Source {
   private frozenAt: number | null = null;
   private readonly maxMessages: number;
   private readonly subjects: string[];
+  /** Sequences up to here were delivered but are not all in `buffer`: batches over them read by sequence. */
+  private readUpTo: number;
+  /** The highest sequence a fetch brought. */
+  private received = 0;
+  /** Acked, but maybe lost with the connection: acked again once the server answers. */
+  private unconfirmed: JsMsg[] = [];
+  private readonly outage: OutageClock;
+  /** Where the lines of this run's staged files came from (failfast errors name the message). */
+  private readonly staged = new Map<string, StagedLines>();
 
   private constructor(private readonly o: JetStreamOptions, readonly schema: readonly FieldJSON[], private readonly ctx: SourceContext,
     private readonly nc: NatsConnection, private readonly jsm: JetStreamManager, private readonly js: JetStreamClient, private readonly consumer: Consumer,
-    private readonly ackFloorAtOpen: number, private readonly deliveredAtOpen: number) {
+    private readonly ackFloorAtOpen: number, deliveredAtOpen: number) {
     this.committed = ackFloorAtOpen;
+    this.readUpTo = deliveredAtOpen;
     this.maxMessages = o.maxMessagesPerBatch ?? DEFAULT_MAX_MESSAGES;
     this.subjects = o.subjects === undefined ? [] : Array.isArray(o.subjects) ? o.subjects : [o.subjects];
     this.description = `JetStreamSource[${o.stream}${this.subjects.length ? ` ${this.subjects.join(',')}` : ''} durable=${o.durable}]`;
+    this.outage = new OutageClock(`readStream.jetstream: stream '${o.stream}'`);
   }
+
+  private get stagedDir(): string { return join(this.ctx.dir, 'batches'); }
+  /** Where the json reader quarantines bad lines of staged files in permissive mode. */
+  private get badDir(): string { return join(this.ctx.dir, 'bad'); }
+  private get deadLetters(): boolean { return this.o.format === 'json' && this.o.mode === 'permissive' && this.o.deadLetter !== undefined; }
 
   static async open(o: JetStreamOptions, schema: readonly FieldJSON[], ctx: SourceContext): Promise<JetStreamSource> {
     const nc = await connectCluster({ ...o, cluster: 'stream' } as ClusterAuth, `quiver-stream-${o.durable}`);
@@ -81,6 +115,14 @@ export class JetStreamSource implements Source {
         await jsm.streams.info(o.stream);
       } catch (e) {
         throw new PlanError(`readStream.jetstream: no stream '${o.stream}' on ${String(o.servers)} (${(e as Error).message}); create it first (nats stream add, or jsm.streams.add)`, { cause: e });
+      }
+      const dl = o.deadLetter;
+      if (dl !== undefined && 'subject' in dl) {
+        try {
+          await jsm.streams.find(dl.subject);
+        } catch (e) {
+          throw new PlanError(`readStream.jetstream: no JetStream stream captures the dead-letter subject '${dl.subject}' (${(e as Error).message}); add one (nats stream add, or jsm.streams.add) with the retention dead letters need`, { cause: e });
+        }
       }
       const subjects = o.subjects === undefined ? [] : Array.isArray(o.subjects) ? o.subjects : [o.subjects];
       try {
@@ -108,9 +150,16 @@ export class JetStreamSource implements Source {
 
   async latestOffset(start: Offset): Promise<Offset> {
     const from = seqOf(start);
-    // A range the run before had delivered is read again by sequence, as one batch.
-    if (from < this.deliveredAtOpen) return { seq: this.deliveredAtOpen };
-    await this.pull();
+    try {
+      await this.pull();
+      this.outage.ok();
+    } catch (e) {
+      // Unreachable for now: nothing new; the query polls again.
+      this.outage.failed(e);
+    }
+    // A range delivered but not all received is read by sequence: no more sequences than a batch may hold messages.
+    const readTo = this.frozenAt === null ? this.readUpTo : Math.min(this.readUpTo, this.frozenAt);
+    if (from < readTo) return { seq: Math.min(readTo, from + this.maxMessages) };
     const seqs = [...this.buffer.keys()].filter((s) => s > from && (this.frozenAt === null || s <= this.frozenAt)).sort((a, b) => a - b);
     if (seqs.length === 0) return start;
     return { seq: seqs[Math.min(seqs.length, this.maxMessages) - 1] };
@@ -119,11 +168,19 @@ export class JetStreamSource implements Source {
   /** Fetches what the consumer has for this process now: new messages, and redeliveries (acked at once when already committed). */
   private async pull(): Promise<void> {
     const info = await this.consumer.info();
+    if (this.unconfirmed.length > 0) {
+      for (const m of this.unconfirmed) m.ack();
+      await this.nc.flush();
+      this.unconfirmed = [];
+    }
+    // Every fetch has ended: what the consumer delivered past what arrived was lost on the way.
+    if (info.delivered.stream_seq > Math.max(this.committed, this.readUpTo, this.received)) this.readUpTo = info.delivered.stream_seq;
     const outstanding = Math.max(0, info.num_ack_pending - this.buffer.size);
     const want = Math.min(FETCH_MAX, info.num_pending + outstanding);
     if (want <= 0) return;
     const iter = await this.consumer.fetch({ max_messages: want, expires: 1000 });
     for await (const m of iter) {
+      if (m.seq > this.received) this.received = m.seq;
       if (m.seq <= this.committed) m.ack();
       else this.buffer.set(m.seq, m);
     }
@@ -131,8 +188,8 @@ export class JetStreamSource implements Source {
 
   async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
     const from = seqOf(start), to = seqOf(end);
-    const msgs = from < this.deliveredAtOpen ? await this.replay(from, to) : [];
-    for (const [seq, m] of this.buffer) if (seq > Math.max(from, this.deliveredAtOpen) && seq <= to) msgs.push(m);
+    const msgs = from < this.readUpTo ? await retryOutage(`readStream.jetstream: reading stream '${this.o.stream}' from sequence ${from + 1}`, () => this.replay(from, Math.min(to, this.readUpTo))) : [];
+    for (const [seq, m] of this.buffer) if (seq > Math.max(from, this.readUpTo) && seq <= to) msgs.push(m);
     msgs.sort((a, b) => a.seq - b.seq);
     if (this.o.format === 'bytes') {
       const rows = msgs.map((m) => ({ subject: m.subject, sequence: m.seq, timestamp: m.time.getTime(), data: m.data }));
@@ -140,12 +197,35 @@ export class JetStreamSource implements Source {
       return { plan, rows: rows.length, release: () => this.ctx.session.dropTable(plan) };
     }
     // Staged as JSON lines, so the json reader's types, modes and errors apply (line n is the batch's nth message).
-    const file = join(this.ctx.dir, 'batches', `${from + 1}-${to}.jsonl`);
-    await mkdir(join(this.ctx.dir, 'batches'), { recursive: true });
-    await writeFile(file, Buffer.concat(msgs.flatMap((m) => [oneLine(m.data), Buffer.from([NL])])));
-    const { mode, badRecordsPath } = this.o;
-    const plan = fileScan('json', [file], { schema: [...this.schema], ...(mode ? { mode } : {}), ...(badRecordsPath ? { badRecordsPath } : {}) });
+    const file = stagedFile(this.stagedDir, from, to);
+    const lines = linesOf(msgs);
+    this.staged.clear();
+    this.staged.set(file, lines);
+    await mkdir(this.stagedDir, { recursive: true });
+    await writeFile(file, Buffer.concat(msgs.flatMap((m) => [isBlank(m.data) ? EMPTY_LINE : oneLine(m.data), Buffer.from([NL])])));
+    if (this.deadLetters) await writeStagedLines(file, lines);
+    const permissive = this.o.mode === 'permissive' ? { mode: 'permissive' as const, badRecordsPath: this.badDir } : {};
+    const plan = fileScan('json', [file], { schema: [...this.schema], ...permissive });
     return { plan, rows: msgs.length, release: () => {} };
+  }
+
+  /** A failfast error of the json reader about a staged line, restated with the message's stream sequence and subject. */
+  explainError(e: unknown): unknown {
+    for (let c: unknown = e; c instanceof Error; c = c.cause) {
+      if (!(c instanceof DataError) || c.location.file === undefined || c.location.line === undefined) continue;
+      const lines = this.staged.get(c.location.file);
+      if (lines === undefined) continue;
+      const column = c.location.column === undefined ? null : String(c.location.column);
+      return this.badMessage(lines, c.location.line, column, lines.empty.includes(c.location.line) ? EMPTY_MESSAGE : c.reason, c);
+    }
+    return e;
+  }
+
+  private badMessage(lines: StagedLines, line: number, column: string | null, reason: string, cause?: unknown): DataError {
+    const at = lineOf(lines, line);
+    const where = at === null ? `stream '${this.o.stream}'` : `stream '${this.o.stream}' sequence ${at.sequence} (subject '${at.subject}')`;
+    return new DataError(`readStream.jetstream: ${where}${column === null ? '' : `, column '${column}'`}: ${reason}`, {},
+      { cause, fix: "to skip bad messages, read with mode: 'permissive' and a deadLetter ({ subject } or { path })" });
   }
 
   /** The messages of (from, to] read by sequence with an ordered (ephemeral) consumer. */
@@ -166,17 +246,35 @@ export class JetStreamSource implements Source {
     }
   }
 
+  /** Dead letters first (a stop in between delivers them again, to the same effect, from the staged files), then the acks. */
   async commit(end: Offset): Promise<void> {
     const to = seqOf(end);
-    if (to <= this.committed) return;
+    if (to <= this.committed) {
+      // Acked already (the run before stopped after its acks): its dead letters went out before them.
+      await this.dropStaged();
+      return;
+    }
+    if (this.deadLetters) await deliverDeadLetters({ stream: this.o.stream, durable: this.o.durable, deadLetter: this.o.deadLetter! }, this.stagedDir, this.badDir, to, this.js);
     this.committed = to;
-    for (const [seq, m] of this.buffer) if (seq <= to) { m.ack(); this.buffer.delete(seq); }
-    await this.nc.flush();
-    await rm(join(this.ctx.dir, 'batches'), { recursive: true, force: true });
+    const acked: JsMsg[] = [];
+    for (const [seq, m] of this.buffer) if (seq <= to) { m.ack(); acked.push(m); this.buffer.delete(seq); }
+    try {
+      await this.nc.flush();
+    } catch {
+      // Disconnected: the acks may be lost; sent again by the next poll that reaches the server.
+      this.unconfirmed.push(...acked);
+    }
+    await this.dropStaged();
+  }
+
+  private async dropStaged(): Promise<void> {
+    this.staged.clear();
+    await rm(this.stagedDir, { recursive: true, force: true });
+    await rm(this.badDir, { recursive: true, force: true });
   }
 
   async prepareForAvailableNow(): Promise<void> {
-    this.frozenAt = (await this.jsm.streams.info(this.o.stream)).state.last_seq;
+    this.frozenAt = (await retryOutage(`readStream.jetstream: stream '${this.o.stream}'`, () => this.jsm.streams.info(this.o.stream))).state.last_seq;
   }
 
   /** Messages held but not committed go back to the server at once (nak), for the next run. */
@@ -192,6 +290,26 @@ export class JetStreamSource implements Source {
 function subjectFilter(subjects: readonly string[]): { filter_subject?: string; filter_subjects?: string[] } {
   if (subjects.length === 0) return {};
   return subjects.length === 1 ? { filter_subject: subjects[0] } : { filter_subjects: [...subjects] };
+}
+
+/** Where each message of a batch goes in its staged file, and which are empty (only whitespace). */
+function linesOf(msgs: readonly JsMsg[]): StagedLines {
+  const subjects: string[] = [];
+  const index = new Map<string, number>();
+  const lines: StagedLines = { seqs: new Array(msgs.length), subjects, subjectOf: new Array(msgs.length), empty: [] };
+  for (const [i, m] of msgs.entries()) {
+    lines.seqs[i] = m.seq;
+    let k = index.get(m.subject);
+    if (k === undefined) { k = subjects.length; subjects.push(m.subject); index.set(m.subject, k); }
+    lines.subjectOf[i] = k;
+    if (isBlank(m.data)) lines.empty.push(i + 1);
+  }
+  return lines;
+}
+
+function isBlank(data: Uint8Array): boolean {
+  for (const b of data) if (b !== SPACE && b !== NL && b !== CR && b !== TAB) return false;
+  return true;
 }
 
 /** A JSON text on one line: raw CR and LF can only be whitespace in valid JSON (inside strings they are escaped), so they become spaces. */
