@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver, col } from '../../core/index.ts';
 import { startNats, type NatsServer } from '../cluster/nats-server.ts';
 import { tempDir } from '../engine/helpers.ts';
+import { until } from '../cluster/cluster-helpers.ts';
 
 let q: Quiver;
 let nats: NatsServer;
@@ -66,6 +67,21 @@ describe('JetStream source', () => {
     expect(info.num_ack_pending).toBe(0);
     expect(query.lastProgress!.sources[0].description).toBe('JetStreamSource[EV1 ev1.photos durable=tagger]');
     await query.stop();
+  });
+
+  it('a batch holds up to maxMessagesPerBatch messages, past what one pull request fetches (10,000)', async () => {
+    await jsm.streams.add({ name: 'EVBIG', subjects: ['evbig.>'] });
+    for (let i = 0; i < 25_000; i++) nc.publish('evbig.photos', JSON.stringify({ id: i, label: 'cat', score: 2 }));
+    await nc.flush();
+    await until(async () => (await jsm.streams.info('EVBIG')).state.messages === 25_000, 10_000, 'the stream to hold 25,000 messages');
+    const sizes: number[] = [];
+    const query = await q.readStream.jetstream({
+      servers: nats.url, stream: 'EVBIG', durable: 'big', format: 'json', schema: 'id BIGINT, label STRING, score DOUBLE', maxMessagesPerBatch: 20_000,
+    }).writeStream.option('checkpointLocation', join(dir.path, 'ckbig'))
+      .foreachBatch(async (batch) => { sizes.push(await batch.count()); }).start();
+    await query.processAllAvailable();
+    await query.stop();
+    expect(sizes).toEqual([20_000, 5_000]);
   });
 
   it('a failing batch leaves its messages unacked; the restarted query reads the same range once more and nothing twice', async () => {

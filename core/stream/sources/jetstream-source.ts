@@ -175,14 +175,24 @@ export class JetStreamSource implements Source {
     }
     // Every fetch has ended: what the consumer delivered past what arrived was lost on the way.
     if (info.delivered.stream_seq > Math.max(this.committed, this.readUpTo, this.received)) this.readUpTo = info.delivered.stream_seq;
-    const outstanding = Math.max(0, info.num_ack_pending - this.buffer.size);
-    const want = Math.min(FETCH_MAX, info.num_pending + outstanding);
-    if (want <= 0) return;
-    const iter = await this.consumer.fetch({ max_messages: want, expires: 1000 });
-    for await (const m of iter) {
-      if (m.seq > this.received) this.received = m.seq;
-      if (m.seq <= this.committed) m.ack();
-      else this.buffer.set(m.seq, m);
+    // Redeliveries (of messages another process held) come first and may be acked at once.
+    let outstanding = Math.max(0, info.num_ack_pending - this.buffer.size);
+    // What the consumer can deliver now: no fetch asks for more, so none waits out its expiry.
+    let available = info.num_pending + outstanding;
+    // Up to a batch's worth of new messages, in fetches of at most FETCH_MAX (one pull request).
+    while (available > 0 && this.buffer.size < this.maxMessages) {
+      const want = Math.min(FETCH_MAX, available, this.maxMessages - this.buffer.size + outstanding);
+      const iter = await this.consumer.fetch({ max_messages: want, expires: 1000 });
+      let got = 0;
+      for await (const m of iter) {
+        got++;
+        if (m.seq > this.received) this.received = m.seq;
+        if (m.seq <= this.committed) m.ack();
+        else this.buffer.set(m.seq, m);
+      }
+      if (got === 0) return;
+      available -= got;
+      outstanding = Math.max(0, outstanding - got);
     }
   }
 
