@@ -20,13 +20,14 @@ describe('bounded malloc environment', () => {
         const code = await runFiltered(${JSON.stringify(script)}, []);
         if (code !== null) process.exit(code);
         endWithParent();
-        console.log(process.env.MALLOC_MMAP_THRESHOLD_);`);
+        console.log(process.env.MALLOC_MMAP_THRESHOLD_ + ' ' + process.env.GLIBC_TUNABLES);`);
       const env = { ...process.env };
       delete env.MALLOC_MMAP_THRESHOLD_;
+      delete env.GLIBC_TUNABLES;
       delete env.QUIVER_LOG;
       const r = spawnSync(process.execPath, [script], { encoding: 'utf8', env });
       expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout.trim()).toBe(BOUNDED_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_);
+      expect(r.stdout.trim()).toBe(`${BOUNDED_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_} glibc.malloc.hugetlb=1`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
