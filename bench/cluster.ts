@@ -33,7 +33,11 @@ import { writeAccessLog } from '../examples/data/access-log.ts';
 import { FMNIST_DIR, requireFmnist } from '../examples/lib/fmnist.ts';
 import { renderChart } from './lib/chart.ts';
 import { BENCH_SUBJECTS, clusterChart, startBenchNats, startBlobServer, startExecutorProcess, type ExecutorProcess } from './lib/cluster.ts';
+import { reexecWithBoundedMalloc } from './lib/malloc-reexec.ts';
 import { arg, median, printTable } from './util.ts';
+
+// Local mode runs in this process: with the same malloc settings as the executors.
+reexecWithBoundedMalloc();
 
 const flag = (name: string) => process.argv.includes(`--${name}`);
 const lines = Number(arg('lines', '2000000'));
