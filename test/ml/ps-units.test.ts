@@ -133,11 +133,20 @@ describe('the work queue', () => {
     expect(q.take('b', new Set())).toEqual({ partition: 1, from: 0, to: 100 });
     const running = q.take('a', new Set())!;
     expect(running).toEqual({ partition: 0, from: 100, to: 200 });
-    q.giveBack('a', running);
+    q.giveBack('a', [running]);
     expect(q.reassignedRows).toBe(150);
     expect(q.take('b', new Set())).toEqual({ partition: 0, from: 100, to: 200 });
     expect(q.take('b', new Set())).toEqual({ partition: 0, from: 200, to: 250 });
     expect(q.take('b', new Set())).toBeNull();
     expect(q.drained).toBe(true);
+  });
+});
+
+describe('floatsOf', () => {
+  it('reads an unaligned payload inside a Node Buffer pool (as NATS hands them out)', () => {
+    const f = new Float32Array([1.5, -2, 3]);
+    const pool = Buffer.alloc(64);
+    pool.set(new Uint8Array(f.buffer), 5);
+    expect([...floatsOf(pool.subarray(5, 17))]).toEqual([1.5, -2, 3]);
   });
 });

@@ -74,14 +74,13 @@ export class ClockGate {
     if (this.consistency !== 'sequential') this.open.delete(clock);
   }
 
-  /** The clock `worker` is running, if any (a lost worker's is dropped). */
-  running(worker: string): number | null {
+  /** The clocks `worker` is running (a lost worker's are dropped): one under sequential consistency, up to two otherwise (it pushes one while it computes the next). */
+  running(worker: string): number[] {
     if (this.consistency === 'sequential') {
       const r = this.round.get(worker);
-      return r && r.endedAt === undefined ? r.clock : null;
+      return r && r.endedAt === undefined ? [r.clock] : [];
     }
-    for (const r of this.open.values()) if (r.worker === worker) return r.clock;
-    return null;
+    return [...this.open.values()].filter((r) => r.worker === worker).map((r) => r.clock);
   }
 
   /** Sequential: every worker of the open round has ended its clock (and there is one). */

@@ -53,6 +53,8 @@ export interface CoordinatorResult {
   workers: string[];
   shards: ShardPlace[];
   checkpoints: number;
+  /** Mean milliseconds per step: computing the gradient, pulling, pushing, and waiting for the driver to start the next clock. */
+  phases: { computeMs: number; pullMs: number; pushMs: number; waitMs: number };
 }
 
 export interface CoordinatorSetup {
@@ -78,7 +80,8 @@ export class Coordinator {
   private workers: string[] = [];
   private readonly workerSet = new Set<string>();
   private readonly held = new Map<string, { m: Msg; at: number }>();
-  private readonly running = new Map<string, Slice>();
+  /** Slices being trained, by clock. */
+  private readonly running = new Map<number, Slice>();
   private readonly holds = new Map<string, Set<number>>();
   private shards: ShardPlace[] = [];
   private readonly blobs = new Map<string, Uint8Array>();
@@ -103,6 +106,9 @@ export class Coordinator {
   private readonly restores: ShardRestore[] = [];
   private readonly lostWorkers: string[] = [];
   private readonly totalRows: number;
+  /** Per pushed step, summed: milliseconds computing, pulling, pushing; and waiting for a clock (from asking to being granted). */
+  private readonly phase = { computeMs: 0, pullMs: 0, pushMs: 0, waitMs: 0, waits: 0 };
+  private readonly askedAt = new Map<string, number>();
 
   constructor(private readonly o: CoordinatorSetup) {
     this.cfg = o.cfg;
@@ -139,6 +145,8 @@ export class Coordinator {
       await Promise.all(this.workers.map((w, i) => this.control(w, {
         v: PROTOCOL_VERSION, kind: 'startWorker', trainId: this.trainId, secret: this.secret, driverId: rt.driverId,
         layers: this.o.layers, scale: cfg.scale, shift: cfg.shift, seed: cfg.seed, slowdown: cfg.slowdown[i] ?? 1,
+        // Sequential rounds need each push applied before the next step; relaxed consistency lets a worker push one step while it computes the next.
+        pipeline: cfg.consistency !== 'sequential',
       })));
       this.timers.push(setInterval(() => void this.checkpoint(), cfg.checkpointMs));
       this.timers.push(setInterval(() => this.emitProgress(false), cfg.progressMs));
@@ -148,6 +156,10 @@ export class Coordinator {
         params: this.finalParams!, epochs: this.epochs, steps: this.steps, droppedSteps: this.dropped, samples: this.samples,
         trainSeconds: this.trainSeconds(), gate: this.gate, restores: this.restores, lostWorkers: this.lostWorkers,
         reassignedRows: this.queue.reassignedRows, workers: this.workers, shards: this.shards, checkpoints: this.checkpoints,
+        phases: {
+          computeMs: this.phase.computeMs / Math.max(1, this.steps), pullMs: this.phase.pullMs / Math.max(1, this.steps),
+          pushMs: this.phase.pushMs / Math.max(1, this.steps), waitMs: this.phase.waitMs / Math.max(1, this.phase.waits),
+        },
       };
     } finally {
       this.over = true;
@@ -200,6 +212,12 @@ export class Coordinator {
     if (r.trainId !== this.trainId || a.length !== b.length || !timingSafeEqual(a, b)) { refuse(`not a worker of training ${this.trainId} (wrong training or secret)`); return; }
     if (!this.workerSet.has(r.worker)) { refuse(`executor ${r.worker} is no longer a worker of training ${this.trainId} (it was declared lost)`); return; }
     if (r.done) this.ended(r.worker, r.done);
+    if (!r.next) {
+      m.respond(JSON.stringify({ kind: 'wait' } satisfies StepReply));
+      this.pump();
+      return;
+    }
+    if (!this.askedAt.has(r.worker)) this.askedAt.set(r.worker, performance.now());
     this.held.get(r.worker)?.m.respond(JSON.stringify({ kind: 'wait' } satisfies StepReply));
     this.held.set(r.worker, { m, at: Date.now() });
     this.pump();
@@ -207,11 +225,12 @@ export class Coordinator {
 
   private ended(worker: string, done: StepDone): void {
     // A report delivered twice, or for a clock given up on when the worker was thought lost.
-    if (this.gate.running(worker) !== done.clock) return;
+    if (!this.gate.running(worker).includes(done.clock)) return;
     this.gate.end(worker, done.clock, !done.pushed);
-    this.running.delete(worker);
+    this.running.delete(done.clock);
     if (done.pushed) {
       this.steps++; this.samples += done.rows;
+      this.phase.computeMs += done.computeMs; this.phase.pullMs += done.pullMs ?? 0; this.phase.pushMs += done.pushMs ?? 0;
       this.acc.loss += done.loss; this.acc.correct += done.correct; this.acc.rows += done.rows;
     } else this.dropped++;
     if (done.unreachable) this.o.rt.suspect(done.unreachable);
@@ -233,9 +252,11 @@ export class Coordinator {
       const rec = this.gate.tryStart(w);
       if (!rec) continue;
       const slice = this.queue.take(w, this.holds.get(w)!)!;
-      this.running.set(w, slice);
+      this.running.set(rec.clock, slice);
       this.holds.get(w)!.add(slice.partition);
       this.held.delete(w);
+      const asked = this.askedAt.get(w);
+      if (asked !== undefined) { this.phase.waitMs += performance.now() - asked; this.phase.waits++; this.askedAt.delete(w); }
       h.m.respond(JSON.stringify({ kind: 'run', clock: rec.clock, epoch: this.epoch, partition: slice.partition, from: slice.from, to: slice.to, shards: this.shards } satisfies StepReply));
     }
   }
@@ -351,10 +372,15 @@ export class Coordinator {
     if (this.over) return;
     if (this.workerSet.delete(id)) {
       this.lostWorkers.push(id);
-      const clock = this.gate.running(id);
-      if (clock !== null) { this.gate.end(id, clock, true); this.dropped++; }
-      this.queue.giveBack(id, clock !== null ? this.running.get(id) ?? null : null);
-      this.running.delete(id);
+      const slices: Slice[] = [];
+      for (const clock of this.gate.running(id)) {
+        this.gate.end(id, clock, true);
+        this.dropped++;
+        const s = this.running.get(clock);
+        if (s) slices.push(s);
+        this.running.delete(clock);
+      }
+      this.queue.giveBack(id, slices);
       this.held.delete(id);
       this.o.log(`training ${this.trainId}: worker ${id} ${reason}; its unfinished rows go to the other workers`);
       if (this.workerSet.size === 0) { this.fail(new ResourceError(`train: every worker executor was lost (${this.lostWorkers.join(', ')}); training stopped in epoch ${this.epoch}`)); return; }

@@ -31,6 +31,8 @@ export const StartWorker = v.object({
   ...Base, kind: v.literal('startWorker'), driverId: v.pipe(v.string(), v.maxLength(64)),
   layers: v.pipe(v.array(v.object({ in: v.pipe(Count, v.minValue(1)), out: v.pipe(Count, v.minValue(1)) })), v.minLength(1), v.maxLength(16)),
   scale: v.pipe(v.number(), v.finite()), shift: v.pipe(v.number(), v.finite()), seed: v.pipe(v.number(), v.integer()),
+  /** Push each step while computing the next (relaxed consistency); false: push, then ask for the next step. */
+  pipeline: v.boolean(),
   /** Injected slowness (benchmarks and tests): each step sleeps (slowdown - 1) x its compute time. */
   slowdown: v.pipe(v.number(), v.minValue(1), v.maxValue(100)),
 });
@@ -53,13 +55,20 @@ export const StepDone = v.object({
   /** Every shard took the push; false: the gradient was dropped (a shard was unreachable). */
   pushed: v.boolean(),
   computeMs: Positive,
+  /** Milliseconds pulling the weights and pushing the gradient (all shards). */
+  pullMs: v.optional(Positive),
+  pushMs: v.optional(Positive),
   /** The executor of a shard this worker could not reach (the driver probes it at once). */
   unreachable: v.optional(ExecId),
 });
 export type StepDone = v.InferOutput<typeof StepDone>;
 
-/** Worker -> driver: the step it finished (if any), and a request for the next. */
-export const StepRequest = v.object({ ...Base, kind: v.literal('step'), worker: ExecId, done: v.nullable(StepDone) });
+/**
+ * Worker -> driver: the step it finished (if any), and a request for the next; `next: false` only
+ * reports (answered 'wait' at once): a worker that pushes while it computes reports each push
+ * as it completes.
+ */
+export const StepRequest = v.object({ ...Base, kind: v.literal('step'), worker: ExecId, done: v.nullable(StepDone), next: v.optional(v.boolean(), true) });
 export type StepRequest = v.InferOutput<typeof StepRequest>;
 
 const ShardPlace = v.object({ shard: Count, executor: ExecId, from: Count, to: Count });

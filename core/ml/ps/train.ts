@@ -39,6 +39,8 @@ export interface TrainResult {
   workers: string[];
   shards: ShardPlace[];
   checkpoints: number;
+  /** Mean milliseconds per step: computing the gradient, pulling, pushing, and waiting for the driver to start the next clock. */
+  phases: { computeMs: number; pullMs: number; pushMs: number; waitMs: number };
   dataSha256: string;
   savedTo: string | null;
 }
@@ -106,6 +108,6 @@ export async function trainAcrossExecutors(rt: ClusterRuntime, train: TrainRows,
     stepsPerSecond, samplesPerSecond, samplesPerSecondPerExecutor: samplesPerSecond / r.workers.length,
     staleness: { histogram: Object.fromEntries(r.gate.histogram), max: r.gate.maxStaleness }, clocks: r.gate.records,
     restores: r.restores, lostWorkers: r.lostWorkers, reassignedRows: r.reassignedRows, workers: r.workers, shards: r.shards,
-    checkpoints: r.checkpoints, dataSha256: sha, savedTo: o.saveTo ?? null,
+    checkpoints: r.checkpoints, phases: r.phases, dataSha256: sha, savedTo: o.saveTo ?? null,
   };
 }

@@ -44,7 +44,10 @@ export function decodeFrame<S extends v.GenericSchema>(schema: S, data: Uint8Arr
 export function floatsOf(payload: Uint8Array): Float32Array {
   if (payload.length % 4 !== 0) throw new TransportError(`a float payload of ${payload.length} bytes is not a multiple of 4`);
   if (payload.byteOffset % 4 === 0) return new Float32Array(payload.buffer, payload.byteOffset, payload.length / 4);
-  return new Float32Array(payload.slice().buffer);
+  // A copy of its own: NATS hands out Node Buffers, whose slice() is a view of a shared pool.
+  const copy = new Uint8Array(payload.length);
+  copy.set(payload);
+  return new Float32Array(copy.buffer);
 }
 
 /** Payload bytes per frame on this connection (a multiple of 4). */

@@ -44,16 +44,12 @@ export class WorkQueue {
     return s;
   }
 
-  /** A lost worker: its unfinished slice (if it was running one) and the rest of its partition go to the front of the queue. */
-  giveBack(worker: string, running: Slice | null): void {
+  /** A lost worker: its unfinished slices and the rest of its partition go to the front of the queue. */
+  giveBack(worker: string, running: readonly Slice[]): void {
     const r = this.current.get(worker);
     this.current.delete(worker);
-    const back: Range[] = [];
-    if (r && running && running.partition === r.partition && running.to === r.next) back.push({ partition: r.partition, next: running.from, end: r.end });
-    else {
-      if (running) back.push({ partition: running.partition, next: running.from, end: running.to });
-      if (r && r.next < r.end) back.push(r);
-    }
+    const back: Range[] = running.map((s) => ({ partition: s.partition, next: s.from, end: s.to }));
+    if (r && r.next < r.end) back.push(r);
     for (const b of back) this.reassignedRows += b.end - b.next;
     this.pending.unshift(...back);
   }
