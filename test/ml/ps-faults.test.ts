@@ -8,6 +8,8 @@ import { startNats, type NatsServer } from '../cluster/nats-server.ts';
 import { fmnistSubset } from './ps-helpers.ts';
 
 const CLUSTER = 'psfaults';
+/** Training rows (the test's time); 3 epochs of them reach about 75% on the first 1,000 test images. */
+const ROWS = 4000;
 let nats: NatsServer;
 const executors: ExecutorProcess[] = [];
 let q: Quiver;
@@ -33,14 +35,14 @@ const shardHost = (shard: number) => executors.find((e) => e.output().includes(`
 
 describe('parameter-server training under kill -9', () => {
   it('a worker executor killed mid-epoch: training completes, its unfinished rows trained by the others', async () => {
-    const { train, test } = fmnistSubset(q, 6000, 2000);
+    const { train, test } = fmnistSubset(q, ROWS, 1000);
     let victim: ExecutorProcess | undefined;
     let killed: Promise<void> | undefined;
     const r = await q.train(train, {
       model: { kind: 'mlp', hidden: [64] }, epochs: 3, batchSize: 100, consistency: 'bounded-delay', maxDelay: 4, test, progressMs: 200,
       progress: (p) => {
         // Mid-epoch 2: kill a worker that hosts no shard (the shard's loss is the next test).
-        if (!killed && p.epoch === 2 && p.rows >= 1500) {
+        if (!killed && p.epoch === 2 && p.rows >= 1000) {
           victim = executors.find((e) => e !== shardHost(0) && e.proc.exitCode === null && e.proc.signalCode === null);
           killed = victim!.kill9();
         }
@@ -52,21 +54,21 @@ describe('parameter-server training under kill -9', () => {
     expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
     // Every row of every epoch was trained: the lost worker's rest went to the others.
     expect(r.reassignedRows).toBeGreaterThan(0);
-    expect(r.epochs[1].rows + r.droppedSteps * 100).toBeGreaterThanOrEqual(6000);
-    expect(r.epochs[2].rows).toBe(6000);
+    expect(r.epochs[1].rows + r.droppedSteps * 100).toBeGreaterThanOrEqual(ROWS);
+    expect(r.epochs[2].rows).toBe(ROWS);
     expect(r.restores).toEqual([]);
-    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.75);
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.7);
   }, 60_000);
 
   it("the server shard's executor killed: the shard is restored from its checkpoint on another executor and training completes", async () => {
-    const { train, test } = fmnistSubset(q, 6000, 2000);
+    const { train, test } = fmnistSubset(q, ROWS, 1000);
     let victim: ExecutorProcess | undefined;
     let killed: Promise<void> | undefined;
     const before = new Map(executors.map((e) => [e, e.output().length]));
     const r = await q.train(train, {
       model: { kind: 'mlp', hidden: [64] }, epochs: 3, batchSize: 100, consistency: 'sequential', test, progressMs: 200, checkpointMs: 300,
       progress: (p) => {
-        if (!killed && p.epoch === 2 && p.rows >= 2000) {
+        if (!killed && p.epoch === 2 && p.rows >= 1200) {
           victim = executors.find((e) => e.output().slice(before.get(e)).includes('serving shard 0 '));
           killed = victim!.kill9();
         }
@@ -80,6 +82,6 @@ describe('parameter-server training under kill -9', () => {
     expect(r.restores[0].version).toBeGreaterThan(0);
     expect(r.shards[0].executor).not.toBe(victim!.id);
     expect(r.epochs.map((e) => e.epoch)).toEqual([1, 2, 3]);
-    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.75);
+    expect(r.testAccuracy).toBeGreaterThanOrEqual(0.7);
   }, 60_000);
 });
