@@ -1,6 +1,6 @@
 // Quiver: the entry point. `await Quiver.local({ workers: 2 })` starts an embedded session.
 import type * as arrow from 'apache-arrow';
-import { PlanError } from '../../ops/errors.ts';
+import { PlanError, ResourceError } from '../../ops/errors.ts';
 import type { FieldJSON } from '../../ops/types.ts';
 import type { EventListener } from '../runtime/events.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
@@ -15,6 +15,7 @@ import type { StreamingQueryManager } from '../stream/query-manager.ts';
 import { Session } from './session.ts';
 import { loadSqlParser, sqlToPlan } from '../sql/index.ts';
 import { planCapacity, type CapacityPlan, type PlanOptions } from '../capacity/index.ts';
+import { checkTrainOptions, trainAcrossExecutors, trainRows, type TrainOptions, type TrainResult } from '../ml/ps/index.ts';
 
 /** Options of an embedded session; the observability options (eventLog, progress, quiet, ui, uiHost) are in ObservabilityOptions. */
 export interface LocalOptions extends ObservabilityOptions {
@@ -201,6 +202,36 @@ export class Quiver {
 
   /** The web UI's address, e.g. http://127.0.0.1:4040 (null when the ui option turned it off). */
   get uiUrl(): string | null { return this.obs.uiUrl; }
+
+  /**
+   * Trains an MLP on `df`'s rows across the cluster's executors with parameter servers (Li et al.,
+   * OSDI 2014): workers on executors push gradients to and pull weights from `servers` shards,
+   * under sequential, bounded-delay or eventual consistency; a lost worker's rows go to the
+   * others, a lost shard restarts from its checkpoint. `saveTo` writes the model and its card.
+   */
+  async train(df: DataFrame, options: TrainOptions<DataFrame>): Promise<TrainResult> {
+    if (!(df instanceof DataFrame) || df.session !== this.session) throw new PlanError('train: give a DataFrame of this session as the training data');
+    const cfg = checkTrainOptions(options);
+    const rt = this.session.runtime;
+    if (!(rt instanceof ClusterRuntime)) {
+      throw new PlanError('train: parameter-server training runs across executors; open the session with Quiver.connect({ servers }) and start executors (an embedded session trains on its worker pool with trainMlp in core/ml/train-mlp.ts)');
+    }
+    // Before collecting the data, which would wait for executors too.
+    const alive = rt.alive();
+    if (alive.length === 0) throw new ResourceError('train: no executor is alive to run workers and server shards; start executors with `quiver executor --servers ...` (Quiver.connect waits for minExecutors of them)');
+    if (cfg.executors !== null && cfg.executors > alive.length) throw new ResourceError(`train: executors: ${cfg.executors} asked for, ${alive.length} alive (${alive.map((e) => e.id).join(', ')}); start more or ask for fewer`);
+    const test = options.test;
+    if (test !== undefined && (!(test instanceof DataFrame) || test.session !== this.session)) throw new PlanError('train: test must be a DataFrame of this session');
+    const cols = [cfg.features, cfg.label];
+    const pick = async (d: DataFrame, what: string) => {
+      const names = d.schema.map((f) => f.name);
+      for (const c of cols) if (!names.includes(c)) throw new PlanError(`train: ${what} has no column '${c}'; its columns are ${names.join(', ')} (pick them with the features and label options)`);
+      return trainRows(await d.select(...cols).collect(), cfg.features, cfg.label, what);
+    };
+    const rows = await pick(df, 'the training DataFrame');
+    const testRows = test ? await pick(test, 'the test DataFrame') : null;
+    return trainAcrossExecutors(rt, rows, testRows, cfg, options, this.options.quiet ?? false);
+  }
 
   /** Stops the streaming queries, the worker pool, and frees the driver's GPU device. The process can exit once this resolves. */
   async close(): Promise<void> {

@@ -125,6 +125,8 @@ export class ClusterRuntime implements Runtime {
   private heartbeat!: NodeJS.Timeout;
   private sink: EventListener = () => {};
   private lostListener: (executor: string) => void = () => {};
+  /** Listeners for executors leaving or lost, besides the scheduler's (parameter-server training). */
+  private readonly goneListeners = new Set<(executor: string, reason: string) => void>();
   private closed = false;
   private rr = 0;
   private sent = 0;
@@ -143,6 +145,18 @@ export class ClusterRuntime implements Runtime {
   onExecutorLost(f: (executor: string) => void): void {
     this.lostListener = f;
   }
+
+  /** Calls `f` whenever an executor leaves or is lost (work outside jobs, such as parameter-server training); returns the unsubscribe. */
+  watchExecutors(f: (executor: string, reason: string) => void): () => void {
+    this.goneListeners.add(f);
+    return () => { this.goneListeners.delete(f); };
+  }
+
+  /** This driver's NATS connection, for services beside the job loop (parameter-server training). */
+  get connection(): NatsConnection { return this.nc; }
+
+  /** The cluster's name (its subjects' prefix). */
+  get cluster(): string { return this.o.cluster ?? 'default'; }
 
   /** Connects a driver: joins NATS, serves its blocks, tracks executors, and waits for `minExecutors` of them. */
   static async connect(o: ClusterRuntimeOptions): Promise<ClusterRuntime> {
@@ -242,6 +256,7 @@ export class ClusterRuntime implements Runtime {
       a.settle({ kind: 'lost', reason: `executor ${id} ${reason}` });
     }
     this.lostListener(id);
+    for (const f of this.goneListeners) f(id, reason);
     this.wakeSlots();
   }
 

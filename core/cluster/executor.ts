@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PsHost } from '../ml/ps/ps-host.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { BlockStore } from '../runtime/block-store.ts';
 import { serveBlobs } from './chunks.ts';
@@ -49,6 +50,8 @@ export class Executor {
   private host: TaskHost | null = null;
   private runtime: LocalRuntime | null = null;
   private store: BlockStore | null = null;
+  /** Parameter-server training: the shards and worker this executor runs for drivers. */
+  private ps: PsHost | null = null;
 
   private constructor(private readonly nc: NatsConnection, private readonly o: ExecutorOptions, private readonly cluster: string) {
     this.id = `${Executor.idName(o.name)}-${randomBytes(4).toString('hex')}`;
@@ -84,6 +87,7 @@ export class Executor {
       { executorId: ex.id, readRoots, udfRoots });
     if (executorName(ex.id) !== name) throw new Error(`invariant violated: executor id ${ex.id} does not start with its name ${name}`);
     serveBlobs(nc, s.execBlocks(ex.id), (id) => ex.store!.ipc(id));
+    ex.ps = new PsHost(nc, cluster, ex.id, ex.runtime, (l) => ex.log(l));
     const register: ControlMsg = {
       v: PROTOCOL_VERSION, kind: 'register', executorId: ex.id, name: o.name ?? hostname(), host: hostname(), pid: process.pid,
       workers, gpu: o.gpu === 'off' ? null : await describeGpu(), paths: readRoots,
@@ -166,6 +170,7 @@ export class Executor {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.announce({ v: PROTOCOL_VERSION, kind: 'leave', executorId: this.id, reason });
+    this.ps?.close();
     this.host?.close();
     await this.nc.drain();
     await this.runtime?.close();
@@ -176,6 +181,7 @@ export class Executor {
   async kill(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.ps?.close();
     this.host?.close();
     await this.nc.close();
     await this.runtime?.close();

@@ -22,8 +22,8 @@ export function driverPermissions(cluster: string): RolePermissions {
   checkName('cluster', cluster);
   const p = `quiver.${cluster}`;
   return {
-    publish: [`${p}.exec.*.*.task`, `${p}.exec.*.*.control`, `${p}.exec.*.*.blocks`, `${p}.driver.hello`, `${p}.drivers`],
-    subscribe: [`${p}.exec.*.*.announce`, `${p}.driver.*.result`, `${p}.driver.*.blocks`, `_INBOX.${p}.driver.>`],
+    publish: [`${p}.exec.*.*.task`, `${p}.exec.*.*.control`, `${p}.exec.*.*.blocks`, `${p}.exec.*.*.psctl`, `${p}.exec.*.*.ps`, `${p}.driver.hello`, `${p}.drivers`],
+    subscribe: [`${p}.exec.*.*.announce`, `${p}.driver.*.result`, `${p}.driver.*.blocks`, `${p}.driver.*.ps`, `${p}.driver.*.psblobs`, `_INBOX.${p}.driver.>`],
   };
 }
 
@@ -39,8 +39,8 @@ export function executorPermissions(cluster: string, name: string): RolePermissi
   const p = `quiver.${cluster}`;
   const own = `${p}.exec.${name}`;
   return {
-    publish: [`${own}.*.announce`, `${p}.driver.*.result`, `${p}.driver.*.blocks`, `${p}.exec.*.*.blocks`],
-    subscribe: [`${own}.*.task`, `${own}.*.control`, `${own}.*.blocks`, `${p}.driver.hello`, `${p}.drivers`, `_INBOX.${own}.>`],
+    publish: [`${own}.*.announce`, `${p}.driver.*.result`, `${p}.driver.*.blocks`, `${p}.exec.*.*.blocks`, `${p}.exec.*.*.ps`, `${p}.driver.*.ps`, `${p}.driver.*.psblobs`],
+    subscribe: [`${own}.*.task`, `${own}.*.control`, `${own}.*.blocks`, `${own}.*.psctl`, `${own}.*.ps`, `${p}.driver.hello`, `${p}.drivers`, `_INBOX.${own}.>`],
   };
 }
 

@@ -40,6 +40,14 @@ export const subjects = (cluster: string) => {
     driverBlocks: (driverId: string) => `quiver.${cluster}.driver.${driverId}.blocks`,
     /** Drivers' heartbeats, job ends and goodbyes (executors drop a driver's state when it is gone). */
     driverNews: `quiver.${cluster}.drivers`,
+    /** Parameter-server training: a driver's requests to one executor (start or stop a shard or worker, commit, learning rate). */
+    psControl: (executorId: string) => `${exec(executorId)}.psctl`,
+    /** Parameter-server training: pushes and pulls (binary frames) to the shards one executor hosts. */
+    psShard: (executorId: string) => `${exec(executorId)}.ps`,
+    /** Parameter-server training: workers' step requests to their driver. */
+    psSteps: (driverId: string) => `quiver.${cluster}.driver.${driverId}.ps`,
+    /** Parameter-server training: partitions and shard checkpoints a driver serves (chunked). */
+    psBlobs: (driverId: string) => `quiver.${cluster}.driver.${driverId}.psblobs`,
   };
 };
 

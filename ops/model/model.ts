@@ -42,7 +42,8 @@ export interface ModelCard {
   model: string;
   date: string;
   code: { commit: string; command: string };
-  data: { name: string; files: { path: string; sha256: string }[]; trainRows: number; testRows: number };
+  /** `sha256`: of the training rows themselves, when they came from a DataFrame rather than files. */
+  data: { name: string; files: { path: string; sha256: string }[]; trainRows: number; testRows: number; sha256?: string };
   hyperParameters: Record<string, number | string>;
   metrics: { testAccuracy: number; perClass: Record<string, number>; trainSeconds?: number };
 }
@@ -213,7 +214,7 @@ export function renderCard(meta: ModelJSON, c: ModelCard): string {
     `- Input: uint8 ${meta.input.shape.join('x')}, normalized as x * ${meta.input.scale} + ${meta.input.shift}`,
     `- Weights: ${meta.weights.file}, sha256 ${meta.weights.sha256}`,
     `- Trained: ${c.date}, code commit ${c.code.commit}, command \`${c.code.command}\``,
-    `- Data: ${c.data.name}, ${c.data.trainRows} training and ${c.data.testRows} test rows`,
+    `- Data: ${c.data.name}, ${c.data.trainRows} training and ${c.data.testRows} test rows${c.data.sha256 ? ` (sha256 of the rows ${c.data.sha256})` : ''}`,
     ...c.data.files.map((f) => `  - ${f.path}: sha256 ${f.sha256}`),
     `- Hyper-parameters: ${Object.entries(c.hyperParameters).map(([k, v]) => `${k}=${v}`).join(', ')}`, '',
     `## Test accuracy: ${(c.metrics.testAccuracy * 100).toFixed(2)}%`, '',
