@@ -209,6 +209,8 @@ export class TaskHost {
       // Counted into the task's metrics: broadcasts are fetched once per executor and job.
       const fetched: Record<string, number> = {};
       const payload = await this.inputs(req, fetched);
+      // Time to gather the plan and inputs (peers' shuffle blocks, broadcasts, tables) before the task ran.
+      fetched.inputWaitMs = performance.now() - t0;
       const r = await this.runtime.runTask(payload);
       // The driver closed while this ran: keep nothing of it.
       if (this.gone.has(req.driverId)) { discardBlocks(r.blocks); return; }

@@ -68,6 +68,8 @@ describe('cluster fault tolerance', () => {
       const from = events.length;
       const inReduce = run % 2 === 1;
       const p = job().collect();
+      // A replacement starts while the job runs (it joins mid-job, before or after the kill).
+      const replacement = exec(`r${run}`);
       // Kill during the map stage (after some map tasks finished: their output is lost too), or
       // once the reduce stage has started (its inputs on the victim must be recomputed).
       await until(() => {
@@ -76,8 +78,6 @@ describe('cluster fault tolerance', () => {
       }, 60_000, 'the moment to kill');
       const victim = executors[run % 2];
       await victim.kill9();
-      // A replacement joins while the job runs.
-      const replacement = exec(`r${run}`);
       const result = await p;
       expect(asKeys(result), `run ${run}`).toEqual(expected);
       executors[run % 2] = await replacement;

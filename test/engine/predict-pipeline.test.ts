@@ -1,5 +1,7 @@
 // The committed Fashion-MNIST CNN through Quiver: >= 0.91 test accuracy on every backend, onnxruntime and WebGPU pipelined through the process's inference thread (small batches coalesced), the same tags without it.
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Quiver, col, fn, type RuntimeEvent } from '../../core/index.ts';
 import { replay } from '../../core/obs/state.ts';
@@ -48,7 +50,8 @@ describe('the Fashion-MNIST CNN (ONNX) through predict', () => {
   }, 180_000);
 
   it('from PNG files: decode and inference both report their rate, and the stage state (UI) shows them', async () => {
-    const { dir } = await writeFmnistFiles({ format: 'png' });
+    // 2,000 files in a scratch directory (not the whole set in the shared cache: a fresh clone would write 10,000).
+    const { dir } = await writeFmnistFiles({ format: 'png', dir: mkdtempSync(join(tmpdir(), 'quiver-png-')), limit: 2000 });
     const events: RuntimeEvent[] = [];
     const off = q.onEvent((e) => events.push(e));
     try {
@@ -56,6 +59,7 @@ describe('the Fashion-MNIST CNN (ONNX) through predict', () => {
       expect(n).toBe(2000);
     } finally {
       off();
+      rmSync(dir, { recursive: true, force: true });
     }
     const job = replay(events).jobs.at(-1)!;
     const decoding = job.stages.find((st) => st.pipeline.decoded > 0)!;
