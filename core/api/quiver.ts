@@ -112,7 +112,7 @@ export class Quiver {
       throw new PlanError("Quiver.connect: give the NATS server(s), e.g. Quiver.connect({ servers: 'nats://127.0.0.1:4222' })");
     }
     for (const [k, v] of Object.entries(options)) {
-      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers'].includes(k)
+      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers', 'driverStageRows'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.connect: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }

@@ -1,7 +1,10 @@
 // The cluster driver's task launcher: finds executors with free slots over NATS (locality, probation, exclusion), sends task attempts and receives their outcomes.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { InternalError, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { errorToJSON, InternalError, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
 import { scannedPath, stageModelPaths, type Stage } from '../physical/phys-node.ts';
 import type { EventListener } from '../runtime/events.ts';
 import type { Block } from '../runtime/ipc.ts';
@@ -10,6 +13,7 @@ import type { TaskConfig } from '../runtime/task.ts';
 import { blockId } from '../runtime/block-store.ts';
 import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
+import { DRIVER_SLOT, driverStageRows, runOnDriver } from './driver-stage.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
 import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
 import { taskInputs } from './stage-inputs.ts';
@@ -37,6 +41,12 @@ export interface ClusterRuntimeOptions extends ClusterAuth {
   taskTimeout?: false | TaskTimeoutOptions;
   /** Most worker slots one executor's registration may claim (default 64). */
   maxExecutorWorkers?: number;
+  /**
+   * A job's last stage runs on the driver when it is one task over at most this many shuffled
+   * rows and only computes (a top-k or a global aggregate's merge): it saves a round trip to an
+   * executor and the result's fetch (default 16,384; 0: always on an executor).
+   */
+  driverStageRows?: number;
 }
 
 interface ExecSlot {
@@ -135,7 +145,7 @@ export class ClusterRuntime implements Runtime {
   private constructor(private readonly nc: NatsConnection, private readonly o: ClusterRuntimeOptions) {
     this.s = subjects(o.cluster ?? 'default');
     this.maxTaskAttempts = o.maxTaskAttempts ?? 4;
-    this.config = { memoryBudget: o.memoryBudget ?? 256 * 1024 * 1024, batchSize: o.batchSize ?? 65_536, spillRoot: '' };
+    this.config = { memoryBudget: o.memoryBudget ?? 256 * 1024 * 1024, batchSize: o.batchSize ?? 65_536, spillRoot: join(tmpdir(), `quiver-driver-${process.pid}`) };
     this.policy = { speculation: o.speculation ? (typeof o.speculation === 'object' ? o.speculation : {}) : false, taskTimeout: o.taskTimeout ?? {} };
   }
 
@@ -297,6 +307,7 @@ export class ClusterRuntime implements Runtime {
   }
 
   release(slot: Slot): void {
+    if (slot.executor === DRIVER_SLOT) return;
     const e = this.execs.get(slot.executor);
     if (e) e.running = Math.max(0, e.running - 1);
     this.wakeSlots();
@@ -371,6 +382,10 @@ export class ClusterRuntime implements Runtime {
    * of the file it reads (executors read nothing else), not one it already failed on while others exist.
    */
   async acquire(job: JobHandle, stage: Stage, partition: number, failedOn: ReadonlySet<string>): Promise<Slot> {
+    if (!failedOn.has(DRIVER_SLOT)) {
+      const rows = driverStageRows(job.plan, stage, job.outputs, this.o.driverStageRows ?? 16_384);
+      if (rows !== null) return { executor: DRIVER_SLOT, locality: `driver: the last stage, over ${rows} shuffled rows` };
+    }
     // The file the task reads and the models it loads: executors read only under their --paths.
     const scanned = scannedPath(stage, partition);
     const need = [...(scanned === null ? [] : [scanned]), ...stageModelPaths(stage)];
@@ -418,6 +433,7 @@ export class ClusterRuntime implements Runtime {
   launch(job: JobHandle, stage: Stage, partition: number, attempt: number, slot: Slot): Launched {
     const info = this.jobs.get(job);
     if (!info) throw new InternalError(`invariant violated: job ${job.jobId} was not begun on this driver`);
+    if (slot.executor === DRIVER_SLOT) return this.launchHere(job, stage, attempt);
     let settle!: (o: Outcome) => void;
     const outcome = new Promise<Outcome>((r) => { settle = r; });
     const a: Attempt = { job, stage, partition, attempt, executor: slot.executor, secret: randomBytes(32).toString('hex'), settle };
@@ -448,6 +464,25 @@ export class ClusterRuntime implements Runtime {
       outcome,
       abandon: (reason) => {
         if (!this.attempts.delete(key)) return false;
+        settle({ kind: 'lost', reason });
+        return true;
+      },
+    };
+  }
+
+  /** Runs the job's last stage on this thread (see driverStageRows); abandoning it only stops waiting for it. */
+  private launchHere(job: JobHandle, stage: Stage, attempt: number): Launched {
+    let settled = false;
+    let settle!: (o: Outcome) => void;
+    const outcome = new Promise<Outcome>((r) => { settle = (o) => { if (!settled) { settled = true; r(o); } }; });
+    void runOnDriver({
+      nc: this.nc, driverId: this.driverId, jobId: job.jobId, plan: job.plan, stage, stageJson: JSON.stringify(stage), attempt,
+      outputs: job.outputs, config: this.config, subjectOf: (e) => this.s.execBlocks(e),
+    }).then(settle, (e) => settle({ kind: 'failed', error: errorToJSON(e), durationMs: 0, metrics: {} }));
+    return {
+      outcome,
+      abandon: (reason) => {
+        if (settled) return false;
         settle({ kind: 'lost', reason });
         return true;
       },
@@ -531,6 +566,8 @@ export class ClusterRuntime implements Runtime {
     this.news({ v: PROTOCOL_VERSION, kind: 'bye', driverId: this.driverId, secret: this.byeSecret });
     for (const s of this.subs) s.unsubscribe();
     await this.nc.drain();
+    // The last stages' spill directories (each task removes its own).
+    await rm(this.config.spillRoot, { recursive: true, force: true });
   }
 }
 

@@ -9,6 +9,7 @@ import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from '../runtime/block-store.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
+import { FetchFailed, FetchQueue, gatherBlocks, locations, type BlockLocation } from './shuffle-fetch.ts';
 import { PauseDetector } from './pause.ts';
 import { checkStage, type ExecutorPolicy } from './plan-guard.ts';
 import { decodeWith, DriverNews, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskRequest, type TaskResultMsg } from './protocol.ts';
@@ -30,13 +31,6 @@ export const outputKey = (driverId: string, jobId: number, stageId: number, part
 /** Where a cached DataFrame's partition lives in an executor's store: kept past jobDone, dropped by unpersist. */
 export const cacheKey = (driverId: string, cacheId: string, partition: number, attempt: number) =>
   `${driverId}/cache/${cacheId}/${partition}/${attempt}`;
-
-/** An input that could not be fetched: the driver recomputes that map output. */
-class FetchFailed extends Error {
-  constructor(readonly stage: number, readonly map: number, readonly executor: string, reason: string) {
-    super(reason);
-  }
-}
 
 /** What an executor keeps for one driver: plans, tables and broadcasts it fetched (dropped when the driver is gone). */
 interface DriverState {
@@ -70,6 +64,8 @@ export class TaskHost {
   private readonly silent = new Map<string, number>();
   private readonly s: ReturnType<typeof subjects>;
   private readonly idle: (() => void)[] = [];
+  /** Fetches from peers, shared by every task here: first asked, first served. */
+  private readonly fetches = new FetchQueue(4);
   private readonly timer: NodeJS.Timeout;
   rejected = 0;
 
@@ -270,7 +266,7 @@ export class TaskHost {
     const stageJson = verified.text;
     const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
-      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, input.reduce, input.cache);
+      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, input.reduce, input.cache, fetched);
     }
     const broadcast: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.broadcast)) {
@@ -309,37 +305,23 @@ export class TaskHost {
 
   /**
    * Reduce partition `reduce` of every listed map output, in map order: from this executor's
-   * store without a copy, from peers as Arrow IPC, at most 4 fetches in flight.
+   * store without a copy, from peers as Arrow IPC. Shuffle reads count remoteBlocksRead and
+   * remoteBytesRead into `fetched`.
    */
-  private async gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number, cache?: string): Promise<BlockRef[]> {
-    const wanted: { map: number; attempt: number; executor: string }[] = [];
-    for (const [executor, list] of Object.entries(from)) for (const [map, attempt] of list) wanted.push({ map, attempt, executor });
-    wanted.sort((a, b) => a.map - b.map);
-    const out: (BlockRef | null)[] = new Array(wanted.length).fill(null);
-    let next = 0;
-    const fetchOne = async (): Promise<void> => {
-      while (next < wanted.length) {
-        const i = next++;
-        const w = wanted[i];
-        const key = cache !== undefined ? cacheKey(req.driverId, cache, w.map, w.attempt) : outputKey(req.driverId, req.jobId, stage, w.map, w.attempt);
-        if (w.executor === this.executorId) {
-          // A spilled block stays on disk: the task reads the file.
-          const b = this.store.peek(key, reduce);
-          if (b === undefined) throw new FetchFailed(stage, w.map, w.executor, `output of stage ${stage} task ${w.map} is no longer on this executor`);
-          out[i] = b;
-          continue;
-        }
-        try {
-          const bytes = await fetchBlob(this.nc, this.s.execBlocks(w.executor), blockId(key, reduce), { timeoutMs: 10_000 });
-          out[i] = bytes.length ? ipcToBlock(bytes) : null;
-        } catch (e) {
-          if (e instanceof TransportError) throw new FetchFailed(stage, w.map, w.executor, e.message);
-          throw e;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(4, wanted.length) }, fetchOne));
-    return out.filter((b): b is BlockRef => b !== null);
+  private gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number, cache?: string, fetched?: Record<string, number>): Promise<BlockRef[]> {
+    const key = (w: BlockLocation) => (cache !== undefined ? cacheKey(req.driverId, cache, w.map, w.attempt) : outputKey(req.driverId, req.jobId, stage, w.map, w.attempt));
+    return gatherBlocks(locations(from), {
+      nc: this.nc, stage, counters: fetched, queue: this.fetches,
+      subjectOf: (executor) => this.s.execBlocks(executor),
+      idOf: (w) => blockId(key(w), reduce),
+      local: (w) => {
+        if (w.executor !== this.executorId) return undefined;
+        // A spilled block stays on disk: the task reads the file.
+        const b = this.store.peek(key(w), reduce);
+        if (b === undefined) throw new FetchFailed(stage, w.map, w.executor, `output of stage ${stage} task ${w.map} is no longer on this executor`);
+        return b;
+      },
+    });
   }
 
   /** Resolves when no task is running (graceful decommission waits for this). */

@@ -1,5 +1,5 @@
 // Job history derived from runtime events alone: the live UI, the progress bars, /metrics and `quiver ui --events` fold the same events through applyEvent.
-import { LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
+import { DRIVER_EXECUTOR, LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
 import { applyStreamEvent, type StreamState } from './stream-state.ts';
 
 export type JobStatus = 'running' | 'succeeded' | 'failed';
@@ -357,7 +357,7 @@ function executor(s: ObsState, id: string): ExecutorState {
   let x = findExecutor(s, id);
   if (!x) {
     x = {
-      id, name: id === LOCAL_EXECUTOR ? 'local (worker threads of the driver)' : id, host: null, workers: null, gpu: null, paths: [],
+      id, name: id === LOCAL_EXECUTOR ? 'local (worker threads of the driver)' : id === DRIVER_EXECUTOR ? 'driver (small last stages)' : id, host: null, workers: null, gpu: null, paths: [],
       status: 'active', added: null, removed: null, removedReason: null,
       running: 0, succeeded: 0, failed: 0, taskMs: 0, rows: 0, bytes: 0, rssBytes: null, heapUsedBytes: null, storeBytes: null,
     };

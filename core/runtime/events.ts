@@ -2,6 +2,8 @@
 
 /** The executor name of tasks run by an embedded session's own worker threads. */
 export const LOCAL_EXECUTOR = 'local';
+/** Where a cluster session runs a job's last stage when it is small (see ClusterRuntimeOptions.driverStageRows). */
+export const DRIVER_EXECUTOR = 'driver';
 
 interface At { /** Milliseconds since the epoch. */ ts: number }
 
