@@ -9,7 +9,7 @@ import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { blockId, type BlockStore } from '../runtime/block-store.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
-import { FetchFailed, FetchQueue, gatherBlocks, locations, type BlockLocation } from './shuffle-fetch.ts';
+import { FetchFailed, gatherBlocks, locations, type BlockLocation } from './shuffle-fetch.ts';
 import { PauseDetector } from './pause.ts';
 import { checkStage, type ExecutorPolicy } from './plan-guard.ts';
 import { decodeWith, DriverNews, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskRequest, type TaskResultMsg } from './protocol.ts';
@@ -64,8 +64,6 @@ export class TaskHost {
   private readonly silent = new Map<string, number>();
   private readonly s: ReturnType<typeof subjects>;
   private readonly idle: (() => void)[] = [];
-  /** Fetches from peers, shared by every task here: first asked, first served. */
-  private readonly fetches = new FetchQueue(4);
   private readonly timer: NodeJS.Timeout;
   rejected = 0;
 
@@ -311,7 +309,7 @@ export class TaskHost {
   private gather(req: TaskRequest, stage: number, from: Record<string, [number, number][]>, reduce: number, cache?: string, fetched?: Record<string, number>): Promise<BlockRef[]> {
     const key = (w: BlockLocation) => (cache !== undefined ? cacheKey(req.driverId, cache, w.map, w.attempt) : outputKey(req.driverId, req.jobId, stage, w.map, w.attempt));
     return gatherBlocks(locations(from), {
-      nc: this.nc, stage, counters: fetched, queue: this.fetches,
+      nc: this.nc, stage, counters: fetched,
       subjectOf: (executor) => this.s.execBlocks(executor),
       idOf: (w) => blockId(key(w), reduce),
       local: (w) => {
