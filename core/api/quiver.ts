@@ -230,7 +230,7 @@ export class Quiver {
     };
     const rows = await pick(df, 'the training DataFrame');
     const testRows = test ? await pick(test, 'the test DataFrame') : null;
-    return trainAcrossExecutors(rt, rows, testRows, cfg, options, this.options.quiet ?? false);
+    return trainAcrossExecutors(rt, rows, testRows, cfg, options, this.options.quiet ?? false, (e) => this.session.emit(e));
   }
 
   /** Stops the streaming queries, the worker pool, and frees the driver's GPU device. The process can exit once this resolves. */

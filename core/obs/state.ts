@@ -1,6 +1,7 @@
 // Job history derived from runtime events alone: the live UI, the progress bars, /metrics and `quiver ui --events` fold the same events through applyEvent.
 import { DRIVER_EXECUTOR, LOCAL_EXECUTOR, type RuntimeEvent } from '../runtime/events.ts';
 import { applyStreamEvent, type StreamState } from './stream-state.ts';
+import { applyTrainEvent, type TrainState } from './train-state.ts';
 
 export type JobStatus = 'running' | 'succeeded' | 'failed';
 export type StageStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
@@ -131,6 +132,8 @@ export interface ObsState {
   caches: CacheState[];
   /** Streaming queries' runs, in the order they started. */
   streams: StreamState[];
+  /** Parameter-server trainings (q.train), in the order they started. */
+  trainings: TrainState[];
   /** Events folded so far. */
   events: number;
   /** Epoch ms of the first and last event (null before any). */
@@ -139,7 +142,7 @@ export interface ObsState {
 }
 
 export function emptyState(): ObsState {
-  return { jobs: [], executors: [], caches: [], streams: [], events: 0, first: null, last: null };
+  return { jobs: [], executors: [], caches: [], streams: [], trainings: [], events: 0, first: null, last: null };
 }
 
 /** The state after `events`, from an empty one. */
@@ -325,6 +328,10 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
     }
     case 'streamStart': case 'streamProgress': case 'streamEnd': {
       applyStreamEvent(s.streams, e);
+      return s;
+    }
+    case 'trainStart': case 'trainProgress': case 'trainEnd': {
+      applyTrainEvent(s.trainings, e);
       return s;
     }
     default: {

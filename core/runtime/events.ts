@@ -53,6 +53,17 @@ export type RuntimeEvent = At & (
       durationMs: number; watermarkMs: number | null; stateRows: number | null; lateRowsDropped: number | null; outputRows: number | null }
   /** A streaming query's run ended: stopped (`ok`), or failed with `error`. */
   | { kind: 'streamEnd'; id: string; runId: string; ok: boolean; error?: string }
+  /** Parameter-server training (q.train) started: its consistency (`maxDelay` null: unbounded), epochs, workers, server shards and training rows. */
+  | { kind: 'trainStart'; id: string; model: string; consistency: string; maxDelay: number | null; epochs: number; workers: number; shards: number; rows: number }
+  /**
+   * Training progress (every progressMs within an epoch, and at each epoch's end): rows trained
+   * this epoch, mean loss and accuracy over them, rates since the start, and the staleness
+   * histogram (staleness -> steps started with it, since the start).
+   */
+  | { kind: 'trainProgress'; id: string; epoch: number; epochs: number; rows: number; totalRows: number; loss: number; accuracy: number;
+      testAccuracy: number | null; stepsPerSecond: number; samplesPerSecond: number; staleness: Record<string, number>; epochEnd: boolean }
+  /** Training ended: the model trained (`ok`, with its test accuracy where test data was given), or failed with `error`. */
+  | { kind: 'trainEnd'; id: string; ok: boolean; error?: string; testAccuracy?: number | null; steps?: number; trainSeconds?: number }
 );
 
 export type EventListener = (e: RuntimeEvent) => void;

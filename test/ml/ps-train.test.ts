@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { Quiver } from '../../core/index.ts';
+import { Quiver, type RuntimeEvent } from '../../core/index.ts';
+import { replay } from '../../core/obs/state.ts';
 import { loadModel } from '../../ops/model/model.ts';
 import { startExecutor, type ExecutorProcess } from '../cluster/cluster-helpers.ts';
 import { startNats, type NatsServer } from '../cluster/nats-server.ts';
@@ -34,6 +35,9 @@ describe('parameter-server training across executors', () => {
     onTestFinished(() => rmSync(tmp, { recursive: true, force: true }));
     const dir = join(tmp, 'm');
     const lines: string[] = [];
+    const events: RuntimeEvent[] = [];
+    const off = q.onEvent((e) => events.push(e));
+    onTestFinished(() => off());
     const r = await q.train(train, {
       model: { kind: 'mlp', hidden: [64] }, epochs: 3, batchSize: 100, servers: 2, consistency: 'sequential', test, saveTo: dir,
       progress: (p) => lines.push(`${p.epoch}:${p.epochEnd}:${p.staleness[0] ?? 0}`),
@@ -56,6 +60,20 @@ describe('parameter-server training across executors', () => {
     expect(card.code.commit).toMatch(/^([0-9a-f]{40}(-dirty)?|unknown)$/);
     expect(card.metrics.testAccuracy).toBeCloseTo(r.testAccuracy!, 6);
     expect(existsSync(join(dir, 'README.md'))).toBe(true);
+
+    // The event log and the web UI's training page see it: started, three epoch ends, ended with the result's accuracy.
+    const t = replay(events).trainings;
+    expect(t).toHaveLength(1);
+    expect(t[0]).toEqual(expect.objectContaining({ model: 'mlp 64', consistency: 'sequential', maxDelay: 0, epochs: 3, workers: 2, shards: 2, rows: 6000, status: 'succeeded', steps: r.steps }));
+    expect(t[0].testAccuracy).toBeCloseTo(r.testAccuracy!, 9);
+    expect(t[0].epochEnds.map((e) => e.epoch)).toEqual([1, 2, 3]);
+    expect(t[0].epochEnds.map((e) => e.loss)).toEqual(r.epochs.map((e) => e.loss));
+    expect(t[0].last?.staleness).toEqual(Object.fromEntries(Object.entries(r.staleness.histogram).map(([k, n]) => [k, n])));
+    if (q.uiUrl) {
+      const shown = await (await fetch(`${q.uiUrl}/api/apps/live/trainings`)).json() as { trainings: { id: string; status: string }[] };
+      expect(shown.trainings.map((x) => x.status)).toContain('succeeded');
+      expect(shown.trainings.map((x) => x.id)).toContain(t[0].id);
+    }
   }, 60_000);
 
   it('bounded delay: no clock starts more than maxDelay clocks ahead of the oldest unapplied one, recomputed from the recorded clocks', async () => {

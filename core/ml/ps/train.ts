@@ -1,16 +1,19 @@
 // q.train across executors: checks the data, initializes the MLP, runs the coordinator, evaluates, and saves the model with its card.
+import { randomUUID } from 'node:crypto';
 import type { MlpWeights } from '../../../gpu-kernels/mlp/contract.ts';
 import { mulberry32 } from '../../../ops/compute/random.ts';
 import { PlanError } from '../../../ops/errors.ts';
 import { mlpAccuracy } from '../../../ops/train/mlp-eval.ts';
 import { paramCount, paramLayout, type LayerShape } from '../../../ops/train/mlp-grad.ts';
 import type { ClusterRuntime } from '../../cluster/cluster-runtime.ts';
+import type { RuntimeEvent } from '../../runtime/events.ts';
 import type { ClockRecord, Consistency } from './clock-gate.ts';
 import { Coordinator, type EpochStats, type ShardRestore } from './coordinator.ts';
 import type { ShardPlace } from './messages.ts';
 import { saveTrainedModel } from './model-card.ts';
 import { mlpLayers, type TrainConfig, type TrainOptions, type TrainProgress } from './options.ts';
 import { progressLine } from './progress.ts';
+import { trainEndEvent, trainProgressEvent, trainStartEvent } from './train-events.ts';
 import { dataSha256, partitionRows, type TrainRows } from './training-data.ts';
 
 export interface TrainResult {
@@ -66,7 +69,7 @@ function toWeights(params: Float32Array, layers: readonly LayerShape[], cfg: Tra
   };
 }
 
-export async function trainAcrossExecutors(rt: ClusterRuntime, train: TrainRows, test: TrainRows | null, cfg: TrainConfig, o: TrainOptions, quiet: boolean): Promise<TrainResult> {
+export async function trainAcrossExecutors(rt: ClusterRuntime, train: TrainRows, test: TrainRows | null, cfg: TrainConfig, o: TrainOptions, quiet: boolean, emit: (e: RuntimeEvent) => void = () => {}): Promise<TrainResult> {
   if (train.rows === 0) throw new PlanError('train: the DataFrame has no rows to train on');
   if (test && test.features !== train.features) throw new PlanError(`train: test rows have ${test.features} features, the training rows ${train.features}`);
   let classes = 2;
@@ -77,37 +80,50 @@ export async function trainAcrossExecutors(rt: ClusterRuntime, train: TrainRows,
   const workers = cfg.executors ?? rt.alive().length;
   const parts = partitionRows(train, cfg.partitions ?? Math.max(1, 4 * workers));
   const progress = o.progress === false ? null : typeof o.progress === 'function' ? o.progress : quiet ? null : (p: TrainProgress) => console.log(progressLine(p));
+  // Events for the event log and the web UI's training page, whatever the console shows.
+  const id = randomUUID();
   const coordinator = new Coordinator({
     rt, cfg, layers, parts, init: initialParams(layers, cfg.seed),
     evaluate: (params) => (test ? mlpAccuracy(layers, params, test.images, test.labels, test.rows, cfg.scale, cfg.shift).correct / Math.max(1, test.rows) : null),
-    onProgress: (p) => progress?.(p),
+    onProgress: (p) => { emit(trainProgressEvent(id, p)); progress?.(p); },
     log: (line) => { if (!quiet) console.error(`quiver driver: ${line}`); },
   });
-  const r = await coordinator.run();
-  const weights = toWeights(r.params, layers, cfg);
-  const names = o.labels ?? Array.from({ length: classes }, (_, i) => String(i));
-  let testAccuracy: number | null = null;
-  const perClass: Record<string, number> = {};
-  if (test) {
-    const a = mlpAccuracy(layers, r.params, test.images, test.labels, test.rows, cfg.scale, cfg.shift);
-    testAccuracy = a.correct / Math.max(1, test.rows);
-    a.perClass.forEach((c, i) => { if (c.rows) perClass[names[i]] = c.correct / c.rows; });
+  emit(trainStartEvent(id, cfg, workers, train.rows));
+  try {
+    return await finish(await coordinator.run());
+  } catch (error) {
+    emit(trainEndEvent(id, { error }));
+    throw error;
   }
-  const sha = dataSha256(train);
-  const stepsPerSecond = r.steps / r.trainSeconds, samplesPerSecond = r.samples / r.trainSeconds;
-  if (o.saveTo) {
-    saveTrainedModel({
-      dir: o.saveTo, name: o.name ?? 'ps-mlp', weights, labels: names, inputShape: train.features === 784 ? [28, 28] : [train.features], cfg,
-      data: { sha256: sha, trainRows: train.rows, testRows: test?.rows ?? 0 }, testAccuracy, perClass, trainSeconds: r.trainSeconds,
-      executors: r.workers.length, stepsPerSecond, maxStaleness: r.gate.maxStaleness,
-    });
+
+  /** The trained model: evaluated, saved where asked, and reported. */
+  async function finish(r: Awaited<ReturnType<Coordinator['run']>>): Promise<TrainResult> {
+    const weights = toWeights(r.params, layers, cfg);
+    const names = o.labels ?? Array.from({ length: classes }, (_, i) => String(i));
+    let testAccuracy: number | null = null;
+    const perClass: Record<string, number> = {};
+    if (test) {
+      const a = mlpAccuracy(layers, r.params, test.images, test.labels, test.rows, cfg.scale, cfg.shift);
+      testAccuracy = a.correct / Math.max(1, test.rows);
+      a.perClass.forEach((c, i) => { if (c.rows) perClass[names[i]] = c.correct / c.rows; });
+    }
+    const sha = dataSha256(train);
+    const stepsPerSecond = r.steps / r.trainSeconds, samplesPerSecond = r.samples / r.trainSeconds;
+    if (o.saveTo) {
+      saveTrainedModel({
+        dir: o.saveTo, name: o.name ?? 'ps-mlp', weights, labels: names, inputShape: train.features === 784 ? [28, 28] : [train.features], cfg,
+        data: { sha256: sha, trainRows: train.rows, testRows: test?.rows ?? 0 }, testAccuracy, perClass, trainSeconds: r.trainSeconds,
+        executors: r.workers.length, stepsPerSecond, maxStaleness: r.gate.maxStaleness,
+      });
+    }
+    emit(trainEndEvent(id, { testAccuracy, steps: r.steps, trainSeconds: r.trainSeconds }));
+    return {
+      weights, consistency: cfg.consistency, maxDelay: cfg.maxDelay, epochs: r.epochs, testAccuracy, perClass,
+      steps: r.steps, droppedSteps: r.droppedSteps, samples: r.samples, trainSeconds: r.trainSeconds,
+      stepsPerSecond, samplesPerSecond, samplesPerSecondPerExecutor: samplesPerSecond / r.workers.length,
+      staleness: { histogram: Object.fromEntries(r.gate.histogram), max: r.gate.maxStaleness }, clocks: r.gate.records,
+      restores: r.restores, lostWorkers: r.lostWorkers, reassignedRows: r.reassignedRows, workers: r.workers, shards: r.shards,
+      checkpoints: r.checkpoints, phases: r.phases, dataSha256: sha, savedTo: o.saveTo ?? null,
+    };
   }
-  return {
-    weights, consistency: cfg.consistency, maxDelay: cfg.maxDelay, epochs: r.epochs, testAccuracy, perClass,
-    steps: r.steps, droppedSteps: r.droppedSteps, samples: r.samples, trainSeconds: r.trainSeconds,
-    stepsPerSecond, samplesPerSecond, samplesPerSecondPerExecutor: samplesPerSecond / r.workers.length,
-    staleness: { histogram: Object.fromEntries(r.gate.histogram), max: r.gate.maxStaleness }, clocks: r.gate.records,
-    restores: r.restores, lostWorkers: r.lostWorkers, reassignedRows: r.reassignedRows, workers: r.workers, shards: r.shards,
-    checkpoints: r.checkpoints, phases: r.phases, dataSha256: sha, savedTo: o.saveTo ?? null,
-  };
 }

@@ -1,4 +1,4 @@
-// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), streaming queries, storage (cached DataFrames) and executors, re-rendered on server-sent change events.
+// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), streaming queries, trainings, storage (cached DataFrames) and executors, re-rendered on server-sent change events.
 // Plain ES2017 in a string: no build step, no framework. DOM is built with h(), which sets text
 // (never HTML) so names and errors from plans cannot inject markup; the only HTML inserted is
 // the server's own SVG, whose texts it escapes.
@@ -100,6 +100,7 @@ function route() {
   var r = { app: p[1], base: '#/apps/' + encodeURIComponent(p[1]) };
   if (p[2] === 'executors') r.page = 'executors';
   else if (p[2] === 'streaming') r.page = 'streaming';
+  else if (p[2] === 'training') r.page = 'training';
   else if (p[2] === 'storage') r.page = 'storage';
   else if (p[2] === 'jobs' && p[3] !== undefined && p[4] === 'stages' && p[5] !== undefined) { r.page = 'stage'; r.job = p[3]; r.stage = p[5]; }
   else if (p[2] === 'jobs' && p[3] !== undefined) { r.page = 'job'; r.job = p[3]; }
@@ -110,8 +111,9 @@ function route() {
 function setNav(r, apps) {
   navEl.textContent = '';
   if (r.base) {
-    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' || r.page === 'streaming' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' || r.page === 'streaming' || r.page === 'training' ? null : 'active', text: 'Jobs' }));
     navEl.appendChild(h('a', { href: r.base + '/streaming', class: r.page === 'streaming' ? 'active' : null, text: 'Streaming' }));
+    navEl.appendChild(h('a', { href: r.base + '/training', class: r.page === 'training' ? 'active' : null, text: 'Training' }));
     navEl.appendChild(h('a', { href: r.base + '/storage', class: r.page === 'storage' ? 'active' : null, text: 'Storage' }));
     navEl.appendChild(h('a', { href: r.base + '/executors', class: r.page === 'executors' ? 'active' : null, text: 'Executors' }));
   }
@@ -291,6 +293,40 @@ function streamingPage(r, d) {
     done.length ? table('streams-finished', heads, rows(done)) : h('p', { class: 'empty', text: 'No streaming query has ended yet.' })];
 }
 
+// "0:812 1:120 2:8": steps started with each staleness.
+function stalenessText(hist) {
+  var keys = Object.keys(hist || {}).map(Number).sort(function (a, b) { return a - b; });
+  return keys.length ? keys.map(function (k) { return k + ':' + hist[k]; }).join(' ') : '';
+}
+function pct(x) { return x === null || x === undefined ? '' : (x * 100).toFixed(2) + '%'; }
+
+function trainingPage(r, d) {
+  var running = d.trainings.filter(function (x) { return x.status === 'running'; });
+  hasRunning = running.length > 0;
+  function rows(list) {
+    return list.map(function (x) {
+      var p = x.last || {};
+      var epochs = x.epochEnds.map(function (e) { return 'epoch ' + e.epoch + ': loss ' + e.loss.toFixed(4) + ', acc ' + pct(e.accuracy) + (e.testAccuracy === null ? '' : ', test ' + pct(e.testAccuracy)); }).join('\n');
+      return h('tr', { 'data-train-id': x.id, 'data-status': x.status },
+        h('td', { text: x.id.slice(0, 8), title: x.id }), h('td', { text: x.model }),
+        h('td', { text: x.consistency + (x.maxDelay === null ? '' : x.consistency === 'bounded-delay' ? ' (max delay ' + x.maxDelay + ')' : '') }),
+        h('td', null, badge(x.status)), h('td', { text: fmtTime(x.start) }), num(fmtMs(elapsed(x.start, x.end, d.now))),
+        num(x.workers + ' / ' + x.shards), num(x.last ? p.epoch + '/' + p.epochs + (p.epochEnd ? ' done' : '') : ''),
+        num(x.last ? fmtCount(p.rows) + '/' + fmtCount(p.totalRows) : ''), num(x.last ? p.loss.toFixed(4) : ''), num(x.last ? pct(p.accuracy) : ''),
+        num(pct(x.testAccuracy !== null ? x.testAccuracy : p.testAccuracy)), num(x.last ? p.stepsPerSecond.toFixed(1) : ''), num(x.last ? fmtCount(p.samplesPerSecond) : ''),
+        h('td', { text: x.last ? stalenessText(p.staleness) : '', 'data-staleness': '' }), h('td', { text: x.epochEnds.length + ' ended', title: epochs }), h('td', { text: x.error || '' }));
+    });
+  }
+  var heads = ['Id', 'Model', 'Consistency', 'Status', 'Started', '#Duration', '#Workers / shards', '#Epoch', '#Rows', '#Loss', '#Accuracy', '#Test accuracy', '#Steps/s', '#Samples/s', 'Staleness (steps)', 'Epochs', 'Error'];
+  var done = d.trainings.filter(function (x) { return x.status !== 'running'; });
+  return [h('h1', { text: 'Training' }),
+    h('p', { class: 'muted', text: running.length + ' running, ' + done.length + ' finished (q.train: parameter servers across executors)' }),
+    h('h2', { text: 'Running' }),
+    running.length ? table('trainings-running', heads, rows(running)) : h('p', { class: 'empty', text: 'No training is running (q.train(df, { ... }) on a cluster session runs one).' }),
+    h('h2', { text: 'Finished' }),
+    done.length ? table('trainings-finished', heads, rows(done)) : h('p', { class: 'empty', text: 'No training has ended yet.' })];
+}
+
 function storagePage(r, d) {
   var rows = d.caches.map(function (c) {
     var where = Object.keys(c.executors).map(function (x) { return x + ' (' + c.executors[x] + ')'; }).join(', ');
@@ -316,6 +352,7 @@ function render() {
     if (r.page === 'executors') return get(api + '/executors').then(function (d) { return executorsPage(r, d); });
     if (r.page === 'storage') return get(api + '/storage').then(function (d) { return storagePage(r, d); });
     if (r.page === 'streaming') return get(api + '/streams').then(function (d) { return streamingPage(r, d); });
+    if (r.page === 'training') return get(api + '/trainings').then(function (d) { return trainingPage(r, d); });
     var jb = api + '/jobs/' + encodeURIComponent(r.job);
     if (r.page === 'job') return Promise.all([get(jb), getText(jb + '/dag.svg')]).then(function (x) { return jobPage(r, x[0], x[1]); });
     var sb = jb + '/stages/' + encodeURIComponent(r.stage);

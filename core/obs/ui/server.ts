@@ -1,4 +1,4 @@
-// The web UI's HTTP server (node:http): the page, a JSON API over derived state (jobs, stages, executors, storage, streaming queries), SVG for DAGs and timelines, server-sent change events, /metrics.
+// The web UI's HTTP server (node:http): the page, a JSON API over derived state (jobs, stages, executors, storage, streaming queries, trainings), SVG for DAGs and timelines, server-sent change events, /metrics.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ResourceError } from '../../../ops/errors.ts';
@@ -9,7 +9,7 @@ import { CLIENT_JS } from './client.ts';
 import { PAGE_CSS, pageHtml } from './page.ts';
 import { renderDagSvg } from './dag.ts';
 import { renderTimelineSvg } from './timeline.ts';
-import { appSummary, executorsView, jobDetail, jobSummary, stageDetail, storageView, streamsView } from './views.ts';
+import { appSummary, executorsView, jobDetail, jobSummary, stageDetail, storageView, streamsView, trainingsView } from './views.ts';
 
 /** One session's history: the live one, or one event log file. */
 export interface UiApp {
@@ -184,6 +184,7 @@ function handle(source: UiSource, streams: Set<ServerResponse>, check: HostCheck
   if (rest === '/executors') return json(res, { now, executors: executorsView(s) });
   if (rest === '/storage') return json(res, { now, caches: storageView(s) });
   if (rest === '/streams') return json(res, { now, streams: streamsView(s) });
+  if (rest === '/trainings') return json(res, { now, trainings: trainingsView(s) });
   const j = /^\/jobs\/(\d+)(\/dag\.svg|\/stages\/(\d+)(\/timeline\.svg)?)?$/.exec(rest);
   if (!j) return notFound(res, path);
   const job = findJob(s, Number(j[1]));

@@ -1,6 +1,7 @@
-// What the UI's JSON API returns: summaries of jobs, a job without its task attempts, a stage with them, executors, streaming queries; all computed from the derived state.
+// What the UI's JSON API returns: summaries of jobs, a job without its task attempts, a stage with them, executors, streaming queries, trainings; all computed from the derived state.
 import { queuedTasks, type CacheState, type ExecutorState, type JobState, type ObsState, type StageState } from '../state.ts';
 import type { StreamState } from '../stream-state.ts';
+import type { TrainState } from '../train-state.ts';
 
 export interface AppSummary { id: string; name: string; live: boolean; jobs: number; running: number; failed: number; first: number | null; last: number | null }
 
@@ -102,6 +103,12 @@ export function storageView(s: ObsState): CacheState[] {
 export function streamsView(s: ObsState): StreamState[] {
   const newest = (a: StreamState, b: StreamState) => b.start - a.start;
   return [...s.streams.filter((x) => x.status === 'active').sort(newest), ...s.streams.filter((x) => x.status !== 'active').sort(newest)];
+}
+
+/** The training page: running trainings first, then finished ones, each group newest first. */
+export function trainingsView(s: ObsState): TrainState[] {
+  const newest = (a: TrainState, b: TrainState) => b.start - a.start;
+  return [...s.trainings.filter((x) => x.status === 'running').sort(newest), ...s.trainings.filter((x) => x.status !== 'running').sort(newest)];
 }
 
 /** "Project: label <- Scan: idx [...]": a plan's root and its (first) source. */
