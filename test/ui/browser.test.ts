@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fn, Quiver } from '../../core/index.ts';
+import { fn, Quiver, type RuntimeEvent } from '../../core/index.ts';
 import { until } from '../cluster/cluster-helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -129,6 +129,29 @@ describe('web UI in a browser', () => {
     // The page follows the query to its end without a reload.
     await page.locator(`#streams-finished tbody tr[data-query-id="${query.id}"][data-status="stopped"]`).waitFor(WAIT);
     expect(await page.locator('#streams-active').count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a training as its events report it: running with its progress, then finished with its test accuracy', async () => {
+    // The events q.train reports (a real training needs executors: test/ml/ps-train.test.ts checks those); here the page is what is tested.
+    const id = 'b7e1c2d4-0000-4000-8000-000000000001';
+    const emit = (e: RuntimeEvent) => q.session.emit(e);
+    emit({ kind: 'trainStart', ts: Date.now(), id, model: 'mlp 64', consistency: 'bounded-delay', maxDelay: 4, epochs: 2, workers: 2, shards: 1, rows: 6000 });
+    emit({ kind: 'trainProgress', ts: Date.now(), id, epoch: 1, epochs: 2, rows: 6000, totalRows: 6000, loss: 0.6931, accuracy: 0.75, testAccuracy: 0.8,
+      stepsPerSecond: 42.5, samplesPerSecond: 4250, staleness: { 0: 40, 1: 15, 4: 5 }, epochEnd: true });
+    await page.goto(`${q.uiUrl}/#/apps/live/training`);
+    const row = page.locator(`#trainings-running tbody tr[data-train-id="${id}"][data-status="running"]`);
+    await row.waitFor(WAIT);
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells.slice(0, 4)).toEqual(['b7e1c2d4', 'mlp 64', 'bounded-delay (max delay 4)', 'running']);
+    expect(cells.slice(6, 15)).toEqual(['2 / 1', '1/2 done', '6,000/6,000', '0.6931', '75.00%', '80.00%', '42.5', '4,250', '0:40 1:15 4:5']);
+    expect(await page.locator('#nav a.active').innerText()).toBe('Training');
+    await page.screenshot({ path: join(ARTIFACTS, 'training.png'), fullPage: true });
+    emit({ kind: 'trainEnd', ts: Date.now(), id, ok: true, testAccuracy: 0.85, steps: 120, trainSeconds: 3 });
+    // The page follows the training to its end without a reload.
+    const done = page.locator(`#trainings-finished tbody tr[data-train-id="${id}"][data-status="succeeded"]`);
+    await done.waitFor(WAIT);
+    expect((await done.locator('td').allInnerTexts())[11]).toBe('85.00%');
     expect(errors).toEqual([]);
   });
 });
