@@ -1,6 +1,7 @@
 // Fitting from event logs: tasks grouped per stage (by operator signature) and device, service time per row, per-task overhead and variability, per job shape.
 import { basename } from 'node:path';
 import { DataError } from '../../ops/errors.ts';
+import { DRIVER_EXECUTOR } from '../runtime/events.ts';
 import { eventLogFiles, readEventLog } from '../obs/event-log.ts';
 import { replay, type JobState, type ObsState, type StageState, type TaskAttempt } from '../obs/state.ts';
 import { stageSignature } from './stage-signature.ts';
@@ -129,9 +130,13 @@ function deviceOf(st: StageState): Device {
   return st.placements.some((p) => p.device === 'gpu') ? 'gpu' : 'cpu';
 }
 
-/** Worker slots of the executors that ran `job`'s tasks (1 per executor whose count is unknown). */
+/**
+ * Worker slots of the executors that ran `job`'s tasks (1 per executor whose count is unknown).
+ * A cluster driver that ran a small last stage itself is not an executor: its task counts as
+ * stage time, not as a slot (counting it made a one-executor fit model two slots).
+ */
 function slotsOf(state: ObsState, job: JobState): { slots: number; executors: number } {
-  const ids = new Set(job.stages.flatMap((s) => s.attempts.map((a) => a.executor)));
+  const ids = new Set(job.stages.flatMap((s) => s.attempts.map((a) => a.executor)).filter((id) => id !== DRIVER_EXECUTOR));
   let slots = 0;
   for (const id of ids) slots += state.executors.find((x) => x.id === id)?.workers ?? 1;
   return { slots: Math.max(1, slots), executors: ids.size };

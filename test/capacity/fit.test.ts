@@ -29,6 +29,16 @@ describe('fitting stage costs from event logs', () => {
     expect(fit.stages[1].rowsPerRecord).toBeCloseTo(4000 / fit.records, 6);
   });
 
+  it('counts the slots of executors only: a last stage the cluster driver ran itself is stage time, not a slot', () => {
+    const stages = twoStageJob();
+    const last = stages.length - 1;
+    const events = synthEvents(stages, { runs: 2 }).map((e) => ((e.kind === 'taskStart' || e.kind === 'taskEnd') && e.stageId === last ? { ...e, executor: 'driver' } : e));
+    const [fit] = fitEventLogs([writeLog(events)]);
+    expect(fit.slots).toBe(1);
+    expect(fit.executors).toBe(1);
+    expect(fit.stages[last].taskMs.n).toBe(2 * stages[last].rows.length);
+  });
+
   it('puts everything per row when all tasks have one size (the overhead cannot be told apart)', () => {
     const s = twoStageJob();
     s[0].rows = new Array(30).fill(5000);
