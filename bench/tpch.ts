@@ -147,6 +147,12 @@ for (let i = 0; i < runs; i++) {
   for (const r of order) (r === 'quiver' ? quiver : duckdb).push(await child(['--role', r, ...childArgs]));
   const last = (xs: ChildOut[]) => xs[xs.length - 1];
   for (const n of queries) {
+    // Q15 keeps the suppliers whose revenue equals the maximum. Above SF 0.1 each supplier has
+    // copies with the same lineitems, so their revenues tie in exact arithmetic (10 suppliers at
+    // SF 1, computed by DuckDB over DECIMAL); summed as doubles, which copies still tie depends on
+    // the order of the additions (DuckDB's parallel sums keep 1, Quiver's 10). Its row count is
+    // only checked at SF 0.1, where the tests compare its values too.
+    if (n === 15 && sf > 0.1) continue;
     if (last(quiver).rows[n] !== last(duckdb).rows[n]) throw new Error(`Q${n}: Quiver gave ${last(quiver).rows[n]} rows, DuckDB ${last(duckdb).rows[n]}`);
   }
   console.log(`run ${i + 1}/${runs}: Quiver ${queries.reduce((s, n) => s + last(quiver).seconds[n], 0).toFixed(1)} s, DuckDB ${queries.reduce((s, n) => s + last(duckdb).seconds[n], 0).toFixed(1)} s in all`);
