@@ -8,42 +8,28 @@ import { paramCount, paramLayout, type LayerShape } from '../../../ops/train/mlp
 import type { ClusterRuntime } from '../../cluster/cluster-runtime.ts';
 import type { RuntimeEvent } from '../../runtime/events.ts';
 import type { ClockRecord, Consistency } from './clock-gate.ts';
-import { Coordinator, type EpochStats, type ShardRestore } from './coordinator.ts';
-import type { ShardPlace } from './messages.ts';
+import { Coordinator, type CoordinatorResult } from './coordinator.ts';
 import { saveTrainedModel } from './model-card.ts';
 import { mlpLayers, type TrainConfig, type TrainOptions, type TrainProgress } from './options.ts';
 import { progressLine } from './progress.ts';
 import { trainEndEvent, trainProgressEvent, trainStartEvent } from './train-events.ts';
 import { dataSha256, partitionRows, type TrainRows } from './training-data.ts';
 
-export interface TrainResult {
+/** What q.train returns: the coordinator's record of the run (its steps, clocks, recoveries and placements), and the trained model with its figures. */
+export interface TrainResult extends Pick<CoordinatorResult, 'epochs' | 'steps' | 'droppedSteps' | 'samples' | 'trainSeconds' | 'restores' | 'lostWorkers' | 'reassignedRows' | 'workers' | 'shards' | 'checkpoints' | 'phases'> {
   weights: MlpWeights;
   consistency: Consistency;
   /** Infinity for eventual consistency, 0 for sequential. */
   maxDelay: number;
-  epochs: EpochStats[];
   /** Accuracy on the test data after the last epoch (null without test data). */
   testAccuracy: number | null;
   perClass: Record<string, number>;
-  /** Steps whose push every shard took, and steps whose update was lost (a worker or shard died). */
-  steps: number;
-  droppedSteps: number;
-  samples: number;
-  trainSeconds: number;
   stepsPerSecond: number;
   samplesPerSecond: number;
   samplesPerSecondPerExecutor: number;
   staleness: { histogram: Record<number, number>; max: number };
   /** Every clock: its worker, logical start and end times, and staleness (to check the bound from). */
   clocks: ClockRecord[];
-  restores: ShardRestore[];
-  lostWorkers: string[];
-  reassignedRows: number;
-  workers: string[];
-  shards: ShardPlace[];
-  checkpoints: number;
-  /** Mean milliseconds per step: computing the gradient, pulling, pushing, and waiting for the driver to start the next clock. */
-  phases: { computeMs: number; pullMs: number; pushMs: number; waitMs: number };
   dataSha256: string;
   savedTo: string | null;
 }
