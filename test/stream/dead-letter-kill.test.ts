@@ -57,13 +57,13 @@ describe('a permissive streaming driver killed with SIGKILL and restarted from i
       checkpoint: join(dir.path, 'ckpt'), out: join(dir.path, 'out'),
     };
     const first = startDriver(args);
-    await until(() => first.committedSeq() > 0, 60_000, `a first committed batch:\n${first.output()}`);
+    await until(() => first.committedSeq() > 0, 60_000, () => `a first committed batch:\n${first.output()}`);
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     expect(first.committedSeq()).toBeLessThan(lastSeq);
 
     const second = startDriver(args);
-    await until(() => second.committedSeq() >= lastSeq, 60_000, `the restarted driver to reach seq ${lastSeq}:\n${second.output()}`);
+    await until(() => second.committedSeq() >= lastSeq, 60_000, () => `the restarted driver to reach seq ${lastSeq}:\n${second.output()}`);
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 

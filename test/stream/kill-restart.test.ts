@@ -77,7 +77,7 @@ describe('a streaming driver killed with SIGKILL and restarted from its checkpoi
 
     await publish(0, 400);
     const first = startDriver(args);
-    await until(() => first.committedSeq() > 0, 60_000, `a first committed batch:\n${first.output()}`);
+    await until(() => first.committedSeq() > 0, 60_000, () => `a first committed batch:\n${first.output()}`);
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     // Killed mid-stream: batches of at most 100 messages, so most of the 400 were not committed yet.
@@ -87,9 +87,9 @@ describe('a streaming driver killed with SIGKILL and restarted from its checkpoi
     const second = startDriver(args);
     await publish(400, 800);
     await flush();
-    await until(() => second.committedSeq() >= lastSeq, 60_000, `the restarted driver to reach seq ${lastSeq}:\n${second.output()}`);
+    await until(() => second.committedSeq() >= lastSeq, 60_000, () => `the restarted driver to reach seq ${lastSeq}:\n${second.output()}`);
     await flush();
-    await until(() => second.committedSeq() >= lastSeq, 10_000, `the last flush event:\n${second.output()}`);
+    await until(() => second.committedSeq() >= lastSeq, 10_000, () => `the last flush event:\n${second.output()}`);
     second.proc.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
