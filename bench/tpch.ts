@@ -15,6 +15,8 @@
 // Quiver/DuckDB is taken per pair and its median reported, with the geomean over the queries.
 // Row counts of the two engines must agree (the values are checked at SF 0.1 by
 // test/sql/tpch.test.ts). The fixed cost per query is Quiver's median minus DuckDB's at SF 0.1.
+// Peak RSS per query: each timed query starts a new VmHWM (clear_refs); the column is the
+// highest over the runs, and the overall peak covers the warm-up pass too.
 //
 // Flags: --sf N (1); --runs N (3); --queries 1,2,... (all 22); --workers N (2); --dir DIR (data,
 // default the OS temp directory); --out DIR (bench/results).
@@ -42,6 +44,11 @@ function peakRssMb(): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** Starts a new peak (VmHWM) at the current RSS, where the kernel allows it. */
+function resetPeakRss(): void {
+  try { writeFileSync('/proc/self/clear_refs', '5'); } catch { /* not Linux, or not allowed: the peak covers the whole run */ }
+}
+
 const queryText = (n: number) => readFileSync(join(QUERIES, `q${String(n).padStart(2, '0')}.sql`), 'utf8');
 const tablePath = (dir: string, t: string) => join(dir, `${t}.parquet`);
 
@@ -66,19 +73,24 @@ if (role === 'quiver' || role === 'duckdb') {
     run = async (n) => (await c.runAndReadAll(queryText(n))).getRows().length;
     close = async () => c.closeSync();
   }
-  const seconds: Record<number, number> = {}, rows: Record<number, number> = {};
+  const seconds: Record<number, number> = {}, rows: Record<number, number> = {}, peakMbByQuery: Record<number, number> = {};
   for (const n of qs) await run(n);
+  let peakMb = peakRssMb();
   for (const n of qs) {
+    // Each timed query's own peak: Linux resets VmHWM to the current RSS on "5" to clear_refs.
+    resetPeakRss();
     const t0 = performance.now();
     rows[n] = await run(n);
     seconds[n] = (performance.now() - t0) / 1000;
+    peakMbByQuery[n] = peakRssMb();
+    peakMb = Math.max(peakMb, peakMbByQuery[n]);
   }
   await close();
-  console.log(JSON.stringify({ seconds, rows, peakMb: peakRssMb() }));
+  console.log(JSON.stringify({ seconds, rows, peakMb, peakMbByQuery }));
   process.exit(0);
 }
 
-interface ChildOut { seconds: Record<number, number>; rows: Record<number, number>; peakMb: number }
+interface ChildOut { seconds: Record<number, number>; rows: Record<number, number>; peakMb: number; peakMbByQuery: Record<number, number> }
 
 /** Runs one engine's pass in a fresh process (as the quiver command runs: bin/malloc-env.mjs) and returns what it printed. */
 async function child(args: string[]): Promise<ChildOut> {
@@ -161,7 +173,10 @@ for (let i = 0; i < runs; i++) {
 const rows = queries.map((n) => {
   const ratios = quiver.map((r, i) => r.seconds[n] / duckdb[i].seconds[n]);
   const qs = median(quiver.map((r) => r.seconds[n])), ds = median(duckdb.map((r) => r.seconds[n]));
-  return { query: `Q${n}`, rows: quiver[0].rows[n], quiver_s: qs, duckdb_s: ds, 'quiver/duckdb': median(ratios), over_ms: (qs - ds) * 1000 };
+  return {
+    query: `Q${n}`, rows: quiver[0].rows[n], quiver_s: qs, duckdb_s: ds, 'quiver/duckdb': median(ratios), over_ms: (qs - ds) * 1000,
+    quiver_peak_mb: Math.max(...quiver.map((r) => r.peakMbByQuery[n])), duckdb_peak_mb: Math.max(...duckdb.map((r) => r.peakMbByQuery[n])),
+  };
 });
 const geomean = Math.exp(rows.reduce((s, r) => s + Math.log(r['quiver/duckdb']), 0) / rows.length);
 const worst = rows.reduce((a, b) => (b['quiver/duckdb'] > a['quiver/duckdb'] ? b : a));

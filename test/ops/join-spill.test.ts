@@ -71,7 +71,7 @@ async function runAll(j: HashJoinExec, parts: number, memoryBudget: number) {
 const tableBytes = (t: arrow.Table) => t.batches.reduce((s, b) => s + batchBytes(b), 0);
 
 describe('grace hash join vs DuckDB (both inputs over 4x memoryBudget)', () => {
-  const { l, r } = sides(11, 6000);
+  const { l, r } = sides(11, 5000);
   let duck: DuckDBConnection;
   const want = async (sql: string) => sortRows((await duck.runAndReadAll(sql)).getRowObjects().map((o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, norm(v)]))));
   beforeAll(async () => {
