@@ -7,6 +7,7 @@ import type { Stage } from '../physical/phys-node.ts';
 import { blocksBytes, discardBlocks, type Block, type BlockRef } from '../runtime/ipc.ts';
 import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
+import { collectAfterJob } from '../runtime/gc.ts';
 import { blockId, type BlockStore } from '../runtime/block-store.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
 import { FetchFailed, gatherBlocks, locations, type BlockLocation } from './shuffle-fetch.ts';
@@ -138,6 +139,7 @@ export class TaskHost {
     this.store.dropPrefix(`${n.driverId}/${n.jobId}/`);
     for (const k of [...st.broadcasts.keys()]) if (k.startsWith(`${n.jobId}/`)) st.broadcasts.delete(k);
     for (const k of [...st.stages.keys()]) if (k.startsWith(`j${n.jobId}s`)) st.stages.delete(k);
+    collectAfterJob();
   }
 
   /**

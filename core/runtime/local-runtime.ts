@@ -14,6 +14,7 @@ import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type
 import { LOCAL_EXECUTOR } from './events.ts';
 import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
 import type { JobHandle, Launched, MapOutput, Outcome, Runtime, SchedulingPolicy, Slot } from './runtime.ts';
+import { collectAfterJob } from './gc.ts';
 
 export interface LocalRuntimeOptions {
   workers?: number;
@@ -106,6 +107,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
   endJob(job: JobHandle<LocalOutput>): void {
     this.stageJson.delete(job);
     this.store.dropPrefix(`j${job.jobId}/`);
+    collectAfterJob();
   }
 
   /** A place among the tasks in flight (bounded, so that a failed job stops dispatching promptly). */
