@@ -178,9 +178,16 @@ export const MAX_TASK_BYTES = 768 * 1024;
 
 /** Decodes a message against `schema` after the common checks; never throws. */
 export function decodeWith<S extends v.GenericSchema>(schema: S, data: Uint8Array, maxBytes = MAX_CONTROL_BYTES): { ok: true; msg: v.InferOutput<S> } | { ok: false; reason: string } {
-  const pre = precheck(data, maxBytes);
-  if (!pre.ok) return pre;
-  const r = v.safeParse(schema, pre.json);
+  const pre = parseJson(data, maxBytes);
+  return pre.ok ? checkMessage(schema, pre.json) : pre;
+}
+
+/** Checks parsed JSON: the protocol version, then `schema`; never throws. */
+export function checkMessage<S extends v.GenericSchema>(schema: S, json: unknown): { ok: true; msg: v.InferOutput<S> } | { ok: false; reason: string } {
+  if (typeof json === 'object' && json !== null && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
+    return { ok: false, reason: `protocol version ${JSON.stringify((json as { v: unknown }).v)}, this process speaks ${PROTOCOL_VERSION}` };
+  }
+  const r = v.safeParse(schema, json);
   if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
   return { ok: true, msg: r.output };
 }
@@ -196,11 +203,8 @@ export type ControlReply = { ok: true; draining: boolean; running: number } | { 
 
 /** decodeControl for requests: the same size, JSON and version checks, then the request schema. */
 export function decodeRequest(data: Uint8Array): { ok: true; req: ControlRequest } | { ok: false; reason: string } {
-  const pre = precheck(data);
-  if (!pre.ok) return pre;
-  const r = v.safeParse(ControlRequest, pre.json);
-  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
-  return { ok: true, req: r.output };
+  const d = decodeWith(ControlRequest, data);
+  return d.ok ? { ok: true, req: d.msg } : d;
 }
 export type ControlMsg = v.InferOutput<typeof ControlMsg>;
 export type RegisterMsg = v.InferOutput<typeof RegisterMsg>;
@@ -213,26 +217,17 @@ export type Decoded = { ok: true; msg: ControlMsg } | { ok: false; reason: strin
  * throws: a peer's malformed message must not crash the process that receives it.
  */
 export function decodeControl(data: Uint8Array): Decoded {
-  const pre = precheck(data);
-  if (!pre.ok) return pre;
-  const r = v.safeParse(ControlMsg, pre.json);
-  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
-  return { ok: true, msg: r.output };
+  return decodeWith(ControlMsg, data);
 }
 
-/** Size, UTF-8 JSON and protocol version: the checks every message passes before its schema. */
-function precheck(data: Uint8Array, maxBytes = MAX_CONTROL_BYTES): { ok: true; json: unknown } | { ok: false; reason: string } {
+/** Size and UTF-8 JSON: the checks every message passes before its version and schema. */
+function parseJson(data: Uint8Array, maxBytes: number): { ok: true; json: unknown } | { ok: false; reason: string } {
   if (data.length > maxBytes) return { ok: false, reason: `oversized: ${data.length} bytes, the limit is ${maxBytes}` };
-  let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
+    return { ok: true, json: JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data)) };
   } catch (e) {
     return { ok: false, reason: `not UTF-8 JSON: ${(e as Error).message}` };
   }
-  if (typeof json === 'object' && json !== null && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
-    return { ok: false, reason: `protocol version ${JSON.stringify((json as { v: unknown }).v)}, this process speaks ${PROTOCOL_VERSION}` };
-  }
-  return { ok: true, json };
 }
 
 export function encodeControl(msg: ControlMsg): Uint8Array {

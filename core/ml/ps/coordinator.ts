@@ -6,11 +6,11 @@ import { errorFromJSON, ResourceError } from '../../../ops/errors.ts';
 import type { LayerShape } from '../../../ops/train/mlp-grad.ts';
 import { serveBlobs } from '../../cluster/chunks.ts';
 import type { ClusterRuntime } from '../../cluster/cluster-runtime.ts';
-import { PROTOCOL_VERSION, subjects } from '../../cluster/protocol.ts';
+import { decodeWith, PROTOCOL_VERSION, subjects } from '../../cluster/protocol.ts';
 import { decodeShardState, encodeShardState, initialShardState, type ShardState } from './checkpoint.ts';
 import { ClockGate } from './clock-gate.ts';
 import { keyRanges } from './key-range.ts';
-import { decodeJson, StepRequest, type PsControl, type PsControlReply, type ShardPlace, type StartShard, type StepDone, type StepReply } from './messages.ts';
+import { StepRequest, type PsControl, type PsControlReply, type ShardPlace, type StartShard, type StepDone, type StepReply } from './messages.ts';
 import type { TrainConfig, TrainProgress } from './options.ts';
 import { encodePartition, type PartitionData } from './partition-data.ts';
 import { pullVector } from './wire.ts';
@@ -205,7 +205,7 @@ export class Coordinator {
 
   private onStep(m: Msg): void {
     const refuse = (error: string) => m.respond(JSON.stringify({ kind: 'refused', error } satisfies StepReply));
-    const d = decodeJson(StepRequest, m.data);
+    const d = decodeWith(StepRequest, m.data);
     if (!d.ok) { refuse(`malformed step request: ${d.reason}`); return; }
     const r = d.msg;
     const a = Buffer.from(r.secret), b = Buffer.from(this.secret);

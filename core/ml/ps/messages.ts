@@ -109,25 +109,3 @@ export const DataReply = v.variant('ok', [
   v.object({ ok: v.literal(false), code: v.string(), error: v.string() }),
 ]);
 export type DataReply = v.InferOutput<typeof DataReply>;
-
-/** Validates `json` against `schema`; never throws. */
-export function check<S extends v.GenericSchema>(schema: S, json: unknown): { ok: true; msg: v.InferOutput<S> } | { ok: false; reason: string } {
-  if (typeof json === 'object' && json !== null && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
-    return { ok: false, reason: `protocol version ${JSON.stringify((json as { v: unknown }).v)}, this process speaks ${PROTOCOL_VERSION}` };
-  }
-  const r = v.safeParse(schema, json);
-  if (!r.success) return { ok: false, reason: `invalid: ${r.issues.map((i) => `${v.getDotPath(i) ?? '(root)'}: ${i.message}`).join('; ')}` };
-  return { ok: true, msg: r.output };
-}
-
-/** Parses UTF-8 JSON bytes and checks them; never throws. */
-export function decodeJson<S extends v.GenericSchema>(schema: S, data: Uint8Array, maxBytes = 64 * 1024): { ok: true; msg: v.InferOutput<S> } | { ok: false; reason: string } {
-  if (data.length > maxBytes) return { ok: false, reason: `oversized: ${data.length} bytes, the limit is ${maxBytes}` };
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(data));
-  } catch (e) {
-    return { ok: false, reason: `not UTF-8 JSON: ${(e as Error).message}` };
-  }
-  return check(schema, json);
-}

@@ -3,10 +3,10 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { timingSafeEqual } from 'node:crypto';
 import { errorToJSON, PlanError } from '../../../ops/errors.ts';
 import { fetchBlob } from '../../cluster/chunks.ts';
-import { subjects } from '../../cluster/protocol.ts';
+import { decodeWith, subjects } from '../../cluster/protocol.ts';
 import type { LocalRuntime } from '../../runtime/local-runtime.ts';
 import { decodeShardState } from './checkpoint.ts';
-import { DataHeader, decodeJson, PsControl, type DataReply, type PsControlReply, type PullHeader, type PushHeader, type StartShard } from './messages.ts';
+import { DataHeader, PsControl, type DataReply, type PsControlReply, type PullHeader, type PushHeader, type StartShard } from './messages.ts';
 import { PsWorker } from './ps-worker.ts';
 import { Shard } from './shard.ts';
 import { decodeFrame, encodeFrame, floatsOf, frameRoom } from './wire.ts';
@@ -75,7 +75,7 @@ export class PsHost {
 
   private async onControl(m: Msg): Promise<void> {
     const reply = (r: PsControlReply) => m.respond(JSON.stringify(r));
-    const d = decodeJson(PsControl, m.data);
+    const d = decodeWith(PsControl, m.data);
     if (!d.ok) { this.rejected++; reply({ ok: false, code: 'PLAN_ERROR', error: `rejected a parameter-server request: ${d.reason}` }); return; }
     const c = d.msg;
     try {

@@ -3,9 +3,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { fileURLToPath } from 'node:url';
 import { paramCount, type GradStepArgs, type GradStepResult } from '../../../ops/train/mlp-grad.ts';
 import { fetchBlob } from '../../cluster/chunks.ts';
-import { PROTOCOL_VERSION, subjects } from '../../cluster/protocol.ts';
+import { decodeWith, PROTOCOL_VERSION, subjects } from '../../cluster/protocol.ts';
 import type { LocalRuntime } from '../../runtime/local-runtime.ts';
-import { decodeJson, StepReply, type StartWorker, type StepDone, type StepRequest } from './messages.ts';
+import { StepReply, type StartWorker, type StepDone, type StepRequest } from './messages.ts';
 import { decodePartition, epochOrder, type PartitionData } from './partition-data.ts';
 import { floatsOf, pullVector, pushVector } from './wire.ts';
 
@@ -87,7 +87,7 @@ export class PsWorker {
 
   private async ask(req: StepRequest, timeoutMs: number): Promise<StepReply> {
     const m = await this.nc.request(this.s.psSteps(this.cfg.driverId), JSON.stringify(req), { timeout: timeoutMs });
-    const d = decodeJson(StepReply, m.data);
+    const d = decodeWith(StepReply, m.data);
     if (!d.ok) throw new Error(`malformed step reply: ${d.reason}`);
     return d.msg;
   }

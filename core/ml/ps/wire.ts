@@ -3,7 +3,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type * as v from 'valibot';
 import { TransportError } from '../../../ops/errors.ts';
 import { chunkSize } from '../../cluster/chunks.ts';
-import { check, DataReply, type PullHeader, type PushHeader } from './messages.ts';
+import { checkMessage } from '../../cluster/protocol.ts';
+import { DataReply, type PullHeader, type PushHeader } from './messages.ts';
 
 /** Largest header a frame may carry. */
 const MAX_HEADER = 16 * 1024;
@@ -35,7 +36,7 @@ export function decodeFrame<S extends v.GenericSchema>(schema: S, data: Uint8Arr
   } catch (e) {
     return { ok: false, reason: `header is not UTF-8 JSON: ${(e as Error).message}` };
   }
-  const c = check(schema, json);
+  const c = checkMessage(schema, json);
   if (!c.ok) return c;
   return { ok: true, header: c.msg, payload: data.subarray(Math.min(data.length, (4 + n + 3) & ~3)) };
 }
