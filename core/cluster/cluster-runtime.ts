@@ -6,14 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorToJSON, InternalError, PlanError, ResourceError, type ErrorJSON } from '../../ops/errors.ts';
 import { scannedPath, stageModelPaths, type Stage } from '../physical/phys-node.ts';
-import type { EventListener } from '../runtime/events.ts';
+import { DRIVER_EXECUTOR, type EventListener } from '../runtime/events.ts';
 import type { Block } from '../runtime/ipc.ts';
 import type { JobHandle, Launched, Outcome, Runtime, SchedulingPolicy, Slot, SpeculationOptions, TaskTimeoutOptions } from '../runtime/runtime.ts';
 import type { TaskConfig } from '../runtime/task.ts';
 import { blockId } from '../runtime/block-store.ts';
 import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
-import { DRIVER_SLOT, driverStageRows, runOnDriver } from './driver-stage.ts';
+import { driverStageRows, runOnDriver } from './driver-stage.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
 import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
 import { taskInputs } from './stage-inputs.ts';
@@ -307,7 +307,7 @@ export class ClusterRuntime implements Runtime {
   }
 
   release(slot: Slot): void {
-    if (slot.executor === DRIVER_SLOT) return;
+    if (slot.executor === DRIVER_EXECUTOR) return;
     const e = this.execs.get(slot.executor);
     if (e) e.running = Math.max(0, e.running - 1);
     this.wakeSlots();
@@ -382,9 +382,9 @@ export class ClusterRuntime implements Runtime {
    * of the file it reads (executors read nothing else), not one it already failed on while others exist.
    */
   async acquire(job: JobHandle, stage: Stage, partition: number, failedOn: ReadonlySet<string>): Promise<Slot> {
-    if (!failedOn.has(DRIVER_SLOT)) {
+    if (!failedOn.has(DRIVER_EXECUTOR)) {
       const rows = driverStageRows(job.plan, stage, job.outputs, this.o.driverStageRows ?? 16_384);
-      if (rows !== null) return { executor: DRIVER_SLOT, locality: `driver: the last stage, over ${rows} shuffled rows` };
+      if (rows !== null) return { executor: DRIVER_EXECUTOR, locality: `driver: the last stage, over ${rows} shuffled rows` };
     }
     // The file the task reads and the models it loads: executors read only under their --paths.
     const scanned = scannedPath(stage, partition);
@@ -433,7 +433,7 @@ export class ClusterRuntime implements Runtime {
   launch(job: JobHandle, stage: Stage, partition: number, attempt: number, slot: Slot): Launched {
     const info = this.jobs.get(job);
     if (!info) throw new InternalError(`invariant violated: job ${job.jobId} was not begun on this driver`);
-    if (slot.executor === DRIVER_SLOT) return this.launchHere(job, stage, attempt);
+    if (slot.executor === DRIVER_EXECUTOR) return this.launchHere(job, stage, attempt);
     let settle!: (o: Outcome) => void;
     const outcome = new Promise<Outcome>((r) => { settle = r; });
     const a: Attempt = { job, stage, partition, attempt, executor: slot.executor, secret: randomBytes(32).toString('hex'), settle };

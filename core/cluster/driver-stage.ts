@@ -5,7 +5,6 @@ import { errorToJSON } from '../../ops/errors.ts';
 import { udfRefsIn } from '../../ops/udf-registry.ts';
 import { taskShuffleReads, walkPhys, type PhysicalPlan, type PhysNode, type Stage } from '../physical/phys-node.ts';
 import { blockId } from '../runtime/block-store.ts';
-import { DRIVER_EXECUTOR } from '../runtime/events.ts';
 import { executeTask } from '../runtime/execute-task.ts';
 import { isSpilled, type Block, type BlockRef } from '../runtime/ipc.ts';
 import type { MapOutput, Outcome } from '../runtime/runtime.ts';
@@ -13,9 +12,6 @@ import type { TaskConfig } from '../runtime/task.ts';
 import { FetchFailed, gatherBlocks, locations } from './shuffle-fetch.ts';
 import { taskInputs } from './stage-inputs.ts';
 import { outputKey } from './task-host.ts';
-
-/** The slot name of the driver: taskStart and taskEnd events say `executor: 'driver'`. */
-export const DRIVER_SLOT = DRIVER_EXECUTOR;
 
 /** Operators that compute on their input alone: no files, models, user code or executor-held data. */
 const DRIVER_OPS = new Set<PhysNode['op']>(['shuffleRead', 'filter', 'project', 'aggregate', 'sort', 'limit', 'window', 'union', 'generate']);
