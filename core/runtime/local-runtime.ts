@@ -47,9 +47,9 @@ export type { JobMetrics, TaskProgress } from './runtime.ts';
 
 function workerFilename(): string {
   const here = fileURLToPath(import.meta.url);
-  const js = here.replace(/local-runtime\.(ts|js)$/, 'worker.js');
-  if (here.endsWith('.js') && existsSync(js)) return js;
-  return here.replace(/local-runtime\.(ts|js)$/, 'worker-tsx.mjs');
+  const built = here.replace(/local-runtime\.(ts|js)$/, 'worker-entry.cjs');
+  if (here.endsWith('.js') && existsSync(built)) return built;
+  return here.replace(/local-runtime\.(ts|js)$/, 'worker-tsx.cjs');
 }
 
 export class LocalRuntime implements Runtime<LocalOutput> {
