@@ -20,6 +20,7 @@
 // that the 2M-line log makes 4 map tasks, not one 128 MB split); --rounds N (transfer rounds);
 // --block-mb N (64); --max-payload BYTES (the server's, 1 MiB); --heartbeat-timeout-ms N (the
 // driver's, 2000; executors beat every 500 ms); --parts 1,2,3; --no-replace; --no-shuffle-job;
+// --block-transfer tcp|nats (how executors fetch each other's shuffle blocks; tcp);
 // --no-chart; --out DIR (bench/results); --prof [DIR] (executors and the blob server run with
 // --cpu-prof, profiles in DIR, default out/prof; for the driver, run
 // `node --cpu-prof --import tsx bench/cluster.ts`).
@@ -47,6 +48,8 @@ const blockMb = Number(arg('block-mb', '64'));
 const maxPayload = Number(arg('max-payload', String(1024 * 1024)));
 const hbTimeout = Number(arg('heartbeat-timeout-ms', '2000'));
 const splitMb = Number(arg('split-mb', '32'));
+const blockTransfer = arg('block-transfer', 'tcp');
+if (blockTransfer !== 'tcp' && blockTransfer !== 'nats') throw new Error(`--block-transfer is tcp or nats, not '${blockTransfer}'`);
 const parts = new Set(arg('parts', '1,2,3').split(',').map(Number));
 const outDir = arg('out', 'bench/results');
 const profArg = arg('prof', 'out/prof');
@@ -71,13 +74,13 @@ const startExec = async (name: string) => {
   // Executors read (and write) only under --paths: the log's directory, the images, the model, and the tags' output directory.
   mkdirSync(resolve('out'), { recursive: true });
   const paths = [dirname(log), FMNIST_DIR, resolve('models'), resolve('out')];
-  const e = await startExecutorProcess({ servers: nats.url, cluster: CLUSTER, name, workers: 1, heartbeatMs: 500, nodeArgs, paths });
+  const e = await startExecutorProcess({ servers: nats.url, cluster: CLUSTER, name, workers: 1, heartbeatMs: 500, nodeArgs, paths, blockTransfer });
   executors.push(e);
   return e;
 };
 await Promise.all([startExec('exec-a'), startExec('exec-b')]);
 const connectOpts = { servers: nats.url, cluster: CLUSTER, minExecutors: 2, heartbeatTimeoutMs: hbTimeout };
-console.log(`log: ${log}, ${lines.toLocaleString()} lines, ${logMb.toFixed(0)} MB; images: ${IMAGES.toLocaleString()} (${images}); nats-server ${nats.url}, max_payload ${maxPayload} B`);
+console.log(`log: ${log}, ${lines.toLocaleString()} lines, ${logMb.toFixed(0)} MB; images: ${IMAGES.toLocaleString()} (${images}); nats-server ${nats.url}, max_payload ${maxPayload} B; shuffle blocks between executors over ${blockTransfer === 'tcp' ? 'their block ports (TCP)' : 'NATS'}`);
 console.log(`local: Quiver.local({ workers: 2 }); cluster: this process as the driver + 2 \`quiver executor --workers 1\` processes; input splits of ${splitMb} MB in both; ${cpus().length} cores, load ${loadavg()[0].toFixed(1)} at start`);
 
 const secs = async <T>(f: () => Promise<T>): Promise<{ s: number; value: T }> => {
@@ -122,6 +125,9 @@ async function localVsCluster(): Promise<ModeRow[]> {
 
   const pairs = async (f: (q: Quiver) => Promise<unknown>): Promise<Pairs> => {
     const out: Pairs = { local: [], cluster: [], ratios: [] };
+    // Each workload's pairs start after one unmeasured job of it in each mode (the jobs before
+    // were of the other workload: the first measured run would carry the switch).
+    await f(local); await f(cluster);
     for (let i = 0; i < runs; i++) {
       let tl = 0, tc = 0;
       if (i % 2 === 0) { tl = (await secs(() => f(local))).s; tc = (await secs(() => f(cluster))).s; }

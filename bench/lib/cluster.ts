@@ -107,12 +107,15 @@ export interface ExecutorProcessOptions {
   nodeArgs?: string[];
   /** Directories the executor may read (--paths): the benchmark's data and model. */
   paths?: string[];
+  /** How peers fetch its shuffle blocks (--block-transfer; default tcp). */
+  blockTransfer?: 'tcp' | 'nats';
 }
 
 /** Starts `quiver executor` (bin/quiver.mjs, as a user would) and waits until it has joined. */
 export async function startExecutorProcess(o: ExecutorProcessOptions): Promise<ExecutorProcess> {
   const args = [...(o.nodeArgs ?? []), QUIVER_BIN, 'executor', '--servers', o.servers, '--cluster', o.cluster, '--name', o.name,
-    '--workers', String(o.workers ?? 1), ...(o.heartbeatMs ? ['--heartbeat-ms', String(o.heartbeatMs)] : []), ...(o.paths?.length ? ['--paths', o.paths.join(',')] : [])];
+    '--workers', String(o.workers ?? 1), ...(o.heartbeatMs ? ['--heartbeat-ms', String(o.heartbeatMs)] : []), ...(o.paths?.length ? ['--paths', o.paths.join(',')] : []),
+    ...(o.blockTransfer ? ['--block-transfer', o.blockTransfer] : [])];
   const proc = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   // A failed run shows what the executor said.

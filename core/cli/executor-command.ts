@@ -28,9 +28,11 @@ export function addExecutorCommand(p: Command): void {
     .addOption(new Option('--gpu <mode>', 'GPU use for predict stages: auto, or off (GPU-placed stages run on the CPU here)').choices(['auto', 'off']).default('auto'))
     .option('--store-budget <bytes>', 'bytes of task output kept in memory before spilling to disk', positiveInt, 1024 * 1024 * 1024)
     .option('--driver-timeout-ms <ms>', 'a driver silent this long is gone: its blocks and cached plans are dropped', positiveInt, 10_000)
+    .addOption(new Option('--block-transfer <how>', 'how peers fetch this executor\'s shuffle blocks: tcp (a port of its own, behind a token announced over NATS; NATS the fallback) or nats. Default: tcp, or nats with TLS (the port is not encrypted)').choices(['tcp', 'nats']))
+    .option('--block-host <address>', 'the address peers reach the block port at (default: the first non-internal IPv4 address)')
     .option('--task-stall-ms <ms>', 'a task that reads or produces no batch this long is stopped and fails (default 10 minutes)', positiveInt)
     .action(async (o: {
-      gpu: 'auto' | 'off'; storeBudget: number; driverTimeoutMs: number; taskStallMs?: number;
+      gpu: 'auto' | 'off'; storeBudget: number; driverTimeoutMs: number; taskStallMs?: number; blockTransfer?: 'tcp' | 'nats'; blockHost?: string;
       servers: string; token?: string; creds?: string; user?: string; password?: string; udfPath?: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; cluster: string; name?: string; workers?: number; heartbeatMs: number; paths?: string;
     }) => {
       // Graceful decommission on SIGTERM / SIGINT: announce leaving, then exit. Installed before
@@ -55,6 +57,7 @@ export function addExecutorCommand(p: Command): void {
         servers: o.servers.split(','), token, creds, user, pass, tls, cluster: o.cluster, name: o.name,
         workers: o.workers, heartbeatMs: o.heartbeatMs, paths: o.paths ? o.paths.split(',') : [], udfPaths: o.udfPath ? o.udfPath.split(',') : [],
         gpu: o.gpu, storeBudget: o.storeBudget, driverTimeoutMs: o.driverTimeoutMs, taskStallMs: o.taskStallMs,
+        blockTransfer: o.blockTransfer, blockHost: o.blockHost,
       });
       console.log(`quiver executor ${ex.id} joined cluster '${o.cluster}' at ${o.servers}`);
       if (signal) bye(signal);

@@ -11,12 +11,14 @@ import type { Block } from '../runtime/ipc.ts';
 import type { JobHandle, Launched, Outcome, Runtime, SchedulingPolicy, Slot, SpeculationOptions, TaskTimeoutOptions } from '../runtime/runtime.ts';
 import type { TaskConfig } from '../runtime/task.ts';
 import { blockId } from '../runtime/block-store.ts';
-import { blockToIpc, fetchBlob, ipcToBlock, serveBlobs } from './chunks.ts';
+import { BlockClients, type BlockEndpoint } from './block-transfer.ts';
+import { fetchBlock } from './shuffle-fetch.ts';
+import { blockToIpc, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { driverStageRows, runOnDriver } from './driver-stage.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
 import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
-import { taskInputs } from './stage-inputs.ts';
+import { taskInputs, type TaskInputs } from './stage-inputs.ts';
 import { driverIdOf, outputKey, sha256 } from './task-host.ts';
 
 export type { SpeculationOptions, TaskTimeoutOptions };
@@ -104,6 +106,8 @@ interface JobInfo {
   readonly secret: string;
   /** SHA-256 of each stage's JSON (executors refuse a plan that does not hash to it). */
   readonly stageSha: Map<number, string>;
+  /** `stage/executor` pairs whose task request carried the stage's plan (each executor's first task of a stage carries it). */
+  readonly planSent: Set<string>;
 }
 
 export class ClusterRuntime implements Runtime {
@@ -132,6 +136,9 @@ export class ClusterRuntime implements Runtime {
   private readonly joinWaiters = new Set<() => void>();
   private readonly subs: Subscription[] = [];
   private membership!: Membership;
+  /** Direct transfer: connections to executors' block servers, for results and last stages run here. */
+  private readonly blockClients = new BlockClients();
+  private readonly direct = { endpointOf: (e: string) => this.membership.endpoint(e), clients: this.blockClients };
   private heartbeat!: NodeJS.Timeout;
   private sink: EventListener = () => {};
   private lostListener: (executor: string) => void = () => {};
@@ -442,10 +449,17 @@ export class ClusterRuntime implements Runtime {
       v: PROTOCOL_VERSION, kind: 'task', driverId: this.driverId, jobId: job.jobId, stageId: stage.id, stageKey: `j${job.jobId}s${stage.id}`,
       stageSha256: info.stageSha.get(stage.id)!, secret: a.secret, jobHash: sha256(info.secret),
       partition, attempt, memoryBudget: this.config.memoryBudget, batchSize: this.config.batchSize,
-      ...taskInputs(job.plan, stage, partition, job.outputs, job.resources), resourceSha256: {},
+      ...withPeers(taskInputs(job.plan, stage, partition, job.outputs, job.resources), slot.executor, (e) => this.membership.endpoint(e)), resourceSha256: {},
       ...(stage.output.kind === 'cache' ? { cache: { id: stage.output.cacheId, hash: sha256(this.cacheSecret(stage.output.cacheId)) } } : {}),
     };
     for (const k of req.resources) req.resourceSha256[k] = this.blobSha(`res/${k}`);
+    // The executor's first task of the stage carries its plan, saving a round trip to this
+    // driver at the start of every stage (later tasks, and any retry, fetch it if need be).
+    const plan = this.blobs.get(`stage/j${job.jobId}s${stage.id}`);
+    if (plan && plan.length <= MAX_INLINE_PLAN_BYTES && !info.planSent.has(`${stage.id}/${slot.executor}`)) {
+      info.planSent.add(`${stage.id}/${slot.executor}`);
+      req.stageJson = new TextDecoder().decode(plan);
+    }
     const body = JSON.stringify(req);
     if (body.length > MAX_TASK_BYTES) {
       throw new PlanError(`stage ${stage.id} task ${partition} reads too many map outputs to describe in one request (${body.length} bytes); use fewer, larger input splits (targetSplitBytes) or fewer shuffle partitions`);
@@ -477,7 +491,7 @@ export class ClusterRuntime implements Runtime {
     const outcome = new Promise<Outcome>((r) => { settle = (o) => { if (!settled) { settled = true; r(o); } }; });
     void runOnDriver({
       nc: this.nc, driverId: this.driverId, jobId: job.jobId, plan: job.plan, stage, stageJson: JSON.stringify(stage), attempt,
-      outputs: job.outputs, config: this.config, subjectOf: (e) => this.s.execBlocks(e),
+      outputs: job.outputs, config: this.config, subjectOf: (e) => this.s.execBlocks(e), direct: this.direct,
     }).then(settle, (e) => settle({ kind: 'failed', error: errorToJSON(e), durationMs: 0, metrics: {} }));
     return {
       outcome,
@@ -493,7 +507,7 @@ export class ClusterRuntime implements Runtime {
   private async fetchResult(a: Attempt): Promise<Block[] | null> {
     const key = outputKey(this.driverId, a.job.jobId, a.stage.id, a.partition, a.attempt);
     try {
-      const bytes = await fetchBlob(this.nc, this.s.execBlocks(a.executor), blockId(key, 0), { timeoutMs: 10_000 });
+      const bytes = await fetchBlock(a.executor, blockId(key, 0), { nc: this.nc, subjectOf: (e) => this.s.execBlocks(e), direct: this.direct });
       return bytes.length ? [ipcToBlock(bytes)] : [];
     } catch {
       void this.membership.probe(a.executor);
@@ -522,7 +536,7 @@ export class ClusterRuntime implements Runtime {
   /** Serves the job's stage plans to the executors, by hash. */
   async beginJob(job: JobHandle): Promise<void> {
     if (this.closed) throw new ResourceError('this Quiver session is closed; connect again with Quiver.connect()');
-    const info: JobInfo = { secret: randomBytes(32).toString('hex'), stageSha: new Map() };
+    const info: JobInfo = { secret: randomBytes(32).toString('hex'), stageSha: new Map(), planSent: new Set() };
     for (const s of job.plan.stages) {
       const bytes = new TextEncoder().encode(JSON.stringify(s));
       this.blobs.set(`stage/j${job.jobId}s${s.id}`, bytes);
@@ -563,12 +577,31 @@ export class ClusterRuntime implements Runtime {
     this.pollSlots();
     clearInterval(this.heartbeat);
     this.membership?.close();
+    this.blockClients.close();
     this.news({ v: PROTOCOL_VERSION, kind: 'bye', driverId: this.driverId, secret: this.byeSecret });
     for (const s of this.subs) s.unsubscribe();
     await this.nc.drain();
     // The last stages' spill directories (each task removes its own).
     await rm(this.config.spillRoot, { recursive: true, force: true });
   }
+}
+
+/** Largest stage plan sent inside a task request (larger ones are fetched from the driver). */
+const MAX_INLINE_PLAN_BYTES = 64 * 1024;
+
+/**
+ * The inputs with the block servers of the executors holding them (other than `executor`, the
+ * one the task goes to), for those that announced one.
+ */
+function withPeers<T extends TaskInputs>(inputs: T, executor: string, endpointOf: (e: string) => BlockEndpoint | undefined): T & { peers?: Record<string, BlockEndpoint> } {
+  const peers: Record<string, BlockEndpoint> = {};
+  for (const read of [...Object.values(inputs.shuffle), ...Object.values(inputs.broadcast)]) {
+    for (const e of Object.keys(read.from)) {
+      const ep = e === executor ? undefined : endpointOf(e);
+      if (ep) peers[e] = ep;
+    }
+  }
+  return Object.keys(peers).length ? { ...inputs, peers } : inputs;
 }
 
 /** Compares two secrets in constant time. */

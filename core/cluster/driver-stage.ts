@@ -9,7 +9,7 @@ import { executeTask } from '../runtime/execute-task.ts';
 import { isSpilled, type Block, type BlockRef } from '../runtime/ipc.ts';
 import type { MapOutput, Outcome } from '../runtime/runtime.ts';
 import type { TaskConfig } from '../runtime/task.ts';
-import { FetchFailed, gatherBlocks, locations } from './shuffle-fetch.ts';
+import { FetchFailed, gatherBlocks, locations, type GatherOptions } from './shuffle-fetch.ts';
 import { taskInputs } from './stage-inputs.ts';
 import { outputKey } from './task-host.ts';
 
@@ -51,6 +51,8 @@ export interface DriverTask {
   config: TaskConfig;
   /** Where an executor serves its blocks. */
   subjectOf(executor: string): string;
+  /** Direct transfer from executors' block servers. */
+  direct?: GatherOptions['direct'];
 }
 
 /** Runs the stage's task here: its shuffle inputs fetched from the executors that hold them, then the operators on this thread. */
@@ -63,7 +65,7 @@ export async function runOnDriver(t: DriverTask): Promise<Outcome> {
     for (const [id, input] of Object.entries(inputs.shuffle)) {
       shuffle[Number(id)] = await gatherBlocks(locations(input.from), {
         nc: t.nc, stage: input.stage, counters,
-        subjectOf: t.subjectOf,
+        subjectOf: t.subjectOf, direct: t.direct,
         idOf: (w) => blockId(outputKey(t.driverId, t.jobId, input.stage, w.map, w.attempt), input.reduce),
       });
     }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PsHost } from '../ml/ps/ps-host.ts';
 import { LocalRuntime } from '../runtime/local-runtime.ts';
 import { BlockStore } from '../runtime/block-store.ts';
+import { BlockServer } from './block-transfer.ts';
 import { serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { normalizeRoots } from './plan-guard.ts';
@@ -37,6 +38,14 @@ export interface ExecutorOptions extends ClusterAuth {
   driverTimeoutMs?: number;
   /** A task that makes no progress (no batch read or produced) this long is stopped and fails (default 10 minutes; 0: never). */
   taskStallMs?: number;
+  /**
+   * How peers fetch this executor's blocks: 'tcp' (default without TLS) serves them on a port of
+   * its own behind a secret token announced over NATS, NATS the fallback; 'nats' (default with
+   * TLS, as the port is not encrypted) serves them over NATS only.
+   */
+  blockTransfer?: 'tcp' | 'nats';
+  /** The address peers reach the block server at (default: the first non-internal IPv4 address). */
+  blockHost?: string;
   /** Where log lines go (default: console.error). */
   log?: (line: string) => void;
 }
@@ -52,6 +61,7 @@ export class Executor {
   private store: BlockStore | null = null;
   /** Parameter-server training: the shards and worker this executor runs for drivers. */
   private ps: PsHost | null = null;
+  private blockServer: BlockServer | null = null;
 
   private constructor(private readonly nc: NatsConnection, private readonly o: ExecutorOptions, private readonly cluster: string) {
     this.id = `${Executor.idName(o.name)}-${randomBytes(4).toString('hex')}`;
@@ -87,10 +97,14 @@ export class Executor {
       { executorId: ex.id, readRoots, udfRoots });
     if (executorName(ex.id) !== name) throw new Error(`invariant violated: executor id ${ex.id} does not start with its name ${name}`);
     serveBlobs(nc, s.execBlocks(ex.id), (id) => ex.store!.ipc(id));
+    if ((o.blockTransfer ?? (o.tls ? 'nats' : 'tcp')) === 'tcp') {
+      ex.blockServer = await BlockServer.listen((id) => ex.store!.ipc(id), { host: o.blockHost });
+    }
     ex.ps = new PsHost(nc, cluster, ex.id, ex.runtime, (l) => ex.log(l));
     const register: ControlMsg = {
       v: PROTOCOL_VERSION, kind: 'register', executorId: ex.id, name: o.name ?? hostname(), host: hostname(), pid: process.pid,
       workers, gpu: o.gpu === 'off' ? null : await describeGpu(), paths: readRoots,
+      ...(ex.blockServer ? { blocks: ex.blockServer.endpoint } : {}),
     };
     ex.announce(register);
     if (readRoots.length === 0) ex.log('started without --paths: it reads no files, so tasks that read one go to other executors (start it with --paths DIR,... to read data and models)');
@@ -172,6 +186,7 @@ export class Executor {
     this.announce({ v: PROTOCOL_VERSION, kind: 'leave', executorId: this.id, reason });
     this.ps?.close();
     this.host?.close();
+    this.blockServer?.close();
     await this.nc.drain();
     await this.runtime?.close();
     this.store?.clear();
@@ -183,6 +198,7 @@ export class Executor {
     if (this.timer) clearInterval(this.timer);
     this.ps?.close();
     this.host?.close();
+    this.blockServer?.close();
     await this.nc.close();
     await this.runtime?.close();
     this.store?.clear();

@@ -1,5 +1,6 @@
 // Membership: the driver's view of the cluster's executors, derived from their announcements; lost after a heartbeat timeout.
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { BlockEndpoint } from './block-transfer.ts';
 import { PauseDetector } from './pause.ts';
 import { decodeControl, PROTOCOL_VERSION, subjects, type ControlReply, type ControlRequest, type RegisterMsg } from './protocol.ts';
 
@@ -36,6 +37,8 @@ export interface MembershipOptions {
 
 export class Membership {
   private readonly members = new Map<string, ExecutorInfo>();
+  /** Block servers executors announced (direct transfer over TCP). */
+  private readonly endpoints = new Map<string, BlockEndpoint>();
   private readonly sub: Subscription;
   private readonly timer: NodeJS.Timeout;
   /** Messages rejected so far (malformed, oversized, wrong version, invalid). */
@@ -108,6 +111,9 @@ export class Membership {
   private join(msg: RegisterMsg, now: number): void {
     const workers = Math.min(msg.workers, this.o.maxWorkers ?? 256);
     const info: ExecutorInfo = { id: msg.executorId, name: msg.name, host: msg.host, workers, paths: msg.paths, gpu: msg.gpu, state: 'alive', lastSeen: now };
+    // Kept apart from the info, which events, logs and the UI show: the token is a secret.
+    if (msg.blocks) this.endpoints.set(msg.executorId, msg.blocks);
+    else this.endpoints.delete(msg.executorId);
     const known = this.members.has(msg.executorId);
     this.members.set(msg.executorId, info);
     if (!known) this.emit({ kind: 'joined', executor: info });
@@ -141,6 +147,11 @@ export class Membership {
       if (e && this.members.delete(id)) this.emit({ kind: 'lost', id, silentMs: Date.now() - e.lastSeen, why: 'it did not answer a probe after a peer could not reach it' });
       return false;
     }
+  }
+
+  /** Executor `id`'s block server, when it announced one. */
+  endpoint(id: string): BlockEndpoint | undefined {
+    return this.members.has(id) ? this.endpoints.get(id) : undefined;
   }
 
   /** Executors alive now (draining ones included: they finish their tasks). */

@@ -58,6 +58,12 @@ const Base = { v: v.literal(PROTOCOL_VERSION), executorId: ExecId };
 const Secret = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a secret is 64 hex digits'));
 /** A SHA-256 digest in hex. */
 const Sha256 = v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'a SHA-256 digest is 64 hex digits'));
+/** An executor's block server (direct transfer over TCP): where, and the token a connection opens with. */
+const BlockEndpoint = v.object({
+  host: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
+  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
+  token: Secret,
+});
 /** Most directories an executor may declare. */
 export const MAX_PATHS = 64;
 
@@ -71,6 +77,8 @@ export const RegisterMsg = v.object({
   gpu: v.nullable(v.pipe(v.string(), v.maxLength(255))),
   /** Directories this executor reads (--paths; absolute, never the root): the only files its tasks may read. */
   paths: v.pipe(v.array(v.pipe(v.string(), v.maxLength(4096), v.regex(/^\/./, 'declared paths are absolute directories, never the root'))), v.maxLength(MAX_PATHS)),
+  /** Its block server; absent when it serves blocks over NATS only (--block-transfer nats, or TLS). */
+  blocks: v.optional(BlockEndpoint),
 });
 
 export const HeartbeatMsg = v.object({
@@ -104,6 +112,8 @@ export const TaskRequest = v.object({
   stageKey: Id,
   /** SHA-256 of that JSON: a plan served by anyone else on the driver's subject is refused. */
   stageSha256: Sha256,
+  /** The stage's JSON itself, in an executor's first task of the stage (it need not fetch it then); it too must hash to stageSha256. */
+  stageJson: v.optional(v.pipe(v.string(), v.maxLength(64 * 1024))),
   /**
    * Known only to the driver and the executor this attempt is sent to (its task subject is
    * readable by that executor alone under least-privilege permissions): the result must carry
@@ -123,6 +133,8 @@ export const TaskRequest = v.object({
   shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, reduce: Count, from: Locations, cache: v.optional(Id) })),
   /** Broadcast inputs by broadcast id, likewise. */
   broadcast: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
+  /** Block servers of the executors holding this task's inputs (those that announced one): fetched over TCP, NATS the fallback. */
+  peers: v.optional(v.record(ExecId, BlockEndpoint)),
   /** In-memory table partitions, fetched from the driver by key, with the SHA-256 of each one's bytes. */
   resources: v.array(v.pipe(v.string(), v.maxLength(256))),
   resourceSha256: v.record(v.pipe(v.string(), v.maxLength(256)), Sha256),

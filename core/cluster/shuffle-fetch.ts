@@ -2,6 +2,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { TransportError } from '../../ops/errors.ts';
 import type { BlockRef } from '../runtime/ipc.ts';
+import { TransferUnavailable, type BlockClients, type BlockEndpoint } from './block-transfer.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
 
 /** An input that could not be fetched: the driver recomputes that map output. */
@@ -28,8 +29,10 @@ export interface GatherOptions {
   idOf(w: BlockLocation): string;
   /** A block held here (undefined: not here, so fetch it; a throw is a FetchFailed). */
   local?(w: BlockLocation): BlockRef | null | undefined;
-  /** Counts remoteBlocksRead and remoteBytesRead. */
+  /** Counts remoteBlocksRead and remoteBytesRead (and directBlocksRead: those that came over TCP). */
   counters?: Record<string, number>;
+  /** Direct transfer: an executor's block server (undefined: fetch over NATS) and the connections to use. */
+  direct?: { endpointOf(executor: string): BlockEndpoint | undefined; clients: BlockClients };
 }
 
 /** Runs fetches at most `limit` at a time, first asked first served. */
@@ -71,7 +74,7 @@ export async function gatherBlocks(wanted: BlockLocation[], o: GatherOptions): P
     if (here !== undefined) { out[i] = here; return; }
     await queue.run(async () => {
       try {
-        const bytes = await fetchBlob(o.nc, o.subjectOf(w.executor), o.idOf(w), { timeoutMs: 10_000 });
+        const bytes = await fetchBlock(w.executor, o.idOf(w), o);
         out[i] = bytes.length ? ipcToBlock(bytes) : null;
         if (o.counters) {
           o.counters.remoteBlocksRead = (o.counters.remoteBlocksRead ?? 0) + 1;
@@ -84,4 +87,22 @@ export async function gatherBlocks(wanted: BlockLocation[], o: GatherOptions): P
     });
   }));
   return out.filter((b): b is BlockRef => b !== null);
+}
+
+/**
+ * Block `id` from `executor`: over TCP from its block server when it announced one and answers,
+ * else over NATS. A block it does not hold, or an executor that answers neither, is a TransportError.
+ */
+export async function fetchBlock(executor: string, id: string, o: Pick<GatherOptions, 'nc' | 'subjectOf' | 'direct' | 'counters'>): Promise<Uint8Array> {
+  const ep = o.direct?.endpointOf(executor);
+  if (ep) {
+    try {
+      const bytes = await o.direct!.clients.fetch(ep, id);
+      if (o.counters) o.counters.directBlocksRead = (o.counters.directBlocksRead ?? 0) + 1;
+      return bytes;
+    } catch (e) {
+      if (!(e instanceof TransferUnavailable)) throw e;
+    }
+  }
+  return fetchBlob(o.nc, o.subjectOf(executor), id, { timeoutMs: 10_000 });
 }

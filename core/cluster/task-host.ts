@@ -9,6 +9,7 @@ import type { LocalRuntime } from '../runtime/local-runtime.ts';
 import type { TaskPayload } from '../runtime/task.ts';
 import { collectAfterJob } from '../runtime/gc.ts';
 import { blockId, type BlockStore } from '../runtime/block-store.ts';
+import { BlockClients } from './block-transfer.ts';
 import { fetchBlob, ipcToBlock } from './chunks.ts';
 import { FetchFailed, gatherBlocks, locations, type BlockLocation } from './shuffle-fetch.ts';
 import { PauseDetector } from './pause.ts';
@@ -66,6 +67,8 @@ export class TaskHost {
   private readonly s: ReturnType<typeof subjects>;
   private readonly idle: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
+  /** Connections to peers' block servers. */
+  private readonly blockClients = new BlockClients();
   rejected = 0;
 
   constructor(
@@ -251,8 +254,13 @@ export class TaskHost {
     const stageKey = `${req.stageKey}/${req.stageSha256}`;
     let stage = st.stages.get(stageKey);
     if (!stage) {
-      stage = fetchBlob(this.nc, driverBlocks, `stage/${req.stageKey}`).then((b) => {
-        if (sha256(b) !== req.stageSha256) throw new TransportError(`the stage plan served for ${req.stageKey} is not the one driver ${req.driverId} sent (SHA-256 mismatch); another client answered on the driver's subject`);
+      const inline = req.stageJson !== undefined ? Promise.resolve(new TextEncoder().encode(req.stageJson)) : undefined;
+      stage = (inline ?? fetchBlob(this.nc, driverBlocks, `stage/${req.stageKey}`)).then((b) => {
+        if (sha256(b) !== req.stageSha256) {
+          throw new TransportError(inline
+            ? `the stage plan in the task request for ${req.stageKey} does not hash to its stageSha256`
+            : `the stage plan served for ${req.stageKey} is not the one driver ${req.driverId} sent (SHA-256 mismatch); another client answered on the driver's subject`);
+        }
         const text = new TextDecoder().decode(b);
         const d = decodeStage(text);
         if (!d.ok) throw new PlanError(`executor ${this.executorId} refused the stage plan of driver ${req.driverId}: ${d.reason}`);
@@ -261,7 +269,9 @@ export class TaskHost {
       stage.catch(() => st.stages.delete(stageKey));
       st.stages.set(stageKey, stage);
     }
+    const t0 = performance.now();
     const verified = await stage;
+    fetched.planWaitMs = performance.now() - t0;
     checkStage(verified.stage, req.partition, this.policy);
     const stageJson = verified.text;
     const shuffle: Record<number, BlockRef[]> = {};
@@ -313,6 +323,7 @@ export class TaskHost {
     return gatherBlocks(locations(from), {
       nc: this.nc, stage, counters: fetched,
       subjectOf: (executor) => this.s.execBlocks(executor),
+      direct: { endpointOf: (executor) => req.peers?.[executor], clients: this.blockClients },
       idOf: (w) => blockId(key(w), reduce),
       local: (w) => {
         if (w.executor !== this.executorId) return undefined;
@@ -332,5 +343,6 @@ export class TaskHost {
 
   close(): void {
     clearInterval(this.timer);
+    this.blockClients.close();
   }
 }

@@ -39,8 +39,13 @@ describe('the last stage on the driver', () => {
     expect(start.locality).toMatch(/^driver: the last stage, over \d+ shuffled rows$/);
     const end = after(c.events, from, 'taskEnd').find((e) => e.stageId === last)!;
     expect(end.ok).toBe(true);
-    // Its inputs came from both executors.
+    // Its inputs came from both executors, over their block ports (TCP), not NATS.
     expect(end.metrics?.remoteBlocksRead).toBeGreaterThanOrEqual(2);
+    expect(end.metrics?.directBlocksRead).toBe(end.metrics?.remoteBlocksRead);
+    // Executors read each other's blocks over the block ports too.
+    const reduce = after(c.events, from, 'taskEnd').filter((e) => e.stageId !== last && (e.metrics?.remoteBlocksRead ?? 0) > 0);
+    expect(reduce.length).toBeGreaterThan(0);
+    for (const e of reduce) expect(e.metrics?.directBlocksRead, `stage ${e.stageId} task ${e.partition}`).toBe(e.metrics?.remoteBlocksRead);
 
     from = c.events.length;
     expect(await c.q.createDataFrame(rows, { partitions: 6 }).filter(col('k').lt(10)).count()).toBe(1200);

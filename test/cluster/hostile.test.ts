@@ -50,7 +50,7 @@ const udf = (module: string) => ({ op: 'mapBatches', udf: { module, export: 'def
  * Plays a driver that is not one: serves plans on its own driver subject, sends them to every
  * executor, and collects what the executors report.
  */
-async function impostor(nc: NatsConnection, cluster: string, executorIds: string[], plans: Record<string, Uint8Array>, lie: Record<string, string> = {}) {
+async function impostor(nc: NatsConnection, cluster: string, executorIds: string[], plans: Record<string, Uint8Array>, lie: Record<string, string> = {}, inline: Record<string, string> = {}) {
   const s = subjects(cluster);
   const driverId = driverIdOf(secret());
   const results: { ok: boolean; code?: string; message?: string; stageKey: string }[] = [];
@@ -72,6 +72,7 @@ async function impostor(nc: NatsConnection, cluster: string, executorIds: string
       const req = {
         v: PROTOCOL_VERSION, kind: 'task', driverId, jobId: 0, stageId, stageKey: key, stageSha256: sha256(plans[key]), secret: secret(), jobHash: sha256(secret()),
         partition: 0, attempt: 0, memoryBudget: 1 << 26, batchSize: 1024, shuffle: {}, broadcast: {}, resources: [], resourceSha256: {},
+        ...(inline[key] !== undefined ? { stageJson: inline[key] } : {}),
       };
       acks.push(await nc.request(s.task(e), JSON.stringify(req), { timeout: 5000 }).then((m) => m.json(), (err) => String(err)));
     }
@@ -119,14 +120,22 @@ describe('a hostile token holder on a cluster (one shared token)', () => {
       quarantine: stageOf({ ...passwd, splits: [{ path: join(data, 'access-0.log'), start: 0, end: 10, firstLine: 1 }], options: { mode: 'permissive', badRecordsPath: '/etc/cron.d' } }, passwd.fileSchema),
       unknownOp: stageOf({ op: 'shell', command: 'id' }),
       swapped: stageOf(values),
+      // The plan inside the task request: checked against its digest, then by the same policy.
+      inlineSwapped: stageOf(values),
+      inlineDataUrl: stageOf(udf(dataUrl)),
     };
     const job = topPaths(q);
-    const { results, acks } = await impostor(hostile, CLUSTER, executors.map((e) => e.id), plans, { swapped: new TextDecoder().decode(stageOf(udf(dataUrl))) });
+    const text = (b: Uint8Array) => new TextDecoder().decode(b);
+    const { results, acks } = await impostor(hostile, CLUSTER, executors.map((e) => e.id), plans, { swapped: text(stageOf(udf(dataUrl))) },
+      { inlineSwapped: text(stageOf(udf(dataUrl))), inlineDataUrl: text(plans.inlineDataUrl!) });
     expect(await job).toEqual(expected);
     expect(acks.every((a) => (a as { ok: boolean }).ok)).toBe(true);
     const by = (key: string) => results.filter((r) => r.stageKey === key);
     for (const r of results) expect(r.ok).toBe(false);
-    for (const key of ['dataUrl', 'httpUrl', 'builtin', 'bareBuiltin', 'absolute', 'escape']) {
+    for (const r of by('inlineSwapped')) expect(r.message).toMatch(/the stage plan in the task request for inlineSwapped does not hash to its stageSha256/);
+    expect(by('inlineSwapped')).toHaveLength(2);
+    for (const key of ['dataUrl', 'httpUrl', 'builtin', 'bareBuiltin', 'absolute', 'escape', 'inlineDataUrl']) {
+      expect(by(key), key).toHaveLength(2);
       for (const r of by(key)) expect(r).toMatchObject({ code: 'PLAN_ERROR', message: expect.stringMatching(/refuses to import the mapBatches module/) });
     }
     for (const r of by('dataUrl')) expect(r.message).toMatch(/neither an installed package name nor an absolute path/);
