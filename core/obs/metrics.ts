@@ -47,6 +47,7 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
   const streamUp = family('quiver_stream_up', 'gauge', '1 while the streaming query runs, 0 once stopped or failed (its latest run).');
   const streamBatches = family('quiver_stream_batches_total', 'counter', 'Micro-batches the streaming query committed, over its runs.');
   const streamInput = family('quiver_stream_input_rows_total', 'counter', 'Rows its sources gave the streaming query, over its runs (rows a source could not count left out).');
+  const streamLate = family('quiver_stream_late_rows_dropped_total', 'counter', 'Rows the streaming query\'s aggregate dropped as late (event time before the watermark), over its runs.');
   const streamOutput = family('quiver_stream_output_rows_total', 'counter', 'Rows the streaming query\'s sink wrote, over its runs (where the sink can tell).');
   const streamInRate = family('quiver_stream_input_rows_per_second', 'gauge', 'Input rows over the time between the last two batches\' starts (how fast data arrives).');
   const streamRate = family('quiver_stream_processed_rows_per_second', 'gauge', 'Input rows over the last batch\'s own time (how fast it was processed).');
@@ -130,6 +131,7 @@ export function renderMetrics(apps: readonly { id: string; state: ObsState }[], 
       sample(streamBatches, l, sum((r) => r.batches));
       sample(streamInput, l, sum((r) => r.inputRows));
       sample(streamOutput, l, sum((r) => r.outputRows));
+      sample(streamLate, l, sum((r) => r.lateRows));
       const b = latest.last;
       if (b === null) continue;
       if (b.inputRowsPerSecond !== null) sample(streamInRate, l, b.inputRowsPerSecond);

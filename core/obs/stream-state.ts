@@ -22,6 +22,8 @@ export interface StreamState {
   batches: number;
   inputRows: number;
   outputRows: number;
+  /** Rows the streaming aggregate dropped as late (event time before the watermark), summed over this run's batches. */
+  lateRows: number;
   /** The last batch's progress, or null before the first. */
   last: StreamBatch | null;
   /** The last RECENT_BATCHES batches, oldest first: the page's rate history. */
@@ -44,7 +46,7 @@ export function applyStreamEvent(streams: StreamState[], e: StreamEvent): void {
     case 'streamStart': {
       streams.push({
         id: e.id, runId: e.runId, name: e.name, sink: e.sink, sources: [...e.sources], trigger: e.trigger,
-        status: 'active', start: e.ts, end: null, error: null, batches: 0, inputRows: 0, outputRows: 0, last: null, recent: [],
+        status: 'active', start: e.ts, end: null, error: null, batches: 0, inputRows: 0, outputRows: 0, lateRows: 0, last: null, recent: [],
       });
       return;
     }
@@ -56,6 +58,7 @@ export function applyStreamEvent(streams: StreamState[], e: StreamEvent): void {
       s.batches++;
       s.inputRows += batch.numInputRows ?? 0;
       s.outputRows += batch.outputRows ?? 0;
+      s.lateRows += batch.lateRowsDropped ?? 0;
       s.last = batch;
       s.recent.push(batch);
       if (s.recent.length > RECENT_BATCHES) s.recent.shift();

@@ -46,7 +46,7 @@ const STREAM_EVENTS: RuntimeEvent[] = [
   { kind: 'streamProgress', ts: 3, id: 'q1', runId: 'r1', batchId: 1, numInputRows: 50, inputRowsPerSecond: 50, processedRowsPerSecond: 250, durationMs: 200, watermarkMs: 1_700_000_000_000, stateRows: 4, lateRowsDropped: 1, outputRows: 2 },
   { kind: 'streamEnd', ts: 4, id: 'q1', runId: 'r1', ok: true },
   { kind: 'streamStart', ts: 5, id: 'q1', runId: 'r2', name: 'counts', sink: 'MemorySink[counts]', sources: ['rate 100 rows/s'], trigger: 'processingTime 0 ms' },
-  { kind: 'streamProgress', ts: 6, id: 'q1', runId: 'r2', batchId: 2, numInputRows: 25, inputRowsPerSecond: null, processedRowsPerSecond: 100, durationMs: 250, watermarkMs: 1_700_000_001_500, stateRows: 5, lateRowsDropped: 0, outputRows: 1 },
+  { kind: 'streamProgress', ts: 6, id: 'q1', runId: 'r2', batchId: 2, numInputRows: 25, inputRowsPerSecond: null, processedRowsPerSecond: 100, durationMs: 250, watermarkMs: 1_700_000_001_500, stateRows: 5, lateRowsDropped: 2, outputRows: 1 },
   { kind: 'streamStart', ts: 7, id: 'q2', runId: 'r3', name: null, sink: 'KvSink[b by k]', sources: ['jetstream TAGS durable=d'], trigger: 'availableNow' },
   { kind: 'streamEnd', ts: 8, id: 'q2', runId: 'r3', ok: false, error: 'sink down' },
 ];
@@ -109,6 +109,8 @@ describe('/metrics', () => {
     has('quiver_stream_batches_total{query_id="q1",query_name="counts"} 3');
     has('quiver_stream_input_rows_total{query_id="q1",query_name="counts"} 175');
     has('quiver_stream_output_rows_total{query_id="q1",query_name="counts"} 6');
+    has('quiver_stream_late_rows_dropped_total{query_id="q1",query_name="counts"} 3');
+    has('quiver_stream_late_rows_dropped_total{query_id="q2",query_name=""} 0');
     has('quiver_stream_processed_rows_per_second{query_id="q1",query_name="counts"} 100');
     has('quiver_stream_batch_duration_seconds{query_id="q1",query_name="counts"} 0.25');
     has('quiver_stream_watermark_seconds{query_id="q1",query_name="counts"} 1700000001.5');

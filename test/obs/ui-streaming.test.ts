@@ -52,6 +52,7 @@ describe('web UI: streaming queries', () => {
     const last = counted.lastProgress!;
     expect(stopped.batches).toBe(counted.recentProgress.length);
     expect(stopped.inputRows).toBe(counted.recentProgress.reduce((n, p) => n + p.numInputRows!, 0));
+    expect(stopped.lateRows).toBe(counted.recentProgress.reduce((n, p) => n + p.stateOperators[0].numLateRowsDropped, 0));
     expect(stopped.last).toEqual(expect.objectContaining({
       batchId: last.batchId, numInputRows: last.numInputRows, inputRowsPerSecond: last.inputRowsPerSecond, processedRowsPerSecond: last.processedRowsPerSecond,
       durationMs: last.durationMs.triggerExecution, stateRows: last.stateOperators[0].numRowsTotal, lateRowsDropped: last.stateOperators[0].numLateRowsDropped,

@@ -279,11 +279,11 @@ function streamingPage(r, d) {
         h('td', null, badge(x.status)), h('td', { text: fmtTime(x.start) }), num(fmtMs(elapsed(x.start, x.end, d.now))),
         num(x.last ? b.batchId : ''), num(fmtRate(b.inputRowsPerSecond)), num(fmtRate(b.processedRowsPerSecond)),
         num(x.last ? fmtMs(b.durationMs) : ''), h('td', { text: b.watermarkMs ? new Date(b.watermarkMs).toISOString().replace('T', ' ').replace('Z', '') : '' }),
-        num(b.stateRows === null || b.stateRows === undefined ? '' : fmtCount(b.stateRows)), num(fmtCount(x.inputRows)),
+        num(b.stateRows === null || b.stateRows === undefined ? '' : fmtCount(b.stateRows)), num(fmtCount(x.inputRows)), num(fmtCount(x.lateRows || 0)),
         h('td', null, sparkline(x.recent)), h('td', { text: x.sink }), h('td', { text: x.error || '' }));
     });
   }
-  var heads = ['Name', 'Id', 'Status', 'Started', '#Duration', '#Last batch', '#Input rows/s', '#Processed rows/s', '#Batch duration', 'Watermark', '#State rows', '#Input rows', 'Rates', 'Sink', 'Error'];
+  var heads = ['Name', 'Id', 'Status', 'Started', '#Duration', '#Last batch', '#Input rows/s', '#Processed rows/s', '#Batch duration', 'Watermark', '#State rows', '#Input rows', '#Late rows dropped', 'Rates', 'Sink', 'Error'];
   var done = d.streams.filter(function (x) { return x.status !== 'active'; });
   return [h('h1', { text: 'Streaming queries' }),
     h('p', { class: 'muted', text: active.length + ' active, ' + done.length + ' finished' }),
