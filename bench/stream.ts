@@ -4,7 +4,8 @@
 //   npm run bench:stream -- --quick --out /tmp/x        # a smoke run with tiny counts (the test's)
 //
 // Flags: --quick, --out DIR (default bench/results), --events N (throughput run), --seconds S
-// (latency run). Writes <out>/stream.json and <out>/stream.{svg,png}.
+// (latency run), --images N (predict run, 10,000), --predict-runs N (3). Writes <out>/stream.json
+// and <out>/stream.{svg,png}.
 //
 // Each run has a stream of its own on one local nats-server (JetStream, file storage); a
 // separate publisher process (bench/lib/stream-publisher.ts) publishes {ts, k} events (ts: the
@@ -21,6 +22,11 @@
 // published. For Quiver "ready" is the end of the trigger whose batch first includes the
 // event's sequence (progress timestamp + durationMs.triggerExecution: after foreachBatch collected
 // the counts, the commits log was written and the messages acked); for raw, when the loop counted it.
+// Streaming predict (bench/lib/stream-predict.ts): N Fashion-MNIST test images as 28x28 PNG
+// files, tagged by models/fmnist-mlp in batch (q.read.images(dir).predict) and as a stream of
+// the same files' bytes on JetStream (readStream.jetstream format 'bytes', predict over the
+// binary column, availableNow, published before the query starts), medians of --predict-runs
+// runs each after a warm-up; the tags must agree.
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
@@ -30,12 +36,15 @@ import { join, resolve } from 'node:path';
 import { Quiver, fn } from '../core/index.ts';
 import { renderChart, stackedPanels } from './lib/chart.ts';
 import { startBenchNats } from './lib/cluster.ts';
+import { streamVsBatchPredict } from './lib/stream-predict.ts';
 import { arg, printTable } from './util.ts';
 
 const quick = process.argv.includes('--quick');
 const outDir = resolve(arg('out', 'bench/results'));
 const EVENTS = Number(arg('events', quick ? '3000' : '500000'));
 const SECONDS = Number(arg('seconds', quick ? '2' : '15'));
+const IMAGES = Number(arg('images', quick ? '300' : '10000'));
+const PREDICT_RUNS = Number(arg('predict-runs', quick ? '1' : '3'));
 const PUBLISHER = resolve(import.meta.dirname, 'lib/stream-publisher.ts');
 const tmp = mkdtempSync(join(tmpdir(), 'quiver-bench-stream-'));
 
@@ -152,9 +161,18 @@ printTable([
 ]);
 console.log('(events_s: events / (last result - first publish); p50/p99/max: publish -> result per event; batches: micro-batches, or messages for raw)');
 
+console.log(`\nstreaming predict: ${IMAGES} Fashion-MNIST PNGs, models/fmnist-mlp, ${PREDICT_RUNS} run(s) each way after a warm-up`);
+const predict = await streamVsBatchPredict({ q, nc, jsm, natsUrl: nats.url, dir: join(tmp, 'fmnist-png'), modelDir: resolve('models/fmnist-mlp'), checkpoints: join(tmp, 'predict-ckpt'), images: IMAGES, runs: PREDICT_RUNS });
+if (!predict.sameTags) throw new Error('streaming predict gave other tags than batch predict');
+printTable([
+  { mode: 'batch (read.images -> predict)', images: String(predict.images), seconds: predict.batchSeconds.map((x) => x.toFixed(2)).join(' '), images_s: whole(predict.batchImagesPerSecond), vs_batch: '1.00' },
+  { mode: `stream (jetstream bytes -> predict, ${predict.batches} batches)`, images: String(predict.images), seconds: predict.streamSeconds.map((x) => x.toFixed(2)).join(' '), images_s: whole(predict.streamImagesPerSecond), vs_batch: predict.ratio.toFixed(2) },
+]);
+console.log(`streaming/batch predict ${predict.ratio.toFixed(2)}x (bar >= 0.8); tags identical: ${predict.sameTags}`);
+
 mkdirSync(outDir, { recursive: true });
 const base = join(outDir, 'stream');
-const results = { machine, quick, date: new Date().toISOString(), command: process.argv.slice(2).join(' '), throughput, latency };
+const results = { machine, quick, date: new Date().toISOString(), command: process.argv.slice(2).join(' '), throughput, latency, predict };
 writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
 const bars = (title: string, field: string, values: object[]) => ({
   title, width: 420, height: 90, data: { values }, mark: { type: 'bar' },
@@ -172,6 +190,10 @@ const charts = await renderChart(stackedPanels([
     const r = latency[c as 'quiver' | 'raw'];
     return [{ contender: c === 'quiver' ? 'Quiver (2 workers)' : 'raw nats.js loop', what: 'p50', ms: r.p50Ms }, { contender: c === 'quiver' ? 'Quiver (2 workers)' : 'raw nats.js loop', what: 'p99', ms: r.p99Ms }];
   })),
+  bars(`Tagging ${predict.images} PNGs with the Fashion-MNIST MLP: images/s (higher is better)`, 'images/s', [
+    { contender: 'batch: read.images', what: 'images/s', 'images/s': predict.batchImagesPerSecond },
+    { contender: 'stream: JetStream bytes', what: 'images/s', 'images/s': predict.streamImagesPerSecond },
+  ]),
 ], `${machine.cores} x ${machine.cpu}, load average ${machine.loadAverage.toFixed(1)}, ${results.date.slice(0, 10)}${quick ? ', QUICK smoke run' : ''}`), base);
 console.log(`wrote ${base}.json, ${charts.join(', ')}`);
 

@@ -1,6 +1,7 @@
 // DataFrame: the immutable, fluent dataflow builder; actions run it through the session.
-import { checkModelInput, checkModelOutputs, modelInput } from '../../ops/model/any-model.ts';
-import { predict, type PredictDevice } from '../plan/predict.ts';
+import { checkModelInput, checkModelOutputs, modelImage, modelInput } from '../../ops/model/any-model.ts';
+import { imageCodec } from '../../ops/sources/index.ts';
+import { predict, type PredictDecode, type PredictDevice } from '../plan/predict.ts';
 import { ModelRef } from './model.ts';
 import type * as arrow from 'apache-arrow';
 import { PlanError } from '../../ops/errors.ts';
@@ -63,8 +64,15 @@ export interface PredictOptions {
    * are null, counted as predictNullRows).
    */
   onError?: 'fail' | 'skip' | 'null';
-  /** Column of fixed_size_list<uint8> images (default 'image'). */
+  /**
+   * Column of fixed_size_list<uint8> images (default 'image'), or a binary column of encoded
+   * image files (JPEG, PNG, WebP, ...: a stream's message bodies, say), which each task decodes
+   * to the model's input size with sharp, as q.read.images does. A row that does not decode
+   * follows onError, like a null image.
+   */
   inputCol?: string;
+  /** How a binary column's images are fitted to the model's size: 'cover' (default), 'contain' or 'fill' (as q.read.images' fit). */
+  fit?: 'cover' | 'contain' | 'fill';
   /** Also return the k best classes per row (topIds, topScores). */
   topK?: number;
   /**
@@ -147,11 +155,21 @@ export class DataFrame {
     const field = this.plan.schema.find((f) => f.name === inputCol);
     checkModelInput(model.model, field, inputCol, this.columns);
     const outputs = checkModelOutputs(model.model, opts.outputs);
+    let decode: PredictDecode | undefined;
+    if (field!.type === 'binary') {
+      const fit = opts.fit ?? 'cover';
+      if (!['cover', 'contain', 'fill'].includes(fit)) throw new PlanError(`predict: fit must be 'cover', 'contain' or 'fill', got ${JSON.stringify(fit)}`);
+      decode = { ...modelImage(model.model), fit };
+      // Workers will run libvips: this (their parent) thread keeps it loaded (see imageCodec).
+      imageCodec();
+    } else if (opts.fit !== undefined) {
+      throw new PlanError(`predict: fit applies to a binary column of encoded images; '${inputCol}' is ${JSON.stringify(field!.type)} (already decoded)`);
+    }
     return this.next(predict(this.plan, {
       modelPath: model.path, modelName: model.name, modelSha256: model.sha256, modelJsonSha256: model.modelJsonSha256, inputCol,
       device: opts.device ?? 'auto', batchSize: opts.batchSize ?? defaultBatchSize(model), topK: opts.topK ?? 0, numClasses: model.numClasses,
       modelFormat: model.format, hasLabels: model.labels.length > 0, labels: model.labels, inputSize: modelInput(model.model).size, ...(opts.backend !== undefined ? { backend: opts.backend } : {}), ...(opts.onError !== undefined ? { onError: opts.onError } : {}),
-      ...(outputs.length ? { outputs } : {}),
+      ...(outputs.length ? { outputs } : {}), ...(decode ? { decode } : {}),
     }));
   }
 

@@ -27,7 +27,8 @@ function inferType(values: unknown[], name: string): TypeJSON {
     else if (typeof v === 'bigint') vt = 'int64';
     else if (typeof v === 'string') vt = 'utf8';
     else if (v instanceof Date) vt = 'timestamp_ms';
-    else throw new PlanError(`createDataFrame: column '${name}' holds ${typeof v} values; use numbers, strings, booleans, bigints, Dates or null, or pass an Arrow table`);
+    else if (v instanceof Uint8Array) vt = 'binary';
+    else throw new PlanError(`createDataFrame: column '${name}' holds ${typeof v} values; use numbers, strings, booleans, bigints, Dates, Uint8Arrays (binary) or null, or pass an Arrow table`);
     if (t === null) t = vt;
     else if (t !== vt) {
       const nums = new Set(['int32', 'int64', 'float64']);

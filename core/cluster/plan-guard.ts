@@ -140,6 +140,8 @@ export function checkStage(stage: Stage, partition: number, p: ExecutorPolicy): 
         break;
       case 'predict':
         checkPath(p, 'load the model', n.spec.modelPath, [...p.readRoots, ...p.udfRoots], '--paths');
+        // Decoding a binary column's images runs libvips on the workers: this thread keeps it loaded (see imageCodec).
+        if (n.spec.decode) imageCodec();
         break;
       case 'write':
         // Part files go under <path>/_temporary/<jobToken>/: the output directory must lie under --paths, as inputs do.

@@ -77,6 +77,11 @@ const PredictSpec = v.looseObject({
   inputCol: Name, device: v.picklist(['auto', 'cpu', 'gpu']), batchSize: v.pipe(Count, v.minValue(1)), topK: Count, numClasses: v.pipe(Count, v.minValue(1)),
   // Extra graph outputs: each a column of that many float32 values per row (the bound of a fixed list's size).
   outputs: v.optional(v.array(v.strictObject({ name: v.pipe(Name, v.minLength(1)), size: v.pipe(Count, v.minValue(1), v.maxValue(1 << 24)) }))),
+  // A binary input column's images, decoded to this size (at most 2^24 values per image, as q.read.images allows).
+  decode: v.optional(v.pipe(
+    v.strictObject({ height: v.pipe(Count, v.minValue(1)), width: v.pipe(Count, v.minValue(1)), channels: v.picklist([1, 3]), fit: v.picklist(['cover', 'contain', 'fill']) }),
+    v.check((d) => d.height * d.width * d.channels <= 1 << 24, 'a decoded image has at most 2^24 values'),
+  )),
 });
 
 const Node: v.GenericSchema<PhysNode> = v.variant('op', [

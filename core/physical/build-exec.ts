@@ -49,7 +49,7 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'predict':
       return new PredictExec({ modelPath: n.spec.modelPath, modelName: n.spec.modelName, modelSha256: n.spec.modelSha256, modelJsonSha256: n.spec.modelJsonSha256, inputCol: n.spec.inputCol,
         device: n.device, backend: n.backend, reason: n.reason, labels: n.spec.labels, inputSize: n.spec.inputSize, onError: n.spec.onError, batchSize: n.spec.batchSize, topK: n.spec.topK,
-        ...(n.spec.outputs?.length ? { outputs: n.spec.outputs } : {}), fields: n.fields }, buildExec(n.child));
+        ...(n.spec.outputs?.length ? { outputs: n.spec.outputs } : {}), ...(n.spec.decode ? { decode: n.spec.decode } : {}), fields: n.fields }, buildExec(n.child));
     case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields });
     case 'broadcast': return new BroadcastExec({ id: n.id, fields: n.fields });
     case 'cacheRead': return new CacheReadExec({ cacheId: n.cacheId, shuffleId: n.shuffleId, fields: n.fields });

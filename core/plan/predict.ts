@@ -44,6 +44,19 @@ export interface PredictSpec {
   readonly onError?: 'fail' | 'skip' | 'null';
   /** ONNX graph outputs to return besides the ranked one, each checked against the model's graph by DataFrame.predict (absent: none). */
   readonly outputs?: readonly PredictOutput[];
+  /**
+   * Set when the input column is binary: each row holds an encoded image file (JPEG, PNG, WebP,
+   * ...) that the task decodes to the model's input (height x width x channels uint8, fitted as
+   * `fit` says), as q.read.images would. Absent: the column already holds the pixels.
+   */
+  readonly decode?: PredictDecode;
+}
+
+export interface PredictDecode {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: 1 | 3;
+  readonly fit: 'cover' | 'contain' | 'fill';
 }
 
 export interface Predict {

@@ -31,15 +31,36 @@ export function modelInput(m: LoadedModel): { size: number; shape: readonly numb
   return { size: h * w * c, shape: [h, w, c] };
 }
 
-/** Checks that a column can feed the model: fixed_size_list<uint8> (or list<uint8>) of the input's size. */
+/**
+ * The image a binary input column's files are decoded to: the model's height, width and channels
+ * (an ONNX model's HWC input; a model.json MLP's input shape [h, w] is one gray channel, [h, w, c]
+ * has c). A PlanError when the model's input is not an image (a flat vector).
+ */
+export function modelImage(model: LoadedModel): { height: number; width: number; channels: 1 | 3 } {
+  if (model.kind !== 'mlp') {
+    const { h, w, c } = model.image;
+    if (c === 1 || c === 3) return { height: h, width: w, channels: c };
+  } else {
+    const s = model.meta.input.shape;
+    const c = s.length === 2 ? 1 : s.length === 3 ? s[2] : 0;
+    if (c === 1 || c === 3) return { height: s[0], width: s[1], channels: c };
+  }
+  throw new PlanError(`predict: model '${modelName(model)}' takes input of shape ${JSON.stringify(modelInput(model).shape)}, not an image of 1 or 3 channels, so encoded image bytes cannot be decoded for it; give it a fixed_size_list<uint8>[${modelInput(model).size}] column`);
+}
+
+/**
+ * Checks that a column can feed the model: fixed_size_list<uint8> (or list<uint8>) of the input's
+ * size, or binary (encoded image files, decoded by the task; see PredictSpec.decode).
+ */
 export function checkModelInput(model: LoadedModel, field: FieldJSON | undefined, column: string, columns: readonly string[]): void {
   const { size, shape } = modelInput(model);
   if (!field) throw new PlanError(`predict: no input column '${column}'; valid columns: ${columns.join(', ')} (set inputCol)`);
   const t = field.type;
+  if (t === 'binary') { modelImage(model); return; }
   const ok = typeof t === 'object' && (('fixedList' in t && t.fixedList === 'uint8' && t.size === size) || ('list' in t && t.list === 'uint8'));
   if (!ok) {
     const how = model.kind === 'onnx' ? `; read images at the model's size, e.g. q.read.images(path, { size: [${model.image.h}, ${model.image.w}], channels: ${model.image.c} })` : '';
-    throw new PlanError(`predict: column '${column}' has type ${JSON.stringify(t)}; model '${modelName(model)}' takes fixed_size_list<uint8>[${size}] (shape ${JSON.stringify(shape)}${model.kind === 'onnx' ? ', HWC' : ''})${how}`);
+    throw new PlanError(`predict: column '${column}' has type ${JSON.stringify(t)}; model '${modelName(model)}' takes fixed_size_list<uint8>[${size}] (shape ${JSON.stringify(shape)}${model.kind === 'onnx' ? ', HWC' : ''}), or a binary column of encoded image files${how}`);
   }
 }
 

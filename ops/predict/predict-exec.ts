@@ -8,6 +8,8 @@ import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { modelInput, modelLabels, type ModelOutput } from '../model/any-model.ts';
 import type { PredictBackend, ResolvedDevice } from './backends.ts';
 import type { Prediction, Predictor } from './predictor.ts';
+import { ImageFit } from '../sources/options.ts';
+import { decodeImageColumn } from './decode-images.ts';
 import { RemotePredictor } from './remote-predictor.ts';
 import { residentModel } from './resident.ts';
 
@@ -32,6 +34,8 @@ export interface PredictExecOptions {
   inputSize?: number;
   /** Graph outputs returned as columns after the others, each float32 values per image (absent: none). */
   outputs?: readonly ModelOutput[];
+  /** The input column is binary, encoded image files: decoded to this image first (absent: it holds the pixels). */
+  decode?: { height: number; width: number; channels: 1 | 3; fit: 'cover' | 'contain' | 'fill' };
   /** Output fields: the input's, then labelId, label (when the model names its classes), score (topIds, topScores), then each of `outputs`. */
   fields: FieldJSON[];
 }
@@ -49,9 +53,30 @@ export class PredictExec implements ExecPlan {
     this.children = [child];
   }
 
+  /**
+   * A part's binary image column decoded to the model's input: the rows that decoded, their
+   * pixels, and their indexes in the part (null when all did). A row that is null or does not
+   * decode fails the task (onError 'fail', naming the reason) or is left out like a null image.
+   */
+  private async decoded(part: arrow.RecordBatch, col: arrow.Data, d: NonNullable<PredictExecOptions['decode']>, size: number, onError: 'fail' | 'skip' | 'null', ctx: TaskContext):
+    Promise<{ goodIdx: Int32Array | null; good: arrow.RecordBatch; images: Uint8Array }> {
+    const t0 = performance.now();
+    const dec = await decodeImageColumn(col, { height: d.height, width: d.width, channels: d.channels, fit: d.fit as ImageFit });
+    ctx.metrics.add('imagesDecodeMs', performance.now() - t0);
+    ctx.metrics.add('imagesDecoded', part.numRows - dec.bad.length);
+    if (dec.bad.length === 0) return { goodIdx: null, good: part, images: dec.pixels };
+    if (onError === 'fail') {
+      throw new DataError(`predict: ${dec.bad.length} of ${part.numRows} rows of '${this.opts.inputCol}' in a batch are not images the model can take (the first: ${dec.bad[0].reason}); pass onError: 'skip' to drop such rows or 'null' to give them null tags`, { column: this.opts.inputCol });
+    }
+    const goodIdx = rowsWithout(part.numRows, dec.bad);
+    const images = new Uint8Array(goodIdx.length * size);
+    goodIdx.forEach((row, i) => images.set(dec.pixels.subarray(row * size, (row + 1) * size), i * size));
+    return { goodIdx, good: takeBatch(part, goodIdx), images };
+  }
+
   display(): string {
     const o = this.opts;
-    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device}${o.backend ? ` backend=${o.backend}` : ''} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}${o.outputs?.length ? ` outputs=[${o.outputs.map((x) => x.name).join(', ')}]` : ''}`;
+    return `PredictExec: model=${o.modelName} (sha256 ${o.modelSha256.slice(0, 12)}) input=${o.inputCol} device=${o.device}${o.backend ? ` backend=${o.backend}` : ''} (${o.reason}) batchSize=${o.batchSize}${o.topK ? ` topK=${o.topK}` : ''}${o.outputs?.length ? ` outputs=[${o.outputs.map((x) => x.name).join(', ')}]` : ''}${o.decode ? ` decode=${o.decode.height}x${o.decode.width}x${o.decode.channels} fit=${o.decode.fit}` : ''}`;
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
@@ -98,11 +123,17 @@ export class PredictExec implements ExecPlan {
           const batch = r.value;
           for (let s = 0; s < batch.numRows; s += o.batchSize) {
             const part = s === 0 && batch.numRows <= o.batchSize ? batch : batch.slice(s, Math.min(batch.numRows, s + o.batchSize));
-            // Rows with a null image: an error, or left out of the model's input (onError skip/null).
+            // Rows with a null image (or, decoding, one that is not an image): an error, or left
+            // out of the model's input (onError skip/null).
             const col = part.data.children[colIndex];
-            const goodIdx = col.nullCount > 0 && onError !== 'fail' ? validRows(col) : null;
-            const good = goodIdx ? takeBatch(part, goodIdx) : part;
-            const images = imageBytes(good.data.children[colIndex], size, o.inputCol);
+            let goodIdx: Int32Array | null, good: arrow.RecordBatch, images: Uint8Array;
+            if (o.decode) {
+              ({ goodIdx, good, images } = await this.decoded(part, col, o.decode, size, onError, ctx));
+            } else {
+              goodIdx = col.nullCount > 0 && onError !== 'fail' ? validRows(col) : null;
+              good = goodIdx ? takeBatch(part, goodIdx) : part;
+              images = imageBytes(good.data.children[colIndex], size, o.inputCol);
+            }
             const t0 = performance.now();
             const res = runner.run(images, good.numRows, o.topK);
             res.catch(() => {}); // awaited in order below
@@ -153,6 +184,17 @@ export class PredictExec implements ExecPlan {
       await it.return?.(undefined);
     }
   }
+}
+
+/** Rows 0..n-1 not listed in `bad` (sorted by row), in order. */
+function rowsWithout(n: number, bad: readonly { row: number }[]): Int32Array {
+  const out = new Int32Array(n - bad.length);
+  let j = 0, k = 0;
+  for (let i = 0; i < n; i++) {
+    if (k < bad.length && bad[k].row === i) { k++; continue; }
+    out[j++] = i;
+  }
+  return out;
 }
 
 /** Batches a task keeps on their way to the inference thread: enough to overlap reading, transfer and inference, few enough to bound memory. */

@@ -11,7 +11,7 @@ const out = mkdtempSync(join(tmpdir(), 'quiver-stream-bench-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('bench/stream.ts --quick', () => {
-  it('exits 0 and writes stream.json with throughput and latency for Quiver and the raw loop, every event counted once, and the chart', async () => {
+  it('exits 0 and writes stream.json with throughput and latency for Quiver and the raw loop, every event counted once, streaming vs batch predict with the same tags, and the chart', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/stream.ts', '--quick', '--events', '2000', '--seconds', '1', '--out', out], { maxBuffer: 16 * 2 ** 20, timeout: 110_000 });
     expect(stdout).toMatch(/^full speed\s+quiver\s+2000\s/m);
     const r = JSON.parse(readFileSync(join(out, 'stream.json'), 'utf8'));
@@ -26,6 +26,11 @@ describe('bench/stream.ts --quick', () => {
     expect(r.throughput.quiver.events).toBe(2000);
     expect(r.latency.ratePerSecond).toBe(Math.max(1, Math.round(r.throughput.quiver.eventsPerSecond / 2)));
     expect(r.latency.quiver.events).toBe(r.latency.raw.events);
+    // Streaming predict: the same 300 PNGs tagged the same from JetStream bytes as from the files.
+    expect(stdout).toMatch(/^stream \(jetstream bytes -> predict, \d+ batches\)\s+300\s/m);
+    expect(r.predict).toEqual(expect.objectContaining({ images: 300, sameTags: true }));
+    expect(r.predict.streamImagesPerSecond).toBeGreaterThan(0);
+    expect(r.predict.ratio).toBeCloseTo(r.predict.streamImagesPerSecond / r.predict.batchImagesPerSecond, 6);
     expect(existsSync(join(out, 'stream.png')) && existsSync(join(out, 'stream.svg'))).toBe(true);
   }, 120_000);
 });
