@@ -50,6 +50,8 @@ export interface ShapeStage extends StageFit {
   rowsPerRecord: number;
   /** Stage time beyond its tasks' work spread over the workers (scheduling, shuffle hand-off), median over runs, ms. */
   gapMs: number;
+  /** The stage's wall time as measured, median over the runs that ran it, ms (null: skipped in every run). */
+  measuredMs: number | null;
 }
 
 /** All runs of one job (same stages, same operators), fitted. */
@@ -83,12 +85,19 @@ interface StageRun { job: JobState; stage: StageState; tasks: TaskAttempt[]; slo
  * DataError naming the file and what is missing, never an empty answer.
  */
 export function fitEventLogs(paths: readonly string[]): JobShapeFit[] {
-  const runs = new Map<string, { job: JobState; file: string; state: ObsState }[]>();
-  const missing: string[] = [];
   const files = paths.flatMap((p) => eventLogFiles(p));
   if (files.length === 0) throw new DataError('no event log files (*.jsonl) here; record a run with the eventLog option (Quiver.local({ eventLog: DIR })) and pass DIR', { file: paths.join(', ') });
-  for (const file of files) {
-    const state = replay(readEventLog(file));
+  return fitStates(files.map((file) => ({ file, state: replay(readEventLog(file)) })), paths.join(', '));
+}
+
+/**
+ * Fits every job shape that succeeded in these replayed logs (`file` names each in messages;
+ * `where` names them all). The web UI fits its application's live state this way.
+ */
+export function fitStates(logs: readonly { file: string; state: ObsState }[], where: string): JobShapeFit[] {
+  const runs = new Map<string, { job: JobState; file: string; state: ObsState }[]>();
+  const missing: string[] = [];
+  for (const { file, state } of logs) {
     const why = usableJobs(state, file, (job) => {
       const key = shapeKey(job);
       if (!runs.has(key)) runs.set(key, []);
@@ -97,7 +106,7 @@ export function fitEventLogs(paths: readonly string[]): JobShapeFit[] {
     if (why) missing.push(why);
   }
   if (runs.size === 0) {
-    throw new DataError(`cannot plan from these event logs: ${missing.join('; ')}. The planner needs, per job, jobStart (its stages), jobPlan (each stage's operators, which identify a stage across runs), stageEnd and taskEnd events (task times and rows); record the job with the eventLog option of this version`, { file: paths.join(', ') });
+    throw new DataError(`cannot plan from these event logs: ${missing.join('; ')}. The planner needs, per job, jobStart (its stages), jobPlan (each stage's operators, which identify a stage across runs), stageEnd and taskEnd events (task times and rows); record the job with the eventLog option of this version`, { file: where });
   }
   return [...runs.values()].map(fitShape);
 }
@@ -162,7 +171,8 @@ function fitShape(runs: { job: JobState; file: string; state: ObsState }[]): Job
     const last = sr[sr.length - 1];
     // Quiver's default shuffle partitions are 2 per worker: such a stage has more tasks on more workers.
     const scales = st0.parents.length > 0 && sr.every((x) => x.stage.partitions === 2 * x.slots);
-    return { ...fit, index, parents: [...st0.parents], tasks: last.stage.partitions, tasksScaleWithWorkers: scales, rowsPerRecord: median(perRecord), gapMs: median(gaps) };
+    const walls = sr.map((x) => x.stage.durationMs).filter((d): d is number => d !== null);
+    return { ...fit, index, parents: [...st0.parents], tasks: last.stage.partitions, tasksScaleWithWorkers: scales, rowsPerRecord: median(perRecord), gapMs: median(gaps), measuredMs: walls.length ? median(walls) : null };
   });
   const jobMs = shape.map((r) => r.job.durationMs!);
   const jobGaps = shape.map((r) => Math.max(0, r.job.durationMs! - r.job.stages.reduce((n, s) => n + (s.durationMs ?? 0), 0)));

@@ -93,12 +93,16 @@ export const ASSUMPTIONS = [
 /** Reads the options, fits the logs, and answers for every job shape found. */
 export function planCapacity(o: PlanOptions): CapacityPlan {
   if (!o || o.events === undefined || (Array.isArray(o.events) && o.events.length === 0)) throw new PlanError('plan: give events, the event log directory of a real run (the eventLog option), e.g. { events: "out/events" }');
+  return planFits(fitEventLogs(typeof o.events === 'string' ? [o.events] : o.events), o);
+}
+
+/** planCapacity over fits already made (the web UI fits its application's state). */
+export function planFits(fits: readonly JobShapeFit[], o: Omit<PlanOptions, 'events'>): CapacityPlan {
   const target = o.target === undefined ? undefined : typeof o.target === 'number' ? positive(o.target, 'target') : parseRate(o.target, 'target');
   const p99 = o.latencyP99 === undefined ? undefined : (typeof o.latencyP99 === 'number' ? positive(o.latencyP99, 'latencyP99') : parseDuration(o.latencyP99, 'latencyP99')) * 1000;
   const devices = parseDevices(o.devices);
   const maxUtil = o.maxUtilization ?? 0.8;
   if (!(maxUtil > 0 && maxUtil < 1)) throw new PlanError(`plan: maxUtilization must be above 0 and below 1, got ${o.maxUtilization}`);
-  const fits = fitEventLogs(typeof o.events === 'string' ? [o.events] : o.events);
   const skipped: string[] = [];
   const kept = fits.filter((f) => {
     const ok = !devices || f.devices.every((d) => devices.includes(d));
@@ -109,7 +113,7 @@ export function planCapacity(o: PlanOptions): CapacityPlan {
   return { jobs: kept.map((f) => planJob(f, o, target, p99, maxUtil)), skipped, assumptions: ASSUMPTIONS };
 }
 
-function planJob(fit: JobShapeFit, o: PlanOptions, target: number | undefined, p99: number | undefined, maxUtil: number): JobPlan {
+function planJob(fit: JobShapeFit, o: Omit<PlanOptions, 'events'>, target: number | undefined, p99: number | undefined, maxUtil: number): JobPlan {
   const executors = o.executors === undefined ? fit.executors : parseCount(o.executors, 'executors');
   const perExecutor = o.workers === undefined ? Math.max(1, Math.round(fit.slots / fit.executors)) : parseCount(o.workers, 'workers');
   const gpus = o.gpus === undefined ? (fit.devices.includes('gpu') ? 1 : 0) : parseCount(o.gpus, 'gpus', 0);

@@ -82,6 +82,29 @@ describe('web UI server', () => {
     expect(executors).toEqual([expect.objectContaining({ id: 'local', workers: 2, status: 'active', running: 0, succeeded: 6, failed: 2 })]);
   });
 
+  it('serves the capacity plan fitted to its own jobs: measured stages beside predicted, a what-if, and errors as text', async () => {
+    const base = `${obs.uiUrl}/api/apps/live`;
+    const { plan, error, params } = await getJson(`${base}/plan`);
+    expect([error, params]).toEqual([null, {}]);
+    expect(plan.jobs).toHaveLength(1);
+    const [job] = plan.jobs;
+    // The succeeded group-by ran once on the local pool: 2 stages, each measured and predicted.
+    expect(job.fit.runs).toBe(1);
+    expect(job.fit.stages).toHaveLength(2);
+    for (const s of job.fit.stages) expect(s.measuredMs).toBeGreaterThan(0);
+    expect(job.whatIf.batch.stages).toHaveLength(2);
+    expect(job.whatIf.batch.jobMs).toBeGreaterThan(0);
+    expect(job.whatIf.executors).toBe(job.fit.executors);
+    const state = await getJson(`${base}/state`);
+    const ran = state.jobs.find((j: any) => j.jobId === 0);
+    expect(job.fit.stages.map((s: any) => s.measuredMs)).toEqual(ran.stages.map((s: any) => s.durationMs));
+    const what = await getJson(`${base}/plan?workers=4&target=5000/s`);
+    expect(what.params).toEqual({ workers: '4', target: '5000/s' });
+    expect(what.plan.jobs[0].whatIf.workersPerExecutor).toBe(4);
+    expect(what.plan.jobs[0].sizing.target).toBe(5000);
+    expect((await getJson(`${base}/plan?executors=none`)).error).toMatch(/executors/);
+  });
+
   it('answers unknown paths with 404, writes with 405', async () => {
     expect((await get(`${obs.uiUrl}/api/apps/live/jobs/99`)).status).toBe(404);
     expect((await get(`${obs.uiUrl}/api/apps/live/jobs/0/stages/9`)).status).toBe(404);

@@ -107,6 +107,19 @@ describe('web UI in a browser', () => {
     await local.waitFor(WAIT);
     expect((await local.locator('td').allInnerTexts()).slice(0, 6)).toEqual(['local', 'local (worker threads of the driver)', expect.any(String), 'active', '2', '0']);
     await page.screenshot({ path: join(ARTIFACTS, 'executors.png'), fullPage: true });
+
+    // The capacity plan fitted to this job: its two stages measured beside predicted; a what-if from the form.
+    await page.locator('#nav a', { hasText: 'Plan' }).click();
+    await page.locator('#plan-stages-0 tbody tr[data-stage="1"]').waitFor(WAIT);
+    const stage0 = await page.locator('#plan-stages-0 tbody tr[data-stage="0"] td').allInnerTexts();
+    expect(stage0.slice(0, 3), JSON.stringify(stage0)).toEqual([expect.stringMatching(/^0: /), 'cpu', '4']);
+    expect(stage0[3]).toMatch(/\d+ ms|s$/);
+    expect(stage0[4]).toMatch(/\d+ ms|s$/);
+    await page.locator('#plan-form input[name="workers"]').fill('4');
+    await page.locator('#plan-form button').click();
+    await page.waitForURL(/plan\?workers=4$/);
+    await page.locator('.plan-job dd', { hasText: '1 executor(s) x 4 worker(s)' }).waitFor(WAIT);
+    await page.screenshot({ path: join(ARTIFACTS, 'plan.png'), fullPage: true });
     expect(errors).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), streaming queries, trainings, storage (cached DataFrames) and executors, re-rendered on server-sent change events.
+// The web UI's browser script (served as /static/app.js): hash routes for jobs, a job (DAG, stages, plans), a stage (timeline, tasks), streaming queries, trainings, the capacity plan, storage (cached DataFrames) and executors, re-rendered on server-sent change events.
 // Plain ES2017 in a string: no build step, no framework. DOM is built with h(), which sets text
 // (never HTML) so names and errors from plans cannot inject markup; the only HTML inserted is
 // the server's own SVG, whose texts it escapes.
@@ -95,13 +95,17 @@ function elapsed(start, end, now) { return end ? end - start : now - start; }
 // A hand-typed hash with a bad %-escape is taken as written rather than blanking the page.
 function decode(s) { try { return decodeURIComponent(s); } catch (e) { return s; } }
 function route() {
-  var p = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decode);
+  var hash = location.hash.replace(/^#\/?/, '');
+  var q = hash.indexOf('?');
+  var query = q >= 0 ? hash.slice(q + 1) : '';
+  var p = (q >= 0 ? hash.slice(0, q) : hash).split('/').filter(Boolean).map(decode);
   if (p[0] !== 'apps' || !p[1]) return { page: 'root' };
   var r = { app: p[1], base: '#/apps/' + encodeURIComponent(p[1]) };
   if (p[2] === 'executors') r.page = 'executors';
   else if (p[2] === 'streaming') r.page = 'streaming';
   else if (p[2] === 'training') r.page = 'training';
   else if (p[2] === 'storage') r.page = 'storage';
+  else if (p[2] === 'plan') { r.page = 'plan'; r.query = query; }
   else if (p[2] === 'jobs' && p[3] !== undefined && p[4] === 'stages' && p[5] !== undefined) { r.page = 'stage'; r.job = p[3]; r.stage = p[5]; }
   else if (p[2] === 'jobs' && p[3] !== undefined) { r.page = 'job'; r.job = p[3]; }
   else r.page = 'jobs';
@@ -111,9 +115,10 @@ function route() {
 function setNav(r, apps) {
   navEl.textContent = '';
   if (r.base) {
-    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' || r.page === 'streaming' || r.page === 'training' ? null : 'active', text: 'Jobs' }));
+    navEl.appendChild(h('a', { href: r.base + '/jobs', class: r.page === 'executors' || r.page === 'storage' || r.page === 'streaming' || r.page === 'training' || r.page === 'plan' ? null : 'active', text: 'Jobs' }));
     navEl.appendChild(h('a', { href: r.base + '/streaming', class: r.page === 'streaming' ? 'active' : null, text: 'Streaming' }));
     navEl.appendChild(h('a', { href: r.base + '/training', class: r.page === 'training' ? 'active' : null, text: 'Training' }));
+    navEl.appendChild(h('a', { href: r.base + '/plan', class: r.page === 'plan' ? 'active' : null, text: 'Plan' }));
     navEl.appendChild(h('a', { href: r.base + '/storage', class: r.page === 'storage' ? 'active' : null, text: 'Storage' }));
     navEl.appendChild(h('a', { href: r.base + '/executors', class: r.page === 'executors' ? 'active' : null, text: 'Executors' }));
   }
@@ -327,6 +332,44 @@ function trainingPage(r, d) {
     done.length ? table('trainings-finished', heads, rows(done)) : h('p', { class: 'empty', text: 'No training has ended yet.' })];
 }
 
+// The capacity planner fitted to this application's jobs: each job's stages measured beside predicted, at the configuration that ran or a what-if.
+function planPage(r, d) {
+  var fields = [['executors', 'Executors'], ['workers', 'Workers per executor'], ['cores', 'Cores shared'], ['gpus', 'GPUs'], ['target', 'Target (e.g. 14000/s)'], ['latencyP99', 'p99 latency (e.g. 2s)']];
+  var inputs = {};
+  var form = h('form', { id: 'plan-form', class: 'plan-form' }, fields.map(function (f) {
+    inputs[f[0]] = h('input', { name: f[0], value: d.params[f[0]] || '', size: 10 });
+    return h('label', null, f[1] + ' ', inputs[f[0]]);
+  }), h('button', { type: 'submit', text: 'Predict' }));
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var q = fields.map(function (f) { var v = inputs[f[0]].value.trim(); return v ? f[0] + '=' + encodeURIComponent(v) : ''; }).filter(Boolean).join('&');
+    location.hash = r.base + '/plan' + (q ? '?' + q : '');
+  });
+  var head = [h('h1', { text: 'Capacity plan' }),
+    h('p', { class: 'muted', text: "The planner (quiver plan) fitted to this application's succeeded jobs: each job's stages as measured (median over its runs) beside the model's prediction, at the configuration that ran unless a what-if is given." }), form];
+  if (d.error) return head.concat([h('p', { class: 'empty', id: 'plan-error', text: d.error })]);
+  var whatIf = Object.keys(d.params).some(function (k) { return k !== 'target' && k !== 'latencyP99'; });
+  var jobs = d.plan.jobs.map(function (j, i) {
+    var f = j.fit, b = j.whatIf.batch;
+    var err = whatIf ? '' : ((b.recordsPerSecond / f.measured.recordsPerSecond - 1) * 100).toFixed(1) + '%';
+    var rows = f.stages.map(function (s, k) {
+      var p = b.stages[k];
+      return h('tr', { 'data-stage': s.index, class: b.bottleneck === k ? 'bottleneck' : null },
+        h('td', { text: s.index + ': ' + s.name }), h('td', { text: s.device }), num(s.tasks + (p.tasks !== s.tasks ? ' -> ' + p.tasks : '')),
+        num(fmtMs(s.measuredMs)), num(fmtMs(p.makespanMs + p.gapMs)), num(fmtMs(s.taskMs.mean)), num(pct(p.utilization)), h('td', { text: b.bottleneck === k ? 'bottleneck' : '' }));
+    });
+    var sizing = j.sizing ? h('p', { class: 'plan-sizing', text: 'For ' + fmtCount(j.sizing.target) + ' records/s: ' + j.sizing.totals.workers + ' worker threads (' + j.sizing.totals.executors + ' executors), ' + j.sizing.totals.gpus + ' GPUs; bottleneck ' + j.sizing.bottleneck + '; p99 latency ' + fmtMs(j.sizing.latencyMs.model.p99) + (j.sizing.meetsLatency ? '' : ' (misses the p99 asked)') }) : null;
+    return h('section', { class: 'plan-job', 'data-job-shape': i },
+      h('h2', { text: f.name }),
+      dl([['Runs', String(f.runs)], ['Records per run', fmtCount(f.records)], ['Ran on', f.executors + ' executor(s), ' + f.slots + ' worker slot(s)'],
+        ['Predicted for', j.whatIf.executors + ' executor(s) x ' + j.whatIf.workersPerExecutor + ' worker(s)' + (j.whatIf.cores ? ' on ' + j.whatIf.cores + ' cores' : '') + (j.whatIf.gpus ? ', ' + j.whatIf.gpus + ' GPU(s)' : '')],
+        ['Measured', fmtMs(f.measured.jobMs.p50) + ' per job, ' + fmtCount(f.measured.recordsPerSecond) + ' records/s'],
+        ['Predicted', fmtMs(b.jobMs) + ' per job, ' + fmtCount(b.recordsPerSecond) + ' records/s' + (err ? ' (' + err + ' against measured)' : '')]]),
+      table('plan-stages-' + i, ['Stage', 'Device', '#Tasks', '#Measured', '#Predicted', '#Task time (fit)', '#Utilization', ''], rows), sizing);
+  });
+  return head.concat(jobs, [details('plan-assumptions', 'Assumptions', h('ul', null, d.plan.assumptions.map(function (a) { return h('li', { text: a }); })))]);
+}
+
 function storagePage(r, d) {
   var rows = d.caches.map(function (c) {
     var where = Object.keys(c.executors).map(function (x) { return x + ' (' + c.executors[x] + ')'; }).join(', ');
@@ -353,6 +396,7 @@ function render() {
     if (r.page === 'storage') return get(api + '/storage').then(function (d) { return storagePage(r, d); });
     if (r.page === 'streaming') return get(api + '/streams').then(function (d) { return streamingPage(r, d); });
     if (r.page === 'training') return get(api + '/trainings').then(function (d) { return trainingPage(r, d); });
+    if (r.page === 'plan') return get(api + '/plan' + (r.query ? '?' + r.query : '')).then(function (d) { return planPage(r, d); });
     var jb = api + '/jobs/' + encodeURIComponent(r.job);
     if (r.page === 'job') return Promise.all([get(jb), getText(jb + '/dag.svg')]).then(function (x) { return jobPage(r, x[0], x[1]); });
     var sb = jb + '/stages/' + encodeURIComponent(r.stage);

@@ -43,6 +43,10 @@ h2 { font-size: 16px; margin: 26px 0 8px; }
 a { color: var(--accent); }
 .crumbs { color: var(--muted); font-size: 13px; margin-bottom: 4px; }
 .crumbs a { color: var(--muted); }
+.plan-form { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0 16px; }
+.plan-form label { font-size: 13px; color: var(--muted); }
+.plan-form input { margin-left: 4px; }
+tr.bottleneck td { font-weight: 600; }
 .muted { color: var(--muted); }
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -9,6 +9,7 @@ import { CLIENT_JS } from './client.ts';
 import { PAGE_CSS, pageHtml } from './page.ts';
 import { renderDagSvg } from './dag.ts';
 import { renderTimelineSvg } from './timeline.ts';
+import { planView } from './plan-view.ts';
 import { appSummary, executorsView, jobDetail, jobSummary, stageDetail, storageView, streamsView, trainingsView } from './views.ts';
 
 /** One session's history: the live one, or one event log file. */
@@ -185,6 +186,7 @@ function handle(source: UiSource, streams: Set<ServerResponse>, check: HostCheck
   if (rest === '/storage') return json(res, { now, caches: storageView(s) });
   if (rest === '/streams') return json(res, { now, streams: streamsView(s) });
   if (rest === '/trainings') return json(res, { now, trainings: trainingsView(s) });
+  if (rest === '/plan') return json(res, { now, ...planView(app.name, s, url.searchParams) });
   const j = /^\/jobs\/(\d+)(\/dag\.svg|\/stages\/(\d+)(\/timeline\.svg)?)?$/.exec(rest);
   if (!j) return notFound(res, path);
   const job = findJob(s, Number(j[1]));
