@@ -5,6 +5,7 @@ import { DataError, InternalError, QuiverError, ResourceError } from '../errors.
 import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
+import { cachedFooter, derive } from './parquet-footer-cache.ts';
 import { parseFooterTree, sliceRowGroups } from './parquet-slice.ts';
 import { rowGroupStats, type RowGroupStats } from './parquet-stats.ts';
 import { ParquetPanic, trimParquetWasm, withParquetWasm } from './parquet-wasm.ts';
@@ -56,22 +57,23 @@ function rowGroupsOf(bytes: Uint8Array): RowGroupInfo[] {
 
 /** The Arrow schema from the file's footer, reading only the footer's bytes (synchronous). */
 export function inferParquetSchema(path: string): FieldJSON[] {
-  let schema: arrow.Schema;
   try {
-    const { footer } = readFooter(path);
-    rowGroupsOf(footer);
-    schema = arrow.tableFromIPC(withParquetWasm((pq) => pq.readSchema(footer).intoIPCStream())).schema;
+    const f = cachedFooter<unknown>(path, readFooter);
+    derive(f, 'groups', () => rowGroupsOf(f.footer));
+    const fields = derive(f, 'fields', () => arrow.tableFromIPC(withParquetWasm((pq) => pq.readSchema(f.footer).intoIPCStream())).schema.fields.map((x) => fieldFromArrow(x, path)));
+    // Copies: the cached fields are shared by every plan over this file.
+    return fields.map((x) => ({ ...x }));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: path }, { cause: e });
     throw notParquet(path, e);
   }
-  return schema.fields.map((f) => fieldFromArrow(f, path));
 }
 
 /** Rows and decompressed bytes of a file, from its footer alone (for the planner's size estimates). */
 export function parquetFileStats(path: string): { rows: number; bytes: number } {
   try {
-    const groups = rowGroupsOf(readFooter(path).footer);
+    const f = cachedFooter<unknown>(path, readFooter);
+    const groups = derive(f, 'groups', () => rowGroupsOf(f.footer));
     return { rows: groups.reduce((s, g) => s + g.numRows, 0), bytes: groups.reduce((s, g) => s + g.uncompressedSize, 0) };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new DataError('file not found', { file: path }, { cause: e });
@@ -84,11 +86,12 @@ export async function parquetRowGroupSplits(path: string, size: number, target: 
   let groups: number[];
   let keep: boolean[] | null = null;
   try {
-    const { footer } = readFooter(path);
-    groups = rowGroupsOf(footer).map((g) => g.compressedSize);
+    const f = cachedFooter<unknown>(path, readFooter);
+    const footer = f.footer;
+    groups = derive(f, 'groups', () => rowGroupsOf(footer)).map((g) => g.compressedSize);
     if (prune) {
       const len = footer.readUInt32LE(footer.length - 8);
-      const stats = rowGroupStats(footer.subarray(footer.length - 8 - len, footer.length - 8), prune.fileSchema);
+      const stats = derive(f, `stats ${JSON.stringify(prune.fileSchema)}`, () => rowGroupStats(footer.subarray(footer.length - 8 - len, footer.length - 8), prune.fileSchema));
       if (stats.length === groups.length) keep = stats.map(prune.mayPass);
     }
   } catch (e) {
