@@ -33,6 +33,12 @@ export interface LocalOptions extends ObservabilityOptions {
   targetSplitBytes?: number;
   /** Joins whose build side is estimated under this are broadcast (default 10 MB). */
   broadcastThresholdBytes?: number;
+  /**
+   * An orderBy whose input is estimated at most this many bytes sorts in one task, without the
+   * distributed sort's sample and range shuffle (default 1 MiB: the few groups of an aggregate; 0:
+   * always distributed when the input has several partitions).
+   */
+  singleTaskSortBytes?: number;
   /** Directory for spill files (default: the OS temp directory). */
   spillDir?: string;
   /** Attempts per task before the job fails (default 4). */
@@ -74,6 +80,7 @@ export class Quiver {
       shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
       broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
+      singleTaskSortBytes: options.singleTaskSortBytes ?? 1024 * 1024,
       quiet: options.quiet,
       maxResultBytes: options.maxResultBytes === 0 ? Infinity : options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     });
@@ -92,7 +99,7 @@ export class Quiver {
   /** An embedded session: driver and a worker-thread pool in this process. */
   static async local(options: LocalOptions = {}): Promise<Quiver> {
     for (const [k, v] of Object.entries(options)) {
-      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes', 'shuffleMemoryBytes'].includes(k)
+      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'singleTaskSortBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes', 'shuffleMemoryBytes'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.local: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }
@@ -112,7 +119,7 @@ export class Quiver {
       throw new PlanError("Quiver.connect: give the NATS server(s), e.g. Quiver.connect({ servers: 'nats://127.0.0.1:4222' })");
     }
     for (const [k, v] of Object.entries(options)) {
-      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers', 'driverStageRows'].includes(k)
+      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'singleTaskSortBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers', 'driverStageRows'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.connect: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }

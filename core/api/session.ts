@@ -26,6 +26,8 @@ export interface SessionOptions {
   shufflePartitions: number;
   targetSplitBytes: number;
   broadcastThresholdBytes: number;
+  /** An orderBy estimated at most this many bytes sorts in one task (see LocalOptions.singleTaskSortBytes; default 0 here). */
+  singleTaskSortBytes?: number;
   /** No console warning when a permissive read skips bad records (they are still counted and quarantined). */
   quiet?: boolean;
   /** collect() refuses results larger than this (bytes in Arrow buffers); Infinity: no limit. */
@@ -125,6 +127,7 @@ export class Session {
       // A partition's sort spills past half the budget; at 0.35 of it, estimates that fall short
       // (and uneven range bounds) still leave room.
       sortPartitionBytes: this.runtime.config.memoryBudget * SORT_PARTITION_BUDGET_SHARE,
+      singleTaskSortBytes: this.options.singleTaskSortBytes ?? 0,
       planSplits: (source, target, scan) => planSplits(source as any, target, this.runtime.workers, scan) as any,
       placePredict: (spec) => placePredict({ modelPath: spec.modelPath, sha: spec.modelSha256, kind: spec.modelFormat ?? 'mlp', device: spec.device, backend: spec.backend, workers: this.runtime.workers, batchSize: spec.batchSize }),
       write,

@@ -25,6 +25,8 @@ export interface PhysicalPlannerOptions {
    * partitions as input partitions.
    */
   sortPartitionBytes?: number;
+  /** An orderBy whose input is estimated at most this many bytes sorts in one task: no sample, no range shuffle (default 0: never). */
+  singleTaskSortBytes?: number;
   /** Splits a scan into tasks (driver side; reads file sizes). */
   /** `scan`: the scan's filters, so splits leave out Parquet row groups they rule out. */
   planSplits(source: SourceSpec, targetSplitBytes: number, scan?: ScanFilters): Promise<SplitJSON[]>;
@@ -204,7 +206,7 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     case 'subqueryAlias': return planNode(plan.input, cutter);
     case 'sort': {
       const c = await planNode(plan.input, cutter);
-      return planSort(c, [...plan.keys], cutter, sortPartitions(plan.input, c.partitions, o.sortPartitionBytes));
+      return planSort(c, [...plan.keys], cutter, sortPartitions(plan.input, c.partitions, o.sortPartitionBytes, o.singleTaskSortBytes));
     }
     case 'window': {
       // Whole window partitions in one task (hash by the keys; no keys: one task), sorted by keys then order.
@@ -286,9 +288,15 @@ const MAX_SORT_PARTITIONS = 1024;
 /** ...nor hold less than this, whatever the budget: under it, tasks cost more than spilling. */
 const MIN_SORT_PARTITION_BYTES = 16 * 2 ** 20;
 
-/** The range partitions of a sort of `input` (planned as `partitions`): more where the estimated input would spill (see sortPartitionBytes). */
-function sortPartitions(input: LogicalPlan, partitions: number, perPartition: number | undefined): number {
-  const bytes = perPartition ? estimateStats(input).bytes : null;
+/**
+ * The range partitions of a sort of `input` (planned as `partitions`): one when the estimate is
+ * at most `single` bytes (the ORDER BY over an aggregate's few groups that ends most analytic
+ * queries: TPC-H Q22 sorted 7 rows through a sample stage and a range shuffle), more where it
+ * would spill (see sortPartitionBytes).
+ */
+function sortPartitions(input: LogicalPlan, partitions: number, perPartition: number | undefined, single = 0): number {
+  const bytes = perPartition || single ? estimateStats(input).bytes : null;
+  if (single > 0 && bytes !== null && bytes <= single) return 1;
   if (bytes === null || !perPartition) return partitions;
   return Math.max(partitions, Math.min(MAX_SORT_PARTITIONS, Math.ceil(bytes / Math.max(perPartition, MIN_SORT_PARTITION_BYTES))));
 }

@@ -25,4 +25,4 @@ differentialSuite('cluster mode, shuffled joins, 3 partitions', 3,
 
 // orderBy over 4 partitions: key sample broadcast to the executors, range shuffle between them, one sort per range.
 distributedSortSuite('cluster mode, distributed sort vs DuckDB',
-  () => Quiver.connect({ servers: nats.url, cluster: 'diff', minExecutors: 2, batchSize: 500 }));
+  () => Quiver.connect({ servers: nats.url, cluster: 'diff', minExecutors: 2, batchSize: 500, singleTaskSortBytes: 0 }));

@@ -5,12 +5,12 @@ import { decodeStage } from '../../core/cluster/stage-schema.ts';
 import { col, Quiver } from '../../core/index.ts';
 import { distributedSortSuite } from './sort-suite.ts';
 
-distributedSortSuite('distributed sort vs DuckDB, local', () => Quiver.local({ workers: 2, batchSize: 500 }));
+distributedSortSuite('distributed sort vs DuckDB, local', () => Quiver.local({ workers: 2, batchSize: 500, singleTaskSortBytes: 0 }));
 
 describe('distributed sort: user code below it, its stages as executors check them', () => {
   const UDF = resolve(import.meta.dirname, '../fixtures/engine/udf.ts');
   let q: Quiver;
-  beforeAll(async () => { q = await Quiver.local({ workers: 2, batchSize: 100 }); });
+  beforeAll(async () => { q = await Quiver.local({ workers: 2, batchSize: 100, singleTaskSortBytes: 0 }); });
   afterAll(async () => { await q?.close(); });
 
   it('runs the UDF once (its output is kept for the sample and the range shuffle) and gives the order', async () => {
@@ -50,5 +50,28 @@ describe('distributed sort: user code below it, its stages as executors check th
     expect(await ranges(10 * 2 ** 20)).toEqual([2]);
     expect(await ranges(2 ** 30)).toEqual([Math.ceil(2 ** 30 / (0.35 * 256 * 2 ** 20))]);
     expect(await ranges(2 ** 50)).toEqual([1024]);
+  });
+});
+
+describe('a small orderBy', () => {
+  let q: Quiver;
+  beforeAll(async () => { q = await Quiver.local({ workers: 2, ui: false, quiet: true }); });
+  afterAll(async () => { await q?.close(); });
+
+  it('sorts in one task when its input is estimated small (singleTaskSortBytes): no sample, no range shuffle, the same order', async () => {
+    const rows = Array.from({ length: 2000 }, (_, i) => ({ k: (i * 7919) % 2000, g: i % 7 }));
+    const df = () => q.createDataFrame(rows, { partitions: 4 }).groupBy('g').count().orderBy(col('g').desc());
+    const text = await df().explain();
+    expect(text).not.toMatch(/range shuffle/);
+    expect(text).not.toMatch(/Sample/);
+    expect((await df().toArray()).map((r) => [r.g, Number(r.count)])).toEqual([6, 5, 4, 3, 2, 1, 0].map((g) => [g, rows.filter((r) => r.g === g).length]));
+    const big = await Quiver.local({ workers: 2, ui: false, quiet: true, singleTaskSortBytes: 0 });
+    try {
+      const d = big.createDataFrame(rows, { partitions: 4 }).groupBy('g').count().orderBy(col('g').desc());
+      expect(await d.explain()).toMatch(/range shuffle/);
+      expect((await d.toArray()).map((r) => [r.g, Number(r.count)])).toEqual((await df().toArray()).map((r) => [r.g, Number(r.count)]));
+    } finally {
+      await big.close();
+    }
   });
 });

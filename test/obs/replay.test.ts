@@ -16,7 +16,7 @@ describe('event log replay', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'quiver-replay-'));
-    q = await Quiver.local({ workers: 2, shufflePartitions: 3, maxTaskAttempts: 2 });
+    q = await Quiver.local({ workers: 2, shufflePartitions: 3, maxTaskAttempts: 2, singleTaskSortBytes: 0 });
     obs = await attachObservability(q.session, { eventLog: join(dir, 'log') });
   });
   afterAll(async () => {
@@ -27,7 +27,7 @@ describe('event log replay', () => {
   it('rebuilds exactly the live state from the log of real jobs (ok, retried, failed)', async () => {
     const rows = Array.from({ length: 200 }, (_, i) => ({ k: i % 7, x: i }));
     const df = q.createDataFrame(rows, { partitions: 4 });
-    // A four-stage job: partial aggregate; final aggregate with a key sample; again with the range shuffle; sort.
+    // A four-stage job (the distributed sort, singleTaskSortBytes 0): partial aggregate; final aggregate with a key sample; again with the range shuffle; sort.
     const sums = await df.groupBy('k').agg(fn.sum(col('x')).alias('s')).orderBy(col('s').desc()).toArray();
     expect(sums).toHaveLength(7);
     // A task that fails once and is retried.
