@@ -139,7 +139,7 @@ describe('predict with an ONNX model', () => {
   it('says how to read images at the model size when the column does not fit', () => {
     const other = join(dir, 'y-images-idx3-ubyte');
     writeFileSync(other, idxUint8([4, 5, 5], new Uint8Array(100)));
-    expect(() => q.read.idx(other).predict(q.model(modelFile))).toThrow(/takes fixed_size_list<uint8>\[36\] \(shape \[6,6,1\], HWC\); read images at the model's size, e\.g\. q\.read\.images\(path, \{ size: \[6, 6\], channels: 1 \}\)/);
+    expect(() => q.read.idx(other).predict(q.model(modelFile))).toThrow(/takes fixed_size_list<uint8>\[36\] \(shape \[6,6,1\], HWC\), or a binary column of encoded image files; read images at the model's size, e\.g\. q\.read\.images\(path, \{ size: \[6, 6\], channels: 1 \}\)/);
   });
 
   it("onError: a null image fails the job by default, is dropped with 'skip', gets null tags with 'null'", async () => {
