@@ -61,6 +61,8 @@ class StageCutter {
   private readonly producer = new Map<string, number>();
   /** Cached DataFrames this plan reads, by cache id. */
   private readonly cacheReads = new Map<string, Planned>();
+  /** Stages already cut, by what they compute and how they are cut: the read of each. */
+  private readonly reused = new Map<string, Planned>();
 
   constructor(readonly opts: PhysicalPlannerOptions) {}
 
@@ -69,6 +71,18 @@ class StageCutter {
    * range shuffle's root is a rangePartition node: its last column (the partition) is not written.
    */
   cut(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number; range?: true }): Planned {
+    // The same subtree cut the same way twice (a table joined in two branches, a CTE or view
+    // read twice, a scalar subquery over the query's own joins) is one stage whose output both
+    // read, as Spark's ReuseExchange does: TPC-H Q11 scanned supplier and nation twice.
+    const key = JSON.stringify([output, p.partitions, p.node]);
+    const seen = this.reused.get(key);
+    if (seen) return seen;
+    const read = this.cutNew(p, output);
+    this.reused.set(key, read);
+    return read;
+  }
+
+  private cutNew(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number; range?: true }): Planned {
     const rooted = physFields(p.node);
     const fields = output !== 'broadcast' && output.range ? rooted.slice(0, -1) : rooted;
     if (output === 'broadcast') {
