@@ -17,7 +17,7 @@ import { blockToIpc, ipcToBlock, serveBlobs } from './chunks.ts';
 import { connectCluster, type ClusterAuth } from './connect.ts';
 import { driverStageRows, runOnDriver } from './driver-stage.ts';
 import { Membership, type ExecutorInfo } from './membership.ts';
-import { decodeWith, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
+import { decodeWith, MAX_INLINE_PLAN_BYTES, MAX_TASK_BYTES, PROTOCOL_VERSION, subjects, TaskResultMsg, type DriverNews, type TaskRequest } from './protocol.ts';
 import { taskInputs, type TaskInputs } from './stage-inputs.ts';
 import { driverIdOf, outputKey, sha256 } from './task-host.ts';
 
@@ -585,9 +585,6 @@ export class ClusterRuntime implements Runtime {
     await rm(this.config.spillRoot, { recursive: true, force: true });
   }
 }
-
-/** Largest stage plan sent inside a task request (larger ones are fetched from the driver). */
-const MAX_INLINE_PLAN_BYTES = 64 * 1024;
 
 /**
  * The inputs with the block servers of the executors holding them (other than `executor`, the

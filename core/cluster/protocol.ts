@@ -5,6 +5,8 @@ import * as v from 'valibot';
 export const PROTOCOL_VERSION = 1;
 /** Control messages larger than this are rejected unread (data never travels as control messages). */
 export const MAX_CONTROL_BYTES = 64 * 1024;
+/** Largest stage plan a task request carries inline (larger ones are fetched from the driver). */
+export const MAX_INLINE_PLAN_BYTES = 64 * 1024;
 
 /** An executor's id: its name (a subject token of its own, so NATS permissions can name it) and 8 random hex digits. */
 export const EXECUTOR_ID = /^([A-Za-z0-9_-]{1,40})-[0-9a-f]{8}$/;
@@ -113,7 +115,7 @@ export const TaskRequest = v.object({
   /** SHA-256 of that JSON: a plan served by anyone else on the driver's subject is refused. */
   stageSha256: Sha256,
   /** The stage's JSON itself, in an executor's first task of the stage (it need not fetch it then); it too must hash to stageSha256. */
-  stageJson: v.optional(v.pipe(v.string(), v.maxLength(64 * 1024))),
+  stageJson: v.optional(v.pipe(v.string(), v.maxLength(MAX_INLINE_PLAN_BYTES))),
   /**
    * Known only to the driver and the executor this attempt is sent to (its task subject is
    * readable by that executor alone under least-privilege permissions): the result must carry
