@@ -29,6 +29,14 @@ export interface LocalOptions extends ObservabilityOptions {
   batchSize?: number;
   /** Partitions after a shuffle (default: 2 per worker). */
   shufflePartitions?: number;
+  /**
+   * Adaptive coalescing: once a shuffle is written, adjacent small reduce partitions are read by
+   * one task: as many tasks as worker slots where each then reads at least 1 MiB, fewer for less
+   * data, more where a task would read past this many bytes (default 64 MiB or a quarter of
+   * memoryBudget, whichever is less, as Spark's advisoryPartitionSizeInBytes; 0: off, every
+   * planned partition is a task). A repartition(n) keeps its n partitions.
+   */
+  coalescePartitionBytes?: number;
   /** Files larger than this are split across tasks (default 128 MB, as Spark's maxPartitionBytes). */
   targetSplitBytes?: number;
   /** Joins whose build side is estimated under this are broadcast (default 10 MB). */
@@ -81,6 +89,7 @@ export class Quiver {
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
       broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
       singleTaskSortBytes: options.singleTaskSortBytes ?? 1024 * 1024,
+      coalescePartitionBytes: options.coalescePartitionBytes ?? Math.min(64 * 1024 * 1024, runtime.config.memoryBudget / 4),
       quiet: options.quiet,
       maxResultBytes: options.maxResultBytes === 0 ? Infinity : options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     });
@@ -99,7 +108,7 @@ export class Quiver {
   /** An embedded session: driver and a worker-thread pool in this process. */
   static async local(options: LocalOptions = {}): Promise<Quiver> {
     for (const [k, v] of Object.entries(options)) {
-      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'singleTaskSortBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes', 'shuffleMemoryBytes'].includes(k)
+      if (['workers', 'memoryBudget', 'batchSize', 'shufflePartitions', 'coalescePartitionBytes', 'targetSplitBytes', 'broadcastThresholdBytes', 'singleTaskSortBytes', 'maxTaskAttempts', 'taskStallMs', 'maxResultBytes', 'shuffleMemoryBytes'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.local: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }
@@ -119,7 +128,7 @@ export class Quiver {
       throw new PlanError("Quiver.connect: give the NATS server(s), e.g. Quiver.connect({ servers: 'nats://127.0.0.1:4222' })");
     }
     for (const [k, v] of Object.entries(options)) {
-      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'targetSplitBytes', 'broadcastThresholdBytes', 'singleTaskSortBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers', 'driverStageRows'].includes(k)
+      if (['memoryBudget', 'batchSize', 'shufflePartitions', 'coalescePartitionBytes', 'targetSplitBytes', 'broadcastThresholdBytes', 'singleTaskSortBytes', 'maxTaskAttempts', 'maxResultBytes', 'minExecutors', 'executorWaitMs', 'heartbeatTimeoutMs', 'maxExecutorWorkers', 'driverStageRows'].includes(k)
         && v !== undefined && (!Number.isFinite(v) || (v as number) < 0)) {
         throw new PlanError(`Quiver.connect: option ${k} must be a non-negative number, got ${JSON.stringify(v)}`);
       }

@@ -32,6 +32,8 @@ export interface SessionOptions {
   quiet?: boolean;
   /** collect() refuses results larger than this (bytes in Arrow buffers); Infinity: no limit. */
   maxResultBytes?: number;
+  /** Small shuffle partitions are coalesced into tasks of up to this many bytes (see LocalOptions.coalescePartitionBytes; default 0 here: off). */
+  coalescePartitionBytes?: number;
 }
 
 export interface IterateOptions {
@@ -72,6 +74,7 @@ export class Session {
 
   constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
     this.scheduler = new DagScheduler(runtime);
+    this.scheduler.coalesceBytes = options.coalescePartitionBytes ?? 0;
     this.scheduler.onEvent = (e) => this.emit(e);
   }
 

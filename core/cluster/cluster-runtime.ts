@@ -310,7 +310,7 @@ export class ClusterRuntime implements Runtime {
     if (!m.ok) return { kind: 'failed', error: (m.error ?? { code: 'INTERNAL_ERROR', name: 'Error', message: 'task failed without an error' }) as ErrorJSON, durationMs: m.durationMs, metrics: m.metrics };
     const done = { kind: 'done' as const, rows: m.rows, durationMs: m.durationMs, metrics: m.metrics, ...(m.outputBytes !== undefined ? { bytes: m.outputBytes } : {}) };
     if (a.stage.output.kind === 'result') return { ...done, result: () => this.fetchResult(a) };
-    return { ...done, output: { executor: a.executor, attempt: a.attempt, rows: m.outputRows } };
+    return { ...done, output: { executor: a.executor, attempt: a.attempt, rows: m.outputRows, ...(m.outputBlockBytes ? { bytes: m.outputBlockBytes } : {}) } };
   }
 
   release(slot: Slot): void {
@@ -592,8 +592,9 @@ export class ClusterRuntime implements Runtime {
  */
 function withPeers<T extends TaskInputs>(inputs: T, executor: string, endpointOf: (e: string) => BlockEndpoint | undefined): T & { peers?: Record<string, BlockEndpoint> } {
   const peers: Record<string, BlockEndpoint> = {};
-  for (const read of [...Object.values(inputs.shuffle), ...Object.values(inputs.broadcast)]) {
-    for (const e of Object.keys(read.from)) {
+  const froms = [...Object.values(inputs.shuffle).flatMap((r) => r.parts.map((p) => p.from)), ...Object.values(inputs.broadcast).map((r) => r.from)];
+  for (const from of froms) {
+    for (const e of Object.keys(from)) {
       const ep = e === executor ? undefined : endpointOf(e);
       if (ep) peers[e] = ep;
     }

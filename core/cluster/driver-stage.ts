@@ -32,7 +32,7 @@ export function driverStageRows(plan: PhysicalPlan, stage: Stage, outputs: Map<n
     if (r.cacheId !== undefined) return null;
     for (const m of outputs.get(r.stage) ?? [null]) {
       if (!m) return null;
-      rows += m.rows[r.reduce] ?? 0;
+      for (const reduce of r.reduces) rows += m.rows[reduce] ?? 0;
     }
   }
   return rows <= maxRows ? rows : null;
@@ -63,11 +63,15 @@ export async function runOnDriver(t: DriverTask): Promise<Outcome> {
     const inputs = taskInputs(t.plan, t.stage, 0, t.outputs, {});
     const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(inputs.shuffle)) {
-      shuffle[Number(id)] = await gatherBlocks(locations(input.from), {
-        nc: t.nc, stage: input.stage, counters,
-        subjectOf: t.subjectOf, direct: t.direct,
-        idOf: (w) => blockId(outputKey(t.driverId, t.jobId, input.stage, w.map, w.attempt), input.reduce),
-      });
+      const blocks: BlockRef[] = [];
+      for (const part of input.parts) {
+        blocks.push(...(await gatherBlocks(locations(part.from), {
+          nc: t.nc, stage: input.stage, counters,
+          subjectOf: t.subjectOf, direct: t.direct,
+          idOf: (w) => blockId(outputKey(t.driverId, t.jobId, input.stage, w.map, w.attempt), part.reduce),
+        })));
+      }
+      shuffle[Number(id)] = blocks;
     }
     counters.inputWaitMs = performance.now() - t0;
     await mkdir(t.config.spillRoot, { recursive: true });

@@ -2,7 +2,7 @@
 import * as v from 'valibot';
 
 /** Protocol version every message carries; a peer speaking another is rejected. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 /** Control messages larger than this are rejected unread (data never travels as control messages). */
 export const MAX_CONTROL_BYTES = 64 * 1024;
 /** Largest stage plan a task request carries inline (larger ones are fetched from the driver). */
@@ -129,10 +129,11 @@ export const TaskRequest = v.object({
   memoryBudget: v.pipe(v.number(), v.minValue(0)),
   batchSize: v.pipe(v.number(), v.integer(), v.minValue(1)),
   /**
-   * Shuffle inputs by shuffle id: the map stage that wrote them and where each map output lies;
-   * `cache`: a cached DataFrame's partitions, kept under that cache's keys rather than the job's.
+   * Shuffle inputs by shuffle id: the map stage that wrote them and, for each reduce partition
+   * the task reads (one, or the range the driver coalesced into the task), where each map output
+   * holding rows of it lies; `cache`: a cached DataFrame's partitions, kept under that cache's keys rather than the job's.
    */
-  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, reduce: Count, from: Locations, cache: v.optional(Id) })),
+  shuffle: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, parts: v.pipe(v.array(v.object({ reduce: Count, from: Locations })), v.maxLength(1 << 16)), cache: v.optional(Id) })),
   /** Broadcast inputs by broadcast id, likewise. */
   broadcast: v.record(v.pipe(v.string(), v.regex(/^\d+$/)), v.object({ stage: Count, from: Locations })),
   /** Block servers of the executors holding this task's inputs (those that announced one): fetched over TCP, NATS the fallback. */
@@ -172,6 +173,8 @@ export const TaskResultMsg = v.object({
   outputRows: v.array(Count),
   /** Bytes of the output blocks. */
   outputBytes: v.optional(v.pipe(v.number(), v.minValue(0))),
+  /** Bytes of each output block, as outputRows (the driver coalesces small reduce partitions by them). */
+  outputBlockBytes: v.optional(v.array(Count)),
 });
 export type TaskResultMsg = v.InferOutput<typeof TaskResultMsg>;
 

@@ -22,9 +22,15 @@ function locate(outputs: (MapStatus | null)[], stage: number, reduce: number): L
   return from;
 }
 
+/** One reduce partition a task reads of a shuffle: the map outputs holding rows of it, by executor. */
+export interface ReducePart { reduce: number; from: Locations }
+
 export interface TaskInputs {
-  /** Each read's map outputs at reduce partition `reduce` (the task's own, except under a union). */
-  shuffle: Record<string, { stage: number; reduce: number; from: Locations; cache?: string }>;
+  /**
+   * Each read's map outputs at the reduce partitions it reads, in order: the task's own (except
+   * under a union), or the range the scheduler coalesced into it.
+   */
+  shuffle: Record<string, { stage: number; parts: ReducePart[]; cache?: string }>;
   broadcast: Record<string, { stage: number; from: Locations }>;
   resources: string[];
 }
@@ -32,8 +38,9 @@ export interface TaskInputs {
 /** The inputs task `partition` of `stage` reads, from the map outputs known now. */
 export function taskInputs(plan: PhysicalPlan, stage: Stage, partition: number, outputs: Map<number, (MapStatus | null)[]>, resources: Record<string, Block>): TaskInputs {
   const out: TaskInputs = { shuffle: {}, broadcast: {}, resources: Object.keys(resourcesFor(stage, partition, resources)) };
-  for (const { id, stage: from, cacheId, reduce } of taskShuffleReads(plan, stage, partition)) {
-    out.shuffle[id] = { stage: from, reduce, from: locate(outputs.get(from) ?? [], from, reduce), ...(cacheId !== undefined ? { cache: cacheId } : {}) };
+  for (const { id, stage: from, cacheId, reduces } of taskShuffleReads(plan, stage, partition)) {
+    const parts = reduces.map((reduce) => ({ reduce, from: locate(outputs.get(from) ?? [], from, reduce) }));
+    out.shuffle[id] = { stage: from, parts, ...(cacheId !== undefined ? { cache: cacheId } : {}) };
   }
   for (const { id, stage: from } of stageReads(plan, stage, 'broadcast')) out.broadcast[id] = { stage: from, from: locate(outputs.get(from) ?? [], from, 0) };
   return out;

@@ -126,7 +126,7 @@ const StageSchema = v.strictObject({
   root: Node,
   partitions: Count,
   output: v.variant('kind', [
-    v.strictObject({ kind: v.literal('shuffle'), shuffleId: Count, keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), range: v.optional(v.literal(true)) }),
+    v.strictObject({ kind: v.literal('shuffle'), shuffleId: Count, keys: v.array(Expr), partitions: v.pipe(Count, v.minValue(1)), range: v.optional(v.literal(true)), fixed: v.optional(v.literal(true)) }),
     v.strictObject({ kind: v.literal('broadcast'), id: Count }),
     v.strictObject({ kind: v.literal('cache'), cacheId: CacheId, shuffleId: Count, partitions: v.pipe(Count, v.minValue(1)) }),
     v.strictObject({ kind: v.literal('result') }),

@@ -220,7 +220,7 @@ export class TaskHost {
         return;
       }
       if (r.ok) this.store.put(req.cache ? cacheKey(req.driverId, req.cache.id, req.partition, req.attempt) : outputKey(req.driverId, req.jobId, req.stageId, req.partition, req.attempt), r.blocks);
-      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? blocksBytes(r.blocks) : 0 };
+      msg = { ...base, ok: r.ok, error: r.error, rows: r.rows, durationMs: r.durationMs, metrics: { ...r.metrics, ...fetched }, outputRows: r.ok ? r.blocks.map((b) => b?.rows ?? 0) : [], outputBytes: r.ok ? blocksBytes(r.blocks) : 0, ...(r.ok ? { outputBlockBytes: r.blocks.map((b) => b?.bytes ?? 0) } : {}) };
     } catch (e) {
       const fetchFailed = e instanceof FetchFailed ? { stage: e.stage, map: e.map, executor: e.executor, reason: e.message } : undefined;
       const error = errorToJSON(e);
@@ -276,7 +276,9 @@ export class TaskHost {
     const stageJson = verified.text;
     const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
-      shuffle[Number(id)] = await this.gather(req, input.stage, input.from, input.reduce, input.cache, fetched);
+      const blocks: BlockRef[] = [];
+      for (const part of input.parts) blocks.push(...(await this.gather(req, input.stage, part.from, part.reduce, input.cache, fetched)));
+      shuffle[Number(id)] = blocks;
     }
     const broadcast: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.broadcast)) {

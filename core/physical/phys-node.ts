@@ -67,7 +67,9 @@ export type StageOutput =
    * root MUST be a rangePartition node, whose last column names each row's partition; the
    * writer routes rows by it and drops it, and `keys` (the sort keys) are only shown.
    */
-  | { kind: 'shuffle'; shuffleId: number; keys: ExprNode[]; partitions: number; range?: true }
+  | { kind: 'shuffle'; shuffleId: number; keys: ExprNode[]; partitions: number; range?: true;
+      /** The user asked for this many partitions (repartition(n)): the scheduler never coalesces them. */
+      fixed?: true }
   | { kind: 'broadcast'; id: number }
   /**
    * A cached DataFrame's partitions (df.cache()): task p writes all its rows to block p of
@@ -83,6 +85,12 @@ export interface Stage {
   root: PhysNode;
   /** Number of tasks (partitions of the stage's output before any shuffle). */
   partitions: number;
+  /**
+   * Set only at run time, by the scheduler's partition coalescing (core/scheduler/coalesce.ts):
+   * task p reads reduce partitions coalesced[p][0] <= r < coalesced[p][1] of every shuffle the
+   * stage reads, and `partitions` is its length. Never in a planned stage.
+   */
+  coalesced?: [number, number][];
   output: StageOutput;
   /** Stages whose output this stage reads (shuffle or broadcast). */
   parents: number[];
@@ -177,13 +185,16 @@ export function stageReads(plan: PhysicalPlan, stage: Stage, op: 'shuffleRead' |
 
 /**
  * The shuffles task `partition` of `stage` reads (stageReads' 'shuffleRead' ones), each with the
- * reduce partition it reads: the partition its read runs at (walkPartition), which under a union
- * is not the task's own. Reads that task does not reach (other union inputs) are left out.
+ * reduce partitions it reads: the partition its read runs at (walkPartition), which under a union
+ * is not the task's own, or the range the scheduler coalesced into the task (`Stage.coalesced`).
+ * Reads that task does not reach (other union inputs) are left out.
  */
-export function taskShuffleReads(plan: PhysicalPlan, stage: Stage, partition: number): { id: number; stage: number; cacheId?: string; reduce: number }[] {
+export function taskShuffleReads(plan: PhysicalPlan, stage: Stage, partition: number): { id: number; stage: number; cacheId?: string; reduces: number[] }[] {
   const at = new Map<number, number>();
   walkPartition(stage.root, partition, (n, p) => { if (n.op === 'shuffleRead' || n.op === 'cacheRead') at.set(n.shuffleId, p); });
-  return stageReads(plan, stage, 'shuffleRead').flatMap((r) => (at.has(r.id) ? [{ ...r, reduce: at.get(r.id)! }] : []));
+  const range = stage.coalesced?.[partition];
+  const reduces = (p: number): number[] => (range ? Array.from({ length: range[1] - range[0] }, (_, i) => range[0] + i) : [p]);
+  return stageReads(plan, stage, 'shuffleRead').flatMap((r) => (at.has(r.id) ? [{ ...r, reduces: reduces(at.get(r.id)!) }] : []));
 }
 
 /** The model paths a stage's tasks load (predict): an executor runs them only if it may read each. */

@@ -13,6 +13,9 @@ import type { SourceSpec } from '../plan/scan.ts';
 import { buildExec } from './build-exec.ts';
 import { physChildren, walkPhys, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput, type WriteSpec } from './phys-node.ts';
 
+/** How a stage's output is shuffled: by `keys` (none: round robin) into `partitions`; see StageOutput 'shuffle'. */
+type ShuffleCut = { keys: ExprNode[]; partitions: number; range?: true; fixed?: true };
+
 export interface PhysicalPlannerOptions {
   /** Partitions after a hash shuffle (aggregate, shuffled join). */
   shufflePartitions: number;
@@ -70,7 +73,7 @@ class StageCutter {
    * Ends the stage rooted at `p` with the given output and returns the leaf that reads it. A
    * range shuffle's root is a rangePartition node: its last column (the partition) is not written.
    */
-  cut(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number; range?: true }): Planned {
+  cut(p: Planned, output: 'broadcast' | ShuffleCut): Planned {
     // The same subtree cut the same way twice (a table joined in two branches, a CTE or view
     // read twice, a scalar subquery over the query's own joins) is one stage whose output both
     // read, as Spark's ReuseExchange does: TPC-H Q11 scanned supplier and nation twice.
@@ -82,7 +85,7 @@ class StageCutter {
     return read;
   }
 
-  private cutNew(p: Planned, output: 'broadcast' | { keys: ExprNode[]; partitions: number; range?: true }): Planned {
+  private cutNew(p: Planned, output: 'broadcast' | ShuffleCut): Planned {
     const rooted = physFields(p.node);
     const fields = output !== 'broadcast' && output.range ? rooted.slice(0, -1) : rooted;
     if (output === 'broadcast') {
@@ -92,7 +95,7 @@ class StageCutter {
       return { node: { op: 'broadcast', id, fields }, partitions: -1 };
     }
     const shuffleId = this.nextShuffle++;
-    this.add(p, { kind: 'shuffle', shuffleId, keys: output.keys, partitions: output.partitions, ...(output.range ? { range: true as const } : {}) }, fields);
+    this.add(p, { kind: 'shuffle', shuffleId, keys: output.keys, partitions: output.partitions, ...(output.range ? { range: true as const } : {}), ...(output.fixed ? { fixed: true as const } : {}) }, fields);
     this.producer.set(`s${shuffleId}`, this.stages.length - 1);
     return { node: { op: 'shuffleRead', shuffleId, fields }, partitions: output.partitions };
   }
@@ -263,7 +266,7 @@ async function planNode(plan: LogicalPlan, cutter: StageCutter): Promise<Planned
     }
     case 'repartition': {
       const c = await planNode(plan.input, cutter);
-      return cutter.cut(c, { keys: [...plan.keys], partitions: plan.n });
+      return cutter.cut(c, { keys: [...plan.keys], partitions: plan.n, fixed: true });
     }
     case 'cache': {
       // Planned once per session (its own stages, ids from 0), then embedded in each job's plan.

@@ -162,7 +162,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     this.store.put(key, r.blocks);
     const spilled = this.store.spilledBytes - spilled0;
     const metrics = spilled > 0 ? { ...r.metrics, shuffleSpillBytes: (r.metrics.shuffleSpillBytes ?? 0) + spilled } : r.metrics;
-    return { ...done, metrics, output: { executor: LOCAL_EXECUTOR, attempt, rows: r.blocks.map((b) => b?.rows ?? 0), key } };
+    return { ...done, metrics, output: { executor: LOCAL_EXECUTOR, attempt, rows: r.blocks.map((b) => b?.rows ?? 0), bytes: r.blocks.map((b) => b?.bytes ?? 0), key } };
   }
 
   async dropCache(cacheId: string): Promise<void> {
@@ -173,15 +173,20 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     return this.store.usage(outputs.map((o) => o.key));
   }
 
-  /** The shuffle blocks task `partition` reads: the reduce partition each read runs at, of every map output, in map order. */
+  /**
+   * The shuffle blocks task `partition` reads: the reduce partitions each read runs at (one, or a
+   * coalesced range, in order), each of every map output in map order.
+   */
   private shuffleInputs(job: JobHandle<LocalOutput>, stage: Stage, partition: number): Record<number, BlockRef[]> {
     const out: Record<number, BlockRef[]> = {};
-    for (const { id, stage: from, reduce } of taskShuffleReads(job.plan, stage, partition)) {
+    for (const { id, stage: from, reduces } of taskShuffleReads(job.plan, stage, partition)) {
       out[id] = [];
-      for (const m of job.outputs.get(from) ?? []) {
-        // A spilled block travels as its file name: the worker loads it when the task runs, not while it waits.
-        const b = m && m.rows[reduce] ? this.store.peek(m.key, reduce) : null;
-        if (b) out[id].push(b);
+      for (const reduce of reduces) {
+        for (const m of job.outputs.get(from) ?? []) {
+          // A spilled block travels as its file name: the worker loads it when the task runs, not while it waits.
+          const b = m && m.rows[reduce] ? this.store.peek(m.key, reduce) : null;
+          if (b) out[id].push(b);
+        }
       }
     }
     return out;

@@ -44,7 +44,10 @@ export interface RunHooks {
 export interface MapOutput {
   executor: string;
   attempt: number;
+  /** Rows of each output block (one per reduce partition for a shuffle). */
   rows: number[];
+  /** Bytes of each output block, where the launcher reports them (the scheduler coalesces small reduce partitions by them). */
+  bytes?: number[];
 }
 
 /** What the scheduler shares with the launcher about one job. */

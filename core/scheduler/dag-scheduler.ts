@@ -8,6 +8,7 @@ import { decodeBlock, type Block } from '../runtime/ipc.ts';
 import type { JobMetrics, MapOutput, RunHooks, Runtime, Slot } from '../runtime/runtime.ts';
 import type { EventListener } from '../runtime/events.ts';
 import { CacheRegistry } from './cache-registry.ts';
+import { coalesceStage } from './coalesce.ts';
 import { describeStage, JobRun, parentsReady, type ResultSink } from './job-run.ts';
 import { attemptLimitMs, timeoutOptions } from './task-timeouts.ts';
 import { TaskState, type Attempt, type Reported } from './task-state.ts';
@@ -37,6 +38,11 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
   readonly cache = new CacheRegistry<Out>();
   /** Receives events outside any job's hooks (cacheUpdate); set by the session. */
   onEvent: EventListener | null = null;
+  /**
+   * Once a stage's shuffle inputs are written, adjacent small reduce partitions are read by one
+   * task, each task up to this many bytes (see coalesce.ts); 0: every planned partition is a task.
+   */
+  coalesceBytes = 0;
 
   constructor(readonly runtime: Runtime<Out>) {
     runtime.onExecutorLost?.((id) => this.executorLost(id));
@@ -118,12 +124,15 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
     const emit = job.emit;
     emit({ kind: 'jobStart', ts: Date.now(), jobId: job.jobId, stages: plan.stages.map(describeStage) });
     const skip = this.useCache(job);
-    const runStage = async (stage: Stage): Promise<void> => {
-      await Promise.all(stage.parents.map((p) => done.get(p)!));
+    const runStage = async (planned: Stage): Promise<void> => {
+      await Promise.all(planned.parents.map((p) => done.get(p)!));
       const s0 = performance.now();
+      // Fewer tasks than planned when the shuffled data is small (sized by the outputs just written).
+      const stage = coalesceStage(job.plan, planned, job.outputs, rt.workers, this.coalesceBytes);
+      if (stage !== planned) job.replaceStage(stage);
       // Every partition but a cache stage's kept ones.
       const todo = job.outputs.get(stage.id)!.flatMap((o, p) => (o === null ? [p] : []));
-      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length });
+      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length, ...(stage !== planned ? { coalescedFrom: planned.partitions } : {}) });
       const settled = await Promise.allSettled(todo.map((p) => this.partitionTask(job, stage, p)));
       for (const s of settled) if (s.status === 'rejected') job.fail(s.reason);
       if (job.failure) throw job.failure.error;

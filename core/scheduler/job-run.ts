@@ -32,7 +32,12 @@ export class JobRun<Out extends MapOutput = MapOutput> implements JobHandle<Out>
   readonly stageMs: number[];
   readonly emit: (e: RuntimeEvent) => void;
 
-  constructor(readonly jobId: number, readonly plan: PhysicalPlan, readonly resources: Record<string, Block>, readonly hooks: RunHooks, readonly sink: ResultSink) {
+  /** The plan as this job runs it: its own copy of the stage list, where a coalesced stage replaces the planned one (see coalesce.ts). */
+  readonly plan: PhysicalPlan;
+
+  constructor(readonly jobId: number, planned: PhysicalPlan, readonly resources: Record<string, Block>, readonly hooks: RunHooks, readonly sink: ResultSink) {
+    const plan = { ...planned, stages: [...planned.stages] };
+    this.plan = plan;
     this.taskMs = plan.stages.map(() => 0);
     this.stageMs = plan.stages.map(() => 0);
     for (const s of plan.stages) this.outputs.set(s.id, new Array(s.partitions).fill(null));
@@ -42,6 +47,12 @@ export class JobRun<Out extends MapOutput = MapOutput> implements JobHandle<Out>
   private failed!: () => void;
   /** Resolves when the job fails: whatever waits (a held-back result partition) stops waiting. */
   readonly whenFailed = new Promise<void>((r) => { this.failed = r; });
+
+  /** Runs `stage` in place of the planned stage of its id (coalesced): before any of its tasks starts. */
+  replaceStage(stage: Stage): void {
+    this.plan.stages[stage.id] = stage;
+    this.outputs.set(stage.id, new Array(stage.partitions).fill(null));
+  }
 
   /** Fails the job (the first error wins): no attempt starts from now on. */
   fail(error: unknown): void {

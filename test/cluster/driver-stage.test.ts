@@ -9,7 +9,8 @@ import { useKillableCluster } from './killable-cluster.ts';
 
 const SLOW = resolve(import.meta.dirname, '../fixtures/cluster/slow.ts');
 const CLUSTER = 'driverstage';
-const c = useKillableCluster(CLUSTER, { driverTimeoutMs: 5000, shufflePartitions: 4 });
+// Planned partitions kept (no coalescing): the reduce stage's four tasks spread over both executors.
+const c = useKillableCluster(CLUSTER, { driverTimeoutMs: 5000, shufflePartitions: 4, coalescePartitionBytes: 0 });
 
 const rows = Array.from({ length: 6000 }, (_, i) => ({ x: i, k: i % 50 }));
 const sums = new Map<number, number>();
@@ -54,7 +55,7 @@ describe('the last stage on the driver', () => {
   }, 60_000);
 
   it('leaves a last stage on an executor when it reads more than driverStageRows rows, or calls user code', async () => {
-    const q2 = await Quiver.connect({ servers: c.nats.url, cluster: CLUSTER, minExecutors: 2, shufflePartitions: 4, driverStageRows: 10, ui: 0, quiet: true });
+    const q2 = await Quiver.connect({ servers: c.nats.url, cluster: CLUSTER, minExecutors: 2, shufflePartitions: 4, coalescePartitionBytes: 0, driverStageRows: 10, ui: 0, quiet: true });
     const events: RuntimeEvent[] = [];
     q2.onEvent((e) => events.push(e));
     try {

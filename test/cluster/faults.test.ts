@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { col, fn, Quiver, type RuntimeEvent } from '../../core/index.ts';
 import type { ClusterRuntime } from '../../core/cluster/cluster-runtime.ts';
-import { subjects } from '../../core/cluster/protocol.ts';
+import { PROTOCOL_VERSION, subjects } from '../../core/cluster/protocol.ts';
 import { startExecutor, until, type ExecutorProcess } from './cluster-helpers.ts';
 import { startNats, type NatsServer } from './nats-server.ts';
 
@@ -156,7 +156,7 @@ describe('cluster fault tolerance', () => {
   it('rejects malformed messages on every subject without crashing anyone', async () => {
     const nc = await connect({ servers: nats.url });
     const rt = q.session.runtime as ClusterRuntime;
-    const junk = ['not json', '{"v":99,"kind":"task"}', JSON.stringify({ v: 1, kind: 'task', driverId: 'x' }), 'x'.repeat(2 * 1024 * 1024 - 4096)];
+    const junk = ['not json', '{"v":99,"kind":"task"}', JSON.stringify({ v: PROTOCOL_VERSION, kind: 'task', driverId: 'x' }), 'x'.repeat(2 * 1024 * 1024 - 4096)];
     for (const j of junk.slice(0, 3)) {
       for (const e of executors) nc.publish(subjects(CLUSTER).task(e.id), j);
       nc.publish(subjects(CLUSTER).result(rt.driverId), j);

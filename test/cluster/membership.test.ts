@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Executor } from '../../core/cluster/executor.ts';
 import { Membership, type MembershipEvent } from '../../core/cluster/membership.ts';
-import { decodeControl, MAX_CONTROL_BYTES, subjects } from '../../core/cluster/protocol.ts';
+import { decodeControl, MAX_CONTROL_BYTES, PROTOCOL_VERSION, subjects } from '../../core/cluster/protocol.ts';
 import { startNats, type NatsServer } from './nats-server.ts';
 
 const TOKEN = 's3cret-token';
@@ -69,15 +69,15 @@ describe('cluster membership', () => {
     driver.publish(at, 'not json {');
     driver.publish(at, new Uint8Array(MAX_CONTROL_BYTES + 1));
     driver.publish(at, JSON.stringify({ v: 99, kind: 'heartbeat', executorId: 'x' }));
-    driver.publish(at, JSON.stringify({ v: 1, kind: 'register', executorId: 'bad id with spaces', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
+    driver.publish(at, JSON.stringify({ v: PROTOCOL_VERSION, kind: 'register', executorId: 'bad id with spaces', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
     // A well-formed registration in another executor's name (on x's subject) and one claiming the whole file system.
-    driver.publish(at, JSON.stringify({ v: 1, kind: 'register', executorId: 'y-00000000', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
-    driver.publish(at, JSON.stringify({ v: 1, kind: 'register', executorId: 'x-00000000', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: ['/'] }));
+    driver.publish(at, JSON.stringify({ v: PROTOCOL_VERSION, kind: 'register', executorId: 'y-00000000', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: [] }));
+    driver.publish(at, JSON.stringify({ v: PROTOCOL_VERSION, kind: 'register', executorId: 'x-00000000', name: 'n', host: 'h', pid: 1, workers: 1, gpu: null, paths: ['/'] }));
     await until(() => members.rejected === before + 6);
     const reasons = events.filter((e) => e.kind === 'rejected').map((e) => (e as { reason: string }).reason).slice(-6);
     expect(reasons[0]).toMatch(/not UTF-8 JSON/);
     expect(reasons[1]).toMatch(/oversized: 65537 bytes/);
-    expect(reasons[2]).toMatch(/protocol version 99, this process speaks 1/);
+    expect(reasons[2]).toMatch(new RegExp(`protocol version 99, this process speaks ${PROTOCOL_VERSION}`));
     expect(reasons[3]).toMatch(/executorId: executor ids are a name of 1-40 characters/);
     expect(reasons[4]).toMatch(/announcement for executor y-00000000 on another executor's subject/);
     expect(reasons[5]).toMatch(/declared paths are absolute directories, never the root/);
@@ -88,7 +88,7 @@ describe('cluster membership', () => {
     const m = new Membership(driver, { cluster: 'cap', timeoutMs: 5000, maxWorkers: 8 });
     try {
       const id = 'greedy-0123abcd';
-      driver.publish(subjects('cap').announce(id), JSON.stringify({ v: 1, kind: 'register', executorId: id, name: 'greedy', host: 'h', pid: 1, workers: 1024, gpu: null, paths: [] }));
+      driver.publish(subjects('cap').announce(id), JSON.stringify({ v: PROTOCOL_VERSION, kind: 'register', executorId: id, name: 'greedy', host: 'h', pid: 1, workers: 1024, gpu: null, paths: [] }));
       await until(() => m.executors().length === 1);
       expect(m.executors()[0].workers).toBe(8);
     } finally {
@@ -113,7 +113,7 @@ describe('cluster membership', () => {
     const logs: string[] = [];
     const e = await Executor.start({ servers: nats.url, token: TOKEN, cluster: 't', name: 'exec-e', heartbeatMs: 100, log: (l) => logs.push(l) });
     await until(() => members.executors().some((x) => x.id === e.id && x.state === 'alive'));
-    const bad = await driver.request(subjects('t').control(e.id), JSON.stringify({ v: 1, kind: 'format-disk' }), { timeout: 5000 });
+    const bad = await driver.request(subjects('t').control(e.id), JSON.stringify({ v: PROTOCOL_VERSION, kind: 'format-disk' }), { timeout: 5000 });
     expect(bad.json()).toMatchObject({ ok: false, error: expect.stringMatching(/invalid/) });
     expect(logs.some((l) => /rejected a control request/.test(l))).toBe(true);
     expect(e.draining).toBe(false);
@@ -139,7 +139,7 @@ describe('cluster membership', () => {
 
 describe('decodeControl', () => {
   it('accepts a valid register message', () => {
-    const msg = { v: 1, kind: 'register', executorId: 'e-0000abcd', name: 'n', host: 'h', pid: 1, workers: 2, gpu: null, paths: ['/data'] };
+    const msg = { v: PROTOCOL_VERSION, kind: 'register', executorId: 'e-0000abcd', name: 'n', host: 'h', pid: 1, workers: 2, gpu: null, paths: ['/data'] };
     expect(decodeControl(new TextEncoder().encode(JSON.stringify(msg)))).toEqual({ ok: true, msg });
   });
 });

@@ -17,7 +17,7 @@ describe('task inputs', () => {
     const outputs = new Map<number, (MapStatus | null)[]>([[map.id, [done('a'), done('b'), done('a')]]]);
     expect(parentsReady(reduce, outputs)).toBe(true);
     const inputs = taskInputs(physical, reduce, 1, outputs, {});
-    expect(Object.values(inputs.shuffle)[0].from).toEqual({ a: [[0, 0], [2, 0]], b: [[1, 0]] });
+    expect(Object.values(inputs.shuffle)[0].parts).toEqual([{ reduce: 1, from: { a: [[0, 0], [2, 0]], b: [[1, 0]] } }]);
 
     outputs.get(map.id)![1] = null;
     expect(parentsReady(reduce, outputs)).toBe(false);

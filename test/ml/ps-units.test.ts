@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeShardState, encodeShardState, initialShardState } from '../../core/ml/ps/checkpoint.ts';
 import { ClockGate } from '../../core/ml/ps/clock-gate.ts';
 import { keyRanges, shardOf } from '../../core/ml/ps/key-range.ts';
+import { PROTOCOL_VERSION } from '../../core/cluster/protocol.ts';
 import { DataHeader, PushHeader } from '../../core/ml/ps/messages.ts';
 import { stalenessText } from '../../core/ml/ps/progress.ts';
 import { Shard } from '../../core/ml/ps/shard.ts';
@@ -13,7 +14,7 @@ import { recomputedStaleness } from './ps-helpers.ts';
 
 const SECRET = 'ab'.repeat(32);
 const TRAIN = '0123456789abcdef';
-const push = (o: Partial<PushHeader>): PushHeader => ({ v: 1, kind: 'push', trainId: TRAIN, secret: SECRET, shard: 0, worker: 'a-00000001', clock: 0, rows: 1, chunk: 0, chunks: 1, offset: 0, count: 0, ...o });
+const push = (o: Partial<PushHeader>): PushHeader => ({ v: PROTOCOL_VERSION, kind: 'push', trainId: TRAIN, secret: SECRET, shard: 0, worker: 'a-00000001', clock: 0, rows: 1, chunk: 0, chunks: 1, offset: 0, count: 0, ...o });
 const adam = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 describe('key ranges', () => {
@@ -43,13 +44,13 @@ describe('frames', () => {
     if (d.ok) expect([...floatsOf(d.payload)]).toEqual([1, 2.5, -3]);
   });
   it('refuse malformed frames without throwing', () => {
-    const bad = [new Uint8Array([0, 0]), new Uint8Array([0, 0, 0, 200, 1]), encodeFrame({ kind: 'push' }), encodeFrame(push({ secret: 'nope' })), encodeFrame({ ...push({}), v: 2 })];
+    const bad = [new Uint8Array([0, 0]), new Uint8Array([0, 0, 0, 200, 1]), encodeFrame({ kind: 'push' }), encodeFrame(push({ secret: 'nope' })), encodeFrame({ ...push({}), v: PROTOCOL_VERSION + 1 })];
     const reasons = bad.map((b) => { const d = decodeFrame(DataHeader, b); return d.ok ? 'ok' : d.reason; });
     expect(reasons[0]).toMatch(/no header length/);
     expect(reasons[1]).toMatch(/does not fit a frame/);
     expect(reasons[2]).toMatch(/invalid/);
     expect(reasons[3]).toMatch(/secret is 64 hex digits/);
-    expect(reasons[4]).toMatch(/protocol version 2/);
+    expect(reasons[4]).toMatch(new RegExp(`protocol version ${PROTOCOL_VERSION + 1}`));
   });
 });
 

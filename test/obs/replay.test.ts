@@ -45,7 +45,8 @@ describe('event log replay', () => {
     // And the state says what happened.
     expect(live.jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'failed']);
     const [agg, retried, failed] = live.jobs;
-    expect(agg.stages.map((s) => [s.status, s.partitions, s.done])).toEqual([['succeeded', 4, 4], ['succeeded', 3, 3], ['succeeded', 3, 3], ['succeeded', 3, 3]]);
+    // The two middle stages read 3 small shuffle partitions each, coalesced into one task; the result stage keeps its 3.
+    expect(agg.stages.map((s) => [s.status, s.partitions, s.done, s.coalescedFrom])).toEqual([['succeeded', 4, 4, null], ['succeeded', 1, 1, 3], ['succeeded', 1, 1, 3], ['succeeded', 3, 3, null]]);
     expect(agg.stages[1].parents).toEqual([0]);
     expect(agg.stages[2].parents).toEqual([0, 1]);
     expect(agg.stages[3].rows).toBe(7);
