@@ -21,6 +21,7 @@
 // --block-mb N (64); --max-payload BYTES (the server's, 1 MiB); --heartbeat-timeout-ms N (the
 // driver's, 2000; executors beat every 500 ms); --parts 1,2,3; --no-replace; --no-shuffle-job;
 // --block-transfer tcp|nats (how executors fetch each other's shuffle blocks; tcp);
+// --coalesce-bytes N (both modes' coalescePartitionBytes; default: the session's, 0: off);
 // --no-chart; --out DIR (bench/results); --prof [DIR] (executors and the blob server run with
 // --cpu-prof, profiles in DIR, default out/prof; for the driver, run
 // `node --cpu-prof --import tsx bench/cluster.ts`).
@@ -51,6 +52,8 @@ const splitMb = Number(arg('split-mb', '32'));
 const blockTransfer = arg('block-transfer', 'tcp');
 if (blockTransfer !== 'tcp' && blockTransfer !== 'nats') throw new Error(`--block-transfer is tcp or nats, not '${blockTransfer}'`);
 const parts = new Set(arg('parts', '1,2,3').split(',').map(Number));
+const coalesceArg = arg('coalesce-bytes', '');
+const coalesce = coalesceArg === '' ? {} : { coalescePartitionBytes: Number(coalesceArg) };
 const outDir = arg('out', 'bench/results');
 const profArg = arg('prof', 'out/prof');
 const profDir = flag('prof') ? resolve(profArg.startsWith('--') ? 'out/prof' : profArg) : null;
@@ -98,7 +101,7 @@ interface ModeRow { workload: string; unit: string; rows: number; r: Pairs }
 /** Both modes with the same input splits: small enough that the log's map stage has work for both workers (a 2M-line log is one 128 MB split otherwise). */
 const sessions = async () => {
   const targetSplitBytes = splitMb * 2 ** 20;
-  return { cluster: await Quiver.connect({ ...connectOpts, targetSplitBytes }), local: await Quiver.local({ workers: 2, targetSplitBytes }) };
+  return { cluster: await Quiver.connect({ ...connectOpts, targetSplitBytes, ...coalesce }), local: await Quiver.local({ workers: 2, targetSplitBytes, ...coalesce }) };
 };
 
 async function localVsCluster(): Promise<ModeRow[]> {
