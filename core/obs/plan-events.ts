@@ -2,7 +2,7 @@
 import { displayExecTree, type ExecPlan } from '../../ops/exec-plan.ts';
 import { keysToString } from '../../ops/sort/index.ts';
 import { planToString } from '../optimizer/display.ts';
-import { buildExec } from '../physical/build-exec.ts';
+import { describeExec } from '../physical/build-exec.ts';
 import { walkPhys, type PhysicalPlan, type Stage } from '../physical/phys-node.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { RuntimeEvent } from '../runtime/events.ts';
@@ -30,7 +30,7 @@ export function explainText(logical: LogicalPlan, optimized: LogicalPlan, physic
 export function planEvents(jobId: number, logical: LogicalPlan, optimized: LogicalPlan, physical: PhysicalPlan, ts = Date.now()): RuntimeEvent[] {
   const stages = physical.stages.map((s) => {
     let exec: ExecPlan | null = null;
-    try { exec = buildExec(s.root); } catch { /* shown as the error text below */ }
+    try { exec = describeExec(s.root); } catch { /* shown as the error text below */ }
     return { id: s.id, name: exec ? chainName(exec) : s.root.op, operators: exec ? displayExecTree(exec) : `(cannot display stage ${s.id})` };
   });
   const events: RuntimeEvent[] = [{
@@ -57,7 +57,7 @@ function stageHeader(s: Stage): string {
 }
 
 function operatorsOf(s: Stage): string {
-  return displayExecTree(buildExec(s.root));
+  return displayExecTree(describeExec(s.root));
 }
 
 /** "MemoryScan > Filter > HashAggregate": leaves first; several inputs in parentheses joined by " + ". */

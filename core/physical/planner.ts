@@ -10,7 +10,7 @@ import type { Join } from '../plan/join.ts';
 import { joinPairFields } from '../plan/schema.ts';
 import type { PredictSpec } from '../plan/predict.ts';
 import type { SourceSpec } from '../plan/scan.ts';
-import { buildExec } from './build-exec.ts';
+import { describeExec } from './build-exec.ts';
 import { physChildren, walkPhys, type PhysNode, type PhysicalPlan, type SplitJSON, type Stage, type StageOutput, type WriteSpec } from './phys-node.ts';
 
 /** How a stage's output is shuffled: by `keys` (none: round robin) into `partitions`; see StageOutput 'shuffle'. */
@@ -54,7 +54,7 @@ const col = (name: string): ExprNode => ({ kind: 'column', name });
 
 /** Output fields of a physical subtree (built through the operators themselves, so they agree). */
 export function physFields(node: PhysNode): FieldJSON[] {
-  return fromArrowSchema(buildExec(node).schema);
+  return fromArrowSchema(describeExec(node).schema);
 }
 
 class StageCutter {
