@@ -10,7 +10,7 @@ export { col, lit, when, Expr, CaseBuilder, type ColumnLike } from './api/column
 export { fn } from './api/functions.ts';
 export { TimeWindow, WINDOW_START, WINDOW_END } from './api/time-window.ts';
 export { Window, WindowSpec } from './api/window.ts';
-export { DataFrameReader } from './api/reader.ts';
+export { DataFrameReader, type CsvOptions, type IdxOptions, type ImageOptions, type ReadOptions } from './api/reader.ts';
 export { DataFrameWriter, type SaveMode } from './api/writer.ts';
 export { DataStreamReader } from './api/stream-reader.ts';
 export { DataStreamWriter, type StreamSinkFormat, type BatchFunction } from './api/stream-writer.ts';
