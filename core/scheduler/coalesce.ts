@@ -59,8 +59,10 @@ export function reduceBytes(plan: PhysicalPlan, stage: Stage, outputs: Map<numbe
 export function coalesceRanges(sizes: readonly number[], slots: number, maxBytes: number): [number, number][] {
   const n = sizes.length;
   const total = sizes.reduce((s, x) => s + x, 0);
-  const target = Math.min(maxBytes, Math.max(MIN_COALESCED_BYTES, total / Math.max(1, slots)));
-  const k = Math.min(n, Math.max(1, Math.ceil(total / target)));
+  const perSlot = total / Math.max(1, slots);
+  const target = Math.min(maxBytes, Math.max(MIN_COALESCED_BYTES, perSlot));
+  // At an even share per slot, one task per slot: dividing the total by that share again can round past it.
+  const k = Math.min(n, Math.max(1, target === perSlot ? Math.max(1, slots) : Math.ceil(total / target)));
   const cum = [0];
   for (const x of sizes) cum.push(cum[cum.length - 1] + x);
   const ranges: [number, number][] = [];
