@@ -1,5 +1,5 @@
 // Coalescing shuffle partitions at run time: once a stage's inputs are written, adjacent small reduce partitions become one task's reads (Spark AQE's CoalesceShufflePartitions).
-import { walkPhys, type PhysicalPlan, type PhysNode, type Stage } from '../physical/phys-node.ts';
+import { stageReads, walkPhys, type PhysicalPlan, type PhysNode, type Stage } from '../physical/phys-node.ts';
 import type { MapOutput } from '../runtime/runtime.ts';
 
 /** The least a coalesced task reads when the data would spread thinner over the slots (as Spark's minPartitionSize). */
@@ -20,16 +20,14 @@ const TASK_BOUND = new Set<PhysNode['op']>(['scan', 'values', 'cacheRead', 'unio
  */
 export function coalescible(plan: PhysicalPlan, stage: Stage): boolean {
   if (stage.partitions <= 1 || stage.coalesced || (stage.output.kind !== 'shuffle' && stage.output.kind !== 'broadcast')) return false;
-  let ok = true;
-  let reads = 0;
-  walkPhys(stage.root, (n) => {
-    if (TASK_BOUND.has(n.op)) ok = false;
-    if (n.op !== 'shuffleRead') return;
-    reads++;
-    const out = plan.stages.find((s) => s.output.kind === 'shuffle' && s.output.shuffleId === n.shuffleId)?.output;
-    if (!out || out.kind !== 'shuffle' || out.fixed || out.partitions !== stage.partitions) ok = false;
+  let bound = false;
+  walkPhys(stage.root, (n) => { if (TASK_BOUND.has(n.op)) bound = true; });
+  if (bound) return false;
+  const reads = stageReads(plan, stage, 'shuffleRead');
+  return reads.length > 0 && reads.every((r) => {
+    const out = plan.stages[r.stage].output;
+    return out.kind === 'shuffle' && !out.fixed && out.partitions === stage.partitions;
   });
-  return ok && reads > 0;
 }
 
 /**
@@ -38,16 +36,13 @@ export function coalescible(plan: PhysicalPlan, stage: Stage): boolean {
  */
 export function reduceBytes(plan: PhysicalPlan, stage: Stage, outputs: Map<number, (MapOutput | null)[]>): number[] | null {
   const sizes = new Array<number>(stage.partitions).fill(0);
-  let known = true;
-  walkPhys(stage.root, (n) => {
-    if (n.op !== 'shuffleRead') return;
-    const from = plan.stages.find((s) => s.output.kind === 'shuffle' && s.output.shuffleId === n.shuffleId);
-    for (const m of (from && outputs.get(from.id)) ?? [null]) {
-      if (!m?.bytes) { known = false; return; }
-      for (let r = 0; r < sizes.length; r++) sizes[r] += m.bytes[r] ?? 0;
+  for (const r of stageReads(plan, stage, 'shuffleRead')) {
+    for (const m of outputs.get(r.stage) ?? [null]) {
+      if (!m?.bytes) return null;
+      for (let p = 0; p < sizes.length; p++) sizes[p] += m.bytes[p] ?? 0;
     }
-  });
-  return known ? sizes : null;
+  }
+  return sizes;
 }
 
 /**
