@@ -63,15 +63,12 @@ export async function runOnDriver(t: DriverTask): Promise<Outcome> {
     const inputs = taskInputs(t.plan, t.stage, 0, t.outputs, {});
     const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(inputs.shuffle)) {
-      const blocks: BlockRef[] = [];
-      for (const part of input.parts) {
-        blocks.push(...(await gatherBlocks(locations(part.from), {
-          nc: t.nc, stage: input.stage, counters,
-          subjectOf: t.subjectOf, direct: t.direct,
-          idOf: (w) => blockId(outputKey(t.driverId, t.jobId, input.stage, w.map, w.attempt), part.reduce),
-        })));
-      }
-      shuffle[Number(id)] = blocks;
+      const parts = await Promise.all(input.parts.map((part) => gatherBlocks(locations(part.from), {
+        nc: t.nc, stage: input.stage, counters,
+        subjectOf: t.subjectOf, direct: t.direct,
+        idOf: (w) => blockId(outputKey(t.driverId, t.jobId, input.stage, w.map, w.attempt), part.reduce),
+      })));
+      shuffle[Number(id)] = parts.flat();
     }
     counters.inputWaitMs = performance.now() - t0;
     await mkdir(t.config.spillRoot, { recursive: true });

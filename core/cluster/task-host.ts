@@ -276,9 +276,9 @@ export class TaskHost {
     const stageJson = verified.text;
     const shuffle: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.shuffle)) {
-      const blocks: BlockRef[] = [];
-      for (const part of input.parts) blocks.push(...(await this.gather(req, input.stage, part.from, part.reduce, input.cache, fetched)));
-      shuffle[Number(id)] = blocks;
+      // A coalesced task's reduce partitions are fetched at once, kept in order.
+      const parts = await Promise.all(input.parts.map((part) => this.gather(req, input.stage, part.from, part.reduce, input.cache, fetched)));
+      shuffle[Number(id)] = parts.flat();
     }
     const broadcast: Record<number, BlockRef[]> = {};
     for (const [id, input] of Object.entries(req.broadcast)) {
