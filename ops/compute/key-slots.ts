@@ -112,8 +112,14 @@ export class KeySlots {
     }
   }
 
-  private rehash(): void {
-    const cap = (this.mask + 1) * 2;
+  /** Room for `capacity` groups before the next rehash (one rehash now where there is less). */
+  reserve(capacity: number): void {
+    let cap = this.mask + 1;
+    while (cap < capacity * 2) cap *= 2;
+    if (cap > this.mask + 1) this.rehash(cap);
+  }
+
+  private rehash(cap = (this.mask + 1) * 2): void {
     const slots = new Int32Array(cap * 2);
     const mask = cap - 1;
     const shift = 32 - Math.log2(cap);

@@ -9,6 +9,7 @@ import type * as arrow from 'apache-arrow';
 import { InternalError } from '../errors.ts';
 import { hashColumns, KeyKind } from './hash.ts';
 import { probeBytes1 } from './key-probe-bytes.ts';
+import { exactIntInput, probeInt1 } from './key-probe-int.ts';
 import { probeNumber1, probeNumber2 } from './key-probe-number.ts';
 import { probeWord64 } from './key-probe-word64.ts';
 import { GOLDEN, KeySlots } from './key-slots.ts';
@@ -49,6 +50,8 @@ export class KeyTable {
   private readonly nullKeys: NullKeys;
   private readonly path: ProbePath;
   private readonly t: KeySlots;
+  /** ProbePath.Number1 only: every key held is a non-null int32 value, so probeInt1 may serve int inputs. */
+  private exactInts: boolean;
   private hashScratch: Uint32Array = new Uint32Array(0);
   private scratch: Int32Array = new Int32Array(0);
 
@@ -58,10 +61,14 @@ export class KeyTable {
     this.stores = types.map(newStore);
     this.path = pathFor(this.stores.map((s) => s.kind));
     this.t = new KeySlots(opts.capacity);
+    this.exactInts = this.path === ProbePath.Number1;
   }
 
   /** Number of distinct keys so far. */
   get size(): number { return this.t.count; }
+
+  /** Room for `capacity` distinct keys before the next rehash. */
+  reserve(capacity: number): void { this.t.reserve(capacity); }
 
   /** Bytes held by the table (slots, hashes and key stores), for memory budgets. */
   estimatedBytes(): number {
@@ -98,7 +105,12 @@ export class KeyTable {
     if (this.path !== ProbePath.Generic && this.scratch.length < 2 * n) this.scratch = new Int32Array(Math.max(2 * n, 2048));
     switch (this.path) {
       case ProbePath.Bytes1: probeBytes1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch); return ids;
-      case ProbePath.Number1: probeNumber1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch); return ids;
+      case ProbePath.Number1:
+        if (this.exactInts && exactIntInput(inputs[0], trackNull)) { probeInt1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch); return ids; }
+        // This batch may store a null or a non-int32 key.
+        if (add) this.exactInts = false;
+        probeNumber1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch);
+        return ids;
       case ProbePath.Number2: probeNumber2(this.t, st[0], st[1], inputs[0], inputs[1], n, ids, add, trackNull, this.scratch); return ids;
       case ProbePath.Word64: probeWord64(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch); return ids;
       case ProbePath.Generic: break;

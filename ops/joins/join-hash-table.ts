@@ -20,6 +20,9 @@ export function alignKey(d: arrow.Data, how: 'native' | 'float64'): arrow.Data {
   return isF64 ? d : toFloat64Data(d);
 }
 
+/** Build rows whose keys size the table (see the constructor). */
+const SAMPLE_ROWS = 4096;
+
 /** Build rows indexed by key; keys with a null never match (SQL equality). */
 export class JoinHashTable {
   private readonly table: KeyTable;
@@ -29,8 +32,17 @@ export class JoinHashTable {
 
   /** `keys` are the (aligned) build key columns, `n` build rows. */
   constructor(keys: readonly arrow.Data[], n: number) {
-    this.table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match', capacity: n });
-    const gid = this.table.insert(keys, n);
+    this.table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match' });
+    const gid = new Int32Array(n);
+    // Sized from the first rows' share of distinct keys: a table sized for n rows whose keys repeat
+    // (lineitem's order keys, 4 rows each) is mostly empty, and each of its pages costs a fault
+    // and its random probes miss the cache.
+    const head = Math.min(n, SAMPLE_ROWS);
+    this.table.insert(keys, head, gid);
+    if (head < n) {
+      this.table.reserve(Math.ceil((n * this.table.size) / head));
+      this.table.insert(keys.map((k) => k.slice(head, n - head)), n - head, gid.subarray(head));
+    }
     const groups = this.table.size;
     const start = new Int32Array(groups + 1);
     for (let i = 0; i < n; i++) if (gid[i] >= 0) start[gid[i] + 1]++;

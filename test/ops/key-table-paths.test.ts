@@ -1,4 +1,4 @@
-// KeyTable's specialised probe paths (one number key, two number keys, one 64-bit key) against its generic path.
+// KeyTable's specialised probe paths (one number key, two number keys, one 64-bit key, one integer key settled by hash alone) against its generic path.
 //
 // A table whose keys carry one more column, a constant true bool, takes the generic path
 // (hashColumns and rowEquals) and must give the same ids in the same order, for every batch,
@@ -26,6 +26,11 @@ const SHAPES: Record<string, Shape> = {
   float64: { types: [new arrow.Float64()], cells: [floatCell] },
   float32: { types: [new arrow.Float32()], cells: [fc.option(fc.constantFrom(0, -0, NaN, 1.5, -1, Infinity, 3), { nil: null })] },
   int8: { types: [new arrow.Int8()], cells: [fc.option(fc.integer({ min: -128, max: 127 }), { nil: null })] },
+  // No nulls: a 'group' table stays on the exact path (hashes alone) until a float or a null comes.
+  'int32 without nulls': { types: [new arrow.Int32()], cells: [fc.oneof(fc.integer({ min: -40, max: 40 }), fc.integer(), fc.constantFrom(2147483647, -2147483648, 0))] },
+  'int16 without nulls': { types: [new arrow.Int16()], cells: [fc.integer({ min: -32768, max: 32767 })] },
+  'uint16 without nulls': { types: [new arrow.Uint16()], cells: [fc.integer({ min: 0, max: 65535 })] },
+  'uint8 without nulls': { types: [new arrow.Uint8()], cells: [fc.integer({ min: 0, max: 255 })] },
   uint32: { types: [new arrow.Uint32()], cells: [fc.option(fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constantFrom(2 ** 32 - 1, 2 ** 31)), { nil: null })] },
   int64: { types: [new arrow.Int64()], cells: [int64Cell] },
   uint64: { types: [new arrow.Uint64()], cells: [uint64Cell] },
@@ -98,6 +103,23 @@ describe('KeyTable specialised paths agree with the generic path', () => {
       t.insert([vec([0, 7, -3, null], new arrow.Int32())], 4);
       const ids = t.lookup([vec([-0, 7, 7.5, -3, null, NaN], new arrow.Float64())], 6);
       expect(Array.from(ids)).toEqual([0, 1, -1, 2, nullKeys === 'group' ? 3 : -1, -1]);
+    }
+  });
+
+  it('an int32 table on the exact path goes on correctly after a float, a null, then ints again', () => {
+    for (const nullKeys of ['group', 'never-match'] as const) {
+      const t = new KeyTable([new arrow.Float64()], { nullKeys });
+      const ints = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 1000 - 500);
+      const g1 = t.insert([vec(ints, new arrow.Int32())], ints.length);
+      expect(t.size).toBe(1000);
+      expect(Array.from(t.insert([vec([2.5, null, 3, -0, NaN], new arrow.Float64())], 5)))
+        .toEqual([1000, nullKeys === 'group' ? 1001 : -1, g1[ints.indexOf(3)], g1[ints.indexOf(0)], nullKeys === 'group' ? 1002 : 1001]);
+      const ids = t.lookup([vec([...ints, 2, null], new arrow.Int32())], ints.length + 2);
+      expect(Array.from(ids.subarray(0, ints.length))).toEqual(Array.from(g1));
+      expect(ids[ints.length]).toBe(g1[ints.indexOf(2)]);
+      expect(ids[ints.length + 1]).toBe(nullKeys === 'group' ? 1001 : -1);
+      // A fraction whose float64 bits fold to an int's hash word is not that int.
+      expect(Array.from(t.lookup([vec([2.5, 7.25], new arrow.Float64())], 2))).toEqual([1000, -1]);
     }
   });
 
