@@ -16,7 +16,7 @@ export function fileScan(format: SourceFormat, paths: string | readonly string[]
   const imageValues = format === 'images' && typeof image === 'object' && image !== null && 'size' in image ? Number(image.size) : 0;
   // Files under `col=value/` directories (df.write.partitionBy, Hive, Spark) get those columns after their own.
   const partitioning = format === 'idx' || format === 'images' ? null : discoverPartitions(files, fileSchema.map((f) => f.name));
-  const source = { format, paths: files, options: { ...options, ...sourceStats(format, files, imageValues), ...(partitioning ? { partitioning } : {}) } };
+  const source = { format, paths: files, options: { ...options, ...sourceStats(format, files, imageValues, fileSchema), ...(partitioning ? { partitioning } : {}) } };
   if (partitioning) return scan(source, [...fileSchema, ...partitioning.columns]);
   // libvips stays loaded on this thread while workers decode (see imageCodec).
   if (format === 'images') imageCodec();

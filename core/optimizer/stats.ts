@@ -138,6 +138,59 @@ function crossStats(l: Statistics, r: Statistics): Statistics {
   return { rows: l.rows * r.rows, bytes: l.bytes * r.rows + r.bytes * l.rows };
 }
 
+/** Rows of a relation before the filters of its chain of filters, projections and aliases (its scan's rows where known). */
+export function unfilteredRows(node: LogicalPlan, est: (n: LogicalPlan) => Statistics): number | null {
+  switch (node.kind) {
+    case 'filter': case 'project': case 'subqueryAlias': return unfilteredRows(node.input, est);
+    case 'scan': return optionNumber(node.source.options, 'totalRows') ?? est(node).rows;
+    default: return est(node).rows;
+  }
+}
+
+/**
+ * Whether the columns `names` of `node` may be unique in it (no two rows share their values), as
+ * far as statistics can tell: false when they surely repeat or nothing is known. Columns of one
+ * Parquet scan (through projections, filters and aliases) may be unique when the product of their
+ * integer ranges (footer statistics) reaches the scan's rows: `s_nationkey` in [0, 24] over 10,000
+ * suppliers repeats, `s_suppkey` in [1, 10,000] may not. An aggregate's group keys are unique.
+ */
+export function mayBeUnique(node: LogicalPlan, names: readonly string[]): boolean {
+  if (names.length === 0) return false;
+  switch (node.kind) {
+    case 'scan': {
+      const rows = optionNumber(node.source.options, 'totalRows');
+      const ranges = node.source.options.columnRanges as Readonly<Record<string, readonly [number, number]>> | undefined;
+      if (rows === null || !ranges) return false;
+      let span = 1;
+      for (const n of names) {
+        const r = ranges[n];
+        if (!r) return false;
+        span *= r[1] - r[0] + 1;
+      }
+      return span >= rows;
+    }
+    case 'filter': case 'subqueryAlias': case 'sort': case 'limit': case 'cache': case 'repartition':
+      return mayBeUnique(node.input, names);
+    case 'distinct':
+      return node.schema.every((f) => names.includes(f.name)) || mayBeUnique(node.input, names);
+    case 'project': {
+      const inner: string[] = [];
+      for (const n of names) {
+        const i = node.schema.findIndex((f) => f.name === n);
+        let e = i < 0 ? null : node.exprs[i];
+        if (e?.kind === 'alias') e = e.arg;
+        if (e?.kind !== 'column') return false;
+        inner.push(e.name);
+      }
+      return mayBeUnique(node.input, inner);
+    }
+    case 'aggregate':
+      return node.groupBy.length > 0 && node.schema.slice(0, node.groupBy.length).every((f) => names.includes(f.name));
+    default:
+      return false;
+  }
+}
+
 /** An upper bound on the rows `node` can produce, or null when there is none known. */
 export function maxRows(node: LogicalPlan): number | null {
   switch (node.kind) {

@@ -59,12 +59,12 @@ export interface ReadOptions {
 }
 
 /**
- * Set by the driver on every source (its size in memory, and its rows where known, for statistics; see source-stats.ts),
+ * Set by the driver on every source (its size in memory, and its rows and integer columns' ranges where known, for statistics; see source-stats.ts),
  * on sources read from `col=value` directories (`partitioning`, see partitions.ts), and on Parquet
  * scans whose filters ruled out row groups by their statistics (`prunedRowGroups`, a count for
  * explain; see row-group-pruning.ts); readers ignore them.
  */
-const PLANNER = ['totalBytes', 'totalRows', 'partitioning', 'prunedRowGroups'] as const;
+const PLANNER = ['totalBytes', 'totalRows', 'columnRanges', 'partitioning', 'prunedRowGroups'] as const;
 const COMMON = [...PLANNER, 'mode', 'badRecordsPath', 'bufferBytes'] as const;
 
 /** Options each format accepts; anything else is a PlanError (a typo should not be ignored). */

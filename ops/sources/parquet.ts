@@ -81,6 +81,38 @@ export function parquetFileStats(path: string): { rows: number; bytes: number } 
   }
 }
 
+/**
+ * Each integer and date column's [min, max] over all row groups of a file, from the footer's
+ * statistics (for the planner: a column whose range is narrower than the rows repeats values).
+ * A column some row group gives no bounds for is left out.
+ */
+export function parquetColumnRanges(path: string, fileSchema: readonly FieldJSON[]): Record<string, [number, number]> {
+  const ranged = fileSchema.filter((f) => f.type === 'int8' || f.type === 'int16' || f.type === 'int32' || f.type === 'int64' || f.type === 'date32');
+  if (ranged.length === 0) return {};
+  try {
+    const f = cachedFooter<unknown>(path, readFooter);
+    const footer = f.footer;
+    const len = footer.readUInt32LE(footer.length - 8);
+    const stats = derive(f, `stats ${JSON.stringify(ranged)}`, () => rowGroupStats(footer.subarray(footer.length - 8 - len, footer.length - 8), ranged));
+    const out: Record<string, [number, number]> = {};
+    for (const { name } of ranged) {
+      let lo = Infinity, hi = -Infinity;
+      for (const g of stats) {
+        const c = g.columns.get(name);
+        if (g.rows === 0) continue;
+        if (!c || !c.min || !c.max) { lo = NaN; break; }
+        lo = Math.min(lo, Number(c.min.values[0]));
+        hi = Math.max(hi, Number(c.max.values[0]));
+      }
+      if (lo <= hi) out[name] = [lo, hi];
+    }
+    return out;
+  } catch {
+    // Statistics are an estimate's input: a footer they cannot be read from gives none.
+    return {};
+  }
+}
+
 /** Consecutive row groups grouped until each split holds about `target` compressed bytes. */
 export async function parquetRowGroupSplits(path: string, size: number, target: number, prune?: RowGroupPrune): Promise<SplitJSON[]> {
   let groups: number[];

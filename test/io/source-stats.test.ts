@@ -31,6 +31,17 @@ describe('source statistics', () => {
     expect(s.totalBytes).toBeLessThan(N * 4);
   });
 
+  it('parquet: integer columns\' ranges from the footers\' statistics (for uniqueness), strings left out', async () => {
+    const s = sourceStats('parquet', [file], 0, q.read.parquet(file).plan.schema);
+    expect(s.columnRanges).toEqual({ id: [0, 6] });
+    // Over several files: the union of their ranges.
+    const other = join(dir, 'other.parquet');
+    await q.createDataFrame(arrow.tableFromArrays({ id: Int32Array.from([-3, 40]), name: ['a', 'b'] }), { partitions: 1 }).write.mode('overwrite').parquet(other);
+    const both = sourceStats('parquet', [file, resolvePathsSync(other)[0]], 0, q.read.parquet(file).plan.schema);
+    expect(both.columnRanges).toEqual({ id: [-3, 40] });
+    expect(both.totalRows).toBe(N + 2);
+  });
+
   it('the estimator reads them: a side small on disk but big in memory is shuffled, not broadcast', async () => {
     const side = q.read.parquet(file);
     const est = estimateStats(side.plan);

@@ -2,7 +2,10 @@
 //
 // SQL's `from a, b, c where a.x = c.y and b.z = c.w and ...` is a Filter over cross joins. The
 // tree of inner (non-USING) joins under it, with the filters between them, is flattened into
-// its relations and the conjuncts of every condition; it is rebuilt left-deep: each connected
+// its relations and the conjuncts of every condition. Where statistics say which relation is the
+// fact and which dimensions are filtered (join-order.ts), it is rebuilt in that order, the
+// dimensions that filter first, also when the tree already has its conditions (a FROM clause whose
+// filter was pushed into its joins), once: the rebuilt order is a fixed point. Otherwise it is rebuilt left-deep: each connected
 // group of relations (linked by equalities between them) joined in the original order, next the
 // first relation an equality links to those already joined, so no cartesian product is left
 // where an equality could avoid it (the relations of one group need not be neighbours, as
@@ -16,6 +19,9 @@ import { join, pairSourcesOf, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project } from '../../plan/project.ts';
 import { colRef, conjoin, splitConjuncts as conjuncts } from '../expr-utils.ts';
+import { orderJoins, type JoinEdge, type JoinTree } from '../join-order.ts';
+import { filtersWithin, guessSelectivity } from '../selectivity.ts';
+import { createEstimator, mayBeUnique, unfilteredRows } from '../stats.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
 
 /** A column of relation `rel` named `name` there, as a key no plan uses. */
@@ -48,8 +54,8 @@ export const EliminateCrossJoin: OptimizerRule = {
     const relsOf = (c: ExprNode): Set<number> => new Set([...columnsOf(c)].map(relOf));
     // Worth it when a filter on top relates relations, or the rebuild leaves fewer cartesian products.
     const topSpans = node.kind === 'filter' && conjuncts(node.predicate).some((c) => relsOf(tokenize(c, root.out)).size >= 2);
-    const built = rebuild(flat, relsOf);
-    if (!topSpans && built.crosses >= flat.crosses) return unchanged(node);
+    const built = rebuild(flat, relsOf, root.shape);
+    if (!topSpans && !built.reordered && built.crosses >= flat.crosses) return unchanged(node);
     return { node: restore(built.part, root, node.schema.map((f) => f.name), built.constants), changed: true };
   },
 };
@@ -65,8 +71,8 @@ const tokenize = (e: ExprNode, out: ReadonlyMap<string, Token>): ExprNode =>
 const untokenize = (e: ExprNode, names: ReadonlyMap<Token, string>): ExprNode =>
   transformExpr(e, (n) => (n.kind === 'column' && names.has(n.name) ? colRef(names.get(n.name)!) : n));
 
-/** Relations and conjuncts of the tree of inner joins (and filters over them) rooted at `p`. */
-function flatten(p: LogicalPlan, flat: Flat): Part {
+/** Relations and conjuncts of the tree of inner joins (and filters over them) rooted at `p`, and the tree's shape. */
+function flatten(p: LogicalPlan, flat: Flat): Part & { shape: JoinTree } {
   if (p.kind === 'filter' && flattenable(p.input)) {
     const part = flatten(p.input, flat);
     for (const c of conjuncts(p.predicate)) flat.conds.push(tokenize(c, part.out));
@@ -74,7 +80,7 @@ function flatten(p: LogicalPlan, flat: Flat): Part {
   }
   if (!flattenable(p)) {
     const rel = flat.rels.push(p) - 1;
-    return { plan: p, out: new Map(p.schema.map((f) => [f.name, token(rel, f.name)])) };
+    return { plan: p, out: new Map(p.schema.map((f) => [f.name, token(rel, f.name)])), shape: rel };
   }
   const left = flatten(p.left, flat);
   const right = flatten(p.right, flat);
@@ -83,8 +89,11 @@ function flatten(p: LogicalPlan, flat: Flat): Part {
   const own = [...keyConds, ...(p.filter ? conjuncts(p.filter).map((c) => tokenize(c, out)) : [])];
   if (!own.some((c) => linksSides(c, left, right))) flat.crosses++;
   flat.conds.push(...own);
-  return { plan: p, out };
+  return { plan: p, out, shape: { left: left.shape, right: right.shape } };
 }
+
+const sameTree = (a: JoinTree, b: JoinTree): boolean =>
+  typeof a === 'number' || typeof b === 'number' ? a === b : sameTree(a.left, b.left) && sameTree(a.right, b.right);
 
 /** The output names of a join of `left` and `right` (its pair fields), with their tokens. */
 function pairNames(left: Part, right: Part, leftSchema: LogicalPlan['schema'], rightSchema: LogicalPlan['schema']): Map<string, Token> {
@@ -102,13 +111,14 @@ function linksSides(c: ExprNode, left: Part, right: Part): boolean {
 }
 
 /** The left-deep rebuild: connected groups first, each in the original order as far as equalities allow. */
-function rebuild(flat: Flat, relsOf: (c: ExprNode) => Set<number>): { part: Part; crosses: number; constants: ExprNode[] } {
+function rebuild(flat: Flat, relsOf: (c: ExprNode) => Set<number>, shape: JoinTree): { part: Part; crosses: number; constants: ExprNode[]; reordered: boolean } {
+  const estimate = createEstimator();
   const constants = flat.conds.filter((c) => relsOf(c).size === 0);
   const pending = flat.conds.filter((c) => relsOf(c).size >= 2);
+  const own = flat.rels.map((_, i) => flat.conds.filter((c) => { const s = relsOf(c); return s.size === 1 && s.has(i); }));
   const leaves: Part[] = flat.rels.map((r, i) => {
-    const own = flat.conds.filter((c) => { const s = relsOf(c); return s.size === 1 && s.has(i); });
     const names = new Map(r.schema.map((f) => [token(i, f.name), f.name]));
-    const plan = own.length ? filter(r, untokenize(conjoin(own)!, names)) : r;
+    const plan = own[i].length ? filter(r, untokenize(conjoin(own[i])!, names)) : r;
     return { plan, out: new Map(r.schema.map((f) => [f.name, token(i, f.name)])) };
   });
   const relSet = (p: Part): Set<number> => new Set([...p.out.values()].map(relOf));
@@ -129,6 +139,13 @@ function rebuild(flat: Flat, relsOf: (c: ExprNode) => Set<number>): { part: Part
     const cond = conjoin(here.map((c) => untokenize(c, names)));
     return { plan: join(a.plan, b.plan, 'inner', [], [], false, 'auto', cond), out };
   };
+  // A star or snowflake: the fact first, then the branches that keep the fewest rows (join-order.ts).
+  const rels = flat.rels.map((r, i) => ({ rows: unfilteredRows(r, estimate), selectivity: guessSelectivity([...own[i], ...filtersWithin(r)]) }));
+  const order = orderJoins(rels, edgesOf(flat.rels, pending, relsOf));
+  if (order !== null) {
+    const build = (t: JoinTree): Part => (typeof t === 'number' ? leaves[t] : joinParts(build(t.left), build(t.right)));
+    return { part: build(order), crosses: 0, constants, reordered: !sameTree(order, shape) };
+  }
   const unused = leaves.map((_, i) => i);
   const groups: Part[] = [];
   while (unused.length) {
@@ -147,7 +164,29 @@ function rebuild(flat: Flat, relsOf: (c: ExprNode) => Set<number>): { part: Part
     part = joinParts(part, g);
     crosses++;
   }
-  return { part, crosses, constants };
+  return { part, crosses, constants, reordered: false };
+}
+
+/** One edge per pair of relations some equality between a column of each links, with whether those columns may be unique. */
+function edgesOf(rels: readonly LogicalPlan[], conds: readonly ExprNode[], relsOf: (c: ExprNode) => Set<number>): JoinEdge[] {
+  const pairs = new Map<string, { a: number; b: number; colsA: (string | null)[]; colsB: (string | null)[] }>();
+  const nameOf = (e: ExprNode): string | null => (e.kind === 'column' ? e.name.slice(e.name.indexOf('\u0001') + 1) : null);
+  for (const c of conds) {
+    if (c.kind !== 'binary' || c.op !== 'eq') continue;
+    const l = relsOf(c.left), r = relsOf(c.right);
+    if (l.size !== 1 || r.size !== 1) continue;
+    let [a] = l, [b] = r;
+    let [ea, eb] = [c.left, c.right];
+    if (a === b) continue;
+    if (a > b) { [a, b] = [b, a]; [ea, eb] = [eb, ea]; }
+    const key = `${a} ${b}`;
+    const p = pairs.get(key) ?? { a, b, colsA: [], colsB: [] };
+    p.colsA.push(nameOf(ea));
+    p.colsB.push(nameOf(eb));
+    pairs.set(key, p);
+  }
+  const unique = (rel: LogicalPlan, cols: (string | null)[]): boolean => cols.every((c) => c !== null) && mayBeUnique(rel, cols as string[]);
+  return [...pairs.values()].map((p) => ({ a: p.a, b: p.b, uniqueA: unique(rels[p.a], p.colsA), uniqueB: unique(rels[p.b], p.colsB) }));
 }
 
 /** The rebuilt tree under the constant conjuncts, projected to the original names and order. */

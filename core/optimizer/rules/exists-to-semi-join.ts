@@ -22,7 +22,10 @@ export const ExistsToSemiJoin: OptimizerRule = {
     const conjuncts = splitConjuncts(node.predicate);
     const subs = conjuncts.map((c) => subqueryConjunct(c, 'exists'));
     if (subs.every((x) => x === null)) return unchanged(node);
-    let joined = node.input;
+    // The other conjuncts go under the joins, right over the input: EliminateCrossJoin then sees a
+    // FROM clause's joins with their conditions in one Filter (TPC-H Q21), as without subqueries.
+    const rest = conjoin(conjuncts.filter((_, j) => subs[j] === null));
+    let joined = rest ? filter(node.input, rest) : node.input;
     for (const sub of subs) {
       if (sub === null) continue;
       const { plan, outerKeys, innerKeys, residual } = decorrelate(sub);
@@ -30,7 +33,6 @@ export const ExistsToSemiJoin: OptimizerRule = {
       const keyed = outerKeys.length > 0 || residual.length > 0;
       joined = keyedJoin(joined, plan, sub.negated ? 'anti' : 'semi', keyed ? outerKeys : [TRUE], keyed ? innerKeys : [TRUE], residual, sub.outerRefs);
     }
-    const rest = conjoin(conjuncts.filter((_, j) => subs[j] === null));
-    return { node: rest ? filter(joined, rest) : joined, changed: true };
+    return { node: joined, changed: true };
   },
 };

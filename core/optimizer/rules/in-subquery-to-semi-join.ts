@@ -51,8 +51,11 @@ export const InSubqueryToSemiJoin: OptimizerRule = {
     const conjuncts = splitConjuncts(node.predicate);
     const subs = conjuncts.map((c) => subqueryConjunct(c, 'in'));
     if (subs.every((x) => x === null)) return unchanged(node);
-    const rest = conjuncts.filter((_, j) => subs[j] === null);
-    let joined = node.input;
+    // The other conjuncts go under the joins, right over the input (see ExistsToSemiJoin); the
+    // null tests a NOT IN adds go above them.
+    const others = conjoin(conjuncts.filter((_, j) => subs[j] === null));
+    const rest: ExprNode[] = [];
+    let joined = others ? filter(node.input, others) : node.input;
     for (const sub of subs) {
       if (sub === null) continue;
       const { plan, outerKeys, innerKeys, residual } = decorrelate(sub);

@@ -13,6 +13,7 @@ import { project, type Project } from '../../plan/project.ts';
 import { joinPairFields } from '../../plan/schema.ts';
 import { renameColumns, stripAlias } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
+import { treeSelectivity } from '../selectivity.ts';
 
 export const PushDownSemiJoin: OptimizerRule = {
   name: 'PushDownSemiJoin',
@@ -76,6 +77,9 @@ function throughJoin(s: Join, j: Join): ReturnType<OptimizerRule['rewrite']> {
   const side = [...sides][0];
   // Only the side whose rows the join preserves as they are: not one an outer join pads with nulls.
   if (side === undefined || (side === 'left' && j.how === 'right') || (side === 'right' && j.how === 'left')) return unchanged(s);
+  // An inner join with a filtered relation drops rows of the side tested (Q21: lineitem joined
+  // with the suppliers of one nation): the semi join then probes what is left, after it.
+  if (j.how === 'inner' && treeSelectivity(side === 'left' ? j.right : j.left) < 1) return unchanged(s);
   const names = new Map([...cols].map((c) => [c, sources.get(c)!.input] as const));
   const semi = moved(s, side === 'left' ? j.left : j.right, names);
   if (semi === null) return unchanged(s);
