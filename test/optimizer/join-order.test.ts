@@ -152,3 +152,30 @@ describe('a semi join stays above an inner join that filters the side it tests',
     expect(out.kind === 'join' && out.left.kind).toBe('filter');
   });
 });
+
+describe('filters implied for one relation by a condition over several (implied-filters.ts)', () => {
+  const RULES = [CombineFilters, EliminateCrossJoin, ExtractJoinKeys, PushDownFilter];
+  const n1 = () => table('n1', 25, { a_key: [0, 24], a_name: null });
+  const n2 = () => table('n2', 25, { b_key: [0, 24], b_name: null });
+  const pair = (x: string, y: string) => and(eq(col('a_name'), lit(x)), eq(col('b_name'), lit(y)));
+
+  it('Q7: each nation gets the OR of its own names; the whole condition stays on the join', () => {
+    const p = filter(cross(cross(supplier(), n1()), n2()), allOf(eq(col('s_nationkey'), col('a_key')), eq(col('s_suppkey'), col('b_key')),
+      bin('or', pair('FRANCE', 'GERMANY'), pair('GERMANY', 'FRANCE'))));
+    const out = optimize(p, { rules: RULES });
+    expectSchemaKept(p, out);
+    const text = planToString(out);
+    expect(text).toContain("Scan: parquet [/n1.parquet] filters=[((a_name = 'FRANCE') OR (a_name = 'GERMANY'))]");
+    expect(text).toContain("Scan: parquet [/n2.parquet] filters=[((b_name = 'GERMANY') OR (b_name = 'FRANCE'))]");
+    expect(text).toContain("filter=(((a_name = 'FRANCE') AND (b_name = 'GERMANY')) OR ((a_name = 'GERMANY') AND (b_name = 'FRANCE')))");
+    // Once: optimizing again adds nothing.
+    expect(planToString(optimize(out, { rules: RULES }))).toBe(text);
+  });
+
+  it('nothing for a relation some branch says nothing about alone', () => {
+    const p = filter(cross(n1(), n2()), allOf(eq(col('a_key'), col('b_key')), bin('or', pair('X', 'Y'), eq(col('b_name'), lit('Z')))));
+    const text = planToString(optimize(p, { rules: RULES }));
+    expect(text).toContain("Scan: parquet [/n2.parquet] filters=[((b_name = 'Y') OR (b_name = 'Z'))]");
+    expect(text).toContain('Scan: parquet [/n1.parquet]\n');
+  });
+});

@@ -18,7 +18,8 @@ import { filter } from '../../plan/filter.ts';
 import { join, pairSourcesOf, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project } from '../../plan/project.ts';
-import { colRef, conjoin, splitConjuncts as conjuncts } from '../expr-utils.ts';
+import { colRef, conjoin, exprKey, splitConjuncts as conjuncts } from '../expr-utils.ts';
+import { impliedFilters } from '../implied-filters.ts';
 import { orderJoins, type JoinEdge, type JoinTree } from '../join-order.ts';
 import { filtersWithin, guessSelectivity } from '../selectivity.ts';
 import { createEstimator, mayBeUnique, unfilteredRows } from '../stats.ts';
@@ -116,6 +117,14 @@ function rebuild(flat: Flat, relsOf: (c: ExprNode) => Set<number>, shape: JoinTr
   const constants = flat.conds.filter((c) => relsOf(c).size === 0);
   const pending = flat.conds.filter((c) => relsOf(c).size >= 2);
   const own = flat.rels.map((_, i) => flat.conds.filter((c) => { const s = relsOf(c); return s.size === 1 && s.has(i); }));
+  // What the conditions over several relations imply for one of them (implied-filters.ts), once.
+  for (const c of pending) {
+    for (const { rel, filter: x } of impliedFilters(c, relsOf)) {
+      const names = new Map(flat.rels[rel].schema.map((f) => [token(rel, f.name), f.name]));
+      const have = new Set([...own[rel].map((o) => exprKey(untokenize(o, names))), ...filtersWithin(flat.rels[rel]).flatMap(conjuncts).map(exprKey)]);
+      if (!have.has(exprKey(untokenize(x, names)))) own[rel].push(x);
+    }
+  }
   const leaves: Part[] = flat.rels.map((r, i) => {
     const names = new Map(r.schema.map((f) => [token(i, f.name), f.name]));
     const plan = own[i].length ? filter(r, untokenize(conjoin(own[i])!, names)) : r;
