@@ -6,6 +6,7 @@
 import { columnsOf, type ExprNode } from '../../ops/expr/node.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { splitConjuncts } from './expr-utils.ts';
+import { estimateStats } from './stats.ts';
 
 const EQUALITY = 0.1;
 const RANGE = 1 / 3;
@@ -81,5 +82,34 @@ export function treeSelectivity(plan: LogicalPlan): number {
     case 'scan': return guessSelectivity(plan.filters);
     case 'join': return plan.how === 'inner' ? treeSelectivity(plan.left) * treeSelectivity(plan.right) : plan.how === 'semi' || plan.how === 'anti' || plan.how === 'left' ? treeSelectivity(plan.left) : 1;
     default: return 1;
+  }
+}
+
+/**
+ * A guess of the rows of `plan` for choosing which side of a shuffled join to build on: the rows
+ * of its biggest relation (a join tree's fact) times the selectivity of every filter in the tree,
+ * as if each join were on a dimension's unique key. The size estimates (stats.ts) assume no join
+ * drops rows, which is safe for sizing broadcasts but hides that lineitem joined with the
+ * suppliers of one nation keeps a few percent of its rows. Null when unknown.
+ */
+export function guessRows(plan: LogicalPlan): number | null {
+  const fact = factRows(plan);
+  return fact === null ? null : fact * treeSelectivity(plan);
+}
+
+function factRows(plan: LogicalPlan): number | null {
+  switch (plan.kind) {
+    case 'filter': case 'project': case 'subqueryAlias': return factRows(plan.input);
+    case 'scan': {
+      const rows = plan.source.options.totalRows;
+      return typeof rows === 'number' ? rows : null;
+    }
+    case 'join': {
+      if (plan.how === 'semi' || plan.how === 'anti' || plan.how === 'left') return factRows(plan.left);
+      if (plan.how !== 'inner') return null;
+      const l = factRows(plan.left), r = factRows(plan.right);
+      return l === null || r === null ? null : Math.max(l, r);
+    }
+    default: return estimateStats(plan).rows;
   }
 }

@@ -4,6 +4,7 @@ import { assertNever, InternalError, PlanError } from '../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { physicalScanOptions, prunePartitions, type ScanFilters } from '../../ops/sources/index.ts';
+import { guessRows } from '../optimizer/selectivity.ts';
 import { estimateStats } from '../optimizer/stats.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
@@ -394,7 +395,20 @@ async function planJoin(plan: Join, cutter: StageCutter): Promise<Planned> {
   const l = cutter.cut(left, { keys: [...plan.leftKeys], partitions: n });
   const r = cutter.cut(right, { keys: [...plan.rightKeys], partitions: n });
   if (l.partitions !== r.partitions) throw new InternalError('shuffled join sides have different partition counts');
-  return { node: { op: 'hashJoin', ...base, buildSide: plan.how === 'right' ? 'left' : 'right', broadcast: false, left: l.node, right: r.node }, partitions: n };
+  return { node: { op: 'hashJoin', ...base, buildSide: shuffledBuildSide(plan), broadcast: false, left: l.node, right: r.node }, partitions: n };
+}
+
+/**
+ * The side a shuffled hash join builds its table on: the right, except for a right join (which
+ * keeps the right's unmatched rows) and for a semi or anti join whose left side looks at least
+ * twice smaller (guessRows): it then builds on the rows it tests and marks those a right row
+ * matches (TPC-H Q21: a few thousand lineitems of one nation's suppliers against all of lineitem).
+ */
+function shuffledBuildSide(plan: Join): 'left' | 'right' {
+  if (plan.how === 'right') return 'left';
+  if (plan.how !== 'semi' && plan.how !== 'anti') return 'right';
+  const l = guessRows(plan.left), r = guessRows(plan.right);
+  return l !== null && r !== null && 2 * l < r ? 'left' : 'right';
 }
 
 /**
