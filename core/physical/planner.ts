@@ -400,13 +400,14 @@ async function planJoin(plan: Join, cutter: StageCutter): Promise<Planned> {
 
 /**
  * The side a shuffled hash join builds its table on: the right, except for a right join (which
- * keeps the right's unmatched rows) and for a semi or anti join whose left side looks at least
- * twice smaller (guessRows): it then builds on the rows it tests and marks those a right row
- * matches (TPC-H Q21: a few thousand lineitems of one nation's suppliers against all of lineitem).
+ * keeps the right's unmatched rows) and for an inner, semi or anti join whose left side looks at
+ * least twice smaller (guessRows). A semi or anti join then builds on the rows it tests and marks
+ * those a right row matches (TPC-H Q21: a few thousand lineitems of one nation's suppliers against
+ * all of lineitem); an inner join builds on the few orders Q18's IN keeps, not on lineitem.
  */
 function shuffledBuildSide(plan: Join): 'left' | 'right' {
   if (plan.how === 'right') return 'left';
-  if (plan.how !== 'semi' && plan.how !== 'anti') return 'right';
+  if (plan.how !== 'inner' && plan.how !== 'semi' && plan.how !== 'anti') return 'right';
   const l = guessRows(plan.left), r = guessRows(plan.right);
   return l !== null && r !== null && 2 * l < r ? 'left' : 'right';
 }

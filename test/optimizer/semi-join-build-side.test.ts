@@ -1,4 +1,4 @@
-// A shuffled semi or anti join builds its table on the left (the rows it tests) where that side looks at least twice smaller, and gives the same rows.
+// A shuffled inner, semi or anti join builds its table on the left where that side looks at least twice smaller, and gives the same rows.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,17 @@ describe('the build side of a shuffled semi/anti join', () => {
       const want = orders.filter((r) => r.status === 'F' && (how === 'semi' ? match(r.o) : !match(r.o))).map((r) => r.o);
       expect(got, how).toEqual(want);
     }
+  });
+
+  it('an inner join builds on the smaller left side too, with the left columns first', async () => {
+    const left = q.read.parquet(join(dir, 'orders')).filter(col('status').eq(lit('F')));
+    const df = left.join(q.read.parquet(join(dir, 'lines')), col('o').eq(col('l')), 'inner');
+    expect(physicalOf(await df.explain())).toMatch(/how=inner, .*build=left/);
+    const rows = await df.toArray();
+    expect(Object.keys(rows[0] ?? {})).toEqual(['o', 'status', 'l', 'qty']);
+    const key = (r: Record<string, unknown>) => `${r.o},${r.l},${r.qty}`;
+    const want = orders.filter((o) => o.status === 'F').flatMap((o) => lines.filter((r) => r.l === o.o).map((r) => ({ ...o, ...r })));
+    expect(rows.map(key).sort()).toEqual(want.map(key).sort());
   });
 
   it('keeps building on the right where the left is not smaller', async () => {
