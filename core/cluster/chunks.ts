@@ -1,5 +1,5 @@
 // Moving blocks between processes through NATS: Arrow IPC bytes served in chunks under the server's max_payload, fetched with a bound on chunks in flight.
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { RequestError, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { TransportError } from '../../ops/errors.ts';
 
 export { blockToIpc, ipcToBlock } from '../runtime/ipc.ts';
@@ -58,12 +58,12 @@ function errorReply(message: string): Uint8Array {
  * are; the rest are requested with at most `maxInFlight` outstanding (a bound on bytes in
  * flight). A missing block or an unreachable server is a TransportError naming the block.
  */
-export async function fetchBlob(nc: NatsConnection, subject: string, id: string, opts: { maxInFlight?: number; timeoutMs?: number } = {}): Promise<Uint8Array> {
+export async function fetchBlob(nc: NatsConnection, subject: string, id: string, opts: { maxInFlight?: number; timeoutMs?: number; aliveCheckMs?: number } = {}): Promise<Uint8Array> {
   const timeout = opts.timeoutMs ?? 10_000;
   const get = async (chunk: number): Promise<{ chunks: number; data: Uint8Array }> => {
     let reply;
     try {
-      reply = await nc.request(subject, JSON.stringify({ id, chunk }), { timeout });
+      reply = await requestWhileServed(nc, subject, JSON.stringify({ id, chunk }), timeout, opts.aliveCheckMs ?? 1000);
     } catch (e) {
       throw new TransportError(`fetching block '${id}' chunk ${chunk} from ${subject}: ${(e as Error).message}`, { cause: e });
     }
@@ -89,3 +89,38 @@ export async function fetchBlob(nc: NatsConnection, subject: string, id: string,
   for (const p of parts) { out.set(p, at); at += p.length; }
   return out;
 }
+
+/**
+ * `nc.request`, failing as soon as nothing serves `subject` any more. A server killed after a
+ * request reached it never answers, and the request would wait out its whole timeout (10 s) while
+ * the driver has long declared that executor lost: every `checkMs` an empty fetch asks the same
+ * subject, which a live server answers at once ("no block ''"), and NATS answers "no responders"
+ * for a server that is gone. A slow or silent answer to the check proves nothing and is ignored.
+ */
+async function requestWhileServed(nc: NatsConnection, subject: string, data: string, timeout: number, checkMs: number): Promise<Msg> {
+  const req = nc.request(subject, data, { timeout });
+  let timer: NodeJS.Timeout | undefined;
+  let settled = false;
+  const gone = new Promise<never>((_, reject) => {
+    const check = async (): Promise<void> => {
+      try {
+        await nc.request(subject, PING, { timeout: checkMs });
+      } catch (e) {
+        if (e instanceof RequestError && e.isNoResponders()) { reject(new Error('the server is gone (no responders)')); return; }
+      }
+      if (!settled) timer = setTimeout(() => void check(), checkMs);
+    };
+    timer = setTimeout(() => void check(), checkMs);
+  });
+  gone.catch(() => {});
+  try {
+    return await Promise.race([req, gone]);
+  } finally {
+    settled = true;
+    clearTimeout(timer);
+    req.catch(() => {});
+  }
+}
+
+/** An empty fetch: a live server answers it with "no block ''". */
+const PING = JSON.stringify({ id: '', chunk: 0 });

@@ -62,4 +62,32 @@ describe('chunked fetch over NATS', () => {
     expect(new TextDecoder().decode(r.data.subarray(4))).toMatch(/bad fetch request/);
     await expect(fetchBlob(b, 'quiver.t.exec.nobody.blocks', 'x', { timeoutMs: 500 })).rejects.toThrow(/fetching block 'x' chunk 0 from quiver\.t\.exec\.nobody\.blocks/);
   });
+
+  it('gives up on a server that went away holding the request, without waiting out the timeout', async () => {
+    // A server that takes the request, then is gone (as an executor killed mid-fetch): with a
+    // 120 s timeout the test would time out unless the liveness checks notice.
+    const c = await connect({ servers: nats.url });
+    const sub = c.subscribe('quiver.t.exec.c.blocks', { callback: (_e, m) => { if (m.json<{ id: string }>().id === 'x') sub.unsubscribe(); } });
+    await c.flush();
+    await expect(fetchBlob(b, 'quiver.t.exec.c.blocks', 'x', { timeoutMs: 120_000, aliveCheckMs: 200 })).rejects.toThrow(/fetching block 'x' chunk 0 from quiver\.t\.exec\.c\.blocks: the server is gone \(no responders\)/);
+    await c.close();
+  }, 30_000);
+
+  it('keeps waiting for a slow answer while the server is there', async () => {
+    const d = await connect({ servers: nats.url });
+    const t = table(10);
+    const bytes = blockToIpc(encodeBlock(t.schema, t.batches));
+    let pings = 0;
+    // Answers the liveness checks at once (as serveBlobs: no such block), the block itself after 1.5 s.
+    const slow = d.subscribe('quiver.t.exec.d.slow', { callback: (_e, m) => {
+      if (m.json<{ id: string }>().id === '') { m.respond(new Uint8Array([255, 255, 255, 255])); pings++; return; }
+      setTimeout(() => m.respond(Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from(bytes)])), 1500);
+    } });
+    await d.flush();
+    const got = await fetchBlob(b, 'quiver.t.exec.d.slow', 'blk', { timeoutMs: 10_000, aliveCheckMs: 200 });
+    expect(Buffer.from(got).equals(Buffer.from(bytes))).toBe(true);
+    expect(pings).toBeGreaterThanOrEqual(3);
+    slow.unsubscribe();
+    await d.close();
+  });
 });
