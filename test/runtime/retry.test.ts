@@ -17,7 +17,9 @@ describe('retries', () => {
   });
 
   it('a join whose build side is one key over memoryBudget (skew) fails after one attempt, not maxTaskAttempts', async () => {
-    const left = q.createDataFrame(Array.from({ length: 10 }, (_, i) => ({ k: 1, a: `left ${i}` })));
+    // The left side has more rows, so the join builds on the right (a shuffled join builds on a
+    // side at least twice smaller): the 5,000 rows of one key.
+    const left = q.createDataFrame(Array.from({ length: 12_000 }, (_, i) => ({ k: i + 1, a: `left ${i}` })));
     const right = q.createDataFrame(Array.from({ length: 5000 }, (_, i) => ({ k: 1, b: `right ${i}` })));
     const starts: { stageId: number; partition: number; attempt: number }[] = [];
     const off = q.onEvent((e) => { if (e.kind === 'taskStart') starts.push(e); });
