@@ -187,7 +187,7 @@ describe('the rule list', () => {
   it('has each rule once, in the documented order', () => {
     expect(OPTIMIZER_RULES.map((r) => r.name)).toEqual([
       'ExistsToSemiJoin', 'InSubqueryToSemiJoin', 'ScalarSubqueryToJoin', 'CorrelatedScalarSubqueryToJoin',
-      'FoldConstants', 'CombineFilters', 'FactorOrConjuncts', 'EliminateCrossJoin', 'ExtractJoinKeys', 'PushDownFilter', 'PushDownSemiJoin', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
+      'FoldConstants', 'CombineFilters', 'FactorOrConjuncts', 'EliminateCrossJoin', 'ExtractJoinKeys', 'PushDownFilter', 'PushDownSemiJoin', 'JoinKeysIntoAggregate', 'PushDownLimit', 'PruneColumns', 'ChooseJoinStrategy',
     ]);
   });
 });

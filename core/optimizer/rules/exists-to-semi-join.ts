@@ -2,7 +2,7 @@
 import { filter } from '../../plan/filter.ts';
 import { conjoin, splitConjuncts } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
-import { decorrelate, keyedJoin, subqueryConjunct } from '../subquery.ts';
+import { decorrelate, findSubquery, keyedJoin, subqueryConjunct } from '../subquery.ts';
 import type { ExprNode } from '../../../ops/expr/node.ts';
 
 /** Join key of an uncorrelated EXISTS: every row matches every row. */
@@ -22,10 +22,13 @@ export const ExistsToSemiJoin: OptimizerRule = {
     const conjuncts = splitConjuncts(node.predicate);
     const subs = conjuncts.map((c) => subqueryConjunct(c, 'exists'));
     if (subs.every((x) => x === null)) return unchanged(node);
-    // The other conjuncts go under the joins, right over the input: EliminateCrossJoin then sees a
-    // FROM clause's joins with their conditions in one Filter (TPC-H Q21), as without subqueries.
-    const rest = conjoin(conjuncts.filter((_, j) => subs[j] === null));
-    let joined = rest ? filter(node.input, rest) : node.input;
+    // The other conjuncts without subqueries go under the joins, right over the input:
+    // EliminateCrossJoin then sees a FROM clause's joins with their conditions in one Filter
+    // (TPC-H Q21), as without subqueries. Those with one stay above the semi joins.
+    const plain = (c: ExprNode) => findSubquery(c, () => true) === null;
+    const below = conjoin(conjuncts.filter((c, j) => subs[j] === null && plain(c)));
+    const above = conjoin(conjuncts.filter((c, j) => subs[j] === null && !plain(c)));
+    let joined = below ? filter(node.input, below) : node.input;
     for (const sub of subs) {
       if (sub === null) continue;
       const { plan, outerKeys, innerKeys, residual } = decorrelate(sub);
@@ -33,6 +36,6 @@ export const ExistsToSemiJoin: OptimizerRule = {
       const keyed = outerKeys.length > 0 || residual.length > 0;
       joined = keyedJoin(joined, plan, sub.negated ? 'anti' : 'semi', keyed ? outerKeys : [TRUE], keyed ? innerKeys : [TRUE], residual, sub.outerRefs);
     }
-    return { node: joined, changed: true };
+    return { node: above ? filter(joined, above) : joined, changed: true };
   },
 };

@@ -7,7 +7,7 @@ import type { LogicalPlan } from '../../plan/node.ts';
 import { project } from '../../plan/project.ts';
 import { colRef, conjoin, splitConjuncts } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
-import { decorrelate, keyedJoin, subqueryConjunct } from '../subquery.ts';
+import { decorrelate, findSubquery, keyedJoin, subqueryConjunct } from '../subquery.ts';
 
 const lit0: ExprNode = { kind: 'literal', value: 0, type: 'int32' };
 const bin = (op: 'eq' | 'or' | 'and' | 'sub', left: ExprNode, right: ExprNode): ExprNode => ({ kind: 'binary', op, left, right });
@@ -51,10 +51,12 @@ export const InSubqueryToSemiJoin: OptimizerRule = {
     const conjuncts = splitConjuncts(node.predicate);
     const subs = conjuncts.map((c) => subqueryConjunct(c, 'in'));
     if (subs.every((x) => x === null)) return unchanged(node);
-    // The other conjuncts go under the joins, right over the input (see ExistsToSemiJoin); the
-    // null tests a NOT IN adds go above them.
-    const others = conjoin(conjuncts.filter((_, j) => subs[j] === null));
-    const rest: ExprNode[] = [];
+    // The other conjuncts without subqueries go under the joins, right over the input (see
+    // ExistsToSemiJoin); those with one (TPC-H Q20's scalar subquery) and the null tests a NOT IN
+    // adds go above them, so a scalar subquery's join sees the rows the semi joins keep.
+    const plain = (c: ExprNode) => findSubquery(c, () => true) === null;
+    const others = conjoin(conjuncts.filter((c, j) => subs[j] === null && plain(c)));
+    const rest: ExprNode[] = conjuncts.filter((c, j) => subs[j] === null && !plain(c));
     let joined = others ? filter(node.input, others) : node.input;
     for (const sub of subs) {
       if (sub === null) continue;

@@ -10,6 +10,7 @@ import { EliminateCrossJoin } from './eliminate-cross-join.ts';
 import { ExtractJoinKeys } from './extract-join-keys.ts';
 import { FactorOrConjuncts } from './factor-or-conjuncts.ts';
 import { FoldConstants } from './fold-constants.ts';
+import { JoinKeysIntoAggregate } from './join-keys-into-aggregate.ts';
 import { PruneColumns } from './prune-columns.ts';
 import { PushDownFilter } from './push-down-filter.ts';
 import { PushDownLimit } from './push-down-limit.ts';
@@ -17,7 +18,7 @@ import { PushDownSemiJoin } from './push-down-semi-join.ts';
 
 export {
   ChooseJoinStrategy, CombineFilters, CorrelatedScalarSubqueryToJoin, EliminateCrossJoin, ExistsToSemiJoin, ExtractJoinKeys, FactorOrConjuncts, FoldConstants,
-  InSubqueryToSemiJoin, PruneColumns, PushDownFilter, PushDownLimit, PushDownSemiJoin, ScalarSubqueryToJoin,
+  InSubqueryToSemiJoin, JoinKeysIntoAggregate, PruneColumns, PushDownFilter, PushDownLimit, PushDownSemiJoin, ScalarSubqueryToJoin,
 };
 
 /** Applied in this order, the whole list repeated until a pass changes nothing. */
@@ -45,6 +46,9 @@ export const OPTIMIZER_RULES: readonly OptimizerRule[] = Object.freeze([
   // After EliminateCrossJoin and ExtractJoinKeys: the semi joins that subqueries became sit
   // above the FROM clause's joins, which now have their keys; each moves to the input it tests.
   PushDownSemiJoin,
+  // After the push-downs and the decorrelation: an aggregate a subquery became, joined on its
+  // group keys, reads only the keys the other side has (TPC-H Q17, Q20).
+  JoinKeysIntoAggregate,
   PushDownLimit,
   // After the push-downs, so in the same pass it prunes for filters where they ended up (in
   // scans, below joins) instead of carrying their columns up to where they started.
