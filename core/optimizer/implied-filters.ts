@@ -7,17 +7,12 @@
 // same. TPC-H Q7 (the two nations) and Q19 (part and lineitem bounds per brand) get these;
 // Spark's and DuckDB's optimizers derive the same.
 import type { ExprNode } from '../../ops/expr/node.ts';
-import { conjoin, splitConjuncts } from './expr-utils.ts';
+import { conjoin, or, splitConjuncts, splitDisjuncts } from './expr-utils.ts';
 
-const or = (left: ExprNode, right: ExprNode): ExprNode => ({ kind: 'binary', op: 'or', left, right });
-
-function disjuncts(e: ExprNode): ExprNode[] {
-  return e.kind === 'binary' && e.op === 'or' ? [...disjuncts(e.left), ...disjuncts(e.right)] : [e];
-}
 
 /** For each relation `relsOf` finds alone in some conjunct of every branch of `c`, the filter `c` implies for it. */
 export function impliedFilters(c: ExprNode, relsOf: (e: ExprNode) => ReadonlySet<number>): { rel: number; filter: ExprNode }[] {
-  const branches = disjuncts(c).map(splitConjuncts);
+  const branches = splitDisjuncts(c).map(splitConjuncts);
   if (branches.length < 2) return [];
   const alone = (x: ExprNode): number | null => { const s = relsOf(x); return s.size === 1 ? [...s][0] : null; };
   const rels = new Set(branches[0].map(alone).filter((r): r is number => r !== null));

@@ -6,7 +6,7 @@
 import { columnsOf, type ExprNode } from '../../ops/expr/node.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import { splitConjuncts } from './expr-utils.ts';
-import { estimateStats } from './stats.ts';
+import { estimateStats, unfilteredRows } from './stats.ts';
 
 const EQUALITY = 0.1;
 const RANGE = 1 / 3;
@@ -100,16 +100,12 @@ export function guessRows(plan: LogicalPlan): number | null {
 function factRows(plan: LogicalPlan): number | null {
   switch (plan.kind) {
     case 'filter': case 'project': case 'subqueryAlias': return factRows(plan.input);
-    case 'scan': {
-      const rows = plan.source.options.totalRows;
-      return typeof rows === 'number' ? rows : null;
-    }
     case 'join': {
       if (plan.how === 'semi' || plan.how === 'anti' || plan.how === 'left') return factRows(plan.left);
       if (plan.how !== 'inner') return null;
       const l = factRows(plan.left), r = factRows(plan.right);
       return l === null || r === null ? null : Math.max(l, r);
     }
-    default: return estimateStats(plan).rows;
+    default: return unfilteredRows(plan, estimateStats);
   }
 }

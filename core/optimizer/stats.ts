@@ -2,6 +2,7 @@
 import { assertNever } from '../../ops/errors.ts';
 import type { FieldJSON, TypeJSON } from '../../ops/types.ts';
 import type { LogicalPlan } from '../plan/node.ts';
+import { passedColumn } from './expr-utils.ts';
 
 /** An estimate; null = unknown (treated as "too big" by rules that compare against a threshold). */
 export interface Statistics {
@@ -174,15 +175,8 @@ export function mayBeUnique(node: LogicalPlan, names: readonly string[]): boolea
     case 'distinct':
       return node.schema.every((f) => names.includes(f.name)) || mayBeUnique(node.input, names);
     case 'project': {
-      const inner: string[] = [];
-      for (const n of names) {
-        const i = node.schema.findIndex((f) => f.name === n);
-        let e = i < 0 ? null : node.exprs[i];
-        if (e?.kind === 'alias') e = e.arg;
-        if (e?.kind !== 'column') return false;
-        inner.push(e.name);
-      }
-      return mayBeUnique(node.input, inner);
+      const inner = names.map((n) => passedColumn(node, n));
+      return inner.every((n) => n !== null) && mayBeUnique(node.input, inner as string[]);
     }
     case 'aggregate':
       return node.groupBy.length > 0 && node.schema.slice(0, node.groupBy.length).every((f) => names.includes(f.name));

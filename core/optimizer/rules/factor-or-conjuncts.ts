@@ -1,18 +1,13 @@
 // FactorOrConjuncts: conditions common to every branch of an OR in a Filter move out of it, `(a and b) or (a and c)` -> `a and (b or c)`.
 import type { ExprNode } from '../../../ops/expr/node.ts';
 import { filter } from '../../plan/filter.ts';
-import { conjoin, exprKey, splitConjuncts } from '../expr-utils.ts';
+import { conjoin, exprKey, or, splitConjuncts, splitDisjuncts } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
 
-const or = (left: ExprNode, right: ExprNode): ExprNode => ({ kind: 'binary', op: 'or', left, right });
-
-function disjuncts(e: ExprNode): ExprNode[] {
-  return e.kind === 'binary' && e.op === 'or' ? [...disjuncts(e.left), ...disjuncts(e.right)] : [e];
-}
 
 /** `c` with the conjuncts every branch shares factored out; null when there are none. */
 function factor(c: ExprNode): ExprNode[] | null {
-  const branches = disjuncts(c).map(splitConjuncts);
+  const branches = splitDisjuncts(c).map(splitConjuncts);
   if (branches.length < 2) return null;
   const common = branches[0].filter((x) => branches.every((b) => b.some((y) => exprKey(y) === exprKey(x))));
   if (common.length === 0) return null;

@@ -20,7 +20,7 @@ import { join, pairSources, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { subqueryAlias, type SubqueryAlias } from '../../plan/subquery-alias.ts';
-import { colRef, stripAlias } from '../expr-utils.ts';
+import { colRef, passedColumn, stripAlias } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
 
 /** Names of the key columns a reduction's semi join reads (and the mark that an aggregate has one). */
@@ -53,14 +53,9 @@ function reduce(side: LogicalPlan, sideKeys: readonly ExprNode[], other: Logical
   while (agg.kind === 'project' || agg.kind === 'subqueryAlias') {
     if (agg.kind === 'project') {
       const proj = agg;
-      const inner: string[] = [];
-      for (const n of names) {
-        const i = proj.schema.findIndex((f) => f.name === n);
-        const e = i < 0 ? null : stripAlias(proj.exprs[i]);
-        if (e === null || e.kind !== 'column') return null;
-        inner.push(e.name);
-      }
-      names = inner;
+      const inner = names.map((n) => passedColumn(proj, n));
+      if (inner.some((n) => n === null)) return null;
+      names = inner as string[];
     }
     layers.push(agg);
     agg = agg.input;
@@ -112,14 +107,9 @@ function keySource(plan: LogicalPlan, keys: readonly ExprNode[]): { plan: Logica
       return keySource(left ? plan.left : plan.right, names.map((n) => colRef(from.get(n)!.input)));
     }
     case 'project': {
-      const inner: ExprNode[] = [];
-      for (const n of names) {
-        const i = plan.schema.findIndex((f) => f.name === n);
-        const e = i < 0 ? null : stripAlias(plan.exprs[i]);
-        if (e === null || e.kind !== 'column') return { plan, keys };
-        inner.push(e);
-      }
-      return keySource(plan.input, inner);
+      const inner = names.map((n) => passedColumn(plan, n));
+      if (inner.some((n) => n === null)) return { plan, keys };
+      return keySource(plan.input, (inner as string[]).map(colRef));
     }
     default:
       return { plan, keys };

@@ -11,7 +11,7 @@ import { join, pairSources, type Join } from '../../plan/join.ts';
 import type { LogicalPlan } from '../../plan/node.ts';
 import { project, type Project } from '../../plan/project.ts';
 import { joinPairFields } from '../../plan/schema.ts';
-import { renameColumns, stripAlias } from '../expr-utils.ts';
+import { passedColumn, renameColumns } from '../expr-utils.ts';
 import { unchanged, type OptimizerRule } from '../rule.ts';
 import { treeSelectivity } from '../selectivity.ts';
 
@@ -99,10 +99,9 @@ function throughProject(s: Join, p: Project): ReturnType<OptimizerRule['rewrite'
   if (cols === null || cols.size === 0) return unchanged(s);
   const names = new Map<string, string>();
   for (const c of cols) {
-    const i = p.schema.findIndex((f) => f.name === c);
-    const e = i < 0 ? null : stripAlias(p.exprs[i]);
-    if (e === null || e.kind !== 'column') return unchanged(s);
-    names.set(c, e.name);
+    const inner = passedColumn(p, c);
+    if (inner === null) return unchanged(s);
+    names.set(c, inner);
   }
   const semi = moved(s, p.input, names);
   if (semi === null) return unchanged(s);
