@@ -1,6 +1,6 @@
 // FilterExec: keeps the rows where a predicate is true (null counts as false).
 import * as arrow from 'apache-arrow';
-import { maskToIndices, takeBatch } from './compute/take.ts';
+import { conjunctsOf, filterRows } from './compute/filter-rows.ts';
 import { PlanError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { compileExpr } from './expr/eval.ts';
@@ -16,6 +16,8 @@ export class FilterExec implements ExecPlan {
   readonly schema: arrow.Schema;
   readonly children: readonly ExecPlan[];
   private readonly compiled: ReturnType<typeof compileExpr>;
+  /** The predicate's conjuncts, applied one after another on the rows still in play. */
+  private readonly conjuncts: ReturnType<typeof compileExpr>[];
 
   constructor(readonly predicate: ExprNode, readonly child: ExecPlan) {
     this.schema = child.schema;
@@ -25,6 +27,7 @@ export class FilterExec implements ExecPlan {
     if (t !== arrow.Type.Bool && t !== arrow.Type.Null) {
       throw new PlanError(`filter: predicate ${exprToString(predicate)} has type ${String(this.compiled.field.type)}, expected bool (compare it, e.g. col('x').gt(0))`);
     }
+    this.conjuncts = conjunctsOf(predicate).map((c) => compileExpr(c, child.schema));
   }
 
   display(): string {
@@ -33,19 +36,9 @@ export class FilterExec implements ExecPlan {
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
     for await (const batch of this.child.execute(partition, ctx)) {
-      const n = batch.numRows;
-      if (n === 0) continue;
-      const mask = this.compiled.evaluate(batch);
-      if (mask.typeId === arrow.Type.Null) continue;
-      const idx = maskToIndices(mask);
-      const m = idx.length;
-      if (m === 0) continue;
-      if (m === n) { yield batch; continue; }
-      if (idx[m - 1] - idx[0] === m - 1) {
-        yield batch.slice(idx[0], idx[0] + m);
-        continue;
-      }
-      yield takeBatch(batch, idx);
+      if (batch.numRows === 0) continue;
+      const out = filterRows(batch, this.conjuncts);
+      if (out.numRows > 0) yield out;
     }
   }
 }

@@ -2,7 +2,8 @@
 import * as arrow from 'apache-arrow';
 import { basename } from 'node:path';
 import { makeBatch } from './compute/batch.ts';
-import { maskToIndices, takeBatch } from './compute/take.ts';
+import { conjunctsOf, filterRows } from './compute/filter-rows.ts';
+import { maskToIndices } from './compute/take.ts';
 import { InternalError, PlanError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { compileExpr, type CompiledExpr } from './expr/eval.ts';
@@ -57,7 +58,8 @@ export class ScanExec implements ExecPlan {
     const field = (n: string) => opts.fileSchema.find((f) => f.name === n)!;
     this.schema = toArrowSchema(output.map(field));
     this.readSchema = toArrowSchema(this.readColumns.map(field));
-    this.compiled = opts.filters.map((f) => {
+    // Conjuncts one by one, so that each runs only on the rows the earlier ones kept.
+    this.compiled = opts.filters.flatMap(conjunctsOf).map((f) => {
       const c = compileExpr(f, this.readSchema);
       const t = c.field.type.typeId;
       if (t !== arrow.Type.Bool && t !== arrow.Type.Null) throw new PlanError(`scan: filter ${exprToString(f)} has type ${String(c.field.type)}, expected bool`);
@@ -106,10 +108,7 @@ export class ScanExec implements ExecPlan {
       ctx.signal?.throwIfAborted();
       // Rows read before the filters: the task's input, which the capacity planner scales by.
       ctx.metrics.add('inputRows', b.numRows);
-      for (const c of this.compiled) {
-        if (b.numRows === 0) break;
-        b = applyFilter(b, c);
-      }
+      if (this.compiled.length) b = filterRows(b, this.compiled);
       if (b.numRows === 0) continue;
       if (project) b = makeBatch(this.schema, b.data.children.slice(0, this.schema.fields.length), b.numRows);
       if (b.numRows > remaining) b = b.slice(0, remaining);
@@ -141,16 +140,4 @@ export class ScanExec implements ExecPlan {
       yield makeBatch(this.readSchema, cols, b.numRows);
     }
   }
-}
-
-/** Rows where the predicate is true: untouched if all pass, a slice if they are contiguous. */
-function applyFilter(b: arrow.RecordBatch, c: CompiledExpr): arrow.RecordBatch {
-  const mask = c.evaluate(b);
-  if (mask.typeId === arrow.Type.Null) return b.slice(0, 0);
-  const idx = maskToIndices(mask);
-  const m = idx.length;
-  if (m === b.numRows) return b;
-  if (m === 0) return b.slice(0, 0);
-  if (idx[m - 1] - idx[0] === m - 1) return b.slice(idx[0], idx[0] + m);
-  return takeBatch(b, idx);
 }

@@ -1,9 +1,10 @@
 // Vectorized comparisons (numeric, temporal, bool, utf8 bytes) and three-valued boolean logic.
 import * as arrow from 'apache-arrow';
 import { andValidity, boolBits, byteLen, makeValues, validity, type Bits } from './bits.ts';
+import { columnBits, scalarBits, type CmpOp } from './compare-loops.ts';
 import { numbersOf, type NumArray } from './num.ts';
 
-export type CmpOp = 'eq' | 'neq' | 'lt' | 'lte' | 'gt' | 'gte';
+export type { CmpOp };
 
 const BOOL = new arrow.Bool();
 
@@ -16,7 +17,7 @@ export function boolData(bits: Uint8Array, n: number, valid: Bits | null): arrow
 export function compareNumbers(op: CmpOp, a: arrow.Data, b: arrow.Data): arrow.Data {
   const n = a.length;
   const A = numbersOf(a), B = numbersOf(b);
-  const out = cmpLoop(op, A, B, n);
+  const out = columnBits(op, A, B, n);
   if (isFloatArray(A) || isFloatArray(B)) fixNaN(op, A, B, 0, out, n);
   return boolData(out, n, andValidity(validity(a), validity(b), n));
 }
@@ -41,31 +42,10 @@ function fixNaN(op: CmpOp, A: NumArray, B: NumArray | null, s: number, out: Uint
 export function compareNumberScalar(op: CmpOp, a: arrow.Data, s: number): arrow.Data {
   const n = a.length;
   const A = numbersOf(a);
-  const out = new Uint8Array(byteLen(n));
-  switch (op) {
-    case 'eq': for (let i = 0; i < n; i++) { if (A[i] === s) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'neq': for (let i = 0; i < n; i++) { if (A[i] !== s) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'lt': for (let i = 0; i < n; i++) { if (A[i] < s) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'lte': for (let i = 0; i < n; i++) { if (A[i] <= s) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'gt': for (let i = 0; i < n; i++) { if (A[i] > s) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'gte': for (let i = 0; i < n; i++) { if (A[i] >= s) out[i >> 3] |= 1 << (i & 7); } break;
-  }
+  const out = scalarBits(op, A, s, n);
   if (isFloatArray(A) || s !== s) fixNaN(op, A, null, s, out, n);
   const v = validity(a);
   return boolData(out, n, v ? v.slice() : null);
-}
-
-function cmpLoop(op: CmpOp, A: NumArray, B: NumArray, n: number): Uint8Array {
-  const out = new Uint8Array(byteLen(n));
-  switch (op) {
-    case 'eq': for (let i = 0; i < n; i++) { if (A[i] === B[i]) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'neq': for (let i = 0; i < n; i++) { if (A[i] !== B[i]) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'lt': for (let i = 0; i < n; i++) { if (A[i] < B[i]) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'lte': for (let i = 0; i < n; i++) { if (A[i] <= B[i]) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'gt': for (let i = 0; i < n; i++) { if (A[i] > B[i]) out[i >> 3] |= 1 << (i & 7); } break;
-    case 'gte': for (let i = 0; i < n; i++) { if (A[i] >= B[i]) out[i >> 3] |= 1 << (i & 7); } break;
-  }
-  return out;
 }
 
 /** Lexicographic comparison of byte ranges (UTF-8 byte order is code point order). */
