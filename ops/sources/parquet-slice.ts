@@ -129,9 +129,7 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
   const leaves = columns && columns.length ? pruneSchema(mf, columns) : null;
   const all = mf.get(FileMetaData.rowGroups);
   if (all?.t !== T.List) throw new FooterError('the footer lists no row groups');
-  // Where each chunk goes in the image and where it comes from in the file: read once the
-  // image's size is known, straight into it (no copy through a buffer per chunk).
-  const reads: { at: number; start: number; size: number; group: number }[] = [];
+  const pieces: Uint8Array[] = [PAR1];
   let at = PAR1.length;
   const kept: Node[] = [];
   const rows: number[] = [];
@@ -156,7 +154,10 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
         const starts = [dataPage, int(md.get(ColumnMetaData.dictionaryPageOffset)), int(md.get(ColumnMetaData.indexPageOffset))].filter((x): x is bigint => x !== undefined && x > 0n);
         const start = starts.reduce((a, b) => (b < a ? b : a));
         if (start < 4n || size < 0n || start + size > BigInt(fileSize)) throw new FooterError(`a column chunk of row group ${g} lies outside the file (bytes ${start} to ${start + size} of ${fileSize})`);
-        reads.push({ at, start: Number(start), size: Number(size), group: g });
+        const chunk = Buffer.allocUnsafe(Number(size));
+        const got = readSync(fd, chunk, 0, chunk.length, Number(start));
+        if (got < chunk.length) throw new FooterError(`the file ends inside a column chunk of row group ${g}`);
+        pieces.push(chunk);
         const shift = BigInt(at) - start;
         for (const k of [ColumnMetaData.dataPageOffset, ColumnMetaData.dictionaryPageOffset, ColumnMetaData.indexPageOffset]) {
           const v = int(md.get(k));
@@ -168,7 +169,7 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
         if (fo !== undefined) cc.set(ColumnChunk.fileOffset, i64(fo > 0n ? fo + shift : 0n));
         for (const k of [ColumnChunk.offsetIndexOffset, ColumnChunk.offsetIndexLength, ColumnChunk.columnIndexOffset, ColumnChunk.columnIndexLength]) cc.delete(k);
         groupStart ??= BigInt(at);
-        at += Number(size);
+        at += chunk.length;
       }
       if (rg.has(RowGroup.fileOffset) && groupStart !== null) rg.set(RowGroup.fileOffset, i64(groupStart));
       const n = int(rg.get(RowGroup.numRows));
@@ -176,24 +177,18 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
       rows.push(Number(n));
       kept.push(all.items[g]);
     }
-    mf.set(FileMetaData.numRows, i64(BigInt(rows.reduce((a, b) => a + b, 0))));
-    mf.set(FileMetaData.rowGroups, { t: T.List, et: T.Struct, items: kept });
-    const w = new Writer();
-    w.value(meta);
-    const newFooter = w.bytes();
-    const image = Buffer.allocUnsafe(at + newFooter.length + 8);
-    PAR1.copy(image, 0);
-    for (const r of reads) {
-      const got = readSync(fd, image, r.at, r.size, r.start);
-      if (got < r.size) throw new FooterError(`the file ends inside a column chunk of row group ${r.group}`);
-    }
-    image.set(newFooter, at);
-    image.writeUInt32LE(newFooter.length, at + newFooter.length);
-    PAR1.copy(image, at + newFooter.length + 4);
-    return { bytes: image, rows };
   } finally {
     closeSync(fd);
   }
+  mf.set(FileMetaData.numRows, i64(BigInt(rows.reduce((a, b) => a + b, 0))));
+  mf.set(FileMetaData.rowGroups, { t: T.List, et: T.Struct, items: kept });
+  const w = new Writer();
+  w.value(meta);
+  const newFooter = w.bytes();
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(newFooter.length);
+  pieces.push(newFooter, len, PAR1);
+  return { bytes: Buffer.concat(pieces), rows };
 }
 
 /** Writes a footer back as it was read (tests: the codec loses nothing). */
