@@ -134,7 +134,7 @@ async function dataFor(sf: number, root: string): Promise<string> {
     if (!s) await c.run(`COPY (SELECT * FROM ${src(t)}) TO '${tmp}' ${opts}`);
     else {
       const replace = Object.entries(s.keys).map(([k, off]) => `(${k} + r.i * ${off})::INTEGER AS ${k}`).join(', ');
-      await c.run(`COPY (SELECT * REPLACE (${replace}) FROM range(${copies}) r(i), ${src(t)} ORDER BY ${s.order}) TO '${tmp}' ${opts}`);
+      await c.run(`COPY (SELECT * EXCLUDE (i) REPLACE (${replace}) FROM range(${copies}) r(i), ${src(t)} ORDER BY ${s.order}) TO '${tmp}' ${opts}`);
     }
     renameSync(tmp, tablePath(dir, t));
   }
