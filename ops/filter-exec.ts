@@ -15,17 +15,17 @@ export class FilterExec implements ExecPlan {
   readonly name = 'FilterExec';
   readonly schema: arrow.Schema;
   readonly children: readonly ExecPlan[];
-  private readonly compiled: ReturnType<typeof compileExpr>;
   /** The predicate's conjuncts, applied one after another on the rows still in play. */
   private readonly conjuncts: ReturnType<typeof compileExpr>[];
 
   constructor(readonly predicate: ExprNode, readonly child: ExecPlan) {
     this.schema = child.schema;
     this.children = [child];
-    this.compiled = compileExpr(predicate, child.schema);
-    const t = this.compiled.field.type.typeId;
+    // The whole predicate is compiled once here for its type; it runs conjunct by conjunct.
+    const whole = compileExpr(predicate, child.schema);
+    const t = whole.field.type.typeId;
     if (t !== arrow.Type.Bool && t !== arrow.Type.Null) {
-      throw new PlanError(`filter: predicate ${exprToString(predicate)} has type ${String(this.compiled.field.type)}, expected bool (compare it, e.g. col('x').gt(0))`);
+      throw new PlanError(`filter: predicate ${exprToString(predicate)} has type ${String(whole.field.type)}, expected bool (compare it, e.g. col('x').gt(0))`);
     }
     this.conjuncts = conjunctsOf(predicate).map((c) => compileExpr(c, child.schema));
   }

@@ -6,6 +6,7 @@ import { InternalError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { compileExpr, type CompiledExpr } from './expr/eval.ts';
 import { exprToString, type ExprNode } from './expr/node.ts';
+import { countNulls } from './expr/bits.ts';
 
 export interface GenerateOptions {
   /** A list, fixed-size-list or map expression over the child's rows. */
@@ -94,7 +95,7 @@ export class GenerateExec implements ExecPlan {
       }
       const cols = batch.data.children.map((c) => takeData(c, rows));
       if (pos) {
-        const nulls = posValid ? total - popcount(posValid, total) : 0;
+        const nulls = countNulls(posValid, total);
         cols.push(arrow.makeData({ type: new arrow.Int32(), length: total, nullCount: nulls, nullBitmap: nulls ? posValid! : undefined, data: pos }));
       }
       const element = list.children[0];
@@ -107,10 +108,4 @@ export class GenerateExec implements ExecPlan {
       else for (let s = 0; s < total; s += size) yield out.slice(s, Math.min(total, s + size));
     }
   }
-}
-
-function popcount(bits: Uint8Array, n: number): number {
-  let k = 0;
-  for (let i = 0; i < n; i++) if (bits[i >> 3] & (1 << (i & 7))) k++;
-  return k;
 }

@@ -1,7 +1,7 @@
 // Filtering a batch by a conjunction: the masks of its conjuncts are ANDed as bitmaps, and rows
 // are gathered only once few enough remain, instead of once per conjunct.
 import * as arrow from 'apache-arrow';
-import { boolBits, byteLen, validity, type Bits } from '../expr/bits.ts';
+import { boolBits, byteLen, countOnes, validity, type Bits } from '../expr/bits.ts';
 import type { ExprNode } from '../expr/node.ts';
 import { takeBatch } from './take.ts';
 
@@ -32,7 +32,7 @@ export function filterRows(batch: arrow.RecordBatch, conjuncts: readonly RowPred
     const mask = conjuncts[k].evaluate(b);
     if (mask.typeId === arrow.Type.Null) return b.slice(0, 0);
     sel = andMask(sel, mask);
-    const kept = countSet(sel);
+    const kept = countOnes(sel, n);
     if (kept === 0) return b.slice(0, 0);
     if (kept === n) { sel = null; continue; }
     if (k === conjuncts.length - 1 || kept * 4 <= n) {
@@ -41,24 +41,6 @@ export function filterRows(batch: arrow.RecordBatch, conjuncts: readonly RowPred
     }
   }
   return b;
-}
-
-/** Set bits of `bits` (a fresh, offset-0 bitmap): 32 at a time with the SWAR popcount. */
-function countSet(bits: Bits): number {
-  const words = bits.length >> 2;
-  const w32 = new Int32Array(bits.buffer, bits.byteOffset, words);
-  let c = 0;
-  for (let k = 0; k < words; k++) {
-    let v = w32[k];
-    v -= (v >>> 1) & 0x55555555;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    c += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-  }
-  for (let k = words << 2; k < bits.length; k++) {
-    let v = bits[k];
-    while (v !== 0) { v &= v - 1; c++; }
-  }
-  return c;
 }
 
 /** `sel` AND the true, valid rows of `mask`, as a fresh bitmap (or `sel` updated in place). */

@@ -47,12 +47,30 @@ export function andValidity(a: Bits | null, b: Bits | null, n: number): Bits | n
 
 /** Number of zero bits among the first n bits. */
 export function countNulls(bits: Bits | null, n: number): number {
-  if (!bits) return 0;
-  let ones = 0;
+  return bits ? n - countOnes(bits, n) : 0;
+}
+
+/**
+ * Number of set bits among the first n bits: 32 at a time with the SWAR popcount where the
+ * bitmap's bytes are 4-aligned in their buffer, then a byte table, then the last bits one by one.
+ */
+export function countOnes(bits: Bits, n: number): number {
   const full = n >> 3;
-  for (let k = 0; k < full; k++) ones += POPCOUNT[bits[k]];
-  for (let i = full << 3; i < n; i++) ones += (bits[i >> 3] >> (i & 7)) & 1;
-  return n - ones;
+  let c = 0, k = 0;
+  if ((bits.byteOffset & 3) === 0) {
+    const words = full >> 2;
+    const w32 = new Int32Array(bits.buffer, bits.byteOffset, words);
+    for (; k < words; k++) {
+      let v = w32[k];
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      c += Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+    }
+    k <<= 2;
+  }
+  for (; k < full; k++) c += POPCOUNT[bits[k]];
+  for (let i = full << 3; i < n; i++) c += (bits[i >> 3] >> (i & 7)) & 1;
+  return c;
 }
 
 const POPCOUNT = (() => {
