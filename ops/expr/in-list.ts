@@ -103,6 +103,9 @@ function numberHits(x: arrow.Data, set: InSet): Bits {
   return out;
 }
 
+/** Candidates up to this many bytes long are found through an array indexed by length. */
+const DENSE_LENGTHS = 1024;
+
 function utf8Hits(x: arrow.Data, set: InSet): Bits {
   const n = x.length;
   const offs = x.valueOffsets as Int32Array;
@@ -113,14 +116,27 @@ function utf8Hits(x: arrow.Data, set: InSet): Bits {
     for (let i = 0; i < n; i++) if (set.byBytes.has(buf.toString('latin1', offs[i], offs[i + 1]))) out[i >> 3] |= 1 << (i & 7);
     return out;
   }
+  if (set.byLength.size === 0) return out;
+  // A few candidates: a dense table by byte length (no Map lookup per row) when they are short,
+  // then the first byte before the rest.
+  const maxLen = Math.max(...set.byLength.keys());
+  const dense = maxLen <= DENSE_LENGTHS;
+  const byLen: (Uint8Array[] | undefined)[] = dense ? new Array(maxLen + 1).fill(undefined) : [];
+  if (dense) for (const [len, list] of set.byLength) byLen[len] = list;
   for (let i = 0; i < n; i++) {
     const a = offs[i];
-    const cands = set.byLength.get(offs[i + 1] - a);
+    const len = offs[i + 1] - a;
+    if (len > maxLen) continue;
+    const cands = dense ? byLen[len] : set.byLength.get(len);
     if (cands === undefined) continue;
-    for (const c of cands) {
-      let k = 0;
-      while (k < c.length && bytes[a + k] === c[k]) k++;
-      if (k === c.length) { out[i >> 3] |= 1 << (i & 7); break; }
+    if (len === 0) { out[i >> 3] |= 1 << (i & 7); continue; }
+    const first = bytes[a];
+    for (let j = 0; j < cands.length; j++) {
+      const c = cands[j];
+      if (c[0] !== first) continue;
+      let k = 1;
+      while (k < len && bytes[a + k] === c[k]) k++;
+      if (k === len) { out[i >> 3] |= 1 << (i & 7); break; }
     }
   }
   return out;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlanError } from '../../ops/errors.ts';
 import { exprToString, type ExprNode } from '../../ops/expr/node.ts';
@@ -42,6 +43,18 @@ describe('in', () => {
     const many = Array.from({ length: 40 }, (_, k) => lit(`v${k}`, 'utf8'));
     expect(run(isin(col('s'), ...many, lit('bb', 'utf8')), b)).toEqual([false, true, false, null, false, false]);
     expect(run(isin(col('s'), ...many, lit('bb', 'utf8'), lit(null, 'utf8')), b)).toEqual([null, true, null, null, null, null]);
+  });
+
+  it('strings: the length table, first bytes, the empty string and long values agree with a row-by-row test', () => {
+    // A small alphabet makes equal lengths and equal first bytes common; one candidate past the
+    // dense table's 1,024 bytes takes the path by Map.
+    const str = fc.stringMatching(/^[ab\u00e9]{0,4}$/);
+    fc.assert(fc.property(fc.array(fc.option(str), { maxLength: 30 }), fc.array(str, { minLength: 1, maxLength: 5 }), fc.boolean(), (vals, cands, long) => {
+      const list = [...cands, ...(long ? ['x'.repeat(1500)] : [])];
+      const got = run(isin(col('s'), ...list.map((c) => lit(c, 'utf8'))), batchOf({ s: { type: 'utf8', values: [...vals, ...(long ? ['x'.repeat(1500)] : [])] } }));
+      expect(got).toEqual([...vals.map((v) => (v === null ? null : list.includes(v))), ...(long ? [true] : [])]);
+    }), { numRuns: 500 });
+    expect(run(isin(col('s'), lit(null, 'utf8')), b)).toEqual([null, null, null, null, null, null]);
   });
 
   it('dates, and columns in the list (compared row by row, their nulls count as unknown)', () => {
