@@ -11,6 +11,28 @@ const SLACK = 64 * 1024;
 const AHEAD_OFFSET = 64 * 1024;
 
 /**
+ * Read buffers of closed readers, kept for this thread's next reader: a task reads split after
+ * split, and every fresh buffer (8 MB by default, two with read-ahead) counts towards the
+ * external memory at which V8 runs a full collection. Readers never hand out views of their
+ * buffers (see fill()), so a closed reader's buffers are free.
+ */
+const POOLED = 4;
+const POOLED_MAX_BYTES = 64 * 1024 * 1024;
+const pool: Buffer[] = [];
+
+function takeBuffer(size: number): Buffer {
+  const i = pool.findIndex((b) => b.length === size);
+  return i >= 0 ? pool.splice(i, 1)[0] : Buffer.allocUnsafeSlow(size);
+}
+
+/** Keeps `b` for the next reader; the oldest kept buffer goes once POOLED are kept. */
+function giveBack(b: Buffer | null | undefined): void {
+  if (!b || b.length > POOLED_MAX_BYTES || pool.includes(b)) return;
+  pool.push(b);
+  if (pool.length > POOLED) pool.shift();
+}
+
+/**
  * A buffered window over bytes [start, end) of a file, following the Hadoop LineRecordReader
  * convention: a split owns every record that *starts* in [start, end). A split with start > 0
  * skips the partial line before its first line start; the record crossing `end` is read to its
@@ -29,6 +51,7 @@ export class RangeReader {
   /** The next chunk, being read into `spare` at AHEAD_OFFSET while the caller parses this one. */
   private ahead: Promise<{ buf: Buffer; n: number; at: number }> | null = null;
   private spare: Buffer | null = null;
+  private closed = false;
 
   private constructor(
     private readonly fh: FileHandle,
@@ -40,7 +63,7 @@ export class RangeReader {
     start: number,
   ) {
     this.base = start;
-    this.buf = Buffer.allocUnsafeSlow(bufferBytes);
+    this.buf = takeBuffer(bufferBytes);
   }
 
   /**
@@ -141,7 +164,7 @@ export class RangeReader {
     if (need > this.buf.length) {
       let size = this.buf.length * 2;
       while (size < need) size *= 2;
-      const bigger = Buffer.allocUnsafeSlow(size);
+      const bigger = takeBuffer(size);
       this.buf.copy(bigger, 0, 0, this.len);
       this.buf = bigger;
       this.spare = null; // sizes now differ; a new spare is made to match
@@ -155,7 +178,7 @@ export class RangeReader {
   private readAhead(): void {
     const at = this.base + this.len;
     if (this.eof || at >= this.limit || this.buf.length < 4 * AHEAD_OFFSET) return;
-    const spare = this.spare && this.spare.length === this.buf.length ? this.spare : Buffer.allocUnsafeSlow(this.buf.length);
+    const spare = this.spare && this.spare.length === this.buf.length ? this.spare : takeBuffer(this.buf.length);
     this.spare = null;
     const p = this.fh.read(spare, AHEAD_OFFSET, spare.length - AHEAD_OFFSET, at).then((r) => ({ buf: spare, n: r.bytesRead, at }));
     p.catch(() => {}); // a failed read-ahead surfaces when fill() awaits it
@@ -178,9 +201,15 @@ export class RangeReader {
   }
 
   async close(): Promise<void> {
-    if (this.ahead) await this.ahead.catch(() => {});
+    if (this.closed) return;
+    this.closed = true;
+    const ahead = this.ahead ? await this.ahead.catch(() => null) : null;
     this.ahead = null;
     await this.fh.close();
+    giveBack(this.buf);
+    giveBack(this.spare);
+    giveBack(ahead?.buf);
+    this.spare = null;
   }
 }
 
