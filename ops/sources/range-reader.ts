@@ -14,22 +14,27 @@ const AHEAD_OFFSET = 64 * 1024;
  * Read buffers of closed readers, kept for this thread's next reader: a task reads split after
  * split, and every fresh buffer (8 MB by default, two with read-ahead) counts towards the
  * external memory at which V8 runs a full collection. Readers never hand out views of their
- * buffers (see fill()), so a closed reader's buffers are free.
+ * buffers (see fill()), so a closed reader's buffers are free. At most 32 MB are kept per thread.
  */
 const POOLED = 4;
-const POOLED_MAX_BYTES = 64 * 1024 * 1024;
+/** Most bytes kept for a thread (a buffer grown for a long record past this is dropped). */
+const POOLED_BYTES = 32 * 1024 * 1024;
 const pool: Buffer[] = [];
+let pooledBytes = 0;
 
 function takeBuffer(size: number): Buffer {
   const i = pool.findIndex((b) => b.length === size);
-  return i >= 0 ? pool.splice(i, 1)[0] : Buffer.allocUnsafeSlow(size);
+  if (i < 0) return Buffer.allocUnsafeSlow(size);
+  pooledBytes -= size;
+  return pool.splice(i, 1)[0];
 }
 
-/** Keeps `b` for the next reader; the oldest kept buffer goes once POOLED are kept. */
+/** Keeps `b` for the next reader; the oldest kept buffers go past POOLED buffers or POOLED_BYTES. */
 function giveBack(b: Buffer | null | undefined): void {
-  if (!b || b.length > POOLED_MAX_BYTES || pool.includes(b)) return;
+  if (!b || b.length > POOLED_BYTES || pool.includes(b)) return;
   pool.push(b);
-  if (pool.length > POOLED) pool.shift();
+  pooledBytes += b.length;
+  while (pool.length > POOLED || pooledBytes > POOLED_BYTES) pooledBytes -= pool.shift()!.length;
 }
 
 /**
