@@ -178,8 +178,12 @@ export class HashJoinExec implements ExecPlan {
 
   /** The hash table over `batch`; null when the two together do not fit the budget. */
   private prepare(batch: arrow.RecordBatch, ctx: TaskContext): Built | null {
-    const table = new JoinHashTable(this.keysOf(this.buildKeys, batch), batch.numRows);
-    return batchBytes(batch) + table.estimatedBytes() > ctx.memoryBudget ? null : { batch, table };
+    const keys = this.keysOf(this.buildKeys, batch);
+    const fits = (t: JoinHashTable) => batchBytes(batch) + t.estimatedBytes() <= ctx.memoryBudget;
+    let table = new JoinHashTable(keys, batch.numRows);
+    // A dense index over a wide range of few keys can outgrow a budget that a hashed table fits.
+    if (table.isDense && !fits(table)) table = new JoinHashTable(keys, batch.numRows, { dense: false });
+    return fits(table) ? { batch, table } : null;
   }
 
   private keysOf(keys: readonly CompiledExpr[], b: arrow.RecordBatch): arrow.Data[] {

@@ -3,6 +3,7 @@ import * as arrow from 'apache-arrow';
 import { int64Words, KeyKind, keyKindOf, nullBits, wordsToNumber } from '../compute/hash.ts';
 import { KeyTable } from '../compute/key-table.ts';
 import { InternalError } from '../errors.ts';
+import { denseGroups, denseRange, probeDense, type DenseRange } from './dense-keys.ts';
 
 /**
  * How one key pair is made to hash and compare alike on both sides: equal key kinds pass
@@ -23,27 +24,39 @@ export function alignKey(d: arrow.Data, how: 'native' | 'float64'): arrow.Data {
 /** Build rows whose keys size the table (see the constructor). */
 const SAMPLE_ROWS = 4096;
 
-/** Build rows indexed by key; keys with a null never match (SQL equality). */
+/**
+ * Build rows indexed by key; keys with a null never match (SQL equality). One integer key
+ * over a small range is indexed by key - min (dense-keys.ts); other keys go through a KeyTable.
+ */
 export class JoinHashTable {
-  private readonly table: KeyTable;
+  /** The hashed index; null when the keys are dense. */
+  private readonly table: KeyTable | null;
+  private readonly dense: DenseRange | null;
   /** Build rows ordered by group (each group's rows in build order): rows[start[g] .. start[g+1]). */
   private readonly rows: Int32Array;
   private readonly start: Int32Array;
 
-  /** `keys` are the (aligned) build key columns, `n` build rows. */
-  constructor(keys: readonly arrow.Data[], n: number) {
-    this.table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match' });
+  /** `keys` are the (aligned) build key columns, `n` build rows; `opts.dense: false` hashes even dense keys. */
+  constructor(keys: readonly arrow.Data[], n: number, opts: { dense?: boolean } = {}) {
+    this.dense = opts.dense === false ? null : denseRange(keys, n);
+    if (this.dense) {
+      this.table = null;
+      ({ start: this.start, rows: this.rows } = denseGroups(keys[0], n, this.dense));
+      return;
+    }
+    const table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match' });
+    this.table = table;
     const gid = new Int32Array(n);
     // Sized from the first rows' share of distinct keys: a table sized for n rows whose keys repeat
     // (lineitem's order keys, 4 rows each) is mostly empty, and each of its pages costs a fault
     // and its random probes miss the cache.
     const head = Math.min(n, SAMPLE_ROWS);
-    this.table.insert(keys, head, gid);
+    table.insert(keys, head, gid);
     if (head < n) {
-      this.table.reserve(Math.ceil((n * this.table.size) / head));
-      this.table.insert(keys.map((k) => k.slice(head, n - head)), n - head, gid.subarray(head));
+      table.reserve(Math.ceil((n * table.size) / head));
+      table.insert(keys.map((k) => k.slice(head, n - head)), n - head, gid.subarray(head));
     }
-    const groups = this.table.size;
+    const groups = table.size;
     const start = new Int32Array(groups + 1);
     for (let i = 0; i < n; i++) if (gid[i] >= 0) start[gid[i] + 1]++;
     for (let g = 0; g < groups; g++) start[g + 1] += start[g];
@@ -54,14 +67,18 @@ export class JoinHashTable {
     this.start = start;
   }
 
+  /** Whether the keys are indexed densely (key - min) rather than hashed. */
+  get isDense(): boolean { return this.dense !== null; }
+
   /** Bytes held by the table (keys, slots and row lists). */
   estimatedBytes(): number {
-    return this.table.estimatedBytes() + this.rows.byteLength + this.start.byteLength;
+    return (this.table?.estimatedBytes() ?? 0) + this.rows.byteLength + this.start.byteLength;
   }
 
   /** The group of each probe row (-1: no build row has that key, or the key has a null). */
   probe(keys: readonly arrow.Data[], n: number): Int32Array {
-    return this.table.lookup(keys, n);
+    if (this.dense) return probeDense(keys[0], n, this.dense, this.start, new Int32Array(n));
+    return this.table!.lookup(keys, n);
   }
 
   /** First index into rowList() of group g's build rows. */

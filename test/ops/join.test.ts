@@ -156,6 +156,18 @@ describe('HashJoinExec', () => {
     expect(ctx.counters.get('spills')).toBeGreaterThan(0);
   });
 
+  it('hashes a dense key range that would not fit the budget rather than spilling', async () => {
+    // 40 keys over 200,000 values: a dense index (800 KB of group starts) is over the 64 KB
+    // budget, a hashed table is not, so the join runs without spilling.
+    const keys = Array.from({ length: 40 }, (_, i) => i * 5000);
+    const wide = new arrow.Table({ k2: arrow.vectorFromArray(keys, new arrow.Int32()) });
+    const a = new arrow.Table({ k: arrow.vectorFromArray([0, 5000, 195000, 7], new arrow.Int32()) });
+    const j = join('left', src(a), src(wide, 16), ['k'], ['k2']);
+    const { rows, ctx } = await run(j, { memoryBudget: 64 * 1024 });
+    expect(sortRows(rows)).toEqual(sortRows([{ k: 0, k2: 0 }, { k: 5000, k2: 5000 }, { k: 195000, k2: 195000 }, { k: 7, k2: null }]));
+    expect(ctx.counters.get('spills') ?? 0).toBe(0);
+  });
+
   it('displays one line', () => {
     const j = join('left', src(left), src(right2), ['k'], ['k2']);
     expect(j.display()).toBe('HashJoinExec: how=left, on=[k = k2], build=right');
