@@ -25,7 +25,7 @@ export interface DenseRange {
 type IntArray = Int32Array | Int16Array | Int8Array | Uint16Array | Uint8Array;
 
 /** The values of an integer column of at most 32 bits whose every value is exact in an Int32 (uint32 excluded), or null. */
-function intValues(d: arrow.Data): IntArray | null {
+export function intValues(d: arrow.Data): IntArray | null {
   const t = d.type;
   const intType = (arrow.DataType.isInt(t) && t.bitWidth <= 32 && (t.isSigned || t.bitWidth < 32)) || (arrow.DataType.isDate(t) && t.unit === arrow.DateUnit.DAY);
   if (!intType) return null;
@@ -34,11 +34,11 @@ function intValues(d: arrow.Data): IntArray | null {
 }
 
 /**
- * The range of the one build key column in `keys` (rows [0, n)) when it is an integer column
- * of at most 32 bits whose non-null values span at most max(2^18, 10n) keys; null otherwise
- * (several key columns, other types, no non-null key, or a sparse range).
+ * The span [min, min + range) of the non-null values of the one build key column in `keys`
+ * (rows [0, n)) when it is an integer column of at most 32 bits; null otherwise (several key
+ * columns, other types, or no non-null key).
  */
-export function denseRange(keys: readonly arrow.Data[], n: number): DenseRange | null {
+export function keyRange(keys: readonly arrow.Data[], n: number): DenseRange | null {
   if (keys.length !== 1 || n === 0) return null;
   const d = keys[0];
   const v = intValues(d);
@@ -51,15 +51,18 @@ export function denseRange(keys: readonly arrow.Data[], n: number): DenseRange |
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  if (min > max) return null;
-  const range = max - min + 1;
-  return range <= MAX_RANGE && range <= Math.max(SMALL_RANGE, KEYS_PER_ROW * n) ? { min, range } : null;
+  return min > max ? null : { min, range: max - min + 1 };
+}
+
+/** Whether build keys spanning `r` are dense enough over `n` build rows to index by key - min: at most max(2^18, 10n) keys. */
+export function isDense(r: DenseRange, n: number): boolean {
+  return r.range <= MAX_RANGE && r.range <= Math.max(SMALL_RANGE, KEYS_PER_ROW * n);
 }
 
 /**
  * The build rows grouped by key, as a JoinHashTable holds them: rows[start[g] .. start[g+1])
  * are the rows (in build order) whose key is min + g. Null keys are left out (they never match).
- * `d` MUST be the column denseRange accepted, with the same `n`.
+ * `d` MUST be the column keyRange gave `k` for, with the same `n`.
  */
 export function denseGroups(d: arrow.Data, n: number, k: DenseRange): { start: Int32Array; rows: Int32Array } {
   const v = intValues(d)!;

@@ -3,7 +3,8 @@ import * as arrow from 'apache-arrow';
 import { int64Words, KeyKind, keyKindOf, nullBits, wordsToNumber } from '../compute/hash.ts';
 import { KeyTable } from '../compute/key-table.ts';
 import { InternalError } from '../errors.ts';
-import { denseGroups, denseRange, probeDense, type DenseRange } from './dense-keys.ts';
+import { denseGroups, isDense, keyRange, probeDense, type DenseRange } from './dense-keys.ts';
+import { bitmapCandidates, int32Column, keyBitmap, wantsBitmap } from './key-bitmap.ts';
 
 /**
  * How one key pair is made to hash and compare alike on both sides: equal key kinds pass
@@ -26,19 +27,27 @@ const SAMPLE_ROWS = 4096;
 
 /**
  * Build rows indexed by key; keys with a null never match (SQL equality). One integer key
- * over a small range is indexed by key - min (dense-keys.ts); other keys go through a KeyTable.
+ * over a small range is indexed by key - min (dense-keys.ts); other keys go through a KeyTable,
+ * behind a bitmap of the keys when they are one integer key over a sparse range (key-bitmap.ts).
  */
 export class JoinHashTable {
   /** The hashed index; null when the keys are dense. */
   private readonly table: KeyTable | null;
   private readonly dense: DenseRange | null;
+  /** Hashed one-integer keys: a bit per key of their range, tested before the table. */
+  private readonly bitmap: { range: DenseRange; bits: Uint32Array } | null;
   /** Build rows ordered by group (each group's rows in build order): rows[start[g] .. start[g+1]). */
   private readonly rows: Int32Array;
   private readonly start: Int32Array;
 
-  /** `keys` are the (aligned) build key columns, `n` build rows; `opts.dense: false` hashes even dense keys. */
-  constructor(keys: readonly arrow.Data[], n: number, opts: { dense?: boolean } = {}) {
-    this.dense = opts.dense === false ? null : denseRange(keys, n);
+  /**
+   * `keys` are the (aligned) build key columns, `n` build rows; `opts.dense: false` hashes even
+   * dense keys, `opts.bitmap: false` probes a hashed table without the key bitmap.
+   */
+  constructor(keys: readonly arrow.Data[], n: number, opts: { dense?: boolean; bitmap?: boolean } = {}) {
+    const range = keyRange(keys, n);
+    this.dense = opts.dense !== false && range && isDense(range, n) ? range : null;
+    this.bitmap = !this.dense && range && opts.bitmap !== false && wantsBitmap(range, n) ? { range, bits: keyBitmap(keys[0], n, range) } : null;
     if (this.dense) {
       this.table = null;
       ({ start: this.start, rows: this.rows } = denseGroups(keys[0], n, this.dense));
@@ -69,16 +78,24 @@ export class JoinHashTable {
 
   /** Whether the keys are indexed densely (key - min) rather than hashed. */
   get isDense(): boolean { return this.dense !== null; }
+  /** Whether a hashed table tests a bitmap of its keys first. */
+  get hasBitmap(): boolean { return this.bitmap !== null; }
 
   /** Bytes held by the table (keys, slots and row lists). */
   estimatedBytes(): number {
-    return (this.table?.estimatedBytes() ?? 0) + this.rows.byteLength + this.start.byteLength;
+    return (this.table?.estimatedBytes() ?? 0) + (this.bitmap?.bits.byteLength ?? 0) + this.rows.byteLength + this.start.byteLength;
   }
 
   /** The group of each probe row (-1: no build row has that key, or the key has a null). */
   probe(keys: readonly arrow.Data[], n: number): Int32Array {
     if (this.dense) return probeDense(keys[0], n, this.dense, this.start, new Int32Array(n));
-    return this.table!.lookup(keys, n);
+    if (!this.bitmap) return this.table!.lookup(keys, n);
+    const ids = new Int32Array(n).fill(-1);
+    const c = bitmapCandidates(keys[0], n, this.bitmap.range, this.bitmap.bits);
+    if (c.rows.length === 0) return ids;
+    const found = this.table!.lookup([int32Column(c.keys)], c.keys.length);
+    for (let t = 0; t < c.rows.length; t++) ids[c.rows[t]] = found[t];
+    return ids;
   }
 
   /** First index into rowList() of group g's build rows. */

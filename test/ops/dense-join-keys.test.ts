@@ -1,8 +1,8 @@
-// Dense join keys: a build side with one integer key over a small range is indexed by key - min and finds the same build rows, in the same order, as the hashed table and as a plain map.
+// Dense join keys and key bitmaps: a build side with one integer key over a small range is indexed by key - min, over a sparse range hashed behind a bitmap; both find the same build rows, in the same order, as the plain hashed table and a plain map.
 import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { denseRange } from '../../ops/joins/dense-keys.ts';
+import { isDense, keyRange } from '../../ops/joins/dense-keys.ts';
 import { JoinHashTable } from '../../ops/joins/join-hash-table.ts';
 
 /** A column of `type` from values (null: a null row), sliced `skip` rows in so that offsets are exercised. */
@@ -28,6 +28,12 @@ function reference(build: (number | null)[], probe: (number | null)[]): number[]
   return probe.map((k) => (k === null ? [] : m.get(k) ?? []));
 }
 
+/** keyRange when the keys are dense enough to index by key - min, else null. */
+function denseRange(keys: arrow.Data[], n: number) {
+  const r = keyRange(keys, n);
+  return r && isDense(r, n) ? r : null;
+}
+
 const PROBE_TYPES: [string, arrow.DataType][] = [['int32', new arrow.Int32()], ['int16', new arrow.Int16()], ['uint32', new arrow.Uint32()], ['float64', new arrow.Float64()]];
 
 describe('JoinHashTable with dense keys', () => {
@@ -35,21 +41,30 @@ describe('JoinHashTable with dense keys', () => {
     fc.assert(fc.property(
       fc.integer({ min: -40, max: 40 }), fc.integer({ min: 1, max: 300 }),
       fc.array(fc.nat(), { minLength: 1, maxLength: 200 }), fc.array(fc.nat(), { maxLength: 200 }),
-      fc.constantFrom(...PROBE_TYPES), fc.integer({ min: 0, max: 9 }),
-      (base, span, rawBuild, rawProbe, [name, probeType], skip) => {
-        const build = rawBuild.map((r) => (r % 11 === 0 ? null : base + (r % span)));
+      fc.constantFrom(...PROBE_TYPES), fc.integer({ min: 0, max: 9 }), fc.constantFrom(1, 1, 7919),
+      (base, span, rawBuild, rawProbe, [name, probeType], skip, stride) => {
+        // stride 7919 spreads the keys over up to 2.4M values: too sparse to index densely.
+        const build = rawBuild.map((r) => (r % 11 === 0 ? null : base + (r % span) * stride));
         // Probe keys around the build range, outside it, and (float64) between integers.
-        let probe: (number | null)[] = rawProbe.map((r) => (r % 13 === 0 ? null : base - 3 + (r % (span + 6))));
+        let probe: (number | null)[] = rawProbe.map((r) => (r % 13 === 0 ? null : base - 3 * stride + (r % (span + 6)) * stride + (r % 3 === 0 ? 1 : 0)));
         if (name === 'float64') probe = probe.map((x, i) => (x !== null && i % 5 === 0 ? x + 0.5 : x));
-        if (name === 'uint32' || name === 'int16') probe = probe.map((x) => (x !== null && x < 0 ? null : x));
+        if (name === 'uint32') probe = probe.map((x) => (x !== null && x < 0 ? null : x));
+        if (name === 'int16') probe = probe.map((x) => (x !== null && (x < -32768 || x > 32767) ? null : x));
         const b = column(new arrow.Int32(), build, skip);
         const p = column(probeType, probe, skip % 3);
-        const dense = new JoinHashTable([b], b.length);
-        const hashed = new JoinHashTable([b], b.length, { dense: false });
-        expect(dense.isDense).toBe(build.some((x) => x !== null));
-        expect(hashed.isDense).toBe(false);
+        const auto = new JoinHashTable([b], b.length);
+        const bitmap = new JoinHashTable([b], b.length, { dense: false });
+        const hashed = new JoinHashTable([b], b.length, { dense: false, bitmap: false });
+        const anyKey = build.some((x) => x !== null);
+        const present = build.filter((x) => x !== null);
+        const range = Math.max(...present) - Math.min(...present) + 1;
+        expect(auto.isDense).toBe(anyKey && range <= Math.max(2 ** 18, 10 * build.length));
+        expect(auto.hasBitmap).toBe(anyKey && !auto.isDense);
+        expect([bitmap.isDense, bitmap.hasBitmap]).toEqual([false, anyKey]);
+        expect([hashed.isDense, hashed.hasBitmap]).toEqual([false, false]);
         const want = reference(build, probe);
-        expect(matches(dense, p)).toEqual(want);
+        expect(matches(auto, p)).toEqual(want);
+        expect(matches(bitmap, p)).toEqual(want);
         expect(matches(hashed, p)).toEqual(want);
       },
     ), { numRuns: 400 });
