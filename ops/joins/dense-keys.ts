@@ -61,22 +61,30 @@ export function isDense(r: DenseRange, n: number): boolean {
 
 /**
  * The build rows grouped by key, as a JoinHashTable holds them: rows[start[g] .. start[g+1])
- * are the rows (in build order) whose key is min + g. Null keys are left out (they never match).
+ * are the rows (in build order) whose key is min + g (`start` has range + 2 entries). Null keys
+ * are left out (they never match).
  * `d` MUST be the column keyRange gave `k` for, with the same `n`.
  */
 export function denseGroups(d: arrow.Data, n: number, k: DenseRange): { start: Int32Array; rows: Int32Array } {
   const v = intValues(d)!;
-  const bits = nullBits(d), off = d.offset, min = k.min;
-  const valid = (i: number) => { if (bits === null) return true; const j = off + i; return (bits[j >> 3] & (1 << (j & 7))) !== 0; };
-  const start = new Int32Array(k.range + 1);
-  for (let i = 0; i < n; i++) if (valid(i)) start[v[i] - min + 1]++;
-  for (let g = 0; g < k.range; g++) start[g + 1] += start[g];
-  const rows = new Int32Array(start[k.range]);
-  // Each group's next free place is its start; placing shifts every start one group on, undone after.
-  for (let i = 0; i < n; i++) if (valid(i)) rows[start[v[i] - min]++] = i;
-  for (let g = k.range; g > 0; g--) start[g] = start[g - 1];
-  start[0] = 0;
-  return { start, rows };
+  const bits = nullBits(d), off = d.offset, min = k.min | 0, range = k.range;
+  // Counting sort with the counts two places on: after the prefix sums c[g + 1] is group g's
+  // first place, and placing its rows moves it to the group's end, which is c[g + 1]'s start:
+  // the array ends as the group starts without another pass over the range.
+  const c = new Int32Array(range + 2);
+  if (bits === null) {
+    for (let i = 0; i < n; i++) c[v[i] - min + 2]++;
+  } else {
+    for (let i = 0; i < n; i++) { const j = off + i; if ((bits[j >> 3] & (1 << (j & 7))) !== 0) c[v[i] - min + 2]++; }
+  }
+  for (let g = 2; g < range + 2; g++) c[g] += c[g - 1];
+  const rows = new Int32Array(c[range + 1]);
+  if (bits === null) {
+    for (let i = 0; i < n; i++) rows[c[v[i] - min + 1]++] = i;
+  } else {
+    for (let i = 0; i < n; i++) { const j = off + i; if ((bits[j >> 3] & (1 << (j & 7))) !== 0) rows[c[v[i] - min + 1]++] = i; }
+  }
+  return { start: c, rows };
 }
 
 /**
