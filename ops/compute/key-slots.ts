@@ -112,6 +112,28 @@ export class KeySlots {
     }
   }
 
+  /**
+   * A new group with this hash, recorded but not placed in a slot (a dense map finds it): the
+   * slots are stale until placeAll(), and MUST NOT be probed before.
+   */
+  addDetached(hash: number): number {
+    const g = this.count++;
+    if (g >= this.hashes.length) {
+      const h = new Int32Array(this.hashes.length * 2);
+      h.set(this.hashes);
+      this.hashes = h;
+    }
+    this.hashes[g] = hash;
+    return g;
+  }
+
+  /** Places every group in fresh slots (after addDetached), with room to grow. */
+  placeAll(): void {
+    let cap = 64;
+    while (cap < this.count * 2 + 2) cap *= 2;
+    this.rehash(cap);
+  }
+
   /** Room for `capacity` groups before the next rehash (one rehash now where there is less). */
   reserve(capacity: number): void {
     let cap = this.mask + 1;

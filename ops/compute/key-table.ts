@@ -9,6 +9,7 @@ import type * as arrow from 'apache-arrow';
 import { InternalError } from '../errors.ts';
 import { hashColumns, KeyKind } from './hash.ts';
 import { probeBytes1 } from './key-probe-bytes.ts';
+import { newDenseMap, probeDenseInt, staysDense, type DenseMap } from './key-dense-int.ts';
 import { exactIntInput, probeInt1 } from './key-probe-int.ts';
 import { probeNumber1, probeNumber2 } from './key-probe-number.ts';
 import { probeWord64 } from './key-probe-word64.ts';
@@ -52,20 +53,36 @@ export class KeyTable {
   private readonly t: KeySlots;
   /** ProbePath.Number1 only: every key held is a non-null int32 value, so probeInt1 may serve int inputs. */
   private exactInts: boolean;
+  /** While exactInts and the keys span a small range: the dense map that finds groups in place of the slots (key-dense-int.ts). */
+  private dense: DenseMap | null;
   private hashScratch: Uint32Array = new Uint32Array(0);
   private scratch: Int32Array = new Int32Array(0);
 
-  /** `capacity`: the number of distinct keys expected (the table grows past it; no rehash before). */
-  constructor(readonly types: readonly arrow.DataType[], opts: { nullKeys?: NullKeys; capacity?: number } = {}) {
+  /**
+   * `capacity`: the number of distinct keys expected (the table grows past it; no rehash before).
+   * `dense: false`: never the dense map, for a caller that already knows the keys are sparse.
+   */
+  constructor(readonly types: readonly arrow.DataType[], opts: { nullKeys?: NullKeys; capacity?: number; dense?: boolean } = {}) {
     this.nullKeys = opts.nullKeys ?? 'group';
     this.stores = types.map(newStore);
     this.path = pathFor(this.stores.map((s) => s.kind));
     this.t = new KeySlots(opts.capacity);
     this.exactInts = this.path === ProbePath.Number1;
+    this.dense = this.exactInts && opts.dense !== false ? newDenseMap() : null;
+  }
+
+  /** Leaves the dense map: every group goes into the slots, which serve all probes from now on. */
+  private undense(): void {
+    if (!this.dense) return;
+    this.dense = null;
+    this.t.placeAll();
   }
 
   /** Number of distinct keys so far. */
   get size(): number { return this.t.count; }
+
+  /** Whether groups are found through the dense map (one integer key over a small range) rather than the slots. */
+  get isDense(): boolean { return this.dense !== null && this.t.count > 0; }
 
   /** Room for `capacity` distinct keys before the next rehash. */
   reserve(capacity: number): void { this.t.reserve(capacity); }
@@ -74,7 +91,7 @@ export class KeyTable {
   estimatedBytes(): number {
     let n = this.t.bytes();
     for (const s of this.stores) n += s.vals.byteLength + s.offs.byteLength + s.arena.byteLength + s.valid.byteLength;
-    return n;
+    return n + (this.dense?.map.byteLength ?? 0);
   }
 
   /**
@@ -106,8 +123,18 @@ export class KeyTable {
     switch (this.path) {
       case ProbePath.Bytes1: probeBytes1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch); return ids;
       case ProbePath.Number1:
-        if (this.exactInts && exactIntInput(inputs[0], trackNull)) { probeInt1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch); return ids; }
+        if (this.exactInts && exactIntInput(inputs[0], trackNull)) {
+          if (this.dense && probeDenseInt(this.dense, this.t, st[0], inputs[0], n, ids, add, trackNull)) {
+            if (add && !staysDense(this.dense, this.t.count)) this.undense();
+            return ids;
+          }
+          // The keys outgrew the dense map (or never had it).
+          this.undense();
+          probeInt1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch);
+          return ids;
+        }
         // This batch may store a null or a non-int32 key.
+        this.undense();
         if (add) this.exactInts = false;
         probeNumber1(this.t, st[0], inputs[0], n, ids, add, trackNull, this.scratch);
         return ids;

@@ -53,7 +53,8 @@ export class JoinHashTable {
       ({ start: this.start, rows: this.rows } = denseGroups(keys[0], n, this.dense));
       return;
     }
-    const table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match' });
+    // Keys that reach the KeyTable are sparse, or over the budget as a dense index: no dense map there either.
+    const table = new KeyTable(keys.map((k) => k.type), { nullKeys: 'never-match', dense: false });
     this.table = table;
     const gid = new Int32Array(n);
     // Sized from the first rows' share of distinct keys: a table sized for n rows whose keys repeat
