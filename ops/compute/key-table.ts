@@ -66,9 +66,10 @@ export class KeyTable {
     this.nullKeys = opts.nullKeys ?? 'group';
     this.stores = types.map(newStore);
     this.path = pathFor(this.stores.map((s) => s.kind));
-    this.t = new KeySlots(opts.capacity);
     this.exactInts = this.path === ProbePath.Number1;
     this.dense = this.exactInts && opts.dense !== false ? newDenseMap() : null;
+    // With the dense map, slots are only made if the keys outgrow it (placeAll sizes them then).
+    this.t = new KeySlots(this.dense ? 0 : opts.capacity);
   }
 
   /** Leaves the dense map: every group goes into the slots, which serve all probes from now on. */

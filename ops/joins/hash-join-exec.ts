@@ -181,8 +181,8 @@ export class HashJoinExec implements ExecPlan {
     const keys = this.keysOf(this.buildKeys, batch);
     const fits = (t: JoinHashTable) => batchBytes(batch) + t.estimatedBytes() <= ctx.memoryBudget;
     let table = new JoinHashTable(keys, batch.numRows);
-    // A dense index over a wide range of few keys can outgrow a budget that a hashed table fits.
-    if (table.isDense && !fits(table)) table = new JoinHashTable(keys, batch.numRows, { dense: false });
+    // A dense index or a key bitmap over a wide range of few keys can outgrow a budget that a plain hashed table fits.
+    if ((table.isDense || table.hasBitmap) && !fits(table)) table = new JoinHashTable(keys, batch.numRows, { dense: false, bitmap: false });
     return fits(table) ? { batch, table } : null;
   }
 

@@ -168,6 +168,17 @@ describe('HashJoinExec', () => {
     expect(ctx.counters.get('spills') ?? 0).toBe(0);
   });
 
+  it('drops the key bitmap of a sparse build that would not fit the budget rather than spilling', async () => {
+    // 30 keys over 5M values: their bitmap (625 KB) is over the 64 KB budget, a hashed table is not.
+    const keys = Array.from({ length: 30 }, (_, i) => i * 170_000);
+    const sparse = new arrow.Table({ k2: arrow.vectorFromArray(keys, new arrow.Int32()) });
+    const a = new arrow.Table({ k: arrow.vectorFromArray([0, 170_000, 4_930_000, 7], new arrow.Int32()) });
+    const j = join('left', src(a), src(sparse, 16), ['k'], ['k2']);
+    const { rows, ctx } = await run(j, { memoryBudget: 64 * 1024 });
+    expect(sortRows(rows)).toEqual(sortRows([{ k: 0, k2: 0 }, { k: 170_000, k2: 170_000 }, { k: 4_930_000, k2: 4_930_000 }, { k: 7, k2: null }]));
+    expect(ctx.counters.get('spills') ?? 0).toBe(0);
+  });
+
   it('displays one line', () => {
     const j = join('left', src(left), src(right2), ['k'], ['k2']);
     expect(j.display()).toBe('HashJoinExec: how=left, on=[k = k2], build=right');
