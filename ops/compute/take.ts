@@ -55,6 +55,20 @@ function gatherAny(src: ArrayLike<number> & { [i: number]: number }, stride: num
   }
 }
 
+/**
+ * The first index when `indices` is one ascending run a, a+1, ..., a+n-1 covering at least half
+ * of a source of `sourceRows` rows, else -1: then a slice of the source holds the same rows
+ * without a copy, and keeps little of it alive for nothing.
+ */
+export function contiguousRun(indices: Int32Array, sourceRows: number): number {
+  const n = indices.length;
+  if (n === 0 || 2 * n < sourceRows) return -1;
+  const a = indices[0];
+  if (a < 0 || indices[n - 1] !== a + n - 1) return -1;
+  for (let i = 1; i < n - 1; i++) if (indices[i] !== a + i) return -1;
+  return a;
+}
+
 /** Whether any index is -1 (a row that becomes null): one scan, shared by a batch's columns. */
 export function hasMissing(indices: Int32Array): boolean {
   for (let i = 0; i < indices.length; i++) if (indices[i] < 0) return true;

@@ -5,7 +5,7 @@
 // coalesce(left, right)); semi/anti joins output the left columns only.
 import * as arrow from 'apache-arrow';
 import { concatData, emptyBatch, makeBatch } from '../compute/batch.ts';
-import { takeData } from '../compute/take.ts';
+import { contiguousRun, takeData } from '../compute/take.ts';
 import { InternalError } from '../errors.ts';
 import { castData } from '../expr/cast.ts';
 import { exprName, type ExprNode } from '../expr/node.ts';
@@ -64,10 +64,13 @@ function coalesce(a: arrow.Data, b: arrow.Data): arrow.Data {
  */
 export function gatherColumns(cols: readonly OutputColumn[], types: readonly arrow.DataType[], left: arrow.RecordBatch, leftRows: Int32Array,
   right: arrow.RecordBatch | null, rightRows: Int32Array | null): arrow.Data[] {
+  // A side whose rows are one run of its batch (a probe batch whose every row found one partner) is sliced, not copied.
+  const leftRun = contiguousRun(leftRows, left.numRows);
+  const rightRun = right && rightRows ? contiguousRun(rightRows, right.numRows) : -1;
   return cols.map((c, k) => {
     switch (c.kind) {
-      case 'left': return takeData(left.data.children[c.index], leftRows);
-      case 'right': return asType(takeData(right!.data.children[c.index], rightRows!), types[k]);
+      case 'left': return leftRun >= 0 ? left.data.children[c.index].slice(leftRun, leftRows.length) : takeData(left.data.children[c.index], leftRows);
+      case 'right': return asType(rightRun >= 0 ? right!.data.children[c.index].slice(rightRun, rightRows!.length) : takeData(right!.data.children[c.index], rightRows!), types[k]);
       case 'coalesce': {
         const l = asType(takeData(left.data.children[c.left], leftRows), types[k]);
         const r = asType(takeData(right!.data.children[c.right], rightRows!), types[k]);

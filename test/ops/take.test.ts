@@ -1,8 +1,8 @@
-// takeData against a row-by-row reference (Vector.get) for every fixed-width type, utf8 and bool: nulls, slices, -1 indices.
+// takeData against a row-by-row reference (Vector.get) for every fixed-width type, utf8 and bool: nulls, slices, -1 indices; contiguousRun (when a gather may be a slice).
 import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { takeData } from '../../ops/compute/take.ts';
+import { contiguousRun, takeData } from '../../ops/compute/take.ts';
 
 const int = (min: number, max: number) => fc.integer({ min, max });
 const CASES: [string, arrow.DataType, fc.Arbitrary<unknown>][] = [
@@ -34,4 +34,27 @@ describe('takeData', () => {
       }), { numRuns: 80 });
     });
   }
+});
+
+describe('contiguousRun', () => {
+  const run = (xs: number[], rows: number) => contiguousRun(Int32Array.from(xs), rows);
+  it('gives the first index of one ascending run covering at least half the source, else -1', () => {
+    expect(run([0, 1, 2, 3], 4)).toBe(0);
+    expect(run([3, 4, 5], 6)).toBe(3);
+    expect(run([5], 2)).toBe(5);
+    expect(run([3, 4, 5], 7)).toBe(-1); // under half of the source: a copy frees the rest
+    expect(run([0, 1, 3, 4], 4)).toBe(-1);
+    expect(run([0, 2, 1, 3], 4)).toBe(-1); // first and last fit a run, the middle does not
+    expect(run([-1, 0, 1], 3)).toBe(-1);
+    expect(run([0, 1, -1], 3)).toBe(-1);
+    expect(run([1, 1, 1], 3)).toBe(-1);
+    expect(run([], 0)).toBe(-1);
+  });
+
+  it('agrees with a row-by-row check', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: -1, max: 12 }), { maxLength: 12 }), fc.integer({ min: 0, max: 24 }), (xs, rows) => {
+      const isRun = xs.length > 0 && 2 * xs.length >= rows && xs[0] >= 0 && xs.every((x, i) => x === xs[0] + i);
+      expect(run(xs, rows)).toBe(isRun ? xs[0] : -1);
+    }), { numRuns: 2000 });
+  });
 });
