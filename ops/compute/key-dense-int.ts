@@ -2,7 +2,7 @@
 //
 // Group-by keys such as order, part and supplier keys are small integers with few gaps, and a
 // split of a table sorted by its key (lineitem by l_orderkey) holds a narrow run of them. While
-// the keys a table holds span at most max(2^18, 10 per group) values, each row's group is one
+// the keys a table holds span at most max(2^12, 10 per group) values, each row's group is one
 // load from a map indexed by key - min; a new key gets its id there and its hash is recorded
 // (KeySlots.addDetached), so that when a batch would widen the range past that, the slots take
 // over with every group placed (KeySlots.placeAll) and probeInt1 goes on from there.

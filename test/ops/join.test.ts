@@ -156,26 +156,20 @@ describe('HashJoinExec', () => {
     expect(ctx.counters.get('spills')).toBeGreaterThan(0);
   });
 
-  it('hashes a dense key range that would not fit the budget rather than spilling', async () => {
-    // 40 keys over 200,000 values: a dense index (800 KB of group starts) is over the 64 KB
-    // budget, a hashed table is not, so the join runs without spilling.
-    const keys = Array.from({ length: 40 }, (_, i) => i * 5000);
+  // Builds of few keys over a wide range: a dense index (40 keys over 200,000 values: 800 KB of
+  // group starts) or a key bitmap (30 keys over 5M values: 625 KB) is over the 64 KB budget, a
+  // plain hashed table is not, so the join runs without spilling.
+  it.each([
+    ['a dense index', 40, 5000],
+    ['a key bitmap', 30, 170_000],
+  ])('drops %s that would not fit the budget rather than spilling', async (_what, count, step) => {
+    const keys = Array.from({ length: count }, (_, i) => i * step);
     const wide = new arrow.Table({ k2: arrow.vectorFromArray(keys, new arrow.Int32()) });
-    const a = new arrow.Table({ k: arrow.vectorFromArray([0, 5000, 195000, 7], new arrow.Int32()) });
+    const last = (count - 1) * step;
+    const a = new arrow.Table({ k: arrow.vectorFromArray([0, step, last, 7], new arrow.Int32()) });
     const j = join('left', src(a), src(wide, 16), ['k'], ['k2']);
     const { rows, ctx } = await run(j, { memoryBudget: 64 * 1024 });
-    expect(sortRows(rows)).toEqual(sortRows([{ k: 0, k2: 0 }, { k: 5000, k2: 5000 }, { k: 195000, k2: 195000 }, { k: 7, k2: null }]));
-    expect(ctx.counters.get('spills') ?? 0).toBe(0);
-  });
-
-  it('drops the key bitmap of a sparse build that would not fit the budget rather than spilling', async () => {
-    // 30 keys over 5M values: their bitmap (625 KB) is over the 64 KB budget, a hashed table is not.
-    const keys = Array.from({ length: 30 }, (_, i) => i * 170_000);
-    const sparse = new arrow.Table({ k2: arrow.vectorFromArray(keys, new arrow.Int32()) });
-    const a = new arrow.Table({ k: arrow.vectorFromArray([0, 170_000, 4_930_000, 7], new arrow.Int32()) });
-    const j = join('left', src(a), src(sparse, 16), ['k'], ['k2']);
-    const { rows, ctx } = await run(j, { memoryBudget: 64 * 1024 });
-    expect(sortRows(rows)).toEqual(sortRows([{ k: 0, k2: 0 }, { k: 170_000, k2: 170_000 }, { k: 4_930_000, k2: 4_930_000 }, { k: 7, k2: null }]));
+    expect(sortRows(rows)).toEqual(sortRows([{ k: 0, k2: 0 }, { k: step, k2: step }, { k: last, k2: last }, { k: 7, k2: null }]));
     expect(ctx.counters.get('spills') ?? 0).toBe(0);
   });
 
