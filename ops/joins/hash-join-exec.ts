@@ -10,6 +10,7 @@ import { exprToString, type ExprNode } from '../expr/node.ts';
 import { toArrowSchema, type FieldJSON } from '../types.ts';
 import { GRACE_FANOUT, GRACE_MAX_LEVELS, graceJoin, GracePartitions } from './grace-partitions.ts';
 import { alignKey, alignKeyPair, JoinHashTable } from './join-hash-table.ts';
+import { fillPairs, type PairCursor } from './pair-fill.ts';
 import { JoinFilter } from './join-filter.ts';
 import { gatherColumns, JoinRows, outputColumns, outputTypes, type JoinType, type OutputColumn } from './join-output.ts';
 
@@ -220,26 +221,13 @@ export class HashJoinExec implements ExecPlan {
           yield* this.filterLeft(p, gid, how === 'semi');
           continue;
         }
-        const rows = table.rowList();
-        const emitPairs = !semiAnti;
-        let pi = new Int32Array(size), bi = new Int32Array(size), m = 0;
-        for (let i = 0; i < n; i++) {
-          const g = gid[i];
-          if (g >= 0) {
-            const end = table.groupEnd(g);
-            for (let t = table.groupStart(g); t < end; t++) {
-              const r = rows[t];
-              if (matched) matched[r] = 1;
-              if (!emitPairs) continue;
-              pi[m] = i; bi[m] = r;
-              if (++m === size) { yield this.rows.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
-            }
-          } else if (probePreserved) {
-            pi[m] = i; bi[m] = -1;
-            if (++m === size) { yield this.rows.pairs(p, pi, build, bi); pi = new Int32Array(size); bi = new Int32Array(size); m = 0; }
-          }
+        const starts = table.groupStarts(), rows = table.rowList();
+        const cursor: PairCursor = { i: 0, t: -1 };
+        while (cursor.i < n) {
+          const pi = new Int32Array(size), bi = new Int32Array(size);
+          const m = fillPairs(gid, n, starts, rows, matched, !semiAnti, probePreserved, pi, bi, cursor);
+          if (m > 0) yield this.rows.pairs(p, m === size ? pi : pi.subarray(0, m), build, m === size ? bi : bi.subarray(0, m));
         }
-        if (m > 0) yield this.rows.pairs(p, pi.subarray(0, m), build, bi.subarray(0, m));
       }
     }
     if (matched) yield* this.rows.buildRows(build, matched, this.opts.how === 'semi' ? 1 : 0, size);

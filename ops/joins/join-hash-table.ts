@@ -99,6 +99,9 @@ export class JoinHashTable {
     return ids;
   }
 
+  /** Group starts: group g's build rows are rowList()[starts[g] .. starts[g + 1]). */
+  groupStarts(): Int32Array { return this.start; }
+
   /** First index into rowList() of group g's build rows. */
   groupStart(g: number): number { return this.start[g]; }
   /** One past the last index into rowList() of group g's build rows. */
