@@ -2,7 +2,7 @@
 import { hashRowsWasm } from '../wasm/bytes.ts';
 import { bytesView, NULL_HASH } from './hash.ts';
 import { GOLDEN, type KeySlots } from './key-slots.ts';
-import { grow, growStore, type KeyInput, type KeyStore } from './key-store.ts';
+import { copyBytes, grow, growStore, type KeyInput, type KeyStore } from './key-store.ts';
 
 function sameBytes(x: Uint8Array, xo: number, y: Uint8Array, yo: number, len: number): boolean {
   for (let t = 0; t < len; t++) if (x[xo + t] !== y[yo + t]) return false;
@@ -87,7 +87,7 @@ function probeBytesRow(t: KeySlots, s: KeyStore, c: KeyInput, i: number, hash: n
   const g = t.add(hash, idx);
   growStore(s, g);
   if (s.arenaLen + len > s.arena.length) s.arena = grow(s.arena, s.arenaLen + len);
-  s.arena.set(inBytes.subarray(a, a + len), s.arenaLen);
+  copyBytes(inBytes, a, len, s.arena, s.arenaLen);
   s.arenaLen += len;
   s.offs[g + 1] = s.arenaLen;
   if (trackNull) s.valid[g] = isNull ? 0 : 1;

@@ -80,6 +80,15 @@ export function growStore(s: KeyStore, g: number): void {
   }
 }
 
+/**
+ * Makes room in `s` for groups up to `groups` (exclusive) and for `bytes` more arena bytes, so a
+ * probe loop that reserved once per batch appends without a check per row.
+ */
+export function reserveStore(s: KeyStore, groups: number, bytes: number): void {
+  if (groups > 0) growStore(s, groups - 1);
+  if (s.kind === KeyKind.Bytes && s.arenaLen + bytes > s.arena.length) s.arena = grow(s.arena, s.arenaLen + bytes);
+}
+
 export function unpack(d: arrow.Data, kind: KeyKind): KeyInput {
   const k = keyKindOf(d.type);
   if (k !== kind) throw new InternalError(`KeyTable: key column of type ${String(d.type)} does not match the table's key kind ${KeyKind[kind]}; convert both sides to a common type first`);
@@ -102,27 +111,14 @@ export function isNullAt(c: KeyInput, i: number): boolean {
   return (b[j >> 3] & (1 << (j & 7))) === 0;
 }
 
-/** Stores row i of `x` as group g's key (room for g MUST have been made by growStore). */
-export function appendKey(s: KeyStore, x: KeyInput, i: number, g: number, trackNull: boolean): void {
-  const isNull = isNullAt(x, i);
-  if (trackNull) s.valid[g] = isNull ? 0 : 1;
-  switch (s.kind) {
-    case KeyKind.Number: s.vals[g] = isNull ? 0 : x.vals[i]; break;
-    case KeyKind.Int64: case KeyKind.Uint64:
-      s.vals[2 * g] = isNull ? 0 : x.vals[2 * i];
-      s.vals[2 * g + 1] = isNull ? 0 : x.vals[2 * i + 1];
-      break;
-    case KeyKind.Bool: { const j = x.off + i; s.vals[g] = isNull ? 0 : ((x.vals as Uint8Array)[j >> 3] >> (j & 7)) & 1; break; }
-    case KeyKind.Bytes: {
-      const a = x.offs[i], len = isNull ? 0 : x.offs[i + 1] - a;
-      if (s.arenaLen + len > s.arena.length) s.arena = grow(s.arena, s.arenaLen + len);
-      s.arena.set(x.bytes.subarray(a, a + len), s.arenaLen);
-      s.arenaLen += len;
-      s.offs[g + 1] = s.arenaLen;
-      break;
-    }
-    case KeyKind.Null: break;
-  }
+/**
+ * Copies src[from, from + len) to dst at `to`. Short keys (most group and join keys) byte by
+ * byte: `set(subarray(...))` allocates a view per key, and at hundreds of thousands of new keys
+ * a batch those views cost more in garbage collection than the copy.
+ */
+export function copyBytes(src: Uint8Array, from: number, len: number, dst: Uint8Array, to: number): void {
+  if (len > 64) { dst.set(src.subarray(from, from + len), to); return; }
+  for (let k = 0; k < len; k++) dst[to + k] = src[from + k];
 }
 
 /** The first n keys of `s` as Data (offset 0); `trackNull` when s.valid is kept. */

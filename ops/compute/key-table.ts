@@ -11,10 +11,11 @@ import { hashColumns, KeyKind } from './hash.ts';
 import { probeBytes1 } from './key-probe-bytes.ts';
 import { newDenseMap, probeDenseInt, staysDense, type DenseMap } from './key-dense-int.ts';
 import { exactIntInput, probeInt1 } from './key-probe-int.ts';
+import { probeMulti } from './key-probe-multi.ts';
 import { probeNumber1, probeNumber2 } from './key-probe-number.ts';
 import { probeWord64 } from './key-probe-word64.ts';
-import { GOLDEN, KeySlots } from './key-slots.ts';
-import { appendKey, growStore, isNullAt, newStore, storeToData, unpack, type KeyInput, type KeyStore } from './key-store.ts';
+import { KeySlots } from './key-slots.ts';
+import { newStore, storeToData, unpack, type KeyStore } from './key-store.ts';
 
 /**
  * 'group': null is a key value like any other and all-null tuples form one group (SQL GROUP BY).
@@ -146,75 +147,8 @@ export class KeyTable {
     if (this.hashScratch.length < n) this.hashScratch = new Uint32Array(Math.max(n, 1024));
     const h = hashColumns(cols, n, this.hashScratch);
     const skipNulls = !trackNull && inputs.some((c) => c.kind === KeyKind.Null || c.bits !== null);
-    this.probeGeneric(inputs, h, n, ids, add, skipNulls);
+    if (this.scratch.length < n) this.scratch = new Int32Array(Math.max(2 * n, 2048));
+    probeMulti(this.t, st, inputs, new Int32Array(h.buffer, h.byteOffset, n), n, ids, add, trackNull, skipNulls, this.scratch);
     return ids;
-  }
-
-  /** Any key shape: hashColumns' hash, and a per-row compare that switches on each column's kind. */
-  private probeGeneric(inputs: KeyInput[], h: Uint32Array, n: number, ids: Int32Array, add: boolean, skipNulls: boolean): void {
-    const stores = this.stores, t = this.t;
-    const nc = inputs.length;
-    const trackNull = this.nullKeys === 'group';
-    for (let i = 0; i < n; i++) {
-      if (skipNulls) {
-        let anyNull = false;
-        for (let c = 0; c < nc; c++) if (isNullAt(inputs[c], i)) { anyNull = true; break; }
-        if (anyNull) { ids[i] = -1; continue; }
-      }
-      const hash = h[i] | 0;
-      let idx = Math.imul(hash, GOLDEN) >>> t.shift;
-      let found = -1;
-      for (;;) {
-        const g = t.slots[2 * idx] - 1;
-        if (g < 0) break;
-        if (t.slots[2 * idx + 1] === hash && this.rowEquals(g, inputs, i, trackNull)) { found = g; break; }
-        idx = (idx + 1) & t.mask;
-      }
-      if (found < 0 && add) {
-        found = t.add(hash, idx);
-        for (let c = 0; c < nc; c++) {
-          growStore(stores[c], found);
-          appendKey(stores[c], inputs[c], i, found, trackNull);
-        }
-      }
-      ids[i] = found;
-    }
-  }
-
-  private rowEquals(g: number, inputs: KeyInput[], i: number, trackNull: boolean): boolean {
-    for (let c = 0; c < inputs.length; c++) {
-      const s = this.stores[c];
-      const x = inputs[c];
-      if (trackNull) {
-        const inNull = isNullAt(x, i);
-        if ((s.valid[g] === 0) !== inNull) return false;
-        if (inNull) continue;
-      }
-      switch (x.kind) {
-        case KeyKind.Number: {
-          const a = s.vals[g], b = x.vals[i];
-          if (a !== b && (a === a || b === b)) return false;
-          break;
-        }
-        case KeyKind.Int64: case KeyKind.Uint64:
-          if (s.vals[2 * g] !== x.vals[2 * i] || s.vals[2 * g + 1] !== x.vals[2 * i + 1]) return false;
-          break;
-        case KeyKind.Bool: {
-          const j = x.off + i;
-          if (s.vals[g] !== ((x.vals as Uint8Array)[j >> 3] >> (j & 7) & 1)) return false;
-          break;
-        }
-        case KeyKind.Bytes: {
-          const ko = s.offs[g], len = s.offs[g + 1] - ko;
-          const a = x.offs[i];
-          if (x.offs[i + 1] - a !== len) return false;
-          const arena = s.arena, bytes = x.bytes;
-          for (let t = 0; t < len; t++) if (arena[ko + t] !== bytes[a + t]) return false;
-          break;
-        }
-        case KeyKind.Null: break;
-      }
-    }
-    return true;
   }
 }

@@ -1,0 +1,173 @@
+// KeyTable's probe path for any other key shape (several columns, mixed kinds): vectorized in passes, one column at a time.
+import { KeyKind } from './hash.ts';
+import { GOLDEN, type KeySlots } from './key-slots.ts';
+import { copyBytes, isNullAt, reserveStore, type KeyInput, type KeyStore } from './key-store.ts';
+
+/**
+ * The group id of rows [0, n) into ids (-1: absent, or a row with a null key when `skipNulls`),
+ * adding unseen keys when `add`. `hs` holds each row's hash (hashColumns, as int32); `cand` MUST
+ * hold n values.
+ *
+ * As in probeBytes1, the passes keep the loads of many rows independent: guess each row's group
+ * from its first two slots, then confirm the guesses one key column at a time (a tight loop per
+ * column kind, in place of a per-row switch over the columns), and walk the chain only for the
+ * rows left unsettled: new keys, hash collisions, and keys further down a chain.
+ */
+export function probeMulti(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], hs: Int32Array, n: number, ids: Int32Array, add: boolean, trackNull: boolean, skipNulls: boolean, cand: Int32Array): void {
+  const nc = inputs.length;
+  for (let i = 0; i < n; i++) {
+    let settled = false;
+    if (skipNulls) for (let c = 0; c < nc; c++) if (isNullAt(inputs[c], i)) { settled = true; break; }
+    cand[i] = settled ? -1 : 0;
+  }
+  t.guess(hs, cand, n);
+  for (let c = 0; c < nc; c++) confirm(stores[c], inputs[c], cand, n, trackNull);
+  if (add) {
+    // Room for every unsettled row to be a new group, reserved once (appends then check nothing).
+    let unsettled = 0;
+    for (let i = 0; i < n; i++) if (cand[i] === -2) unsettled++;
+    for (let c = 0; c < nc; c++) {
+      const x = inputs[c];
+      reserveStore(stores[c], t.count + unsettled, x.kind === KeyKind.Bytes ? x.offs[n] - x.offs[0] : 0);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const g = cand[i];
+    ids[i] = g >= 0 || g === -1 ? g : probeRow(t, stores, inputs, i, hs[i], add, trackNull);
+  }
+}
+
+/** Sets cand[i] to -2 where row i's key in this column differs from its guessed group's. */
+function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, n: number, trackNull: boolean): void {
+  const bits = x.bits, off = x.off, valid = s.valid;
+  // Nulls first: a null and a value never match, two nulls do (with 'group'; otherwise the row was settled).
+  if (trackNull) {
+    for (let i = 0; i < n; i++) {
+      const g = cand[i];
+      if (g < 0) continue;
+      const j = off + i;
+      const inNull = x.kind === KeyKind.Null || (bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0);
+      if ((valid[g] === 0) !== inNull) cand[i] = -2;
+    }
+  }
+  switch (x.kind) {
+    case KeyKind.Number: {
+      const sv = s.vals, xv = x.vals;
+      for (let i = 0; i < n; i++) {
+        const g = cand[i];
+        if (g < 0 || (trackNull && valid[g] === 0)) continue;
+        const a = sv[g], b = xv[i];
+        // NaN equals NaN as a key.
+        if (a !== b && (a === a || b === b)) cand[i] = -2;
+      }
+      return;
+    }
+    case KeyKind.Int64: case KeyKind.Uint64: {
+      const sv = s.vals, xv = x.vals;
+      for (let i = 0; i < n; i++) {
+        const g = cand[i];
+        if (g < 0 || (trackNull && valid[g] === 0)) continue;
+        if (sv[2 * g] !== xv[2 * i] || sv[2 * g + 1] !== xv[2 * i + 1]) cand[i] = -2;
+      }
+      return;
+    }
+    case KeyKind.Bool: {
+      const sv = s.vals, xv = x.vals as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        const g = cand[i];
+        if (g < 0 || (trackNull && valid[g] === 0)) continue;
+        const j = off + i;
+        if (sv[g] !== ((xv[j >> 3] >> (j & 7)) & 1)) cand[i] = -2;
+      }
+      return;
+    }
+    case KeyKind.Bytes: {
+      const koffs = s.offs, arena = s.arena, inOffs = x.offs, inBytes = x.bytes;
+      for (let i = 0; i < n; i++) {
+        const g = cand[i];
+        if (g < 0 || (trackNull && valid[g] === 0)) continue;
+        const ko = koffs[g], len = koffs[g + 1] - ko;
+        const a = inOffs[i];
+        if (inOffs[i + 1] - a !== len) { cand[i] = -2; continue; }
+        for (let k = 0; k < len; k++) if (arena[ko + k] !== inBytes[a + k]) { cand[i] = -2; break; }
+      }
+      return;
+    }
+    case KeyKind.Null: return;
+  }
+}
+
+/** One row, scalar: walks its chain, inserts when `add`. */
+function probeRow(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], i: number, hash: number, add: boolean, trackNull: boolean): number {
+  const slots = t.slots, mask = t.mask;
+  let idx = Math.imul(hash, GOLDEN) >>> t.shift;
+  for (;;) {
+    const g = slots[2 * idx] - 1;
+    if (g < 0) break;
+    if (slots[2 * idx + 1] === hash && rowEquals(stores, g, inputs, i, trackNull)) return g;
+    idx = (idx + 1) & mask;
+  }
+  if (!add) return -1;
+  const g = t.add(hash, idx);
+  for (let c = 0; c < stores.length; c++) appendRow(stores[c], inputs[c], i, g, trackNull);
+  return g;
+}
+
+/** Stores row i of `x` as group g's key; room was reserved (reserveStore) for the batch. */
+function appendRow(s: KeyStore, x: KeyInput, i: number, g: number, trackNull: boolean): void {
+  const j = x.off + i;
+  const isNull = x.kind === KeyKind.Null || (x.bits !== null && (x.bits[j >> 3] & (1 << (j & 7))) === 0);
+  if (trackNull) s.valid[g] = isNull ? 0 : 1;
+  switch (s.kind) {
+    case KeyKind.Number: s.vals[g] = isNull ? 0 : x.vals[i]; return;
+    case KeyKind.Int64: case KeyKind.Uint64:
+      s.vals[2 * g] = isNull ? 0 : x.vals[2 * i];
+      s.vals[2 * g + 1] = isNull ? 0 : x.vals[2 * i + 1];
+      return;
+    case KeyKind.Bool: s.vals[g] = isNull ? 0 : ((x.vals as Uint8Array)[j >> 3] >> (j & 7)) & 1; return;
+    case KeyKind.Bytes: {
+      const a = x.offs[i], len = isNull ? 0 : x.offs[i + 1] - a;
+      copyBytes(x.bytes, a, len, s.arena, s.arenaLen);
+      s.arenaLen += len;
+      s.offs[g + 1] = s.arenaLen;
+      return;
+    }
+  }
+}
+
+function rowEquals(stores: KeyStore[], g: number, inputs: KeyInput[], i: number, trackNull: boolean): boolean {
+  for (let c = 0; c < inputs.length; c++) {
+    const s = stores[c];
+    const x = inputs[c];
+    if (trackNull) {
+      const inNull = isNullAt(x, i);
+      if ((s.valid[g] === 0) !== inNull) return false;
+      if (inNull) continue;
+    }
+    switch (x.kind) {
+      case KeyKind.Number: {
+        const a = s.vals[g], b = x.vals[i];
+        if (a !== b && (a === a || b === b)) return false;
+        break;
+      }
+      case KeyKind.Int64: case KeyKind.Uint64:
+        if (s.vals[2 * g] !== x.vals[2 * i] || s.vals[2 * g + 1] !== x.vals[2 * i + 1]) return false;
+        break;
+      case KeyKind.Bool: {
+        const j = x.off + i;
+        if (s.vals[g] !== ((x.vals as Uint8Array)[j >> 3] >> (j & 7) & 1)) return false;
+        break;
+      }
+      case KeyKind.Bytes: {
+        const ko = s.offs[g], len = s.offs[g + 1] - ko;
+        const a = x.offs[i];
+        if (x.offs[i + 1] - a !== len) return false;
+        const arena = s.arena, bytes = x.bytes;
+        for (let k = 0; k < len; k++) if (arena[ko + k] !== bytes[a + k]) return false;
+        break;
+      }
+      case KeyKind.Null: break;
+    }
+  }
+  return true;
+}
