@@ -75,3 +75,14 @@ export class AggTable {
     return this.keys.insert(keyCols, n, this.ids);
   }
 }
+
+/** The partial state of each of n raw rows as its own group (partial aggregation skipped): one state row per input row. */
+export function rowStates(specs: readonly AggSpec[], args: readonly (arrow.Data | null)[], n: number): arrow.Data[] {
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) ids[i] = i;
+  return specs.flatMap((s, a) => {
+    const acc = makeAccumulator(s);
+    acc.update(ids, n, args[a], n);
+    return acc.state(n);
+  });
+}

@@ -12,7 +12,7 @@ import {
   groupFieldsFromInput, partialSchema, specsFromInput, specsFromPartial, stateWidth,
   type AggregateOptions, type AggSpec,
 } from './agg-spec.ts';
-import { AggTable } from './agg-table.ts';
+import { AggTable, rowStates } from './agg-table.ts';
 import { SpillBuckets } from './spill-buckets.ts';
 
 /** Buckets a spilling aggregation splits its groups into, per level. */
@@ -24,8 +24,8 @@ const MAX_SPILL_LEVEL = 4;
 const MIN_SPILL_GROUPS = 256;
 /**
  * Partial aggregation that does not reduce is skipped (as DataFusion and Spark do): once this
- * many rows went in, if the groups exceed PARTIAL_SKIP_RATIO of them, every later batch is
- * aggregated on its own and emitted at once, so no task-wide table of mostly unique keys is built.
+ * many rows went in, if the groups exceed PARTIAL_SKIP_RATIO of them, every later row goes out
+ * as its own group's partial state, through no hash table (the final aggregate merges them).
  */
 const PARTIAL_SKIP_PROBE_ROWS = 100_000;
 const PARTIAL_SKIP_RATIO = 0.5;
@@ -119,10 +119,10 @@ export class HashAggregateExec implements ExecPlan {
       ctx.signal?.throwIfAborted();
       if (b.numRows === 0) continue;
       if (skipping) {
-        // Skipping means nearly every row is its own group: size the table for the batch.
-        const own = new AggTable(this.keyTypes, this.specs, b.numRows);
-        this.feed(own, b, raw);
-        yield* this.emit(this.stateSchema, own.stateColumns(), own.size, ctx);
+        // Skipping: every row goes out as its own group's partial state, through no hash table.
+        const keys = this.keyExprs!.map((k) => k.evaluate(b));
+        const states = rowStates(this.specs, this.argExprs!.map((a) => (a ? a.evaluate(b) : null)), b.numRows);
+        yield* this.emit(this.stateSchema, [...keys, ...states], b.numRows, ctx);
         continue;
       }
       this.feed(table, b, raw);

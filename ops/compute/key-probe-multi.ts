@@ -15,34 +15,39 @@ import { copyBytes, isNullAt, reserveStore, type KeyInput, type KeyStore } from 
  */
 export function probeMulti(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], hs: Int32Array, n: number, ids: Int32Array, add: boolean, trackNull: boolean, skipNulls: boolean, cand: Int32Array): void {
   const nc = inputs.length;
-  for (let i = 0; i < n; i++) {
-    let settled = false;
-    if (skipNulls) for (let c = 0; c < nc; c++) if (isNullAt(inputs[c], i)) { settled = true; break; }
-    cand[i] = settled ? -1 : 0;
-  }
-  t.guess(hs, cand, n);
-  for (let c = 0; c < nc; c++) confirm(stores[c], inputs[c], cand, n, trackNull);
   if (add) {
-    // Room for every unsettled row to be a new group, reserved once (appends then check nothing).
-    let unsettled = 0;
-    for (let i = 0; i < n; i++) if (cand[i] === -2) unsettled++;
+    // Room for every row to be a new group, reserved once (appends then check nothing).
     for (let c = 0; c < nc; c++) {
       const x = inputs[c];
-      reserveStore(stores[c], t.count + unsettled, x.kind === KeyKind.Bytes ? x.offs[n] - x.offs[0] : 0);
+      reserveStore(stores[c], t.count + n, x.kind === KeyKind.Bytes ? x.offs[n] - x.offs[0] : 0);
     }
   }
-  for (let i = 0; i < n; i++) {
-    const g = cand[i];
-    ids[i] = g >= 0 || g === -1 ? g : probeRow(t, stores, inputs, i, hs[i], add, trackNull);
+  // In chunks, so that the slots and keys a chunk's guesses loaded are still in cache when its rows settle.
+  for (let from = 0; from < n; from += CHUNK) {
+    const to = Math.min(n, from + CHUNK);
+    for (let i = from; i < to; i++) {
+      let settled = false;
+      if (skipNulls) for (let c = 0; c < nc; c++) if (isNullAt(inputs[c], i)) { settled = true; break; }
+      cand[i] = settled ? -1 : 0;
+    }
+    t.guess(hs.subarray(from, to), cand.subarray(from, to), to - from);
+    for (let c = 0; c < nc; c++) confirm(stores[c], inputs[c], cand, from, to, trackNull);
+    for (let i = from; i < to; i++) {
+      const g = cand[i];
+      ids[i] = g >= 0 || g === -1 ? g : probeRow(t, stores, inputs, i, hs[i], add, trackNull);
+    }
   }
 }
 
-/** Sets cand[i] to -2 where row i's key in this column differs from its guessed group's. */
-function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, n: number, trackNull: boolean): void {
+/** Rows per round of guess, confirm and settle. */
+const CHUNK = 4096;
+
+/** Sets cand[i] to -2 for rows i in [from, to) whose key in this column differs from their guessed group's. */
+function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, from: number, to: number, trackNull: boolean): void {
   const bits = x.bits, off = x.off, valid = s.valid;
   // Nulls first: a null and a value never match, two nulls do (with 'group'; otherwise the row was settled).
   if (trackNull) {
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const g = cand[i];
       if (g < 0) continue;
       const j = off + i;
@@ -53,7 +58,7 @@ function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, n: number, trackNul
   switch (x.kind) {
     case KeyKind.Number: {
       const sv = s.vals, xv = x.vals;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const g = cand[i];
         if (g < 0 || (trackNull && valid[g] === 0)) continue;
         const a = sv[g], b = xv[i];
@@ -64,7 +69,7 @@ function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, n: number, trackNul
     }
     case KeyKind.Int64: case KeyKind.Uint64: {
       const sv = s.vals, xv = x.vals;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const g = cand[i];
         if (g < 0 || (trackNull && valid[g] === 0)) continue;
         if (sv[2 * g] !== xv[2 * i] || sv[2 * g + 1] !== xv[2 * i + 1]) cand[i] = -2;
@@ -73,7 +78,7 @@ function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, n: number, trackNul
     }
     case KeyKind.Bool: {
       const sv = s.vals, xv = x.vals as Uint8Array;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const g = cand[i];
         if (g < 0 || (trackNull && valid[g] === 0)) continue;
         const j = off + i;
@@ -83,7 +88,7 @@ function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, n: number, trackNul
     }
     case KeyKind.Bytes: {
       const koffs = s.offs, arena = s.arena, inOffs = x.offs, inBytes = x.bytes;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         const g = cand[i];
         if (g < 0 || (trackNull && valid[g] === 0)) continue;
         const ko = koffs[g], len = koffs[g + 1] - ko;

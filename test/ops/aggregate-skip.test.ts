@@ -26,6 +26,28 @@ describe('HashAggregateExec partial skip', () => {
     expect(sortRows(f.rows)).toEqual(sortRows(want));
   });
 
+  it('after the switch, each row goes out as its own partial state, for every kind of aggregate, nulls included', async () => {
+    const t = randomTable({ rows: 130_000, groups: 120_000, seed: 5, nullRate: 0.2 });
+    const specs = [
+      { fn: 'countStar', arg: null, name: 'n' }, { fn: 'count', arg: 'v', name: 'c' }, { fn: 'sum', arg: 'big', name: 'sb' },
+      { fn: 'avg', arg: 'f', name: 'af' }, { fn: 'min', arg: 's', name: 'ms' }, { fn: 'max', arg: 'ts', name: 'mt' },
+      { fn: 'countDistinct', arg: 'v', name: 'dv' },
+    ] as const;
+    const aggs = specs.map((a) => agg(a.fn, a.arg, a.name));
+    const groupBy = [col('g'), col('k')];
+    const partial = new HashAggregateExec({ mode: 'partial', groupBy, aggs }, source(t, 1, 5_000));
+    const p = await run(partial, { batchSize: 5_000 });
+    expect(p.ctx.counters.get('partialSkips')).toBe(1);
+    // The first 100,000 rows (20 batches) are one table; every row after them is one state row.
+    const partialRows = p.batches.reduce((s, b) => s + b.numRows, 0);
+    const probeGroups = new Set(t.toArray().slice(0, 100_000).map((r) => JSON.stringify([r.g, r.k]))).size;
+    expect(partialRows).toBe(probeGroups + 30_000);
+    const final = new HashAggregateExec({ mode: 'final', groupBy, aggs }, new SourceExec(partial.schema, [p.batches]));
+    const f = await run(final, { batchSize: 5_000 });
+    const want = referenceAggregate(t.toArray().map((r) => r.toJSON()), ['g', 'k'], specs.map((a) => ({ ...a })));
+    expect(sortRows(f.rows)).toEqual(sortRows(want));
+  });
+
   it('keeps one task-wide table when keys repeat', async () => {
     const t = randomTable({ rows: 150_000, groups: 50, seed: 4 });
     const partial = new HashAggregateExec({ mode: 'partial', groupBy: [col('k')], aggs: [agg('countStar', null, 'n')] }, source(t, 1, 10_000));
