@@ -15,13 +15,6 @@ import { copyBytes, isNullAt, reserveStore, type KeyInput, type KeyStore } from 
  */
 export function probeMulti(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], hs: Int32Array, n: number, ids: Int32Array, add: boolean, trackNull: boolean, skipNulls: boolean, cand: Int32Array): void {
   const nc = inputs.length;
-  if (add) {
-    // Room for every row to be a new group, reserved once (appends then check nothing).
-    for (let c = 0; c < nc; c++) {
-      const x = inputs[c];
-      reserveStore(stores[c], t.count + n, x.kind === KeyKind.Bytes ? x.offs[n] - x.offs[0] : 0);
-    }
-  }
   // In chunks, so that the slots and keys a chunk's guesses loaded are still in cache when its rows settle.
   for (let from = 0; from < n; from += CHUNK) {
     const to = Math.min(n, from + CHUNK);
@@ -32,10 +25,24 @@ export function probeMulti(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], 
     }
     t.guess(hs.subarray(from, to), cand.subarray(from, to), to - from);
     for (let c = 0; c < nc; c++) confirm(stores[c], inputs[c], cand, from, to, trackNull);
+    if (add) reserveUnsettled(t, stores, inputs, cand, from, to);
     for (let i = from; i < to; i++) {
       const g = cand[i];
       ids[i] = g >= 0 || g === -1 ? g : probeRow(t, stores, inputs, i, hs[i], add, trackNull);
     }
+  }
+}
+
+/** Room for every unsettled row of [from, to) to be a new group (appends then check nothing). */
+function reserveUnsettled(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], cand: Int32Array, from: number, to: number): void {
+  let rows = 0;
+  for (let i = from; i < to; i++) if (cand[i] === -2) rows++;
+  if (rows === 0) return;
+  for (let c = 0; c < stores.length; c++) {
+    const x = inputs[c];
+    let bytes = 0;
+    if (x.kind === KeyKind.Bytes) for (let i = from; i < to; i++) if (cand[i] === -2) bytes += x.offs[i + 1] - x.offs[i];
+    reserveStore(stores[c], t.count + rows, bytes);
   }
 }
 
