@@ -2,12 +2,7 @@
 import { hashRowsWasm } from '../wasm/bytes.ts';
 import { bytesView, NULL_HASH } from './hash.ts';
 import { GOLDEN, type KeySlots } from './key-slots.ts';
-import { copyBytes, grow, growStore, type KeyInput, type KeyStore } from './key-store.ts';
-
-function sameBytes(x: Uint8Array, xo: number, y: Uint8Array, yo: number, len: number): boolean {
-  for (let t = 0; t < len; t++) if (x[xo + t] !== y[yo + t]) return false;
-  return true;
-}
+import { copyBytes, grow, growStore, sameKeyBytes, type KeyInput, type KeyStore } from './key-store.ts';
 
 /**
  * The group id of rows [0, n) of `c` into ids (-1: absent, or a null key under 'never-match'),
@@ -45,15 +40,9 @@ export function probeBytes1(t: KeySlots, s: KeyStore, c: KeyInput, n: number, id
       const isNull = bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0;
       const len = isNull ? 0 : inOffs[i + 1] - a;
       if (koffs[g + 1] - ko === len && (!trackNull || (valid[g] === 0) === isNull)) {
-        let k = 0;
-        const stop4 = len & ~3;
-        while (k < stop4 && arenaView.getInt32(ko + k, true) === inView.getInt32(a + k, true)) k += 4;
-        if (k >= stop4) {
-          // The last 1-3 bytes: one overlapping word when the key has 4+ bytes.
-          if (k === len || (len >= 4 ? arenaView.getInt32(ko + len - 4, true) === inView.getInt32(a + len - 4, true) : sameBytes(arena, ko + k, inBytes, a + k, len - k))) {
-            ids[i] = g;
-            continue;
-          }
+        if (sameKeyBytes(arena, arenaView, ko, inBytes, inView, a, len)) {
+          ids[i] = g;
+          continue;
         }
       }
     } else if (g === -1) { ids[i] = -1; continue; }

@@ -1,7 +1,7 @@
 // KeyTable's probe path for any other key shape (several columns, mixed kinds): vectorized in passes, one column at a time.
-import { KeyKind } from './hash.ts';
+import { bytesView, KeyKind } from './hash.ts';
 import { GOLDEN, type KeySlots } from './key-slots.ts';
-import { copyBytes, isNullAt, reserveStore, type KeyInput, type KeyStore } from './key-store.ts';
+import { copyBytes, isNullAt, reserveStore, sameKeyBytes, type KeyInput, type KeyStore } from './key-store.ts';
 
 /**
  * The group id of rows [0, n) into ids (-1: absent, or a row with a null key when `skipNulls`),
@@ -95,13 +95,13 @@ function confirm(s: KeyStore, x: KeyInput, cand: Int32Array, from: number, to: n
     }
     case KeyKind.Bytes: {
       const koffs = s.offs, arena = s.arena, inOffs = x.offs, inBytes = x.bytes;
+      const arenaView = bytesView(arena), inView = bytesView(inBytes);
       for (let i = from; i < to; i++) {
         const g = cand[i];
         if (g < 0 || (trackNull && valid[g] === 0)) continue;
         const ko = koffs[g], len = koffs[g + 1] - ko;
         const a = inOffs[i];
-        if (inOffs[i + 1] - a !== len) { cand[i] = -2; continue; }
-        for (let k = 0; k < len; k++) if (arena[ko + k] !== inBytes[a + k]) { cand[i] = -2; break; }
+        if (inOffs[i + 1] - a !== len || !sameKeyBytes(arena, arenaView, ko, inBytes, inView, a, len)) cand[i] = -2;
       }
       return;
     }

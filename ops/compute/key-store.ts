@@ -121,6 +121,36 @@ export function copyBytes(src: Uint8Array, from: number, len: number, dst: Uint8
   for (let k = 0; k < len; k++) dst[to + k] = src[from + k];
 }
 
+function sameBytes(x: Uint8Array, xo: number, y: Uint8Array, yo: number, len: number): boolean {
+  for (let t = 0; t < len; t++) if (x[xo + t] !== y[yo + t]) return false;
+  return true;
+}
+
+/**
+ * Whether x[xo, xo + len) equals y[yo, yo + len), len >= 8: eight bytes a step, read as float64
+ * (the last step overlapping). Doubles that compare equal have equal bits unless they are zeros
+ * (+0 === -0), and NaNs compare unequal whatever their bits: those two cases are compared again
+ * as int32 words.
+ */
+function sameLong(x: DataView, xo: number, y: DataView, yo: number, len: number): boolean {
+  const last = len - 8;
+  for (let k = 0; ; k = k + 8 < last ? k + 8 : last) {
+    const a = x.getFloat64(xo + k, true), b = y.getFloat64(yo + k, true);
+    // Equal doubles with unequal bits: +0 and -0. Unequal doubles with equal bits: two NaNs.
+    if (a === b ? a === 0 && !sameWords(x, xo + k, y, yo + k) : a !== a && b !== b ? !sameWords(x, xo + k, y, yo + k) : true) return false;
+    if (k === last) return true;
+  }
+}
+
+function sameWords(x: DataView, xo: number, y: DataView, yo: number): boolean {
+  return x.getInt32(xo, true) === y.getInt32(yo, true) && x.getInt32(xo + 4, true) === y.getInt32(yo + 4, true);
+}
+
+/** Whether x[xo, xo + len) equals y[yo, yo + len); xv and yv are bytesView(x) and bytesView(y). */
+export function sameKeyBytes(x: Uint8Array, xv: DataView, xo: number, y: Uint8Array, yv: DataView, yo: number, len: number): boolean {
+  return len >= 8 ? sameLong(xv, xo, yv, yo, len) : sameBytes(x, xo, y, yo, len);
+}
+
 /** The first n keys of `s` as Data (offset 0); `trackNull` when s.valid is kept. */
 export function storeToData(s: KeyStore, n: number, trackNull: boolean): arrow.Data {
   let nullBitmap: Uint8Array | undefined;
