@@ -14,7 +14,12 @@ import { resolve } from 'node:path';
 import { Quiver, col, fn } from '../core/index.ts';
 import { writeAccessLog } from '../examples/data/access-log.ts';
 import { renderChart } from './lib/chart.ts';
+import { reexecWithBoundedMalloc } from './lib/malloc-reexec.ts';
 import { arg, median, printTable, rssSampler } from './util.ts';
+
+// Quiver runs in this process: with the malloc settings the quiver command gives it
+// (bin/malloc-env.mjs), as bench:tpch and bench:cluster run it.
+reexecWithBoundedMalloc();
 
 const lines = Number(arg('lines', '10000000'));
 const runs = Number(arg('runs', '3'));
