@@ -125,7 +125,7 @@ function probeRow(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], i: number
   return g;
 }
 
-/** Stores row i of `x` as group g's key; room was reserved (reserveStore) for the batch. */
+/** Stores row i of `x` as group g's key; room was reserved (reserveUnsettled) for its chunk. */
 function appendRow(s: KeyStore, x: KeyInput, i: number, g: number, trackNull: boolean): void {
   const j = x.off + i;
   const isNull = x.kind === KeyKind.Null || (x.bits !== null && (x.bits[j >> 3] & (1 << (j & 7))) === 0);

@@ -1,7 +1,7 @@
-// KeyTable's specialised probe paths (one number key, two number keys, one 64-bit key, one integer key settled by hash alone) against its generic path.
+// KeyTable's specialised probe paths (one number key, two number keys, one 64-bit key, one integer key settled by hash alone) against its several-key path.
 //
-// A table whose keys carry one more column, a constant true bool, takes the generic path
-// (hashColumns and rowEquals) and must give the same ids in the same order, for every batch,
+// A table whose keys carry one more column, a constant true bool, takes the several-key path
+// (key-probe-multi.ts) and must give the same ids in the same order, for every batch,
 // slice, null rule and table size (across rehashes).
 import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
