@@ -101,9 +101,12 @@ describe('grace hash join vs DuckDB (both inputs over 4x memoryBudget)', () => {
   }
 
   it('USING joins (one key column; full joins coalesce it) and a single-partition input', async () => {
-    const u = sides(12, 3000, { keys: 2000 });
+    const u = sides(12, 1500, { keys: 1000 });
     const lu = new arrow.Table({ k: u.l.getChild('lk')!, lv: u.l.getChild('lv')! });
     const ru = new arrow.Table({ k: u.r.getChild('rk')!, rv: u.r.getChild('rv')! });
+    // One partition holds each side whole: over 4x the budget, as the other tests' partitions.
+    expect(tableBytes(lu)).toBeGreaterThan(4 * BUDGET);
+    expect(tableBytes(ru)).toBeGreaterThan(4 * BUDGET);
     for (const s of [...sqlTable('lu', lu, { k: 'VARCHAR', lv: 'VARCHAR' }), ...sqlTable('ru', ru, { k: 'VARCHAR', rv: 'VARCHAR' })]) await duck.run(s);
     const keyOf: Record<string, string> = { inner: 'lu.k', left: 'lu.k', right: 'ru.k', full: 'COALESCE(lu.k, ru.k)' };
     for (const how of ['inner', 'left', 'right', 'full'] as JoinType[]) {
