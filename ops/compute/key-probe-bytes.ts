@@ -2,7 +2,7 @@
 import { hashRowsWasm } from '../wasm/bytes.ts';
 import { bytesView, NULL_HASH } from './hash.ts';
 import { GOLDEN, type KeySlots } from './key-slots.ts';
-import { copyBytes, grow, growStore, sameKeyBytes, type KeyInput, type KeyStore } from './key-store.ts';
+import { copyBytes, grow, growStore, sameBytes, sameKeyBytes, type KeyInput, type KeyStore } from './key-store.ts';
 
 /**
  * The group id of rows [0, n) of `c` into ids (-1: absent, or a null key under 'never-match'),
@@ -65,9 +65,7 @@ function probeBytesRow(t: KeySlots, s: KeyStore, c: KeyInput, i: number, hash: n
     if (slots[2 * idx + 1] === hash) {
       const ko = koffs[g];
       if (koffs[g + 1] - ko === len && (!trackNull || (s.valid[g] === 0) === isNull)) {
-        let k = 0;
-        while (k < len && arena[ko + k] === inBytes[a + k]) k++;
-        if (k === len) return g;
+        if (sameBytes(arena, ko, inBytes, a, len)) return g;
       }
     }
     idx = (idx + 1) & mask;

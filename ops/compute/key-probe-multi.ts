@@ -1,7 +1,7 @@
 // KeyTable's probe path for any other key shape (several columns, mixed kinds): vectorized in passes, one column at a time.
 import { bytesView, KeyKind } from './hash.ts';
 import { GOLDEN, type KeySlots } from './key-slots.ts';
-import { copyBytes, isNullAt, reserveStore, sameKeyBytes, type KeyInput, type KeyStore } from './key-store.ts';
+import { copyBytes, isNullAt, reserveStore, sameBytes, sameKeyBytes, type KeyInput, type KeyStore } from './key-store.ts';
 
 /**
  * The group id of rows [0, n) into ids (-1: absent, or a row with a null key when `skipNulls`),
@@ -173,9 +173,7 @@ function rowEquals(stores: KeyStore[], g: number, inputs: KeyInput[], i: number,
       case KeyKind.Bytes: {
         const ko = s.offs[g], len = s.offs[g + 1] - ko;
         const a = x.offs[i];
-        if (x.offs[i + 1] - a !== len) return false;
-        const arena = s.arena, bytes = x.bytes;
-        for (let k = 0; k < len; k++) if (arena[ko + k] !== bytes[a + k]) return false;
+        if (x.offs[i + 1] - a !== len || !sameBytes(s.arena, ko, x.bytes, a, len)) return false;
         break;
       }
       case KeyKind.Null: break;

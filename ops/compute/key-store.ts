@@ -121,7 +121,8 @@ export function copyBytes(src: Uint8Array, from: number, len: number, dst: Uint8
   for (let k = 0; k < len; k++) dst[to + k] = src[from + k];
 }
 
-function sameBytes(x: Uint8Array, xo: number, y: Uint8Array, yo: number, len: number): boolean {
+/** Whether x[xo, xo + len) equals y[yo, yo + len), a byte at a time (short keys, and chain walks that have no DataViews at hand). */
+export function sameBytes(x: Uint8Array, xo: number, y: Uint8Array, yo: number, len: number): boolean {
   for (let t = 0; t < len; t++) if (x[xo + t] !== y[yo + t]) return false;
   return true;
 }
