@@ -1,5 +1,6 @@
 // A Parquet file cut down to some of its row groups: their column chunks and a rewritten footer, so a task decodes its split without holding the whole file.
 import { closeSync, openSync, readSync } from 'node:fs';
+import { inflateZstdChunk, type InflatedChunk } from './parquet-inflate.ts';
 import { FooterError, Reader, T, Writer, type Node } from './thrift-compact.ts';
 
 const struct = (n: Node | undefined, what: string): Map<number, Node> => {
@@ -14,9 +15,13 @@ const FileMetaData = { schema: 2, numRows: 3, rowGroups: 4, keyValueMetadata: 5,
 const SchemaElement = { name: 4, numChildren: 5 } as const;
 const RowGroup = { columns: 1, numRows: 3, sortingColumns: 4, fileOffset: 5 } as const;
 const ColumnChunk = { filePath: 1, fileOffset: 2, metaData: 3, offsetIndexOffset: 4, offsetIndexLength: 5, columnIndexOffset: 6, columnIndexLength: 7, cryptoMetadata: 8, encryptedColumnMetadata: 9 } as const;
-const ColumnMetaData = { totalCompressedSize: 7, dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14, bloomFilterLength: 15 } as const;
+const ColumnMetaData = { codec: 4, totalUncompressedSize: 6, totalCompressedSize: 7, dataPageOffset: 9, indexPageOffset: 10, dictionaryPageOffset: 11, bloomFilterOffset: 14, bloomFilterLength: 15 } as const;
 
 const PAR1 = Buffer.from('PAR1');
+/** CompressionCodec.ZSTD of parquet.thrift. */
+const ZSTD = 6n;
+/** ZSTD chunks are handed over inflated while the slice stays under this size (see parquet-inflate.ts). */
+const INFLATE_UP_TO = 128 << 20;
 
 const text = (n: Node | undefined): string | undefined => (n?.t === T.Binary ? new TextDecoder().decode(n.v) : undefined);
 
@@ -106,6 +111,23 @@ function forSlice(meta: Node, groups: readonly number[]): Node {
   return { t: T.Struct, fields };
 }
 
+/**
+ * Where the chunk's (deprecated) file offset, `rel` bytes into the chunk of `size` bytes, lies in
+ * the `written` bytes that replaced it: unmoved without inflation; with it, the chunk's end stays
+ * its end and a page start its page's start (writers set it to one or the other), else the start.
+ */
+function movedOffset(rel: bigint, size: bigint, inflated: InflatedChunk | null, written: number): bigint {
+  if (!inflated) return rel;
+  if (rel === size) return BigInt(written);
+  return BigInt(inflated.moved(Number(rel)) ?? 0);
+}
+
+/** Whether a chunk is ZSTD and, inflated, keeps a slice now `at` bytes long under INFLATE_UP_TO. */
+function inflatable(md: Map<number, Node>, at: number): boolean {
+  const plain = int(md.get(ColumnMetaData.totalUncompressedSize));
+  return int(md.get(ColumnMetaData.codec)) === ZSTD && plain !== undefined && at + Number(plain) <= INFLATE_UP_TO;
+}
+
 /** A file image holding only some row groups: decode it as a whole (its row groups are 0..n-1). */
 export interface ParquetSlice {
   bytes: Uint8Array;
@@ -157,19 +179,33 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
         const chunk = Buffer.allocUnsafe(Number(size));
         const got = readSync(fd, chunk, 0, chunk.length, Number(start));
         if (got < chunk.length) throw new FooterError(`the file ends inside a column chunk of row group ${g}`);
-        pieces.push(chunk);
-        const shift = BigInt(at) - start;
-        for (const k of [ColumnMetaData.dataPageOffset, ColumnMetaData.dictionaryPageOffset, ColumnMetaData.indexPageOffset]) {
-          const v = int(md.get(k));
-          if (v !== undefined && v > 0n) md.set(k, i64(v + shift));
+        const pageOffsets = [ColumnMetaData.dataPageOffset, ColumnMetaData.dictionaryPageOffset, ColumnMetaData.indexPageOffset];
+        const inflated = inflatable(md, at) ? inflateZstdChunk(chunk) : null;
+        const pagesFound = inflated && pageOffsets.every((k) => { const v = int(md.get(k)); return v === undefined || v <= 0n || inflated.moved(Number(v - start)) !== undefined; });
+        if (inflated && pagesFound) {
+          pieces.push(inflated.bytes);
+          for (const k of pageOffsets) {
+            const v = int(md.get(k));
+            if (v !== undefined && v > 0n) md.set(k, i64(BigInt(at + inflated.moved(Number(v - start))!)));
+          }
+          md.set(ColumnMetaData.codec, { t: T.I32, v: 0n });
+          md.set(ColumnMetaData.totalCompressedSize, i64(BigInt(inflated.bytes.length)));
+        } else {
+          pieces.push(chunk);
+          const shift = BigInt(at) - start;
+          for (const k of pageOffsets) {
+            const v = int(md.get(k));
+            if (v !== undefined && v > 0n) md.set(k, i64(v + shift));
+          }
         }
+        const written = pieces[pieces.length - 1].length;
         md.delete(ColumnMetaData.bloomFilterOffset);
         md.delete(ColumnMetaData.bloomFilterLength);
         const fo = int(cc.get(ColumnChunk.fileOffset));
-        if (fo !== undefined) cc.set(ColumnChunk.fileOffset, i64(fo > 0n ? fo + shift : 0n));
+        if (fo !== undefined) cc.set(ColumnChunk.fileOffset, i64(fo > 0n ? BigInt(at) + movedOffset(fo - start, size, inflated && pagesFound ? inflated : null, written) : 0n));
         for (const k of [ColumnChunk.offsetIndexOffset, ColumnChunk.offsetIndexLength, ColumnChunk.columnIndexOffset, ColumnChunk.columnIndexLength]) cc.delete(k);
         groupStart ??= BigInt(at);
-        at += chunk.length;
+        at += written;
       }
       if (rg.has(RowGroup.fileOffset) && groupStart !== null) rg.set(RowGroup.fileOffset, i64(groupStart));
       const n = int(rg.get(RowGroup.numRows));

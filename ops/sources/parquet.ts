@@ -4,8 +4,10 @@ import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs'
 import { DataError, InternalError, QuiverError, ResourceError } from '../errors.ts';
 import type { FieldJSON } from '../types.ts';
 import { fieldFromArrow } from './normalize.ts';
+import { copyOutOfWasm } from './parquet-ffi.ts';
 import { FooterError, parseFooter, type RowGroupInfo } from './parquet-footer.ts';
 import { cachedFooter, derive } from './parquet-footer-cache.ts';
+import { loadZstd } from './parquet-inflate.ts';
 import { parseFooterTree, sliceRowGroups } from './parquet-slice.ts';
 import { rowGroupStats, type RowGroupStats } from './parquet-stats.ts';
 import { ParquetPanic, trimParquetWasm, withParquetWasm } from './parquet-wasm.ts';
@@ -157,9 +159,14 @@ export interface RowGroupPrune {
   pruned(n: number): void;
 }
 
-/** Decodes `columns` of row group `g` into a JS Arrow table (no wasm object outlives the call). */
-function decode(bytes: Uint8Array, g: number, columns: readonly string[], batchSize: number): arrow.Table {
-  return arrow.tableFromIPC(withParquetWasm((pq) => pq.readParquet(bytes, { rowGroups: [g], columns: [...columns], batchSize }).intoIPCStream()));
+/**
+ * Decodes `columns` of row group `g` into a JS Arrow table (no wasm object outlives the call):
+ * copied out through the C Data Interface, or through IPC when that cannot read the batches.
+ */
+export function decodeRowGroup(bytes: Uint8Array, g: number, columns: readonly string[], batchSize: number, copyOut = copyOutOfWasm): arrow.Table {
+  const options = { rowGroups: [g], columns: [...columns], batchSize };
+  return withParquetWasm((pq) => copyOut(pq, pq.readParquet(bytes, options)))
+    ?? arrow.tableFromIPC(withParquetWasm((pq) => pq.readParquet(bytes, options).intoIPCStream()));
 }
 
 /** The error for row group `g`, naming the first column that fails alone when there are several. */
@@ -168,7 +175,7 @@ function rowGroupError(path: string, bytes: Uint8Array, local: number, g: number
   let cause = e;
   if (columns.length > 1) {
     for (const c of columns) {
-      try { decode(bytes, local, [c], 1024); } catch (ce) { column = c; cause = ce; break; }
+      try { decodeRowGroup(bytes, local, [c], 1024); } catch (ce) { column = c; cause = ce; break; }
     }
   } else column = columns[0];
   const what = cause instanceof ParquetPanic ? `${reason(cause)}: the file is corrupt, or uses an encoding the reader cannot decode` : reason(cause);
@@ -230,6 +237,8 @@ function checkSize(path: string, n: number, what: string): void {
  * (count(*)) yields row counts from the footer as zero-column batches.
  */
 export async function* readParquetSplit(split: SplitJSON, columns: readonly string[], batchSize: number): AsyncGenerator<{ table: arrow.Table | null; rows: number }> {
+  // Slices hand ZSTD pages to the decoder inflated once zstd is loaded (see parquet-inflate.ts).
+  if (columns.length > 0) await loadZstd();
   let image: SplitImage;
   try {
     image = columns.length === 0 ? countsOnly(split) : splitImage(split, columns);
@@ -251,7 +260,7 @@ export async function* readParquetSplit(split: SplitJSON, columns: readonly stri
     }
     let table: arrow.Table;
     try {
-      table = decode(part.bytes, part.local, columns, batchSize);
+      table = decodeRowGroup(part.bytes, part.local, columns, batchSize);
     } catch (e) {
       throw rowGroupError(split.path, part.bytes, part.local, g, columns, e);
     }
