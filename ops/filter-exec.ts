@@ -1,10 +1,12 @@
 // FilterExec: keeps the rows where a predicate is true (null counts as false).
 import * as arrow from 'apache-arrow';
+import { orderConjuncts } from './compute/conjunct-order.ts';
 import { conjunctsOf, filterRows } from './compute/filter-rows.ts';
 import { PlanError } from './errors.ts';
 import type { ExecPlan, TaskContext } from './exec-plan.ts';
 import { compileExpr } from './expr/eval.ts';
 import { exprToString, type ExprNode } from './expr/node.ts';
+import { fromArrowSchema } from './types.ts';
 
 /**
  * Rows of the child where `predicate` (bool, or the null type) is true. A batch where every
@@ -27,7 +29,7 @@ export class FilterExec implements ExecPlan {
     if (t !== arrow.Type.Bool && t !== arrow.Type.Null) {
       throw new PlanError(`filter: predicate ${exprToString(predicate)} has type ${String(whole.field.type)}, expected bool (compare it, e.g. col('x').gt(0))`);
     }
-    this.conjuncts = conjunctsOf(predicate).map((c) => compileExpr(c, child.schema));
+    this.conjuncts = orderConjuncts(conjunctsOf(predicate), fromArrowSchema(child.schema)).map((c) => compileExpr(c, child.schema));
   }
 
   display(): string {

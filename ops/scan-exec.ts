@@ -2,6 +2,7 @@
 import * as arrow from 'apache-arrow';
 import { basename } from 'node:path';
 import { makeBatch } from './compute/batch.ts';
+import { orderConjuncts } from './compute/conjunct-order.ts';
 import { conjunctsOf, filterRows } from './compute/filter-rows.ts';
 import { maskToIndices } from './compute/take.ts';
 import { InternalError, PlanError } from './errors.ts';
@@ -58,8 +59,8 @@ export class ScanExec implements ExecPlan {
     const field = (n: string) => opts.fileSchema.find((f) => f.name === n)!;
     this.schema = toArrowSchema(output.map(field));
     this.readSchema = toArrowSchema(this.readColumns.map(field));
-    // Conjuncts one by one, so that each runs only on the rows the earlier ones kept.
-    this.compiled = opts.filters.flatMap(conjunctsOf).map((f) => {
+    // Conjuncts one by one, cheapest first, so that each runs only on the rows the earlier ones kept.
+    this.compiled = orderConjuncts(opts.filters.flatMap(conjunctsOf), this.readColumns.map(field)).map((f) => {
       const c = compileExpr(f, this.readSchema);
       const t = c.field.type.typeId;
       if (t !== arrow.Type.Bool && t !== arrow.Type.Null) throw new PlanError(`scan: filter ${exprToString(f)} has type ${String(c.field.type)}, expected bool`);
