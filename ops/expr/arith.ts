@@ -26,6 +26,50 @@ export function arith(op: ArithOp, out: TypeJSON, a: arrow.Data, b: arrow.Data):
   return fromNumbers(out, R, n, valid);
 }
 
+/**
+ * `a op s` (or `s op a` when `scalarLeft`) for a non-null number `s`: arith with a constant
+ * operand, without broadcasting it to a column. Division or modulo by zero yields null.
+ */
+export function arithScalar(op: ArithOp, out: TypeJSON, a: arrow.Data, s: number, scalarLeft: boolean): arrow.Data {
+  const n = a.length;
+  const A = numbersOf(a);
+  let valid = andValidity(validity(a), null, n);
+  const R = allocNumbers(out, n);
+  if (out === 'int32' && op === 'mul') {
+    for (let i = 0; i < n; i++) R[i] = Math.imul(A[i], s);
+  } else if (R instanceof Float64Array && A instanceof Float64Array) {
+    scalarLoopF64(op, A, s, scalarLeft, R, n);
+  } else {
+    scalarLoop(op, A, s, scalarLeft, R, n);
+  }
+  if (op === 'div' || op === 'mod') {
+    if (scalarLeft) valid = nullWhereZero(A, valid, n, R);
+    else if (s === 0) { valid = new Uint8Array(byteLen(n)); R.fill(0); }
+  }
+  return fromNumbers(out, R, n, valid);
+}
+
+// The same loops twice: once over float64 arrays only (one monomorphic shape, the common case
+// of a double column and a literal), once over any number arrays.
+function scalarLoopF64(op: ArithOp, A: Float64Array, s: number, left: boolean, R: Float64Array, n: number): void {
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) R[i] = A[i] + s; break;
+    case 'sub': if (left) for (let i = 0; i < n; i++) R[i] = s - A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] - s; break;
+    case 'mul': for (let i = 0; i < n; i++) R[i] = A[i] * s; break;
+    case 'div': if (left) for (let i = 0; i < n; i++) R[i] = s / A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] / s; break;
+    case 'mod': if (left) for (let i = 0; i < n; i++) R[i] = s % A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] % s; break;
+  }
+}
+function scalarLoop(op: ArithOp, A: NumArray, s: number, left: boolean, R: NumArray, n: number): void {
+  switch (op) {
+    case 'add': for (let i = 0; i < n; i++) R[i] = A[i] + s; break;
+    case 'sub': if (left) for (let i = 0; i < n; i++) R[i] = s - A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] - s; break;
+    case 'mul': for (let i = 0; i < n; i++) R[i] = A[i] * s; break;
+    case 'div': if (left) for (let i = 0; i < n; i++) R[i] = s / A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] / s; break;
+    case 'mod': if (left) for (let i = 0; i < n; i++) R[i] = s % A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] % s; break;
+  }
+}
+
 function loop(op: ArithOp, A: NumArray, B: NumArray, R: NumArray, n: number): void {
   switch (op) {
     case 'add': for (let i = 0; i < n; i++) R[i] = A[i] + B[i]; break;

@@ -7,7 +7,7 @@ import { fromArrowSchema, toArrowType, typeEquals, type FieldJSON, type TypeJSON
 import { columnsOf, containsUdf, exprToString, type ExprNode } from './node.ts';
 import { compileUdf } from './udf.ts';
 import { inferField, typeOf } from './typecheck.ts';
-import { arith, unaryMath } from './arith.ts';
+import { arith, arithScalar, unaryMath } from './arith.ts';
 import { nullData } from './bits.ts';
 import { castData } from './cast.ts';
 import { compareNumbers, compareNumberScalar, compareUtf8, compareUtf8Scalar, flipCmp, isNull, logic, not, type CmpOp } from './compare.ts';
@@ -135,6 +135,9 @@ function buildBinary(e: ExprNode & { kind: 'binary' }, ctx: Ctx): Node {
     case 'add': case 'sub': case 'mul': case 'div': case 'mod': {
       if (isConstNull(l) || isConstNull(r)) return allNull(out);
       const op = e.op;
+      // A constant operand stays a number: no column of copies of it.
+      if (r.constant && !l.constant) { const s = numberOf(r); return { type: out, constant: null, evaluate: (b) => arithScalar(op, out, l.evaluate(b), s, false) }; }
+      if (l.constant && !r.constant) { const s = numberOf(l); return { type: out, constant: null, evaluate: (b) => arithScalar(op, out, r.evaluate(b), s, true) }; }
       return { type: out, constant: null, evaluate: (b) => arith(op, out, l.evaluate(b), r.evaluate(b)) };
     }
     case 'eq': case 'neq': case 'lt': case 'lte': case 'gt': case 'gte':

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { alias, batchOf, bin, call, col, lit, run, un } from './helpers.ts';
 
@@ -69,5 +70,20 @@ describe('arithmetic', () => {
     const want = Array.from({ length: 17 }, (_, k) => ((k + 3) % 5 === 0 ? null : (k + 3) * 2));
     expect(run(bin('add', col('a'), col('a')), s)).toEqual(want);
     expect(run(alias(bin('mul', col('a'), lit(2, 'int32')), 'x'), s)).toEqual(want);
+  });
+
+  it('a constant operand, on either side, gives what a column of copies of it gives (every op and type, zeros and nulls)', () => {
+    const types = ['int32', 'int64', 'float64'] as const;
+    fc.assert(fc.property(
+      fc.constantFrom(...types), fc.constantFrom(...types), fc.constantFrom('add', 'sub', 'mul', 'div', 'mod'), fc.boolean(),
+      fc.array(fc.option(fc.integer({ min: -50, max: 50 }), { nil: null }), { minLength: 1, maxLength: 40 }), fc.constantFrom(0, 3, -2, 0.5),
+      (xt, kt, op, left, xs, k) => {
+        const kv = kt === 'float64' ? k : Math.trunc(k);
+        const batch = batchOf({ x: { type: xt, values: xs.map((v) => (v === null || xt === 'float64' ? v : Math.trunc(v))) }, k: { type: kt, values: xs.map(() => kv) } });
+        const constant = lit(kt === 'int64' ? String(kv) : kv, kt);
+        const viaConstant = run(left ? bin(op, constant, col('x')) : bin(op, col('x'), constant), batch);
+        const viaColumn = run(left ? bin(op, col('k'), col('x')) : bin(op, col('x'), col('k')), batch);
+        expect(viaConstant).toEqual(viaColumn);
+      }), { numRuns: 300 });
   });
 });
