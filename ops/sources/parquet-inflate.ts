@@ -26,7 +26,9 @@ export function loadZstd(): Promise<void> {
 
 /** A chunk's pages, uncompressed, and where each page that began at an old offset begins now. */
 export interface InflatedChunk {
-  readonly bytes: Uint8Array;
+  /** The rewritten chunk: page headers and pages, in order (concatenated once, with the slice). */
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
   /** The new offset (within the chunk) of the page that began at `old`; undefined when no page began there. */
   moved(old: number): number | undefined;
 }
@@ -123,5 +125,5 @@ export function inflateZstdChunk(chunk: Uint8Array): InflatedChunk | null {
     // A page header that is not well-formed Thrift: leave the chunk to the decoder.
     return null;
   }
-  return { bytes: Buffer.concat(out, size), moved: (old) => starts.get(old) };
+  return { parts: out, length: size, moved: (old) => starts.get(old) };
 }

@@ -191,23 +191,25 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
         const pageOffsets = [ColumnMetaData.dataPageOffset, ColumnMetaData.dictionaryPageOffset, ColumnMetaData.indexPageOffset];
         const inflated = inflatable(md, at) ? inflateZstdChunk(chunk) : null;
         const pagesFound = inflated && pageOffsets.every((k) => { const v = int(md.get(k)); return v === undefined || v <= 0n || inflated.moved(Number(v - start)) !== undefined; });
+        let written: number;
         if (inflated && pagesFound) {
-          pieces.push(inflated.bytes);
+          pieces.push(...inflated.parts);
+          written = inflated.length;
           for (const k of pageOffsets) {
             const v = int(md.get(k));
             if (v !== undefined && v > 0n) md.set(k, i64(BigInt(at + inflated.moved(Number(v - start))!)));
           }
           md.set(ColumnMetaData.codec, { t: T.I32, v: 0n });
-          md.set(ColumnMetaData.totalCompressedSize, i64(BigInt(inflated.bytes.length)));
+          md.set(ColumnMetaData.totalCompressedSize, i64(BigInt(inflated.length)));
         } else {
           pieces.push(chunk);
+          written = chunk.length;
           const shift = BigInt(at) - start;
           for (const k of pageOffsets) {
             const v = int(md.get(k));
             if (v !== undefined && v > 0n) md.set(k, i64(v + shift));
           }
         }
-        const written = pieces[pieces.length - 1].length;
         md.delete(ColumnMetaData.bloomFilterOffset);
         md.delete(ColumnMetaData.bloomFilterLength);
         const fo = int(cc.get(ColumnChunk.fileOffset));
