@@ -197,16 +197,19 @@ interface SplitImage {
  * file's. The whole file when its chunks cannot be moved.
  */
 function splitImage(split: SplitJSON, columns: readonly string[]): SplitImage {
-  const { footer, size } = readFooter(split.path);
-  const counts = rowGroupsOf(footer).map((g) => g.numRows);
+  // The footer is read for every split; what is parsed from it is kept while its bytes are the
+  // same (a worker reads the splits of a few files, and lineitem's footer took 7 ms to parse).
+  const f = cachedFooter<unknown>(split.path, readFooter);
+  const { footer, size } = f;
+  const counts = derive(f, 'groups', () => rowGroupsOf(footer)).map((g) => g.numRows);
   const groups = split.rowGroups ?? counts.map((_, i) => i);
   for (const g of groups) {
     if (!(Number.isInteger(g) && g >= 0 && g < counts.length)) throw new DataError(`row group ${g} is not in the file (it has ${counts.length}); the file changed since the scan was planned`, { file: split.path });
   }
   const image = { groups: [...groups], counts: groups.map((g) => counts[g]) };
   if (groups.length === 0) return { ...image, part: () => { throw new InternalError('invariant violated: a split with no row groups has nothing to decode'); } };
-  // Parsed once for the split: a wide file's footer costs more to parse than a small row group to slice.
-  const parsed = parseFooterTree(footer.subarray(4, footer.length - 8));
+  // Slicing copies what it changes: the parsed tree is shared by every split of the file.
+  const parsed = derive(f, 'tree', () => parseFooterTree(footer.subarray(4, footer.length - 8)));
   const slice = (g: number) => sliceRowGroups(split.path, size, parsed, [g], columns);
   const first = slice(groups[0]);
   if (first) {
@@ -273,7 +276,8 @@ export async function* readParquetSplit(split: SplitJSON, columns: readonly stri
 
 /** count(*): the row counts from the footer alone. */
 function countsOnly(split: SplitJSON): SplitImage {
-  const all = rowGroupsOf(readFooter(split.path).footer).map((g) => g.numRows);
+  const f = cachedFooter<unknown>(split.path, readFooter);
+  const all = derive(f, 'groups', () => rowGroupsOf(f.footer)).map((g) => g.numRows);
   const groups = split.rowGroups ?? all.map((_, i) => i);
   for (const g of groups) {
     if (!(Number.isInteger(g) && g >= 0 && g < all.length)) throw new DataError(`row group ${g} is not in the file (it has ${all.length}); the file changed since the scan was planned`, { file: split.path });
