@@ -109,9 +109,10 @@ export class ScanExec implements ExecPlan {
       ctx.signal?.throwIfAborted();
       // Rows read before the filters: the task's input, which the capacity planner scales by.
       ctx.metrics.add('inputRows', b.numRows);
-      if (this.compiled.length) b = filterRows(b, this.compiled);
+      // The filters drop the columns only they read (before copying the rows that pass).
+      if (this.compiled.length) b = filterRows(b, this.compiled, project ? this.schema : undefined);
+      else if (project) b = makeBatch(this.schema, b.data.children.slice(0, this.schema.fields.length), b.numRows);
       if (b.numRows === 0) continue;
-      if (project) b = makeBatch(this.schema, b.data.children.slice(0, this.schema.fields.length), b.numRows);
       if (b.numRows > remaining) b = b.slice(0, remaining);
       remaining -= b.numRows;
       yield b;

@@ -3,6 +3,7 @@
 import * as arrow from 'apache-arrow';
 import { boolBits, byteLen, countOnes, validity, type Bits } from '../expr/bits.ts';
 import type { ExprNode } from '../expr/node.ts';
+import { makeBatch } from './batch.ts';
 import { takeBatch } from './take.ts';
 
 /** Something that evaluates a bool (or null-typed) column over a batch: a compiled conjunct. */
@@ -23,24 +24,34 @@ export function conjunctsOf(e: ExprNode): ExprNode[] {
  * surviving rows are gathered, so later conjuncts run on fewer rows. A batch where every row
  * passes comes back untouched, and a contiguous run of survivors as a slice.
  */
-export function filterRows(batch: arrow.RecordBatch, conjuncts: readonly RowPredicate[]): arrow.RecordBatch {
+export function filterRows(batch: arrow.RecordBatch, conjuncts: readonly RowPredicate[], out?: arrow.Schema): arrow.RecordBatch {
   let b = batch;
   let sel: Bits | null = null;
-  for (let k = 0; k < conjuncts.length; k++) {
+  // With `out` (the batch's first columns), columns only the filters read are dropped before
+  // the last gather copies the rows that pass.
+  const last = conjuncts.length - 1;
+  for (let k = 0; k <= last; k++) {
     const n = b.numRows;
-    if (n === 0) return b;
+    if (n === 0) return prefix(b, out);
     const mask = conjuncts[k].evaluate(b);
-    if (mask.typeId === arrow.Type.Null) return b.slice(0, 0);
+    if (mask.typeId === arrow.Type.Null) return prefix(b.slice(0, 0), out);
     sel = andMask(sel, mask);
     const kept = countOnes(sel, n);
-    if (kept === 0) return b.slice(0, 0);
+    if (kept === 0) return prefix(b.slice(0, 0), out);
     if (kept === n) { sel = null; continue; }
-    if (k === conjuncts.length - 1 || kept * 4 <= n) {
+    if (k === last) return gather(prefix(b, out), sel, kept);
+    if (kept * 4 <= n) {
       b = gather(b, sel, kept);
       sel = null;
     }
   }
-  return b;
+  return prefix(b, out);
+}
+
+/** The first columns of `b`, as `out` names them (all of `b` without `out`). */
+function prefix(b: arrow.RecordBatch, out: arrow.Schema | undefined): arrow.RecordBatch {
+  if (!out || out.fields.length === b.numCols) return b;
+  return makeBatch(out, b.data.children.slice(0, out.fields.length), b.numRows);
 }
 
 /** `sel` AND the true, valid rows of `mask`, as a fresh bitmap (or `sel` updated in place). */

@@ -36,6 +36,22 @@ describe('filterRows', () => {
     }), { numRuns: 300 });
   });
 
+  it('with an output schema, returns only its leading columns, the rows those of the whole filter, on every path (none, all, some, a run, an early gather)', () => {
+    const cell = fc.constantFrom<boolean | null>(true, true, true, false, null);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 70 }), fc.integer({ min: 1, max: 4 }), fc.infiniteStream(cell), fc.constantFrom('mixed', 'all', 'none'), (n, k, stream, kind) => {
+      const truths = Array.from({ length: k }, () => Array.from({ length: n }, () => (kind === 'all' ? true : kind === 'none' ? false : stream.next().value as boolean | null)));
+      const whole = batchOf(n);
+      // The filters read `id`, which the output leaves out: it comes last, after `s`.
+      const b = new arrow.RecordBatch({ s: whole.getChild('s')!.data[0], id: whole.getChild('id')!.data[0] });
+      const out = new arrow.Schema([b.schema.fields[0]]);
+      const got = filterRows(b, truths.map((t) => predicate(t, [])), out);
+      const want = Array.from({ length: n }, (_, r) => r).filter((r) => truths.every((t) => t[r] === true));
+      expect(got.schema.fields.map((f) => f.name)).toEqual(['s']);
+      expect(got.numRows).toBe(want.length);
+      expect(got.getChild('s')!.toArray()).toEqual(want.map((r) => `r${r}`));
+    }), { numRuns: 300 });
+  });
+
   it('runs later conjuncts only on the rows left once a quarter or fewer remain', () => {
     const n = 100;
     const calls: number[] = [];
