@@ -16,6 +16,14 @@ import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
 import type { JobHandle, Launched, MapOutput, Outcome, Runtime, SchedulingPolicy, Slot } from './runtime.ts';
 import { collectAfterJob } from './gc.ts';
 
+/**
+ * The young generation of each worker's heap. Operators allocate a batch's worth of short-lived
+ * arrays and views per step; with V8's default (a few MB of semi-space) they were scavenged and
+ * promoted over and over. TPC-H SF 1, 2 workers, paired runs against the default: geomean of
+ * per-query times 0.76x at 64 MB, 0.71x at 128 MB, 0.75x at 256 MB.
+ */
+const WORKER_YOUNG_GENERATION_MB = 128;
+
 export interface LocalRuntimeOptions {
   workers?: number;
   memoryBudget?: number;
@@ -93,6 +101,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
       maxThreads: this.workers,
       idleTimeout: 60_000,
       concurrentTasksPerWorker: 1,
+      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     });
   }
 
