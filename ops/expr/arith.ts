@@ -37,8 +37,6 @@ export function arithScalar(op: ArithOp, out: TypeJSON, a: arrow.Data, s: number
   const R = allocNumbers(out, n);
   if (out === 'int32' && op === 'mul') {
     for (let i = 0; i < n; i++) R[i] = Math.imul(A[i], s);
-  } else if (R instanceof Float64Array && A instanceof Float64Array) {
-    scalarLoopF64(op, A, s, scalarLeft, R, n);
   } else {
     scalarLoop(op, A, s, scalarLeft, R, n);
   }
@@ -49,17 +47,6 @@ export function arithScalar(op: ArithOp, out: TypeJSON, a: arrow.Data, s: number
   return fromNumbers(out, R, n, valid);
 }
 
-// The same loops twice: once over float64 arrays only (one monomorphic shape, the common case
-// of a double column and a literal), once over any number arrays.
-function scalarLoopF64(op: ArithOp, A: Float64Array, s: number, left: boolean, R: Float64Array, n: number): void {
-  switch (op) {
-    case 'add': for (let i = 0; i < n; i++) R[i] = A[i] + s; break;
-    case 'sub': if (left) for (let i = 0; i < n; i++) R[i] = s - A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] - s; break;
-    case 'mul': for (let i = 0; i < n; i++) R[i] = A[i] * s; break;
-    case 'div': if (left) for (let i = 0; i < n; i++) R[i] = s / A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] / s; break;
-    case 'mod': if (left) for (let i = 0; i < n; i++) R[i] = s % A[i]; else for (let i = 0; i < n; i++) R[i] = A[i] % s; break;
-  }
-}
 function scalarLoop(op: ArithOp, A: NumArray, s: number, left: boolean, R: NumArray, n: number): void {
   switch (op) {
     case 'add': for (let i = 0; i < n; i++) R[i] = A[i] + s; break;
