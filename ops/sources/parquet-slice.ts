@@ -150,10 +150,11 @@ export interface ParquetSlice {
  * the footer is rewritten to list only them, every page offset moved by how far its chunk moved
  * (page indexes and bloom filters, which lie outside the chunks, are dropped). With `columns`
  * (top-level names), the schema and the row groups keep only those columns where the file allows
- * (see pruneSchema), so the decoder decodes only what is read. Null when the
+ * (see pruneSchema), so the decoder decodes only what is read. With `inflate`, ZSTD chunks
+ * that shrank enough are handed over uncompressed (see parquet-inflate.ts). Null when the
  * file's chunks cannot be moved (encrypted columns, or chunks in other files): read it whole.
  */
-export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Array | ParsedFooter, groups: readonly number[], columns: readonly string[] | null = null): ParquetSlice | null {
+export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Array | ParsedFooter, groups: readonly number[], columns: readonly string[] | null = null, inflate = false): ParquetSlice | null {
   const meta = footer instanceof Uint8Array ? parseFooterTree(footer).meta : forSlice(footer.meta, groups);
   const mf = struct(meta, 'the file metadata');
   // The decoder decodes every column of what it is given: give it only the columns read.
@@ -189,7 +190,7 @@ export function sliceRowGroups(path: string, fileSize: number, footer: Uint8Arra
         const got = readSync(fd, chunk, 0, chunk.length, Number(start));
         if (got < chunk.length) throw new FooterError(`the file ends inside a column chunk of row group ${g}`);
         const pageOffsets = [ColumnMetaData.dataPageOffset, ColumnMetaData.dictionaryPageOffset, ColumnMetaData.indexPageOffset];
-        const inflated = inflatable(md, at) ? inflateZstdChunk(chunk) : null;
+        const inflated = inflate && inflatable(md, at) ? inflateZstdChunk(chunk) : null;
         const pagesFound = inflated && pageOffsets.every((k) => { const v = int(md.get(k)); return v === undefined || v <= 0n || inflated.moved(Number(v - start)) !== undefined; });
         let written: number;
         if (inflated && pagesFound) {

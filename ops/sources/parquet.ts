@@ -210,7 +210,7 @@ function splitImage(split: SplitJSON, columns: readonly string[]): SplitImage {
   if (groups.length === 0) return { ...image, part: () => { throw new InternalError('invariant violated: a split with no row groups has nothing to decode'); } };
   // Slicing copies what it changes: the parsed tree is shared by every split of the file.
   const parsed = derive(f, 'tree', () => parseFooterTree(footer.subarray(4, footer.length - 8)));
-  const slice = (g: number) => sliceRowGroups(split.path, size, parsed, [g], columns);
+  const slice = (g: number) => sliceRowGroups(split.path, size, parsed, [g], columns, true);
   const first = slice(groups[0]);
   if (first) {
     return {

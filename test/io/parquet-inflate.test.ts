@@ -53,7 +53,7 @@ describe('ZSTD chunks inflated for the decoder', () => {
     const cols = ['l_orderkey', 'l_extendedprice', 'l_returnflag', 'l_shipdate', 'l_comment'];
     const perGroup = 16; // lineitem's columns
     for (const g of [0, 3]) {
-      const slice = sliceRowGroups(LINEITEM, whole.length, footer, [g], cols)!;
+      const slice = sliceRowGroups(LINEITEM, whole.length, footer, [g], cols, true)!;
       // Kept columns in file order: l_orderkey (0), l_extendedprice (5), l_returnflag (8), l_shipdate (10), l_comment (15).
       const original = [0, 5, 8, 10, 15].map((k) => chunks(whole)[g * perGroup + k]);
       const codecs = chunks(slice.bytes).map((c) => c.codec);
@@ -89,7 +89,7 @@ describe('ZSTD chunks inflated for the decoder', () => {
       // The file's first page (column i, no dictionary) is a data page of the version asked for (3: v2, 0: v1).
       const first = new Reader(whole.subarray(4)).value(T.Struct, 0) as Node & { t: T.Struct };
       expect(Number((first.fields.get(1) as { v: bigint }).v), name).toBe(version === 'V2' ? 3 : 0);
-      const slice = sliceRowGroups(path, whole.length, footerOf(whole), [1])!;
+      const slice = sliceRowGroups(path, whole.length, footerOf(whole), [1], null, true)!;
       const original = chunks(whole).slice(4, 8); // row group 1's four columns
       const codecs = chunks(slice.bytes).map((c) => c.codec);
       expect(codecs, name).toEqual(expectedCodecs(original));
@@ -101,6 +101,12 @@ describe('ZSTD chunks inflated for the decoder', () => {
       expect(got.numRows).toBe(want.numRows);
       for (const f of want.schema.fields) expect(digest(got, f.name), `${name} ${f.name}`).toBe(digest(want, f.name));
     }
+  });
+
+  it('leaves chunks compressed when the slice is not asked to inflate, zstd loaded or not', () => {
+    const whole = readFileSync(LINEITEM);
+    const slice = sliceRowGroups(LINEITEM, whole.length, footerOf(whole), [0], ['l_comment'])!;
+    expect(chunks(slice.bytes).map((c) => c.codec)).toEqual([6]);
   });
 
   it('declines a chunk it cannot read as pages, or whose frame declares another size than its page', () => {
