@@ -25,7 +25,7 @@ export interface LocalOptions extends ObservabilityOptions {
   gpu?: 'auto' | 'require' | 'off';
   /** Bytes a blocking operator (sort, aggregate, join build) may hold per task before spilling (default 256 MB). */
   memoryBudget?: number;
-  /** Target rows per batch (default 65536). */
+  /** Target rows per batch (default 131072). */
   batchSize?: number;
   /** Partitions after a shuffle (default: 2 per worker). */
   shufflePartitions?: number;

@@ -8,7 +8,7 @@ import { errorToJSON, InternalError, PlanError, ResourceError, type ErrorJSON } 
 import { scannedPath, stageModelPaths, type Stage } from '../physical/phys-node.ts';
 import { DRIVER_EXECUTOR, type EventListener } from '../runtime/events.ts';
 import type { Block } from '../runtime/ipc.ts';
-import type { JobHandle, Launched, Outcome, Runtime, SchedulingPolicy, Slot, SpeculationOptions, TaskTimeoutOptions } from '../runtime/runtime.ts';
+import { DEFAULT_BATCH_SIZE, type JobHandle, type Launched, type Outcome, type Runtime, type SchedulingPolicy, type Slot, type SpeculationOptions, type TaskTimeoutOptions } from '../runtime/runtime.ts';
 import type { TaskConfig } from '../runtime/task.ts';
 import { blockId } from '../runtime/block-store.ts';
 import { BlockClients, type BlockEndpoint } from './block-transfer.ts';
@@ -152,7 +152,7 @@ export class ClusterRuntime implements Runtime {
   private constructor(private readonly nc: NatsConnection, private readonly o: ClusterRuntimeOptions) {
     this.s = subjects(o.cluster ?? 'default');
     this.maxTaskAttempts = o.maxTaskAttempts ?? 4;
-    this.config = { memoryBudget: o.memoryBudget ?? 256 * 1024 * 1024, batchSize: o.batchSize ?? 65_536, spillRoot: join(tmpdir(), `quiver-driver-${process.pid}`) };
+    this.config = { memoryBudget: o.memoryBudget ?? 256 * 1024 * 1024, batchSize: o.batchSize ?? DEFAULT_BATCH_SIZE, spillRoot: join(tmpdir(), `quiver-driver-${process.pid}`) };
     this.policy = { speculation: o.speculation ? (typeof o.speculation === 'object' ? o.speculation : {}) : false, taskTimeout: o.taskTimeout ?? {} };
   }
 

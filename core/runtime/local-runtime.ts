@@ -13,7 +13,7 @@ import { blocksBytes, isSpilled, memoryBytes, type Block, type BlockRef } from '
 import { PROGRESS_BYTES, type CallPayload, type TaskConfig, type TaskGroup, type TaskPayload, type TaskResult } from './task.ts';
 import { LOCAL_EXECUTOR } from './events.ts';
 import { DEFAULT_TASK_STALL_MS, TaskWatchdog } from './task-watchdog.ts';
-import type { JobHandle, Launched, MapOutput, Outcome, Runtime, SchedulingPolicy, Slot } from './runtime.ts';
+import { DEFAULT_BATCH_SIZE, type JobHandle, type Launched, type MapOutput, type Outcome, type Runtime, type SchedulingPolicy, type Slot } from './runtime.ts';
 import { collectAfterJob } from './gc.ts';
 
 /**
@@ -90,7 +90,7 @@ export class LocalRuntime implements Runtime<LocalOutput> {
     this.watchdog = new TaskWatchdog(opts.taskStallMs ?? DEFAULT_TASK_STALL_MS);
     this.config = {
       memoryBudget: opts.memoryBudget ?? 256 * 1024 * 1024,
-      batchSize: opts.batchSize ?? 65_536,
+      batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
       spillRoot: opts.spillDir ?? join(tmpdir(), `quiver-spill-${process.pid}`),
     };
     this.store = new BlockStore(opts.shuffleMemoryBytes ?? 2 * this.config.memoryBudget, join(this.config.spillRoot, 'shuffle'));

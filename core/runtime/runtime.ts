@@ -5,6 +5,13 @@ import type { EventListener, RuntimeEvent } from './events.ts';
 import type { Block } from './ipc.ts';
 import type { TaskConfig } from './task.ts';
 
+/**
+ * Rows per batch unless a session says otherwise (local and cluster mode alike). A Parquet row
+ * group as writers cut them (122,880 rows for DuckDB) is then one batch instead of two. TPC-H
+ * SF 1, 2 workers, paired 3-round runs against 65,536: geomean of per-query ratios 0.934, 0.956.
+ */
+export const DEFAULT_BATCH_SIZE = 131_072;
+
 /** A task finished: how far its stage is. */
 export interface TaskProgress {
   jobId: number;
