@@ -1,11 +1,13 @@
 // Test helpers for the io suite: a minimal TaskContext, temp dirs, IDX files, and draining a scan.
 import * as arrow from 'apache-arrow';
+import { createHash } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskContext } from '../../ops/exec-plan.ts';
 import { ScanExec, type ScanExecOptions } from '../../ops/scan-exec.ts';
 import { inferSchema, planSplits, resolvePaths, type FileFormat } from '../../ops/sources/index.ts';
+import { withParquetWasm } from '../../ops/sources/parquet-wasm.ts';
 
 /** A u8 IDX file (MNIST's format): the header for `dims`, then the values. */
 export function idxU8(dims: number[], values: Uint8Array): Buffer {
@@ -63,4 +65,21 @@ export async function scanAll(format: FileFormat, paths: string | string[], opti
     }
   }
   return { rows, batches, ctx: ctxs, exec };
+}
+
+/** The FileMetaData bytes of a whole Parquet file. */
+export function footerOf(bytes: Buffer): Buffer {
+  const len = bytes.readUInt32LE(bytes.length - 8);
+  return bytes.subarray(bytes.length - 8 - len, bytes.length - 8);
+}
+
+/** Row groups `groups` (and only `columns`, when given) of a Parquet file image, decoded through IPC. */
+export const decodeParquet = (bytes: Uint8Array, groups: number[], columns?: string[]): arrow.Table =>
+  arrow.tableFromIPC(withParquetWasm((pq) => pq.readParquet(bytes, { rowGroups: groups, ...(columns ? { columns } : {}) }).intoIPCStream()));
+
+/** A digest of a column's values (comparing 600k-row columns value by value is slow in expect). */
+export function digest(t: arrow.Table, name: string): string {
+  const h = createHash('sha256');
+  for (const v of t.getChild(name)!) h.update(`${v}\u0000`);
+  return h.digest('hex');
 }

@@ -1,6 +1,5 @@
 // ZSTD column chunks reach the decoder inflated: the slice decodes to the same values, its chunks are marked uncompressed, and anything unexpected is left compressed.
 import * as arrow from 'apache-arrow';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -8,21 +7,9 @@ import { frameContentSize, inflateZstdChunk, loadZstd } from '../../ops/sources/
 import { MIN_INFLATE_RATIO, parseFooterTree, sliceRowGroups } from '../../ops/sources/parquet-slice.ts';
 import { Reader, T, type Node } from '../../ops/sources/thrift-compact.ts';
 import { withParquetWasm } from '../../ops/sources/parquet-wasm.ts';
-import { tempDir } from './helpers.ts';
+import { decodeParquet, digest, footerOf, tempDir } from './helpers.ts';
 
 const LINEITEM = resolve(import.meta.dirname, '../../../shared/tpch/sf0.1/lineitem.parquet');
-
-function footerOf(bytes: Buffer): Buffer {
-  const len = bytes.readUInt32LE(bytes.length - 8);
-  return bytes.subarray(bytes.length - 8 - len, bytes.length - 8);
-}
-const decode = (bytes: Uint8Array, groups: number[], columns?: string[]) =>
-  arrow.tableFromIPC(withParquetWasm((pq) => pq.readParquet(bytes, { rowGroups: groups, ...(columns ? { columns } : {}) }).intoIPCStream()));
-const digest = (t: arrow.Table, name: string): string => {
-  const h = createHash('sha256');
-  for (const v of t.getChild(name)!) h.update(`${v}\u0000`);
-  return h.digest('hex');
-};
 
 /** Every column chunk a file's footer lists: its codec (0 uncompressed, 1 snappy, 6 zstd) and how far its pages inflate. */
 function chunks(file: Uint8Array): { codec: number; ratio: number }[] {
@@ -59,8 +46,8 @@ describe('ZSTD chunks inflated for the decoder', () => {
       const codecs = chunks(slice.bytes).map((c) => c.codec);
       expect(codecs).toEqual(expectedCodecs(original));
       expect(codecs.filter((c) => c === 0).length).toBeGreaterThanOrEqual(3); // l_orderkey, l_extendedprice and l_comment compress 2-10x
-      const got = decode(slice.bytes, [0]);
-      const want = decode(whole, [g], cols);
+      const got = decodeParquet(slice.bytes, [0]);
+      const want = decodeParquet(whole, [g], cols);
       expect(got.numRows).toBe(want.numRows);
       for (const c of cols) expect(digest(got, c), `${g} ${c}`).toBe(digest(want, c));
     }
@@ -95,8 +82,8 @@ describe('ZSTD chunks inflated for the decoder', () => {
       expect(codecs, name).toEqual(expectedCodecs(original));
       if (codec === 'SNAPPY') expect(codecs).toEqual([1, 1, 1, 1]);
       else expect(codecs.filter((c) => c === 0).length, name).toBeGreaterThanOrEqual(2);
-      const got = decode(slice.bytes, [0]);
-      const want = decode(whole, [1]);
+      const got = decodeParquet(slice.bytes, [0]);
+      const want = decodeParquet(whole, [1]);
       expect(got.numRows).toBe(10000);
       expect(got.numRows).toBe(want.numRows);
       for (const f of want.schema.fields) expect(digest(got, f.name), `${name} ${f.name}`).toBe(digest(want, f.name));

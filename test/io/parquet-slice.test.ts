@@ -1,6 +1,5 @@
 // Parquet splits read only their row groups: the footer codec loses nothing, and a slice decodes to exactly the rows of the whole file.
 import * as arrow from 'apache-arrow';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,24 +7,10 @@ import { fn, Quiver } from '../../core/index.ts';
 import { parseFooter } from '../../ops/sources/parquet-footer.ts';
 import { parseFooterTree, roundTripFooter, sliceRowGroups } from '../../ops/sources/parquet-slice.ts';
 import { withParquetWasm } from '../../ops/sources/parquet-wasm.ts';
+import { decodeParquet, digest, footerOf } from './helpers.ts';
 
 const TPCH = resolve(import.meta.dirname, '../../../shared/tpch/sf0.1');
 const LINEITEM = join(TPCH, 'lineitem.parquet');
-
-function footerOf(bytes: Buffer): Buffer {
-  const len = bytes.readUInt32LE(bytes.length - 8);
-  return bytes.subarray(bytes.length - 8 - len, bytes.length - 8);
-}
-
-const decode = (bytes: Uint8Array, groups: number[]) =>
-  arrow.tableFromIPC(withParquetWasm((pq) => pq.readParquet(bytes, { rowGroups: groups }).intoIPCStream()));
-
-/** A digest of a column's values (comparing 600k-row columns value by value is slow in expect). */
-const digest = (t: arrow.Table, name: string): string => {
-  const h = createHash('sha256');
-  for (const v of t.getChild(name)!) h.update(`${v}\u0000`);
-  return h.digest('hex');
-};
 
 describe('Parquet row group slices', () => {
   it('writes every TPC-H footer back byte for byte', () => {
@@ -43,8 +28,8 @@ describe('Parquet row group slices', () => {
     for (const pick of [[0], [groups - 1], [1, 2], [groups - 1, 0]]) {
       const slice = sliceRowGroups(LINEITEM, whole.length, footer, pick)!;
       expect(slice.bytes.length).toBeLessThan(whole.length * (pick.length + 1) / groups);
-      const got = decode(slice.bytes, pick.map((_, i) => i));
-      const want = new arrow.Table(pick.flatMap((g) => decode(whole, [g]).batches));
+      const got = decodeParquet(slice.bytes, pick.map((_, i) => i));
+      const want = new arrow.Table(pick.flatMap((g) => decodeParquet(whole, [g]).batches));
       expect(got.numRows).toBe(slice.rows.reduce((a, b) => a + b, 0));
       expect(got.numRows).toBe(want.numRows);
       for (const f of want.schema.fields) expect(digest(got, f.name), `${pick} ${f.name}`).toBe(digest(want, f.name));
