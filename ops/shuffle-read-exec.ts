@@ -6,6 +6,8 @@ import { toArrowSchema, type FieldJSON } from './types.ts';
 export interface ShuffleReadOptions {
   shuffleId: number;
   fields: FieldJSON[];
+  /** Every reduce partition of the shuffle, whatever the task's (shown only: the launcher hands the task its blocks). */
+  whole?: boolean;
 }
 
 export class ShuffleReadExec implements ExecPlan {
@@ -16,7 +18,7 @@ export class ShuffleReadExec implements ExecPlan {
     this.schema = toArrowSchema(opts.fields);
   }
   display(): string {
-    return `ShuffleReadExec: shuffle=${this.opts.shuffleId}`;
+    return `ShuffleReadExec: shuffle=${this.opts.shuffleId}${this.opts.whole ? ' whole' : ''}`;
   }
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {
     for await (const b of ctx.shuffleInput(this.opts.shuffleId, partition)) {

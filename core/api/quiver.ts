@@ -42,6 +42,14 @@ export interface LocalOptions extends ObservabilityOptions {
   /** Joins whose build side is estimated under this are broadcast (default 10 MB). */
   broadcastThresholdBytes?: number;
   /**
+   * A join the estimates would shuffle runs its build side first and, when that side's shuffle
+   * output is at most broadcastThresholdBytes, broadcasts it: the other side is then never
+   * shuffled (Spark AQE's join switch; the stage's start event and the UI say so). Joins whose
+   * build rows must be seen whole (full joins, a left join's left side) always shuffle. Default
+   * true; false runs plans as planned.
+   */
+  adaptiveJoins?: boolean;
+  /**
    * An orderBy whose input is estimated at most this many bytes sorts in one task, without the
    * distributed sort's sample and range shuffle (default 1 MiB: the few groups of an aggregate; 0:
    * always distributed when the input has several partitions).
@@ -82,12 +90,16 @@ export class Quiver {
 
   /** Wraps a runtime in a session with what the options ask to observe. */
   private static async open(runtime: Runtime, options: LocalOptions | ConnectOptions): Promise<Quiver> {
+    if (options.adaptiveJoins !== undefined && typeof options.adaptiveJoins !== 'boolean') {
+      throw new PlanError(`Quiver: option adaptiveJoins must be true or false, got ${JSON.stringify(options.adaptiveJoins)}`);
+    }
     // Loaded here (about 0.1 s, once per process) so that q.sql can stay synchronous like Spark's.
     await loadSqlParser();
     const session = new Session(runtime, {
       shufflePartitions: options.shufflePartitions ?? runtime.workers * 2,
       targetSplitBytes: options.targetSplitBytes ?? 128 * 1024 * 1024,
       broadcastThresholdBytes: options.broadcastThresholdBytes ?? 10 * 1024 * 1024,
+      adaptiveJoins: options.adaptiveJoins ?? true,
       singleTaskSortBytes: options.singleTaskSortBytes ?? 1024 * 1024,
       coalescePartitionBytes: options.coalescePartitionBytes ?? Math.min(64 * 1024 * 1024, runtime.config.memoryBudget / 4),
       quiet: options.quiet,

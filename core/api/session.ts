@@ -26,6 +26,8 @@ export interface SessionOptions {
   shufflePartitions: number;
   targetSplitBytes: number;
   broadcastThresholdBytes: number;
+  /** Adaptive joins (see LocalOptions.adaptiveJoins; default false here). */
+  adaptiveJoins?: boolean;
   /** An orderBy estimated at most this many bytes sorts in one task (see LocalOptions.singleTaskSortBytes; default 0 here). */
   singleTaskSortBytes?: number;
   /** No console warning when a permissive read skips bad records (they are still counted and quarantined). */
@@ -75,6 +77,7 @@ export class Session {
   constructor(readonly runtime: Runtime, readonly options: SessionOptions) {
     this.scheduler = new DagScheduler(runtime);
     this.scheduler.coalesceBytes = options.coalescePartitionBytes ?? 0;
+    this.scheduler.adaptiveJoinBytes = options.adaptiveJoins ? Math.max(0, options.broadcastThresholdBytes) : 0;
     this.scheduler.onEvent = (e) => this.emit(e);
   }
 
@@ -116,7 +119,7 @@ export class Session {
   }
 
   private optimizerOptions() {
-    return { broadcastThresholdBytes: this.options.broadcastThresholdBytes };
+    return { broadcastThresholdBytes: this.options.broadcastThresholdBytes, adaptiveJoins: this.options.adaptiveJoins ?? false };
   }
 
   /** `write`: plan a write job (the result stage writes part files; see core/api/writer.ts). */

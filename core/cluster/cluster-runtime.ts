@@ -537,12 +537,22 @@ export class ClusterRuntime implements Runtime {
   async beginJob(job: JobHandle): Promise<void> {
     if (this.closed) throw new ResourceError('this Quiver session is closed; connect again with Quiver.connect()');
     const info: JobInfo = { secret: randomBytes(32).toString('hex'), stageSha: new Map(), planSent: new Set() };
-    for (const s of job.plan.stages) {
-      const bytes = new TextEncoder().encode(JSON.stringify(s));
-      this.blobs.set(`stage/j${job.jobId}s${s.id}`, bytes);
-      info.stageSha.set(s.id, sha256(bytes));
-    }
     this.jobs.set(job, info);
+    for (const s of job.plan.stages) this.serveStage(job, s);
+  }
+
+  /** Serves the stage's new plan (a new hash: executors fetch it again) before its first task. */
+  stageRewritten(job: JobHandle, stage: Stage): void {
+    this.serveStage(job, stage);
+  }
+
+  private serveStage(job: JobHandle, s: Stage): void {
+    const info = this.jobs.get(job);
+    if (!info) throw new InternalError(`invariant violated: job ${job.jobId} was not begun on this driver`);
+    const bytes = new TextEncoder().encode(JSON.stringify(s));
+    this.blobs.set(`stage/j${job.jobId}s${s.id}`, bytes);
+    info.stageSha.set(s.id, sha256(bytes));
+    for (const k of [...info.planSent]) if (k.startsWith(`${s.id}/`)) info.planSent.delete(k);
   }
 
   /** The secret that unpersists a cache on the executors: derived from the goodbye secret, never sent before it is used. */

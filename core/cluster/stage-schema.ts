@@ -96,7 +96,7 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({
     op: v.literal('hashJoin'), how: v.picklist(['inner', 'left', 'right', 'full', 'semi', 'anti']), leftKeys: v.array(Expr), rightKeys: v.array(Expr),
     using: v.boolean(), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(), outputFields: Fields, filter: v.optional(Expr), filterFields: v.optional(Fields),
-    left: v.lazy(() => Node), right: v.lazy(() => Node),
+    adaptive: v.optional(v.literal(true)), left: v.lazy(() => Node), right: v.lazy(() => Node),
   }),
   v.strictObject({
     op: v.literal('nestedLoopJoin'), how: v.picklist(['inner', 'left', 'right', 'full', 'semi', 'anti']), buildSide: v.picklist(['left', 'right']), broadcast: v.boolean(),
@@ -112,7 +112,7 @@ const Node: v.GenericSchema<PhysNode> = v.variant('op', [
   v.strictObject({ op: v.literal('union'), partitionCounts: v.array(Count), children: v.array(v.lazy(() => Node)) }),
   v.strictObject({ op: v.literal('mapBatches'), udf: Udf, fields: Fields, options: Options, child: v.lazy(() => Node) }),
   v.strictObject({ op: v.literal('predict'), spec: PredictSpec, device: v.picklist(['cpu', 'gpu']), backend: v.picklist(['wasm', 'onnxruntime', 'webgpu']), reason: v.pipe(v.string(), v.maxLength(4096)), fields: Fields, child: v.lazy(() => Node) }),
-  v.strictObject({ op: v.literal('shuffleRead'), shuffleId: Count, fields: Fields }),
+  v.strictObject({ op: v.literal('shuffleRead'), shuffleId: Count, fields: Fields, whole: v.optional(v.literal(true)) }),
   v.strictObject({ op: v.literal('broadcast'), id: Count, fields: Fields }),
   v.strictObject({ op: v.literal('cacheRead'), cacheId: CacheId, shuffleId: Count, fields: Fields }),
   v.strictObject({

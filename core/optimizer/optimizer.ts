@@ -15,6 +15,8 @@ export const DEFAULT_MAX_PASSES = 10;
 export interface OptimizeOptions {
   /** Default 10 MiB; a negative value disables broadcast joins. */
   broadcastThresholdBytes?: number;
+  /** Shuffled joins whose build side may be broadcast become 'adaptive' (see ChooseJoinStrategy); default false. */
+  adaptiveJoins?: boolean;
   maxPasses?: number;
   /** Replaces the rule list (tests, experiments). */
   rules?: readonly OptimizerRule[];
@@ -47,6 +49,7 @@ export function optimizeWithTrace(plan: LogicalPlan, options: OptimizeOptions = 
   const maxPasses = options.maxPasses ?? DEFAULT_MAX_PASSES;
   const ctx: OptimizerContext = {
     broadcastThresholdBytes: options.broadcastThresholdBytes ?? DEFAULT_BROADCAST_THRESHOLD_BYTES,
+    adaptiveJoins: options.adaptiveJoins ?? false,
     estimate: options.estimate ?? createEstimator(),
   };
   const fired: RuleFiring[] = [];

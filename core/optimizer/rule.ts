@@ -6,6 +6,8 @@ import type { Statistics } from './stats.ts';
 export interface OptimizerContext {
   /** Joins whose build side is estimated at most this many bytes are broadcast; < 0 disables. */
   readonly broadcastThresholdBytes: number;
+  /** Whether the scheduler switches 'adaptive' joins to broadcast at run time (else ChooseJoinStrategy never chooses it). */
+  readonly adaptiveJoins: boolean;
   /** Size estimate of a subtree (memoized by node; nodes are immutable). */
   estimate(node: LogicalPlan): Statistics;
 }

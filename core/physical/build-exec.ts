@@ -33,7 +33,7 @@ export function buildExec(n: PhysNode): ExecPlan {
     case 'aggregate': return new HashAggregateExec({ mode: n.mode, groupBy: n.groupBy, aggs: n.aggs }, buildExec(n.child));
     case 'hashJoin':
       return new HashJoinExec({ how: n.how, leftKeys: n.leftKeys, rightKeys: n.rightKeys, using: n.using, buildSide: n.buildSide,
-        outputFields: n.outputFields, filter: n.filter ?? null, filterFields: n.filterFields }, buildExec(n.left), buildExec(n.right));
+        outputFields: n.outputFields, filter: n.filter ?? null, filterFields: n.filterFields, ...(n.adaptive ? { adaptive: true } : {}) }, buildExec(n.left), buildExec(n.right));
     case 'nestedLoopJoin':
       return new NestedLoopJoinExec({ how: n.how, filter: n.filter ?? null, filterFields: n.filterFields, buildSide: n.buildSide, outputFields: n.outputFields },
         buildExec(n.left), buildExec(n.right));
@@ -50,7 +50,7 @@ export function buildExec(n: PhysNode): ExecPlan {
       return new PredictExec({ modelPath: n.spec.modelPath, modelName: n.spec.modelName, modelSha256: n.spec.modelSha256, modelJsonSha256: n.spec.modelJsonSha256, inputCol: n.spec.inputCol,
         device: n.device, backend: n.backend, reason: n.reason, labels: n.spec.labels, inputSize: n.spec.inputSize, onError: n.spec.onError, batchSize: n.spec.batchSize, topK: n.spec.topK,
         ...(n.spec.outputs?.length ? { outputs: n.spec.outputs } : {}), ...(n.spec.decode ? { decode: n.spec.decode } : {}), fields: n.fields }, buildExec(n.child));
-    case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields });
+    case 'shuffleRead': return new ShuffleReadExec({ shuffleId: n.shuffleId, fields: n.fields, ...(n.whole ? { whole: true } : {}) });
     case 'broadcast': return new BroadcastExec({ id: n.id, fields: n.fields });
     case 'cacheRead': return new CacheReadExec({ cacheId: n.cacheId, shuffleId: n.shuffleId, fields: n.fields });
     case 'write':

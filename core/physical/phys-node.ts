@@ -22,9 +22,13 @@ export type PhysNode =
   | { op: 'filter'; predicate: ExprNode; child: PhysNode }
   | { op: 'project'; exprs: ExprNode[]; child: PhysNode }
   | { op: 'aggregate'; mode: 'partial' | 'final' | 'single'; groupBy: ExprNode[]; aggs: ExprNode[]; child: PhysNode }
-  /** `filter` (optional): a residual condition over `filterFields` (left input's fields, then right's). */
+  /**
+   * `filter` (optional): a residual condition over `filterFields` (left input's fields, then
+   * right's). `adaptive`: a shuffled join over two shuffle reads that the scheduler may run as a
+   * broadcast join once its build side's shuffle is written and found small (adaptive-join.ts).
+   */
   | { op: 'hashJoin'; how: JoinType; leftKeys: ExprNode[]; rightKeys: ExprNode[]; using: boolean; buildSide: 'left' | 'right';
-      broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode; filterFields?: FieldJSON[]; left: PhysNode; right: PhysNode }
+      broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode; filterFields?: FieldJSON[]; adaptive?: true; left: PhysNode; right: PhysNode }
   /** A join without keys: `filter` (none: every pair) over `filterFields`, as for hashJoin. */
   | { op: 'nestedLoopJoin'; how: JoinType; buildSide: 'left' | 'right'; broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode;
       filterFields: FieldJSON[]; left: PhysNode; right: PhysNode }
@@ -43,7 +47,8 @@ export type PhysNode =
   | { op: 'union'; partitionCounts: number[]; children: PhysNode[] }
   | { op: 'mapBatches'; udf: UdfRef; fields: FieldJSON[]; options: Record<string, unknown>; child: PhysNode }
   | { op: 'predict'; spec: PredictSpec; device: 'cpu' | 'gpu'; backend: 'wasm' | 'onnxruntime' | 'webgpu'; reason: string; fields: FieldJSON[]; child: PhysNode }
-  | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[] }
+  /** `whole`: every task reads every reduce partition (a shuffle's output read as a broadcast; set only at run time, see adaptive-join.ts). */
+  | { op: 'shuffleRead'; shuffleId: number; fields: FieldJSON[]; whole?: true }
   | { op: 'broadcast'; id: number; fields: FieldJSON[] }
   /**
    * Partition p of a cached DataFrame: the block a cache stage (output `cache`, same shuffleId)
@@ -112,6 +117,18 @@ export function physChildren(n: PhysNode): PhysNode[] {
     case 'rangePartition': return [n.child, n.sample];
     case 'hashJoin': case 'nestedLoopJoin': return [n.left, n.right];
     case 'union': return n.children;
+    default: return assertNever(n, 'physical node');
+  }
+}
+
+/** `n` with its children replaced by `kids`, in physChildren's order. */
+export function withPhysChildren(n: PhysNode, kids: PhysNode[]): PhysNode {
+  switch (n.op) {
+    case 'scan': case 'values': case 'shuffleRead': case 'broadcast': case 'cacheRead': return n;
+    case 'filter': case 'project': case 'aggregate': case 'sort': case 'window': case 'sample': case 'randomSample': case 'generate': case 'limit': case 'mapBatches': case 'predict': case 'write': return { ...n, child: kids[0] };
+    case 'rangePartition': return { ...n, child: kids[0], sample: kids[1] };
+    case 'hashJoin': case 'nestedLoopJoin': return { ...n, left: kids[0], right: kids[1] };
+    case 'union': return { ...n, children: kids };
     default: return assertNever(n, 'physical node');
   }
 }
@@ -191,10 +208,21 @@ export function stageReads(plan: PhysicalPlan, stage: Stage, op: 'shuffleRead' |
  */
 export function taskShuffleReads(plan: PhysicalPlan, stage: Stage, partition: number): { id: number; stage: number; cacheId?: string; reduces: number[] }[] {
   const at = new Map<number, number>();
-  walkPartition(stage.root, partition, (n, p) => { if (n.op === 'shuffleRead' || n.op === 'cacheRead') at.set(n.shuffleId, p); });
+  const whole = new Set<number>();
+  walkPartition(stage.root, partition, (n, p) => {
+    if (n.op === 'shuffleRead' || n.op === 'cacheRead') at.set(n.shuffleId, p);
+    if (n.op === 'shuffleRead' && n.whole) whole.add(n.shuffleId);
+  });
   const range = stage.coalesced?.[partition];
-  const reduces = (p: number): number[] => (range ? Array.from({ length: range[1] - range[0] }, (_, i) => range[0] + i) : [p]);
-  return stageReads(plan, stage, 'shuffleRead').flatMap((r) => (at.has(r.id) ? [{ ...r, reduces: reduces(at.get(r.id)!) }] : []));
+  const span = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+  const reduces = (r: { id: number; stage: number }, p: number): number[] => {
+    if (whole.has(r.id)) {
+      const out = plan.stages[r.stage].output;
+      return span(0, out.kind === 'shuffle' ? out.partitions : 1);
+    }
+    return range ? span(range[0], range[1]) : [p];
+  };
+  return stageReads(plan, stage, 'shuffleRead').flatMap((r) => (at.has(r.id) ? [{ ...r, reduces: reduces(r, at.get(r.id)!) }] : []));
 }
 
 /** The model paths a stage's tasks load (predict): an executor runs them only if it may read each. */

@@ -4,7 +4,7 @@ import { assertNever, InternalError, PlanError } from '../../ops/errors.ts';
 import { columnsOf, exprName, type ExprNode } from '../../ops/expr/node.ts';
 import { fromArrowSchema, type FieldJSON } from '../../ops/types.ts';
 import { physicalScanOptions, prunePartitions, type ScanFilters } from '../../ops/sources/index.ts';
-import { guessRows } from '../optimizer/selectivity.ts';
+import { shuffledBuildSide } from '../optimizer/build-side.ts';
 import { estimateStats } from '../optimizer/stats.ts';
 import type { LogicalPlan } from '../plan/node.ts';
 import type { Join } from '../plan/join.ts';
@@ -395,21 +395,7 @@ async function planJoin(plan: Join, cutter: StageCutter): Promise<Planned> {
   const l = cutter.cut(left, { keys: [...plan.leftKeys], partitions: n });
   const r = cutter.cut(right, { keys: [...plan.rightKeys], partitions: n });
   if (l.partitions !== r.partitions) throw new InternalError('shuffled join sides have different partition counts');
-  return { node: { op: 'hashJoin', ...base, buildSide: shuffledBuildSide(plan), broadcast: false, left: l.node, right: r.node }, partitions: n };
-}
-
-/**
- * The side a shuffled hash join builds its table on: the right, except for a right join (which
- * keeps the right's unmatched rows) and for an inner, semi or anti join whose left side looks at
- * least twice smaller (guessRows). A semi or anti join then builds on the rows it tests and marks
- * those a right row matches (TPC-H Q21: a few thousand lineitems of one nation's suppliers against
- * all of lineitem); an inner join builds on the few orders Q18's IN keeps, not on lineitem.
- */
-function shuffledBuildSide(plan: Join): 'left' | 'right' {
-  if (plan.how === 'right') return 'left';
-  if (plan.how !== 'inner' && plan.how !== 'semi' && plan.how !== 'anti') return 'right';
-  const l = guessRows(plan.left), r = guessRows(plan.right);
-  return l !== null && r !== null && 2 * l < r ? 'left' : 'right';
+  return { node: { op: 'hashJoin', ...base, buildSide: shuffledBuildSide(plan), broadcast: false, ...(plan.strategy === 'adaptive' ? { adaptive: true as const } : {}), left: l.node, right: r.node }, partitions: n };
 }
 
 /**

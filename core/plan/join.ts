@@ -16,9 +16,11 @@ import { checkJoinCondition, checkPredicate, joinFields, joinPairFields } from '
 export type JoinType = 'inner' | 'left' | 'right' | 'full' | 'semi' | 'anti';
 /**
  * 'auto' until the ChooseJoinStrategy rule decides from size estimates. 'shuffle' for a join
- * without keys gathers both inputs into one partition.
+ * without keys gathers both inputs into one partition. 'adaptive' (only ChooseJoinStrategy
+ * chooses it): planned as 'shuffle', but the scheduler runs it as a broadcast join when the build
+ * side's shuffle output turns out small (core/scheduler/adaptive-join.ts).
  */
-export type JoinStrategy = 'auto' | 'broadcast' | 'shuffle';
+export type JoinStrategy = 'auto' | 'broadcast' | 'shuffle' | 'adaptive';
 
 export interface Join {
   readonly kind: 'join';

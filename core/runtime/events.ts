@@ -10,8 +10,12 @@ interface At { /** Milliseconds since the epoch. */ ts: number }
 export type RuntimeEvent = At & (
   | { kind: 'jobStart'; jobId: number; stages: { id: number; partitions: number; parents: number[]; output: string }[] }
   | { kind: 'jobEnd'; jobId: number; ok: boolean; error?: string; durationMs: number; tasks: number; failedAttempts: number }
-  /** `coalescedFrom`: the planned partitions, when small ones were coalesced into fewer tasks. */
-  | { kind: 'stageStart'; jobId: number; stageId: number; tasks: number; coalescedFrom?: number }
+  /**
+   * `coalescedFrom`: the planned partitions, when small ones were coalesced into fewer tasks.
+   * `broadcastJoin`: the stage's shuffled join runs as a broadcast join, its build side's shuffle
+   * output (`buildBytes`) being small; it runs the operators of `probeStage` (skipped) as its own.
+   */
+  | { kind: 'stageStart'; jobId: number; stageId: number; tasks: number; coalescedFrom?: number; broadcastJoin?: { probeStage: number; buildBytes: number } }
   | { kind: 'stageEnd'; jobId: number; stageId: number; durationMs: number; rows: number }
   /** A task attempt was handed to an executor. `locality` says why there (cluster mode). */
   | { kind: 'taskStart'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; locality?: string; speculative?: boolean }

@@ -117,6 +117,11 @@ export interface Runtime<Out extends MapOutput = MapOutput> {
   beginJob(job: JobHandle<Out>): Promise<void>;
   /** The job has settled: drop what was kept for it and tell the executors. */
   endJob(job: JobHandle<Out>): void;
+  /**
+   * A stage's operators changed before any of its tasks started (an adaptive join's switch):
+   * tasks launched from now on run `stage`. Launchers that prepare plans at beginJob redo this one.
+   */
+  stageRewritten?(job: JobHandle<Out>, stage: Stage): void;
   /** Waits for a slot for task `partition` of `stage`; rejects when the job cannot get one (failed, closed, no executor). */
   acquire(job: JobHandle<Out>, stage: Stage, partition: number, failedOn: ReadonlySet<string>): Promise<Slot>;
   /** A free slot now on an executor not in `avoid` (a straggler's copy), or null. */

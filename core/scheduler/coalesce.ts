@@ -21,7 +21,8 @@ const TASK_BOUND = new Set<PhysNode['op']>(['scan', 'values', 'cacheRead', 'unio
 export function coalescible(plan: PhysicalPlan, stage: Stage): boolean {
   if (stage.partitions <= 1 || stage.coalesced || (stage.output.kind !== 'shuffle' && stage.output.kind !== 'broadcast')) return false;
   let bound = false;
-  walkPhys(stage.root, (n) => { if (TASK_BOUND.has(n.op)) bound = true; });
+  // A whole read (an adaptive join's broadcast build side) is every task's, not a partition's.
+  walkPhys(stage.root, (n) => { if (TASK_BOUND.has(n.op) || (n.op === 'shuffleRead' && n.whole)) bound = true; });
   if (bound) return false;
   const reads = stageReads(plan, stage, 'shuffleRead');
   return reads.length > 0 && reads.every((r) => {

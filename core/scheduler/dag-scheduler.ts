@@ -8,6 +8,7 @@ import { decodeBlock, type Block } from '../runtime/ipc.ts';
 import type { JobMetrics, MapOutput, RunHooks, Runtime, Slot } from '../runtime/runtime.ts';
 import type { EventListener } from '../runtime/events.ts';
 import { CacheRegistry } from './cache-registry.ts';
+import { adaptiveJoins, broadcastJoinStage } from './adaptive-join.ts';
 import { coalesceStage } from './coalesce.ts';
 import { describeStage, JobRun, parentsReady, type ResultSink } from './job-run.ts';
 import { attemptLimitMs, timeoutOptions } from './task-timeouts.ts';
@@ -43,6 +44,11 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
    * task, each task up to this many bytes (see coalesce.ts); 0: every planned partition is a task.
    */
   coalesceBytes = 0;
+  /**
+   * An adaptive join (ChooseJoinStrategy's 'adaptive') runs as a broadcast join when its build
+   * side's shuffle output is at most this many bytes (see adaptive-join.ts); 0: never.
+   */
+  adaptiveJoinBytes = 0;
 
   constructor(readonly runtime: Runtime<Out>) {
     runtime.onExecutorLost?.((id) => this.executorLost(id));
@@ -124,15 +130,39 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
     const emit = job.emit;
     emit({ kind: 'jobStart', ts: Date.now(), jobId: job.jobId, stages: plan.stages.map(describeStage) });
     const skip = this.useCache(job);
-    const runStage = async (planned: Stage): Promise<void> => {
-      await Promise.all(planned.parents.map((p) => done.get(p)!));
+    // The probe side of an adaptive join waits for its build side; both may be kept cached, then
+    // nothing adapts. Results read in order (toLocalIterator) keep their planned partitions.
+    const adaptive = this.adaptiveJoinBytes > 0 ? adaptiveJoins(job.plan, !job.sink.admit).filter((a) => !skip.has(a.build) && !skip.has(a.probe)) : [];
+    const byProbe = new Map(adaptive.map((a) => [a.probe, a]));
+    const broadcastJoins = new Map<number, { probeStage: number; buildBytes: number }>();
+    const runStage = async (first: Stage): Promise<void> => {
+      // A stage rewritten while it waited (an adaptive join's) waits for its new parents too.
+      let planned = first;
+      for (;;) {
+        await Promise.all(planned.parents.map((p) => done.get(p)!));
+        if (job.plan.stages[first.id] === planned) break;
+        planned = job.plan.stages[first.id];
+      }
+      const a = byProbe.get(planned.id);
+      if (a) {
+        await done.get(a.build);
+        const b = broadcastJoinStage(job.plan, a, job.outputs.get(a.build)!, this.adaptiveJoinBytes);
+        // The join broadcasts the build side and runs this stage's operators itself: this stage is skipped.
+        if (b) {
+          job.replaceStage(b.stage);
+          rt.stageRewritten?.(job, b.stage);
+          broadcastJoins.set(a.join, { probeStage: a.probe, buildBytes: b.buildBytes });
+          return;
+        }
+      }
       const s0 = performance.now();
       // Fewer tasks than planned when the shuffled data is small (sized by the outputs just written).
       const stage = coalesceStage(job.plan, planned, job.outputs, rt.workers, this.coalesceBytes);
       if (stage !== planned) job.replaceStage(stage);
       // Every partition but a cache stage's kept ones.
       const todo = job.outputs.get(stage.id)!.flatMap((o, p) => (o === null ? [p] : []));
-      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length, ...(stage !== planned ? { coalescedFrom: planned.partitions } : {}) });
+      const switched = broadcastJoins.get(stage.id);
+      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length, ...(stage !== planned ? { coalescedFrom: planned.partitions } : {}), ...(switched ? { broadcastJoin: switched } : {}) });
       const settled = await Promise.allSettled(todo.map((p) => this.partitionTask(job, stage, p)));
       for (const s of settled) if (s.status === 'rejected') job.fail(s.reason);
       if (job.failure) throw job.failure.error;

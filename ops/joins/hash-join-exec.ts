@@ -30,6 +30,8 @@ export interface HashJoinOptions {
   readonly filter?: ExprNode | null;
   /** The fields `filter` reads: left input's, then right input's (joinPairFields). */
   readonly filterFields?: readonly FieldJSON[];
+  /** Planned so that the scheduler may broadcast the build side once its size is known (shown only). */
+  readonly adaptive?: boolean;
 }
 
 /** Share of memoryBudget the build input and its hash table may take; a probe batch and output batches take the rest. */
@@ -106,7 +108,7 @@ export class HashJoinExec implements ExecPlan {
   display(): string {
     const on = this.opts.leftKeys.map((k, i) => `${exprToString(k)} = ${exprToString(this.opts.rightKeys[i])}`).join(', ');
     const filter = this.opts.filter ? `, filter=${exprToString(this.opts.filter)}` : '';
-    return `HashJoinExec: how=${this.opts.how}, on=[${on}]${filter}${this.opts.using ? ' using' : ''}, build=${this.opts.buildSide}`;
+    return `HashJoinExec: how=${this.opts.how}, on=[${on}]${filter}${this.opts.using ? ' using' : ''}, build=${this.opts.buildSide}${this.opts.adaptive ? ', adaptive' : ''}`;
   }
 
   async *execute(partition: number, ctx: TaskContext): AsyncGenerator<arrow.RecordBatch> {

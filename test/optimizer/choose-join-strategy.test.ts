@@ -48,6 +48,27 @@ describe('ChooseJoinStrategy', () => {
     for (const [p, want] of cases) expect(strategyOf(chosen(p)), planToString(p)).toBe(want);
   });
 
+  it('makes a shuffle adaptive, with adaptive joins on, only where the build side may be broadcast', () => {
+    // 50 MB tables: 1,000,000 rows, and one filtered to a guessed third of them.
+    const rows = (n: number) => yValues(50 * MB, n);
+    const tiny = () => filter(rows(1e6), gt(col('k'), lit(5)));
+    const cases: [LogicalPlan, JoinStrategy][] = [
+      [joinOf(big(), renamed(xScan(2e9), '2'), 'inner'), 'adaptive'],
+      // Builds on the right: its unmatched rows are never output.
+      [joinOf(small(), big(), 'left'), 'adaptive'],
+      [joinOf(big(), small(), 'right'), 'adaptive'],
+      // A semi join building on a left side guessed much smaller marks the left rows it tests: no.
+      [joinOf(tiny(), renamed(rows(1e6), '2'), 'semi'), 'shuffle'],
+      [joinOf(renamed(rows(1e6), '2'), tiny(), 'semi'), 'adaptive'],
+      [joinOf(small(), renamed(small(), '2'), 'full'), 'shuffle'],
+      // Small enough: broadcast as planned.
+      [joinOf(big(), small(), 'inner'), 'broadcast'],
+    ];
+    for (const [p, want] of cases) expect(strategyOf(chosen(p, { adaptiveJoins: true })), planToString(p)).toBe(want);
+    // A threshold of 0 turns broadcasts off, adaptive ones too.
+    expect(strategyOf(chosen(joinOf(big(), renamed(xScan(2e9), '2'), 'inner'), { adaptiveJoins: true, broadcastThresholdBytes: 0 }))).toBe('shuffle');
+  });
+
   it('swaps an inner join whose left side is the small one, restoring the column order', () => {
     const p = joinOf(small(), big(), 'inner');
     const out = chosen(p);
