@@ -8,6 +8,7 @@
 import type * as arrow from 'apache-arrow';
 import { InternalError } from '../errors.ts';
 import { hashColumns, KeyKind } from './hash.ts';
+import { BYTE_CODES, byteCodes, byteCodesFit, learnByteCodes, probeByteCodes } from './key-probe-byte-codes.ts';
 import { probeBytes1 } from './key-probe-bytes.ts';
 import { newDenseMap, probeDenseInt, staysDense, type DenseMap } from './key-dense-int.ts';
 import { exactIntInput, probeInt1 } from './key-probe-int.ts';
@@ -15,7 +16,7 @@ import { probeMulti } from './key-probe-multi.ts';
 import { probeNumber1, probeNumber2 } from './key-probe-number.ts';
 import { probeWord64 } from './key-probe-word64.ts';
 import { KeySlots } from './key-slots.ts';
-import { newStore, storeToData, unpack, type KeyStore } from './key-store.ts';
+import { newStore, storeToData, unpack, type KeyInput, type KeyStore } from './key-store.ts';
 
 /**
  * 'group': null is a key value like any other and all-null tuples form one group (SQL GROUP BY).
@@ -58,6 +59,10 @@ export class KeyTable {
   private dense: DenseMap | null;
   private hashScratch: Uint32Array = new Uint32Array(0);
   private scratch: Int32Array = new Int32Array(0);
+  /** One or two bytes key columns: batches of one-byte keys find their groups by code (key-probe-byte-codes.ts); made at the first such batch. */
+  private readonly codesFit: boolean;
+  private byteMap: Int32Array | null = null;
+  private codes: Int32Array = new Int32Array(0);
 
   /**
    * `capacity`: the number of distinct keys expected (the table grows past it; no rehash before).
@@ -67,6 +72,7 @@ export class KeyTable {
     this.nullKeys = opts.nullKeys ?? 'group';
     this.stores = types.map(newStore);
     this.path = pathFor(this.stores.map((s) => s.kind));
+    this.codesFit = byteCodesFit(this.stores.map((s) => s.kind));
     this.exactInts = this.path === ProbePath.Number1;
     this.dense = this.exactInts && opts.dense !== false ? newDenseMap() : null;
     // With the dense map, slots are only made if the keys outgrow it (placeAll sizes them then).
@@ -93,7 +99,7 @@ export class KeyTable {
   estimatedBytes(): number {
     let n = this.t.bytes();
     for (const s of this.stores) n += s.vals.byteLength + s.offs.byteLength + s.arena.byteLength + s.valid.byteLength;
-    return n + (this.dense?.map.byteLength ?? 0);
+    return n + (this.dense?.map.byteLength ?? 0) + (this.byteMap?.byteLength ?? 0);
   }
 
   /**
@@ -119,6 +125,21 @@ export class KeyTable {
     const ids = out && out.length >= n ? out : new Int32Array(n);
     if (n === 0) return ids;
     const inputs = cols.map((d, c) => unpack(d, this.stores[c].kind));
+    if (this.codesFit) {
+      if (this.codes.length < n) this.codes = new Int32Array(Math.max(n, 1024));
+      if (byteCodes(inputs, n, this.codes)) {
+        this.byteMap ??= new Int32Array(BYTE_CODES);
+        if (probeByteCodes(this.byteMap, this.codes, n, ids)) return ids;
+        this.probeOwn(cols, inputs, n, ids, add);
+        learnByteCodes(this.byteMap, this.codes, n, ids);
+        return ids;
+      }
+    }
+    return this.probeOwn(cols, inputs, n, ids, add);
+  }
+
+  /** The table's own probe path (see ProbePath). */
+  private probeOwn(cols: readonly arrow.Data[], inputs: KeyInput[], n: number, ids: Int32Array, add: boolean): Int32Array {
     const trackNull = this.nullKeys === 'group';
     const st = this.stores;
     if (this.path !== ProbePath.Generic && this.scratch.length < 2 * n) this.scratch = new Int32Array(Math.max(2 * n, 2048));

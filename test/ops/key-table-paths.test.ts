@@ -20,6 +20,9 @@ const wideInt = fc.oneof(fc.bigInt({ min: -40n, max: 40n }), fc.constantFrom(2n 
 const int64Cell = fc.option(wideInt, { nil: null, freq: 8 });
 const uint64Cell = fc.option(fc.oneof(fc.bigInt({ min: 0n, max: 40n }), fc.constantFrom(2n ** 64n - 1n, 2n ** 63n, 2n ** 53n + 1n)), { nil: null, freq: 8 });
 
+const oneByte = fc.constantFrom('A', 'N', 'R', 'F', 'O', '\u0000', '\u007f');
+const flagCell = (freq: number) => fc.option(fc.oneof(oneByte, fc.string({ maxLength: 3 }), fc.constantFrom('', 'é')), { nil: null, freq });
+
 interface Shape { types: arrow.DataType[]; cells: fc.Arbitrary<unknown>[] }
 const SHAPES: Record<string, Shape> = {
   int32: { types: [new arrow.Int32()], cells: [int32Cell] },
@@ -36,6 +39,12 @@ const SHAPES: Record<string, Shape> = {
   uint64: { types: [new arrow.Uint64()], cells: [uint64Cell] },
   'int32,int32': { types: [new arrow.Int32(), new arrow.Int32()], cells: [int32Cell, int32Cell] },
   'int32,float64': { types: [new arrow.Int32(), new arrow.Float64()], cells: [int32Cell, floatCell] },
+  // One-byte strings (flags, status codes) find groups through byte codes, others and nulls the table's own way.
+  utf8: { types: [new arrow.Utf8()], cells: [flagCell(8)] },
+  'utf8 of one byte, without nulls': { types: [new arrow.Utf8()], cells: [oneByte] },
+  'utf8,utf8': { types: [new arrow.Utf8(), new arrow.Utf8()], cells: [flagCell(8), flagCell(8)] },
+  'utf8,utf8 of one byte, without nulls': { types: [new arrow.Utf8(), new arrow.Utf8()], cells: [oneByte, oneByte] },
+  'binary,utf8 mostly one byte, without nulls': { types: [new arrow.Binary(), new arrow.Utf8()], cells: [fc.uint8Array({ minLength: 1, maxLength: 1 }), fc.oneof({ arbitrary: oneByte, weight: 20 }, { arbitrary: fc.string({ maxLength: 3 }), weight: 1 })] },
 };
 
 /** Rows split into batches, each batch possibly a slice (offset > 0) of a longer column. */
