@@ -1,6 +1,7 @@
 // Adaptive joins at run time: a shuffled join whose build side's shuffle output turns out small runs as a broadcast join, and its probe side is never shuffled (Spark AQE's join strategy switch).
 import { physChildren, walkPhys, withPhysChildren, type PhysicalPlan, type PhysNode, type Stage } from '../physical/phys-node.ts';
 import type { MapOutput } from '../runtime/runtime.ts';
+import { TASK_BOUND } from './coalesce.ts';
 
 /** A stage's adaptive join (PhysNode hashJoin `adaptive`) and the stages writing its two inputs. */
 export interface AdaptiveJoin {
@@ -11,9 +12,6 @@ export interface AdaptiveJoin {
   /** The stage writing the probe side's shuffle: it waits for the build stage, and is skipped when the join is broadcast. */
   probe: number;
 }
-
-/** Operators bound to the join stage's own partitioning or tasks, besides the join's two reads (see coalesce.ts). */
-const TASK_BOUND = new Set<PhysNode['op']>(['scan', 'values', 'cacheRead', 'union', 'randomSample', 'write']);
 
 /**
  * The adaptive joins of a plan that can switch: the join stage's output goes to another stage, or

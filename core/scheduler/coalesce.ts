@@ -10,7 +10,7 @@ export const MIN_COALESCED_BYTES = 1 << 20;
  * and broadcast reads (their partition is the task's), a union (maps tasks onto its inputs), a
  * seeded sample (seeded by the task), a write (its files are the result).
  */
-const TASK_BOUND = new Set<PhysNode['op']>(['scan', 'values', 'cacheRead', 'union', 'randomSample', 'write']);
+export const TASK_BOUND = new Set<PhysNode['op']>(['scan', 'values', 'cacheRead', 'union', 'randomSample', 'write']);
 
 /**
  * Whether `stage` may run as fewer tasks than planned, each reading a range of adjacent reduce
