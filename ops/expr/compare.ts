@@ -91,12 +91,27 @@ export function compareUtf8Scalar(op: CmpOp, a: arrow.Data, lit: Uint8Array): ar
   const out = new Uint8Array(byteLen(n));
   const m = lit.length;
   if (op === 'eq' || op === 'neq') {
-    const want = op === 'eq';
-    for (let i = 0; i < n; i++) {
-      const s = ao[i];
-      let eq = ao[i + 1] - s === m;
-      for (let k = 0; eq && k < m; k++) eq = ab[s + k] === lit[k];
-      if (eq === want) out[i >> 3] |= 1 << (i & 7);
+    // A byte of the result (8 rows) is put together in a register and stored once; a one-byte
+    // literal (a flag or status code, TPC-H's l_returnflag = 'R') is one length and one byte test.
+    const flip = op === 'eq' ? 0 : 0xff;
+    const c0 = lit[0];
+    for (let base = 0; base < n; base += 8) {
+      const lim = Math.min(8, n - base);
+      let bits = 0;
+      if (m === 1) {
+        for (let b = 0; b < lim; b++) {
+          const s = ao[base + b];
+          if (ao[base + b + 1] - s === 1 && ab[s] === c0) bits |= 1 << b;
+        }
+      } else {
+        for (let b = 0; b < lim; b++) {
+          const s = ao[base + b];
+          let eq = ao[base + b + 1] - s === m;
+          for (let k = 0; eq && k < m; k++) eq = ab[s + k] === lit[k];
+          if (eq) bits |= 1 << b;
+        }
+      }
+      out[base >> 3] = (bits ^ flip) & ((1 << lim) - 1);
     }
   } else {
     for (let i = 0; i < n; i++) {

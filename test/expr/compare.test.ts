@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InternalError } from '../../ops/errors.ts';
 import { compileExpr } from '../../ops/expr/eval.ts';
@@ -11,6 +12,19 @@ const b = batchOf({
   d: { type: 'date32', values: [new Date(0), new Date(86400000), null, new Date(0), new Date(2 * 86400000)] },
   p: { type: 'bool', values: [true, true, true, false, false] },
   q: { type: 'bool', values: [true, false, null, true, null] },
+});
+
+describe('a utf8 column equal to a literal', () => {
+  it('is the bytes compared, for every length of column and literal, slice and null (property)', () => {
+    const cell = fc.option(fc.oneof(fc.constantFrom('', 'A', 'R', 'N', 'é', 'AB'), fc.string({ maxLength: 3 })), { nil: null, freq: 6 });
+    fc.assert(fc.property(fc.array(cell, { maxLength: 40 }), fc.nat(9), fc.oneof(fc.constantFrom('', 'R', 'é', 'AB'), fc.string({ maxLength: 3 })), fc.constantFrom('eq' as const, 'neq' as const),
+      (values, skip, want, op) => {
+        // Sliced past `skip` leading rows: a batch whose offsets and bits start mid-column.
+        const batch = batchOf({ s: { type: 'utf8', values: [...new Array(skip).fill('R'), ...values] } }).slice(skip);
+        const same = (v: string) => Buffer.from(v).equals(Buffer.from(want));
+        expect(run(bin(op, col('s'), lit(want, 'utf8')), batch)).toEqual(values.map((v) => (v === null ? null : same(v) === (op === 'eq'))));
+      }), { numRuns: 500 });
+  });
 });
 
 describe('comparisons', () => {
