@@ -44,9 +44,10 @@ export interface LocalOptions extends ObservabilityOptions {
   /**
    * A join the estimates would shuffle runs its build side first and, when that side's shuffle
    * output is at most broadcastThresholdBytes, broadcasts it: the other side is then never
-   * shuffled (Spark AQE's join switch; the stage's start event and the UI say so). Joins whose
-   * build rows must be seen whole (full joins, a left join's left side) always shuffle. Default
-   * true; false runs plans as planned.
+   * shuffled (Spark AQE's join switch). Else, with few build rows, the other side's rows without a
+   * partner are dropped before their shuffle where the join would never output them (a runtime
+   * filter). The stages' start events and the UI say which. Full joins always shuffle as planned.
+   * Default true; false runs plans as planned.
    */
   adaptiveJoins?: boolean;
   /**

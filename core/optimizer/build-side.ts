@@ -17,6 +17,19 @@ export function shuffledBuildSide(plan: Join): 'left' | 'right' {
 }
 
 /**
+ * Whether dropping the probe rows whose keys the build side lacks (before they are shuffled)
+ * leaves the join's rows as they are: wherever a probe row without a partner is never output
+ * (inner and semi joins; an anti join building on the rows it tests).
+ */
+export function probeMayFilter(how: Join['how'], buildSide: 'left' | 'right'): boolean {
+  switch (how) {
+    case 'inner': case 'semi': return true;
+    case 'anti': return buildSide === 'left';
+    case 'left': case 'right': case 'full': return false;
+  }
+}
+
+/**
  * Whether joining every probe partition with the whole build side gives the shuffled join's
  * rows: never where the build side's unmatched rows are output (full joins, a left join's left
  * or a right join's right side), nor where a semi or anti join builds on the rows it tests

@@ -14,8 +14,11 @@ export type RuntimeEvent = At & (
    * `coalescedFrom`: the planned partitions, when small ones were coalesced into fewer tasks.
    * `broadcastJoin`: the stage's shuffled join runs as a broadcast join, its build side's shuffle
    * output (`buildBytes`) being small; it runs the operators of `probeStage` (skipped) as its own.
+   * `keyFilter`: the stage is the probe side of a join that stays shuffled, and drops its rows whose
+   * keys the build side (`buildStage`, `buildRows` rows) lacks before they are shuffled.
    */
-  | { kind: 'stageStart'; jobId: number; stageId: number; tasks: number; coalescedFrom?: number; broadcastJoin?: { probeStage: number; buildBytes: number } }
+  | { kind: 'stageStart'; jobId: number; stageId: number; tasks: number; coalescedFrom?: number; broadcastJoin?: { probeStage: number; buildBytes: number };
+      keyFilter?: { buildStage: number; buildRows: number } }
   | { kind: 'stageEnd'; jobId: number; stageId: number; durationMs: number; rows: number }
   /** A task attempt was handed to an executor. `locality` says why there (cluster mode). */
   | { kind: 'taskStart'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; locality?: string; speculative?: boolean }

@@ -1,5 +1,7 @@
-// Adaptive joins at run time: a shuffled join whose build side's shuffle output turns out small runs as a broadcast join, and its probe side is never shuffled (Spark AQE's join strategy switch).
+// Adaptive joins at run time: a shuffled join whose build side's shuffle output turns out small runs as a broadcast join (Spark AQE's join strategy switch), or one with few build rows drops the probe rows without a partner before their shuffle (a runtime filter).
+import { InternalError } from '../../ops/errors.ts';
 import { physChildren, walkPhys, withPhysChildren, type PhysicalPlan, type PhysNode, type Stage } from '../physical/phys-node.ts';
+import { buildMayBroadcast, probeMayFilter } from '../optimizer/build-side.ts';
 import type { MapOutput } from '../runtime/runtime.ts';
 import { TASK_BOUND } from './coalesce.ts';
 
@@ -42,7 +44,7 @@ export function adaptiveJoins(plan: PhysicalPlan, resultMayChange: boolean): Ada
     const [b, p] = j.buildSide === 'left' ? [j.left, j.right] : [j.right, j.left];
     if (b.op !== 'shuffleRead' || p.op !== 'shuffleRead' || b.whole || p.whole) continue;
     const build = writer.get(b.shuffleId), probe = writer.get(p.shuffleId);
-    if (!build || !probe || build === probe || readers.get(p.shuffleId) !== 1 || probe.output.kind !== 'shuffle' || probe.output.fixed) continue;
+    if (!build || !probe || build === probe || readers.get(p.shuffleId) !== 1 || probe.output.kind !== 'shuffle' || probe.output.fixed || probe.output.range) continue;
     out.push({ join: st.id, build: build.id, probe: probe.id });
   }
   return out;
@@ -68,6 +70,7 @@ export function broadcastJoinStage(plan: PhysicalPlan, a: AdaptiveJoin, buildOut
   const buildBytes = outputBytes(buildOutputs);
   if (buildBytes === null || buildBytes > maxBytes) return null;
   const joinStage = plan.stages[a.join], probe = plan.stages[a.probe];
+  if (!buildMayBroadcast(joinOf(joinStage).how, joinOf(joinStage).buildSide)) return null;
   const rewrite = (n: PhysNode): PhysNode => {
     if (n.op !== 'hashJoin' || !n.adaptive) return withPhysChildren(n, physChildren(n).map(rewrite));
     const { adaptive: _, ...planned } = n;
@@ -77,4 +80,35 @@ export function broadcastJoinStage(plan: PhysicalPlan, a: AdaptiveJoin, buildOut
   };
   const parents = [...new Set([...joinStage.parents.filter((p) => p !== a.probe), ...probe.parents])];
   return { stage: { ...joinStage, root: rewrite(joinStage.root), partitions: probe.partitions, parents }, buildBytes };
+}
+
+/** The adaptive hashJoin of a join stage (adaptiveJoins found exactly one). */
+function joinOf(st: Stage): Extract<PhysNode, { op: 'hashJoin' }> {
+  let j: Extract<PhysNode, { op: 'hashJoin' }> | null = null;
+  walkPhys(st.root, (n) => { if (n.op === 'hashJoin' && n.adaptive) j = n; });
+  if (!j) throw new InternalError(`invariant violated: stage ${st.id} has no adaptive join`);
+  return j;
+}
+
+/**
+ * The probe stage with its rows filtered by the build side's keys before they are shuffled (a
+ * semi join against every reduce partition of the build side's shuffle), where the build stage
+ * wrote at most `maxRows` rows (every probe task builds a table of them) and dropping probe rows
+ * without a partner changes no row of the join (probeMayFilter). Null otherwise.
+ */
+export function keyFilteredProbeStage(plan: PhysicalPlan, a: AdaptiveJoin, buildOutputs: readonly (MapOutput | null)[], maxRows: number): { stage: Stage; buildRows: number } | null {
+  let buildRows = 0;
+  for (const m of buildOutputs) {
+    if (!m) return null;
+    for (const r of m.rows) buildRows += r;
+  }
+  const j = joinOf(plan.stages[a.join]);
+  if (buildRows > maxRows || !probeMayFilter(j.how, j.buildSide)) return null;
+  const probe = plan.stages[a.probe];
+  const [build, probeKeys, buildKeys] = j.buildSide === 'left' ? [j.left, j.rightKeys, j.leftKeys] : [j.right, j.leftKeys, j.rightKeys];
+  const filter: PhysNode = {
+    op: 'hashJoin', how: 'semi', leftKeys: probeKeys, rightKeys: buildKeys, using: false, buildSide: 'right', broadcast: false,
+    outputFields: probe.fields, left: probe.root, right: { ...(build as Extract<PhysNode, { op: 'shuffleRead' }>), whole: true },
+  };
+  return { stage: { ...probe, root: filter, parents: [...new Set([...probe.parents, a.build])] }, buildRows };
 }

@@ -8,11 +8,17 @@ import { decodeBlock, type Block } from '../runtime/ipc.ts';
 import type { JobMetrics, MapOutput, RunHooks, Runtime, Slot } from '../runtime/runtime.ts';
 import type { EventListener } from '../runtime/events.ts';
 import { CacheRegistry } from './cache-registry.ts';
-import { adaptiveJoins, broadcastJoinStage } from './adaptive-join.ts';
+import { adaptiveJoins, broadcastJoinStage, keyFilteredProbeStage } from './adaptive-join.ts';
 import { coalesceStage } from './coalesce.ts';
 import { describeStage, JobRun, parentsReady, type ResultSink } from './job-run.ts';
 import { attemptLimitMs, timeoutOptions } from './task-timeouts.ts';
 import { TaskState, type Attempt, type Reported } from './task-state.ts';
+
+/**
+ * An adaptive join that stays shuffled filters its probe side by the build side's keys when the
+ * build side has at most this many rows: every probe task builds a table of them.
+ */
+const KEY_FILTER_MAX_ROWS = 1 << 17;
 
 /** Times a task may be re-sent because its executor was lost, its input was lost or its output dropped. */
 const MAX_RESENDS = 30;
@@ -135,6 +141,7 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
     const adaptive = this.adaptiveJoinBytes > 0 ? adaptiveJoins(job.plan, !job.sink.admit).filter((a) => !skip.has(a.build) && !skip.has(a.probe)) : [];
     const byProbe = new Map(adaptive.map((a) => [a.probe, a]));
     const broadcastJoins = new Map<number, { probeStage: number; buildBytes: number }>();
+    const keyFilters = new Map<number, { buildStage: number; buildRows: number }>();
     const runStage = async (first: Stage): Promise<void> => {
       // A stage rewritten while it waited (an adaptive join's) waits for its new parents too.
       let planned = first;
@@ -154,6 +161,14 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
           broadcastJoins.set(a.join, { probeStage: a.probe, buildBytes: b.buildBytes });
           return;
         }
+        // Still shuffled: the probe rows without a partner go no further than this stage.
+        const f = keyFilteredProbeStage(job.plan, a, job.outputs.get(a.build)!, KEY_FILTER_MAX_ROWS);
+        if (f) {
+          job.replaceStage(f.stage);
+          rt.stageRewritten?.(job, f.stage);
+          keyFilters.set(a.probe, { buildStage: a.build, buildRows: f.buildRows });
+          planned = f.stage;
+        }
       }
       const s0 = performance.now();
       // Fewer tasks than planned when the shuffled data is small (sized by the outputs just written).
@@ -161,8 +176,9 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
       if (stage !== planned) job.replaceStage(stage);
       // Every partition but a cache stage's kept ones.
       const todo = job.outputs.get(stage.id)!.flatMap((o, p) => (o === null ? [p] : []));
-      const switched = broadcastJoins.get(stage.id);
-      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length, ...(stage !== planned ? { coalescedFrom: planned.partitions } : {}), ...(switched ? { broadcastJoin: switched } : {}) });
+      const switched = broadcastJoins.get(stage.id), filtered = keyFilters.get(stage.id);
+      emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length, ...(stage !== planned ? { coalescedFrom: planned.partitions } : {}),
+        ...(switched ? { broadcastJoin: switched } : {}), ...(filtered ? { keyFilter: filtered } : {}) });
       const settled = await Promise.allSettled(todo.map((p) => this.partitionTask(job, stage, p)));
       for (const s of settled) if (s.status === 'rejected') job.fail(s.reason);
       if (job.failure) throw job.failure.error;

@@ -48,7 +48,7 @@ describe('ChooseJoinStrategy', () => {
     for (const [p, want] of cases) expect(strategyOf(chosen(p)), planToString(p)).toBe(want);
   });
 
-  it('makes a shuffle adaptive, with adaptive joins on, only where the build side may be broadcast', () => {
+  it('makes a shuffle adaptive, with adaptive joins on, only where the build side may be broadcast or the probe side filtered by its keys', () => {
     // 50 MB tables: 1,000,000 rows, and one filtered to a guessed third of them.
     const rows = (n: number) => yValues(50 * MB, n);
     const tiny = () => filter(rows(1e6), gt(col('k'), lit(5)));
@@ -57,9 +57,12 @@ describe('ChooseJoinStrategy', () => {
       // Builds on the right: its unmatched rows are never output.
       [joinOf(small(), big(), 'left'), 'adaptive'],
       [joinOf(big(), small(), 'right'), 'adaptive'],
-      // A semi join building on a left side guessed much smaller marks the left rows it tests: no.
-      [joinOf(tiny(), renamed(rows(1e6), '2'), 'semi'), 'shuffle'],
+      // A semi or anti join building on a left side guessed much smaller cannot broadcast it (it
+      // marks the left rows it tests), but may filter the right side by its keys.
+      [joinOf(tiny(), renamed(rows(1e6), '2'), 'semi'), 'adaptive'],
+      [joinOf(tiny(), renamed(rows(1e6), '2'), 'anti'), 'adaptive'],
       [joinOf(renamed(rows(1e6), '2'), tiny(), 'semi'), 'adaptive'],
+      [joinOf(renamed(rows(1e6), '2'), tiny(), 'anti'), 'adaptive'],
       [joinOf(small(), renamed(small(), '2'), 'full'), 'shuffle'],
       // Small enough: broadcast as planned.
       [joinOf(big(), small(), 'inner'), 'broadcast'],

@@ -4,7 +4,7 @@ import { col, fn, Quiver, type DataFrame } from '../../core/index.ts';
 import type { PhysicalPlan, PhysNode, Stage } from '../../core/physical/phys-node.ts';
 import type { RuntimeEvent } from '../../core/runtime/events.ts';
 import type { MapOutput } from '../../core/runtime/runtime.ts';
-import { adaptiveJoins, broadcastJoinStage } from '../../core/scheduler/adaptive-join.ts';
+import { adaptiveJoins, broadcastJoinStage, keyFilteredProbeStage } from '../../core/scheduler/adaptive-join.ts';
 
 const sorted = <T>(rows: T[]): T[] => [...rows].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 type StageStart = Extract<RuntimeEvent, { kind: 'stageStart' }>;
@@ -57,11 +57,16 @@ describe('adaptive joins in jobs', () => {
     expect(q.session.lastJob!.tasks).toBeLessThan(plain.session.lastJob!.tasks);
   });
 
-  it('keeps the shuffle when the build side is big, after running it first', async () => {
-    const job = (s: Quiver) => { const { left, right } = sides(s, (k) => k.gte(0)); return left.join(right, 'k').groupBy('tag').agg(fn.count().alias('n')); };
+  it('keeps the shuffle when the build side is big, after running it first, and filters the probe side by its keys', async () => {
+    const job = (s: Quiver) => { const { left, right } = sides(s, (k) => k.gte(3000)); return left.join(right, 'k').groupBy('tag').agg(fn.count().alias('n')); };
     const got = await run(job);
     expect(got).toHaveLength(7);
     expect(starts().some((e) => e.broadcastJoin)).toBe(false);
+    // 17,000 build rows: the facts without a partner (keys under 3,000) are dropped before their shuffle.
+    const filtered = starts().filter((e) => e.keyFilter);
+    expect(filtered.map((e) => e.keyFilter!.buildRows)).toEqual([17_000]);
+    const probeEnd = events.filter((e): e is Extract<RuntimeEvent, { kind: 'taskEnd' }> => e.kind === 'taskEnd' && e.stageId === filtered[0].stageId);
+    expect(probeEnd.reduce((s, e) => s + e.rows, 0)).toBe(facts.filter((f) => f.k >= 3000).length);
     // Both sides ran (every planned stage started), the probe side's after the build side's ended.
     expect(starts()).toHaveLength(planned().length);
     const join = planned().find((st) => st.parents.length === 2)!;
@@ -104,31 +109,48 @@ describe('adaptive joins in jobs', () => {
     expect(starts().filter((e) => e.broadcastJoin)).toHaveLength(1);
   });
 
+  it('filters the probe side of a semi or anti join that builds on a small left side, and never that of an outer join', async () => {
+    // The left side (guessed a third of 20,000 rows) is built on: its 2,000 rows cannot be broadcast to decide them, but its keys filter the right side.
+    const small = (s: Quiver) => s.createDataFrame(dims, { partitions: 2 }).filter(col('k').lt(2000)).select('k', 'w');
+    const big = (s: Quiver) => s.createDataFrame(facts, { partitions: 3 });
+    for (const how of ['semi', 'anti'] as const) {
+      const got = await run((s) => small(s).join(big(s), 'k', how));
+      expect(got).toHaveLength(how === 'semi' ? 2000 : 0);
+      expect(starts().some((e) => e.broadcastJoin)).toBe(false);
+      expect(starts().filter((e) => e.keyFilter).map((e) => e.keyFilter!.buildRows)).toEqual([2000]);
+    }
+    // A left join keeps its probe rows without a partner: its big build side leaves it as planned.
+    const left = await run((s) => big(s).join(s.createDataFrame(dims, { partitions: 2 }).filter(col('k').gte(3000)).select('k', 'w'), 'k', 'left'));
+    expect(left).toHaveLength(facts.length);
+    expect(starts().some((e) => e.broadcastJoin || e.keyFilter)).toBe(false);
+  });
+
   it('refuses an adaptiveJoins that is not a boolean', async () => {
     await expect(Quiver.local({ adaptiveJoins: 'yes' as unknown as boolean })).rejects.toThrow(/adaptiveJoins must be true or false/);
   });
 });
 
-describe('adaptiveJoins and broadcastJoinStage', () => {
+describe('adaptiveJoins, broadcastJoinStage and keyFilteredProbeStage', () => {
   const fields = [{ name: 'k', type: 'int32' as const, nullable: false }];
   const values = (id: string): PhysNode => ({ op: 'values', id, partitions: 2, fields });
   const read = (shuffleId: number): PhysNode => ({ op: 'shuffleRead', shuffleId, fields });
   const shuffle = (shuffleId: number) => ({ kind: 'shuffle' as const, shuffleId, keys: [col('k').node], partitions: 4 });
-  const join = (adaptive: boolean): PhysNode => ({
-    op: 'hashJoin', how: 'inner', leftKeys: [col('k').node], rightKeys: [col('k').node], using: false, buildSide: 'right', broadcast: false,
+  const join = (adaptive: boolean, how: 'inner' | 'left' = 'inner'): PhysNode => ({
+    op: 'hashJoin', how, leftKeys: [col('k').node], rightKeys: [col('k').node], using: false, buildSide: 'right', broadcast: false,
     outputFields: [...fields, { ...fields[0], name: 'k2' }], ...(adaptive ? { adaptive: true as const } : {}), left: read(0), right: read(1),
   });
-  const plan = (adaptive = true, extra: Stage[] = []): PhysicalPlan => {
+  const plan = (adaptive = true, extra: Stage[] = [], how: 'inner' | 'left' = 'inner'): PhysicalPlan => {
     const stages: Stage[] = [
       { id: 0, root: values('a'), partitions: 2, output: shuffle(0), parents: [], fields },
       { id: 1, root: values('b'), partitions: 2, output: shuffle(1), parents: [], fields },
-      { id: 2, root: join(adaptive), partitions: 4, output: shuffle(2), parents: [0, 1], fields },
+      { id: 2, root: join(adaptive, how), partitions: 4, output: shuffle(2), parents: [0, 1], fields },
       { id: 3, root: read(2), partitions: 4, output: { kind: 'result' }, parents: [2], fields },
       ...extra,
     ];
     return { stages, resultStage: 3 };
   };
-  const out = (bytes: number[]): MapOutput => ({ rows: bytes.map(() => 1), bytes } as unknown as MapOutput);
+  // As many rows as bytes in each block, for brevity.
+  const out = (bytes: number[]): MapOutput => ({ rows: [...bytes], bytes } as unknown as MapOutput);
 
   it('finds the join stage, its build stage and its probe stage', () => {
     expect(adaptiveJoins(plan(), false)).toEqual([{ join: 2, build: 1, probe: 0 }]);
@@ -166,5 +188,21 @@ describe('adaptiveJoins and broadcastJoinStage', () => {
     expect(j.adaptive).toBeUndefined();
     expect(j.left).toEqual(values('a'));
     expect(j.right).toEqual({ ...read(1), whole: true });
+  });
+
+  it('filters the probe stage by the build side\'s keys up to the row limit, where its rows without a partner never show', () => {
+    const p = plan();
+    const [a] = adaptiveJoins(p, false);
+    const outs = [out([1, 2, 3, 4]), out([5, 5, 5, 5])];
+    expect(keyFilteredProbeStage(p, a, outs, 29)).toBeNull();
+    const { stage, buildRows } = keyFilteredProbeStage(p, a, outs, 30)!;
+    expect(buildRows).toBe(30);
+    // The probe stage keeps its tasks and output; it reads the build side whole, through a semi join on the join's keys.
+    expect(stage).toMatchObject({ id: 0, partitions: 2, output: shuffle(0), parents: [1] });
+    expect(stage.root).toMatchObject({ op: 'hashJoin', how: 'semi', buildSide: 'right', left: values('a'), right: { ...read(1), whole: true }, outputFields: fields });
+    expect(keyFilteredProbeStage(p, a, [outs[0], null], 1e9)).toBeNull();
+    // A left join outputs its probe rows without a partner.
+    const left = plan(true, [], 'left');
+    expect(keyFilteredProbeStage(left, adaptiveJoins(left, false)[0], outs, 1e9)).toBeNull();
   });
 });

@@ -214,7 +214,8 @@ function stagePage(r, d, svg) {
   return [crumbs([['Jobs', r.base + '/jobs'], ['Job ' + s.jobId, r.base + '/jobs/' + s.jobId], ['Stage ' + s.stageId]]),
     h('h1', null, 'Stage ' + s.stageId + ' of job ' + s.jobId, badge(s.status)),
     dl([['Operators', s.operators ? s.name : ''], ['Tasks', s.done + ' of ' + s.partitions + ' done' + (s.running ? ', ' + s.running + ' running' : '') + (s.coalescedFrom ? ' (' + s.coalescedFrom + ' shuffle partitions coalesced into ' + s.partitions + ')' : '')
-        + (s.broadcastJoin ? ' (join run as a broadcast of ' + fmtBytes(s.broadcastJoin.buildBytes) + ', in place of stage ' + s.broadcastJoin.probeStage + "'s shuffle)" : '')],
+        + (s.broadcastJoin ? ' (join run as a broadcast of ' + fmtBytes(s.broadcastJoin.buildBytes) + ', in place of stage ' + s.broadcastJoin.probeStage + "'s shuffle)" : '')
+        + (s.keyFilter ? ' (rows filtered by the keys of stage ' + s.keyFilter.buildStage + ', ' + fmtCount(s.keyFilter.buildRows) + ' rows, before the shuffle)' : '')],
       ['Attempts', s.attemptCount + (s.failedAttempts ? ' (' + s.failedAttempts + ' failed)' : '')],
       ['Ignored results', s.ignoredResults || ''], ['Rows out', fmtCount(s.rows)], ['Bytes out', fmtBytes(s.bytes || null)],
       ['Duration', s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''], ['Task time', fmtMs(s.taskMs)], ['Output', s.output],

@@ -1,7 +1,7 @@
 // ChooseJoinStrategy: decides broadcast or shuffle for 'auto' joins from size estimates.
 import { join, type Join } from '../../plan/join.ts';
 import { project } from '../../plan/project.ts';
-import { buildMayBroadcast, shuffledBuildSide } from '../build-side.ts';
+import { buildMayBroadcast, probeMayFilter, shuffledBuildSide } from '../build-side.ts';
 import { colRef } from '../expr-utils.ts';
 import { unchanged, type OptimizerContext, type OptimizerRule, type RewriteResult } from '../rule.ts';
 
@@ -14,8 +14,10 @@ import { unchanged, type OptimizerContext, type OptimizerRule, type RewriteResul
  * partitions apart.
  *
  * With adaptive joins on, a join with keys that the estimates shuffle becomes 'adaptive' where a
- * broadcast of its build side would give the same rows: the scheduler then runs the build side
- * first and broadcasts it if its shuffle output turns out small. The estimates take every filter
+ * broadcast of its build side, or a filter of the probe side by the build side's keys, would give
+ * the same rows: the scheduler then runs the build side first, and broadcasts it if its shuffle
+ * output turns out small, or drops the probe rows without a partner before their shuffle if it
+ * has few rows. The estimates take every filter
  * to keep half its rows, on purpose (a wrong guess would broadcast a huge side); the shuffle's
  * output is the size itself (TPC-H Q12: 30,000 of lineitem's 6 million rows, 372 KB, met all of
  * orders in a shuffle).
@@ -36,7 +38,8 @@ function decide(j: Join, ctx: OptimizerContext): RewriteResult {
     ({ node: join(j.left, j.right, j.how, j.leftKeys, j.rightKeys, j.using, s, j.filter), changed: true });
   const shuffle = (): RewriteResult => {
     if (!ctx.adaptiveJoins || j.leftKeys.length === 0 || ctx.broadcastThresholdBytes <= 0) return withStrategy('shuffle');
-    return withStrategy(buildMayBroadcast(j.how, shuffledBuildSide(j)) ? 'adaptive' : 'shuffle');
+    const side = shuffledBuildSide(j);
+    return withStrategy(buildMayBroadcast(j.how, side) || probeMayFilter(j.how, side) ? 'adaptive' : 'shuffle');
   };
   switch (j.how) {
     case 'full': return withStrategy('shuffle');
