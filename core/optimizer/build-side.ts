@@ -1,4 +1,4 @@
-// The side a shuffled hash join builds its table on, and whether a broadcast of that side may replace the shuffle.
+// The side a shuffled hash join builds its table on, whether a broadcast of that side may replace the shuffle, and whether its keys may filter the other side.
 import type { Join } from '../plan/join.ts';
 import { guessRows } from './selectivity.ts';
 

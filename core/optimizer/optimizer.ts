@@ -15,7 +15,7 @@ export const DEFAULT_MAX_PASSES = 10;
 export interface OptimizeOptions {
   /** Default 10 MiB; a negative value disables broadcast joins. */
   broadcastThresholdBytes?: number;
-  /** Shuffled joins whose build side may be broadcast become 'adaptive' (see ChooseJoinStrategy); default false. */
+  /** Shuffled joins whose build side may be broadcast, or probe side filtered by its keys, become 'adaptive' (see ChooseJoinStrategy); default false. */
   adaptiveJoins?: boolean;
   maxPasses?: number;
   /** Replaces the rule list (tests, experiments). */

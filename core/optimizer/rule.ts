@@ -6,7 +6,7 @@ import type { Statistics } from './stats.ts';
 export interface OptimizerContext {
   /** Joins whose build side is estimated at most this many bytes are broadcast; < 0 disables. */
   readonly broadcastThresholdBytes: number;
-  /** Whether the scheduler switches 'adaptive' joins to broadcast at run time (else ChooseJoinStrategy never chooses it). */
+  /** Whether the scheduler adapts 'adaptive' joins at run time, to a broadcast or a probe-side key filter (else ChooseJoinStrategy never chooses it). */
   readonly adaptiveJoins: boolean;
   /** Size estimate of a subtree (memoized by node; nodes are immutable). */
   estimate(node: LogicalPlan): Statistics;

@@ -25,7 +25,8 @@ export type PhysNode =
   /**
    * `filter` (optional): a residual condition over `filterFields` (left input's fields, then
    * right's). `adaptive`: a shuffled join over two shuffle reads that the scheduler may run as a
-   * broadcast join once its build side's shuffle is written and found small (adaptive-join.ts).
+   * broadcast join once its build side's shuffle is written and found small, or whose probe side
+   * it may filter by the build side's keys before that side's shuffle (adaptive-join.ts).
    */
   | { op: 'hashJoin'; how: JoinType; leftKeys: ExprNode[]; rightKeys: ExprNode[]; using: boolean; buildSide: 'left' | 'right';
       broadcast: boolean; outputFields: FieldJSON[]; filter?: ExprNode; filterFields?: FieldJSON[]; adaptive?: true; left: PhysNode; right: PhysNode }

@@ -30,7 +30,7 @@ export interface HashJoinOptions {
   readonly filter?: ExprNode | null;
   /** The fields `filter` reads: left input's, then right input's (joinPairFields). */
   readonly filterFields?: readonly FieldJSON[];
-  /** Planned so that the scheduler may broadcast the build side once its size is known (shown only). */
+  /** Planned so that the scheduler may broadcast the build side, or filter the probe side by its keys, once its size is known (shown only). */
   readonly adaptive?: boolean;
 }
 

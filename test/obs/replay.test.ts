@@ -77,6 +77,22 @@ describe('event log replay', () => {
     expect(() => eventLogFiles(join(d, 'missing'))).toThrow(/does not exist/);
   });
 
+  it('shows an adaptive join: the join stage with the probe stage\'s tasks, the skipped probe stage, a filtered probe stage', () => {
+    const s = replay([
+      { kind: 'jobStart', ts: 1, jobId: 0, stages: [{ id: 0, partitions: 3, parents: [], output: 'shuffle 0 into 4' }, { id: 1, partitions: 2, parents: [], output: 'shuffle 1 into 4' }, { id: 2, partitions: 4, parents: [0, 1], output: 'result' }] },
+      { kind: 'stageStart', ts: 2, jobId: 0, stageId: 1, tasks: 2 },
+      { kind: 'stageEnd', ts: 3, jobId: 0, stageId: 1, durationMs: 1, rows: 10 },
+      { kind: 'stageStart', ts: 4, jobId: 0, stageId: 2, tasks: 3, broadcastJoin: { probeStage: 0, buildBytes: 640 } },
+      { kind: 'stageEnd', ts: 5, jobId: 0, stageId: 2, durationMs: 1, rows: 7 },
+      { kind: 'jobEnd', ts: 6, jobId: 0, ok: true, durationMs: 5, tasks: 5, failedAttempts: 0 },
+      { kind: 'jobStart', ts: 7, jobId: 1, stages: [{ id: 0, partitions: 3, parents: [1], output: 'shuffle 0 into 4' }, { id: 1, partitions: 2, parents: [], output: 'shuffle 1 into 4' }] },
+      { kind: 'stageStart', ts: 8, jobId: 1, stageId: 0, tasks: 3, keyFilter: { buildStage: 1, buildRows: 5000 } },
+    ]);
+    const [a, b] = s.jobs;
+    expect(a.stages.map((st) => [st.status, st.partitions, st.broadcastJoin])).toEqual([['skipped', 3, null], ['succeeded', 2, null], ['succeeded', 3, { probeStage: 0, buildBytes: 640 }]]);
+    expect(b.stages[0]).toMatchObject({ status: 'running', partitions: 3, keyFilter: { buildStage: 1, buildRows: 5000 }, broadcastJoin: null });
+  });
+
   it('keeps going over events of jobs it never saw start (a log cut mid-job) and unknown kinds', () => {
     const s = emptyState();
     applyEvent(s, { kind: 'taskEnd', ts: 5, jobId: 9, stageId: 0, partition: 0, attempt: 0, executor: 'e1', ok: true, durationMs: 3, rows: 1 });

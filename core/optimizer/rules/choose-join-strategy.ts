@@ -17,10 +17,9 @@ import { unchanged, type OptimizerContext, type OptimizerRule, type RewriteResul
  * broadcast of its build side, or a filter of the probe side by the build side's keys, would give
  * the same rows: the scheduler then runs the build side first, and broadcasts it if its shuffle
  * output turns out small, or drops the probe rows without a partner before their shuffle if it
- * has few rows. The estimates take every filter
- * to keep half its rows, on purpose (a wrong guess would broadcast a huge side); the shuffle's
- * output is the size itself (TPC-H Q12: 30,000 of lineitem's 6 million rows, 372 KB, met all of
- * orders in a shuffle).
+ * has few rows. The estimates take every filter to keep half its rows, on purpose (a wrong guess
+ * would broadcast a huge side); the shuffle's output is the size itself (TPC-H Q12: 30,000 of
+ * lineitem's 6 million rows, 372 KB, met all of orders in a shuffle).
  */
 export const ChooseJoinStrategy: OptimizerRule = {
   name: 'ChooseJoinStrategy',
