@@ -15,9 +15,12 @@
 //           trigger, foreachBatch collecting the updated counts; 2 worker threads.
 //   raw:    an ordered nats.js consumer (no acks) parsing each message and counting it in a Map
 //           by (second, key) in this process: the limit of reading the stream at all.
+// Each contender first runs a warm-up of 20,000 events (not reported).
 // Throughput: events / (when the last event's result is ready - when the first was published),
 // the publisher going at full speed (core publishes, flushed every 1,000; it shares the 2 cores
 // with the consumer).
+// Backlog: the same count over N events published before the reader starts (the publisher off
+// the cores): events / (last result - reader start), Quiver and raw.
 // Latency, at half of Quiver's throughput: per event, when its result is ready minus when it was
 // published. For Quiver "ready" is the end of the trigger whose batch first includes the
 // event's sequence (progress timestamp + durationMs.triggerExecution: after foreachBatch collected
@@ -117,6 +120,18 @@ const raw: Contender = async (stream, events, started) => {
   return { readyAt, batches: n, counted: [...counts.values()].reduce((a, b) => a + b, 0) };
 };
 
+/** One contender over a new stream holding `events` already (published before it starts): how fast it reads a backlog, the publisher off the cores. */
+async function measureBacklog(contender: Contender, events: number): Promise<{ events: number; seconds: number; eventsPerSecond: number; batches: number; counted: number }> {
+  const stream = `BENCH${++streams}`;
+  await jsm.streams.add({ name: stream, subjects: [`${stream}.in`] });
+  await publish(stream, events, 0);
+  let t0 = 0;
+  const got = await contender(stream, events, () => { t0 = Date.now(); });
+  await jsm.streams.delete(stream);
+  const seconds = (got.readyAt.reduce((a, b) => Math.max(a, b), -Infinity) - t0) / 1000;
+  return { events, seconds, eventsPerSecond: events / seconds, batches: got.batches, counted: got.counted };
+}
+
 /** One contender over a new stream: the consumer started first, then the publisher; figures from both. */
 async function measure(contender: Contender, events: number, rate: number): Promise<Run & { publishedPerSecond: number }> {
   const stream = `BENCH${++streams}`;
@@ -140,13 +155,20 @@ async function measure(contender: Contender, events: number, rate: number): Prom
 const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadAverage: loadavg()[0] };
 console.log(`machine: ${machine.cores} x ${machine.cpu}, node ${machine.node}, load average ${machine.loadAverage.toFixed(1)} at start${quick ? ' — QUICK smoke run: tiny counts, figures mean nothing' : ''}`);
 
-console.log(`throughput: ${EVENTS} events, published at full speed`);
+// A warm-up (not reported): the first batch of a process loads and compiles the json reader and
+// the aggregation in every worker, seconds that a sustained rate does not have.
+const WARMUP = Math.min(EVENTS, 20_000);
+await measure(quiver, WARMUP, 0);
+await measure(raw, WARMUP, 0);
+console.log(`throughput: ${EVENTS} events, published at full speed (after a warm-up of ${WARMUP})`);
 const throughput = { quiver: await measure(quiver, EVENTS, 0), raw: await measure(raw, EVENTS, 0) };
 const rate = Math.max(1, Math.round(throughput.quiver.eventsPerSecond / 2));
 const latencyEvents = Math.max(1, Math.round(rate * SECONDS));
 console.log(`latency: ${latencyEvents} events at ${rate} events/s (half of Quiver's throughput)`);
 const latency = { ratePerSecond: rate, quiver: await measure(quiver, latencyEvents, rate), raw: await measure(raw, latencyEvents, rate) };
-for (const r of [throughput.quiver, throughput.raw, latency.quiver, latency.raw]) {
+console.log(`backlog: ${EVENTS} events in the stream before the reader starts`);
+const backlog = { quiver: await measureBacklog(quiver, EVENTS), raw: await measureBacklog(raw, EVENTS) };
+for (const r of [throughput.quiver, throughput.raw, latency.quiver, latency.raw, backlog.quiver, backlog.raw]) {
   if (r.counted !== r.events) throw new Error(`counted ${r.counted} of ${r.events} events: the windowed count lost or repeated some`);
 }
 
@@ -160,6 +182,11 @@ printTable([
   row(`${rate}/s`, 'quiver', latency.quiver), row(`${rate}/s`, 'raw nats.js', latency.raw),
 ]);
 console.log('(events_s: events / (last result - first publish); p50/p99/max: publish -> result per event; batches: micro-batches, or messages for raw)');
+printTable([
+  { run: 'backlog', contender: 'quiver', events: String(backlog.quiver.events), seconds: backlog.quiver.seconds.toFixed(2), events_s: whole(backlog.quiver.eventsPerSecond), batches: String(backlog.quiver.batches) },
+  { run: 'backlog', contender: 'raw nats.js', events: String(backlog.raw.events), seconds: backlog.raw.seconds.toFixed(2), events_s: whole(backlog.raw.eventsPerSecond), batches: String(backlog.raw.batches) },
+]);
+console.log('(backlog: the events were published before the reader started; events_s: events / (last result - reader start))');
 
 console.log(`\nstreaming predict: ${IMAGES} Fashion-MNIST PNGs, models/fmnist-mlp, ${PREDICT_RUNS} run(s) each way after a warm-up`);
 const predict = await streamVsBatchPredict({ q, nc, jsm, natsUrl: nats.url, dir: join(tmp, 'fmnist-png'), modelDir: resolve('models/fmnist-mlp'), checkpoints: join(tmp, 'predict-ckpt'), images: IMAGES, runs: PREDICT_RUNS });
@@ -172,7 +199,7 @@ console.log(`streaming/batch predict ${predict.ratio.toFixed(2)}x (bar >= 0.8); 
 
 mkdirSync(outDir, { recursive: true });
 const base = join(outDir, 'stream');
-const results = { machine, quick, date: new Date().toISOString(), command: process.argv.slice(2).join(' '), throughput, latency, predict };
+const results = { machine, quick, date: new Date().toISOString(), command: process.argv.slice(2).join(' '), throughput, latency, backlog, predict };
 writeFileSync(`${base}.json`, JSON.stringify(results, null, 2) + '\n');
 const bars = (title: string, field: string, values: object[]) => ({
   title, width: 420, height: 90, data: { values }, mark: { type: 'bar' },
@@ -185,6 +212,8 @@ const charts = await renderChart(stackedPanels([
   bars('Windowed count from JetStream: sustained events/s (higher is better)', 'events/s', [
     { contender: 'Quiver (2 workers)', what: 'events/s', 'events/s': throughput.quiver.eventsPerSecond },
     { contender: 'raw nats.js loop', what: 'events/s', 'events/s': throughput.raw.eventsPerSecond },
+    { contender: 'Quiver (2 workers)', what: 'backlog events/s', 'events/s': backlog.quiver.eventsPerSecond },
+    { contender: 'raw nats.js loop', what: 'backlog events/s', 'events/s': backlog.raw.eventsPerSecond },
   ]),
   bars(`Event-to-result latency at ${rate} events/s (lower is better)`, 'ms', ['quiver', 'raw'].flatMap((c) => {
     const r = latency[c as 'quiver' | 'raw'];

@@ -11,17 +11,23 @@ const out = mkdtempSync(join(tmpdir(), 'quiver-stream-bench-test-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('bench/stream.ts --quick', () => {
-  it('exits 0 and writes stream.json with throughput and latency for Quiver and the raw loop, every event counted once, streaming vs batch predict with the same tags, and the chart', async () => {
+  it('exits 0 and writes stream.json with throughput, latency and backlog reading for Quiver and the raw loop, every event counted once, streaming vs batch predict with the same tags, and the chart', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/stream.ts', '--quick', '--events', '2000', '--seconds', '1', '--out', out], { maxBuffer: 16 * 2 ** 20, timeout: 110_000 });
     expect(stdout).toMatch(/^full speed\s+quiver\s+2000\s/m);
     const r = JSON.parse(readFileSync(join(out, 'stream.json'), 'utf8'));
-    expect(Object.keys(r)).toEqual(expect.arrayContaining(['machine', 'quick', 'date', 'throughput', 'latency']));
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['machine', 'quick', 'date', 'throughput', 'latency', 'backlog']));
     expect(r.quick).toBe(true);
     for (const run of [r.throughput.quiver, r.throughput.raw, r.latency.quiver, r.latency.raw]) {
       expect(run.counted).toBe(run.events);
       expect(run.eventsPerSecond).toBeGreaterThan(0);
       expect(run.p99Ms).toBeGreaterThanOrEqual(run.p50Ms);
       expect(run.batches).toBeGreaterThan(0);
+    }
+    // The backlog run: the events were in the stream before each reader started.
+    expect(stdout).toMatch(/^backlog\s+quiver\s+2000\s/m);
+    for (const run of [r.backlog.quiver, r.backlog.raw]) {
+      expect(run).toEqual(expect.objectContaining({ events: 2000, counted: 2000 }));
+      expect(run.eventsPerSecond).toBeGreaterThan(0);
     }
     expect(r.throughput.quiver.events).toBe(2000);
     expect(r.latency.ratePerSecond).toBe(Math.max(1, Math.round(r.throughput.quiver.eventsPerSecond / 2)));

@@ -62,11 +62,29 @@ describe('JetStream source', () => {
     // While a batch runs, nothing of it is acked yet.
     for (const f of floors) expect(f.ackFloor).toBeLessThan(f.end);
     const info = await jsm.consumers.info('EV1', 'tagger');
-    expect(info.config.ack_policy).toBe(AckPolicy.Explicit);
+    // One ack (of the batch's last message) commits the batch.
+    expect(info.config.ack_policy).toBe(AckPolicy.All);
     expect(info.ack_floor.stream_seq).toBe(lastSeq);
     expect(info.num_ack_pending).toBe(0);
     expect(query.lastProgress!.sources[0].description).toBe('JetStreamSource[EV1 ev1.photos durable=tagger]');
     await query.stop();
+  });
+
+  it('a durable made before with explicit acks is acked message by message, and keeps its policy', async () => {
+    await jsm.streams.add({ name: 'EVX', subjects: ['evx.>'] });
+    await jsm.consumers.add('EVX', { durable_name: 'explicit', ack_policy: AckPolicy.Explicit, filter_subject: 'evx.photos' });
+    const lastSeq = await publish('EVX', 0, 30);
+    const ids: number[] = [];
+    const query = await source('EVX', 'explicit').filter(col('score').gt(1)).writeStream
+      .option('checkpointLocation', join(dir.path, 'ckx'))
+      .foreachBatch(async (batch) => { ids.push(...(await batch.select('id').toArray()).map((r) => r.id as number)); }).start();
+    await query.processAllAvailable();
+    await query.stop();
+    expect(ids.sort((a, b) => a - b)).toEqual(expected(30));
+    const info = await jsm.consumers.info('EVX', 'explicit');
+    expect(info.config.ack_policy).toBe(AckPolicy.Explicit);
+    expect(info.ack_floor.stream_seq).toBe(lastSeq);
+    expect(info.num_ack_pending).toBe(0);
   });
 
   it('a batch holds up to maxMessagesPerBatch messages, past what one pull request fetches (10,000)', async () => {
@@ -75,13 +93,23 @@ describe('JetStream source', () => {
     await nc.flush();
     await until(async () => (await jsm.streams.info('EVBIG')).state.messages === 25_000, 10_000, 'the stream to hold 25,000 messages');
     const sizes: number[] = [];
+    const floors: number[] = [];
     const query = await q.readStream.jetstream({
       servers: nats.url, stream: 'EVBIG', durable: 'big', format: 'json', schema: 'id BIGINT, label STRING, score DOUBLE', maxMessagesPerBatch: 20_000,
     }).writeStream.option('checkpointLocation', join(dir.path, 'ckbig'))
-      .foreachBatch(async (batch) => { sizes.push(await batch.count()); }).start();
+      .foreachBatch(async (batch) => {
+        sizes.push(await batch.count());
+        // The next batch's messages are fetched while this one runs: held, not acked.
+        await until(async () => (await jsm.consumers.info('EVBIG', 'big')).delivered.stream_seq === 25_000, 10_000, 'the rest fetched while the batch runs');
+        floors.push((await jsm.consumers.info('EVBIG', 'big')).ack_floor.stream_seq);
+      }).start();
     await query.processAllAvailable();
     await query.stop();
     expect(sizes).toEqual([20_000, 5_000]);
+    // Acking all up to the first batch's last message left the 5,000 fetched beyond it unacked.
+    expect(floors).toEqual([0, 20_000]);
+    const info = await jsm.consumers.info('EVBIG', 'big');
+    expect([info.ack_floor.stream_seq, info.num_ack_pending]).toEqual([25_000, 0]);
   });
 
   it('a failing batch leaves its messages unacked; the restarted query reads the same range once more and nothing twice', async () => {

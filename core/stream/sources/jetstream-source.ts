@@ -18,7 +18,11 @@ export interface JetStreamOptions extends Omit<ClusterAuth, 'cluster'> {
   stream: string;
   /** Subjects of the stream to read (default: all of it). */
   subjects?: string | string[];
-  /** The durable consumer: made if missing (explicit acks); its ack floor is where a query without a checkpoint starts. */
+  /**
+   * The durable consumer: made if missing, acking all up to a message (one ack commits a batch);
+   * one made before with explicit acks is acked message by message. Its ack floor is where a
+   * query without a checkpoint starts.
+   */
   durable: string;
   /** 'json': each message one JSON object read with `schema` (the json reader's rules and modes); 'bytes': subject, sequence, timestamp, data. */
   format: 'json' | 'bytes';
@@ -90,10 +94,14 @@ export class JetStreamSource implements Source {
   private readonly outage: OutageClock;
   /** Where the lines of this run's staged files came from (failfast errors name the message). */
   private readonly staged = new Map<string, StagedLines>();
+  /** Pulls run one at a time (one may run in the background while a batch runs): this is the last. */
+  private pulling: Promise<void> = Promise.resolve();
+  /** Messages of `buffer` in the batch being read (getBatch to commit): a pull fetches up to a batch's worth beyond them. */
+  private heldForBatch = 0;
 
   private constructor(private readonly o: JetStreamOptions, readonly schema: readonly FieldJSON[], private readonly ctx: SourceContext,
     private readonly nc: NatsConnection, private readonly jsm: JetStreamManager, private readonly js: JetStreamClient, private readonly consumer: Consumer,
-    private readonly ackFloorAtOpen: number, deliveredAtOpen: number) {
+    private readonly ackFloorAtOpen: number, deliveredAtOpen: number, private readonly ackAll: boolean) {
     this.committed = ackFloorAtOpen;
     this.readUpTo = deliveredAtOpen;
     this.maxMessages = o.maxMessagesPerBatch ?? DEFAULT_MAX_MESSAGES;
@@ -129,14 +137,14 @@ export class JetStreamSource implements Source {
         await jsm.consumers.info(o.stream, o.durable);
       } catch {
         await jsm.consumers.add(o.stream, {
-          durable_name: o.durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All, max_ack_pending: -1,
+          durable_name: o.durable, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, max_ack_pending: -1,
           ack_wait: (o.ackWaitMs ?? 30_000) * 1_000_000, ...subjectFilter(subjects),
         });
       }
       const js = jetstream(nc);
       const consumer = await js.consumers.get(o.stream, o.durable);
       const info = await consumer.info();
-      return new JetStreamSource(o, schema, ctx, nc, jsm, js, consumer, info.ack_floor.stream_seq, info.delivered.stream_seq);
+      return new JetStreamSource(o, schema, ctx, nc, jsm, js, consumer, info.ack_floor.stream_seq, info.delivered.stream_seq, info.config.ack_policy === AckPolicy.All);
     } catch (e) {
       await nc.close().catch(() => {});
       if (e instanceof PlanError) throw e;
@@ -151,7 +159,7 @@ export class JetStreamSource implements Source {
   async latestOffset(start: Offset): Promise<Offset> {
     const from = seqOf(start);
     try {
-      await this.pull();
+      await this.pullInTurn();
       this.outage.ok();
     } catch (e) {
       // Unreachable for now: nothing new; the query polls again.
@@ -163,6 +171,13 @@ export class JetStreamSource implements Source {
     const seqs = [...this.buffer.keys()].filter((s) => s > from && (this.frozenAt === null || s <= this.frozenAt)).sort((a, b) => a - b);
     if (seqs.length === 0) return start;
     return { seq: seqs[Math.min(seqs.length, this.maxMessages) - 1] };
+  }
+
+  /** A pull after the ones before it have ended. */
+  private pullInTurn(): Promise<void> {
+    const p = this.pulling.then(() => this.pull());
+    this.pulling = p.catch(() => {});
+    return p;
   }
 
   /** Fetches what the consumer has for this process now: new messages, and redeliveries (acked at once when already committed). */
@@ -180,8 +195,8 @@ export class JetStreamSource implements Source {
     // What the consumer can deliver now: no fetch asks for more, so none waits out its expiry.
     let available = info.num_pending + outstanding;
     // Up to a batch's worth of new messages, in fetches of at most FETCH_MAX (one pull request).
-    while (available > 0 && this.buffer.size < this.maxMessages) {
-      const want = Math.min(FETCH_MAX, available, this.maxMessages - this.buffer.size + outstanding);
+    while (available > 0 && this.buffer.size - this.heldForBatch < this.maxMessages) {
+      const want = Math.min(FETCH_MAX, available, this.maxMessages - (this.buffer.size - this.heldForBatch) + outstanding);
       const iter = await this.consumer.fetch({ max_messages: want, expires: 1000 });
       let got = 0;
       for await (const m of iter) {
@@ -199,8 +214,12 @@ export class JetStreamSource implements Source {
   async getBatch(start: Offset, end: Offset): Promise<SourceBatch> {
     const from = seqOf(start), to = seqOf(end);
     const msgs = from < this.readUpTo ? await retryOutage(`readStream.jetstream: reading stream '${this.o.stream}' from sequence ${from + 1}`, () => this.replay(from, Math.min(to, this.readUpTo))) : [];
-    for (const [seq, m] of this.buffer) if (seq > Math.max(from, this.readUpTo) && seq <= to) msgs.push(m);
+    let held = 0;
+    for (const [seq, m] of this.buffer) if (seq > Math.max(from, this.readUpTo) && seq <= to) { msgs.push(m); held++; }
     msgs.sort((a, b) => a.seq - b.seq);
+    // The next batch's messages are fetched while this one runs (its compute is in the workers).
+    this.heldForBatch = held;
+    void this.pullInTurn().catch(() => {});
     if (this.o.format === 'bytes') {
       const rows = msgs.map((m) => ({ subject: m.subject, sequence: m.seq, timestamp: m.time.getTime(), data: m.data }));
       const plan = this.ctx.session.registerTable(tableFromRows(rows, JETSTREAM_BYTES_SCHEMA), JETSTREAM_BYTES_SCHEMA);
@@ -212,7 +231,7 @@ export class JetStreamSource implements Source {
     this.staged.clear();
     this.staged.set(file, lines);
     await mkdir(this.stagedDir, { recursive: true });
-    await writeFile(file, Buffer.concat(msgs.flatMap((m) => [isBlank(m.data) ? EMPTY_LINE : oneLine(m.data), Buffer.from([NL])])));
+    await writeFile(file, jsonLines(msgs));
     if (this.deadLetters) await writeStagedLines(file, lines);
     const permissive = this.o.mode === 'permissive' ? { mode: 'permissive' as const, badRecordsPath: this.badDir } : {};
     const plan = fileScan('json', [file], { schema: [...this.schema], ...permissive });
@@ -267,7 +286,15 @@ export class JetStreamSource implements Source {
     if (this.deadLetters) await deliverDeadLetters({ stream: this.o.stream, durable: this.o.durable, deadLetter: this.o.deadLetter! }, this.stagedDir, this.badDir, to, this.js);
     this.committed = to;
     const acked: JsMsg[] = [];
-    for (const [seq, m] of this.buffer) if (seq <= to) { m.ack(); acked.push(m); this.buffer.delete(seq); }
+    let last: JsMsg | undefined;
+    for (const [seq, m] of this.buffer) {
+      if (seq > to) continue;
+      this.buffer.delete(seq);
+      if (!this.ackAll) { m.ack(); acked.push(m); } else if (last === undefined || seq > last.seq) last = m;
+    }
+    this.heldForBatch = 0;
+    // Acking all up to the batch's last message commits the messages below it that this consumer delivered.
+    if (last !== undefined) { last.ack(); acked.push(last); }
     try {
       await this.nc.flush();
     } catch {
@@ -289,6 +316,7 @@ export class JetStreamSource implements Source {
 
   /** Messages held but not committed go back to the server at once (nak), for the next run. */
   async stop(): Promise<void> {
+    await this.pulling;
     for (const m of this.buffer.values()) m.nak();
     this.buffer.clear();
     await this.nc.flush().catch(() => {});
@@ -317,16 +345,36 @@ function linesOf(msgs: readonly JsMsg[]): StagedLines {
   return lines;
 }
 
+/** The staged file: message n on line n, in one buffer. */
+function jsonLines(msgs: readonly JsMsg[]): Buffer {
+  let bytes = 0;
+  const datas = msgs.map((m) => {
+    const d = isBlank(m.data) ? EMPTY_LINE : oneLine(m.data);
+    bytes += d.length + 1;
+    return d;
+  });
+  const out = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (const d of datas) {
+    out.set(d, at);
+    at += d.length;
+    out[at++] = NL;
+  }
+  return out;
+}
+
 function isBlank(data: Uint8Array): boolean {
-  for (const b of data) if (b !== SPACE && b !== NL && b !== CR && b !== TAB) return false;
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i];
+    if (b !== SPACE && b !== NL && b !== CR && b !== TAB) return false;
+  }
   return true;
 }
 
 /** A JSON text on one line: raw CR and LF can only be whitespace in valid JSON (inside strings they are escaped), so they become spaces. */
-function oneLine(data: Uint8Array): Buffer {
-  const b = Buffer.from(data);
-  if (!b.includes(NL) && !b.includes(CR)) return b;
-  const c = Buffer.from(b);
+function oneLine(data: Uint8Array): Uint8Array {
+  if (!data.includes(NL) && !data.includes(CR)) return data;
+  const c = Buffer.from(data);
   for (let i = 0; i < c.length; i++) if (c[i] === NL || c[i] === CR) c[i] = SPACE;
   return c;
 }
