@@ -53,7 +53,10 @@ export interface LocalOptions extends ObservabilityOptions {
   /**
    * An orderBy whose input is estimated at most this many bytes sorts in one task, without the
    * distributed sort's sample and range shuffle (default 1 MiB: the few groups of an aggregate; 0:
-   * always distributed when the input has several partitions).
+   * always distributed when the input has several partitions). At run time too: a sort whose
+   * input is computed from shuffles (an aggregate's) that turn out to hold at most 16 MiB, or this
+   * if more, skips its key sample stage and sorts in one task; its stage start event and the UI
+   * say so.
    */
   singleTaskSortBytes?: number;
   /** Directory for spill files (default: the OS temp directory). */

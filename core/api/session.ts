@@ -19,6 +19,13 @@ import { normalizeTable, tableFromRows } from './ingest.ts';
 import { Catalog } from '../sql/catalog.ts';
 import { StreamingQueryManager } from '../stream/query-manager.ts';
 
+/**
+ * A sort whose input is computed from shuffles that turn out to hold at most this many bytes
+ * sorts in one task (with singleTaskSortBytes on): under it, a key sample stage and a range
+ * shuffle cost more than one task sorting it all.
+ */
+const ADAPTIVE_SORT_BYTES = 16 * 2 ** 20;
+
 /** Share of memoryBudget one range partition of a sort is planned to hold (see PhysicalPlannerOptions.sortPartitionBytes). */
 const SORT_PARTITION_BUDGET_SHARE = 0.35;
 
@@ -78,6 +85,7 @@ export class Session {
     this.scheduler = new DagScheduler(runtime);
     this.scheduler.coalesceBytes = options.coalescePartitionBytes ?? 0;
     this.scheduler.adaptiveJoinBytes = options.adaptiveJoins ? Math.max(0, options.broadcastThresholdBytes) : 0;
+    this.scheduler.adaptiveSortBytes = (options.singleTaskSortBytes ?? 0) > 0 ? Math.max(options.singleTaskSortBytes!, ADAPTIVE_SORT_BYTES) : 0;
     this.scheduler.onEvent = (e) => this.emit(e);
   }
 

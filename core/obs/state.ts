@@ -40,6 +40,8 @@ export interface StageState {
   broadcastJoin: { probeStage: number; buildBytes: number } | null;
   /** Its rows were filtered by a join's build side keys before their shuffle: that build stage and its rows (else null). */
   keyFilter: { buildStage: number; buildRows: number } | null;
+  /** It range-partitioned a sort's input found small into one partition, its key sample stage skipped: that stage and the input's bytes (else null). */
+  sortInOneTask: { sampleStage: number; inputBytes: number } | null;
   parents: number[];
   output: string;
   /** Operator chain ("MemoryScan > Filter > HashAggregate"); from jobPlan, else "Stage N". */
@@ -183,7 +185,7 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
       s.jobs.push({
         jobId: e.jobId, status: 'running', start: e.ts, end: null, durationMs: null, error: null, tasks: null, failedAttempts: null, plan: null,
         stages: e.stages.map((st) => ({
-          jobId: e.jobId, stageId: st.id, partitions: st.partitions, coalescedFrom: null, broadcastJoin: null, keyFilter: null, parents: [...st.parents], output: st.output,
+          jobId: e.jobId, stageId: st.id, partitions: st.partitions, coalescedFrom: null, broadcastJoin: null, keyFilter: null, sortInOneTask: null, parents: [...st.parents], output: st.output,
           name: `Stage ${st.id}`, operators: '', placements: [], status: 'pending', start: null, end: null, durationMs: null,
           done: 0, running: 0, failedAttempts: 0, ignoredResults: 0, gpuFallbacks: 0, pipeline: { decoded: 0, decodeMs: 0, inferred: 0, inferMs: 0, inferenceThread: false }, rows: 0, bytes: 0, taskMs: 0, attempts: [], lost: [],
           partitionDone: new Array<boolean>(st.partitions).fill(false),
@@ -232,6 +234,7 @@ export function applyEvent(s: ObsState, e: RuntimeEvent): ObsState {
       st.end = null;
       if (e.broadcastJoin !== undefined) st.broadcastJoin = { ...e.broadcastJoin };
       if (e.keyFilter !== undefined) st.keyFilter = { ...e.keyFilter };
+      if (e.sortInOneTask !== undefined) st.sortInOneTask = { ...e.sortInOneTask };
       if (e.coalescedFrom !== undefined || e.broadcastJoin !== undefined) {
         if (e.coalescedFrom !== undefined) st.coalescedFrom = e.coalescedFrom;
         st.partitions = e.tasks;

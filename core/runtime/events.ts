@@ -16,9 +16,12 @@ export type RuntimeEvent = At & (
    * output (`buildBytes`) being small; it runs the operators of `probeStage` (skipped) as its own.
    * `keyFilter`: the stage is the probe side of a join that stays shuffled, and drops its rows whose
    * keys the build side (`buildStage`, `buildRows` rows) lacks before they are shuffled.
+   * `sortInOneTask`: the stage range-partitions a sort's input that the shuffles under it showed
+   * small (`inputBytes`): every row goes to the first partition, one task sorts it all, and the
+   * key sample (`sampleStage`) is skipped.
    */
   | { kind: 'stageStart'; jobId: number; stageId: number; tasks: number; coalescedFrom?: number; broadcastJoin?: { probeStage: number; buildBytes: number };
-      keyFilter?: { buildStage: number; buildRows: number } }
+      keyFilter?: { buildStage: number; buildRows: number }; sortInOneTask?: { sampleStage: number; inputBytes: number } }
   | { kind: 'stageEnd'; jobId: number; stageId: number; durationMs: number; rows: number }
   /** A task attempt was handed to an executor. `locality` says why there (cluster mode). */
   | { kind: 'taskStart'; jobId: number; stageId: number; partition: number; attempt: number; executor: string; locality?: string; speculative?: boolean }

@@ -9,6 +9,7 @@ import type { JobMetrics, MapOutput, RunHooks, Runtime, Slot } from '../runtime/
 import type { EventListener } from '../runtime/events.ts';
 import { CacheRegistry } from './cache-registry.ts';
 import { adaptiveJoins, broadcastJoinStage, keyFilteredProbeStage } from './adaptive-join.ts';
+import { adaptiveSorts, singlePartitionRangeStage } from './adaptive-sort.ts';
 import { coalesceStage } from './coalesce.ts';
 import { describeStage, JobRun, parentsReady, type ResultSink } from './job-run.ts';
 import { attemptLimitMs, timeoutOptions } from './task-timeouts.ts';
@@ -55,6 +56,11 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
    * side's shuffle output is at most this many bytes (see adaptive-join.ts); 0: never.
    */
   adaptiveJoinBytes = 0;
+  /**
+   * A distributed sort whose input is computed from shuffles holding at most this many bytes
+   * (written) sorts in one task: its sample stage is skipped (see adaptive-sort.ts); 0: never.
+   */
+  adaptiveSortBytes = 0;
 
   constructor(readonly runtime: Runtime<Out>) {
     runtime.onExecutorLost?.((id) => this.executorLost(id));
@@ -140,6 +146,8 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
     // nothing adapts. Results read in order (toLocalIterator) keep their planned partitions.
     const adaptive = this.adaptiveJoinBytes > 0 ? adaptiveJoins(job.plan, !job.sink.admit).filter((a) => !skip.has(a.build) && !skip.has(a.probe)) : [];
     const byProbe = new Map(adaptive.map((a) => [a.probe, a]));
+    const bySample = new Map((this.adaptiveSortBytes > 0 ? adaptiveSorts(job.plan) : []).filter((a) => !skip.has(a.sample) && !skip.has(a.range)).map((a) => [a.sample, a]));
+    const oneTaskSorts = new Map<number, { sampleStage: number; inputBytes: number }>();
     const broadcastJoins = new Map<number, { probeStage: number; buildBytes: number }>();
     const keyFilters = new Map<number, { buildStage: number; buildRows: number }>();
     const runStage = async (first: Stage): Promise<void> => {
@@ -149,6 +157,17 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
         await Promise.all(planned.parents.map((p) => done.get(p)!));
         if (job.plan.stages[first.id] === planned) break;
         planned = job.plan.stages[first.id];
+      }
+      const sorted = bySample.get(planned.id);
+      if (sorted) {
+        const r = singlePartitionRangeStage(job.plan, sorted, (id) => job.outputs.get(id), this.adaptiveSortBytes);
+        // Every row goes to the sort's first partition: no bounds are drawn, so this stage is skipped.
+        if (r) {
+          job.replaceStage(r.stage);
+          rt.stageRewritten?.(job, r.stage);
+          oneTaskSorts.set(sorted.range, { sampleStage: sorted.sample, inputBytes: r.inputBytes });
+          return;
+        }
       }
       const a = byProbe.get(planned.id);
       if (a) {
@@ -176,9 +195,9 @@ export class DagScheduler<Out extends MapOutput = MapOutput> {
       if (stage !== planned) job.replaceStage(stage);
       // Every partition but a cache stage's kept ones.
       const todo = job.outputs.get(stage.id)!.flatMap((o, p) => (o === null ? [p] : []));
-      const switched = broadcastJoins.get(stage.id), filtered = keyFilters.get(stage.id);
+      const switched = broadcastJoins.get(stage.id), filtered = keyFilters.get(stage.id), oneTask = oneTaskSorts.get(stage.id);
       emit({ kind: 'stageStart', ts: Date.now(), jobId: job.jobId, stageId: stage.id, tasks: todo.length, ...(stage !== planned ? { coalescedFrom: planned.partitions } : {}),
-        ...(switched ? { broadcastJoin: switched } : {}), ...(filtered ? { keyFilter: filtered } : {}) });
+        ...(switched ? { broadcastJoin: switched } : {}), ...(filtered ? { keyFilter: filtered } : {}), ...(oneTask ? { sortInOneTask: oneTask } : {}) });
       const settled = await Promise.allSettled(todo.map((p) => this.partitionTask(job, stage, p)));
       for (const s of settled) if (s.status === 'rejected') job.fail(s.reason);
       if (job.failure) throw job.failure.error;

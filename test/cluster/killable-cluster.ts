@@ -15,7 +15,7 @@ export interface KillableCluster {
 }
 
 /** Starts the cluster before the file's tests and stops it after them (the executors with SIGKILL). */
-export function useKillableCluster(cluster: string, o: { driverTimeoutMs: number; shufflePartitions: number; coalescePartitionBytes?: number; broadcastThresholdBytes?: number }): KillableCluster {
+export function useKillableCluster(cluster: string, o: { driverTimeoutMs: number; shufflePartitions: number; coalescePartitionBytes?: number; broadcastThresholdBytes?: number; singleTaskSortBytes?: number }): KillableCluster {
   const c = {
     executors: [], events: [],
     exec: (name: string) => startExecutor({ servers: c.nats.url, workers: 1, name, cluster, driverTimeoutMs: o.driverTimeoutMs, heartbeatMs: 250 }),
@@ -23,7 +23,7 @@ export function useKillableCluster(cluster: string, o: { driverTimeoutMs: number
   beforeAll(async () => {
     c.nats = await startNats();
     c.executors = await Promise.all([c.exec('a'), c.exec('b')]);
-    c.q = await Quiver.connect({ servers: c.nats.url, cluster, minExecutors: 2, heartbeatTimeoutMs: 1500, shufflePartitions: o.shufflePartitions, coalescePartitionBytes: o.coalescePartitionBytes, broadcastThresholdBytes: o.broadcastThresholdBytes });
+    c.q = await Quiver.connect({ servers: c.nats.url, cluster, minExecutors: 2, heartbeatTimeoutMs: 1500, shufflePartitions: o.shufflePartitions, coalescePartitionBytes: o.coalescePartitionBytes, broadcastThresholdBytes: o.broadcastThresholdBytes, singleTaskSortBytes: o.singleTaskSortBytes });
     c.q.onEvent((e) => c.events.push(e));
   }, 120_000);
   afterAll(async () => {

@@ -93,6 +93,21 @@ describe('event log replay', () => {
     expect(b.stages[0]).toMatchObject({ status: 'running', partitions: 3, keyFilter: { buildStage: 1, buildRows: 5000 }, broadcastJoin: null });
   });
 
+  it('shows a sort found small at run time: its range stage in one partition, the skipped sample stage', () => {
+    const s = replay([
+      { kind: 'jobStart', ts: 1, jobId: 0, stages: [{ id: 0, partitions: 3, parents: [], output: 'shuffle 0 into 4' }, { id: 1, partitions: 4, parents: [0], output: 'broadcast 0' },
+        { id: 2, partitions: 4, parents: [0, 1], output: 'range shuffle 1 into 4' }, { id: 3, partitions: 4, parents: [2], output: 'result' }] },
+      { kind: 'stageStart', ts: 2, jobId: 0, stageId: 0, tasks: 3 },
+      { kind: 'stageEnd', ts: 3, jobId: 0, stageId: 0, durationMs: 1, rows: 10 },
+      { kind: 'stageStart', ts: 4, jobId: 0, stageId: 2, tasks: 4, sortInOneTask: { sampleStage: 1, inputBytes: 2048 } },
+      { kind: 'stageEnd', ts: 5, jobId: 0, stageId: 2, durationMs: 1, rows: 10 },
+      { kind: 'stageStart', ts: 6, jobId: 0, stageId: 3, tasks: 4 },
+      { kind: 'stageEnd', ts: 7, jobId: 0, stageId: 3, durationMs: 1, rows: 10 },
+      { kind: 'jobEnd', ts: 8, jobId: 0, ok: true, durationMs: 7, tasks: 11, failedAttempts: 0 },
+    ]);
+    expect(s.jobs[0].stages.map((st) => [st.status, st.sortInOneTask])).toEqual([['succeeded', null], ['skipped', null], ['succeeded', { sampleStage: 1, inputBytes: 2048 }], ['succeeded', null]]);
+  });
+
   it('keeps going over events of jobs it never saw start (a log cut mid-job) and unknown kinds', () => {
     const s = emptyState();
     applyEvent(s, { kind: 'taskEnd', ts: 5, jobId: 9, stageId: 0, partition: 0, attempt: 0, executor: 'e1', ok: true, durationMs: 3, rows: 1 });

@@ -215,7 +215,8 @@ function stagePage(r, d, svg) {
     h('h1', null, 'Stage ' + s.stageId + ' of job ' + s.jobId, badge(s.status)),
     dl([['Operators', s.operators ? s.name : ''], ['Tasks', s.done + ' of ' + s.partitions + ' done' + (s.running ? ', ' + s.running + ' running' : '') + (s.coalescedFrom ? ' (' + s.coalescedFrom + ' shuffle partitions coalesced into ' + s.partitions + ')' : '')
         + (s.broadcastJoin ? ' (join run as a broadcast of ' + fmtBytes(s.broadcastJoin.buildBytes) + ', in place of stage ' + s.broadcastJoin.probeStage + "'s shuffle)" : '')
-        + (s.keyFilter ? ' (rows filtered by the keys of stage ' + s.keyFilter.buildStage + ', ' + fmtCount(s.keyFilter.buildRows) + ' rows, before the shuffle)' : '')],
+        + (s.keyFilter ? ' (rows filtered by the keys of stage ' + s.keyFilter.buildStage + ', ' + fmtCount(s.keyFilter.buildRows) + ' rows, before the shuffle)' : '')
+        + (s.sortInOneTask ? ' (sort input of ' + fmtBytes(s.sortInOneTask.inputBytes) + ' sent to one partition; key sample stage ' + s.sortInOneTask.sampleStage + ' skipped)' : '')],
       ['Attempts', s.attemptCount + (s.failedAttempts ? ' (' + s.failedAttempts + ' failed)' : '')],
       ['Ignored results', s.ignoredResults || ''], ['Rows out', fmtCount(s.rows)], ['Bytes out', fmtBytes(s.bytes || null)],
       ['Duration', s.start ? fmtMs(elapsed(s.start, s.end, d.now)) : ''], ['Task time', fmtMs(s.taskMs)], ['Output', s.output],
