@@ -4,7 +4,8 @@ import * as arrow from 'apache-arrow';
 import { boolBits, byteLen, countOnes, validity, type Bits } from '../expr/bits.ts';
 import type { ExprNode } from '../expr/node.ts';
 import { makeBatch } from './batch.ts';
-import { takeBatch } from './take.ts';
+import { takeBatch, takeData } from './take.ts';
+import { countRuns, indexRuns, takeRunsData } from './take-runs.ts';
 
 /** Something that evaluates a bool (or null-typed) column over a batch: a compiled conjunct. */
 export interface RowPredicate {
@@ -85,5 +86,17 @@ function gather(b: arrow.RecordBatch, sel: Bits, kept: number): arrow.RecordBatc
     }
   }
   if (idx[kept - 1] - idx[0] === kept - 1) return b.slice(idx[0], idx[0] + kept);
+  // Most rows kept (runs of RUN_ROWS or more on average): each run is copied as a block.
+  if (kept >= RUN_ROWS * 2) {
+    const count = countRuns(idx);
+    if (count * RUN_ROWS <= kept) {
+      const runs = indexRuns(idx, count);
+      const children = b.data.children.map((c) => takeRunsData(c, runs) ?? takeData(c, idx, false));
+      return makeBatch(b.schema, children, kept);
+    }
+  }
   return takeBatch(b, idx);
 }
+
+/** Average rows a run of kept rows needs for block copies to beat the per-row gather. */
+const RUN_ROWS = 16;
