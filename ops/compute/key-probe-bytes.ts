@@ -28,7 +28,7 @@ export function probeBytes1(t: KeySlots, s: KeyStore, c: KeyInput, n: number, id
     if (bits !== null && (bits[j >> 3] & (1 << (j & 7))) === 0) { hs[i] = NULL_HASH; cand[i] = trackNull ? 0 : -1; } else cand[i] = 0;
   }
   // Pass 2: guesses from the slots.
-  t.guess(hs, cand, n);
+  t.guess(hs, cand, n, !add);
   // Pass 3: confirm guesses by length, then by bytes; the rest goes the scalar way.
   const koffs = s.offs, valid = s.valid, arena = s.arena, arenaView = bytesView(arena);
   for (let i = 0; i < n; i++) {

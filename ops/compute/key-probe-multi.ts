@@ -23,7 +23,7 @@ export function probeMulti(t: KeySlots, stores: KeyStore[], inputs: KeyInput[], 
       if (skipNulls) for (let c = 0; c < nc; c++) if (isNullAt(inputs[c], i)) { settled = true; break; }
       cand[i] = settled ? -1 : 0;
     }
-    t.guess(hs.subarray(from, to), cand.subarray(from, to), to - from);
+    t.guess(hs.subarray(from, to), cand.subarray(from, to), to - from, !add);
     for (let c = 0; c < nc; c++) confirm(stores[c], inputs[c], cand, from, to, trackNull);
     if (add) reserveUnsettled(t, stores, inputs, cand, from, to);
     for (let i = from; i < to; i++) {

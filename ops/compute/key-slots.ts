@@ -3,6 +3,9 @@
 // A slot holds [group id + 1, hash]; 0 marks a free slot, so a fresh (zeroed) array is empty
 // without a fill pass: a table sized for a large join build costs no time until it is touched.
 
+/** Rows a vectorized probe guesses and settles at a time (see resolve). */
+const RESOLVE_CHUNK = 4096;
+
 /** Multiplier that spreads a hash over the slots (Fibonacci hashing: the top bits index). */
 export const GOLDEN = 0x9e3779b1;
 
@@ -52,20 +55,24 @@ export class KeySlots {
    * Pass 2 of a vectorized probe: cand[i] = the group in the first or second slot of hash hs[i]
    * when that slot's hash matches (a guess; the caller confirms it by comparing keys), else -2.
    * Rows with cand[i] === -1 (settled: a null key that never matches) stay -1. Two slots: with
-   * linear probing at load <= 1/2, a quarter of the keys sit one slot on.
+   * linear probing at load <= 1/2, a quarter of the keys sit one slot on. With `absent` (a
+   * lookup, no groups added), a row whose chain ends in those two slots (the first free, or the
+   * second free after another hash) is settled as -1: no group has its key, and no walk is needed.
    */
-  guess(hs: Int32Array, cand: Int32Array, n: number): void {
+  guess(hs: Int32Array, cand: Int32Array, n: number, absent = false): void {
     const slots = this.slots, shift = this.shift, mask = this.mask;
+    const miss = absent ? -1 : -2;
     for (let i = 0; i < n; i++) {
       if (cand[i] === -1) continue;
       const hash = hs[i];
       const idx = Math.imul(hash, GOLDEN) >>> shift;
       const g = slots[2 * idx] - 1;
-      let guess = g >= 0 && slots[2 * idx + 1] === hash ? g : -2;
+      let guess = g < 0 ? miss : slots[2 * idx + 1] === hash ? g : -2;
       if (guess === -2 && g >= 0) {
         const idx2 = (idx + 1) & mask;
         const g2 = slots[2 * idx2] - 1;
-        if (g2 >= 0 && slots[2 * idx2 + 1] === hash) guess = g2;
+        if (g2 < 0) guess = miss;
+        else if (slots[2 * idx2 + 1] === hash) guess = g2;
       }
       cand[i] = guess;
     }
@@ -77,22 +84,26 @@ export class KeySlots {
    * with `equals(g, i)`, settle the rest. ids[i] gets row i's group, or -1.
    */
   resolve(hs: Int32Array, cand: Int32Array, ids: Int32Array, n: number, add: boolean, equals: (g: number, i: number) => boolean, append: (g: number, i: number) => void): void {
-    this.guess(hs, cand, n);
-    for (let i = 0; i < n; i++) {
-      const g = cand[i];
-      if (g >= 0) ids[i] = equals(g, i) ? g : -2;
-      else ids[i] = g === -1 ? -1 : -2;
+    // In chunks, so that the slots a chunk's guesses loaded are still in cache when its rows settle.
+    for (let from = 0; from < n; from += RESOLVE_CHUNK) {
+      const to = Math.min(n, from + RESOLVE_CHUNK);
+      this.guess(hs.subarray(from, to), cand.subarray(from, to), to - from, !add);
+      for (let i = from; i < to; i++) {
+        const g = cand[i];
+        if (g >= 0) ids[i] = equals(g, i) ? g : -2;
+        else ids[i] = g === -1 ? -1 : -2;
+      }
+      this.settle(hs, ids, from, to, add, equals, append);
     }
-    this.settle(hs, ids, n, add, equals, append);
   }
 
   /**
-   * Pass 4 of a vectorized probe: every row with ids[i] === -2 walks its chain from its home
+   * Pass 4 of a vectorized probe: every row of [from, to) with ids[i] === -2 walks its chain from its home
    * slot; it gets the group where `equals(g, i)` holds, else (when `add`) a new group whose key
    * `append(g, i)` stores, else -1. Rows are taken in order, so new ids stay in first-seen order.
    */
-  settle(hs: Int32Array, ids: Int32Array, n: number, add: boolean, equals: (g: number, i: number) => boolean, append: (g: number, i: number) => void): void {
-    for (let i = 0; i < n; i++) {
+  settle(hs: Int32Array, ids: Int32Array, from: number, to: number, add: boolean, equals: (g: number, i: number) => boolean, append: (g: number, i: number) => void): void {
+    for (let i = from; i < to; i++) {
       if (ids[i] !== -2) continue;
       const hash = hs[i];
       const slots = this.slots, mask = this.mask;
