@@ -9,6 +9,13 @@ const RESOLVE_CHUNK = 4096;
 /** Multiplier that spreads a hash over the slots (Fibonacci hashing: the top bits index). */
 export const GOLDEN = 0x9e3779b1;
 
+/** A lookup into at least this many groups first asks a bit filter of their hashes (see guess). */
+const FILTER_MIN_GROUPS = 16_384;
+/** Filter bits per group when it is made: about one absent key in nine passes it. */
+const FILTER_BITS_PER_GROUP = 8;
+/** Another multiplier for the filter's bit, so that it is not the slot index over again. */
+const FILTER_MIX = 0x85ebca6b;
+
 export class KeySlots {
   /** Interleaved [group id + 1, hash] per slot; read it anew after every add() (rehash replaces it). */
   slots: Int32Array;
@@ -19,6 +26,14 @@ export class KeySlots {
   private hashes = new Int32Array(16);
   /** Number of groups. */
   count = 0;
+  /**
+   * One bit per FILTER_MIX-spread hash of every group (made by the first lookup into a big table,
+   * kept up by add): a clear bit means no group has that hash. Null until then.
+   */
+  private filter: Int32Array | null = null;
+  private filterShift = 0;
+  /** Groups the filter was sized for: past twice that it is made anew, larger. */
+  private filterGroups = 0;
 
   /** Room for `capacity` groups before the first rehash. */
   constructor(capacity = 0) {
@@ -30,7 +45,7 @@ export class KeySlots {
   }
 
   bytes(): number {
-    return this.slots.byteLength + this.hashes.byteLength;
+    return this.slots.byteLength + this.hashes.byteLength + (this.filter?.byteLength ?? 0);
   }
 
   /**
@@ -41,6 +56,7 @@ export class KeySlots {
     const g = this.count++;
     this.slots[2 * idx] = g + 1;
     this.slots[2 * idx + 1] = hash;
+    if (this.filter !== null) this.setFilterBit(this.filter, hash);
     if (g >= this.hashes.length) {
       const h = new Int32Array(this.hashes.length * 2);
       h.set(this.hashes);
@@ -57,14 +73,23 @@ export class KeySlots {
    * Rows with cand[i] === -1 (settled: a null key that never matches) stay -1. Two slots: with
    * linear probing at load <= 1/2, a quarter of the keys sit one slot on. With `absent` (a
    * lookup, no groups added), a row whose chain ends in those two slots (the first free, or the
-   * second free after another hash) is settled as -1: no group has its key, and no walk is needed.
+   * second free after another hash) is settled as -1: no group has its key, and no walk is needed;
+   * in a table of FILTER_MIN_GROUPS or more, a row whose hash the bit filter lacks is settled so
+   * before the slots (which no longer fit in cache) are read.
    */
   guess(hs: Int32Array, cand: Int32Array, n: number, absent = false): void {
     const slots = this.slots, shift = this.shift, mask = this.mask;
     const miss = absent ? -1 : -2;
+    // A lookup into a big table asks the filter first: most absent keys are settled without touching the slots.
+    const filter = absent && this.count >= FILTER_MIN_GROUPS ? this.hashFilter() : null;
+    const fshift = this.filterShift;
     for (let i = 0; i < n; i++) {
       if (cand[i] === -1) continue;
       const hash = hs[i];
+      if (filter !== null) {
+        const b = Math.imul(hash, FILTER_MIX) >>> fshift;
+        if ((filter[b >>> 5] & (1 << (b & 31))) === 0) { cand[i] = -1; continue; }
+      }
       const idx = Math.imul(hash, GOLDEN) >>> shift;
       const g = slots[2 * idx] - 1;
       let guess = g < 0 ? miss : slots[2 * idx + 1] === hash ? g : -2;
@@ -129,6 +154,7 @@ export class KeySlots {
    */
   addDetached(hash: number): number {
     const g = this.count++;
+    if (this.filter !== null) this.setFilterBit(this.filter, hash);
     if (g >= this.hashes.length) {
       const h = new Int32Array(this.hashes.length * 2);
       h.set(this.hashes);
@@ -136,6 +162,24 @@ export class KeySlots {
     }
     this.hashes[g] = hash;
     return g;
+  }
+
+  /** The filter of the groups' hashes, made (or made larger) when missing or outgrown. */
+  private hashFilter(): Int32Array {
+    if (this.filter !== null && this.count <= 2 * this.filterGroups) return this.filter;
+    let bits = 1024;
+    while (bits < this.count * FILTER_BITS_PER_GROUP) bits *= 2;
+    const filter = new Int32Array(bits >>> 5);
+    this.filterShift = 32 - Math.log2(bits);
+    this.filterGroups = this.count;
+    for (let g = 0; g < this.count; g++) this.setFilterBit(filter, this.hashes[g]);
+    this.filter = filter;
+    return filter;
+  }
+
+  private setFilterBit(filter: Int32Array, hash: number): void {
+    const b = Math.imul(hash, FILTER_MIX) >>> this.filterShift;
+    filter[b >>> 5] |= 1 << (b & 31);
   }
 
   /** Places every group in fresh slots (after addDetached), with room to grow. */
